@@ -1,0 +1,89 @@
+/**
+ * The task runner contract, the one boundary between the engine and where commands run.
+ * Engine code sees only this file; runner code sees nothing of the engine or the store.
+ */
+
+/** Who the task is: used for container/pod names and labels, never for control flow. */
+export interface TaskIdentity {
+  executionId: string;
+  namespace: string;
+  flowId: string;
+  taskId: string;
+  taskRunId: string;
+  /** 1-based attempt number of this task run. */
+  attempt: number;
+}
+
+/** One complete line the task printed, without its trailing newline. */
+export interface LogEntry {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  /** RFC 3339 with up to nanosecond precision, as the runtime stamped it (or as the runner saw it). */
+  timestamp: string;
+}
+
+export type NoticeLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/**
+ * What a runner persists for an attempt so that, after the harrier process died, a new process can
+ * re-attach to the same container or pod. Runner-defined content; stored as JSON.
+ */
+export type ResumeHandle = Record<string, string | number | boolean>;
+
+/**
+ * Where the engine's log stopped before a crash. On re-attach the runner skips every line stamped
+ * before `timestamp`, and the first `linesAtTimestamp` lines stamped exactly `timestamp`.
+ */
+export interface LogCursor {
+  timestamp: string;
+  linesAtTimestamp: number;
+}
+
+export interface RunnerJob {
+  identity: TaskIdentity;
+  /** The full argv: interpreter plus the rendered command line. */
+  command: string[];
+  /** The complete environment the task sees (WORKING_DIR / OUTPUT_DIR included). */
+  env: Record<string, string>;
+  /** Host directory prepared by the engine: input files and namespace files are already there. */
+  hostWorkingDir: string;
+  /** Output folder, relative to the working directory. */
+  outputDirName: string;
+  /** `outputFiles` globs, relative to the working directory. */
+  outputGlobs: string[];
+  containerImage?: string;
+  /** The task's `taskRunner` properties, expressions rendered, validated against the runner schema. */
+  properties: Record<string, unknown>;
+  /** The task's own `timeout`, which wins over a runner's default completion budget. */
+  taskTimeoutMs?: number;
+  /** Aborted with reason `'killed'` or `'timeout'`: stop the work, clean up, reject with the reason. */
+  signal: AbortSignal;
+  /** Every line the task prints, in order. */
+  log(entry: LogEntry): void;
+  /** The runner's own messages (pulling image, pod kept, re-attached), stored with the task's logs. */
+  notice(level: NoticeLevel, message: string): void;
+  /** Set when the engine resumes an attempt that a previous harrier process started. */
+  resume?: { handle: ResumeHandle; logCursor?: LogCursor };
+  /** Persist the handle before starting anything that could outlive this process. */
+  saveResumeHandle(handle: ResumeHandle): Promise<void>;
+}
+
+export interface RunnerResult {
+  exitCode: number;
+  /**
+   * When run() resolves, every file the task wrote under the output folder or matching the
+   * output globs is present at the same relative path under `hostWorkingDir`, on failure too.
+   */
+  details?: Record<string, string | number>;
+}
+
+export type AbortReason = 'killed' | 'timeout';
+
+export interface TaskRunner {
+  readonly kind: string;
+  /** True when a saved ResumeHandle lets run() re-attach instead of starting over. */
+  readonly reattaches: boolean;
+  /** Where the task sees its working directory; `{{workingDir}}` and WORKING_DIR take this value. */
+  workingDirFor(hostWorkingDir: string): string;
+  run(job: RunnerJob): Promise<RunnerResult>;
+}
