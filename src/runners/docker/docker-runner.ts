@@ -1,0 +1,306 @@
+/**
+ * Runs a task in a container on a Docker engine, with Kestra's Docker runner behaviour, and
+ * re-attaches to that container after the harrier process died (resume).
+ */
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
+import type { LogCursor, LogEntry, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import { packDirectory } from '../shared/tar.ts';
+import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
+import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
+import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
+import { CursorTracker, DockerLogDecoder, createCursorFilter, sinceForCursor } from './logs.ts';
+import { collectOutputs } from './outputs.ts';
+import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
+
+/** How long the log stream may lag behind the container's exit before it is read again without following. */
+const LOG_DRAIN_GRACE_MS = 5_000;
+
+export class DockerRunner implements TaskRunner {
+  readonly kind = 'docker';
+  readonly reattaches = true;
+
+  /** The container sees the working directory at the same absolute path as the host. */
+  workingDirFor(hostWorkingDir: string): string {
+    return hostWorkingDir;
+  }
+
+  async run(job: RunnerJob): Promise<RunnerResult> {
+    job.signal.throwIfAborted();
+    const properties = parseDockerProperties(job.properties);
+    checkGates(properties, gatesFromEnv());
+    const attempt = new ContainerAttempt(connectEngine(properties.host), job, properties);
+    return job.resume ? attempt.reattach(job.resume.handle, job.resume.logCursor) : attempt.start();
+  }
+}
+
+/** One attempt of one task in one container: create or re-attach, follow, collect, clean up. */
+class ContainerAttempt {
+  private readonly engine: Engine;
+  private readonly job: RunnerJob;
+  private readonly properties: DockerProperties;
+  private container?: Docker.Container;
+  private containerName?: string;
+  private volumeName?: string;
+  private logStream?: Readable;
+
+  constructor(engine: Engine, job: RunnerJob, properties: DockerProperties) {
+    this.engine = engine;
+    this.job = job;
+    this.properties = properties;
+  }
+
+  async start(): Promise<RunnerResult> {
+    const { job, properties } = this;
+    if (!job.containerImage) {
+      throw new RunnerError(`Docker runner: task ${job.identity.taskId} has no containerImage`, {
+        hint: 'set containerImage on the task, e.g. containerImage: python:3.12-slim',
+      });
+    }
+    const reference = parseImageReference(job.containerImage);
+    const image = withDefaultTag(job.containerImage, reference);
+    try {
+      await this.abortable(
+        ensureImage(this.engine, image, {
+          policy: properties.pullPolicy,
+          auth: registryAuth(properties, reference),
+          signal: job.signal,
+          notice: job.notice,
+        }),
+      );
+      const name = resourceName(job.identity);
+      if (properties.fileHandlingStrategy === 'VOLUME') {
+        this.volumeName = name;
+        await this.call('creating the working-directory volume', () =>
+          this.engine.docker.createVolume({ Name: name, Labels: identityLabels(job.identity) }),
+        );
+      }
+      this.throwIfAborted();
+      const created = await this.call('creating the container', () =>
+        this.engine.docker.createContainer(containerCreateOptions(job, properties, { name, image, volumeName: this.volumeName })),
+      );
+      this.container = created;
+      this.containerName = name;
+      await job.saveResumeHandle(this.handle());
+      this.throwIfAborted();
+      return await this.launchAndFinish();
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  async reattach(handle: ResumeHandle, logCursor: LogCursor | undefined): Promise<RunnerResult> {
+    const { job } = this;
+    const containerId = typeof handle.containerId === 'string' ? handle.containerId : undefined;
+    if (!containerId) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed');
+    this.container = this.engine.docker.getContainer(containerId);
+    this.volumeName = typeof handle.volume === 'string' ? handle.volume : undefined;
+    try {
+      let info: Docker.ContainerInspectInfo;
+      try {
+        info = await this.container.inspect();
+      } catch (error) {
+        if (statusOf(error) === 404) {
+          this.container = undefined;
+          throw new RunnerError(`Docker runner: container ${containerId.slice(0, 12)} of this attempt is gone from ${this.engine.host}; it cannot be resumed`, {
+            hint: 'a new attempt has to run the task again',
+          });
+        }
+        throw engineError(this.engine, 'inspecting the container', error);
+      }
+      this.containerName = info.Name.replace(/^\//, '');
+      job.notice('INFO', `re-attached to container ${this.describeContainer()} (${info.State.Status})`);
+      if (info.State.Status === 'created') return await this.launchAndFinish();
+      return await this.followAndFinish(logCursor);
+    } catch (error) {
+      return this.fail(error);
+    }
+  }
+
+  private async launchAndFinish(): Promise<RunnerResult> {
+    const container = this.container!;
+    if (this.volumeName) {
+      await this.call('copying the working directory into the volume', () =>
+        container.putArchive(packDirectory(this.job.hostWorkingDir), { path: this.job.hostWorkingDir, abortSignal: this.job.signal }),
+      );
+    }
+    this.throwIfAborted();
+    await this.call('starting the container', () => container.start());
+    if (!this.properties.wait) {
+      this.job.notice('INFO', `container ${this.describeContainer()} started; not waiting for it (wait: false), it is left running`);
+      return { exitCode: 0, details: { containerId: container.id } };
+    }
+    return this.followAndFinish(undefined);
+  }
+
+  /** Streams the logs until the container exits, then collects outputs and cleans up. */
+  private async followAndFinish(logCursor: LogCursor | undefined): Promise<RunnerResult> {
+    const container = this.container!;
+    const tracker = new CursorTracker(logCursor);
+    const skipAlreadyLogged = createCursorFilter(logCursor);
+    const emit = (entry: LogEntry): void => {
+      if (!skipAlreadyLogged(entry)) return;
+      tracker.record(entry);
+      this.job.log(entry);
+    };
+    const following = this.followLogs(container, logCursor, emit).catch(() => false);
+    const exit = await this.abortable(this.call('waiting for the container', () => container.wait()));
+    const drained = await this.abortable(
+      Promise.race([following, new Promise<boolean>((resolve) => setTimeout(resolve, LOG_DRAIN_GRACE_MS, false).unref())]),
+    );
+    if (!drained) {
+      // The stream broke or lags: read what is missing in one go, from where the lines stopped.
+      this.logStream?.destroy();
+      await following;
+      await this.readLogsOnce(container, tracker.current(), emit);
+    }
+    const info = await this.call('inspecting the finished container', () => container.inspect());
+    const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
+    await this.collect();
+    await this.cleanUp();
+    if (info.State.OOMKilled && exitCode !== 0) {
+      const limit = info.HostConfig.Memory ? `limit ${formatBytes(info.HostConfig.Memory)}` : 'no memory limit set';
+      throw new TaskFailedError(`Docker runner: task ${this.job.identity.taskId} ran out of memory (${limit}) and was killed`, {
+        hint: 'raise taskRunner.memory.memory or make the task use less memory',
+        exitCode,
+      });
+    }
+    return { exitCode, details: { containerId: container.id } };
+  }
+
+  /** Resolves true when the stream ended cleanly, false when it broke (its unfinished lines are then dropped). */
+  private async followLogs(container: Docker.Container, cursor: LogCursor | undefined, emit: (entry: LogEntry) => void): Promise<boolean> {
+    const stream = (await this.call('reading the container logs', () =>
+      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(cursor ? { since: sinceForCursor(cursor) } : {}) }),
+    )) as Readable;
+    this.logStream = stream;
+    return decodeStream(stream, emit);
+  }
+
+  private async readLogsOnce(container: Docker.Container, cursor: LogCursor | undefined, emit: (entry: LogEntry) => void): Promise<void> {
+    const skip = createCursorFilter(cursor);
+    const buffer = await this.call('reading the container logs', () =>
+      container.logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(cursor ? { since: sinceForCursor(cursor) } : {}) }),
+    );
+    const decoder = new DockerLogDecoder((entry) => {
+      if (skip(entry)) emit(entry);
+    });
+    decoder.push(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
+    decoder.end();
+  }
+
+  private async collect(): Promise<void> {
+    if (!this.volumeName || !this.container) return;
+    const { job } = this;
+    await this.call('copying output files back', () =>
+      collectOutputs(this.container!, job.hostWorkingDir, job.hostWorkingDir, job.outputGlobs, job.outputDirName),
+    );
+  }
+
+  /** After an error or an abort: stop the container, clean up, and rethrow (the abort reason when aborted). */
+  private async fail(error: unknown): Promise<never> {
+    const aborted = this.job.signal.aborted;
+    this.logStream?.destroy();
+    if (this.container) {
+      await this.container.kill().catch(() => undefined);
+      await this.cleanUp().catch(() => undefined);
+    } else if (this.volumeName && this.properties.delete) {
+      await this.engine.docker.getVolume(this.volumeName).remove().catch(() => undefined);
+    }
+    if (aborted) throw this.job.signal.reason;
+    throw error instanceof RunnerError || error instanceof TaskFailedError ? error : engineError(this.engine, 'running the container', error);
+  }
+
+  private cleanedUp = false;
+
+  private async cleanUp(): Promise<void> {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
+    if (!this.properties.delete) {
+      const volume = this.volumeName ? ` and volume ${this.volumeName}` : '';
+      if (this.container) this.job.notice('INFO', `container ${this.describeContainer()}${volume} kept (delete: false)`);
+      return;
+    }
+    if (this.container) {
+      await this.container.remove({ force: true, v: true }).catch((error: unknown) => {
+        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove container ${this.describeContainer()}: ${engineError(this.engine, 'removing', error).message}`);
+      });
+    }
+    if (this.volumeName) {
+      await this.engine.docker
+        .getVolume(this.volumeName)
+        .remove()
+        .catch((error: unknown) => {
+          if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove volume ${this.volumeName}: ${engineError(this.engine, 'removing', error).message}`);
+        });
+    }
+  }
+
+  private handle(): ResumeHandle {
+    return {
+      containerId: this.container!.id,
+      ...(this.volumeName ? { volume: this.volumeName } : {}),
+      ...(this.containerName ? { containerName: this.containerName } : {}),
+    };
+  }
+
+  private describeContainer(): string {
+    const id = this.container?.id.slice(0, 12) ?? '?';
+    return this.containerName ? `${this.containerName} (${id})` : id;
+  }
+
+  private throwIfAborted(): void {
+    if (this.job.signal.aborted) throw this.job.signal.reason;
+  }
+
+  /** Rejects as soon as the job is aborted, whatever the engine is still doing. */
+  private abortable<T>(promise: Promise<T>): Promise<T> {
+    const { signal } = this.job;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private async call<T>(doing: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (this.job.signal.aborted) throw this.job.signal.reason;
+      throw engineError(this.engine, doing, error);
+    }
+  }
+}
+
+function decodeStream(stream: Readable, emit: (entry: LogEntry) => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    const decoder = new DockerLogDecoder(emit);
+    let settled = false;
+    stream.on('data', (chunk: Buffer) => decoder.push(chunk));
+    stream.on('end', () => {
+      if (settled) return;
+      settled = true;
+      decoder.end();
+      resolve(true);
+    });
+    const broken = (): void => {
+      if (settled) return;
+      settled = true;
+      resolve(false);
+    };
+    stream.on('close', broken);
+    stream.on('error', broken);
+  });
+}

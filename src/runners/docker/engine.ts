@@ -1,0 +1,104 @@
+/**
+ * Which Docker engine a task talks to, and how its failures read to a user.
+ * The host comes from the runner's `host` property, else DOCKER_HOST, else the local socket. A TCP
+ * engine uses TLS when DOCKER_TLS_VERIFY is set or DOCKER_CERT_PATH names a certificate folder
+ * (ca.pem, cert.pem, key.pem, as the Docker CLI expects them).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { RunnerError } from '../../shared/errors.ts';
+
+export const LOCAL_SOCKET = 'unix:///var/run/docker.sock';
+
+export interface Engine {
+  docker: Docker;
+  /** The host as the user would write it, for messages. */
+  host: string;
+}
+
+export function connectEngine(hostProperty: string | undefined, env: NodeJS.ProcessEnv = process.env): Engine {
+  const host = hostProperty?.trim() || env.DOCKER_HOST?.trim() || LOCAL_SOCKET;
+  return { docker: new Docker(dockerOptions(host, env)), host };
+}
+
+/** dockerode options for a host URL; exported for tests of the parsing. */
+export function dockerOptions(host: string, env: NodeJS.ProcessEnv): Docker.DockerOptions {
+  if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
+  if (host.startsWith('/')) return { socketPath: host };
+  if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe:'.length).replace(/\//g, '\\') };
+  let url: URL;
+  try {
+    url = new URL(host);
+  } catch {
+    throw invalidHost(host);
+  }
+  const port = url.port || undefined;
+  switch (url.protocol) {
+    case 'ssh:':
+      return { protocol: 'ssh', host: url.hostname, port: port ?? 22, username: decodeURIComponent(url.username) || undefined };
+    case 'http:':
+      return { protocol: 'http', host: url.hostname, port: port ?? 2375 };
+    case 'https:':
+      return { protocol: 'https', host: url.hostname, port: port ?? 2376, ...tlsFiles(env) };
+    case 'tcp:': {
+      const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+      const certs = tls || env.DOCKER_CERT_PATH ? tlsFiles(env) : {};
+      const secure = tls || 'cert' in certs;
+      return { protocol: secure ? 'https' : 'http', host: url.hostname, port: port ?? (secure ? 2376 : 2375), ...certs };
+    }
+    default:
+      throw invalidHost(host);
+  }
+}
+
+function tlsFiles(env: NodeJS.ProcessEnv): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const dir = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+  const read = (name: string): Buffer | undefined => (existsSync(join(dir, name)) ? readFileSync(join(dir, name)) : undefined);
+  const files = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+  return Object.fromEntries(Object.entries(files).filter(([, value]) => value !== undefined));
+}
+
+function invalidHost(host: string): RunnerError {
+  return new RunnerError(`Docker runner: host '${host}' is not a Docker engine address`, {
+    hint: 'use unix:///var/run/docker.sock, tcp://HOST:2375, tcp://HOST:2376 with TLS, or ssh://USER@HOST',
+  });
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/** The engine's HTTP status of a failed call, if it answered at all. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The engine's own message for a failed call (its JSON `message`), or the client error's text. */
+export function engineMessage(error: unknown): string {
+  const json = (error as { json?: unknown } | null)?.json;
+  if (json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string') {
+    return (json as { message: string }).message.trim();
+  }
+  if (typeof json === 'string' && json.trim()) return json.trim();
+  if (Buffer.isBuffer(json) && json.length > 0) return json.toString('utf8').trim();
+  // dockerode's own text: "(HTTP code 500) server error - <engine message>".
+  return error instanceof Error ? error.message.replace(/^\(HTTP code \d+\)\s*(?:[\w ]+ - )?/, '').trim() : String(error);
+}
+
+/** Turns a failed engine call into a one-line RunnerError; an unreachable engine says what to do. */
+export function engineError(engine: Engine, doing: string, error: unknown): RunnerError {
+  if (error instanceof RunnerError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code) && statusOf(error) === undefined) {
+    return new RunnerError(`Docker runner: cannot reach the Docker engine at ${engine.host} (${code})`, {
+      hint: 'start dockerd (or Docker Desktop), or point DOCKER_HOST or the runner\'s host property at a running engine',
+      cause: error,
+    });
+  }
+  return new RunnerError(`Docker runner: ${doing} failed on ${engine.host}: ${firstLine(engineMessage(error))}`, { cause: error });
+}
+
+export function firstLine(text: string): string {
+  return text.split('\n')[0].trim();
+}

@@ -1,0 +1,76 @@
+/**
+ * Bringing output files back from the container's working directory (VOLUME strategy): one tar
+ * stream per folder that can hold outputs, filtered while it streams, so inputs that did not change
+ * are not copied back when the patterns allow it.
+ */
+import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import picomatch from 'picomatch';
+import { createOutputMatcher } from '../shared/output-match.ts';
+import { extractTarSafely } from '../shared/tar.ts';
+import { statusOf } from './engine.ts';
+
+/**
+ * The smallest set of folders (relative to the working directory, '' for all of it) whose content
+ * covers the output folder and every pattern.
+ */
+export function outputRoots(globs: readonly string[], outputDirName: string): string[] {
+  const candidates = [clean(outputDirName), ...globs.map(patternRoot)];
+  if (candidates.includes('')) return [''];
+  const sorted = [...new Set(candidates)].sort((a, b) => a.length - b.length);
+  const roots: string[] = [];
+  for (const candidate of sorted) {
+    if (!roots.some((root) => candidate === root || candidate.startsWith(`${root}/`))) roots.push(candidate);
+  }
+  return roots;
+}
+
+function patternRoot(pattern: string): string {
+  if (pattern.startsWith('regex:')) return '';
+  const glob = clean(pattern.startsWith('glob:') ? pattern.slice('glob:'.length) : pattern);
+  const scan = picomatch.scan(glob);
+  const base = scan.isGlob ? scan.base : posix.dirname(glob);
+  return base === '.' ? '' : clean(base);
+}
+
+function clean(path: string): string {
+  return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/** Copies every output from the container into the host working directory; returns their relative paths. */
+export async function collectOutputs(
+  container: Docker.Container,
+  containerWorkingDir: string,
+  hostWorkingDir: string,
+  globs: readonly string[],
+  outputDirName: string,
+): Promise<string[]> {
+  const matches = createOutputMatcher(globs, outputDirName);
+  const collected: string[] = [];
+  for (const root of outputRoots(globs, outputDirName)) {
+    const sourcePath = root ? `${containerWorkingDir}/${root}` : containerWorkingDir;
+    let archive: Readable;
+    try {
+      archive = (await container.getArchive({ path: sourcePath })) as Readable;
+    } catch (error) {
+      // The task created no such folder: nothing to collect there.
+      if (statusOf(error) === 404) continue;
+      throw error;
+    }
+    const prefix = (root || containerWorkingDir).split('/').filter(Boolean).pop() ?? '';
+    const inRoot = (relative: string): string => (root ? `${root}/${relative}` : relative);
+    const written = await extractTarSafely(archive, root ? join(hostWorkingDir, root) : hostWorkingDir, {
+      stripPrefix: prefix,
+      filter: (relative) => matches(inRoot(relative)) || isAncestorOfOutputFolder(inRoot(relative), outputDirName),
+    });
+    for (const relative of written) if (matches(inRoot(relative))) collected.push(inRoot(relative));
+  }
+  return collected.sort();
+}
+
+/** Directories on the way to the output folder must pass the filter so its content is reached. */
+function isAncestorOfOutputFolder(relativePath: string, outputDirName: string): boolean {
+  const outputDir = clean(outputDirName);
+  return outputDir === relativePath || outputDir.startsWith(`${relativePath}/`);
+}

@@ -1,0 +1,202 @@
+/**
+ * Tar streams between a host directory and a remote file system (a Docker volume, a pod's
+ * emptyDir). Both directions stream one entry at a time, so memory stays bounded whatever the
+ * file sizes, and both refuse anything that could reach outside the directory they serve.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, opendir, readlink, unlink } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tarStream from 'tar-stream';
+import { RunnerError } from '../../shared/errors.ts';
+
+export interface PackOptions {
+  /** Called for every entry below `dir`; returning false leaves it (and, for a directory, its content) out. */
+  filter?: (relativePath: string, isDirectory: boolean) => boolean;
+  /** Prepended to every entry name, e.g. `workdir/`. */
+  prefix?: string;
+}
+
+export interface ExtractOptions {
+  /** Entries must start with this prefix, which is removed; others are ignored. */
+  stripPrefix?: string;
+  /** Called with the relative path of every file and directory; false skips the entry. */
+  filter?: (relativePath: string) => boolean;
+}
+
+/** Streams a tar of `dir` (relative paths, regular files and directories; symlinks inside pointing outside are rejected). Bounded memory. */
+export function packDirectory(dir: string, options: PackOptions = {}): Readable {
+  const pack = tarStream.pack();
+  const root = resolve(dir);
+  const prefix = options.prefix ?? '';
+  packTree(pack, root, '', prefix, options.filter).then(
+    () => pack.finalize(),
+    (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
+  return Readable.from(pack, { objectMode: false });
+}
+
+async function packTree(
+  pack: tarStream.Pack,
+  root: string,
+  relativeDir: string,
+  prefix: string,
+  filter: PackOptions['filter'],
+): Promise<void> {
+  const names: string[] = [];
+  for await (const dirent of await opendir(join(root, relativeDir))) names.push(dirent.name);
+  names.sort();
+  for (const name of names) {
+    const relativePath = relativeDir ? `${relativeDir}/${name}` : name;
+    const absolutePath = join(root, relativePath);
+    const stats = await lstat(absolutePath);
+    const header = { name: prefix + relativePath, mode: stats.mode & 0o7777, mtime: stats.mtime, uid: stats.uid, gid: stats.gid };
+    if (stats.isDirectory()) {
+      if (filter && !filter(relativePath, true)) continue;
+      await addEntry(pack, { ...header, type: 'directory' });
+      await packTree(pack, root, relativePath, prefix, filter);
+    } else if (stats.isFile()) {
+      if (filter && !filter(relativePath, false)) continue;
+      const entry = pack.entry({ ...header, type: 'file', size: stats.size });
+      await pipeline(createReadStream(absolutePath), entry as unknown as Writable);
+    } else if (stats.isSymbolicLink()) {
+      if (filter && !filter(relativePath, false)) continue;
+      const target = await readlink(absolutePath);
+      if (!staysInside(root, join(root, relativeDir), target)) {
+        throw new RunnerError(
+          `working directory: symlink ${relativePath} points outside it (to ${target})`,
+          { hint: 'replace the symlink with a copy of the file or point it inside the working directory' },
+        );
+      }
+      await addEntry(pack, { ...header, type: 'symlink', linkname: target });
+    }
+    // Sockets, FIFOs and devices have no meaning on the other side: they are left out.
+  }
+}
+
+function addEntry(pack: tarStream.Pack, header: Parameters<tarStream.Pack['entry']>[0]): Promise<void> {
+  return new Promise((resolveEntry, reject) => {
+    pack.entry(header, (error?: Error | null) => (error ? reject(error) : resolveEntry()));
+  });
+}
+
+/** True when `target`, read relative to `fromDir`, names a path inside `root` (root itself included). */
+function staysInside(root: string, fromDir: string, target: string): boolean {
+  if (isAbsolute(target)) return false;
+  const resolved = resolve(fromDir, target);
+  const rel = relative(root, resolved);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/** Extracts a tar stream into `dest` safely: no entry may leave dest (.., absolute paths), symlinks and hard links are skipped (or rejected if they escape), only files and dirs are created. Returns the relative paths of files written. Streams, bounded memory. */
+export async function extractTarSafely(tar: Readable, dest: string, options: ExtractOptions = {}): Promise<string[]> {
+  const root = resolve(dest);
+  const extract = tarStream.extract();
+  const written: string[] = [];
+  const safeDirs = new Set<string>(['']);
+  await mkdir(root, { recursive: true });
+  const source = pipeline(tar, extract as unknown as Writable);
+  try {
+    for await (const entry of extract) {
+      const relativePath = entryPath(entry.header.name, options.stripPrefix);
+      const accepted = relativePath !== undefined && relativePath !== '' && (!options.filter || options.filter(relativePath));
+      if (!accepted) {
+        await drain(entry);
+        continue;
+      }
+      await writeEntry(root, relativePath, entry, safeDirs, written);
+    }
+    await source;
+  } catch (error) {
+    tar.destroy();
+    await source.catch(() => undefined);
+    throw error;
+  }
+  return written;
+}
+
+type TarEntry = tarStream.Extract extends AsyncIterable<infer E> ? E : never;
+
+async function writeEntry(root: string, relativePath: string, entry: TarEntry, safeDirs: Set<string>, written: string[]): Promise<void> {
+  const { header } = entry;
+  switch (header.type) {
+    case 'directory':
+      await ensureDirectory(root, relativePath, safeDirs);
+      await drain(entry);
+      return;
+    case 'file':
+    case 'contiguous-file': {
+      await ensureDirectory(root, posix.dirname(relativePath) === '.' ? '' : posix.dirname(relativePath), safeDirs);
+      const target = join(root, relativePath);
+      await replaceNonDirectory(target, relativePath);
+      await pipeline(entry as unknown as Readable, createWriteStream(target, { mode: (header.mode ?? 0o644) & 0o777 }));
+      written.push(relativePath);
+      return;
+    }
+    case 'symlink':
+    case 'link': {
+      const linkname = header.linkname ?? '';
+      const fromDir = join(root, posix.dirname(relativePath));
+      const escapes = header.type === 'symlink' ? !staysInside(root, fromDir, linkname) : entryPath(linkname, undefined) === undefined;
+      if (escapes) throw new RunnerError(`archive entry ${relativePath}: link points outside the destination (to ${linkname})`);
+      await drain(entry);
+      return;
+    }
+    default:
+      await drain(entry);
+  }
+}
+
+/**
+ * The safe relative path of an entry, or undefined when it must be ignored (outside the prefix).
+ * Throws when the name tries to leave the destination.
+ */
+function entryPath(name: string, stripPrefix: string | undefined): string | undefined {
+  let path = name.replace(/\\/g, '/');
+  if (stripPrefix !== undefined) {
+    const bare = stripPrefix.replace(/\/+$/, '');
+    if (path === bare || path === `${bare}/`) return '';
+    if (!path.startsWith(`${bare}/`)) return undefined;
+    path = path.slice(bare.length + 1);
+  }
+  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) {
+    throw new RunnerError(`archive entry ${name}: absolute paths are not allowed`);
+  }
+  const parts = path.split('/').filter((part) => part !== '' && part !== '.');
+  if (parts.includes('..')) throw new RunnerError(`archive entry ${name}: paths with .. are not allowed`);
+  return parts.join('/');
+}
+
+/** Creates every missing directory of `relativeDir`, refusing to pass through a symlink or a file. */
+async function ensureDirectory(root: string, relativeDir: string, safeDirs: Set<string>): Promise<void> {
+  if (safeDirs.has(relativeDir)) return;
+  let current = '';
+  for (const part of relativeDir.split('/')) {
+    current = current ? `${current}/${part}` : part;
+    if (safeDirs.has(current)) continue;
+    const absolute = join(root, current);
+    const stats = await lstat(absolute).catch(() => undefined);
+    if (!stats) await mkdir(absolute);
+    else if (!stats.isDirectory()) {
+      throw new RunnerError(`archive entry ${current}: a ${stats.isSymbolicLink() ? 'symlink' : 'file'} is in the way of a directory`);
+    }
+    safeDirs.add(current);
+  }
+}
+
+/** A file arriving where a file or symlink already is replaces it; writing through a symlink never happens. */
+async function replaceNonDirectory(target: string, relativePath: string): Promise<void> {
+  const stats = await lstat(target).catch(() => undefined);
+  if (!stats) return;
+  if (stats.isDirectory()) throw new RunnerError(`archive entry ${relativePath}: a directory is in the way of a file`);
+  await unlink(target);
+}
+
+function drain(entry: TarEntry): Promise<void> {
+  return new Promise((resolveDrain, reject) => {
+    entry.on('end', () => resolveDrain());
+    entry.on('error', reject);
+    entry.resume();
+  });
+}
