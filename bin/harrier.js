@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Plain JavaScript on purpose: it must say something useful even on a Node too old to load TypeScript.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(
+    `harrier needs Node.js 24 (this is ${process.version}): run it as \`npx harrier\` inside the project, ` +
+      'where `npm ci` installed Node 24\n',
+  );
+  process.exit(2);
+}
+await import('../src/cli/main.ts');

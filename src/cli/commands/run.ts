@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Engine, type ExecutionListener } from '../../engine/index.ts';
+import type { Flow } from '../../flow/model.ts';
+import { parseFlow } from '../../flow/index.ts';
+import { HarrierError } from '../../shared/errors.ts';
+import type { ExecutionRecord } from '../../store/index.ts';
+import { parseInputOptions, parseRunnerChoice, stateDirOf } from '../context.ts';
+import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
+import { BufferedWriter } from '../terminal.ts';
+
+export interface RunOptions {
+  input: string[];
+  secretsFile?: string;
+  stateDir?: string;
+  taskRunner?: string;
+  namespaceFiles?: string;
+  json?: boolean;
+}
+
+export async function readFlowFile(path: string): Promise<{ source: string; flow: Flow }> {
+  let source: string;
+  try {
+    source = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new HarrierError(`cannot read flow file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}`, {
+      hint: 'check the path; flows are YAML files such as examples/hello.yaml',
+    });
+  }
+  return { source, flow: parseFlow(source, path) };
+}
+
+export async function runCommand(flowPath: string, options: RunOptions): Promise<number> {
+  const { source, flow } = await readFlowFile(flowPath);
+  const taskRunnerOverride = parseRunnerChoice(options.taskRunner);
+  const rawInputs = parseInputOptions(options.input);
+  return withEngine(options, async (engine) => {
+    const execution = await engine.createExecution({
+      flow, flowSource: source, flowFile: flowPath, rawInputs,
+      options: {
+        taskRunnerOverride,
+        secretsFile: options.secretsFile ? resolve(options.secretsFile) : undefined,
+        namespaceFilesDir: options.namespaceFiles ? resolve(options.namespaceFiles) : undefined,
+      },
+    });
+    return execution;
+  }, flow);
+}
+
+export async function resumeCommand(executionId: string, options: { stateDir?: string; json?: boolean }): Promise<number> {
+  let flow: Flow | undefined;
+  return withEngine(options, async (engine) => {
+    const prepared = engine.prepareResume(executionId);
+    flow = prepared.flow;
+    return prepared.execution;
+  }, () => flow!);
+}
+
+/**
+ * Runs one execution with live logs (stdout, or stderr under --json), handles Ctrl-C / SIGTERM,
+ * and prints the summary or the JSON document. Returns the process exit code.
+ */
+async function withEngine(
+  options: { stateDir?: string; json?: boolean },
+  prepare: (engine: Engine) => Promise<ExecutionRecord>,
+  flowOf: Flow | (() => Flow),
+): Promise<number> {
+  const logs = new BufferedWriter(options.json ? process.stderr : process.stdout);
+  const notices = new BufferedWriter(process.stderr);
+  const listener: ExecutionListener = {
+    log: (record) => {
+      if (record.level !== 'TRACE' && record.level !== 'DEBUG') logs.line(formatLogLine(record, logs.colour));
+    },
+  };
+  const engine = new Engine({ stateDir: stateDirOf(options), listener });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    notices.line(`harrier: ${signal} received, killing the execution (press again to exit at once)`);
+    notices.flush();
+    engine.abortAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const execution = await prepare(engine);
+    notices.line(`Execution ${execution.id} started (flow ${execution.namespace}.${execution.flowId}, state dir ${stateDirOf(options)})`);
+    notices.flush();
+    const flow = typeof flowOf === 'function' ? flowOf() : flowOf;
+    const ended = await engine.run(execution, flow);
+    await logs.drain();
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(executionDocument(engine.store, ended))}\n`);
+    } else {
+      const out = new BufferedWriter(process.stdout);
+      for (const line of summaryLines(ended, engine.store.taskRuns(ended.id), attemptsByTaskRun(engine.store, ended.id), out.colour)) out.line(line);
+      await out.drain();
+    }
+    return ended.state === 'SUCCESS' || ended.state === 'WARNING' ? 0 : 1;
+  } finally {
+    await logs.drain();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    engine.close();
+  }
+}

@@ -1,0 +1,91 @@
+import { Command, CommanderError, Option } from 'commander';
+import { FlowValidationError, HarrierError, InputError, UsageError } from '../shared/errors.ts';
+import { executionsCommand, logsCommand } from './commands/inspect.ts';
+import { resumeCommand, runCommand } from './commands/run.ts';
+import { schemaCommand, validateCommand } from './commands/validate.ts';
+import { RUNNER_CHOICES } from './context.ts';
+
+const VERSION = '0.1.0';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Exit code 2 for what the user must fix before anything can run; 1 for anything else. */
+function exitCodeOf(error: HarrierError): number {
+  return error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError ? 2 : 1;
+}
+
+function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('harrier')
+    .description('Run Kestra-style YAML flows as local processes, Docker containers or Kubernetes pods.')
+    .version(`harrier ${VERSION} (node ${process.version})`, '-v, --version')
+    .showHelpAfterError('(run `harrier --help` for usage)')
+    .exitOverride();
+  const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default ./.harrier or $HARRIER_STATE_DIR)');
+
+  program.command('run')
+    .description('run a flow and wait for its end')
+    .argument('<flow>', 'flow file (YAML)')
+    .option('-i, --input <name=value>', 'an input value; name=@path for a FILE input (repeatable)', collect, [])
+    .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
+    .addOption(new Option('--task-runner <runner>', 'run every script task with this runner').choices([...RUNNER_CHOICES]))
+    .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
+    .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
+    .addOption(stateDir())
+    .action(async (flow: string, options) => setExitCode(await runCommand(flow, options)));
+
+  program.command('resume')
+    .description('continue an execution that a stopped harrier process left unfinished')
+    .argument('<execution-id>', 'execution id (or a unique prefix)')
+    .option('--json', 'print one JSON document about the execution on stdout')
+    .addOption(stateDir())
+    .action(async (id: string, options) => setExitCode(await resumeCommand(id, options)));
+
+  program.command('executions')
+    .description('list executions, newest first')
+    .option('--json', 'print JSON')
+    .option('--limit <n>', 'how many (default 50)')
+    .addOption(stateDir())
+    .action(async (options) => setExitCode(await executionsCommand(options)));
+
+  program.command('logs')
+    .description('print the stored logs of an execution')
+    .argument('<execution-id>', 'execution id (or a unique prefix)')
+    .option('--task <id>', 'only this task\'s logs')
+    .option('-f, --follow', 'keep printing new lines until the execution ends')
+    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines')
+    .addOption(stateDir())
+    .action(async (id: string, options) => setExitCode(await logsCommand(id, options)));
+
+  program.command('validate')
+    .description('check flow files without running them')
+    .argument('<flows...>', 'flow files')
+    .action(async (files: string[]) => setExitCode(await validateCommand(files)));
+
+  program.command('schema')
+    .description('print the JSON Schema of the flow format (for editors)')
+    .action(() => setExitCode(schemaCommand()));
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    if (error instanceof HarrierError) {
+      process.stderr.write(`${error instanceof FlowValidationError ? error.message : `error: ${error.userMessage()}`}\n`);
+      return exitCodeOf(error);
+    }
+    process.stderr.write(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

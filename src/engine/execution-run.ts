@@ -1,0 +1,346 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExprRuntime } from '../expr/index.ts';
+import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
+import { isFlowable } from '../flow/model.ts';
+import type { NoticeLevel, ResumeHandle } from '../runners/contract.ts';
+import type { RunnerRegistry } from '../runners/registry.ts';
+import { formatDurationMs } from '../shared/duration.ts';
+import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
+import type {
+  AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
+} from '../store/index.ts';
+import { isSuccessful, LogWriter } from '../store/index.ts';
+import { runTask, taskReattaches, type RunnableTask, type TaskContext, type TaskLogLine } from '../tasks/index.ts';
+import { newId } from './ids.ts';
+import type { ExecutionListener } from './listener.ts';
+import { nextRetryAt } from './retry.ts';
+import { executionScope, taskScope } from './scope.ts';
+import type { Secrets } from './secrets.ts';
+
+export interface ExecutionRunDeps {
+  store: Store;
+  storage: InternalStorage;
+  runners: RunnerRegistry;
+  listener: ExecutionListener;
+  secrets: Secrets;
+  stateDir: string;
+  namespaceFilesRoot: string;
+}
+
+const now = (): string => new Date().toISOString();
+
+/**
+ * One execution being driven to its end: walks the task tree, runs attempts with retries and
+ * timeouts, persists every state change, and re-uses what a previous process already finished.
+ */
+export class ExecutionRun {
+  private readonly deps: ExecutionRunDeps;
+  private readonly flow: Flow;
+  private execution: ExecutionRecord;
+  private readonly taskRuns = new Map<string, TaskRunRecord>();
+  private readonly outputs: Record<string, unknown> = {};
+  private readonly kill = new AbortController();
+  private readonly logWriter: LogWriter;
+  private readonly runtime: ExprRuntime;
+  private ordinal = 0;
+
+  constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
+    this.deps = deps;
+    this.flow = flow;
+    this.execution = execution;
+    this.logWriter = new LogWriter(deps.store);
+    this.runtime = { secret: (name) => deps.secrets.get(name) };
+    for (const taskRun of deps.store.taskRuns(execution.id)) {
+      this.taskRuns.set(taskRun.taskId, taskRun);
+      this.ordinal = Math.max(this.ordinal, taskRun.ordinal + 1);
+      if (isSuccessful(taskRun.state)) this.outputs[taskRun.taskId] = taskRun.outputs ?? {};
+    }
+  }
+
+  /** Ctrl-C / SIGTERM: every running attempt is aborted and the execution ends KILLED. */
+  abort(): void {
+    this.kill.abort('killed');
+  }
+
+  async run(): Promise<ExecutionRecord> {
+    this.setExecutionState('RUNNING');
+    this.deps.listener.executionStarted?.(this.execution);
+    let state: State;
+    try {
+      state = await this.runSequence(this.flow.tasks, undefined);
+    } catch (error) {
+      this.notice(undefined, 'ERROR', `execution stopped: ${describe(error)}`);
+      state = 'FAILED';
+    }
+    if (this.kill.signal.aborted) state = 'KILLED';
+    this.logWriter.flush();
+    this.setExecutionState(state, now());
+    this.deps.listener.executionEnded?.(this.execution);
+    return this.execution;
+  }
+
+  private setExecutionState(state: State, endedAt?: string): void {
+    this.deps.store.setExecutionState(this.execution.id, state, endedAt);
+    this.execution = { ...this.execution, state, endedAt };
+  }
+
+  /** Runs tasks one after the other; stops at the first that does not succeed. */
+  private async runSequence(tasks: TaskDef[], parent: TaskRunRecord | undefined): Promise<State> {
+    let warned = false;
+    for (const task of tasks) {
+      if (task.disabled) continue;
+      if (this.kill.signal.aborted) return 'KILLED';
+      const state = await this.runOne(task, parent);
+      if (!isSuccessful(state)) return state;
+      warned ||= state === 'WARNING';
+    }
+    return warned ? 'WARNING' : 'SUCCESS';
+  }
+
+  /** Runs children concurrently, at most `concurrent` at once (0: all). A failure starts no more. */
+  private async runParallel(task: FlowableTask & { kind: 'parallel' }, parent: TaskRunRecord): Promise<State> {
+    const queue = task.tasks.filter((child) => !child.disabled);
+    const limit = task.concurrent > 0 ? task.concurrent : queue.length;
+    const states: State[] = [];
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (queue.length > 0 && !failed && !this.kill.signal.aborted) {
+        const state = await this.runOne(queue.shift()!, parent);
+        states.push(state);
+        if (!isSuccessful(state)) failed = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(limit, 1) }, worker));
+    return combine(states, this.kill.signal.aborted);
+  }
+
+  private async runOne(task: TaskDef, parent: TaskRunRecord | undefined): Promise<State> {
+    let taskRun = this.taskRuns.get(task.id);
+    if (taskRun && isSuccessful(taskRun.state)) return taskRun.state;
+    if (!taskRun) {
+      taskRun = {
+        id: newId(), executionId: this.execution.id, taskId: task.id, parentTaskRunId: parent?.id,
+        ordinal: this.ordinal++, state: 'CREATED', startedAt: now(),
+      };
+      this.deps.store.insertTaskRun(taskRun);
+      this.taskRuns.set(task.id, taskRun);
+    }
+    if (isFlowable(task)) {
+      this.updateTaskRun(taskRun, { state: 'RUNNING' });
+      const state = task.kind === 'parallel' ? await this.runParallel(task, taskRun) : await this.runSequence(task.tasks, taskRun);
+      this.updateTaskRun(taskRun, { state, endedAt: now() });
+      return state;
+    }
+    return this.runAttempts(task, taskRun);
+  }
+
+  private updateTaskRun(taskRun: TaskRunRecord, change: Partial<TaskRunRecord> & { state: State }): TaskRunRecord {
+    Object.assign(taskRun, change);
+    if (change.state !== 'RETRYING') taskRun.nextAttemptAt = undefined;
+    this.deps.store.updateTaskRun(taskRun.id, {
+      state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt,
+      outputs: change.outputs, outputFiles: change.outputFiles,
+    });
+    this.deps.listener.taskRunChanged?.({ ...taskRun });
+    return taskRun;
+  }
+
+  private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord): Promise<State> {
+    const override = this.execution.options.taskRunnerOverride as RunnerKind | undefined;
+    const previous = this.deps.store.attempts(taskRun.id);
+    let resuming: AttemptRecord | undefined;
+    const last = previous.at(-1);
+    if (last && last.state === 'RUNNING') {
+      if (last.resumeHandle && taskReattaches(task, override)) {
+        resuming = last;
+      } else {
+        this.deps.store.finishAttempt(taskRun.id, last.number, {
+          state: 'FAILED', error: 'interrupted: the harrier process stopped during this attempt', endedAt: now(),
+        });
+        this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
+      }
+    }
+    let attemptNumber = resuming ? resuming.number : (last?.number ?? 0) + 1;
+    const firstStartedAt = new Date(previous[0]?.startedAt ?? now());
+    if (taskRun.state === 'RETRYING' && taskRun.nextAttemptAt) {
+      if (!(await this.sleepUntil(new Date(taskRun.nextAttemptAt)))) return this.endKilled(taskRun);
+    }
+
+    for (;;) {
+      const result = await this.runAttempt(task, taskRun, attemptNumber, resuming);
+      resuming = undefined;
+      if (result.state !== 'FAILED') {
+        const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task)?.warningOnRetry ? 'WARNING' : result.state;
+        this.updateTaskRun(taskRun, { state, endedAt: now() });
+        if (isSuccessful(state)) this.outputs[task.id] = taskRun.outputs ?? {};
+        return state;
+      }
+      const policy = this.retryPolicy(task);
+      const next = policy && nextRetryAt(policy, { attempts: attemptNumber, firstAttemptStartedAt: firstStartedAt, lastAttemptEndedAt: new Date() });
+      if (!next) {
+        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        return 'FAILED';
+      }
+      const limit = policy.maxAttempt ? ` of ${policy.maxAttempt}` : '';
+      this.notice(taskRun, 'WARN', `retrying in ${formatDurationMs(next.getTime() - Date.now())} (attempt ${attemptNumber + 1}${limit})`);
+      this.updateTaskRun(taskRun, { state: 'RETRYING', nextAttemptAt: next.toISOString() });
+      if (!(await this.sleepUntil(next))) return this.endKilled(taskRun);
+      attemptNumber++;
+    }
+  }
+
+  private endKilled(taskRun: TaskRunRecord): State {
+    this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
+    return 'KILLED';
+  }
+
+  private retryPolicy(task: RunnableTask): RetryPolicy | undefined {
+    return task.retry ?? this.flow.retry;
+  }
+
+  /** false when the execution was killed while waiting. */
+  private sleepUntil(when: Date): Promise<boolean> {
+    const delay = when.getTime() - Date.now();
+    if (this.kill.signal.aborted) return Promise.resolve(false);
+    if (delay <= 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.kill.signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, delay);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      this.kill.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private async runAttempt(
+    task: RunnableTask,
+    taskRun: TaskRunRecord,
+    number: number,
+    resuming: AttemptRecord | undefined,
+  ): Promise<{ state: State }> {
+    const attemptDir = join(this.deps.stateDir, 'work', this.execution.id, taskRun.id, String(number));
+    if (!resuming) {
+      this.deps.store.insertAttempt({ taskRunId: taskRun.id, number, state: 'RUNNING', startedAt: now() });
+      await rm(attemptDir, { recursive: true, force: true });
+    } else {
+      this.notice(taskRun, 'INFO', `re-attaching to attempt ${number} started by a previous harrier process`);
+    }
+    await mkdir(attemptDir, { recursive: true });
+    this.updateTaskRun(taskRun, { state: 'RUNNING' });
+
+    const timeout = new AbortController();
+    const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
+    const signal = AbortSignal.any([this.kill.signal, timeout.signal]);
+    let recorded: { outputs: Record<string, unknown>; files?: Record<string, StoredFile> } = { outputs: {} };
+    let runnerKind: string | undefined;
+
+    const ctx: TaskContext = {
+      identity: {
+        executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id,
+        taskId: task.id, taskRunId: taskRun.id, attempt: number,
+      },
+      scope: taskScope(executionScope(this.flow, this.execution, this.outputs), task, taskRun, number),
+      runtime: this.runtime,
+      attemptDir,
+      storage: this.deps.storage,
+      runners: this.deps.runners,
+      namespaceFilesDir: join(this.deps.namespaceFilesRoot, this.flow.namespace),
+      taskRunnerOverride: this.execution.options.taskRunnerOverride as TaskContext['taskRunnerOverride'],
+      timeoutMs: task.timeoutMs,
+      signal,
+      resume: resuming?.resumeHandle
+        ? { handle: resuming.resumeHandle, logCursor: this.flushedCursor(taskRun.id, number) }
+        : undefined,
+      saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
+      log: (line) => this.taskLog(taskRun, number, line),
+      notice: (level, message) => this.notice(taskRun, level, message, number),
+      metric: (metric) => this.deps.store.insertMetrics([{ ...metric, executionId: this.execution.id, taskRunId: taskRun.id }]),
+      recordOutputs: (outputs, files) => {
+        recorded = { outputs: { ...recorded.outputs, ...outputs }, files: files ?? recorded.files };
+      },
+      recordRunner: (kind) => {
+        runnerKind = kind;
+      },
+    };
+
+    let state: State;
+    let exitCode: number | undefined;
+    let error: string | undefined;
+    try {
+      const outcome = await runTask(task, ctx);
+      recorded.outputs = { ...recorded.outputs, ...outcome.outputs };
+      recorded.files = outcome.outputFiles ?? recorded.files;
+      state = outcome.state;
+      exitCode = typeof outcome.outputs.exitCode === 'number' ? outcome.outputs.exitCode : undefined;
+    } catch (failure) {
+      if (this.kill.signal.aborted) {
+        state = 'KILLED';
+        error = 'killed';
+      } else if (timeout.signal.aborted) {
+        state = 'FAILED';
+        error = `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)`;
+      } else {
+        state = 'FAILED';
+        error = describe(failure);
+        exitCode = failure instanceof TaskFailedError ? failure.exitCode : undefined;
+      }
+      this.notice(taskRun, state === 'KILLED' ? 'WARN' : 'ERROR', `attempt ${number} ${state === 'KILLED' ? 'killed' : `failed: ${error}`}`, number);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.logWriter.flush();
+    this.deps.store.transaction(() => {
+      this.deps.store.finishAttempt(taskRun.id, number, { state, exitCode, error, endedAt: now() });
+      this.updateTaskRun(taskRun, { state: taskRun.state, outputs: recorded.outputs, outputFiles: recorded.files });
+    });
+    if (runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, runnerKind);
+    await rm(attemptDir, { recursive: true, force: true });
+    if (state === 'KILLED') {
+      this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
+    }
+    return { state };
+  }
+
+  /** The log cursor of an attempt, counting only what reached the store. */
+  private flushedCursor(taskRunId: string, attempt: number): ReturnType<Store['logCursor']> {
+    this.logWriter.flush();
+    return this.deps.store.logCursor(taskRunId, attempt);
+  }
+
+  private taskLog(taskRun: TaskRunRecord, attempt: number, line: TaskLogLine): void {
+    this.record({
+      executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, attempt,
+      level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.mask(line.line),
+    });
+  }
+
+  private notice(taskRun: TaskRunRecord | undefined, level: NoticeLevel, message: string, attempt?: number): void {
+    this.record({
+      executionId: this.execution.id, taskRunId: taskRun?.id, taskId: taskRun?.taskId, attempt,
+      level, timestamp: now(), line: this.deps.secrets.mask(message),
+    });
+  }
+
+  private record(record: LogRecord): void {
+    this.logWriter.write(record);
+    this.deps.listener.log?.(record);
+  }
+}
+
+function combine(states: State[], killed: boolean): State {
+  if (killed) return 'KILLED';
+  if (states.some((state) => state === 'FAILED')) return 'FAILED';
+  if (states.some((state) => state === 'KILLED')) return 'KILLED';
+  return states.some((state) => state === 'WARNING') ? 'WARNING' : 'SUCCESS';
+}
+
+function describe(error: unknown): string {
+  if (isHarrierError(error)) return error.userMessage();
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

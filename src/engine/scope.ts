@@ -1,0 +1,35 @@
+import type { Scope } from '../expr/index.ts';
+import type { Flow, TaskDef } from '../flow/model.ts';
+import type { ExecutionRecord } from '../store/index.ts';
+
+/**
+ * Kestra's `envs`: environment variables prefixed ENV_, without the prefix and lower-cased
+ * (ENV_MY_VAR → envs.my_var).
+ */
+export function envsFromEnvironment(environment: NodeJS.ProcessEnv): Record<string, string> {
+  const envs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(environment)) {
+    if (key.startsWith('ENV_') && value !== undefined) envs[key.slice(4).toLowerCase()] = value;
+  }
+  return envs;
+}
+
+export function executionScope(flow: Flow, execution: ExecutionRecord, outputs: Record<string, unknown>): Scope {
+  return {
+    flow: { id: flow.id, namespace: flow.namespace, description: flow.description },
+    execution: { id: execution.id, startDate: execution.createdAt },
+    inputs: execution.inputs,
+    vars: flow.variables,
+    labels: { ...flow.labels, ...execution.labels },
+    outputs,
+    envs: envsFromEnvironment(process.env),
+  };
+}
+
+export function taskScope(base: Scope, task: TaskDef, taskRun: { id: string; startedAt: string }, attempt: number): Scope {
+  return {
+    ...base,
+    task: { id: task.id, type: task.type },
+    taskrun: { id: taskRun.id, startDate: taskRun.startedAt, attemptsCount: attempt - 1 },
+  };
+}

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { LineSplitter } from '../line-splitter.ts';
+import { RunnerError } from '../../shared/errors.ts';
+import type { LogEntry, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+
+/** Grace between SIGTERM and SIGKILL when a task is killed or times out. */
+const KILL_GRACE_MS = 2_000;
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+/**
+ * Runs the command as a child process group in the host working directory. Kill, timeout and the
+ * end of the main process all end the whole group, so nothing is left running.
+ */
+export class ProcessRunner implements TaskRunner {
+  readonly kind = 'process';
+  readonly reattaches = false;
+
+  workingDirFor(hostWorkingDir: string): string {
+    return hostWorkingDir;
+  }
+
+  run(job: RunnerJob): Promise<RunnerResult> {
+    job.signal.throwIfAborted();
+    const [file, ...args] = job.command;
+    return new Promise<RunnerResult>((resolve, reject) => {
+      const child = spawn(file, args, {
+        cwd: job.hostWorkingDir,
+        env: { ...process.env, ...job.env },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let killTimer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        if (child.pid === undefined) return;
+        signalGroup(child.pid, 'SIGTERM');
+        killTimer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS);
+      };
+      job.signal.addEventListener('abort', onAbort, { once: true });
+
+      const pump = (stream: NodeJS.ReadableStream, name: LogEntry['stream']): void => {
+        const splitter = new LineSplitter();
+        const emit = (line: string): void => job.log({ stream: name, line, timestamp: new Date().toISOString() });
+        stream.on('data', (chunk: Buffer) => splitter.push(chunk, emit));
+        stream.on('end', () => splitter.end(emit));
+      };
+      pump(child.stdout!, 'stdout');
+      pump(child.stderr!, 'stderr');
+
+      child.on('exit', () => {
+        // Background children of the task must not outlive it, nor hold its pipes open.
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      });
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        job.signal.removeEventListener('abort', onAbort);
+        reject(new RunnerError(`cannot start '${file}': ${error.code === 'ENOENT' ? 'command not found' : error.message}`, {
+          hint: 'check the task\'s interpreter and that the program is installed on this machine',
+          cause: error,
+        }));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(killTimer);
+        job.signal.removeEventListener('abort', onAbort);
+        if (job.signal.aborted) {
+          reject(job.signal.reason);
+          return;
+        }
+        resolve({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1) });
+      });
+    });
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+  return numbers[signal] ?? 0;
+}

@@ -1,0 +1,4 @@
+export { Store } from './store.ts';
+export { LogWriter } from './log-writer.ts';
+export { InternalStorage } from './internal-storage.ts';
+export * from './records.ts';

@@ -1,0 +1,80 @@
+import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { HarrierError } from '../shared/errors.ts';
+import type { StoredFile } from './records.ts';
+
+export const STORAGE_SCHEME = 'kestra://';
+
+export interface ExecutionScope {
+  namespace: string;
+  flowId: string;
+  executionId: string;
+}
+
+/**
+ * Internal storage: files that outlive a task's working directory (output files, FILE inputs),
+ * kept under `<state dir>/storage` and named by Kestra-style URIs (`kestra:///ns/flow/executions/...`).
+ */
+export class InternalStorage {
+  readonly root: string;
+
+  constructor(stateDir: string) {
+    this.root = resolve(stateDir, 'storage');
+  }
+
+  private executionPrefix(scope: ExecutionScope): string {
+    return `${scope.namespace.split('.').join('/')}/${scope.flowId}/executions/${scope.executionId}`;
+  }
+
+  taskFileKey(scope: ExecutionScope, taskId: string, taskRunId: string, name: string): string {
+    return `${this.executionPrefix(scope)}/tasks/${taskId}/${taskRunId}/${name}`;
+  }
+
+  inputFileKey(scope: ExecutionScope, inputId: string, fileName: string): string {
+    return `${this.executionPrefix(scope)}/inputs/${inputId}/${fileName}`;
+  }
+
+  /** Moves (or copies, across file systems) `source` into storage under `key`. */
+  async put(key: string, source: string, options: { move?: boolean } = {}): Promise<StoredFile> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    if (options.move) {
+      try {
+        await rename(source, target);
+        return { uri: `${STORAGE_SCHEME}/${key}`, path: target };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      }
+    }
+    await copyFile(source, target);
+    return { uri: `${STORAGE_SCHEME}/${key}`, path: target };
+  }
+
+  isUri(value: string): boolean {
+    return value.startsWith(STORAGE_SCHEME);
+  }
+
+  /** The local path of a stored file; a URI that points outside storage or at nothing is an error. */
+  async resolveUri(uri: string): Promise<string> {
+    if (!this.isUri(uri)) throw new HarrierError(`'${uri}' is not an internal storage URI (expected ${STORAGE_SCHEME}/...)`);
+    const path = this.pathOf(uri.slice(STORAGE_SCHEME.length).replace(/^\/+/, ''));
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) throw new Error('not a file');
+    } catch {
+      throw new HarrierError(`internal storage has no file at ${uri}`, {
+        hint: 'check the URI: it must come from an output or a FILE input of an execution in this --state-dir',
+      });
+    }
+    return path;
+  }
+
+  private pathOf(key: string): string {
+    const path = resolve(this.root, key);
+    const inside = relative(this.root, path);
+    if (inside.startsWith('..') || inside.startsWith(sep) || inside === '') {
+      throw new HarrierError(`internal storage key '${key}' leaves the storage folder`);
+    }
+    return join(this.root, inside);
+  }
+}

@@ -1,0 +1,40 @@
+import type { LogRecord } from './records.ts';
+import type { Store } from './store.ts';
+
+/**
+ * Batches log records into one transaction per flush: a task printing a million lines must not
+ * cost a million commits. Flushes when the batch is full or after `intervalMs`, and on demand.
+ */
+export class LogWriter {
+  private batch: LogRecord[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly store: Store;
+  private readonly maxBatch: number;
+  private readonly intervalMs: number;
+
+  constructor(store: Store, options: { maxBatch?: number; intervalMs?: number } = {}) {
+    this.store = store;
+    this.maxBatch = options.maxBatch ?? 20_000;
+    this.intervalMs = options.intervalMs ?? 100;
+  }
+
+  write(record: LogRecord): void {
+    this.batch.push(record);
+    if (this.batch.length >= this.maxBatch) {
+      this.flush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.intervalMs);
+    }
+  }
+
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.batch.length === 0) return;
+    const records = this.batch;
+    this.batch = [];
+    this.store.insertLogs(records);
+  }
+}

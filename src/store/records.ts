@@ -1,0 +1,94 @@
+/** What the store keeps: Kestra's Execution → TaskRun → Attempt vocabulary, plus logs and metrics. */
+
+export const STATES = ['CREATED', 'RUNNING', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'RETRYING', 'SKIPPED'] as const;
+export type State = (typeof STATES)[number];
+
+export const TERMINAL_STATES: ReadonlySet<State> = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'SKIPPED']);
+
+export function isTerminal(state: State): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+export function isSuccessful(state: State): boolean {
+  return state === 'SUCCESS' || state === 'WARNING' || state === 'SKIPPED';
+}
+
+export interface ExecutionOptions {
+  taskRunnerOverride?: string;
+  secretsFile?: string;
+  namespaceFilesDir?: string;
+  /** Values of SECRET inputs, masked in logs like secret() values. */
+  secretInputs?: string[];
+}
+
+export interface ExecutionRecord {
+  id: string;
+  flowId: string;
+  namespace: string;
+  state: State;
+  flowFile: string;
+  /** The flow's YAML as it was when the execution started: `resume` runs exactly that. */
+  flowSource: string;
+  inputs: Record<string, unknown>;
+  labels: Record<string, string>;
+  options: ExecutionOptions;
+  createdAt: string;
+  endedAt?: string;
+}
+
+export interface StoredFile {
+  uri: string;
+  path: string;
+}
+
+export interface TaskRunRecord {
+  id: string;
+  executionId: string;
+  taskId: string;
+  parentTaskRunId?: string;
+  /** Order of creation inside the execution, for listings. */
+  ordinal: number;
+  state: State;
+  outputs?: Record<string, unknown>;
+  outputFiles?: Record<string, StoredFile>;
+  /** Set while RETRYING: when the next attempt may start. */
+  nextAttemptAt?: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export interface AttemptRecord {
+  taskRunId: string;
+  number: number;
+  state: State;
+  runnerKind?: string;
+  exitCode?: number;
+  error?: string;
+  resumeHandle?: Record<string, string | number | boolean>;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface LogRecord {
+  seq?: number;
+  executionId: string;
+  taskRunId?: string;
+  taskId?: string;
+  attempt?: number;
+  level: LogLevel;
+  stream?: 'stdout' | 'stderr';
+  timestamp: string;
+  line: string;
+}
+
+export interface MetricRecord {
+  executionId: string;
+  taskRunId: string;
+  name: string;
+  type: 'counter' | 'timer';
+  value: number;
+  tags: Record<string, string>;
+  timestamp: string;
+}

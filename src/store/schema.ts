@@ -1,0 +1,72 @@
+/** Tables of the embedded store. Bump STORE_VERSION when a table changes shape. */
+export const STORE_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS executions (
+  id TEXT PRIMARY KEY,
+  flow_id TEXT NOT NULL,
+  namespace TEXT NOT NULL,
+  state TEXT NOT NULL,
+  flow_file TEXT NOT NULL,
+  flow_source TEXT NOT NULL,
+  inputs_json TEXT NOT NULL,
+  labels_json TEXT NOT NULL,
+  options_json TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  ended_at TEXT
+);
+
+CREATE TABLE IF NOT EXISTS task_runs (
+  id TEXT PRIMARY KEY,
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  task_id TEXT NOT NULL,
+  parent_task_run_id TEXT,
+  ordinal INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  outputs_json TEXT,
+  output_files_json TEXT,
+  next_attempt_at TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  UNIQUE (execution_id, task_id)
+);
+
+CREATE TABLE IF NOT EXISTS attempts (
+  task_run_id TEXT NOT NULL REFERENCES task_runs(id),
+  number INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  runner_kind TEXT,
+  exit_code INTEGER,
+  error TEXT,
+  resume_handle_json TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  PRIMARY KEY (task_run_id, number)
+);
+
+CREATE TABLE IF NOT EXISTS logs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  execution_id TEXT NOT NULL,
+  task_run_id TEXT,
+  task_id TEXT,
+  attempt INTEGER,
+  level TEXT NOT NULL,
+  stream TEXT,
+  timestamp TEXT NOT NULL,
+  line TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_by_execution ON logs (execution_id, seq);
+CREATE INDEX IF NOT EXISTS logs_by_attempt ON logs (task_run_id, attempt, seq);
+
+CREATE TABLE IF NOT EXISTS metrics (
+  execution_id TEXT NOT NULL,
+  task_run_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  value REAL NOT NULL,
+  tags_json TEXT NOT NULL,
+  timestamp TEXT NOT NULL
+);
+`;

@@ -1,0 +1,298 @@
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StoreError } from '../shared/errors.ts';
+import { SCHEMA_SQL, STORE_VERSION } from './schema.ts';
+import type {
+  AttemptRecord, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord,
+} from './records.ts';
+
+type Row = Record<string, unknown>;
+
+function json<T>(text: unknown): T | undefined {
+  return typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
+}
+
+function optional(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : String(value);
+}
+
+function toExecution(row: Row): ExecutionRecord {
+  return {
+    id: String(row.id),
+    flowId: String(row.flow_id),
+    namespace: String(row.namespace),
+    state: row.state as State,
+    flowFile: String(row.flow_file),
+    flowSource: String(row.flow_source),
+    inputs: json(row.inputs_json) ?? {},
+    labels: json(row.labels_json) ?? {},
+    options: json(row.options_json) ?? {},
+    createdAt: String(row.created_at),
+    endedAt: optional(row.ended_at),
+  };
+}
+
+function toTaskRun(row: Row): TaskRunRecord {
+  return {
+    id: String(row.id),
+    executionId: String(row.execution_id),
+    taskId: String(row.task_id),
+    parentTaskRunId: optional(row.parent_task_run_id),
+    ordinal: Number(row.ordinal),
+    state: row.state as State,
+    outputs: json(row.outputs_json),
+    outputFiles: json(row.output_files_json),
+    nextAttemptAt: optional(row.next_attempt_at),
+    startedAt: String(row.started_at),
+    endedAt: optional(row.ended_at),
+  };
+}
+
+function toAttempt(row: Row): AttemptRecord {
+  return {
+    taskRunId: String(row.task_run_id),
+    number: Number(row.number),
+    state: row.state as State,
+    runnerKind: optional(row.runner_kind),
+    exitCode: row.exit_code === null ? undefined : Number(row.exit_code),
+    error: optional(row.error),
+    resumeHandle: json(row.resume_handle_json),
+    startedAt: String(row.started_at),
+    endedAt: optional(row.ended_at),
+  };
+}
+
+function toLog(row: Row): LogRecord {
+  return {
+    seq: Number(row.seq),
+    executionId: String(row.execution_id),
+    taskRunId: optional(row.task_run_id),
+    taskId: optional(row.task_id),
+    attempt: row.attempt === null ? undefined : Number(row.attempt),
+    level: row.level as LogRecord['level'],
+    stream: optional(row.stream) as LogRecord['stream'],
+    timestamp: String(row.timestamp),
+    line: String(row.line),
+  };
+}
+
+/**
+ * The embedded store: one SQLite database (node:sqlite) under the state directory. Every write that
+ * changes an execution's shape runs in a transaction, so a crash never leaves a half-written record.
+ */
+export class Store {
+  readonly stateDir: string;
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+
+  private constructor(stateDir: string, db: DatabaseSync) {
+    this.stateDir = stateDir;
+    this.db = db;
+  }
+
+  static open(stateDir: string): Store {
+    let db: DatabaseSync;
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      db = new DatabaseSync(join(stateDir, 'harrier.db'));
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      db.exec(SCHEMA_SQL);
+    } catch (error) {
+      throw new StoreError(`cannot open the state store in ${stateDir}: ${(error as Error).message}`, {
+        hint: 'check that the directory is writable, or choose another with --state-dir',
+        cause: error,
+      });
+    }
+    const store = new Store(stateDir, db);
+    store.checkVersion();
+    return store;
+  }
+
+  private checkVersion(): void {
+    const row = this.prepare('SELECT value FROM meta WHERE key = ?').get('version') as Row | undefined;
+    if (!row) {
+      this.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('version', String(STORE_VERSION));
+    } else if (Number(row.value) !== STORE_VERSION) {
+      throw new StoreError(`the state store in ${this.stateDir} has version ${String(row.value)}, this harrier expects ${STORE_VERSION}`, {
+        hint: 'use another --state-dir, or the harrier version that created it',
+      });
+    }
+  }
+
+  private prepare(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // Executions
+
+  insertExecution(execution: ExecutionRecord): void {
+    this.prepare(`INSERT INTO executions (id, flow_id, namespace, state, flow_file, flow_source, inputs_json, labels_json,
+      options_json, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      execution.id, execution.flowId, execution.namespace, execution.state, execution.flowFile, execution.flowSource,
+      JSON.stringify(execution.inputs), JSON.stringify(execution.labels), JSON.stringify(execution.options),
+      execution.createdAt, execution.endedAt ?? null,
+    );
+  }
+
+  setExecutionState(id: string, state: State, endedAt?: string): void {
+    this.prepare('UPDATE executions SET state = ?, ended_at = ? WHERE id = ?').run(state, endedAt ?? null, id);
+  }
+
+  getExecution(id: string): ExecutionRecord | undefined {
+    const row = this.prepare('SELECT * FROM executions WHERE id = ?').get(id) as Row | undefined;
+    return row ? toExecution(row) : undefined;
+  }
+
+  /** Execution ids that start with `prefix`, so users can type a short prefix as with git. */
+  findExecutionIds(prefix: string): string[] {
+    const rows = this.prepare('SELECT id FROM executions WHERE id LIKE ? ESCAPE \'\\\' LIMIT 5')
+      .all(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) as Row[];
+    return rows.map((row) => String(row.id));
+  }
+
+  listExecutions(limit = 100): ExecutionRecord[] {
+    return (this.prepare('SELECT * FROM executions ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[]).map(toExecution);
+  }
+
+  // Task runs
+
+  insertTaskRun(taskRun: TaskRunRecord): void {
+    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, ordinal, state, outputs_json,
+      output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.ordinal, taskRun.state,
+      taskRun.outputs ? JSON.stringify(taskRun.outputs) : null,
+      taskRun.outputFiles ? JSON.stringify(taskRun.outputFiles) : null,
+      taskRun.nextAttemptAt ?? null, taskRun.startedAt, taskRun.endedAt ?? null,
+    );
+  }
+
+  updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string;
+    outputs?: Record<string, unknown>; outputFiles?: Record<string, StoredFile> }): void {
+    this.prepare(`UPDATE task_runs SET state = ?, ended_at = ?, next_attempt_at = ?,
+      outputs_json = COALESCE(?, outputs_json), output_files_json = COALESCE(?, output_files_json) WHERE id = ?`).run(
+      change.state, change.endedAt ?? null, change.nextAttemptAt ?? null,
+      change.outputs ? JSON.stringify(change.outputs) : null,
+      change.outputFiles ? JSON.stringify(change.outputFiles) : null, id,
+    );
+  }
+
+  taskRuns(executionId: string): TaskRunRecord[] {
+    return (this.prepare('SELECT * FROM task_runs WHERE execution_id = ? ORDER BY ordinal').all(executionId) as Row[]).map(toTaskRun);
+  }
+
+  // Attempts
+
+  insertAttempt(attempt: AttemptRecord): void {
+    this.prepare(`INSERT INTO attempts (task_run_id, number, state, runner_kind, exit_code, error, resume_handle_json,
+      started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      attempt.taskRunId, attempt.number, attempt.state, attempt.runnerKind ?? null, attempt.exitCode ?? null,
+      attempt.error ?? null, attempt.resumeHandle ? JSON.stringify(attempt.resumeHandle) : null,
+      attempt.startedAt, attempt.endedAt ?? null,
+    );
+  }
+
+  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): void {
+    this.prepare('UPDATE attempts SET state = ?, exit_code = ?, error = ?, ended_at = ? WHERE task_run_id = ? AND number = ?')
+      .run(change.state, change.exitCode ?? null, change.error ?? null, change.endedAt, taskRunId, number);
+  }
+
+  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): void {
+    this.prepare('UPDATE attempts SET resume_handle_json = ? WHERE task_run_id = ? AND number = ?')
+      .run(JSON.stringify(handle), taskRunId, number);
+  }
+
+  setAttemptRunner(taskRunId: string, number: number, runnerKind: string): void {
+    this.prepare('UPDATE attempts SET runner_kind = ? WHERE task_run_id = ? AND number = ?').run(runnerKind, taskRunId, number);
+  }
+
+  attempts(taskRunId: string): AttemptRecord[] {
+    return (this.prepare('SELECT * FROM attempts WHERE task_run_id = ? ORDER BY number').all(taskRunId) as Row[]).map(toAttempt);
+  }
+
+  attemptsOfExecution(executionId: string): AttemptRecord[] {
+    return (this.prepare(`SELECT a.* FROM attempts a JOIN task_runs t ON t.id = a.task_run_id
+      WHERE t.execution_id = ? ORDER BY t.ordinal, a.number`).all(executionId) as Row[]).map(toAttempt);
+  }
+
+  // Logs and metrics
+
+  insertLogs(records: readonly LogRecord[]): void {
+    if (records.length === 0) return;
+    const insert = this.prepare(`INSERT INTO logs (execution_id, task_run_id, task_id, attempt, level, stream, timestamp, line)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.transaction(() => {
+      for (const r of records) {
+        insert.run(r.executionId, r.taskRunId ?? null, r.taskId ?? null, r.attempt ?? null, r.level, r.stream ?? null, r.timestamp, r.line);
+      }
+    });
+  }
+
+  logs(executionId: string, options: { taskId?: string; afterSeq?: number; limit?: number } = {}): LogRecord[] {
+    const rows = options.taskId === undefined
+      ? this.prepare('SELECT * FROM logs WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .all(executionId, options.afterSeq ?? 0, options.limit ?? -1)
+      : this.prepare('SELECT * FROM logs WHERE execution_id = ? AND task_id = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .all(executionId, options.taskId, options.afterSeq ?? 0, options.limit ?? -1);
+    return (rows as Row[]).map(toLog);
+  }
+
+  countLogs(executionId: string): number {
+    const row = this.prepare('SELECT COUNT(*) AS n FROM logs WHERE execution_id = ?').get(executionId) as Row;
+    return Number(row.n);
+  }
+
+  /**
+   * The newest task-output line stored for an attempt, and how many lines carry that same timestamp:
+   * a re-attaching runner skips exactly those.
+   */
+  logCursor(taskRunId: string, attempt: number): { timestamp: string; linesAtTimestamp: number } | undefined {
+    const last = this.prepare(`SELECT timestamp FROM logs WHERE task_run_id = ? AND attempt = ? AND stream IS NOT NULL
+      ORDER BY seq DESC LIMIT 1`).get(taskRunId, attempt) as Row | undefined;
+    if (!last) return undefined;
+    const count = this.prepare(`SELECT COUNT(*) AS n FROM logs WHERE task_run_id = ? AND attempt = ? AND stream IS NOT NULL
+      AND timestamp = ?`).get(taskRunId, attempt, last.timestamp as string) as Row;
+    return { timestamp: String(last.timestamp), linesAtTimestamp: Number(count.n) };
+  }
+
+  insertMetrics(records: readonly MetricRecord[]): void {
+    const insert = this.prepare(`INSERT INTO metrics (execution_id, task_run_id, name, type, value, tags_json, timestamp)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.transaction(() => {
+      for (const m of records) insert.run(m.executionId, m.taskRunId, m.name, m.type, m.value, JSON.stringify(m.tags), m.timestamp);
+    });
+  }
+
+  metrics(executionId: string): MetricRecord[] {
+    return (this.prepare('SELECT * FROM metrics WHERE execution_id = ? ORDER BY rowid').all(executionId) as Row[]).map((row) => ({
+      executionId: String(row.execution_id),
+      taskRunId: String(row.task_run_id),
+      name: String(row.name),
+      type: row.type as MetricRecord['type'],
+      value: Number(row.value),
+      tags: json(row.tags_json) ?? {},
+      timestamp: String(row.timestamp),
+    }));
+  }
+}

@@ -1,0 +1,182 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { renderDeep, renderTemplate } from '../../expr/index.ts';
+import type { RunnerKind, ScriptTask } from '../../flow/model.ts';
+import { listOutputFiles } from '../../runners/shared/output-match.ts';
+import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
+import type { StoredFile } from '../../store/index.ts';
+import type { TaskContext, TaskOutcome } from '../contract.ts';
+import { buildCommandLine, scriptCommand, scriptFileName } from './command-line.ts';
+import { parseProtocolLine } from './protocol.ts';
+import { PYTHON_HELPER_DIR, PYTHON_KESTRA_MODULE } from './python-helper.ts';
+import { copyNamespaceFiles, safeRelativePath, writeInputFiles } from './working-dir.ts';
+
+/** The output folder's name inside the working directory. */
+export const OUTPUT_DIR_NAME = 'outputs';
+
+/** Kestra's default images per language, used by container runners when a task names none. */
+const DEFAULT_IMAGES: Record<ScriptTask['language'], string> = {
+  shell: 'ubuntu',
+  python: 'python',
+  node: 'node',
+  dbt: 'ghcr.io/kestra-io/dbt',
+};
+
+/**
+ * A script task attempt (shell, Python, Node, dbt): prepare the working directory, render the
+ * command line, hand it to the task runner, then turn what it printed and wrote into outputs.
+ */
+export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise<TaskOutcome> {
+  const runnerKind: RunnerKind = ctx.taskRunnerOverride ?? task.taskRunner.kind;
+  const runner = await ctx.runners.get(runnerKind);
+  ctx.recordRunner(runner.kind);
+  const where = (property: string): string => `task '${task.id}', property '${property}'`;
+  const hostDir = ctx.attemptDir;
+  const workingDir = runner.workingDirFor(hostDir);
+  const outputDir = posix.join(workingDir, OUTPUT_DIR_NAME);
+  const scope = { ...ctx.scope, workingDir, outputDir };
+  const render = <T>(value: T, property: string): T => renderDeep(value, scope, ctx.runtime, where(property));
+
+  const env: Record<string, string> = {
+    ...render(task.env, 'env'),
+    WORKING_DIR: workingDir,
+    OUTPUT_DIR: outputDir,
+  };
+  if (task.language === 'python') {
+    const helperPath = posix.join(workingDir, PYTHON_HELPER_DIR);
+    env.PYTHONPATH = env.PYTHONPATH ? `${helperPath}:${env.PYTHONPATH}` : helperPath;
+  }
+  const command = buildScriptCommand(task, render, workingDir);
+  const outputGlobs = render(task.outputFiles, 'outputFiles');
+  const runnerProperties = runnerKind === task.taskRunner.kind ? render(task.taskRunner.properties, 'taskRunner') : {};
+
+  if (!ctx.resume) {
+    await prepareWorkingDir(task, ctx, render, hostDir);
+  }
+
+  const vars: Record<string, unknown> = {};
+  let stderrLines = 0;
+  const outcome = await (async () => {
+    try {
+      return await runner.run({
+        identity: ctx.identity,
+        command,
+        env,
+        hostWorkingDir: hostDir,
+        outputDirName: OUTPUT_DIR_NAME,
+        outputGlobs,
+        containerImage: runnerKind === 'process' ? undefined : (render(task.containerImage, 'containerImage') ?? DEFAULT_IMAGES[task.language]),
+        properties: runnerProperties,
+        taskTimeoutMs: ctx.timeoutMs,
+        signal: ctx.signal,
+        log: (entry) => {
+          const message = parseProtocolLine(entry.line);
+          if (!message) {
+            if (entry.stream === 'stderr') stderrLines++;
+            ctx.log({ level: entry.stream === 'stderr' ? 'WARN' : 'INFO', line: entry.line, stream: entry.stream, timestamp: entry.timestamp });
+            return;
+          }
+          ctx.log({ level: 'TRACE', line: entry.line, stream: entry.stream, timestamp: entry.timestamp });
+          if (message.kind === 'invalid') {
+            ctx.notice('WARN', `ignored a '::{...}::' line: ${message.reason}`);
+            return;
+          }
+          if (message.outputs) Object.assign(vars, message.outputs);
+          for (const metric of message.metrics) ctx.metric({ ...metric, timestamp: entry.timestamp });
+          for (const log of message.logs) ctx.log({ level: log.level, line: log.message, timestamp: entry.timestamp });
+        },
+        notice: ctx.notice,
+        resume: ctx.resume,
+        saveResumeHandle: ctx.saveResumeHandle,
+      });
+    } finally {
+      const outputFiles = await collectOutputFiles(ctx, hostDir, outputGlobs);
+      ctx.recordOutputs({ vars, outputFiles: uriMap(outputFiles) }, outputFiles);
+    }
+  })();
+
+  if (outcome.exitCode !== 0) {
+    throw new TaskFailedError(`task '${task.id}' failed: the command exited with code ${outcome.exitCode}`, { exitCode: outcome.exitCode });
+  }
+  const outputs = { ...vars, vars, exitCode: outcome.exitCode };
+  return { state: task.warningOnStdErr && stderrLines > 0 ? 'WARNING' : 'SUCCESS', outputs };
+}
+
+function buildScriptCommand(task: ScriptTask, render: <T>(value: T, property: string) => T, workingDir: string): string[] {
+  const commands = task.mode === 'script'
+    ? [scriptCommand(task.language, posix.join(workingDir, scriptFileName(task.language)))]
+    : render(task.commands, 'commands');
+  return buildCommandLine({
+    interpreter: render(task.interpreter, 'interpreter'),
+    beforeCommands: render(task.beforeCommands, 'beforeCommands'),
+    commands,
+    failFast: task.failFast,
+  });
+}
+
+async function prepareWorkingDir(
+  task: ScriptTask,
+  ctx: TaskContext,
+  render: <T>(value: T, property: string) => T,
+  hostDir: string,
+): Promise<void> {
+  await mkdir(join(hostDir, OUTPUT_DIR_NAME), { recursive: true });
+  if (task.namespaceFiles?.enabled) {
+    const copied = await copyNamespaceFiles(ctx.namespaceFilesDir, hostDir, task.namespaceFiles);
+    ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${ctx.namespaceFilesDir}`);
+  }
+  await writeInputFiles(hostDir, renderInputFiles(task.inputFiles, render), ctx.storage);
+  if (task.mode === 'script') {
+    const path = join(hostDir, scriptFileName(task.language));
+    await mkdir(join(hostDir, '.harrier'), { recursive: true });
+    await writeFile(path, render(task.script ?? '', 'script'));
+  }
+  if (task.language === 'python') {
+    await mkdir(join(hostDir, PYTHON_HELPER_DIR), { recursive: true });
+    await writeFile(join(hostDir, PYTHON_HELPER_DIR, 'kestra.py'), PYTHON_KESTRA_MODULE);
+  }
+}
+
+/** `inputFiles` is a map, or one expression (a FILE input, an earlier output) rendering to a JSON map. */
+export function renderInputFiles(
+  inputFiles: ScriptTask['inputFiles'],
+  render: <T>(value: T, property: string) => T,
+): Record<string, string> {
+  if (typeof inputFiles !== 'string') return render(inputFiles, 'inputFiles');
+  const text = render(inputFiles, 'inputFiles');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    }
+  } catch {
+    // Reported below with what was expected.
+  }
+  throw new HarrierError(`task property 'inputFiles' rendered to something that is not a JSON map of file name to content`, {
+    hint: 'write inputFiles as a map, e.g. inputFiles: {data.txt: "{{ inputs.file }}"}',
+  });
+}
+
+export async function collectOutputFiles(ctx: TaskContext, hostDir: string, globs: string[]): Promise<Record<string, StoredFile>> {
+  await rm(join(hostDir, '.harrier'), { recursive: true, force: true });
+  let found: string[];
+  try {
+    found = await listOutputFiles(hostDir, globs, OUTPUT_DIR_NAME);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  const stored: Record<string, StoredFile> = {};
+  const scope = { namespace: ctx.identity.namespace, flowId: ctx.identity.flowId, executionId: ctx.identity.executionId };
+  for (const relative of found) {
+    const name = relative.startsWith(`${OUTPUT_DIR_NAME}/`) ? relative.slice(OUTPUT_DIR_NAME.length + 1) : relative;
+    safeRelativePath(name, 'outputFiles');
+    const key = ctx.storage.taskFileKey(scope, ctx.identity.taskId, ctx.identity.taskRunId, name);
+    stored[name] = await ctx.storage.put(key, join(hostDir, relative), { move: true });
+  }
+  return stored;
+}
+
+export function uriMap(files: Record<string, StoredFile>): Record<string, string> {
+  return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, file.uri]));
+}
