@@ -114,6 +114,10 @@ export interface ScriptTask extends TaskBase {
   taskRunner: TaskRunnerDef;
   /** Default true: a successful run that wrote to stderr ends in WARNING. */
   warningOnStdErr: boolean;
+  /** DbtCLI only: the content of a profiles.yml to write next to the project. */
+  profiles?: string;
+  /** DbtCLI only: the dbt project folder, relative to the working directory. */
+  projectDir?: string;
 }
 
 export interface LogTask extends TaskBase {
@@ -154,6 +158,8 @@ export interface PodCreateTask extends TaskBase {
   resume: boolean;
   fileSidecar: Record<string, unknown>;
   containerDefaultSpec?: Record<string, unknown>;
+  /** Pause after the pod completed, before the last log fetch (Kestra's default PT30S). */
+  waitForLogIntervalMs?: number;
 }
 
 export type TaskDef = ScriptTask | LogTask | OutputValuesTask | ParallelTask | SequentialTask | PodCreateTask;

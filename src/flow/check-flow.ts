@@ -1,0 +1,374 @@
+/**
+ * Validation of a flow's plain data (pluginDefaults already known) and construction of the typed
+ * model. Every problem is collected, with its path, so the caller can report them all at once.
+ */
+import type { z } from 'zod';
+import { findExpressionSyntaxErrors } from '../expr/index.ts';
+import { parseIsoDuration } from '../shared/duration.ts';
+import type {
+  Flow, InputDef, InputType, LogTask, NamespaceFilesDef, OutputValuesTask, ParallelTask, PodCreateTask, RetryPolicy,
+  RunnerKind, ScriptTask, SequentialTask, TaskDef, TaskRunnerDef,
+} from './model.ts';
+import { validationSchemas, pluginDefaultSchema } from './flow-schemas.ts';
+import type { retrySchema } from './flow-schemas.ts';
+import { applyPluginDefaults, isPlainMap } from './plugin-defaults.ts';
+import type { PlainMap, PluginDefault } from './plugin-defaults.ts';
+import { inputValueProblem } from './input-values.ts';
+import { fileSidecarSchema, kubernetesConnectionSchema, runnerPropertySchemas } from './runner-schemas.ts';
+import { describeType, isExpression, MISSING_KEY } from './schema-kit.ts';
+import { closeMatches, nearest } from './suggest.ts';
+import {
+  canonicalTypeName, DEFAULT_RUNNER_TYPE, lookupRunnerType, lookupTaskType, RUNNER_TYPE_NAMES, TASK_TYPE_NAMES,
+} from './task-types.ts';
+import type { TaskTypeInfo } from './task-types.ts';
+import { formatPath } from './yaml-source.ts';
+import type { PathSegment } from './yaml-source.ts';
+
+export interface Problem {
+  path: PathSegment[];
+  message: string;
+  /** Point at the key rather than its value (unknown keys). */
+  at?: 'key' | 'value';
+  /** Point inside the string at `path` (expression errors). */
+  offsetInString?: number;
+}
+
+export type FlowBody = Omit<Flow, 'source'>;
+
+const schemas = validationSchemas;
+
+export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[] } {
+  const checker = new FlowChecker();
+  const flow = checker.flow(document);
+  return { flow: checker.problems.length === 0 ? flow : undefined, problems: checker.problems };
+}
+
+class FlowChecker {
+  readonly problems: Problem[] = [];
+  private readonly taskIds = new Map<string, string>();
+
+  flow(document: unknown): FlowBody | undefined {
+    if (document === undefined || document === null) {
+      this.problems.push({ path: [], message: 'the file is empty: expected a flow with id, namespace and tasks' });
+      return undefined;
+    }
+    if (!isPlainMap(document)) {
+      this.problems.push({ path: [], message: `expected a flow map (id, namespace, tasks, ...), got ${describeType(document)}` });
+      return undefined;
+    }
+    const { pluginDefaults: rawDefaults, ...rest } = document;
+    const defaults = this.pluginDefaults(rawDefaults);
+    const merged = applyPluginDefaults(rest, defaults, { canonicalType: canonicalTypeName }) as PlainMap;
+
+    const parsed = this.parse(schemas.flow, merged, []);
+    const tasks = Array.isArray(merged.tasks)
+      ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
+      : [];
+    const inputs = parsed ? this.inputs(parsed.inputs) : [];
+    this.expressions(merged, []);
+    if (!parsed || this.problems.length > 0) return undefined;
+
+    return compact({
+      id: parsed.id,
+      namespace: parsed.namespace,
+      description: parsed.description,
+      labels: Array.isArray(parsed.labels)
+        ? Object.fromEntries(parsed.labels.map(({ key, value }) => [key, value]))
+        : parsed.labels,
+      inputs,
+      variables: parsed.variables,
+      tasks: tasks as TaskDef[],
+      retry: parsed.retry && retryPolicy(parsed.retry),
+    });
+  }
+
+  private pluginDefaults(raw: unknown): PluginDefault[] {
+    if (raw === undefined || raw === null) return [];
+    if (!Array.isArray(raw)) {
+      this.problems.push({ path: ['pluginDefaults'], message: `expected a list of plugin defaults, got ${describeType(raw)}` });
+      return [];
+    }
+    return raw.flatMap((entry, index) => {
+      const parsed = this.parse(pluginDefaultSchema, entry, ['pluginDefaults', index]);
+      return parsed ? [parsed] : [];
+    });
+  }
+
+  /** Parse with a schema; on failure record its issues and return undefined. */
+  private parse<Schema extends z.ZodType>(
+    schema: Schema,
+    value: unknown,
+    path: PathSegment[],
+    tolerateExpressions = false,
+  ): z.output<Schema> | undefined {
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    const problems = zodProblems(result.error, path, value, tolerateExpressions);
+    this.problems.push(...problems);
+    // Only issues about unrendered expressions were found: the value is fine for now.
+    return problems.length === 0 ? (value as z.output<Schema>) : undefined;
+  }
+
+  private task(raw: unknown, path: PathSegment[]): TaskDef | undefined {
+    if (!isPlainMap(raw)) {
+      this.problems.push({ path, message: `expected a task (a map with id and type), got ${describeType(raw)}` });
+      return undefined;
+    }
+    const before = this.problems.length;
+    this.recordTaskId(raw.id, path);
+    const info = this.taskType(raw.type, path);
+    const children = Array.isArray(raw.tasks) && (!info || info.kind === 'parallel' || info.kind === 'sequential')
+      ? raw.tasks.map((child, index) => this.task(child, [...path, 'tasks', index]))
+      : [];
+    if (!info) return undefined;
+
+    const pathText = formatPath(path);
+    switch (info.kind) {
+      case 'script': {
+        const schema = info.language === 'dbt' ? schemas.tasks.dbt : info.mode === 'script' ? schemas.tasks.script : schemas.tasks.commands;
+        const task = this.parse(schema, raw, path);
+        const taskRunner = this.taskRunner(raw.taskRunner, [...path, 'taskRunner']);
+        if (!task || !taskRunner || this.problems.length > before) return undefined;
+        const dbt = task as { profiles?: string; projectDir?: string };
+        return compact<ScriptTask>({
+          ...base(task, pathText),
+          kind: 'script',
+          language: info.language!,
+          mode: info.mode!,
+          commands: 'commands' in task ? task.commands : [],
+          script: 'script' in task ? task.script : undefined,
+          interpreter: task.interpreter,
+          beforeCommands: task.beforeCommands,
+          failFast: task.failFast,
+          env: task.env,
+          inputFiles: task.inputFiles ?? {},
+          outputFiles: task.outputFiles,
+          namespaceFiles: task.namespaceFiles as NamespaceFilesDef | undefined,
+          containerImage: task.containerImage,
+          taskRunner,
+          warningOnStdErr: task.warningOnStdErr,
+          profiles: dbt.profiles,
+          projectDir: dbt.projectDir,
+        });
+      }
+      case 'log': {
+        const task = this.parse(schemas.tasks.log, raw, path);
+        if (!task) return undefined;
+        return compact<LogTask>({ ...base(task, pathText), kind: 'log', message: task.message, level: task.level });
+      }
+      case 'outputValues': {
+        const task = this.parse(schemas.tasks.outputValues, raw, path);
+        if (!task) return undefined;
+        return compact<OutputValuesTask>({ ...base(task, pathText), kind: 'outputValues', values: task.values });
+      }
+      case 'parallel': {
+        const task = this.parse(schemas.tasks.parallel, raw, path);
+        if (!task || this.problems.length > before) return undefined;
+        return compact<ParallelTask>({ ...base(task, pathText), kind: 'parallel', tasks: children as TaskDef[], concurrent: task.concurrent });
+      }
+      case 'sequential': {
+        const task = this.parse(schemas.tasks.sequential, raw, path);
+        if (!task || this.problems.length > before) return undefined;
+        return compact<SequentialTask>({ ...base(task, pathText), kind: 'sequential', tasks: children as TaskDef[] });
+      }
+      case 'podCreate': {
+        const task = this.parse(schemas.tasks.podCreate, raw, path);
+        const connection = raw.connection === undefined
+          ? undefined
+          : this.parse(kubernetesConnectionSchema, raw.connection, [...path, 'connection'], true);
+        if (raw.fileSidecar !== undefined) this.parse(fileSidecarSchema, raw.fileSidecar, [...path, 'fileSidecar'], true);
+        if (!task || this.problems.length > before) return undefined;
+        return compact<PodCreateTask>({
+          ...base(task, pathText),
+          kind: 'podCreate',
+          namespace: task.namespace,
+          metadata: task.metadata,
+          spec: task.spec,
+          inputFiles: task.inputFiles ?? {},
+          outputFiles: task.outputFiles,
+          connection: connection === undefined ? undefined : (raw.connection as Record<string, unknown>),
+          waitUntilRunningMs: ms(task.waitUntilRunning),
+          waitRunningMs: ms(task.waitRunning),
+          delete: task.delete,
+          resume: task.resume,
+          fileSidecar: { image: 'busybox', ...(raw.fileSidecar as Record<string, unknown> | undefined) },
+          containerDefaultSpec: task.containerDefaultSpec,
+          waitForLogIntervalMs: ms(task.waitForLogInterval),
+        });
+      }
+    }
+  }
+
+  private recordTaskId(id: unknown, path: PathSegment[]): void {
+    if (typeof id !== 'string') return;
+    const first = this.taskIds.get(id);
+    if (first === undefined) this.taskIds.set(id, formatPath(path));
+    else this.problems.push({ path: [...path, 'id'], message: `duplicate task id '${id}': already used by ${first}; task ids must be unique in the whole flow` });
+  }
+
+  private taskType(type: unknown, path: PathSegment[]): TaskTypeInfo | undefined {
+    if (type === undefined) {
+      this.problems.push({ path: [...path, 'type'], message: `missing required key 'type'` });
+      return undefined;
+    }
+    if (typeof type !== 'string') {
+      this.problems.push({ path: [...path, 'type'], message: `expected a task type (a string), got ${describeType(type)}` });
+      return undefined;
+    }
+    const info = lookupTaskType(type);
+    if (!info) this.problems.push({ path: [...path, 'type'], message: unknownTypeMessage('task type', type, TASK_TYPE_NAMES) });
+    return info;
+  }
+
+  private taskRunner(raw: unknown, path: PathSegment[]): TaskRunnerDef | undefined {
+    if (raw === undefined) return { type: DEFAULT_RUNNER_TYPE, kind: 'process', properties: {} };
+    if (!isPlainMap(raw)) {
+      this.problems.push({ path, message: `expected a task runner (a map with a type), got ${describeType(raw)}` });
+      return undefined;
+    }
+    const { type, ...properties } = raw;
+    if (typeof type !== 'string') {
+      this.problems.push(type === undefined
+        ? { path: [...path, 'type'], message: `missing required key 'type'` }
+        : { path: [...path, 'type'], message: `expected a task runner type (a string), got ${describeType(type)}` });
+      return undefined;
+    }
+    const kind: RunnerKind | undefined = lookupRunnerType(type);
+    if (!kind) {
+      this.problems.push({ path: [...path, 'type'], message: unknownTypeMessage('task runner type', type, RUNNER_TYPE_NAMES) });
+      return undefined;
+    }
+    // Properties stay unrendered in the model; the runner parses them again once rendered.
+    const valid = this.parse(runnerPropertySchemas[kind], properties, path, true);
+    return valid === undefined ? undefined : { type, kind, properties };
+  }
+
+  private inputs(parsed: z.output<typeof schemas.flow>['inputs']): InputDef[] {
+    const seen = new Set<string>();
+    return parsed.flatMap((input, index) => {
+      const path: PathSegment[] = ['inputs', index];
+      const before = this.problems.length;
+      if (input.id !== undefined && input.name !== undefined) {
+        this.problems.push({ path: [...path, 'name'], message: `'name' is the deprecated spelling of 'id': give only 'id'` });
+      }
+      const id = input.id ?? input.name;
+      if (id === undefined) this.problems.push({ path, message: `missing required key 'id'` });
+      else if (seen.has(id)) this.problems.push({ path: [...path, input.id !== undefined ? 'id' : 'name'], message: `duplicate input id '${id}'` });
+      else seen.add(id);
+
+      const choice = input.type === 'ENUM' || input.type === 'SELECT' || input.type === 'MULTISELECT';
+      if (choice && (input.values === undefined || input.values.length === 0)) {
+        this.problems.push({ path, message: `an ${input.type} input needs 'values', a non-empty list of strings` });
+      }
+      if (!choice && input.values !== undefined) {
+        this.problems.push({ path: [...path, 'values'], message: `'values' only applies to ENUM, SELECT and MULTISELECT inputs` });
+      }
+      if (input.type !== 'ARRAY' && input.itemType !== undefined) {
+        this.problems.push({ path: [...path, 'itemType'], message: `'itemType' only applies to ARRAY inputs` });
+      }
+      if (input.defaults !== undefined && !isExpression(input.defaults) && this.problems.length === before) {
+        const problem = inputValueProblem(input, input.defaults);
+        if (problem) this.problems.push({ path: [...path, 'defaults'], message: `the default does not fit type ${input.type}: ${problem}` });
+      }
+      if (this.problems.length > before || id === undefined) return [];
+      return [compact({
+        id,
+        type: input.type as InputType,
+        description: input.description,
+        required: input.required,
+        defaults: input.defaults,
+        values: input.values,
+        itemType: input.itemType as InputType | undefined,
+      })];
+    });
+  }
+
+  /** Every string of the flow must hold well-formed `{{ ... }}` / `{% ... %}` expressions. */
+  private expressions(value: unknown, path: PathSegment[]): void {
+    if (typeof value === 'string') {
+      if (!value.includes('{')) return;
+      for (const error of findExpressionSyntaxErrors(value)) {
+        this.problems.push({ path, message: `invalid expression: ${error.message}`, offsetInString: error.offset });
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => this.expressions(item, [...path, index]));
+    } else if (isPlainMap(value)) {
+      for (const [key, item] of Object.entries(value)) this.expressions(item, [...path, key]);
+    }
+  }
+}
+
+function unknownTypeMessage(what: string, type: string, known: readonly string[]): string {
+  const close = closeMatches(type, known, 2);
+  if (close.length > 0) return `unknown ${what} '${type}' (did you mean ${close.map((name) => `'${name}'`).join(' or ')}?)`;
+  return `unknown ${what} '${type}': Harrier does not implement it (nearest known: ${nearest(type, known, 3).join(', ')})`;
+}
+
+function zodProblems(error: z.ZodError, prefix: PathSegment[], value: unknown, tolerateExpressions: boolean): Problem[] {
+  return error.issues.flatMap((issue): Problem[] => {
+    const relative = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
+    const path = [...prefix, ...relative];
+    if (tolerateExpressions && isExpression(valueAt(value, relative))) return [];
+    if (issue.code === 'unrecognized_keys') {
+      const lines = issue.message.split('\n');
+      return issue.keys.map((key, index) => ({ path: [...path, key], message: lines[index] ?? `unknown key '${key}'`, at: 'key' as const }));
+    }
+    if (issue.message === MISSING_KEY) return [{ path, message: `missing required key '${String(path.at(-1))}'` }];
+    return [{ path, message: issue.message }];
+  });
+}
+
+function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (Array.isArray(current) && typeof segment === 'number') current = current[segment];
+    else if (isPlainMap(current) && typeof segment === 'string') current = current[segment];
+    else return undefined;
+  }
+  return current;
+}
+
+function ms(isoDuration: string): number {
+  return parseIsoDuration(isoDuration) as number;
+}
+
+interface ParsedCommon {
+  id: string;
+  type: string;
+  description?: string;
+  retry?: z.output<typeof retrySchema>;
+  timeout?: string;
+  disabled: boolean;
+}
+
+function base(task: ParsedCommon, path: string) {
+  return {
+    id: task.id,
+    type: task.type,
+    description: task.description,
+    retry: task.retry && retryPolicy(task.retry),
+    timeoutMs: task.timeout === undefined ? undefined : ms(task.timeout),
+    disabled: task.disabled,
+    path,
+  };
+}
+
+function retryPolicy(retry: NonNullable<ParsedCommon['retry']>): RetryPolicy {
+  const optionalMs = (text: string | undefined) => (text === undefined ? undefined : ms(text));
+  return compact({
+    type: retry.type,
+    intervalMs: optionalMs(retry.interval),
+    maxIntervalMs: optionalMs(retry.maxInterval),
+    minIntervalMs: optionalMs(retry.minInterval),
+    delayFactor: retry.delayFactor,
+    maxAttempt: retry.maxAttempt,
+    maxDurationMs: optionalMs(retry.maxDuration),
+    warningOnRetry: retry.warningOnRetry,
+    behavior: retry.behavior,
+  });
+}
+
+/** The same object without its undefined properties, so models compare and print cleanly. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as T;
+}

@@ -1,0 +1,46 @@
+/** Flow files in, typed flows out: YAML, pluginDefaults, validation, model, in that order. */
+import { readFile } from 'node:fs/promises';
+import { FlowValidationError, HarrierError } from '../shared/errors.ts';
+import type { FlowIssue } from '../shared/errors.ts';
+import { checkFlow } from './check-flow.ts';
+import type { Flow } from './model.ts';
+import { formatPath, readYaml } from './yaml-source.ts';
+
+/** Parse and validate one flow file's text. Throws FlowValidationError listing every problem. */
+export function parseFlow(text: string, file: string): Flow {
+  const source = readYaml(text);
+  if (source.problems.length > 0) {
+    throw new FlowValidationError(sortIssues(source.problems.map((problem) => ({ file, path: '', ...problem }))));
+  }
+  const { flow, problems } = checkFlow(source.value);
+  if (!flow || problems.length > 0) {
+    const issues = problems.map((problem): FlowIssue => {
+      const position = problem.offsetInString === undefined
+        ? source.locate(problem.path, problem.at)
+        : source.locateInString(problem.path, problem.offsetInString);
+      return { file, ...position, path: formatPath(problem.path), message: problem.message };
+    });
+    throw new FlowValidationError(sortIssues(issues));
+  }
+  return { ...flow, source: { file } };
+}
+
+/** Read a flow file, then parseFlow. */
+export async function loadFlowFile(path: string): Promise<Flow> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
+    throw new HarrierError(`cannot read flow file ${path}: ${reason}`, {
+      hint: 'give the path of a flow YAML file, relative to the current directory or absolute',
+      cause: error,
+    });
+  }
+  return parseFlow(text, path);
+}
+
+function sortIssues(issues: FlowIssue[]): FlowIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column || a.path.localeCompare(b.path));
+}

@@ -1,0 +1,150 @@
+/**
+ * Zod building blocks whose error messages read well in a flow validation report:
+ * `expected a list of strings, got a number`, `unknown key 'comands' (did you mean 'commands'?)`.
+ */
+import { z } from 'zod';
+import { parseIsoDuration } from '../shared/duration.ts';
+import { didYouMean } from './suggest.ts';
+
+/** The message of an issue raised because a required key is absent; the report names the key. */
+export const MISSING_KEY = 'missing required key';
+
+export const DURATION_EXAMPLE = 'an ISO-8601 duration like PT5M';
+
+/** A value as a user would name it: `a number`, `a list`, `the string 'abc'`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return value.length > 40 ? 'a string' : `'${value}'`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${describeType(value)} (${value})`;
+  if (typeof value === 'object') return 'a map';
+  return `a ${typeof value}`;
+}
+
+/** Short type names, used where the value itself does not help (`got a number`). */
+export function describeType(value: unknown): string {
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return `a ${typeof value}`;
+}
+
+interface RawIssue {
+  code?: string;
+  input?: unknown;
+}
+
+/** Error function for a schema expecting `what`: a missing value reads as a missing key. */
+export function expected(what: string) {
+  return (issue: RawIssue): string => {
+    if (issue.input === undefined) return MISSING_KEY;
+    return `expected ${what}, got ${describeType(issue.input)}`;
+  };
+}
+
+export function unknownKeyMessage(key: string, known: readonly string[]): string {
+  return `unknown key '${key}'${didYouMean(key, known) || ` (expected one of: ${known.join(', ')})`}`;
+}
+
+/**
+ * A map that rejects unknown keys. The unknown-keys issue carries one line per key, in the order
+ * of the issue's `keys`, so a report can place each one on its own key.
+ */
+export function strictMap<Shape extends z.core.$ZodLooseShape>(shape: Shape, what = 'a map') {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => unknownKeyMessage(key, known)).join('\n')
+      : expected(what)(issue),
+  });
+}
+
+export function string(what = 'a string') {
+  return z.string({ error: expected(what) });
+}
+
+export function nonEmptyString(what = 'a non-empty string') {
+  return z.string({ error: expected(what) }).min(1, { error: `expected ${what}, got an empty string` });
+}
+
+export function stringList(what = 'a list of strings') {
+  return z.array(string(), { error: expected(what) });
+}
+
+/** A scalar that Kestra would take as text: numbers and booleans become their string form. */
+export function text(what = 'a string') {
+  return z.preprocess(
+    (value) => (typeof value === 'number' || typeof value === 'boolean' ? String(value) : value),
+    string(what),
+  );
+}
+
+export function stringMap(what = 'a map of strings') {
+  return z.record(z.string(), text(), { error: expected(what) });
+}
+
+export function anyMap(what = 'a map') {
+  return z.record(z.string(), z.unknown(), { error: expected(what) });
+}
+
+/** Booleans; `"true"`/`"false"` count too, as a rendered expression gives text. */
+export function boolean() {
+  return z.preprocess(
+    (value) => (value === 'true' ? true : value === 'false' ? false : value),
+    z.boolean({ error: expected('a boolean (true or false)') }),
+  );
+}
+
+function numeric(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+}
+
+export function number(what = 'a number') {
+  return z.preprocess(numeric, z.number({ error: expected(what) }));
+}
+
+export function integer(what = 'an integer', min?: number) {
+  const base = z.number({ error: expected(what) }).int({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` });
+  const bounded = min === undefined ? base : base.min(min, { error: `expected ${what} of at least ${min}` });
+  return z.preprocess(numeric, bounded);
+}
+
+/** An ISO-8601 duration kept as text; the model builder converts it to milliseconds. */
+export function duration() {
+  return z.string({ error: expected(DURATION_EXAMPLE) }).refine(
+    (value) => parseIsoDuration(value) !== undefined,
+    { error: (issue) => `expected ${DURATION_EXAMPLE}, got ${describeValue(issue.input)}` },
+  );
+}
+
+/**
+ * One of fixed words. `normalize` maps accepted spellings (other cases, Kubernetes vs Kestra
+ * spelling) onto the canonical one before the check.
+ */
+export function oneOf<const Values extends readonly [string, ...string[]]>(
+  values: Values,
+  normalize: (value: string) => string = (value) => value,
+) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' ? normalize(value) : value),
+    z.enum(values, {
+      error: (issue) => issue.input === undefined
+        ? MISSING_KEY
+        : `expected one of ${values.join(', ')}, got ${describeValue(issue.input)}${typeof issue.input === 'string' ? didYouMean(issue.input, values) : ''}`,
+    }),
+  );
+}
+
+/** A string matching an id pattern, with the pattern's meaning spelled out. */
+export function identifier(pattern: RegExp, meaning: string) {
+  return z.string({ error: expected(meaning) }).regex(pattern, {
+    error: (issue) => `expected ${meaning}, got ${describeValue(issue.input)}`,
+  });
+}
+
+export function isExpression(value: unknown): value is string {
+  return typeof value === 'string' && value.includes('{{');
+}

@@ -1,0 +1,144 @@
+/**
+ * The YAML side of parsing: the plain value of a flow file, YAML's own syntax errors, and the
+ * source position of any path inside the document (for issues that point at the right line).
+ */
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
+import type { Document, Node } from 'yaml';
+
+export type PathSegment = string | number;
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface YamlProblem extends Position {
+  message: string;
+}
+
+export interface YamlSource {
+  /** The document as plain data (undefined for an empty document). */
+  value: unknown;
+  problems: YamlProblem[];
+  /**
+   * Where `path` is in the source: the key itself when `at` is `key`, else the value (a block
+   * collection is placed on the key that owns it). A path absent from the source (missing, or
+   * added by pluginDefaults) is placed on its nearest existing ancestor.
+   */
+  locate(path: readonly PathSegment[], at?: 'key' | 'value'): Position;
+  /** Where character `offset` of the string at `path` is, when the scalar maps onto the source simply. */
+  locateInString(path: readonly PathSegment[], offset: number): Position;
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) text += text === '' ? segment : `.${segment}`;
+    else text += `[${JSON.stringify(segment)}]`;
+  }
+  return text;
+}
+
+interface Found {
+  node: Node | null;
+  key?: Node;
+}
+
+export function readYaml(text: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line: Math.max(line, 1), column: Math.max(col, 1) };
+  };
+  const problems: YamlProblem[] = doc.errors.map((error) => ({ ...position(error.pos[0]), message: yamlMessage(error.message) }));
+  const value = problems.length > 0 ? undefined : doc.toJS({ maxAliasCount: 1000 });
+
+  const startOf = (found: Found, at: 'key' | 'value'): number => {
+    const { node, key } = found;
+    if (key?.range && (at === 'key' || !node?.range || isCollection(node) || isEmptyScalar(node))) return key.range[0];
+    return node?.range?.[0] ?? key?.range?.[0] ?? 0;
+  };
+
+  return {
+    value,
+    problems,
+    locate(path, at = 'value') {
+      return position(startOf(walk(doc, path), path.length === 0 ? 'value' : at));
+    },
+    locateInString(path, offset) {
+      const found = walk(doc, path);
+      const inner = found.node && isScalar(found.node) ? offsetInScalar(text, found.node, offset) : undefined;
+      return position(inner ?? startOf(found, 'value'));
+    },
+  };
+}
+
+/** yaml's messages sometimes end with a source excerpt; keep the first line. */
+function yamlMessage(message: string): string {
+  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function isEmptyScalar(node: Node): boolean {
+  return isScalar(node) && node.value === null && (node.range?.[0] === node.range?.[1]);
+}
+
+/** The node at `path`, or the deepest existing ancestor. */
+function walk(doc: Document, path: readonly PathSegment[]): Found {
+  let found: Found = { node: doc.contents as Node | null };
+  for (const segment of path) {
+    let node = found.node;
+    if (node && isAlias(node)) node = node.resolve(doc) ?? null;
+    if (node && isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) return found;
+      found = { node: (pair.value as Node | null) ?? null, key: pair.key as Node };
+      if (found.node === null) return found;
+    } else if (node && isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      found = { node: node.items[segment] as Node };
+    } else {
+      return found;
+    }
+  }
+  return found;
+}
+
+/** Source offset of character `offset` of a string scalar, where the text is copied verbatim. */
+function offsetInScalar(source: string, node: Scalar, offset: number): number | undefined {
+  if (!node.range || typeof node.value !== 'string') return undefined;
+  const [start, end] = node.range;
+  const raw = source.slice(start, end);
+  const value = node.value;
+  switch (node.type) {
+    case Scalar.PLAIN:
+      return raw === value ? start + offset : undefined;
+    case Scalar.QUOTE_SINGLE:
+    case Scalar.QUOTE_DOUBLE:
+      return raw.slice(1, -1) === value ? start + 1 + offset : undefined;
+    case Scalar.BLOCK_LITERAL:
+      return offsetInBlockLiteral(source, start, value, offset);
+    default:
+      return undefined;
+  }
+}
+
+function offsetInBlockLiteral(source: string, start: number, value: string, offset: number): number | undefined {
+  const before = value.slice(0, offset);
+  const lineIndex = before.split('\n').length - 1;
+  const columnInLine = offset - (before.lastIndexOf('\n') + 1);
+  const valueLine = value.split('\n')[lineIndex];
+  // The content starts on the line after the `|` header.
+  let lineStart = source.indexOf('\n', start) + 1;
+  if (lineStart === 0) return undefined;
+  for (let i = 0; i < lineIndex; i++) {
+    const next = source.indexOf('\n', lineStart);
+    if (next < 0) return undefined;
+    lineStart = next + 1;
+  }
+  const lineEnd = source.indexOf('\n', lineStart);
+  const sourceLine = source.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+  const indent = sourceLine.length - valueLine.length;
+  if (indent < 0 || sourceLine.slice(indent) !== valueLine) return undefined;
+  return lineStart + indent + columnInLine;
+}
