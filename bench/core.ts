@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
+
+/** Overhead per task: 200 sequential `true` tasks against 200 plain spawns of `/bin/sh -c true`. */
+export async function taskOverhead(): Promise<void> {
+  const count = 200;
+  const tasks = Array.from({ length: count }, (_, i) => `  - id: t${i}\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: ["true"]\n`).join('');
+  const flow = writeFlow('overhead', `id: overhead\nnamespace: bench\ntasks:\n${tasks}`);
+  const empty = writeFlow('startup', 'id: startup\nnamespace: bench\ntasks:\n  - id: only\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n');
+  const harrierTimes: number[] = [];
+  const startupTimes: number[] = [];
+  const loopTimes: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    for (let i = 0; i < count; i++) spawnSync('/bin/sh', ['-c', 'true']);
+    loopTimes.push(performance.now() - started);
+    const run = await measure(...harrierArgs('run', flow, '--state-dir', tempDir('harrier-bench-state-')), { discardStdout: true });
+    if (run.code !== 0) throw new Error(`harrier run failed: ${run.stderr}`);
+    harrierTimes.push(run.ms);
+    startupTimes.push((await measure(...harrierArgs('run', empty, '--state-dir', tempDir('harrier-bench-state-')), { discardStdout: true })).ms);
+  }
+  const loop = median(loopTimes);
+  const total = median(harrierTimes);
+  const startup = median(startupTimes);
+  const perTask = (total - startup - loop) / count;
+  report('Process runner: overhead per task (200 sequential `true` tasks)', {
+    'plain loop, 200 × spawn /bin/sh -c true (median of 3)': `${loop.toFixed(0)} ms (${(loop / count).toFixed(2)} ms per spawn)`,
+    'harrier run of the 200-task flow (median of 3)': `${total.toFixed(0)} ms`,
+    'harrier start-up (one Log task, median of 3)': `${startup.toFixed(0)} ms`,
+    'overhead per task, (run − start-up − loop) / 200': `${perTask.toFixed(2)} ms`,
+    'ratio harrier run / plain loop': (total / loop).toFixed(2),
+  }, 'at most 5 ms of overhead per task', perTask <= 5);
+}
+
+/** One task printing 1,000,000 lines: all stored in order; lines per second and peak RSS. */
+export async function logThroughput(): Promise<void> {
+  const lines = 1_000_000;
+  const flow = writeFlow('logs', `id: logs\nnamespace: bench\ntasks:\n  - id: print\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: ["seq 1 ${lines}"]\n`);
+  const stateDir = tempDir('harrier-bench-state-');
+  const baseline = await measure('/bin/sh', ['-c', `seq 1 ${lines}`], { discardStdout: true });
+  const run = await measure(...harrierArgs('run', flow, '--state-dir', stateDir), { discardStdout: true });
+  if (run.code !== 0) throw new Error(`harrier run failed: ${run.stderr}`);
+  const db = new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
+  const rows = db.prepare("SELECT line FROM logs WHERE stream = 'stdout' ORDER BY seq").all() as { line: string }[];
+  db.close();
+  let inOrder = rows.length === lines;
+  for (let i = 0; inOrder && i < rows.length; i++) inOrder = rows[i].line === String(i + 1);
+  const perSecond = lines / (run.ms / 1000);
+  report('Logs: one task printing 1,000,000 lines', {
+    'plain `seq 1 1000000` to /dev/null': `${baseline.ms.toFixed(0)} ms`,
+    'harrier run (stdout to /dev/null)': `${run.ms.toFixed(0)} ms (${(run.ms / baseline.ms).toFixed(1)}× the plain command)`,
+    'lines stored': `${rows.length} (${inOrder ? 'all, in order' : 'MISSING OR OUT OF ORDER'})`,
+    'lines per second stored (whole run, start-up included)': Math.round(perSecond).toLocaleString('en-US'),
+    'peak RSS of the harrier process': `${run.peakRssMiB.toFixed(0)} MiB`,
+  }, '≥ 300,000 lines/s stored, peak RSS < 256 MB, no line lost', perSecond >= 300_000 && run.peakRssMiB < 256 && inOrder);
+}
+
+/** Start-up: `harrier run` of a one-task flow against `node -e 0`. */
+export async function startup(): Promise<void> {
+  const flow = writeFlow('startup', 'id: startup\nnamespace: bench\ntasks:\n  - id: only\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n');
+  const nodeTimes: number[] = [];
+  const harrierTimes: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    nodeTimes.push((await measure(process.execPath, ['-e', '0'])).ms);
+    harrierTimes.push((await measure(...harrierArgs('run', flow, '--state-dir', tempDir('harrier-bench-state-')), { discardStdout: true })).ms);
+  }
+  const ratio = median(harrierTimes) / median(nodeTimes);
+  report('Start-up: harrier run of a one-task flow vs node -e 0', {
+    'node -e 0 (median of 7)': `${median(nodeTimes).toFixed(0)} ms`,
+    'harrier run (median of 7)': `${median(harrierTimes).toFixed(0)} ms`,
+    ratio: ratio.toFixed(2),
+  }, 'under 6×', ratio < 6);
+}

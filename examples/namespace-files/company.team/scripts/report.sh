@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "report from a namespace file"

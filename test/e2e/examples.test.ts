@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { harrier, REPO_ROOT, runJson, taskRun, tempStateDir } from '../support/harrier.ts';
+
+/** Every example under examples/ (top level: Process runner) is run; this is what each must give. */
+const EXPECTED: Record<string, { state: string; args?: string[]; env?: Record<string, string>; check?: (r: Awaited<ReturnType<typeof runJson>>) => void }> = {
+  'hello.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'greet').outputs.vars.greeting, 'Hello, world');
+      assert.match(stderr, /\[log\] The greeting task said: Hello, world/);
+    },
+  },
+  'inputs-and-expressions.yaml': {
+    state: 'SUCCESS',
+    args: ['--input', 'rows=4', '--input', 'env=prod'],
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'values').outputs.values.table, 'EVENTS_PROD');
+      assert.match(stderr, /table=EVENTS_PROD rows=8 region=eu/);
+      assert.match(stderr, /dry_run=false since=2024-01-31 window=PT15M/);
+      assert.match(stderr, /tags=a,b first=a comment=none/);
+      assert.equal(taskRun(doc, 'report').outputs.vars.rows, 4);
+    },
+  },
+  'files.yaml': {
+    state: 'SUCCESS',
+    args: ['--input', `data=@${join(REPO_ROOT, 'examples', 'hello.yaml')}`],
+    check: ({ doc, stderr }) => {
+      const files = taskRun(doc, 'produce').outputFiles;
+      assert.deepEqual(Object.keys(files).sort(), ['count.txt', 'reports/daily/settings.ini', 'summary.md']);
+      const lines = readFileSync(join(REPO_ROOT, 'examples', 'hello.yaml'), 'utf8').split('\n').length - 1;
+      assert.equal(readFileSync(files['count.txt'].path, 'utf8').trim(), String(lines));
+      assert.match(files['count.txt'].uri, /^kestra:\/\/\/company\/team\/files\/executions\/.+\/tasks\/produce\/.+\/count\.txt$/);
+      assert.match(stderr, new RegExp(`lines=${lines} summary=from the output folder`));
+    },
+  },
+  'python.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc }) => {
+      const script = taskRun(doc, 'python_script');
+      assert.match(script.outputs.vars.python_version, /^3\./);
+      assert.ok(script.outputFiles['environment_info.json'], 'environment_info.json collected');
+      assert.equal(JSON.parse(readFileSync(script.outputFiles['environment_info.json'].path, 'utf8')).python_version, script.outputs.vars.python_version);
+      assert.equal(taskRun(doc, 'python_commands').outputs.vars.answer, 42);
+    },
+  },
+  'node.yaml': { state: 'SUCCESS', check: ({ doc }) => assert.equal(taskRun(doc, 'node').outputs.vars.total, 6) },
+  'retries-and-timeouts.yaml': {
+    state: 'WARNING',
+    check: ({ doc }) => {
+      const flaky = taskRun(doc, 'flaky');
+      assert.equal(flaky.state, 'WARNING', 'warningOnRetry turns a success after a retry into WARNING');
+      assert.deepEqual(flaky.attempts.map((a) => a.state), ['FAILED', 'SUCCESS']);
+      assert.equal(flaky.attempts[0].exitCode, 1);
+      assert.equal(taskRun(doc, 'bounded').state, 'SUCCESS');
+    },
+  },
+  'timeout.yaml': {
+    state: 'FAILED',
+    check: ({ doc }) => assert.match(taskRun(doc, 'too_slow').attempts[0].error ?? '', /timed out after 1\.00s/),
+  },
+  'parallel.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc }) => {
+      for (const id of ['fan_out', 'branch_a', 'branch_b', 'group', 'step_1', 'step_2', 'after']) assert.equal(taskRun(doc, id).state, 'SUCCESS', id);
+    },
+  },
+  'plugin-defaults.yaml': {
+    state: 'SUCCESS',
+    check: ({ stderr }) => {
+      assert.match(stderr, /\[uses_defaults\] GREETING=hello from pluginDefaults TEAM=platform/);
+      assert.match(stderr, /\[overrides\] GREETING=hi from the task TEAM=platform/);
+    },
+  },
+  'secrets.yaml': {
+    state: 'SUCCESS',
+    env: { SECRET_API_TOKEN: Buffer.from('s3cr3t-t0ken').toString('base64') },
+    check: ({ stderr }) => {
+      assert.match(stderr, /the token is \*\*\*\*\*\*/);
+      assert.doesNotMatch(stderr, /s3cr3t-t0ken/);
+    },
+  },
+  'namespace-files.yaml': {
+    state: 'SUCCESS',
+    args: ['--namespace-files', join(REPO_ROOT, 'examples', 'namespace-files')],
+    check: ({ stderr }) => assert.match(stderr, /report from a namespace file/),
+  },
+  'dbt.yaml': {
+    state: 'SUCCESS',
+    env: { PATH: `${join(REPO_ROOT, 'examples', 'bin')}:${process.env.PATH}` },
+    check: ({ stderr }) => assert.match(stderr, /\[dbt_build\] Done\. PASS=3/),
+  },
+};
+
+const examples = readdirSync(join(REPO_ROOT, 'examples')).filter((name) => name.endsWith('.yaml'));
+
+test('every top-level example has an expectation', () => {
+  assert.deepEqual(examples.sort(), Object.keys(EXPECTED).sort());
+});
+
+for (const name of examples) {
+  test(`example ${name} runs to ${EXPECTED[name]?.state}`, async () => {
+    const expected = EXPECTED[name];
+    const result = await runJson(join('examples', name), tempStateDir(), expected.args ?? [], { env: expected.env });
+    assert.equal(result.doc.state, expected.state, result.stderr);
+    assert.equal(result.code, expected.state === 'FAILED' || expected.state === 'KILLED' ? 1 : 0);
+    expected.check?.(result);
+  });
+}
+
+test('harrier validate accepts every example', async () => {
+  const result = await harrier(['validate', ...examples.map((name) => join('examples', name))]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.trim().split('\n').length, examples.length);
+});

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const HARRIER_BIN = join(REPO_ROOT, 'bin', 'harrier.js');
+/** Node 24's directory first on the PATH, as `npx harrier` would have it. */
+const NODE_DIR = dirname(process.execPath);
+
+export function tempStateDir(prefix = 'harrier-state-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface HarrierResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface HarrierOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Starts the `harrier` binary as a user would; the caller decides when to wait or signal it. */
+export function startHarrier(args: string[], options: HarrierOptions = {}): ChildProcess & { result: Promise<HarrierResult> } {
+  const child = spawn(process.execPath, [HARRIER_BIN, ...args], {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, PATH: `${NODE_DIR}:${process.env.PATH}`, NO_COLOR: '1', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdin!.end(options.input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const result = new Promise<HarrierResult>((resolvePromise) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout, stderr });
+    });
+  });
+  return Object.assign(child, { result });
+}
+
+export function harrier(args: string[], options: HarrierOptions = {}): Promise<HarrierResult> {
+  return startHarrier(args, options).result;
+}
+
+export interface ExecutionDocument {
+  id: string;
+  flowId: string;
+  namespace: string;
+  state: string;
+  taskRuns: {
+    id: string;
+    taskId: string;
+    state: string;
+    attempts: { state: string; exitCode: number | null; runner: string | null; error: string | null }[];
+    outputs: Record<string, any>;
+    outputFiles: Record<string, { uri: string; path: string }>;
+  }[];
+}
+
+/** `harrier run --json`: the one JSON document on stdout. */
+export async function runJson(flow: string, stateDir: string, extra: string[] = [], options: HarrierOptions = {}): Promise<HarrierResult & { doc: ExecutionDocument }> {
+  const result = await harrier(['run', flow, '--json', '--state-dir', stateDir, ...extra], options);
+  let doc: ExecutionDocument;
+  try {
+    doc = JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+  return { ...result, doc };
+}
+
+export function taskRun(doc: ExecutionDocument, taskId: string): ExecutionDocument['taskRuns'][number] {
+  const found = doc.taskRuns.find((t) => t.taskId === taskId);
+  if (!found) throw new Error(`no task run '${taskId}' in ${JSON.stringify(doc.taskRuns.map((t) => t.taskId))}`);
+  return found;
+}
+
+/** Resolves when `text` appears in the child's output (stdout or stderr). */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; saw:\n${seen}`)), timeoutMs);
+    const onData = (chunk: Buffer | string): void => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        resolvePromise(match[0]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+  });
+}
