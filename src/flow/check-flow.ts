@@ -9,7 +9,7 @@ import type {
   Flow, InputDef, InputType, LogTask, NamespaceFilesDef, OutputValuesTask, ParallelTask, PodCreateTask, RetryPolicy,
   RunnerKind, ScriptTask, SequentialTask, TaskDef, TaskRunnerDef,
 } from './model.ts';
-import { validationSchemas, pluginDefaultSchema } from './flow-schemas.ts';
+import { inputSchema, validationSchemas, pluginDefaultSchema } from './flow-schemas.ts';
 import type { retrySchema } from './flow-schemas.ts';
 import { applyPluginDefaults, isPlainMap } from './plugin-defaults.ts';
 import type { PlainMap, PluginDefault } from './plugin-defaults.ts';
@@ -64,7 +64,7 @@ class FlowChecker {
     const tasks = Array.isArray(merged.tasks)
       ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
       : [];
-    const inputs = parsed ? this.inputs(parsed.inputs) : [];
+    const inputs = Array.isArray(merged.inputs) ? this.inputs(merged.inputs) : [];
     this.expressions(merged, []);
     if (!parsed || this.problems.length > 0) return undefined;
 
@@ -243,18 +243,24 @@ class FlowChecker {
     return valid === undefined ? undefined : { type, kind, properties };
   }
 
-  private inputs(parsed: z.output<typeof schemas.flow>['inputs']): InputDef[] {
+  private inputs(raw: unknown[]): InputDef[] {
     const seen = new Set<string>();
-    return parsed.flatMap((input, index) => {
+    return raw.flatMap((entry, index) => {
       const path: PathSegment[] = ['inputs', index];
+      const rawId = isPlainMap(entry) ? (entry.id ?? entry.name) : undefined;
+      if (typeof rawId === 'string') {
+        const idKey = isPlainMap(entry) && entry.id !== undefined ? 'id' : 'name';
+        if (seen.has(rawId)) this.problems.push({ path: [...path, idKey], message: `duplicate input id '${rawId}'` });
+        seen.add(rawId);
+      }
+      const input = this.parse(inputSchema, entry, path);
+      if (!input) return [];
       const before = this.problems.length;
       if (input.id !== undefined && input.name !== undefined) {
         this.problems.push({ path: [...path, 'name'], message: `'name' is the deprecated spelling of 'id': give only 'id'` });
       }
       const id = input.id ?? input.name;
       if (id === undefined) this.problems.push({ path, message: `missing required key 'id'` });
-      else if (seen.has(id)) this.problems.push({ path: [...path, input.id !== undefined ? 'id' : 'name'], message: `duplicate input id '${id}'` });
-      else seen.add(id);
 
       const choice = input.type === 'ENUM' || input.type === 'SELECT' || input.type === 'MULTISELECT';
       if (choice && (input.values === undefined || input.values.length === 0)) {

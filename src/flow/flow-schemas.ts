@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { INPUT_TYPES } from './model.ts';
 import {
-  anyMap, boolean, duration, expected, identifier, integer, number, oneOf, string, stringList, strictMap, text,
+  anyMap, boolean, duration, expected, identifier, integer, knownName, number, oneOf, string, stringList, strictMap, text,
 } from './schema-kit.ts';
 
 /** Kestra's patterns (Java's @Pattern matches the whole value). */
@@ -43,25 +43,29 @@ export const retrySchema = strictMap({
   const fields = RETRY_FIELDS[retry.type];
   const record = retry as Record<string, unknown>;
   for (const name of fields.required) {
-    if (record[name] === undefined) context.addIssue({ code: 'custom', path: [], message: `a ${retry.type} retry needs '${name}'` });
+    if (record[name] === undefined) context.addIssue({ code: 'custom', path: [], message: `${article(retry.type)} ${retry.type} retry needs '${name}'` });
   }
   for (const name of PER_TYPE_FIELDS) {
     if (record[name] !== undefined && !fields.allowed.includes(name)) {
-      context.addIssue({ code: 'custom', path: [name], message: `'${name}' does not apply to a ${retry.type} retry (it uses ${fields.allowed.join(', ')})` });
+      context.addIssue({ code: 'custom', path: [name], message: `'${name}' does not apply to ${article(retry.type)} ${retry.type} retry (it uses ${fields.allowed.join(', ')})` });
     }
   }
 });
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+}
 
 export const inputSchema = strictMap({
   id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional(),
   /** Kestra's deprecated spelling of `id`. */
   name: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional(),
-  type: oneOf(INPUT_TYPES),
+  type: knownName(INPUT_TYPES, 'input type'),
   description: string().optional(),
   required: boolean().default(true),
   defaults: z.unknown().optional(),
   values: stringList().optional(),
-  itemType: oneOf(INPUT_TYPES).optional(),
+  itemType: knownName(INPUT_TYPES, 'input type').optional(),
 }, 'an input map (id, type, ...)');
 
 export const pluginDefaultSchema = strictMap({
@@ -72,6 +76,7 @@ export const pluginDefaultSchema = strictMap({
 
 export interface Slots {
   task: z.ZodType;
+  input: z.ZodType;
   taskRunner: z.ZodType;
   connection: z.ZodType;
   fileSidecar: z.ZodType;
@@ -163,7 +168,7 @@ export function buildSchemas(slots: Slots) {
     namespace: identifier(NAMESPACE_PATTERN, NAMESPACE_MEANING),
     description: string().optional(),
     labels: labels.default({}),
-    inputs: z.array(inputSchema, { error: expected('a list of inputs') }).default([]),
+    inputs: z.array(slots.input, { error: expected('a list of inputs') }).default([]),
     variables: anyMap('a map of variables').default({}),
     tasks: taskList,
     pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
@@ -188,6 +193,7 @@ export function buildSchemas(slots: Slots) {
 /** The schemas the validator runs: typed parts fully checked, slots left to the validator. */
 export const validationSchemas = buildSchemas({
   task: z.unknown(),
+  input: z.unknown(),
   taskRunner: z.unknown(),
   connection: z.unknown(),
   fileSidecar: z.unknown(),

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { RunnerKind, TaskKind } from './model.ts';
-import { buildSchemas } from './flow-schemas.ts';
+import { buildSchemas, inputSchema } from './flow-schemas.ts';
 import { fileSidecarSchema, kubernetesConnectionSchema, runnerPropertyObjects } from './runner-schemas.ts';
 import { runnerTypeNamesOf, taskTypeNamesOf } from './task-types.ts';
 
@@ -16,10 +16,10 @@ export function flowJsonSchema(): object {
   const runnerKinds: RunnerKind[] = ['process', 'docker', 'kubernetes'];
   const taskRunner = z.discriminatedUnion('type', runnerKinds.map(
     (kind) => runnerPropertyObjects[kind].extend({ type: typeNames(runnerTypeNamesOf(kind)) }),
-  ) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'taskRunner', description: 'Where the task\'s commands run.' });
 
   const task: z.ZodType = z.lazy(() => taskUnion);
-  const built = buildSchemas({ task, taskRunner, connection: kubernetesConnectionSchema, fileSidecar: fileSidecarSchema });
+  const built = buildSchemas({ task, input: inputSchema, taskRunner, connection: kubernetesConnectionSchema, fileSidecar: fileSidecarSchema });
   const variants: Array<[TaskKind, z.ZodObject, string[]]> = [
     ['script', built.tasks.commands, scriptNames('commands')],
     ['script', built.tasks.script, scriptNames('script')],
@@ -32,9 +32,9 @@ export function flowJsonSchema(): object {
   ];
   const taskUnion = z.discriminatedUnion('type', variants.map(
     ([, schema, names]) => schema.extend({ type: typeNames(names) }),
-  ) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'task', description: 'A task, chosen by its type.' });
 
-  const schema = z.toJSONSchema(built.flow, { io: 'input', unrepresentable: 'any', reused: 'ref' });
+  const schema = z.toJSONSchema(built.flow, { target: 'draft-7', io: 'input', unrepresentable: 'any' });
   return { ...schema, title: 'Harrier flow', description: 'A Kestra-style flow run by Harrier.' };
 }
 

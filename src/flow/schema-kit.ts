@@ -108,7 +108,7 @@ export function number(what = 'a number') {
 
 export function integer(what = 'an integer', min?: number) {
   const base = z.number({ error: expected(what) }).int({ error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` });
-  const bounded = min === undefined ? base : base.min(min, { error: `expected ${what} of at least ${min}` });
+  const bounded = min === undefined ? base : base.min(min, { error: (issue) => `expected ${what}, got ${describeValue(issue.input)}` });
   return z.preprocess(numeric, bounded);
 }
 
@@ -136,6 +136,17 @@ export function oneOf<const Values extends readonly [string, ...string[]]>(
         : `expected one of ${values.join(', ')}, got ${describeValue(issue.input)}${typeof issue.input === 'string' ? didYouMean(issue.input, values) : ''}`,
     }),
   );
+}
+
+/** One of many names of a kind (`input type`): an unknown one is named, with the nearest if any. */
+export function knownName<const Values extends readonly [string, ...string[]]>(values: Values, kind: string) {
+  return z.enum(values, {
+    error: (issue) => {
+      if (issue.input === undefined) return MISSING_KEY;
+      if (typeof issue.input !== 'string') return `expected ${kind} (a string), got ${describeType(issue.input)}`;
+      return `unknown ${kind} '${issue.input}'${didYouMean(issue.input, values) || ` (expected one of ${values.join(', ')})`}`;
+    },
+  });
 }
 
 /** A string matching an id pattern, with the pattern's meaning spelled out. */

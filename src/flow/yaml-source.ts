@@ -57,7 +57,8 @@ export function readYaml(text: string): YamlSource {
 
   const startOf = (found: Found, at: 'key' | 'value'): number => {
     const { node, key } = found;
-    if (key?.range && (at === 'key' || !node?.range || isCollection(node) || isEmptyScalar(node))) return key.range[0];
+    const blockCollection = node !== null && isCollection(node) && !node.flow;
+    if (key?.range && (at === 'key' || !node?.range || blockCollection || isEmptyScalar(node as Node))) return key.range[0];
     return node?.range?.[0] ?? key?.range?.[0] ?? 0;
   };
 
