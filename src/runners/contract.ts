@@ -20,6 +20,8 @@ export interface LogEntry {
   line: string;
   /** RFC 3339 with up to nanosecond precision, as the runtime stamped it (or as the runner saw it). */
   timestamp: string;
+  /** The container that printed it, when a task has several (PodCreate). */
+  container?: string;
 }
 
 export type NoticeLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

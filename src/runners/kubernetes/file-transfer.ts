@@ -1,0 +1,99 @@
+/**
+ * Files in and out of a pod as ONE tar stream per direction over `pods/exec`:
+ * - upload: the host working directory, packed while it streams, into `tar xf -` in the init
+ *   container, which then creates the ready marker (one exec);
+ * - download: the pod selects the candidate files with `find` (a superset of the output globs),
+ *   streams them with `tar cf -`, then creates the ended marker so the sidecar exits 0 (one exec);
+ *   the host keeps only real matches and extracts them safely.
+ */
+import { PassThrough } from 'node:stream';
+import { RunnerError } from '../../shared/errors.ts';
+import { createOutputMatcher } from '../shared/output-match.ts';
+import { extractTarSafely, packDirectory } from '../shared/tar.ts';
+import { execInPod } from './exec.ts';
+import type { KubeHttp } from './http.ts';
+import { CONTAINER_WORKING_DIR, ENDED_MARKER, INIT_CONTAINER, OUTPUT_LIST, READY_MARKER, SIDECAR_CONTAINER } from './layout.ts';
+import { shellQuote } from './pod-spec.ts';
+
+export interface PodRef {
+  http: KubeHttp;
+  namespace: string;
+  pod: string;
+  signal?: AbortSignal;
+}
+
+export const UPLOAD_SCRIPT = `tar xf - -C ${CONTAINER_WORKING_DIR} && touch ${READY_MARKER}`;
+
+export async function uploadWorkingDir(ref: PodRef, hostWorkingDir: string): Promise<void> {
+  const result = await execInPod({
+    ...ref,
+    container: INIT_CONTAINER,
+    command: ['sh', '-c', UPLOAD_SCRIPT],
+    stdin: packDirectory(hostWorkingDir),
+    stdout: new PassThrough().resume(),
+  });
+  if (result.exitCode !== 0) {
+    throw new RunnerError(
+      `uploading the input files into pod ${ref.pod} failed (${result.exitCode === undefined ? 'no exit status' : `exit code ${result.exitCode}`}): ${result.stderr || 'no message'}`,
+      { hint: 'the file sidecar image needs sh and tar; check fileSidecar.image and the emptyDir size limit' },
+    );
+  }
+}
+
+/**
+ * `find -path` patterns selecting a superset of what the globs match (find's `*` crosses `/`),
+ * or undefined when a pattern cannot be translated (regex, braces, negation): then the whole
+ * working directory is sent and the host filters.
+ */
+export function podSelection(globs: readonly string[], outputDirName: string): string[] | undefined {
+  const patterns = [`./${outputDirName}/*`];
+  for (const raw of globs) {
+    if (raw.startsWith('regex:')) return undefined;
+    const glob = (raw.startsWith('glob:') ? raw.slice('glob:'.length) : raw).replace(/^(\.\/)+/, '');
+    if (/[{}!()+@\\]/.test(glob) || glob === '') return undefined;
+    patterns.push(`./${glob.replace(/\*+/g, '*')}`);
+  }
+  return patterns;
+}
+
+/** The shell script of the download exec; the marker comes last, after tar wrote everything. */
+export function downloadScript(selection: string[] | undefined): string {
+  // An empty selection still yields a valid (empty) archive: two zero blocks.
+  const tar = selection
+    ? `find . ! -type d \\( ${selection.map((pattern) => `-path ${shellQuote(pattern)}`).join(' -o ')} \\) > ${OUTPUT_LIST}`
+      + ` && if [ -s ${OUTPUT_LIST} ]; then tar cf - -T ${OUTPUT_LIST}; else head -c 1024 /dev/zero; fi`
+    : 'tar cf - .';
+  return `cd ${CONTAINER_WORKING_DIR} && ${tar}; rc=$?; touch ${ENDED_MARKER}; exit $rc`;
+}
+
+/** Streams the outputs of the pod into `hostWorkingDir`; returns the relative paths written. */
+export async function downloadOutputs(ref: PodRef, hostWorkingDir: string, globs: readonly string[], outputDirName: string): Promise<string[]> {
+  const matcher = createOutputMatcher(globs, outputDirName);
+  const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const extraction = extractTarSafely(tar, hostWorkingDir, { filter: (path) => matcher(path) });
+  // Whatever happens to the exec, the extraction must settle; its error is reported below.
+  extraction.catch(() => undefined);
+  let result;
+  try {
+    result = await execInPod({ ...ref, container: SIDECAR_CONTAINER, command: ['sh', '-c', downloadScript(podSelection(globs, outputDirName))], stdout: tar });
+  } catch (error) {
+    tar.destroy();
+    throw error;
+  }
+  let written: string[];
+  try {
+    written = await extraction;
+  } catch (error) {
+    throw new RunnerError(`collecting the output files of pod ${ref.pod} failed: ${(error as Error).message}`, { cause: error });
+  }
+  // A lost Status frame after a complete archive is not a failure: the files are all here.
+  if (result.exitCode !== undefined && result.exitCode !== 0) {
+    throw new RunnerError(`collecting the output files of pod ${ref.pod} failed (exit code ${result.exitCode}): ${result.stderr || 'no message'}`);
+  }
+  return written;
+}
+
+/** Lets the sidecar exit when no download happened (failure paths, pods kept with delete: false). */
+export async function releaseSidecar(ref: PodRef): Promise<void> {
+  await execInPod({ ...ref, container: SIDECAR_CONTAINER, command: ['touch', ENDED_MARKER] });
+}

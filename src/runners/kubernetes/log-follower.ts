@@ -1,0 +1,148 @@
+/**
+ * Follows one container's log (`follow=true&timestamps=true`) and keeps following across dropped
+ * and stalled streams: each reconnect asks for `sinceTime` and the LogDeduper drops what was
+ * already delivered. The follower finishes when a stream ends after the container terminated,
+ * so every line is read before the pod may be deleted. Kubernetes merges stdout and stderr in
+ * the log, so every line is reported as stdout.
+ */
+import type { IncomingMessage } from 'node:http';
+import { LineSplitter } from '../line-splitter.ts';
+import { RunnerError } from '../../shared/errors.ts';
+import type { LogCursor, LogEntry } from '../contract.ts';
+import type { KubeHttp } from './http.ts';
+import { LogDeduper, sinceTimeFor, splitTimestamp } from './log-cursor.ts';
+
+export interface LogFollowerOptions {
+  http: KubeHttp;
+  namespace: string;
+  pod: string;
+  container: string;
+  /** Where a previous process stopped (resume). */
+  cursor?: LogCursor;
+  onLine(entry: LogEntry): void;
+  /** No data for this long while the container runs: reconnect. */
+  stallMs: number;
+  /** How long a stream may stay open after the container ended before it is reopened. */
+  endGraceMs: number;
+  containerDone(): boolean;
+}
+
+const RETRY_MS = 300;
+
+export class LogFollower {
+  /** Log requests made, for the request-budget tests. */
+  requests = 0;
+  private readonly options: LogFollowerOptions;
+  private readonly deduper: LogDeduper;
+  private readonly abort = new AbortController();
+  private current: IncomingMessage | undefined;
+  private endTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+
+  constructor(options: LogFollowerOptions) {
+    this.options = options;
+    this.deduper = new LogDeduper(options.cursor);
+  }
+
+  start(): Promise<void> {
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  /** The container terminated: the open stream must end soon, or it is reopened to read the rest. */
+  containerEnded(): void {
+    if (this.endTimer || this.stopped) return;
+    this.endTimer = setTimeout(() => this.current?.destroy(new Error('log stream still open after the container ended')), this.options.endGraceMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.endTimer);
+    this.abort.abort();
+    this.current?.destroy();
+  }
+
+  cursor(): LogCursor | undefined {
+    return this.deduper.cursor();
+  }
+
+  private path(): string {
+    const { namespace, pod, container } = this.options;
+    const cursor = this.deduper.cursor();
+    const since = cursor ? sinceTimeFor(cursor.timestamp) : undefined;
+    return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}`
+      + `&follow=true&timestamps=true${since ? `&sinceTime=${encodeURIComponent(since)}` : ''}`;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const doneAtOpen = this.options.containerDone();
+      let response: IncomingMessage;
+      try {
+        this.requests++;
+        response = await this.options.http.get(
+          this.path(),
+          { verb: 'get', resource: 'pods/log', namespace: this.options.namespace, name: this.options.pod },
+          this.abort.signal,
+        );
+      } catch (error) {
+        if (this.stopped) return;
+        if (error instanceof RunnerError && /forbids|rejected the credentials/.test(error.message)) throw error;
+        // Pod gone: nothing more to read.
+        if (error instanceof RunnerError && /\(404/.test(error.message)) return;
+        // 400 "is waiting to start", a restarting API server: try again shortly.
+        await delay(RETRY_MS);
+        continue;
+      }
+      const endedCleanly = await this.consume(response, doneAtOpen);
+      if (this.stopped) return;
+      if (endedCleanly && (doneAtOpen || this.options.containerDone())) return;
+      await delay(endedCleanly ? RETRY_MS : 50);
+    }
+  }
+
+  /** Delivers the stream's new lines; true when the server ended it, false when it broke or stalled. */
+  private consume(response: IncomingMessage, doneAtOpen: boolean): Promise<boolean> {
+    this.current = response;
+    this.deduper.reconnected();
+    return new Promise<boolean>((resolve) => {
+      const splitter = new LineSplitter();
+      let stall: NodeJS.Timeout | undefined;
+      let settled = false;
+      const armStall = (): void => {
+        clearTimeout(stall);
+        stall = setTimeout(() => response.destroy(new Error('log stream stalled')), doneAtOpen ? this.options.endGraceMs : this.options.stallMs);
+      };
+      const onLine = (raw: string): void => {
+        const parsed = splitTimestamp(raw);
+        if (!parsed) {
+          this.options.onLine({ stream: 'stdout', line: raw, timestamp: new Date().toISOString() });
+          return;
+        }
+        if (this.deduper.accept(parsed.timestamp)) this.options.onLine({ stream: 'stdout', line: parsed.line, timestamp: parsed.timestamp });
+      };
+      const finish = (clean: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(stall);
+        if (this.current === response) this.current = undefined;
+        // A partial last line is only complete when the server ended the stream.
+        if (clean) splitter.end(onLine);
+        resolve(clean);
+      };
+      armStall();
+      response.on('data', (chunk: Buffer) => {
+        armStall();
+        splitter.push(chunk, onLine);
+      });
+      response.on('end', () => finish(true));
+      response.on('error', () => finish(false));
+      response.on('close', () => finish(!response.errored && response.complete));
+    });
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

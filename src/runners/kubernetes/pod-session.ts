@@ -1,0 +1,380 @@
+/**
+ * One pod from creation (or adoption) to deletion, shared by the task runner and PodCreate:
+ * create (409 → adopt) or re-attach, upload inputs, wait for the task containers with fail-fast
+ * reasons, follow their logs, collect outputs, delete. Pod state comes from the shared informer.
+ *
+ * Requests per pod: create, 1 log stream per task container (more only after a drop or stall),
+ * 1 exec in (with inputs), 1 exec out (with outputs), delete; the informer's list and watch are
+ * shared by every pod of the namespace.
+ */
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { formatDurationMs } from '../../shared/duration.ts';
+import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
+import type { LogCursor, LogEntry, NoticeLevel, ResumeHandle, TaskIdentity } from '../contract.ts';
+import { RBAC_HINT, toRunnerError } from './api-errors.ts';
+import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
+import { KubeHttp } from './http.ts';
+import { acquireInformer, type InformerOptions, type PodInformer } from './informer.ts';
+import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
+import { LogFollower } from './log-follower.ts';
+import type { Json } from './merge.ts';
+import { ATTEMPT_LABEL, TASKRUN_LABEL, labelValue } from './naming.ts';
+import { containerState, hasStarted, hasTerminated, isTerminating, notRunningReason, podFailure, podPhase } from './pod-state.ts';
+
+export interface SessionJob {
+  identity: TaskIdentity;
+  hostWorkingDir: string;
+  outputDirName: string;
+  outputGlobs: string[];
+  signal: AbortSignal;
+  log(entry: LogEntry): void;
+  notice(level: NoticeLevel, message: string): void;
+  resume?: { handle: ResumeHandle; logCursor?: LogCursor };
+  saveResumeHandle(handle: ResumeHandle): Promise<void>;
+}
+
+/** Timings that tests shorten; production uses the defaults. */
+export interface KubernetesTuning {
+  informer?: Partial<InformerOptions>;
+  /** A running container's log stream with no data for this long is reopened. */
+  logStallMs: number;
+  /** After a container ended, its log stream must end within this, or it is reopened. */
+  logEndGraceMs: number;
+  /** How long to wait for a deleted pod to disappear before creating its successor. */
+  goneTimeoutMs: number;
+}
+
+export const DEFAULT_TUNING: KubernetesTuning = { logStallMs: 120_000, logEndGraceMs: 5_000, goneTimeoutMs: 120_000 };
+
+export interface SessionPlan {
+  pod: Json;
+  namespace: string;
+  /** Containers whose logs are followed and whose end is the task's end. */
+  taskContainers: string[];
+  upload: boolean;
+  collect: boolean;
+  waitUntilRunningMs: number;
+  completionMs: number;
+  /** The property that set `completionMs`, for the timeout message. */
+  completionProperty: string;
+  deleteAfter: boolean;
+  resumeEnabled: boolean;
+  tuning: KubernetesTuning;
+}
+
+export interface SessionOutcome {
+  /** The last state of the pod seen before deletion. */
+  pod: Json;
+  name: string;
+}
+
+function metadataOf(pod: Json): Json {
+  return (pod.metadata ?? {}) as Json;
+}
+
+export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: SessionPlan): Promise<SessionOutcome> {
+  job.signal.throwIfAborted();
+  const http = new KubeHttp(kc);
+  const lease = await acquireInformer(http, plan.namespace, { ...defaultsFor(plan.tuning) });
+  try {
+    return await new PodSession(kc, http, lease.informer, job, plan).run();
+  } finally {
+    lease.release();
+  }
+}
+
+function defaultsFor(tuning: KubernetesTuning): InformerOptions {
+  return { watchTimeoutSeconds: 240, stallMs: 300_000, initialBackoffMs: 250, maxBackoffMs: 10_000, lingerMs: 60_000, ...tuning.informer };
+}
+
+class PodSession {
+  private readonly kc: KubeConfig;
+  private readonly http: KubeHttp;
+  private readonly informer: PodInformer;
+  private readonly job: SessionJob;
+  private readonly plan: SessionPlan;
+  private readonly core: CoreV1Api;
+  private name: string;
+  private lastPod: Json | undefined;
+  private deleted = false;
+  private fatal: Error | undefined;
+  private readonly waiters = new Set<() => void>();
+  private readonly followers = new Map<string, LogFollower>();
+  private followersDone: Promise<unknown> = Promise.resolve();
+  private owned = false;
+  private adopted = false;
+  private downloaded = false;
+
+  constructor(kc: KubeConfig, http: KubeHttp, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
+    this.kc = kc;
+    this.http = http;
+    this.informer = informer;
+    this.job = job;
+    this.plan = plan;
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.name = String(metadataOf(plan.pod).name);
+  }
+
+  private get ref(): PodRef {
+    return { http: this.http, namespace: this.plan.namespace, pod: this.name, signal: this.job.signal };
+  }
+
+  async run(): Promise<SessionOutcome> {
+    let unsubscribe: () => void = () => undefined;
+    const onAbort = (): void => this.wake();
+    this.job.signal.addEventListener('abort', onAbort);
+    try {
+      await this.findOrCreate();
+      unsubscribe = this.informer.subscribe(this.name, (pod, last) => this.onPod(pod, last), (error) => {
+        this.fatal = error;
+        this.wake();
+      });
+      this.onPod(this.informer.get(this.name), undefined);
+      await this.waitForCompletion();
+      return { pod: this.lastPod ?? this.plan.pod, name: this.name };
+    } finally {
+      this.job.signal.removeEventListener('abort', onAbort);
+      for (const follower of this.followers.values()) follower.stop();
+      unsubscribe();
+      await this.cleanUp();
+    }
+  }
+
+  private onPod(pod: Json | undefined, last: Json | undefined): void {
+    if (pod) this.lastPod = pod;
+    else if (last) {
+      this.lastPod = last;
+      this.deleted = true;
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  // Creating or finding the pod --------------------------------------------------------------
+
+  private async findOrCreate(): Promise<void> {
+    const resume = this.job.resume;
+    if (resume) {
+      const existing = this.findPrevious(resume.handle);
+      if (existing) {
+        const name = String(metadataOf(existing).name);
+        if (!this.plan.resumeEnabled) {
+          this.job.notice('INFO', `resume is false: deleting pod ${name} of the interrupted attempt and starting a new one`);
+          await this.deletePod(name);
+          await this.waitGone(name);
+        } else if (isTerminating(existing)) {
+          this.job.notice('WARN', `pod ${name} of the interrupted attempt is being deleted and cannot be resumed: starting a new one`);
+          await this.waitGone(name);
+        } else {
+          this.name = name;
+          this.owned = true;
+          this.adopted = true;
+          this.job.notice('INFO', `re-attached to pod ${name} in namespace ${this.plan.namespace} (phase ${podPhase(existing)})`);
+          return;
+        }
+      }
+    }
+    this.job.signal.throwIfAborted();
+    await this.job.saveResumeHandle({ podName: this.name, namespace: this.plan.namespace });
+    try {
+      await this.core.createNamespacedPod({ namespace: this.plan.namespace, body: this.plan.pod as V1Pod });
+      this.owned = true;
+      this.job.notice('INFO', `created pod ${this.name} in namespace ${this.plan.namespace}`);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 409) {
+        this.owned = true;
+        this.adopted = true;
+        this.job.notice('INFO', `pod ${this.name} already exists (made by an earlier try of this attempt): adopting it`);
+        return;
+      }
+      throw toRunnerError(error, { verb: 'create', resource: 'pods', namespace: this.plan.namespace, name: this.name, server: this.http.server });
+    }
+  }
+
+  private findPrevious(handle: ResumeHandle): Json | undefined {
+    const byName = typeof handle.podName === 'string' ? this.informer.get(handle.podName) : undefined;
+    if (byName) return byName;
+    const { taskRunId, attempt } = this.job.identity;
+    const matches = this.informer.find((pod) => {
+      const labels = (metadataOf(pod).labels ?? {}) as Record<string, string>;
+      return labels[TASKRUN_LABEL] === labelValue(taskRunId) && labels[ATTEMPT_LABEL] === String(attempt);
+    });
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  private waitGone(name: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new RunnerError(`pod ${name} of the interrupted attempt did not disappear within ${formatDurationMs(this.plan.tuning.goneTimeoutMs)}`, {
+          hint: `delete it (kubectl delete pod ${name} -n ${this.plan.namespace}) and resume again`,
+        }));
+      }, this.plan.tuning.goneTimeoutMs);
+      const unsubscribe = this.informer.subscribe(name, (pod) => {
+        if (pod) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      });
+      if (!this.informer.get(name)) {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+  }
+
+  // Waiting -------------------------------------------------------------------------------------
+
+  /** The pod as last seen; throws when it was deleted or is being deleted by someone else. */
+  private current(): Json | undefined {
+    const pod = this.lastPod;
+    if (this.deleted || (pod && isTerminating(pod))) {
+      throw new RunnerError(`pod ${this.name} in namespace ${this.plan.namespace} was deleted by someone else while the task ran`, {
+        hint: 'check who deletes pods in this namespace (another controller, a cleanup job, kubectl)',
+      });
+    }
+    if (pod) {
+      const failure = podFailure(pod);
+      if (failure) throw new RunnerError(failure);
+    }
+    return pod;
+  }
+
+  private waitFor<T>(evaluate: () => T | undefined, deadlineAt: number, onTimeout: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (action: () => void): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        action();
+      };
+      const check = (): void => {
+        try {
+          if (this.job.signal.aborted) return finish(() => reject(this.job.signal.reason));
+          if (this.fatal) return finish(() => reject(this.fatal));
+          const value = evaluate();
+          if (value !== undefined) finish(() => resolve(value));
+        } catch (error) {
+          finish(() => reject(error));
+        }
+      };
+      timer = setTimeout(() => finish(() => reject(onTimeout())), Math.max(0, deadlineAt - Date.now()));
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  private async waitForCompletion(): Promise<void> {
+    const { plan } = this;
+    const runningDeadline = Date.now() + plan.waitUntilRunningMs;
+    const notRunning = (): Error => new RunnerError(notRunningReason(this.lastPod, plan.waitUntilRunningMs, plan.taskContainers), {
+      hint: 'check the cluster\'s capacity, nodeSelector and tolerations, and the image; or raise waitUntilRunning',
+    });
+    if (plan.upload) {
+      const step = await this.waitFor(() => {
+        const pod = this.current();
+        if (!pod) return undefined;
+        const init = containerState(pod, INIT_CONTAINER, true);
+        if (init.state === 'running') return 'upload';
+        if (init.state === 'terminated' || plan.taskContainers.some((name) => hasStarted(pod, name))) return 'skip';
+        return undefined;
+      }, runningDeadline, notRunning);
+      if (step === 'upload') await uploadWorkingDir(this.ref, this.job.hostWorkingDir);
+    }
+    await this.waitFor(() => {
+      const pod = this.current();
+      return pod && plan.taskContainers.some((name) => hasStarted(pod, name)) ? true : undefined;
+    }, runningDeadline, notRunning);
+    this.startFollowers();
+    const completionDeadline = Date.now() + plan.completionMs;
+    await this.waitFor(() => {
+      const pod = this.current();
+      return pod && plan.taskContainers.every((name) => hasTerminated(pod, name)) ? true : undefined;
+    }, completionDeadline, () => new TaskFailedError(
+      `pod ${this.name} did not finish within ${formatDurationMs(plan.completionMs)} (${plan.completionProperty})`,
+      { hint: `raise ${plan.completionProperty} if the task needs longer` },
+    ));
+    for (const follower of this.followers.values()) follower.containerEnded();
+    await this.raceAbort(this.followersDone);
+    if (plan.collect) await this.collect();
+  }
+
+  private startFollowers(): void {
+    const cursor = this.adopted ? this.job.resume?.logCursor : undefined;
+    const runs: Promise<void>[] = [];
+    for (const container of this.plan.taskContainers) {
+      const follower = new LogFollower({
+        http: this.http,
+        namespace: this.plan.namespace,
+        pod: this.name,
+        container,
+        cursor,
+        onLine: (entry) => this.job.log(this.plan.taskContainers.length > 1 ? { ...entry, container } : entry),
+        stallMs: this.plan.tuning.logStallMs,
+        endGraceMs: this.plan.tuning.logEndGraceMs,
+        containerDone: () => (this.lastPod ? hasTerminated(this.lastPod, container) : false),
+      });
+      this.followers.set(container, follower);
+      runs.push(follower.start().catch((error: unknown) => {
+        this.fatal = error instanceof Error ? error : new Error(String(error));
+        this.wake();
+      }));
+    }
+    this.followersDone = Promise.all(runs);
+  }
+
+  private raceAbort<T>(promise: Promise<T>): Promise<T> {
+    const { signal } = this.job;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    }).then((value) => {
+      if (this.fatal) throw this.fatal;
+      return value;
+    });
+  }
+
+  private async collect(): Promise<void> {
+    const pod = this.lastPod;
+    const sidecar = pod ? containerState(pod, SIDECAR_CONTAINER) : { state: 'unknown' as const };
+    if (sidecar.state !== 'running') {
+      this.job.notice('WARN', `output files of pod ${this.name} cannot be collected: container ${SIDECAR_CONTAINER} is ${sidecar.reason ?? sidecar.state}`);
+      return;
+    }
+    await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName);
+    this.downloaded = true;
+  }
+
+  // Cleaning up -----------------------------------------------------------------------------------
+
+  private async cleanUp(): Promise<void> {
+    if (!this.owned) return;
+    const killed = this.job.signal.aborted;
+    if (this.plan.deleteAfter || killed) {
+      await this.deletePod(this.name).catch((error: unknown) => {
+        this.job.notice('WARN', `pod ${this.name} could not be deleted: ${(error as Error).message}`);
+      });
+      return;
+    }
+    if (this.plan.collect && !this.downloaded && this.lastPod && containerState(this.lastPod, SIDECAR_CONTAINER).state === 'running') {
+      await releaseSidecar({ ...this.ref, signal: undefined }).catch(() => undefined);
+    }
+    this.job.notice('INFO', `delete is false: pod ${this.name} is kept in namespace ${this.plan.namespace}`);
+  }
+
+  private async deletePod(name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ name, namespace: this.plan.namespace, gracePeriodSeconds: 0 });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) return;
+      const mapped = toRunnerError(error, { verb: 'delete', resource: 'pods', namespace: this.plan.namespace, name, server: this.http.server });
+      throw mapped.message.includes('forbids') ? new RunnerError(mapped.message, { hint: RBAC_HINT }) : mapped;
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The Kubernetes task runner: each task attempt runs as one pod whose `main` container executes
+ * the task's command in `/kestra/working-dir` on a shared in-memory volume.
+ */
+import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
+import type { RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import { kubeConfigFor } from './connection.ts';
+import { CONTAINER_WORKING_DIR, MAIN_CONTAINER, containerOutputDir } from './layout.ts';
+import { buildRunnerPod } from './pod-spec.ts';
+import { DEFAULT_TUNING, runPodSession, type KubernetesTuning } from './pod-session.ts';
+import { containerState, memoryLimit } from './pod-state.ts';
+import { parseRunnerProperties } from './properties.ts';
+import { hasInputFiles } from './working-dir.ts';
+
+export interface KubernetesRunnerOptions {
+  tuning?: Partial<KubernetesTuning>;
+}
+
+/**
+ * Outputs are collected when the task names output files, has input files (a script among them
+ * may write to OUTPUT_DIR), or its command mentions the output folder. A task with none of these
+ * needs no sidecar and no download exec.
+ */
+export function collectsOutputs(job: Pick<RunnerJob, 'outputGlobs' | 'command' | 'outputDirName'>, upload: boolean): boolean {
+  if (job.outputGlobs.length > 0 || upload) return true;
+  const command = job.command.join('\n');
+  return command.includes(containerOutputDir(job.outputDirName)) || command.includes('OUTPUT_DIR');
+}
+
+export class KubernetesRunner implements TaskRunner {
+  readonly kind = 'kubernetes';
+  readonly reattaches = true;
+  private readonly tuning: KubernetesTuning;
+
+  constructor(options: KubernetesRunnerOptions = {}) {
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  }
+
+  workingDirFor(): string {
+    return CONTAINER_WORKING_DIR;
+  }
+
+  async run(job: RunnerJob): Promise<RunnerResult> {
+    job.signal.throwIfAborted();
+    const props = parseRunnerProperties(job.properties);
+    if (!job.containerImage) {
+      throw new RunnerError(`task '${job.identity.taskId}': the Kubernetes runner needs a containerImage`, { hint: 'set containerImage on the task' });
+    }
+    const kc = kubeConfigFor(props.config, props.context);
+    const upload = await hasInputFiles(job.hostWorkingDir);
+    const collect = collectsOutputs(job, upload);
+    const pod = buildRunnerPod({
+      identity: job.identity,
+      namespace: props.namespace,
+      image: job.containerImage,
+      command: job.command,
+      env: job.env,
+      files: { upload, collect, outputDirName: job.outputDirName },
+      pullPolicy: props.pullPolicy,
+      resources: props.resources,
+      serviceAccountName: props.serviceAccountName,
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      labels: props.labels,
+      annotations: props.annotations,
+      fileSidecar: props.fileSidecar,
+      containerDefaultSpec: props.containerDefaultSpec,
+      podSpec: props.podSpec,
+      emptyDirSizeLimit: props.emptyDirSizeLimit,
+    });
+    const outcome = await runPodSession(kc, job, {
+      pod,
+      namespace: props.namespace,
+      taskContainers: [MAIN_CONTAINER],
+      upload,
+      collect,
+      waitUntilRunningMs: props.waitUntilRunningMs,
+      completionMs: job.taskTimeoutMs ?? props.waitUntilCompletionMs,
+      completionProperty: job.taskTimeoutMs !== undefined ? 'timeout' : 'waitUntilCompletion',
+      deleteAfter: props.delete,
+      resumeEnabled: props.resume,
+      tuning: this.tuning,
+    });
+    const main = containerState(outcome.pod, MAIN_CONTAINER);
+    if (main.reason === 'OOMKilled') {
+      const limit = memoryLimit(outcome.pod, MAIN_CONTAINER);
+      throw new TaskFailedError(
+        `task '${job.identity.taskId}': container ${MAIN_CONTAINER} of pod ${outcome.name} ran out of memory (OOMKilled, limit ${limit ?? 'none set'})`,
+        { hint: 'raise resources.limit.memory or make the task use less memory', exitCode: main.exitCode ?? 137 },
+      );
+    }
+    return { exitCode: main.exitCode ?? 1, details: { pod: outcome.name, namespace: props.namespace } };
+  }
+}
