@@ -1,0 +1,42 @@
+/** Shapes shared by the built-in filters, functions and methods. */
+
+export interface ExprRuntime {
+  /** Resolves secret('NAME'); throws ExpressionError when unknown. The caller records values for log masking. */
+  secret(name: string): string;
+  /** Defaults to () => new Date(). */
+  now?: () => Date;
+}
+
+export type Scope = Record<string, unknown>;
+
+/** What a built-in may use besides its arguments. */
+export interface CallContext {
+  runtime: ExprRuntime;
+  /** Renders a template text against the current scope (for `render()`). */
+  render(text: string): string;
+}
+
+export interface Signature {
+  /** Parameter names, in positional order; named arguments must use one of them. */
+  params: string[];
+  /** How many leading parameters must be given. */
+  required: number;
+  /** Accepts any number of positional arguments (`max(1, 2, 3)`). */
+  variadic?: boolean;
+}
+
+export interface FilterDef extends Signature {
+  apply(input: unknown, args: unknown[], context: CallContext): unknown;
+}
+
+export interface FunctionDef extends Signature {
+  apply(args: unknown[], context: CallContext): unknown;
+}
+
+export interface MethodDef extends Signature {
+  apply(target: unknown, args: unknown[]): unknown;
+}
+
+export interface TestDef {
+  apply(value: unknown): boolean;
+}

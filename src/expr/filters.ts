@@ -1,0 +1,341 @@
+/**
+ * Built-in filters (`value | name(args)`): Pebble's core ones and the Kestra additions flows use.
+ * Arguments arrive in parameter order; a missing optional argument is undefined.
+ */
+import { createHash } from 'node:crypto';
+import { stringify as toYamlText } from 'yaml';
+import type { FilterDef } from './callable.ts';
+import { addToDate, formatDate, toDate } from './dates.ts';
+import { EvalFailure } from './errors.ts';
+import { compareValues, isEmptyValue, isMap, isNullish, printValue, toJson, typeName } from './values.ts';
+
+function expectString(value: unknown, what = 'the input'): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return printValue(value);
+  throw new EvalFailure(`expected ${what} to be a string, got ${typeName(value)}`);
+}
+
+function expectInteger(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  throw new EvalFailure(`expected ${what} to be a whole number, got ${typeName(value)}`);
+}
+
+function expectList(value: unknown, what = 'the input'): unknown[] {
+  if (Array.isArray(value)) return value;
+  throw new EvalFailure(`expected ${what} to be a list, got ${typeName(value)}`);
+}
+
+function expectMap(value: unknown, what = 'the input'): Record<string, unknown> {
+  if (isMap(value)) return value;
+  throw new EvalFailure(`expected ${what} to be a map, got ${typeName(value)}`);
+}
+
+/** String filters pass null through, as Pebble does. */
+function stringFilter(transform: (text: string) => string): FilterDef {
+  return { params: [], required: 0, apply: (input) => (isNullish(input) ? null : transform(expectString(input))) };
+}
+
+function optionalString(value: unknown, what: string): string | undefined {
+  return value === undefined || value === null ? undefined : expectString(value, what);
+}
+
+function sortList(list: unknown[]): unknown[] {
+  return [...list].sort((a, b) => compareValues(a, b, 'sort'));
+}
+
+/** Java's URLEncoder: spaces become '+', and only letters, digits and `.-*_` stay as they are. */
+function urlEncode(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/%20/g, '+')
+    .replace(/[!'()~]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function hashFilter(algorithm: string): FilterDef {
+  return {
+    params: [],
+    required: 0,
+    apply: (input) => (isNullish(input) ? null : createHash(algorithm).update(expectString(input), 'utf8').digest('hex')),
+  };
+}
+
+function parseNumber(input: unknown, type: string | undefined): number {
+  if (typeof input === 'number') return input;
+  const text = expectString(input).trim();
+  const kind = type?.toUpperCase();
+  if (kind !== undefined && !['INT', 'INTEGER', 'LONG', 'FLOAT', 'DOUBLE', 'BIGDECIMAL', 'BIGINTEGER'].includes(kind)) {
+    throw new EvalFailure(`unknown number type '${type}' (expected INT, LONG, FLOAT, DOUBLE, BIGDECIMAL or BIGINTEGER)`);
+  }
+  const wholeOnly = kind === 'INT' || kind === 'INTEGER' || kind === 'LONG' || kind === 'BIGINTEGER';
+  const pattern = wholeOnly ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+  if (!pattern.test(text)) {
+    throw new EvalFailure(`cannot convert the string to ${wholeOnly ? 'a whole number' : 'a number'}`);
+  }
+  return Number(text);
+}
+
+function slice<T extends string | unknown[]>(input: T, from: unknown, to: unknown): T {
+  const length = input.length;
+  const start = from === undefined || from === null ? 0 : expectInteger(from, 'fromIndex');
+  const end = to === undefined || to === null ? length : expectInteger(to, 'toIndex');
+  if (start < 0 || end > length || start > end) {
+    throw new EvalFailure(`cannot slice from ${start} to ${end}: the input has ${length} ${typeof input === 'string' ? 'characters' : 'items'}`);
+  }
+  return input.slice(start, end) as T;
+}
+
+function replace(input: unknown, search: unknown, replacement: unknown, regexp: unknown): string | null {
+  if (isNullish(input)) return null;
+  let text = expectString(input);
+  const pairs: [string, string][] = isMap(search)
+    ? Object.entries(search).map(([from, to]) => [from, printValue(to)])
+    : [[expectString(search, 'the search text'), replacement === undefined ? '' : printValue(replacement)]];
+  for (const [from, to] of pairs) {
+    if (regexp === true) {
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(from, 'g');
+      } catch (error) {
+        throw new EvalFailure(`invalid regular expression '${from}': ${(error as Error).message}`);
+      }
+      text = text.replace(pattern, to.replace(/\$(\d)/g, '$$$1'));
+    } else {
+      text = text.split(from).join(to);
+    }
+  }
+  return text;
+}
+
+function flatten(list: unknown[]): unknown[] {
+  return list.flatMap((item) => (Array.isArray(item) ? flatten(item) : [item]));
+}
+
+function indent(text: string, amount: number, prefix: string, firstLine: boolean): string {
+  const padding = prefix.repeat(amount);
+  const lines = text.split('\n');
+  return lines.map((line, index) => (index === 0 && !firstLine ? line : line === '' ? line : padding + line)).join('\n');
+}
+
+function timestampFilter(divisor: number): FilterDef {
+  return {
+    params: ['timeZone', 'existingFormat'],
+    required: 0,
+    apply: (input, [timeZone, existingFormat]) => {
+      if (isNullish(input)) return null;
+      const ms = toDate(input, optionalString(timeZone, 'timeZone'), optionalString(existingFormat, 'existingFormat')).getTime();
+      return divisor >= 1 ? Math.floor(ms / divisor) : ms / divisor;
+    },
+  };
+}
+
+export const FILTERS: Record<string, FilterDef> = {
+  default: { params: ['default'], required: 1, apply: (input, [fallback]) => (isEmptyValue(input) ? fallback : input) },
+
+  upper: stringFilter((text) => text.toUpperCase()),
+  lower: stringFilter((text) => text.toLowerCase()),
+  capitalize: stringFilter((text) => (text ? text[0].toUpperCase() + text.slice(1) : text)),
+  title: stringFilter((text) => text.replace(/(^|\s)(\S)/g, (_match, space: string, letter: string) => space + letter.toUpperCase())),
+  trim: stringFilter((text) => text.trim()),
+  urlencode: stringFilter(urlEncode),
+  urldecode: stringFilter((text) => decodeURIComponent(text.replace(/\+/g, ' '))),
+  base64encode: stringFilter((text) => Buffer.from(text, 'utf8').toString('base64')),
+  base64decode: stringFilter((text) => {
+    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text)) throw new EvalFailure('the input is not valid base64');
+    return Buffer.from(text, 'base64').toString('utf8');
+  }),
+  slugify: stringFilter((text) =>
+    text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''),
+  ),
+  sha1: hashFilter('sha1'),
+  sha256: hashFilter('sha256'),
+  sha512: hashFilter('sha512'),
+  md5: hashFilter('md5'),
+  string: { params: [], required: 0, apply: (input) => printValue(input) },
+
+  abbreviate: {
+    params: ['length'],
+    required: 1,
+    apply: (input, [length]) => {
+      if (isNullish(input)) return null;
+      const text = expectString(input);
+      const max = expectInteger(length, 'the length');
+      if (text.length <= max) return text;
+      if (max < 3) throw new EvalFailure('the length must be at least 3 to fit the ellipsis');
+      return `${text.slice(0, max - 3)}...`;
+    },
+  },
+  substringBefore: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'before', false) },
+  substringBeforeLast: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'before', true) },
+  substringAfter: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'after', false) },
+  substringAfterLast: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'after', true) },
+  indent: {
+    params: ['amount', 'prefix'],
+    required: 1,
+    apply: (input, [amount, prefix]) =>
+      isNullish(input) ? null : indent(expectString(input), expectInteger(amount, 'the amount'), optionalString(prefix, 'the prefix') ?? ' ', false),
+  },
+  nindent: {
+    params: ['amount', 'prefix'],
+    required: 1,
+    apply: (input, [amount, prefix]) =>
+      isNullish(input) ? null : `\n${indent(expectString(input), expectInteger(amount, 'the amount'), optionalString(prefix, 'the prefix') ?? ' ', true)}`,
+  },
+
+  length: {
+    params: [],
+    required: 0,
+    apply: (input) => {
+      if (isNullish(input)) return 0;
+      if (typeof input === 'string' || Array.isArray(input)) return input.length;
+      if (isMap(input)) return Object.keys(input).length;
+      throw new EvalFailure(`cannot take the length of ${typeName(input)}`);
+    },
+  },
+  join: {
+    params: ['separator'],
+    required: 0,
+    apply: (input, [separator]) =>
+      isNullish(input) ? null : expectList(input).map(printValue).join(optionalString(separator, 'the separator') ?? ''),
+  },
+  split: {
+    params: ['delimiter', 'limit'],
+    required: 1,
+    apply: (input, [delimiter, limit]) => {
+      if (isNullish(input)) return null;
+      const parts = expectString(input).split(expectString(delimiter, 'the delimiter'));
+      if (limit === undefined || limit === null) return parts;
+      const max = expectInteger(limit, 'the limit');
+      if (max <= 0 || parts.length <= max) return parts;
+      return [...parts.slice(0, max - 1), parts.slice(max - 1).join(expectString(delimiter))];
+    },
+  },
+  replace: {
+    params: ['replace_pairs', 'replacement', 'regexp'],
+    required: 1,
+    apply: (input, [search, replacement, regexp]) => replace(input, search, replacement, regexp),
+  },
+  abs: {
+    params: [],
+    required: 0,
+    apply: (input) => {
+      if (typeof input !== 'number') throw new EvalFailure(`expected a number, got ${typeName(input)}`);
+      return Math.abs(input);
+    },
+  },
+  number: { params: ['type'], required: 0, apply: (input, [type]) => (isNullish(input) ? null : parseNumber(input, optionalString(type, 'the type'))) },
+  first: {
+    params: [],
+    required: 0,
+    apply: (input) => {
+      if (isNullish(input)) return null;
+      if (typeof input === 'string') return input.length ? input[0] : null;
+      const list = isMap(input) ? Object.values(input) : expectList(input);
+      return list.length ? list[0] : null;
+    },
+  },
+  last: {
+    params: [],
+    required: 0,
+    apply: (input) => {
+      if (isNullish(input)) return null;
+      if (typeof input === 'string') return input.length ? input[input.length - 1] : null;
+      const list = isMap(input) ? Object.values(input) : expectList(input);
+      return list.length ? list[list.length - 1] : null;
+    },
+  },
+  keys: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : Object.keys(expectMap(input))) },
+  values: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : Object.values(expectMap(input))) },
+  sort: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : sortList(expectList(input))) },
+  rsort: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : sortList(expectList(input)).reverse()) },
+  reverse: {
+    params: [],
+    required: 0,
+    apply: (input) => {
+      if (isNullish(input)) return null;
+      if (typeof input === 'string') return [...input].reverse().join('');
+      return [...expectList(input)].reverse();
+    },
+  },
+  slice: {
+    params: ['fromIndex', 'toIndex'],
+    required: 0,
+    apply: (input, [from, to]) => {
+      if (isNullish(input)) return null;
+      if (typeof input === 'string') return slice(input, from, to);
+      return slice(expectList(input), from, to);
+    },
+  },
+  distinct: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : distinct(expectList(input))) },
+  uniq: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : distinct(expectList(input))) },
+  flatten: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : flatten(expectList(input))) },
+  chunk: {
+    params: ['size'],
+    required: 1,
+    apply: (input, [size]) => {
+      if (isNullish(input)) return null;
+      const list = expectList(input);
+      const width = expectInteger(size, 'the size');
+      if (width <= 0) throw new EvalFailure('the size must be positive');
+      const chunks: unknown[][] = [];
+      for (let i = 0; i < list.length; i += width) chunks.push(list.slice(i, i + width));
+      return chunks;
+    },
+  },
+  merge: {
+    params: ['items'],
+    required: 1,
+    apply: (input, [items]) => {
+      if (Array.isArray(input)) return [...input, ...(Array.isArray(items) ? items : [items])];
+      return { ...expectMap(input), ...expectMap(items, 'the argument') };
+    },
+  },
+
+  json: { params: [], required: 0, apply: (input) => toJson(input) },
+  toJson: { params: [], required: 0, apply: (input) => toJson(input) },
+  jsonEncode: { params: [], required: 0, apply: (input) => toJson(input) },
+  yaml: { params: [], required: 0, apply: (input) => toYamlText(input === undefined ? null : input) },
+
+  date: {
+    params: ['format', 'timeZone', 'existingFormat', 'locale'],
+    required: 0,
+    apply: (input, [format, timeZone, existingFormat]) => {
+      if (isNullish(input)) return null;
+      const zone = optionalString(timeZone, 'timeZone');
+      const date = toDate(input, zone, optionalString(existingFormat, 'existingFormat'));
+      return formatDate(date, optionalString(format, 'the format'), zone);
+    },
+  },
+  dateAdd: {
+    params: ['amount', 'unit', 'format', 'timeZone', 'existingFormat', 'locale'],
+    required: 2,
+    apply: (input, [amount, unit, format, timeZone, existingFormat]) => {
+      if (isNullish(input)) return null;
+      const zone = optionalString(timeZone, 'timeZone');
+      const date = toDate(input, zone, optionalString(existingFormat, 'existingFormat'));
+      const moved = addToDate(date, expectInteger(amount, 'the amount'), expectString(unit, 'the unit'), zone);
+      return format === undefined || format === null ? moved : formatDate(moved, expectString(format, 'the format'), zone);
+    },
+  },
+  timestamp: timestampFilter(1000),
+  timestampMilli: timestampFilter(1),
+  timestampMicro: timestampFilter(1e-3),
+  timestampNano: timestampFilter(1e-6),
+};
+
+function substring(input: unknown, separator: unknown, side: 'before' | 'after', last: boolean): string | null {
+  if (isNullish(input)) return null;
+  const text = expectString(input);
+  const sep = expectString(separator, 'the separator');
+  const index = last ? text.lastIndexOf(sep) : text.indexOf(sep);
+  if (index < 0) return side === 'before' ? text : '';
+  return side === 'before' ? text.slice(0, index) : text.slice(index + sep.length);
+}
+
+function distinct(list: unknown[]): unknown[] {
+  const seen = new Set<string>();
+  return list.filter((item) => {
+    const key = toJson(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * Splits a template into text and blocks (`{{ }}`, `{% %}`; comments dropped, raw kept literal) and
+ * tokenizes each block's expression. Offsets always point into the template text.
+ */
+import type { SyntaxProblem } from './ast.ts';
+
+export type TokenType = 'name' | 'number' | 'string' | 'punct';
+
+export interface Token {
+  type: TokenType;
+  /** The name, the operator/punctuation, the digits, or the unescaped string value. */
+  value: string;
+  start: number;
+  end: number;
+}
+
+export type Segment =
+  | { kind: 'text'; text: string }
+  | { kind: 'output' | 'tag'; tokens: Token[]; start: number; end: number; source: string };
+
+export interface ScanResult {
+  segments: Segment[];
+  problems: SyntaxProblem[];
+}
+
+const BLOCK_OPENER = /\{[{%#]/g;
+const RAW_END = /\{%-?\s*end(raw|verbatim)\s*-?%\}/g;
+const NAME_START = /[A-Za-z_]/;
+const NAME_PART = /[A-Za-z0-9_]/;
+const DIGIT = /[0-9]/;
+/** Longest first, so `???` wins over `??` and `?`. */
+const OPERATORS = ['???', '??', '==', '!=', '<=', '>=', '..', '(', ')', '[', ']', '{', '}', ',', ':', '.', '|', '?', '<', '>', '+', '-', '*', '/', '%', '~', '='];
+
+export function scanTemplate(template: string): ScanResult {
+  const segments: Segment[] = [];
+  const problems: SyntaxProblem[] = [];
+  let pos = 0;
+  let trimNextText = false;
+
+  const pushText = (text: string, trimEnd: boolean) => {
+    let value = trimNextText ? text.trimStart() : text;
+    if (trimEnd) value = value.trimEnd();
+    trimNextText = false;
+    if (value) segments.push({ kind: 'text', text: value });
+  };
+
+  while (pos < template.length) {
+    BLOCK_OPENER.lastIndex = pos;
+    const found = BLOCK_OPENER.exec(template);
+    if (!found) break;
+    const start = found.index;
+    const opener = found[0];
+    const trimBefore = template[start + 2] === '-';
+    pushText(template.slice(pos, start), trimBefore);
+
+    if (opener === '{#') {
+      const close = template.indexOf('#}', start + 2);
+      if (close < 0) {
+        problems.push({
+          offset: start,
+          message: `'{#' starts a comment that is never closed with '#}' (to write a literal '{#', as in shell \${#var}, wrap it in {% raw %}...{% endraw %})`,
+        });
+        return { segments, problems };
+      }
+      pos = close + 2;
+      continue;
+    }
+
+    const kind = opener === '{{' ? 'output' : 'tag';
+    const block = lexBlock(template, start, kind);
+    if ('problem' in block) {
+      problems.push(block.problem);
+      pos = block.resume;
+      continue;
+    }
+    trimNextText = block.trimAfter;
+    pos = block.end;
+    const source = template.slice(start, block.end);
+    const first = block.tokens[0];
+    if (kind === 'tag' && first?.type === 'name' && (first.value === 'raw' || first.value === 'verbatim') && block.tokens.length === 1) {
+      RAW_END.lastIndex = pos;
+      const rawEnd = RAW_END.exec(template);
+      if (!rawEnd) {
+        problems.push({ offset: start, message: `${source} is never closed with {% end${first.value} %}` });
+        return { segments, problems };
+      }
+      pushText(template.slice(pos, rawEnd.index), false);
+      pos = rawEnd.index + rawEnd[0].length;
+      continue;
+    }
+    segments.push({ kind, tokens: block.tokens, start, end: block.end, source });
+  }
+  pushText(template.slice(pos), false);
+  return { segments, problems };
+}
+
+type BlockLex =
+  | { tokens: Token[]; end: number; trimAfter: boolean }
+  | { problem: SyntaxProblem; resume: number };
+
+/** Tokenizes from just after `{{`/`{%` up to the closing delimiter met outside any bracket. */
+function lexBlock(template: string, start: number, kind: 'output' | 'tag'): BlockLex {
+  const closer = kind === 'output' ? '}}' : '%}';
+  const opener = kind === 'output' ? '{{' : '{%';
+  const tokens: Token[] = [];
+  const brackets: Token[] = [];
+  let pos = start + 2;
+  if (template[pos] === '-') pos++;
+
+  const fail = (offset: number, message: string): BlockLex => {
+    const close = template.indexOf(closer, offset);
+    return { problem: { offset, message }, resume: close < 0 ? template.length : close + 2 };
+  };
+
+  while (true) {
+    while (pos < template.length && /\s/.test(template[pos])) pos++;
+    if (pos >= template.length) {
+      const open = brackets.at(-1);
+      if (open) return fail(open.start, `'${open.value}' is never closed`);
+      return fail(start, `'${opener}' is never closed with '${closer}'`);
+    }
+    if (brackets.length === 0) {
+      if (template.startsWith(closer, pos)) return { tokens, end: pos + 2, trimAfter: false };
+      if (template[pos] === '-' && template.startsWith(closer, pos + 1)) return { tokens, end: pos + 3, trimAfter: true };
+    }
+    const ch = template[pos];
+
+    if (NAME_START.test(ch)) {
+      let end = pos + 1;
+      while (end < template.length && NAME_PART.test(template[end])) end++;
+      tokens.push({ type: 'name', value: template.slice(pos, end), start: pos, end });
+      pos = end;
+      continue;
+    }
+
+    if (DIGIT.test(ch)) {
+      let end = pos + 1;
+      while (end < template.length && DIGIT.test(template[end])) end++;
+      // After a '.', `a.0.1` means two indexes, not the float 0.1.
+      const afterDot = tokens.at(-1)?.value === '.' && tokens.at(-1)?.type === 'punct';
+      if (!afterDot && template[end] === '.' && DIGIT.test(template[end + 1] ?? '')) {
+        end += 2;
+        while (end < template.length && DIGIT.test(template[end])) end++;
+      }
+      tokens.push({ type: 'number', value: template.slice(pos, end), start: pos, end });
+      pos = end;
+      continue;
+    }
+
+    if (ch === "'" || ch === '"') {
+      const str = lexString(template, pos);
+      if (str === undefined) return fail(pos, `string starting with ${ch} is never closed`);
+      tokens.push(str);
+      pos = str.end;
+      continue;
+    }
+
+    const op = OPERATORS.find((candidate) => template.startsWith(candidate, pos));
+    if (op === undefined) return fail(pos, `unexpected character '${ch}'`);
+    const token: Token = { type: 'punct', value: op, start: pos, end: pos + op.length };
+    if (op === '(' || op === '[' || op === '{') brackets.push(token);
+    if (op === ')' || op === ']' || op === '}') {
+      const open = brackets.pop();
+      const expected = open && { '(': ')', '[': ']', '{': '}' }[open.value];
+      if (!open) return fail(pos, `unexpected '${op}' with no matching opening bracket`);
+      if (expected !== op) return fail(pos, `'${open.value}' is closed by '${op}' instead of '${expected}'`);
+    }
+    tokens.push(token);
+    pos += op.length;
+  }
+}
+
+/**
+ * Pebble's string rules: a backslash escapes the quote character and itself; any other backslash
+ * sequence is kept as written, so `'a\nb'` reaches a shell command unchanged.
+ */
+function lexString(template: string, start: number): Token | undefined {
+  const quote = template[start];
+  let value = '';
+  let pos = start + 1;
+  while (pos < template.length) {
+    const ch = template[pos];
+    if (ch === quote) return { type: 'string', value, start, end: pos + 1 };
+    if (ch === '\\' && (template[pos + 1] === quote || template[pos + 1] === '\\')) {
+      value += template[pos + 1];
+      pos += 2;
+      continue;
+    }
+    value += ch;
+    pos++;
+  }
+  return undefined;
+}

@@ -1,0 +1,101 @@
+/**
+ * The value model of expressions: JSON-like data plus Date. How values print, compare and read as
+ * booleans, following Pebble (and Kestra's JSON printing of maps and lists).
+ */
+import { EvalFailure } from './errors.ts';
+
+export type ValueMap = Record<string, unknown>;
+
+export function isMap(value: unknown): value is ValueMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+export function isNullish(value: unknown): value is null | undefined {
+  return value === null || value === undefined;
+}
+
+/** A short description for error messages; never the value itself, which may be a secret. */
+export function typeName(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return 'a date';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  if (typeof value === 'string') return 'a string';
+  return `a ${typeof value}`;
+}
+
+/** The text a value renders to inside a template. */
+export function printValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return printNumber(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return printDate(value);
+  if (typeof value === 'bigint') return value.toString();
+  return toJson(value);
+}
+
+export function printNumber(value: number): string {
+  return Object.is(value, -0) ? '0' : String(value);
+}
+
+function printDate(value: Date): string {
+  if (Number.isNaN(value.getTime())) throw new EvalFailure('invalid date');
+  return value.toISOString();
+}
+
+/** Compact JSON, as Kestra's `toJson` writes it; dates become ISO strings. */
+export function toJson(value: unknown): string {
+  const text = JSON.stringify(value === undefined ? null : value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? Number(item) : item,
+  );
+  return text;
+}
+
+/** Pebble's `==`: numbers by value, lists and maps structurally, everything else strictly. */
+export function valuesEqual(left: unknown, right: unknown): boolean {
+  if (isNullish(left) || isNullish(right)) return isNullish(left) && isNullish(right);
+  if (left instanceof Date && right instanceof Date) return left.getTime() === right.getTime();
+  if (Array.isArray(left) && Array.isArray(right)) {
+    return left.length === right.length && left.every((item, index) => valuesEqual(item, right[index]));
+  }
+  if (isMap(left) && isMap(right)) {
+    const leftKeys = Object.keys(left);
+    if (leftKeys.length !== Object.keys(right).length) return false;
+    return leftKeys.every((key) => Object.hasOwn(right, key) && valuesEqual(left[key], right[key]));
+  }
+  return left === right;
+}
+
+/** Ordering for `<`, `>`, sort: numbers, strings and dates, each only against its own kind. */
+export function compareValues(left: unknown, right: unknown, operator: string): number {
+  if (typeof left === 'number' && typeof right === 'number') return left - right;
+  if (typeof left === 'string' && typeof right === 'string') return left < right ? -1 : left > right ? 1 : 0;
+  if (left instanceof Date && right instanceof Date) return left.getTime() - right.getTime();
+  throw new EvalFailure(`'${operator}' cannot compare ${typeName(left)} with ${typeName(right)}`);
+}
+
+/**
+ * Conditions (`if`, `and`, `or`, `not`, ternary): booleans as they are; null, 0, '' and empty lists or
+ * maps are false; everything else is true.
+ */
+export function isTruthy(value: unknown): boolean {
+  if (isNullish(value)) return false;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value !== 0;
+  if (typeof value === 'string') return value.length > 0;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isMap(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+/** Pebble's `empty` test, also what `default` checks: null, blank string, empty list or map. */
+export function isEmptyValue(value: unknown): boolean {
+  if (isNullish(value)) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  if (isMap(value)) return Object.keys(value).length === 0;
+  return false;
+}
