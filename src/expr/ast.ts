@@ -15,7 +15,8 @@ export interface Argument {
 }
 
 export type Expr =
-  | ({ type: 'literal'; value: string | number | boolean | null } & Span)
+  /** `decimal` marks a number written with a fraction (`4.0`), which Pebble keeps a double. */
+  | ({ type: 'literal'; value: string | number | boolean | null; decimal?: boolean } & Span)
   | ({ type: 'list'; items: Expr[] } & Span)
   | ({ type: 'map'; entries: { key: Expr; value: Expr }[] } & Span)
   | ({ type: 'name'; name: string } & Span)

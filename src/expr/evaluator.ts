@@ -197,7 +197,18 @@ function numberOperand(value: unknown, operator: string, side: string): number {
   throw new EvalFailure(`'${operator}' needs numbers, but its ${side} side is ${typeName(value)}`);
 }
 
-function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unknown): unknown {
+/**
+ * Whether an operand is a double in Pebble's eyes although its value may be whole: written with a
+ * fraction (`4.0`), or computed from such a number.
+ */
+function isDecimal(expr: Expr): boolean {
+  if (expr.type === 'literal') return expr.decimal === true;
+  if (expr.type === 'unary') return isDecimal(expr.operand);
+  if (expr.type === 'binary' && ['+', '-', '*', '/', '%'].includes(expr.op)) return isDecimal(expr.left) || isDecimal(expr.right);
+  return false;
+}
+
+function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unknown, decimal: boolean): unknown {
   if (op === '+') {
     if (typeof left === 'string' || typeof right === 'string') return printValue(left) + printValue(right);
     if (Array.isArray(left)) return Array.isArray(right) ? [...left, ...right] : [...left, right];
@@ -213,7 +224,7 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unkno
       return a * b;
     case '/':
       // Pebble divides whole numbers as Java longs do.
-      if (Number.isInteger(a) && Number.isInteger(b)) {
+      if (!decimal && Number.isInteger(a) && Number.isInteger(b)) {
         if (b === 0) throw new EvalFailure('division by zero');
         return Math.trunc(a / b);
       }
@@ -278,7 +289,7 @@ function evaluateBinary(expr: Extract<Expr, { type: 'binary' }>, context: EvalCo
     case '..':
       return invoke('..', () => FUNCTIONS.range.apply([left, right], callContext(context)));
     default:
-      return arithmetic(op, left, right);
+      return arithmetic(op, left, right, isDecimal(expr.left) || isDecimal(expr.right));
   }
 }
 

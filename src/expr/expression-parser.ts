@@ -140,7 +140,8 @@ export class ExpressionParser {
     if (!token) throw new ParseFailure(this.endOffset, 'expected a value but the expression ends here');
     if (token.type === 'number') {
       this.next();
-      return { type: 'literal', value: Number(token.value), start: token.start, end: token.end };
+      const decimal = token.value.includes('.');
+      return { type: 'literal', value: Number(token.value), decimal, start: token.start, end: token.end };
     }
     if (token.type === 'string') {
       this.next();

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { render } from './support.ts';
+
+test('default: used for missing, null and empty values, not for others', () => {
+  assert.equal(render(`{{ inputs.nope | default('d') }}`), 'd');
+  assert.equal(render(`{{ nope.a.b | default('d') }}`), 'd');
+  assert.equal(render(`{{ inputs.nothing | default('d') }}`), 'd');
+  assert.equal(render(`{{ inputs.empty | default('d') }}`), 'd');
+  assert.equal(render(`{{ inputs.list[9] | default('d') }}`), 'd');
+  assert.equal(render(`{{ inputs.name | default('d') }}`), 'World');
+  assert.equal(render(`{{ 0 | default('d') }}`), '0');
+  assert.equal(render(`{{ inputs.nope | default(inputs.count) }}`), '5');
+  assert.equal(render(`{{ inputs.nope | default(default='named') }}`), 'named');
+});
+
+test('default does not hide failures that are not about a missing value', () => {
+  assert.throws(() => render(`{{ (1 / 0) | default('d') }}`), /division by zero/);
+});
+
+test('upper, lower, capitalize, title, trim', () => {
+  assert.equal(render(`{{ 'hello World' | upper }}`), 'HELLO WORLD');
+  assert.equal(render(`{{ 'Hello World' | lower }}`), 'hello world');
+  assert.equal(render(`{{ 'hello world' | capitalize }}`), 'Hello world');
+  assert.equal(render(`{{ 'hello big world' | title }}`), 'Hello Big World');
+  assert.equal(render(`[{{ '  padded \n' | trim }}]`), '[padded]');
+  assert.equal(render(`[{{ inputs.nothing | upper }}]`), '[]');
+  assert.throws(() => render(`{{ [1] | upper }}`), /filter 'upper': expected the input to be a string, got a list/);
+});
+
+test('length of strings, lists, maps and null', () => {
+  assert.equal(render(`{{ 'abc' | length }} {{ inputs.list | length }} {{ vars.map | length }} {{ inputs.nothing | length }}`), '3 3 2 0');
+  assert.throws(() => render('{{ 5 | length }}'), /cannot take the length of a number/);
+});
+
+test('join and split', () => {
+  assert.equal(render(`{{ inputs.tags | join(', ') }}`), 'a, b');
+  assert.equal(render(`{{ inputs.list | join }}`), '312');
+  assert.equal(render(`{{ 'a,b,,c' | split(',') }}`), '["a","b","","c"]');
+  assert.equal(render(`{{ 'a.b.c' | split('.') | last }}`), 'c');
+  assert.equal(render(`{{ 'a,b,c' | split(',', 2) }}`), '["a","b,c"]');
+});
+
+test('replace with a map of pairs, with two arguments, and with a regexp', () => {
+  assert.equal(render(`{{ 'hello world' | replace({'hello': 'bye', 'world': 'moon'}) }}`), 'bye moon');
+  assert.equal(render(`{{ 'a-b-c' | replace('-', '_') }}`), 'a_b_c');
+  assert.equal(render(`{{ 'a1b22' | replace('[0-9]+', '#', regexp=true) }}`), 'a#b#');
+});
+
+test('abs, number', () => {
+  assert.equal(render('{{ -3.5 | abs }}'), '3.5');
+  assert.equal(render(`{{ '42' | number + 1 }}`), '43');
+  assert.equal(render(`{{ ' 2.5 ' | number * 2 }}`), '5');
+  assert.equal(render(`{{ '7' | number('INT') }}`), '7');
+  assert.throws(() => render(`{{ '2.5' | number('INT') }}`), /filter 'number': cannot convert the string to a whole number/);
+  assert.throws(() => render(`{{ 'abc' | number }}`), /filter 'number': cannot convert the string to a number/);
+});
+
+test('first, last, keys, values', () => {
+  assert.equal(render('{{ inputs.list | first }} {{ inputs.list | last }}'), '3 2');
+  assert.equal(render(`{{ 'xyz' | first }}{{ 'xyz' | last }}`), 'xz');
+  assert.equal(render('[{{ [] | first }}]'), '[]');
+  assert.equal(render('{{ vars.map | keys }} {{ vars.map | values }}'), '["b","a"] [2,1]');
+  assert.throws(() => render('{{ inputs.list | keys }}'), /filter 'keys': expected the input to be a map, got a list/);
+});
+
+test('sort, rsort, reverse', () => {
+  assert.equal(render('{{ inputs.list | sort }}'), '[1,2,3]');
+  assert.equal(render('{{ inputs.list | rsort }}'), '[3,2,1]');
+  assert.equal(render(`{{ ['b', 'c', 'a'] | sort }}`), '["a","b","c"]');
+  assert.equal(render('{{ inputs.list | reverse }}'), '[2,1,3]');
+  assert.equal(render(`{{ 'abc' | reverse }}`), 'cba');
+  assert.equal(render('{{ inputs.list }}'), '[3,1,2]', 'sorting does not change the input');
+});
+
+test('slice on strings and lists', () => {
+  assert.equal(render(`{{ 'abcdef' | slice(1, 3) }}`), 'bc');
+  assert.equal(render(`{{ 'abcdef' | slice(2) }}`), 'cdef');
+  assert.equal(render('{{ inputs.list | slice(0, 2) }}'), '[3,1]');
+  assert.throws(() => render(`{{ 'abc' | slice(0, 9) }}`), /cannot slice from 0 to 9: the input has 3 characters/);
+});
+
+test('json and toJson write JSON text', () => {
+  assert.equal(render('{{ vars.map | toJson }}'), '{"b":2,"a":1}');
+  assert.equal(render(`{{ 'quote"d' | json }}`), '"quote\\"d"');
+  assert.equal(render('{{ inputs.nothing | toJson }}'), 'null');
+  assert.equal(render('{{ 3 | toJson }}'), '3');
+});
+
+test('urlencode, base64encode, base64decode, hashes', () => {
+  assert.equal(render(`{{ 'a b&c=d/é!*' | urlencode }}`), 'a+b%26c%3Dd%2F%C3%A9%21*');
+  assert.equal(render(`{{ 'hello' | base64encode }}`), 'aGVsbG8=');
+  assert.equal(render(`{{ 'aGVsbG8=' | base64decode }}`), 'hello');
+  assert.throws(() => render(`{{ 'not base64!' | base64decode }}`), /not valid base64/);
+  assert.equal(render(`{{ 'abc' | sha256 }}`), createHash('sha256').update('abc').digest('hex'));
+  assert.equal(render(`{{ 'abc' | md5 }}`), createHash('md5').update('abc').digest('hex'));
+});
+
+test('abbreviate', () => {
+  assert.equal(render(`{{ 'this is long' | abbreviate(7) }}`), 'this...');
+  assert.equal(render(`{{ 'short' | abbreviate(10) }}`), 'short');
+});
+
+test('Kestra string helpers: substringBefore/After, slugify, indent', () => {
+  assert.equal(render(`{{ 'a/b/c' | substringBefore('/') }} {{ 'a/b/c' | substringAfterLast('/') }}`), 'a c');
+  assert.equal(render(`{{ 'a/b/c' | substringAfter('/') }} {{ 'a/b/c' | substringBeforeLast('/') }}`), 'b/c a/b');
+  assert.equal(render(`{{ 'Héllo, World!' | slugify }}`), 'hello-world');
+  assert.equal(render(`{{ text | indent(2) }}`, { text: 'a\nb' }), 'a\n  b');
+  assert.equal(render(`{{ text | nindent(2) }}`, { text: 'a\nb' }), '\n  a\n  b');
+});
+
+test('list helpers: distinct, flatten, chunk, merge', () => {
+  assert.equal(render('{{ [1, 2, 1, 3, 2] | distinct }}'), '[1,2,3]');
+  assert.equal(render('{{ [1, [2, [3]]] | flatten }}'), '[1,2,3]');
+  assert.equal(render('{{ [1, 2, 3] | chunk(2) }}'), '[[1,2],[3]]');
+  assert.equal(render(`{{ {'a': 1} | merge({'b': 2}) }}`), '{"a":1,"b":2}');
+});
+
+test('yaml writes YAML text', () => {
+  assert.equal(render(`{{ {'a': [1, 2]} | yaml }}`), 'a:\n  - 1\n  - 2\n');
+});
+
+test('filter arguments are checked when parsing', () => {
+  assert.throws(() => render(`{{ 'a' | upper(1) }}`), /filter 'upper' takes no arguments, got 1/);
+  assert.throws(() => render(`{{ 'a' | abbreviate }}`), /filter 'abbreviate' needs the argument 'length'/);
+  assert.throws(() => render(`{{ now() | date(fromat='yyyy') }}`), /filter 'date' has no argument 'fromat' \(did you mean 'format'\?\)/);
+});
+
+test('unknown filters are syntax errors naming the nearest known one', () => {
+  assert.throws(() => render(`{{ inputs.name | uper }}`), /syntax error: unknown filter 'uper' \(did you mean 'upper'\?\) in \{\{ inputs.name \| uper \}\}/);
+  assert.throws(() => render(`{{ inputs.name | jq('.a') }}`), /the jq filter is not supported/);
+});
