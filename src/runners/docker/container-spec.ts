@@ -27,6 +27,7 @@ export function resourceName(identity: TaskIdentity): string {
   const slug = `${identity.namespace}-${identity.flowId}-${identity.taskId}`
     .toLowerCase()
     .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .replace(/^[^a-z0-9]+/, '')
     .slice(0, 48)
     .replace(/[-_.]+$/, '');

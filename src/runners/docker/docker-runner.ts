@@ -10,7 +10,7 @@ import { packDirectory } from '../shared/tar.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
 import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
 import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
-import { CursorTracker, DockerLogDecoder, createCursorFilter, sinceForCursor } from './logs.ts';
+import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor } from './logs.ts';
 import { collectOutputs } from './outputs.ts';
 import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
 
@@ -137,24 +137,26 @@ class ContainerAttempt {
   /** Streams the logs until the container exits, then collects outputs and cleans up. */
   private async followAndFinish(logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const container = this.container!;
-    const tracker = new CursorTracker(logCursor);
-    const skipAlreadyLogged = createCursorFilter(logCursor);
+    const tail = new EmittedTail();
     const emit = (entry: LogEntry): void => {
-      if (!skipAlreadyLogged(entry)) return;
-      tracker.record(entry);
+      tail.record(entry);
       this.job.log(entry);
     };
-    const following = this.followLogs(container, logCursor, emit).catch(() => false);
+    const alreadyLogged = createCursorFilter(logCursor);
+    const following = this.followLogs(container, logCursor, (entry) => {
+      if (alreadyLogged(entry)) emit(entry);
+    }).catch(() => false);
     const exit = await this.abortable(this.call('waiting for the container', () => container.wait()));
     const drained = await this.abortable(
       Promise.race([following, new Promise<boolean>((resolve) => setTimeout(resolve, LOG_DRAIN_GRACE_MS, false).unref())]),
     );
     if (!drained) {
-      // The stream broke or lags: read what is missing in one go, from where the lines stopped.
       this.logStream?.destroy();
       await following;
-      await this.readLogsOnce(container, tracker.current(), emit);
     }
+    // A follow can end a moment before the engine wrote the last lines (a final line without
+    // newline especially): read the end of the log once more and emit only what was missed.
+    await this.emitMissedLines(container, tail.rereadPoint(logCursor ? sinceForCursor(logCursor) : 0), createCursorFilter(logCursor), emit);
     const info = await this.call('inspecting the finished container', () => container.inspect());
     const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
     await this.collect();
@@ -178,13 +180,20 @@ class ContainerAttempt {
     return decodeStream(stream, emit);
   }
 
-  private async readLogsOnce(container: Docker.Container, cursor: LogCursor | undefined, emit: (entry: LogEntry) => void): Promise<void> {
-    const skip = createCursorFilter(cursor);
+  private async emitMissedLines(
+    container: Docker.Container,
+    point: { since: number; alreadyEmitted: number },
+    alreadyLogged: (entry: LogEntry) => boolean,
+    emit: (entry: LogEntry) => void,
+  ): Promise<void> {
     const buffer = await this.call('reading the container logs', () =>
-      container.logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(cursor ? { since: sinceForCursor(cursor) } : {}) }),
+      container.logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(point.since > 0 ? { since: point.since } : {}) }),
     );
+    let toSkip = point.alreadyEmitted;
     const decoder = new DockerLogDecoder((entry) => {
-      if (skip(entry)) emit(entry);
+      if (!alreadyLogged(entry)) return;
+      if (toSkip > 0) toSkip -= 1;
+      else emit(entry);
     });
     decoder.push(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
     decoder.end();

@@ -117,21 +117,33 @@ export function createCursorFilter(cursor: LogCursor | undefined): (entry: LogEn
   };
 }
 
-/** Where a log stopped: the cursor a later re-read would need, kept up to date line by line. */
-export class CursorTracker {
-  private cursor: LogCursor | undefined;
-
-  constructor(start?: LogCursor) {
-    this.cursor = start ? { ...start } : undefined;
-  }
+/**
+ * Which of the lines already emitted a re-read would return again. The log is read in file order,
+ * so what a follow delivered is a prefix of what a later read from the same `since` returns: after
+ * skipping as many lines as were emitted from that second on, the rest is exactly what was missed,
+ * even when stdout and stderr times interleave slightly out of order.
+ */
+export class EmittedTail {
+  private readonly countBySecond = new Map<number, number>();
+  private latestSecond: number | undefined;
 
   record(entry: LogEntry): void {
     if (!RFC3339.test(entry.timestamp)) return;
-    if (this.cursor && timestampNanos(this.cursor.timestamp) === timestampNanos(entry.timestamp)) this.cursor.linesAtTimestamp += 1;
-    else this.cursor = { timestamp: entry.timestamp, linesAtTimestamp: 1 };
+    const second = Number(timestampNanos(entry.timestamp) / 1_000_000_000n);
+    this.countBySecond.set(second, (this.countBySecond.get(second) ?? 0) + 1);
+    if (this.latestSecond === undefined || second > this.latestSecond) {
+      this.latestSecond = second;
+      // Out-of-order times differ by milliseconds: older seconds can never be asked for again.
+      for (const old of this.countBySecond.keys()) if (old < second - 10) this.countBySecond.delete(old);
+    }
   }
 
-  current(): LogCursor | undefined {
-    return this.cursor ? { ...this.cursor } : undefined;
+  /** Where to read again from (`since`, in seconds), and how many lines from there were already emitted. */
+  rereadPoint(fallbackSince: number): { since: number; alreadyEmitted: number } {
+    if (this.latestSecond === undefined) return { since: fallbackSince, alreadyEmitted: 0 };
+    const since = Math.max(this.latestSecond - 1, fallbackSince);
+    let alreadyEmitted = 0;
+    for (const [second, count] of this.countBySecond) if (second >= since) alreadyEmitted += count;
+    return { since, alreadyEmitted };
   }
 }
