@@ -1,0 +1,112 @@
+/** Kill, timeout and delete: what is left on the engine afterwards. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDockerRunner } from '../../../src/runners/docker/index.ts';
+import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
+import { ensureBusyboxImage } from '../../support/images.ts';
+import { type RecordedJob, docker, makeJob, removeDir, removeResources, resourcesOf } from './job.ts';
+
+const runner = createDockerRunner();
+const made: RecordedJob[] = [];
+function job(...args: Parameters<typeof makeJob>): RecordedJob {
+  const recorded = makeJob(...args);
+  made.push(recorded);
+  return recorded;
+}
+
+async function waitForLine(recorded: RecordedJob, line: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!recorded.stdout().includes(line)) {
+    if (Date.now() > deadline) throw new Error(`'${line}' never logged: ${JSON.stringify(recorded.logs)}`);
+    await sleep(20);
+  }
+}
+
+describe('Docker runner lifecycle', () => {
+  let available = false;
+  before(() => {
+    available = dockerStatus().ok;
+    if (available) ensureBusyboxImage();
+  });
+  after(async () => {
+    for (const recorded of made) {
+      if (available) await removeResources(recorded.executionId);
+      removeDir(recorded.workDir);
+    }
+  });
+
+  for (const reason of ['killed', 'timeout'] as const) {
+    test(`abort (${reason}) stops and removes the container and volume, and rejects with the reason`, async (t) => {
+      if (!dockerOrSkip(t)) return;
+      const recorded = job({ script: 'echo started; sleep 60', properties: { pullPolicy: 'NEVER' } });
+      const running = runner.run(recorded.job);
+      await waitForLine(recorded, 'started');
+      assert.equal((await resourcesOf(recorded.executionId)).containers.length, 1);
+      const abortedAt = Date.now();
+      recorded.controller.abort(reason);
+      await assert.rejects(running, (error: unknown) => error === reason);
+      assert.ok(Date.now() - abortedAt < 10_000, 'the abort does not wait for the task');
+      assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+    });
+  }
+
+  test('an abort before the container starts leaves nothing behind', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({ script: 'echo never', properties: { pullPolicy: 'NEVER' } });
+    const running = runner.run(recorded.job);
+    recorded.controller.abort('killed');
+    await assert.rejects(running, (error: unknown) => error === 'killed');
+    assert.deepEqual(recorded.stdout(), []);
+    assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+  });
+
+  test('delete: false keeps the container and volume after a run and says so', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({ script: 'echo kept', properties: { pullPolicy: 'NEVER', delete: false } });
+    const result = await runner.run(recorded.job);
+    assert.equal(result.exitCode, 0);
+    const { containers, volumes } = await resourcesOf(recorded.executionId);
+    assert.equal(containers.length, 1);
+    assert.equal(containers[0].Id, recorded.handles[0].containerId);
+    assert.deepEqual(volumes, [recorded.handles[0].volume]);
+    const notice = recorded.notices.find((entry) => /kept \(delete: false\)/.test(entry.message));
+    assert.ok(notice, JSON.stringify(recorded.notices));
+    assert.ok(notice.message.includes(String(recorded.handles[0].containerId).slice(0, 12)));
+    assert.ok(notice.message.includes(String(recorded.handles[0].volume)));
+  });
+
+  test('delete: false on kill stops the container but keeps it', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({ script: 'echo started; sleep 60', properties: { pullPolicy: 'NEVER', delete: false } });
+    const running = runner.run(recorded.job);
+    await waitForLine(recorded, 'started');
+    recorded.controller.abort('killed');
+    await assert.rejects(running, (error: unknown) => error === 'killed');
+    const { containers } = await resourcesOf(recorded.executionId);
+    assert.equal(containers.length, 1);
+    assert.notEqual(containers[0].State, 'running');
+    assert.ok(recorded.notices.some((entry) => /kept \(delete: false\)/.test(entry.message)));
+  });
+
+  test('containers and volumes carry the identity labels', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({ script: 'true', properties: { pullPolicy: 'NEVER', delete: false } });
+    await runner.run(recorded.job);
+    const info = await docker.getContainer(String(recorded.handles[0].containerId)).inspect();
+    const { identity } = recorded.job;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(info.Config.Labels).filter(([key]) => key.startsWith('harrier.io/'))),
+      {
+        'harrier.io/execution-id': identity.executionId,
+        'harrier.io/namespace': identity.namespace,
+        'harrier.io/flow-id': identity.flowId,
+        'harrier.io/task-id': identity.taskId,
+        'harrier.io/task-run-id': identity.taskRunId,
+        'harrier.io/attempt': '1',
+      },
+    );
+    const volume = await docker.getVolume(String(recorded.handles[0].volume)).inspect();
+    assert.equal(volume.Labels['harrier.io/task-run-id'], identity.taskRunId);
+  });
+});
