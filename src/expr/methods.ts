@@ -135,7 +135,10 @@ export const METHODS: Record<string, MethodDef> = {
     number: (n: number) => printValue(n),
     boolean: (b: boolean) => printValue(b),
   }),
-  get: method(['key'], 1, { list: listGet, map: mapGet }),
+  get: method(['key'], 1, {
+    list: (l: unknown[], [i]) => listGet(l, i),
+    map: (m: Record<string, unknown>, [k]) => mapGet(m, k),
+  }),
   containsKey: method(['key'], 1, { map: (m: Record<string, unknown>, [k]) => Object.hasOwn(m, printValue(k)) }),
   containsValue: method(['value'], 1, {
     map: (m: Record<string, unknown>, [v]) => Object.values(m).some((item) => valuesEqual(item, v)),

@@ -1,0 +1,103 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderTemplate } from '../../../src/expr/index.ts';
+import { ExpressionError } from '../../../src/shared/errors.ts';
+import { makeRuntime, render, scope } from './support.ts';
+
+test('secret() asks the runtime and returns its value', () => {
+  const runtime = makeRuntime({ API_KEY: 's3cr3t', OTHER: 'x' });
+  assert.equal(renderTemplate(`token={{ secret('API_KEY') }}`, scope, runtime), 'token=s3cr3t');
+  assert.deepEqual(runtime.asked, ['API_KEY']);
+});
+
+test('secret() failures from the runtime name the expression and where', () => {
+  const runtime = makeRuntime({});
+  assert.throws(
+    () => renderTemplate(`{{ secret('MISSING') }}`, scope, runtime, "task 'k8s', property 'config.oauthToken'"),
+    (error: unknown) => {
+      assert.ok(error instanceof ExpressionError);
+      assert.match(error.message, /^task 'k8s', property 'config.oauthToken': secret\(\): secret 'MISSING' is not defined in \{\{ secret\('MISSING'\) \}\}$/);
+      return true;
+    },
+  );
+});
+
+test('secret() needs a name', () => {
+  assert.throws(() => render('{{ secret() }}'), /function 'secret' needs the argument 'key'/);
+  assert.throws(() => render(`{{ secret('') }}`), /expected the secret name to be a non-empty string/);
+});
+
+test('now() prints ISO 8601 and stays a date for the date filter', () => {
+  assert.equal(render('{{ now() }}'), '2024-03-05T10:11:12.345Z');
+  assert.equal(render(`{{ now() | date('yyyy') }}`), '2024');
+  assert.equal(render(`{{ now() | dateAdd(1, 'DAYS') | date('yyyy-MM-dd') }}`), '2024-03-06');
+});
+
+test('now() defaults to the real clock when the runtime has none', () => {
+  const before = Date.now();
+  const printed = renderTemplate('{{ now() }}', {}, { secret: () => '' });
+  const value = Date.parse(printed);
+  assert.ok(value >= before - 1 && value <= Date.now() + 1, printed);
+});
+
+test('render() renders a string that holds expressions, against the same scope', () => {
+  assert.equal(render('{{ render(vars.greeting) }}'), 'Hi World');
+  assert.equal(render(`{{ render('plain') }}`), 'plain');
+  assert.equal(render('{{ render(inputs.count) }}'), '5');
+  assert.equal(render('{% for x in inputs.tags %}{{ render(t) }}{% endfor %}', { t: '<{{ x }}>' }), '<a><b>');
+});
+
+test('render() renders again until the text stops changing, unless recursive=false', () => {
+  const extra = { a: '{{ b }}', b: '{{ c }}', c: 'end' };
+  assert.equal(render('{{ render(a) }}', extra), 'end');
+  assert.equal(render('{{ render(a, recursive=false) }}', extra), '{{ c }}');
+});
+
+test('render() failures name the inner and the outer expression', () => {
+  assert.throws(
+    () => renderTemplate('{{ render(t) }}', { t: 'x {{ nope }}' }, makeRuntime(), "task 'a', property 'b'"),
+    /^ExpressionError: task 'a', property 'b': render\(\): undefined variable 'nope' in \{\{ nope \}\} \(defined: t\) in \{\{ render\(t\) \}\}$/,
+  );
+  assert.throws(() => render('{{ render(t) }}', { t: '{{ 1 + }}' }), /render\(\): syntax error: expected a value/);
+});
+
+test('render() that renders itself forever stops with an error', () => {
+  assert.throws(() => render('{{ render(t) }}', { t: '{{ render(t) }}' }), /nested more than 8 levels deep/);
+});
+
+test('fromJson() parses JSON text', () => {
+  assert.equal(render('{{ fromJson(vars.json).k[1] }}'), '2');
+  assert.equal(render(`{{ fromJson('[1, 2]') | length }}`), '2');
+  assert.equal(render(`{{ json('{"a": true}').a }}`), 'true');
+  assert.throws(() => render(`{{ fromJson('{bad') }}`), /fromJson\(\): the string is not valid JSON/);
+});
+
+test('range() is inclusive, with an optional step', () => {
+  assert.equal(render('{{ range(1, 3) }}'), '[1,2,3]');
+  assert.equal(render('{{ range(0, 10, 5) }}'), '[0,5,10]');
+  assert.equal(render('{{ range(3, 1, -1) }}'), '[3,2,1]');
+  assert.equal(render('{{ range(3, 1) }}'), '[]');
+  assert.throws(() => render('{{ range(1, 3, 0) }}'), /the step must be a non-zero number/);
+});
+
+test('min(), max() and yaml()', () => {
+  assert.equal(render('{{ max(1, 7, 3) }} {{ min(inputs.list) }}'), '7 1');
+  assert.equal(render(`{{ yaml('a: [1, 2]').a[1] }}`), '2');
+});
+
+test('unknown functions are syntax errors with a suggestion', () => {
+  assert.throws(() => render(`{{ secrte('A') }}`), /unknown function 'secrte' \(did you mean 'secret'\?\)/);
+});
+
+test('Java methods flows use on strings, lists and maps', () => {
+  assert.equal(render(`{{ inputs.name.startsWith('W') }} {{ inputs.name.endsWith('x') }}`), 'true false');
+  assert.equal(render(`{{ inputs.name.toUpperCase() }} {{ inputs.name.length() }} {{ inputs.name.substring(1, 3) }}`), 'WORLD 5 or');
+  assert.equal(render(`{{ outputs.first.uri.replace('kestra://', '') }}`), 'ns/file.txt');
+  assert.equal(render(`{{ inputs.list.size() }} {{ inputs.list.contains(2) }} {{ inputs.list.get(0) }}`), '3 true 3');
+  assert.equal(render(`{{ vars.map.containsKey('a') }} {{ vars.map.get('b') }} {{ vars.map.keySet() }}`), 'true 2 ["b","a"]');
+  assert.equal(render(`{{ 'a1'.matches('[a-z][0-9]') }}`), 'true');
+  assert.throws(() => render('{{ inputs.list.startsWith(1) }}'), /method 'startsWith\(\)': can only be called on a string, not on a list/);
+  assert.throws(() => render('{{ inputs.name.substring(9) }}'), /beginIndex 9 is out of range for length 5/);
+  assert.throws(() => render('{{ inputs.name.shout() }}'), /unknown method 'shout'/);
+  assert.throws(() => render('{{ inputs.nothing.trim() }}'), /cannot call 'trim\(\)' on 'inputs.nothing' because 'inputs.nothing' is null/);
+});
