@@ -35,7 +35,39 @@ export function flowJsonSchema(): object {
   ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'task', description: 'A task, chosen by its type.' });
 
   const schema = z.toJSONSchema(built.flow, { target: 'draft-7', io: 'input', unrepresentable: 'any' });
+  const definitions = schema.definitions as Record<string, JsonNode>;
+  definitions.taskRunner = allowExpressions(definitions.taskRunner);
+  for (const variant of definitions.task.oneOf as JsonNode[]) {
+    const properties = variant.properties as Record<string, JsonNode>;
+    for (const name of ['connection', 'fileSidecar']) {
+      if (properties[name]) properties[name] = allowExpressions(properties[name]);
+    }
+  }
   return { ...schema, title: 'Harrier flow', description: 'A Kestra-style flow run by Harrier.' };
+}
+
+type JsonNode = Record<string, unknown>;
+
+const EXPRESSION: JsonNode = { type: 'string', pattern: '\\{\\{', description: 'An expression, rendered when the task runs.' };
+
+/** Runner properties are rendered before use: any non-string value may also be written as an expression. */
+function allowExpressions(node: JsonNode): JsonNode {
+  const copy: JsonNode = { ...node };
+  for (const key of ['properties', 'definitions']) {
+    if (!copy[key]) continue;
+    // `type` picks the runner: it is never rendered.
+    copy[key] = Object.fromEntries(Object.entries(copy[key] as Record<string, JsonNode>).map(
+      ([name, child]) => [name, name === 'type' && key === 'properties' ? child : allowExpressions(child)],
+    ));
+  }
+  for (const key of ['oneOf', 'anyOf', 'allOf']) {
+    if (Array.isArray(copy[key])) copy[key] = (copy[key] as JsonNode[]).map(allowExpressions);
+  }
+  for (const key of ['items', 'additionalProperties']) {
+    if (typeof copy[key] === 'object' && copy[key] !== null) copy[key] = allowExpressions(copy[key] as JsonNode);
+  }
+  const scalar = copy.type === 'boolean' || copy.type === 'number' || copy.type === 'integer' || copy.enum !== undefined;
+  return scalar ? { anyOf: [copy, EXPRESSION] } : copy;
 }
 
 function scriptNames(mode: 'commands' | 'script'): string[] {
