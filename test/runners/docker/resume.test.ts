@@ -1,0 +1,125 @@
+/**
+ * Resume: a harrier process dies mid-task (SIGKILL, no cleanup); a new one re-attaches to the same
+ * container, continues the log without loss or repetition, and collects the outputs.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LogCursor, LogEntry, ResumeHandle } from '../../../src/runners/contract.ts';
+import { createDockerRunner } from '../../../src/runners/docker/index.ts';
+import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
+import { ensureBusyboxImage } from '../../support/images.ts';
+import { type RecordedJob, docker, makeJob, removeDir, removeResources, resourcesOf } from './job.ts';
+
+const runner = createDockerRunner();
+const made: RecordedJob[] = [];
+
+interface Crashed {
+  /** The first run: what the dead process logged and the handle it saved. */
+  logged: LogEntry[];
+  handle: ResumeHandle;
+  /** The job to resume with, same identity and working directory. */
+  resumed: RecordedJob;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+function readLogged(file: string): LogEntry[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
+}
+
+/** The engine's cursor rule: the last stored timestamp and how many stored lines carry it. */
+function cursorOf(logged: LogEntry[]): LogCursor | undefined {
+  const last = logged.at(-1);
+  if (!last) return undefined;
+  return { timestamp: last.timestamp, linesAtTimestamp: logged.filter((entry) => entry.timestamp === last.timestamp).length };
+}
+
+/** Runs the job in a child process, SIGKILLs it once `killWhen` holds for what it logged. */
+async function runAndCrash(script: string, killWhen: (logged: LogEntry[]) => boolean, outputGlobs: string[] = []): Promise<Crashed> {
+  const first = makeJob({ script, outputGlobs, properties: { pullPolicy: 'NEVER' } });
+  made.push(first);
+  const logFile = join(first.workDir, '..', `${first.executionId}.log.jsonl`);
+  const handleFile = join(first.workDir, '..', `${first.executionId}.handle.json`);
+  const { signal, log, notice, saveResumeHandle, ...fields } = first.job;
+  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(fields), logFile, handleFile], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  try {
+    await until(() => killWhen(readLogged(logFile)), 'the child to log enough');
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  const resumed = makeJob(fields);
+  made.push(resumed);
+  const logged = readLogged(logFile);
+  const handle = JSON.parse(readFileSync(handleFile, 'utf8')) as ResumeHandle;
+  resumed.job.resume = { handle, logCursor: cursorOf(logged) };
+  return { logged, handle, resumed };
+}
+
+describe('Docker runner resume', () => {
+  let available = false;
+  before(() => {
+    available = dockerStatus().ok;
+    if (available) ensureBusyboxImage();
+  });
+  after(async () => {
+    for (const recorded of made) {
+      if (available) await removeResources(recorded.executionId);
+      removeDir(recorded.workDir);
+    }
+  });
+
+  test('re-attaches to the running container: the log continues without loss or repetition, outputs are collected', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const script = [
+      'for i in $(seq 1 30); do echo "line-$i"; if [ $((i % 5)) = 0 ]; then echo "err-$i" >&2; fi; sleep 0.05; done',
+      'mkdir -p out; echo finished > out/result.txt',
+      'printf "tail without newline"',
+    ].join('\n');
+    const crashed = await runAndCrash(script, (logged) => logged.length >= 8);
+    const state = await docker.getContainer(String(crashed.handle.containerId)).inspect();
+    assert.equal(state.State.Running, true, 'the container outlived the dead harrier process');
+
+    const result = await runner.run(crashed.resumed.job);
+    assert.equal(result.exitCode, 0);
+    assert.ok(crashed.resumed.notices.some((notice) => /re-attached to container/.test(notice.message)));
+    const all = [...crashed.logged, ...crashed.resumed.logs];
+    const stdout = all.filter((entry) => entry.stream === 'stdout').map((entry) => entry.line);
+    const stderr = all.filter((entry) => entry.stream === 'stderr').map((entry) => entry.line);
+    assert.deepEqual(stdout, [...Array.from({ length: 30 }, (_, i) => `line-${i + 1}`), 'tail without newline']);
+    assert.deepEqual(stderr, [5, 10, 15, 20, 25, 30].map((i) => `err-${i}`));
+    assert.ok(crashed.resumed.logs.length > 0 && crashed.logged.length >= 8);
+    assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'result.txt'), 'utf8'), 'finished\n');
+    assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
+  });
+
+  test('a container that finished while nobody watched is still collected, with its exit code', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const script = ['echo first', 'sleep 1', 'for i in $(seq 1 20); do echo "later-$i"; done', 'mkdir -p out; echo x > out/x.txt; echo y > y.csv', 'exit 4'].join('\n');
+    const crashed = await runAndCrash(script, (logged) => logged.some((entry) => entry.line === 'first'), ['*.csv']);
+    const container = docker.getContainer(String(crashed.handle.containerId));
+    await until(async () => !(await container.inspect()).State.Running, 'the container to exit');
+
+    const result = await runner.run(crashed.resumed.job);
+    assert.equal(result.exitCode, 4);
+    const stdout = [...crashed.logged, ...crashed.resumed.logs].map((entry) => entry.line);
+    assert.deepEqual(stdout, ['first', ...Array.from({ length: 20 }, (_, i) => `later-${i + 1}`)]);
+    assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'x.txt'), 'utf8'), 'x\n');
+    assert.equal(readFileSync(join(crashed.resumed.workDir, 'y.csv'), 'utf8'), 'y\n');
+    assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
+  });
+});
