@@ -14,7 +14,7 @@ export function paintState(colour: boolean, state: State): string {
 /** One log record as the terminal shows it: `[task] line`, with the level when it is not plain output. */
 export function formatLogLine(record: LogRecord, colour: boolean): string {
   const prefix = record.taskId ? paint(colour, taskColour(record.taskId), `[${record.taskId}]`) : paint(colour, 'bold', '[harrier]');
-  const plainOutput = record.stream !== undefined && (record.level === 'INFO' || (record.level === 'WARN' && record.stream === 'stderr'));
+  const plainOutput = record.level === 'INFO' || (record.level === 'WARN' && record.stream === 'stderr');
   const level = plainOutput ? '' : `${paint(colour, record.level === 'ERROR' ? 'red' : record.level === 'WARN' ? 'yellow' : 'grey', record.level)} `;
   return `${prefix} ${level}${record.line}`;
 }

@@ -13,10 +13,10 @@ function flowFile(yaml: string): string {
   return path;
 }
 
+/** Running, not merely a zombie waiting for a parent (this machine's init may never reap it). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

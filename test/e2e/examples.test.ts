@@ -29,7 +29,7 @@ const EXPECTED: Record<string, { state: string; args?: string[]; env?: Record<st
     args: ['--input', `data=@${join(REPO_ROOT, 'examples', 'hello.yaml')}`],
     check: ({ doc, stderr }) => {
       const files = taskRun(doc, 'produce').outputFiles;
-      assert.deepEqual(Object.keys(files).sort(), ['count.txt', 'reports/daily/settings.ini', 'summary.md']);
+      assert.deepEqual(Object.keys(files).sort(), ['count.txt', 'data.txt', 'reports/daily/settings.ini', 'summary.md']);
       const lines = readFileSync(join(REPO_ROOT, 'examples', 'hello.yaml'), 'utf8').split('\n').length - 1;
       assert.equal(readFileSync(files['count.txt'].path, 'utf8').trim(), String(lines));
       assert.match(files['count.txt'].uri, /^kestra:\/\/\/company\/team\/files\/executions\/.+\/tasks\/produce\/.+\/count\.txt$/);
