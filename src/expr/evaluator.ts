@@ -293,6 +293,18 @@ function evaluateBinary(expr: Extract<Expr, { type: 'binary' }>, context: EvalCo
   }
 }
 
+/** Map keys are expressions in Pebble; a bare word that is not a variable most likely wanted quotes. */
+function evaluateMapKey(key: Expr, context: EvalContext): unknown {
+  try {
+    return evaluate(key, context);
+  } catch (error) {
+    if (key.type === 'name' && isMissing(error)) {
+      throw new EvalFailure(error.message, { missing: true, hint: `map keys are expressions; quote a literal key: {'${key.name}': ...}` });
+    }
+    throw error;
+  }
+}
+
 export function evaluate(expr: Expr, context: EvalContext): unknown {
   switch (expr.type) {
     case 'literal':
@@ -302,7 +314,7 @@ export function evaluate(expr: Expr, context: EvalContext): unknown {
     case 'map': {
       const map: Record<string, unknown> = {};
       for (const entry of expr.entries) {
-        const key = evaluate(entry.key, context);
+        const key = evaluateMapKey(entry.key, context);
         if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
           throw new EvalFailure(`a map key must be a string or a number, got ${typeName(key)} for '${source(entry.key, context)}'`);
         }

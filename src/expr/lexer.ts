@@ -101,27 +101,40 @@ type BlockLex =
 /** Tokenizes from just after `{{`/`{%` up to the closing delimiter met outside any bracket. */
 function lexBlock(template: string, start: number, kind: 'output' | 'tag'): BlockLex {
   const closer = kind === 'output' ? '}}' : '%}';
-  const opener = kind === 'output' ? '{{' : '{%';
   const tokens: Token[] = [];
-  const brackets: Token[] = [];
-  let pos = start + 2;
-  if (template[pos] === '-') pos++;
-
-  const fail = (offset: number, message: string): BlockLex => {
+  const pos = template[start + 2] === '-' ? start + 3 : start + 2;
+  const result = lexUntil(template, pos, closer, tokens);
+  if ('problem' in result) {
+    const offset = result.problem?.offset ?? start;
+    const message = result.problem?.message ?? `'${kind === 'output' ? '{{' : '{%'}' is never closed with '${closer}'`;
     const close = template.indexOf(closer, offset);
     return { problem: { offset, message }, resume: close < 0 ? template.length : close + 2 };
-  };
+  }
+  return { tokens, end: result.end, trimAfter: result.trimAfter };
+}
+
+/** `problem` undefined means the template ended before the closer. */
+type Lexed = { end: number; trimAfter: boolean } | { problem: SyntaxProblem | undefined };
+
+/**
+ * Appends tokens until `closer` outside any bracket: `}}` or `%}` (optionally preceded by `-` for
+ * whitespace control), or the `}` that ends a `#{...}` string interpolation.
+ */
+function lexUntil(template: string, start: number, closer: '}}' | '%}' | '}', tokens: Token[]): Lexed {
+  const brackets: Token[] = [];
+  let pos = start;
+  const fail = (offset: number, message: string): Lexed => ({ problem: { offset, message } });
 
   while (true) {
     while (pos < template.length && /\s/.test(template[pos])) pos++;
     if (pos >= template.length) {
       const open = brackets.at(-1);
       if (open) return fail(open.start, `'${open.value}' is never closed`);
-      return fail(start, `'${opener}' is never closed with '${closer}'`);
+      return { problem: undefined };
     }
     if (brackets.length === 0) {
-      if (template.startsWith(closer, pos)) return { tokens, end: pos + 2, trimAfter: false };
-      if (template[pos] === '-' && template.startsWith(closer, pos + 1)) return { tokens, end: pos + 3, trimAfter: true };
+      if (template.startsWith(closer, pos)) return { end: pos + closer.length, trimAfter: false };
+      if (closer !== '}' && template[pos] === '-' && template.startsWith(closer, pos + 1)) return { end: pos + 3, trimAfter: true };
     }
     const ch = template[pos];
 
@@ -148,10 +161,10 @@ function lexBlock(template: string, start: number, kind: 'output' | 'tag'): Bloc
     }
 
     if (ch === "'" || ch === '"') {
-      const str = lexString(template, pos);
-      if (str === undefined) return fail(pos, `string starting with ${ch} is never closed`);
-      tokens.push(str);
-      pos = str.end;
+      const lexed = lexString(template, pos, tokens);
+      if (lexed === undefined) return fail(pos, `string starting with ${ch} is never closed`);
+      if (typeof lexed !== 'number') return lexed;
+      pos = lexed;
       continue;
     }
 
@@ -172,18 +185,41 @@ function lexBlock(template: string, start: number, kind: 'output' | 'tag'): Bloc
 
 /**
  * Pebble's string rules: a backslash escapes the quote character and itself; any other backslash
- * sequence is kept as written, so `'a\nb'` reaches a shell command unchanged.
+ * sequence is kept as written, so `'a\nb'` reaches a shell command unchanged. A double-quoted string
+ * may interpolate `#{expr}`; it is emitted as `("text" ~ (expr) ~ "text")` so the parser needs no
+ * special case. Returns the position after the closing quote, undefined when the string never ends.
  */
-function lexString(template: string, start: number): Token | undefined {
+function lexString(template: string, start: number, tokens: Token[]): number | undefined | Lexed {
   const quote = template[start];
+  const emitted: Token[] = [];
+  const synthetic = (value: string, at: number): Token => ({ type: 'punct', value, start: at, end: at });
   let value = '';
+  let partStart = start;
+  let interpolated = false;
   let pos = start + 1;
   while (pos < template.length) {
     const ch = template[pos];
-    if (ch === quote) return { type: 'string', value, start, end: pos + 1 };
+    if (ch === quote) {
+      emitted.push({ type: 'string', value, start: partStart, end: pos + 1 });
+      if (interpolated) emitted.push(synthetic(')', pos + 1));
+      tokens.push(...emitted);
+      return pos + 1;
+    }
     if (ch === '\\' && (template[pos + 1] === quote || template[pos + 1] === '\\')) {
       value += template[pos + 1];
       pos += 2;
+      continue;
+    }
+    if (quote === '"' && ch === '#' && template[pos + 1] === '{') {
+      if (!interpolated) emitted.push(synthetic('(', start));
+      interpolated = true;
+      emitted.push({ type: 'string', value, start: partStart, end: pos }, synthetic('~', pos), synthetic('(', pos));
+      const inner = lexUntil(template, pos + 2, '}', emitted);
+      if ('problem' in inner) return inner.problem ? inner : { problem: { offset: pos, message: "'#{' is never closed with '}'" } };
+      emitted.push(synthetic(')', inner.end - 1), synthetic('~', inner.end - 1));
+      value = '';
+      partStart = inner.end;
+      pos = inner.end;
       continue;
     }
     value += ch;

@@ -82,3 +82,15 @@ test('keys of the prototype are never visible', () => {
   assert.throws(() => render('{{ inputs.constructor }}'), /undefined variable 'inputs.constructor'/);
   assert.throws(() => render('{{ toString }}'), /undefined variable 'toString'/);
 });
+
+test('double-quoted strings interpolate #{...}; single-quoted ones do not', () => {
+  assert.equal(render('{{ "Hello #{inputs.name}!" }}'), 'Hello World!');
+  assert.equal(render('{{ "#{inputs.count + 1}#{inputs.tags | join}" | upper }}'), '6AB');
+  assert.equal(render(`{{ '#{inputs.name}' }}`), '#{inputs.name}');
+  assert.equal(render(`{{ "x #{ {'k': inputs.name}.k } y" }}`), 'x World y');
+});
+
+test('map keys are expressions; a bare undefined word gets a quoting hint', () => {
+  assert.equal(render(`{{ {inputs.name: 1} }}`), '{"World":1}');
+  assert.throws(() => render('{{ {a: 1} }}'), /undefined variable 'a' in \{\{ \{a: 1\} \}\} \(map keys are expressions; quote a literal key: \{'a': \.\.\.\}\)/);
+});
