@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { INPUT_TYPES } from './model.ts';
 import {
-  anyMap, boolean, duration, expected, identifier, integer, knownName, number, oneOf, string, stringList, strictMap, text,
+  anyMap, boolean, duration, either, expected, identifier, integer, isList, isMap, isText, knownName, number, oneOf, string,
+  stringList, strictMap, text,
 } from './schema-kit.ts';
 
 /** Kestra's patterns (Java's @Pattern matches the whole value). */
@@ -86,9 +87,11 @@ export interface Slots {
 const fileContent = z.preprocess((value) => value ?? '', text('a file content (a string)'));
 
 function inputFiles() {
-  return z.union([z.record(z.string(), fileContent), z.string()], {
-    error: expected('a map of file names to contents, or an expression'),
-  });
+  return either(
+    'a map of file names to contents, or an expression',
+    { accepts: isMap, schema: z.record(z.string(), fileContent) },
+    { accepts: isText, schema: string() },
+  );
 }
 
 export function buildSchemas(slots: Slots) {
@@ -131,7 +134,7 @@ export function buildSchemas(slots: Slots) {
   }, 'a task map');
   const logTask = strictMap({
     ...common,
-    message: z.union([z.string(), z.array(z.string())], { error: expected('a string or a list of strings') }),
+    message: either('a string or a list of strings', { accepts: isText, schema: string() }, { accepts: isList, schema: stringList() }),
     level: oneOf(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], (value) => value.toUpperCase()).default('INFO'),
   }, 'a task map');
   const outputValuesTask = strictMap({ ...common, values: anyMap('a map of output names to values') }, 'a task map');
@@ -158,10 +161,11 @@ export function buildSchemas(slots: Slots) {
     waitForLogInterval: duration().default('PT30S'),
   }, 'a task map');
 
-  const labels = z.union([
-    z.record(z.string(), text()),
-    z.array(strictMap({ key: string(), value: text() }, 'a label map (key, value)')),
-  ], { error: expected('a map of label names to values') });
+  const labels = either(
+    'a map of label names to values',
+    { accepts: isMap, schema: z.record(z.string(), text()) },
+    { accepts: isList, schema: z.array(strictMap({ key: string(), value: text() }, 'a label map (key, value)')) },
+  );
 
   const flow = strictMap({
     id: identifier(ID_PATTERN, ID_MEANING),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RunnerKind, TaskKind } from './model.ts';
 import { buildSchemas, inputSchema } from './flow-schemas.ts';
 import { fileSidecarSchema, kubernetesConnectionSchema, runnerPropertyObjects } from './runner-schemas.ts';
+import { eitherAlternatives } from './schema-kit.ts';
 import { runnerTypeNamesOf, taskTypeNamesOf } from './task-types.ts';
 
 function typeNames(names: string[]) {
@@ -34,7 +35,17 @@ export function flowJsonSchema(): object {
     ([, schema, names]) => schema.extend({ type: typeNames(names) }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'task', description: 'A task, chosen by its type.' });
 
-  const schema = z.toJSONSchema(built.flow, { target: 'draft-7', io: 'input', unrepresentable: 'any' });
+  const schema = z.toJSONSchema(built.flow, {
+    target: 'draft-7',
+    io: 'input',
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      const alternatives = eitherAlternatives.get(zodSchema);
+      if (!alternatives) return;
+      const { $schema: _, ...described } = z.toJSONSchema(alternatives, { target: 'draft-7', io: 'input' });
+      Object.assign(jsonSchema, described);
+    },
+  });
   const definitions = schema.definitions as Record<string, JsonNode>;
   definitions.taskRunner = allowExpressions(definitions.taskRunner);
   for (const variant of definitions.task.oneOf as JsonNode[]) {

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { parseIsoDuration } from '../shared/duration.ts';
 import type { RunnerKind } from './model.ts';
 import {
-  anyMap, boolean, duration, expected, integer, number, oneOf, string, stringList, stringMap, strictMap, text,
+  anyMap, boolean, duration, either, expected, integer, isMap, isText, number, oneOf, string, stringList, stringMap, strictMap,
+  text,
 } from './schema-kit.ts';
 
 function ms(isoDuration: string): number {
@@ -131,7 +132,11 @@ export const dockerRunnerObject = strictMap({
   /** Docker Engine address; else DOCKER_HOST; else the local socket. */
   host: string().optional(),
   /** A docker config.json, as text or as a map. */
-  config: z.union([z.string(), z.record(z.string(), z.unknown())], { error: expected('a docker config.json (text or a map)') }).optional(),
+  config: either(
+    'a docker config.json (text or a map)',
+    { accepts: isText, schema: string() },
+    { accepts: isMap, schema: anyMap() },
+  ).optional(),
   credentials: dockerCredentials.optional(),
   user: string().optional(),
   entryPoint: stringList().default(['']),

@@ -45,8 +45,17 @@ export function expected(what: string) {
   };
 }
 
+/** Kestra properties a Kestra user may well write, which Harrier does not implement. */
+const KESTRA_ONLY_KEYS = new Set([
+  'triggers', 'errors', 'finally', 'afterExecution', 'concurrency', 'outputs', 'revision', 'workerGroup', 'allowFailure',
+  'allowWarning', 'logLevel', 'logToFile', 'runIf', 'docker', 'outputDirectory', 'targetOS', 'inheritClusterConfig',
+  'disabled', 'checks', 'sla',
+]);
+
 export function unknownKeyMessage(key: string, known: readonly string[]): string {
-  return `unknown key '${key}'${didYouMean(key, known) || ` (expected one of: ${known.join(', ')})`}`;
+  const suggestion = didYouMean(key, known);
+  if (!suggestion && KESTRA_ONLY_KEYS.has(key)) return `unknown key '${key}': Kestra's '${key}' is not supported by Harrier here`;
+  return `unknown key '${key}'${suggestion || ` (expected one of: ${known.join(', ')})`}`;
 }
 
 /**
@@ -159,3 +168,40 @@ export function identifier(pattern: RegExp, meaning: string) {
 export function isExpression(value: unknown): value is string {
   return typeof value === 'string' && value.includes('{{');
 }
+
+export interface Alternative<Schema extends z.ZodType> {
+  /** Whether a value is meant as this alternative (by its shape: string, list, map). */
+  accepts: (value: unknown) => boolean;
+  schema: Schema;
+}
+
+/** For the JSON Schema: what each `either` schema stands for. */
+export const eitherAlternatives = new WeakMap<object, z.ZodType>();
+
+/**
+ * A value of one of two shapes, chosen by the value's own shape, so that problems inside it are
+ * reported in place (a union would only say that nothing matched).
+ */
+export function either<A extends z.ZodType, B extends z.ZodType>(
+  what: string,
+  first: Alternative<A>,
+  second: Alternative<B>,
+): z.ZodType<z.output<A> | z.output<B>, unknown> {
+  const schema = z.unknown().transform((value, context) => {
+    const chosen = first.accepts(value) ? first.schema : second.accepts(value) ? second.schema : undefined;
+    if (!chosen) {
+      context.addIssue({ code: 'custom', message: expected(what)({ input: value }) });
+      return z.NEVER;
+    }
+    const result = chosen.safeParse(value);
+    if (result.success) return result.data as z.output<A> | z.output<B>;
+    for (const issue of result.error.issues) context.addIssue({ ...issue } as Parameters<typeof context.addIssue>[0]);
+    return z.NEVER;
+  });
+  eitherAlternatives.set(schema, z.union([first.schema, second.schema]));
+  return schema;
+}
+
+export const isText = (value: unknown): boolean => typeof value === 'string';
+export const isList = (value: unknown): boolean => Array.isArray(value);
+export const isMap = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);

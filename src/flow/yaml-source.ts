@@ -47,12 +47,12 @@ interface Found {
 
 export function readYaml(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: Math.max(line, 1), column: Math.max(col, 1) };
   };
-  const problems: YamlProblem[] = doc.errors.map((error) => ({ ...position(error.pos[0]), message: yamlMessage(error.message) }));
+  const problems: YamlProblem[] = doc.errors.map((error) => ({ ...position(error.pos[0]), message: yamlMessage(error.code, error.message) }));
   const value = problems.length > 0 ? undefined : doc.toJS({ maxAliasCount: 1000 });
 
   const startOf = (found: Found, at: 'key' | 'value'): number => {
@@ -76,8 +76,9 @@ export function readYaml(text: string): YamlSource {
   };
 }
 
-/** yaml's messages sometimes end with a source excerpt; keep the first line. */
-function yamlMessage(message: string): string {
+/** yaml's own message, first line only, except where it speaks of yaml's API rather than the file. */
+function yamlMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'a flow file holds one YAML document, this one has several (put each flow in its own file)';
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 

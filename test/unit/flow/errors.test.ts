@@ -303,3 +303,57 @@ test('every problem of the file is listed together, sorted by position', () => {
   assert.deepEqual(issues.map((issue) => [issue.line, issue.column]), [[7, 5], [8, 9], [9, 11], [10, 14]]);
   assert.deepEqual(issues.map((issue) => issue.path), ['tasks[0].levle', 'tasks[1].id', 'tasks[1].type', 'description']);
 });
+
+test('problems inside a value of several possible shapes are reported in place', () => {
+  assert.deepEqual(issuesOf([
+    'id: f',
+    'namespace: a',
+    'labels: {team: [x]}',
+    'tasks:',
+    '  - id: a',
+    '    type: shell.Commands',
+    '    commands: [x]',
+    '    inputFiles: {a.txt: [x], b.txt: ok}',
+    '  - id: b',
+    '    type: Log',
+    '    message: {text: hi}',
+    '  - id: c',
+    '    type: shell.Commands',
+    '    commands: [x]',
+    '    inputFiles: 3',
+    '',
+  ].join('\n')), [
+    '3:16 labels.team: expected a string, got a list',
+    '8:25 tasks[0].inputFiles["a.txt"]: expected a file content (a string), got a list',
+    '11:14 tasks[1].message: expected a string or a list of strings, got a map',
+    '15:17 tasks[2].inputFiles: expected a map of file names to contents, or an expression, got a number',
+  ]);
+});
+
+test('tasks and task runners of the wrong shape, Kestra-only keys, several YAML documents', () => {
+  assert.deepEqual(issuesOf([
+    'id: f',
+    'namespace: a',
+    'triggers: []',
+    'tasks:',
+    '  - just a string',
+    '  - id: p',
+    '    type: shell.Commands',
+    '    commands: [x]',
+    '    allowFailure: true',
+    '    taskRunner: Docker',
+    '  - id: q',
+    '    type: Parallel',
+    '    tasks: {}',
+    '',
+  ].join('\n')), [
+    "3:1 triggers: unknown key 'triggers': Kestra's 'triggers' is not supported by Harrier here",
+    '5:5 tasks[0]: expected a task (a map with id and type), got a string',
+    "9:5 tasks[1].allowFailure: unknown key 'allowFailure': Kestra's 'allowFailure' is not supported by Harrier here",
+    '10:17 tasks[1].taskRunner: expected a task runner (a map with a type), got a string',
+    '13:12 tasks[2].tasks: expected a list of tasks, got a map',
+  ]);
+  assert.deepEqual(issuesOf('id: f\nnamespace: a\n---\nid: g\n'), [
+    '3:1 : a flow file holds one YAML document, this one has several (put each flow in its own file)',
+  ]);
+});
