@@ -20,6 +20,8 @@ const PRECEDENCE: Record<string, number> = {
   '..': 120, '??': 120, '???': 120,
 };
 const UNARY_PRECEDENCE = 500;
+/** Keeps absurd nesting a syntax error instead of a stack overflow. */
+const MAX_NESTING = 100;
 const PUNCT_BINARY = new Set(['==', '!=', '<', '>', '<=', '>=', '+', '-', '*', '/', '%', '|', '~', '..', '??', '???']);
 const WORD_BINARY = new Set(['or', 'and', 'is', 'contains', 'equals', 'in']);
 const KEYWORDS = new Set(['or', 'and', 'not', 'is', 'in', 'contains', 'equals']);
@@ -38,6 +40,7 @@ export class ExpressionParser {
   private pos: number;
   /** Offset reported when the expression ends too early: the closing delimiter. */
   private readonly endOffset: number;
+  private depth = 0;
 
   constructor(tokens: Token[], startIndex: number, endOffset: number) {
     this.tokens = tokens;
@@ -137,6 +140,15 @@ export class ExpressionParser {
 
   private parsePrimary(): Expr {
     const token = this.peek();
+    if (++this.depth > MAX_NESTING) throw new ParseFailure(token?.start ?? this.endOffset, `the expression is nested more than ${MAX_NESTING} levels deep`);
+    try {
+      return this.parsePrimaryAt(token);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parsePrimaryAt(token: Token | undefined): Expr {
     if (!token) throw new ParseFailure(this.endOffset, 'expected a value but the expression ends here');
     if (token.type === 'number') {
       this.next();

@@ -84,7 +84,8 @@ export function scanTemplate(template: string): ScanResult {
         problems.push({ offset: start, message: `${source} is never closed with {% end${first.value} %}` });
         return { segments, problems };
       }
-      pushText(template.slice(pos, rawEnd.index), false);
+      pushText(template.slice(pos, rawEnd.index), rawEnd[0].startsWith('{%-'));
+      trimNextText = rawEnd[0].endsWith('-%}');
       pos = rawEnd.index + rawEnd[0].length;
       continue;
     }

@@ -139,3 +139,9 @@ test('syntax errors: bad expressions inside tags and calls', () => {
 test('renderTemplate reports syntax errors with where and a count of the others', () => {
   assert.equal(failure('{{ a + }} {{ b | nope }}'), `${WHERE}: syntax error: expected a value but the expression ends here in {{ a + }} (and 1 more syntax error)`);
 });
+
+test('absurdly deep nesting is a syntax error, not a crash', () => {
+  const deep = `{{ ${'('.repeat(500)}1${')'.repeat(500)} }}`;
+  assert.match(findExpressionSyntaxErrors(deep)[0].message, /nested more than 100 levels deep/);
+  assert.equal(findExpressionSyntaxErrors(`{{ ${'('.repeat(50)}1${')'.repeat(50)} }}`).length, 0);
+});

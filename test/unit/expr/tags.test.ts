@@ -70,3 +70,7 @@ test('a script mixing expressions and shell braces', () => {
   const script = 'for f in {{ inputs.tags | join(" ") }}; do\n  echo "${f}" > {{ workingDir }}/$f.txt\ndone';
   assert.equal(render(script), 'for f in a b; do\n  echo "${f}" > /tmp/wd/$f.txt\ndone');
 });
+
+test('whitespace control on raw tags', () => {
+  assert.equal(render('a {%- raw -%}  {{ x }}  {%- endraw -%} b'), 'a{{ x }}b');
+});
