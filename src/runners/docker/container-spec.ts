@@ -124,7 +124,7 @@ function resourceLimits(properties: DockerProperties): Docker.HostConfig {
   if (memory) {
     if (memory.memory !== undefined) limits.Memory = parseByteSize(memory.memory, 'taskRunner.memory.memory');
     if (memory.memorySwap !== undefined) {
-      limits.MemorySwap = memory.memorySwap === -1 || memory.memorySwap === '-1' ? -1 : parseByteSize(memory.memorySwap, 'taskRunner.memory.memorySwap');
+      limits.MemorySwap = memory.memorySwap.trim() === '-1' ? -1 : parseByteSize(memory.memorySwap, 'taskRunner.memory.memorySwap');
     }
     if (memory.memorySwappiness !== undefined) limits.MemorySwappiness = Number(memory.memorySwappiness);
     if (memory.memoryReservation !== undefined) {

@@ -16,6 +16,9 @@ import { type DockerProperties, formatBytes, parseDockerProperties } from './pro
 
 /** How long the log stream may lag behind the container's exit before it is read again without following. */
 const LOG_DRAIN_GRACE_MS = 5_000;
+const SIGKILL_EXIT = 137;
+const OOM_FLAG_CHECKS = 10;
+const OOM_FLAG_INTERVAL_MS = 100;
 
 export class DockerRunner implements TaskRunner {
   readonly kind = 'docker';
@@ -157,8 +160,9 @@ class ContainerAttempt {
     // A follow can end a moment before the engine wrote the last lines (a final line without
     // newline especially): read the end of the log once more and emit only what was missed.
     await this.emitMissedLines(container, tail.rereadPoint(logCursor ? sinceForCursor(logCursor) : 0), createCursorFilter(logCursor), emit);
-    const info = await this.call('inspecting the finished container', () => container.inspect());
+    let info = await this.call('inspecting the finished container', () => container.inspect());
     const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
+    if (exitCode === SIGKILL_EXIT && !info.State.OOMKilled && info.HostConfig.Memory) info = await this.awaitOomFlag(container, info);
     await this.collect();
     await this.cleanUp();
     if (info.State.OOMKilled && exitCode !== 0) {
@@ -169,6 +173,19 @@ class ContainerAttempt {
       });
     }
     return { exitCode, details: { containerId: container.id } };
+  }
+
+  /**
+   * The engine learns of an OOM kill from a separate event that can arrive after the exit: a
+   * SIGKILLed container with a memory limit gets a moment for the flag to show up.
+   */
+  private async awaitOomFlag(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<Docker.ContainerInspectInfo> {
+    let latest = info;
+    for (let check = 0; check < OOM_FLAG_CHECKS && !latest.State.OOMKilled; check += 1) {
+      await new Promise((resolve) => setTimeout(resolve, OOM_FLAG_INTERVAL_MS));
+      latest = await this.call('inspecting the finished container', () => container.inspect());
+    }
+    return latest;
   }
 
   /** Resolves true when the stream ended cleanly, false when it broke (its unfinished lines are then dropped). */

@@ -1,71 +1,20 @@
 /**
- * The Docker runner's `taskRunner` properties, with Kestra's names and defaults.
+ * The Docker runner's `taskRunner` properties: the flow's schema (Kestra's names and defaults)
+ * applied to the rendered values, plus the size arithmetic the engine API needs.
  */
-import { z } from 'zod';
+import { type DockerRunnerProperties, dockerRunnerPropertiesSchema } from '../../flow/runner-schemas.ts';
 import { RunnerError } from '../../shared/errors.ts';
 
-const stringList = z.array(z.string());
-const size = z.union([z.string(), z.number()]);
-
-export const dockerPropertiesSchema = z.object({
-  type: z.string().optional(),
-  host: z.string().optional(),
-  /** A Docker `config.json`, as an object or as its JSON text. */
-  config: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-  credentials: z
-    .object({
-      registry: z.string().optional(),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      auth: z.string().optional(),
-      identityToken: z.string().optional(),
-      registryToken: z.string().optional(),
-    })
-    .optional(),
-  user: z.string().optional(),
-  entryPoint: stringList.default(['']),
-  networkMode: z.string().optional(),
-  extraHosts: stringList.optional(),
-  portBindings: stringList.optional(),
-  volumes: stringList.optional(),
-  pullPolicy: z.enum(['ALWAYS', 'IF_NOT_PRESENT', 'NEVER']).default('ALWAYS'),
-  cpu: z.object({ cpus: z.union([z.number(), z.string()]).optional() }).optional(),
-  memory: z
-    .object({
-      memory: size.optional(),
-      memorySwap: size.optional(),
-      memorySwappiness: z.union([z.number(), z.string()]).optional(),
-      memoryReservation: size.optional(),
-      kernelMemory: size.optional(),
-      oomKillDisable: z.boolean().optional(),
-    })
-    .optional(),
-  shmSize: size.optional(),
-  privileged: z.boolean().optional(),
-  deviceRequests: z
-    .array(
-      z.object({
-        driver: z.string().optional(),
-        count: z.number().optional(),
-        deviceIds: stringList.optional(),
-        capabilities: z.array(stringList).optional(),
-        options: z.record(z.string(), z.string()).optional(),
-      }),
-    )
-    .optional(),
-  fileHandlingStrategy: z.enum(['VOLUME', 'MOUNT']).default('VOLUME'),
-  delete: z.boolean().default(true),
-  wait: z.boolean().default(true),
-});
-
-export type DockerProperties = z.infer<typeof dockerPropertiesSchema>;
+export type DockerProperties = DockerRunnerProperties;
 
 export function parseDockerProperties(raw: Record<string, unknown>): DockerProperties {
-  const parsed = dockerPropertiesSchema.safeParse(raw);
+  // `type` selects the runner; a caller may pass the whole taskRunner map.
+  const { type: _type, ...properties } = raw;
+  const parsed = dockerRunnerPropertiesSchema.safeParse(properties);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue.path.length > 0 ? `taskRunner.${issue.path.join('.')}` : 'taskRunner';
-  throw new RunnerError(`Docker runner: ${where}: ${issue.message}`, { hint: 'fix the task runner properties in the flow' });
+  throw new RunnerError(`Docker runner: ${where}: ${issue.message.split('\n')[0]}`, { hint: 'fix the task runner properties in the flow' });
 }
 
 const UNIT_FACTORS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };

@@ -37,7 +37,7 @@ export function makeJob(overrides: Partial<RunnerJob> & { script?: string } = {}
     outputDirName: 'out',
     outputGlobs: [],
     containerImage: 'harrier-test/busybox:latest',
-    properties: { type: 'io.kestra.plugin.scripts.runner.docker.Docker' },
+    properties: {},
     signal: controller.signal,
     log: (entry) => logs.push(entry),
     notice: (level, message) => notices.push({ level, message }),
