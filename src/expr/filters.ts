@@ -115,14 +115,18 @@ function indent(text: string, amount: number, prefix: string, firstLine: boolean
   return lines.map((line, index) => (index === 0 && !firstLine ? line : line === '' ? line : padding + line)).join('\n');
 }
 
-function timestampFilter(divisor: number): FilterDef {
+/** Epoch time in a unit; nanoseconds exceed exact doubles, so they are a bigint. */
+function timestampFilter(unit: 'seconds' | 'millis' | 'micros' | 'nanos'): FilterDef {
   return {
     params: ['timeZone', 'existingFormat'],
     required: 0,
     apply: (input, [timeZone, existingFormat]) => {
       if (isNullish(input)) return null;
       const ms = toDate(input, optionalString(timeZone, 'timeZone'), optionalString(existingFormat, 'existingFormat')).getTime();
-      return divisor >= 1 ? Math.floor(ms / divisor) : ms / divisor;
+      if (unit === 'seconds') return Math.floor(ms / 1000);
+      if (unit === 'millis') return ms;
+      if (unit === 'micros') return ms * 1000;
+      return BigInt(ms) * 1_000_000n;
     },
   };
 }
@@ -315,10 +319,10 @@ export const FILTERS: Record<string, FilterDef> = {
       return format === undefined || format === null ? moved : formatDate(moved, expectString(format, 'the format'), zone);
     },
   },
-  timestamp: timestampFilter(1000),
-  timestampMilli: timestampFilter(1),
-  timestampMicro: timestampFilter(1e-3),
-  timestampNano: timestampFilter(1e-6),
+  timestamp: timestampFilter('seconds'),
+  timestampMilli: timestampFilter('millis'),
+  timestampMicro: timestampFilter('micros'),
+  timestampNano: timestampFilter('nanos'),
 };
 
 function substring(input: unknown, separator: unknown, side: 'before' | 'after', last: boolean): string | null {

