@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { dockerOrSkip } from '../support/docker.ts';
+import { ensureBusyboxImage } from '../support/images.ts';
+import { harrier, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
+
+function flowFile(yaml: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function containersOf(executionId: string): string[] {
+  const out = execFileSync('docker', ['ps', '-a', '--filter', `label=harrier.io/execution-id=${executionId}`, '--format', '{{.ID}}'], { encoding: 'utf8' });
+  return out.split('\n').filter(Boolean);
+}
+
+test('harrier killed with SIGKILL mid-task: resume re-attaches to the same container, no line lost or repeated', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const image = ensureBusyboxImage();
+  const flow = flowFile(`id: docker_resume
+namespace: test
+tasks:
+  - id: count
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${image}
+    taskRunner:
+      type: io.kestra.plugin.scripts.runner.docker.Docker
+      pullPolicy: NEVER
+    outputFiles: ["result.txt"]
+    commands:
+      - for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done
+      - echo finished > result.txt
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir]);
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[count\] line 8\n/);
+  child.kill('SIGKILL');
+  await child.result;
+  assert.equal(containersOf(id).length, 1, 'the container outlived harrier');
+  await sleep(1000);
+  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const doc = JSON.parse(resumed.stdout);
+  const count = taskRun(doc, 'count');
+  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS'], 'one attempt, re-attached');
+  assert.ok(count.outputFiles['result.txt']);
+  const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
+  const lines = logs.stdout.split('\n').filter((l) => /\[count\] line \d+$/.test(l)).map((l) => Number(l.split(' ').at(-1)));
+  assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.match(logs.stdout, /re-attaching to attempt 1/);
+  assert.deepEqual(containersOf(id), [], 'the container was removed after collection');
+});
+
+test('a container that finished while harrier was dead is still collected on resume', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const image = ensureBusyboxImage();
+  const flow = flowFile(`id: docker_finished
+namespace: test
+tasks:
+  - id: quick
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${image}
+    taskRunner:
+      type: io.kestra.plugin.scripts.runner.docker.Docker
+      pullPolicy: NEVER
+    outputFiles: ["*.txt"]
+    commands:
+      - echo started
+      - sleep 2
+      - echo done > out.txt
+      - echo ended
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir]);
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[quick\] started/);
+  child.kill('SIGKILL');
+  await child.result;
+  await sleep(3500);
+  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const quick = taskRun(JSON.parse(resumed.stdout), 'quick');
+  assert.equal(quick.state, 'SUCCESS');
+  assert.ok(quick.outputFiles['out.txt']);
+  const logs = await harrier(['logs', id, '--task', 'quick', '--state-dir', stateDir]);
+  assert.equal(logs.stdout.match(/\[quick\] started/g)?.length, 1);
+  assert.equal(logs.stdout.match(/\[quick\] ended/g)?.length, 1);
+  assert.deepEqual(containersOf(id), []);
+});
+
+test('Ctrl-C (SIGINT) on a Docker task stops and removes its container', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const image = ensureBusyboxImage();
+  const flow = flowFile(`id: docker_kill
+namespace: test
+tasks:
+  - id: long
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${image}
+    taskRunner:
+      type: io.kestra.plugin.scripts.runner.docker.Docker
+      pullPolicy: NEVER
+    commands: ["echo up", "sleep 120"]
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir, '--json']);
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[long\] up/);
+  child.kill('SIGINT');
+  const result = await child.result;
+  assert.equal(result.code, 1);
+  assert.equal(JSON.parse(result.stdout).state, 'KILLED');
+  assert.deepEqual(containersOf(id), []);
+});
