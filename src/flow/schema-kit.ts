@@ -9,7 +9,7 @@ import { didYouMean } from './suggest.ts';
 /** The message of an issue raised because a required key is absent; the report names the key. */
 export const MISSING_KEY = 'missing required key';
 
-export const DURATION_EXAMPLE = 'an ISO-8601 duration like PT5M';
+const DURATION_EXAMPLE = 'an ISO-8601 duration like PT5M';
 
 /** A value as a user would name it: `a number`, `a list`, `the string 'abc'`. */
 export function describeValue(value: unknown): string {
@@ -73,10 +73,6 @@ export function strictMap<Shape extends z.core.$ZodLooseShape>(shape: Shape, wha
 
 export function string(what = 'a string') {
   return z.string({ error: expected(what) });
-}
-
-export function nonEmptyString(what = 'a non-empty string') {
-  return z.string({ error: expected(what) }).min(1, { error: `expected ${what}, got an empty string` });
 }
 
 export function stringList(what = 'a list of strings') {
