@@ -12,7 +12,7 @@ import { TESTS } from './is-tests.ts';
 import { METHODS } from './methods.ts';
 import { orderArguments } from './signatures.ts';
 import { nearestName } from './suggest.ts';
-import { quoteBlock } from './template-parser.ts';
+import { quoteBlock } from './quote.ts';
 import { compareValues, isMap, isNullish, isTruthy, printValue, typeName, valuesEqual } from './values.ts';
 
 const MAX_LISTED_NAMES = 12;
@@ -192,9 +192,24 @@ function invoke(label: string, run: () => unknown): unknown {
   }
 }
 
+const NUMERIC_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
+const NUMBER_FILTER_HINT = "text that holds a number needs the number filter first: value | number";
+
 function numberOperand(value: unknown, operator: string, side: string): number {
   if (typeof value === 'number') return value;
-  throw new EvalFailure(`'${operator}' needs numbers, but its ${side} side is ${typeName(value)}`);
+  const hint = typeof value === 'string' && NUMERIC_TEXT.test(value) ? NUMBER_FILTER_HINT : undefined;
+  throw new EvalFailure(`'${operator}' needs numbers, but its ${side} side is ${typeName(value)}`, { hint });
+}
+
+function compareOrHint(left: unknown, right: unknown, operator: string): number {
+  try {
+    return compareValues(left, right, operator);
+  } catch (error) {
+    const numericText = [left, right].some((side) => typeof side === 'string' && NUMERIC_TEXT.test(side));
+    const mixed = typeof left === 'number' || typeof right === 'number';
+    if (error instanceof EvalFailure && numericText && mixed) throw new EvalFailure(error.message, { hint: NUMBER_FILTER_HINT });
+    throw error;
+  }
 }
 
 /**
@@ -275,7 +290,7 @@ function evaluateBinary(expr: Extract<Expr, { type: 'binary' }>, context: EvalCo
     case '<=':
     case '>=': {
       if (isNullish(left) || isNullish(right)) return false;
-      const order = compareValues(left, right, op);
+      const order = compareOrHint(left, right, op);
       return op === '<' ? order < 0 : op === '>' ? order > 0 : op === '<=' ? order <= 0 : order >= 0;
     }
     case 'in':

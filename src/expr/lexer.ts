@@ -3,6 +3,7 @@
  * tokenizes each block's expression. Offsets always point into the template text.
  */
 import type { SyntaxProblem } from './ast.ts';
+import { quoteBlock } from './quote.ts';
 
 export type TokenType = 'name' | 'number' | 'string' | 'punct';
 
@@ -109,7 +110,8 @@ function lexBlock(template: string, start: number, kind: 'output' | 'tag'): Bloc
     const offset = result.problem?.offset ?? start;
     const message = result.problem?.message ?? `'${kind === 'output' ? '{{' : '{%'}' is never closed with '${closer}'`;
     const close = template.indexOf(closer, offset);
-    return { problem: { offset, message }, resume: close < 0 ? template.length : close + 2 };
+    if (close < 0) return { problem: { offset, message }, resume: template.length };
+    return { problem: { offset, message: `${message} in ${quoteBlock(template.slice(start, close + 2))}` }, resume: close + 2 };
   }
   return { tokens, end: result.end, trimAfter: result.trimAfter };
 }

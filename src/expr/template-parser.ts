@@ -6,10 +6,10 @@ import type { BlockSource, Expr, ParsedTemplate, SyntaxProblem, TemplateNode } f
 import { ParseFailure } from './errors.ts';
 import { ExpressionParser, describeToken } from './expression-parser.ts';
 import { scanTemplate, type Segment } from './lexer.ts';
+import { quoteBlock } from './quote.ts';
 import { didYouMean } from './suggest.ts';
 
 const KNOWN_TAGS = ['if', 'elseif', 'else', 'endif', 'for', 'endfor', 'raw', 'endraw', 'verbatim', 'endverbatim'];
-const MAX_QUOTE = 120;
 
 type TagSegment = Extract<Segment, { kind: 'output' | 'tag' }>;
 type IfNode = Extract<TemplateNode, { type: 'if' }>;
@@ -21,12 +21,6 @@ interface OpenTag {
   /** Where nodes went before this tag opened. */
   parent: TemplateNode[];
   inElse: boolean;
-}
-
-/** The block text as quoted in messages, shortened when long. */
-export function quoteBlock(text: string): string {
-  const oneLine = text.replace(/\s*\n\s*/g, ' ');
-  return oneLine.length > MAX_QUOTE ? `${oneLine.slice(0, MAX_QUOTE - 1)}…` : oneLine;
 }
 
 export function parseTemplate(template: string): ParsedTemplate {

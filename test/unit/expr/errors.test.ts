@@ -106,7 +106,7 @@ test('syntax errors: unclosed blocks, strings and brackets', () => {
   assert.deepEqual(findExpressionSyntaxErrors('x {{ a'), [{ offset: 2, message: "'{{' is never closed with '}}'" }]);
   assert.equal(findExpressionSyntaxErrors(`{{ 'abc }}`)[0].offset, 3);
   assert.match(findExpressionSyntaxErrors(`{{ 'abc }}`)[0].message, /string starting with ' is never closed/);
-  assert.deepEqual(findExpressionSyntaxErrors('{{ f(a }}'), [{ offset: 7, message: "'(' is closed by '}' instead of ')'" }]);
+  assert.deepEqual(findExpressionSyntaxErrors('{{ f(a }}'), [{ offset: 7, message: "'(' is closed by '}' instead of ')' in {{ f(a }}" }]);
   assert.match(findExpressionSyntaxErrors('{{ a) }}')[0].message, /unexpected '\)' with no matching opening bracket/);
   assert.match(findExpressionSyntaxErrors('{{ a ^ b }}')[0].message, /unexpected character '\^'/);
   assert.match(findExpressionSyntaxErrors('{# never closed')[0].message, /never closed/);
@@ -144,4 +144,13 @@ test('absurdly deep nesting is a syntax error, not a crash', () => {
   const deep = `{{ ${'('.repeat(500)}1${')'.repeat(500)} }}`;
   assert.match(findExpressionSyntaxErrors(deep)[0].message, /nested more than 100 levels deep/);
   assert.equal(findExpressionSyntaxErrors(`{{ ${'('.repeat(50)}1${')'.repeat(50)} }}`).length, 0);
+});
+
+test('suggestions allow a swapped pair of letters', () => {
+  assert.match(failure('{{ outputs.frist.value }}'), /did you mean 'outputs.first'\?/);
+});
+
+test('numbers held as text get a hint to use the number filter', () => {
+  assert.match(failure('{{ n * 2 }}', { n: '5' }), /'\*' needs numbers, but its left side is a string .*\(text that holds a number needs the number filter first: value \| number\)/);
+  assert.match(failure('{% if n > 2 %}{% endif %}', { n: '5' }), /'>' cannot compare a string with a number in \{% if n > 2 %\} \(text that holds a number/);
 });

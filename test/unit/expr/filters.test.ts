@@ -131,3 +131,28 @@ test('unknown filters are syntax errors naming the nearest known one', () => {
   assert.throws(() => render(`{{ inputs.name | uper }}`), /syntax error: unknown filter 'uper' \(did you mean 'upper'\?\) in \{\{ inputs.name \| uper \}\}/);
   assert.throws(() => render(`{{ inputs.name | jq('.a') }}`), /the jq filter is not supported/);
 });
+
+test('the remaining small filters: urldecode, string, sha1, sha512, jsonEncode, uniq', () => {
+  assert.equal(render(`{{ 'a+b%26c' | urldecode }}`), 'a b&c');
+  assert.equal(render(`{{ inputs.list | string }}`), '[3,1,2]');
+  assert.equal(render(`{{ 'abc' | sha1 }}`), createHash('sha1').update('abc').digest('hex'));
+  assert.equal(render(`{{ 'abc' | sha512 }}`), createHash('sha512').update('abc').digest('hex'));
+  assert.equal(render(`{{ [1, 'a'] | jsonEncode }}`), '[1,"a"]');
+  assert.equal(render(`{{ ['a', 'b', 'a'] | uniq }}`), '["a","b"]');
+});
+
+test('every filter passes null through or handles it without crashing', async () => {
+  const { FILTERS } = await import('../../../src/expr/filters.ts');
+  const needsArgument: Record<string, string> = {
+    default: `'d'`, abbreviate: '5', substringBefore: `'/'`, substringBeforeLast: `'/'`, substringAfter: `'/'`,
+    substringAfterLast: `'/'`, indent: '2', nindent: '2', split: `','`, replace: `'a', 'b'`, chunk: '2', merge: `{}`, dateAdd: `1, 'DAYS'`,
+  };
+  for (const name of Object.keys(FILTERS)) {
+    const args = needsArgument[name] ? `(${needsArgument[name]})` : '';
+    try {
+      render(`{{ inputs.nothing | ${name}${args} }}`);
+    } catch (error) {
+      assert.match((error as Error).message, new RegExp(`filter '${name}': expected`), `${name} failed badly`);
+    }
+  }
+});
