@@ -17,8 +17,8 @@ import { type DockerProperties, formatBytes, parseDockerProperties } from './pro
 /** How long the log stream may lag behind the container's exit before it is read again without following. */
 const LOG_DRAIN_GRACE_MS = 5_000;
 const SIGKILL_EXIT = 137;
-const OOM_FLAG_CHECKS = 10;
-const OOM_FLAG_INTERVAL_MS = 100;
+/** How long an `oom` event may trail the exit. */
+const OOM_EVENT_GRACE_S = 1;
 
 export class DockerRunner implements TaskRunner {
   readonly kind = 'docker';
@@ -160,12 +160,12 @@ class ContainerAttempt {
     // A follow can end a moment before the engine wrote the last lines (a final line without
     // newline especially): read the end of the log once more and emit only what was missed.
     await this.emitMissedLines(container, tail.rereadPoint(logCursor ? sinceForCursor(logCursor) : 0), createCursorFilter(logCursor), emit);
-    let info = await this.call('inspecting the finished container', () => container.inspect());
+    const info = await this.call('inspecting the finished container', () => container.inspect());
     const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
-    if (exitCode === SIGKILL_EXIT && !info.State.OOMKilled && info.HostConfig.Memory) info = await this.awaitOomFlag(container, info);
+    const outOfMemory = info.State.OOMKilled || (exitCode === SIGKILL_EXIT && Boolean(info.HostConfig.Memory) && (await this.oomEventSeen(container, info)));
     await this.collect();
     await this.cleanUp();
-    if (info.State.OOMKilled && exitCode !== 0) {
+    if (outOfMemory && exitCode !== 0) {
       const limit = info.HostConfig.Memory ? `limit ${formatBytes(info.HostConfig.Memory)}` : 'no memory limit set';
       throw new TaskFailedError(`Docker runner: task ${this.job.identity.taskId} ran out of memory (${limit}) and was killed`, {
         hint: 'raise taskRunner.memory.memory or make the task use less memory',
@@ -176,16 +176,26 @@ class ContainerAttempt {
   }
 
   /**
-   * The engine learns of an OOM kill from a separate event that can arrive after the exit: a
-   * SIGKILLed container with a memory limit gets a moment for the flag to show up.
+   * The engine learns of an OOM kill from a separate event, which can arrive after the exit; then
+   * `State.OOMKilled` stays false but the `oom` event is in the engine's event log. Asked only for
+   * a SIGKILLed container that had a memory limit.
    */
-  private async awaitOomFlag(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<Docker.ContainerInspectInfo> {
-    let latest = info;
-    for (let check = 0; check < OOM_FLAG_CHECKS && !latest.State.OOMKilled; check += 1) {
-      await new Promise((resolve) => setTimeout(resolve, OOM_FLAG_INTERVAL_MS));
-      latest = await this.call('inspecting the finished container', () => container.inspect());
-    }
-    return latest;
+  private async oomEventSeen(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<boolean> {
+    const since = Math.floor(Date.parse(info.State.StartedAt) / 1000) || Math.floor(Date.now() / 1000) - 3600;
+    const until = Math.ceil(Date.now() / 1000) + OOM_EVENT_GRACE_S;
+    const stream = (await this.call('reading the engine events', () =>
+      this.engine.docker.getEvents({ since, until, filters: { container: [container.id], event: ['oom'] } }),
+    )) as Readable;
+    return new Promise((resolve) => {
+      let seen = false;
+      stream.on('data', () => {
+        seen = true;
+        stream.destroy();
+      });
+      stream.on('close', () => resolve(seen));
+      stream.on('end', () => resolve(seen));
+      stream.on('error', () => resolve(seen));
+    });
   }
 
   /** Resolves true when the stream ended cleanly, false when it broke (its unfinished lines are then dropped). */
