@@ -26,18 +26,19 @@ export function findExpressionSyntaxErrors(template: string): { offset: number; 
   return parseCached(template).problems.map((problem) => ({ ...problem }));
 }
 
-function syntaxErrorMessage(template: string): string | undefined {
-  const { problems } = parseCached(template);
-  if (problems.length === 0) return undefined;
+function syntaxErrorMessage(problems: { message: string }[]): string {
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more syntax error${problems.length > 2 ? 's' : ''})` : '';
   return `syntax error: ${problems[0].message}${more}`;
 }
 
 function renderWith(template: string, context: EvalContext): string {
   if (!hasExpression(template)) return template;
-  const problem = syntaxErrorMessage(template);
-  if (problem) throw new ExpressionError(context.where ? `${context.where}: ${problem}` : problem);
-  return renderNodes(parseCached(template).nodes, { ...context, template });
+  const parsed = parseCached(template);
+  if (parsed.problems.length > 0) {
+    const problem = syntaxErrorMessage(parsed.problems);
+    throw new ExpressionError(context.where ? `${context.where}: ${problem}` : problem);
+  }
+  return renderNodes(parsed.nodes, { ...context, template });
 }
 
 /** `render()`: the same scope and loop variables, its own text; failures name the inner block. */

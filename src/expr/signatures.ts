@@ -27,10 +27,6 @@ function registry(kind: CallKind): Record<string, Signature> {
   return Object.fromEntries(Object.keys(TESTS).map((name) => [name, { params: [], required: 0 }]));
 }
 
-export function knownNames(kind: CallKind): string[] {
-  return Object.keys(registry(kind));
-}
-
 export function checkCall(kind: CallKind, name: string, offset: number, args: Argument[]): void {
   const known = registry(kind);
   if (!Object.hasOwn(known, name)) {
@@ -65,8 +61,4 @@ export function orderArguments(signature: Signature, positional: unknown[], name
   const ordered = signature.params.map((_param, index) => positional[index]);
   for (const [name, value] of named) ordered[signature.params.indexOf(name)] = value;
   return ordered;
-}
-
-export function signatureOf(kind: CallKind, name: string): Signature {
-  return registry(kind)[name];
 }
