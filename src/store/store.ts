@@ -9,6 +9,8 @@ import type {
 
 type Row = Record<string, unknown>;
 
+const LOG_ROWS_PER_STATEMENT = 250;
+
 function json<T>(text: unknown): T | undefined {
   return typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
 }
@@ -238,28 +240,63 @@ export class Store {
 
   // Logs and metrics
 
+  /** rowids of executions and task runs, for log rows; both are immutable once inserted. */
+  private readonly rowids = { executions: new Map<string, number>(), task_runs: new Map<string, number>() };
+
+  private rowidOf(table: 'executions' | 'task_runs', id: string): number {
+    let rowid = this.rowids[table].get(id);
+    if (rowid === undefined) {
+      const row = this.prepare(`SELECT rowid AS r FROM ${table} WHERE id = ?`).get(id) as Row | undefined;
+      if (!row) throw new StoreError(`cannot store logs: no ${table === 'executions' ? 'execution' : 'task run'} '${id}'`);
+      rowid = Number(row.r);
+      this.rowids[table].set(id, rowid);
+    }
+    return rowid;
+  }
+
   insertLogs(records: readonly LogRecord[]): void {
     if (records.length === 0) return;
-    const insert = this.prepare(`INSERT INTO logs (execution_id, task_run_id, task_id, attempt, level, stream, timestamp, line)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    // One statement per row costs more in bindings than SQLite spends storing it: insert rows in blocks.
+    const columns = 'INSERT INTO logs (execution_ref, task_run_ref, attempt, level, stream, timestamp, line) VALUES ';
+    const row = '(?, ?, ?, ?, ?, ?, ?)';
+    const block = this.prepare(columns + Array(LOG_ROWS_PER_STATEMENT).fill(row).join(', '));
+    const single = this.prepare(columns + row);
+    const values = (r: LogRecord): (string | number | null)[] => [
+      this.rowidOf('executions', r.executionId), r.taskRunId === undefined ? null : this.rowidOf('task_runs', r.taskRunId),
+      r.attempt ?? null, r.level, r.stream ?? null, r.timestamp, r.line,
+    ];
     this.transaction(() => {
-      for (const r of records) {
-        insert.run(r.executionId, r.taskRunId ?? null, r.taskId ?? null, r.attempt ?? null, r.level, r.stream ?? null, r.timestamp, r.line);
+      let i = 0;
+      for (; i + LOG_ROWS_PER_STATEMENT <= records.length; i += LOG_ROWS_PER_STATEMENT) {
+        block.run(...records.slice(i, i + LOG_ROWS_PER_STATEMENT).flatMap(values));
       }
+      for (; i < records.length; i++) single.run(...values(records[i]));
     });
   }
 
   logs(executionId: string, options: { taskId?: string; afterSeq?: number; limit?: number } = {}): LogRecord[] {
+    const select = `SELECT l.seq, l.attempt, l.level, l.stream, l.timestamp, l.line, t.id AS task_run_id, t.task_id
+      FROM logs l LEFT JOIN task_runs t ON t.rowid = l.task_run_ref WHERE l.execution_ref = ? AND l.seq > ?`;
+    const execution = this.executionRef(executionId);
+    if (execution === undefined) return [];
     const rows = options.taskId === undefined
-      ? this.prepare('SELECT * FROM logs WHERE execution_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-        .all(executionId, options.afterSeq ?? 0, options.limit ?? -1)
-      : this.prepare('SELECT * FROM logs WHERE execution_id = ? AND task_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-        .all(executionId, options.taskId, options.afterSeq ?? 0, options.limit ?? -1);
-    return (rows as Row[]).map(toLog);
+      ? this.prepare(`${select} ORDER BY l.seq LIMIT ?`).all(execution, options.afterSeq ?? 0, options.limit ?? -1)
+      : this.prepare(`${select} AND t.task_id = ? ORDER BY l.seq LIMIT ?`).all(execution, options.afterSeq ?? 0, options.taskId, options.limit ?? -1);
+    return (rows as Row[]).map((row) => toLog({ ...row, execution_id: executionId }));
+  }
+
+  private executionRef(executionId: string): number | undefined {
+    try {
+      return this.rowidOf('executions', executionId);
+    } catch {
+      return undefined;
+    }
   }
 
   countLogs(executionId: string): number {
-    const row = this.prepare('SELECT COUNT(*) AS n FROM logs WHERE execution_id = ?').get(executionId) as Row;
+    const execution = this.executionRef(executionId);
+    if (execution === undefined) return 0;
+    const row = this.prepare('SELECT COUNT(*) AS n FROM logs WHERE execution_ref = ?').get(execution) as Row;
     return Number(row.n);
   }
 
@@ -268,11 +305,14 @@ export class Store {
    * a re-attaching runner skips exactly those.
    */
   logCursor(taskRunId: string, attempt: number): { timestamp: string; linesAtTimestamp: number } | undefined {
-    const last = this.prepare(`SELECT timestamp FROM logs WHERE task_run_id = ? AND attempt = ? AND stream IS NOT NULL
-      ORDER BY seq DESC LIMIT 1`).get(taskRunId, attempt) as Row | undefined;
+    const taskRun = this.prepare('SELECT rowid AS r, execution_id FROM task_runs WHERE id = ?').get(taskRunId) as Row | undefined;
+    if (!taskRun) return undefined;
+    const execution = this.rowidOf('executions', String(taskRun.execution_id));
+    const last = this.prepare(`SELECT timestamp FROM logs WHERE execution_ref = ? AND task_run_ref = ? AND attempt = ?
+      AND stream IS NOT NULL ORDER BY seq DESC LIMIT 1`).get(execution, Number(taskRun.r), attempt) as Row | undefined;
     if (!last) return undefined;
-    const count = this.prepare(`SELECT COUNT(*) AS n FROM logs WHERE task_run_id = ? AND attempt = ? AND stream IS NOT NULL
-      AND timestamp = ?`).get(taskRunId, attempt, last.timestamp as string) as Row;
+    const count = this.prepare(`SELECT COUNT(*) AS n FROM logs WHERE execution_ref = ? AND task_run_ref = ? AND attempt = ?
+      AND stream IS NOT NULL AND timestamp = ?`).get(execution, Number(taskRun.r), attempt, last.timestamp as string) as Row;
     return { timestamp: String(last.timestamp), linesAtTimestamp: Number(count.n) };
   }
 

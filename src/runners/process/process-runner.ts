@@ -46,9 +46,17 @@ export class ProcessRunner implements TaskRunner {
 
       const pump = (stream: NodeJS.ReadableStream, name: LogEntry['stream']): void => {
         const splitter = new LineSplitter();
-        const emit = (line: string): void => job.log({ stream: name, line, timestamp: new Date().toISOString() });
-        stream.on('data', (chunk: Buffer) => splitter.push(chunk, emit));
-        stream.on('end', () => splitter.end(emit));
+        // Lines that arrive in the same chunk were read at the same instant: one timestamp for all.
+        let timestamp = '';
+        const emit = (line: string): void => job.log({ stream: name, line, timestamp });
+        stream.on('data', (chunk: Buffer) => {
+          timestamp = new Date().toISOString();
+          splitter.push(chunk, emit);
+        });
+        stream.on('end', () => {
+          timestamp = new Date().toISOString();
+          splitter.end(emit);
+        });
       };
       pump(child.stdout!, 'stdout');
       pump(child.stderr!, 'stderr');
