@@ -63,6 +63,7 @@ function fraction(fields: Fields): string {
 // Reading values as instants
 
 /**
+ * Messages never quote the text itself: it may hold a secret.
  * Date as is; ISO-8601 text (offset optional, a `[Zone]` suffix allowed, no offset means `zone`);
  * numbers are epoch milliseconds, or epoch seconds when too small to be milliseconds of a recent
  * date (Kestra reads whole numbers as seconds).
@@ -79,13 +80,9 @@ export function toDate(value: unknown, zone?: string, existingFormat?: string): 
     if (existingFormat !== undefined) return parseWithPattern(value, existingFormat, zone);
     const parsed = parseIso(value.trim(), zone);
     if (parsed) return parsed;
-    throw new EvalFailure(`cannot read '${preview(value)}' as a date: expected ISO 8601 such as 2024-01-31T10:15:00Z (or give existingFormat)`);
+    throw new EvalFailure(`cannot read the string (${value.length} characters) as a date: expected ISO 8601 such as 2024-01-31T10:15:00Z, or give existingFormat`);
   }
   throw new EvalFailure(`expected a date, an ISO 8601 string or epoch milliseconds, got ${typeName(value)}`);
-}
-
-function preview(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 const ISO_TEXT = /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?(?:\[([^\]]+)\])?$/;
@@ -134,7 +131,7 @@ function parseWithPattern(text: string, pattern: string, zone: string | undefine
     if (letter === 'E') parts.pop();
   }
   const match = new RegExp(`^${regex}$`).exec(text.trim());
-  if (!match) throw new EvalFailure(`'${preview(text)}' does not match the format '${pattern}'`);
+  if (!match) throw new EvalFailure(`the string does not match the format '${pattern}'`);
   const value = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, ms: 0, pm: undefined as boolean | undefined, offset: undefined as number | undefined };
   parts.forEach(({ letter, count }, index) => {
     const raw = match[index + 1];
@@ -150,7 +147,7 @@ function parseWithPattern(text: string, pattern: string, zone: string | undefine
   });
   if (value.pm !== undefined) value.hour = (value.hour % 12) + (value.pm ? 12 : 0);
   if (!validFields(value.year, value.month, value.day, value.hour, value.minute, value.second)) {
-    throw new EvalFailure(`'${preview(text)}' is not a valid date for the format '${pattern}'`);
+    throw new EvalFailure(`the string is not a valid date for the format '${pattern}'`);
   }
   const local = Date.UTC(value.year, value.month - 1, value.day, value.hour, value.minute, value.second, value.ms);
   return new Date(value.offset === undefined ? localToInstant(local, zone) : local - value.offset);
@@ -158,7 +155,7 @@ function parseWithPattern(text: string, pattern: string, zone: string | undefine
 
 function monthFromName(name: string): number {
   const index = MONTHS.findIndex((month) => month.toLowerCase().startsWith(name.toLowerCase().slice(0, 3)));
-  if (index < 0) throw new EvalFailure(`'${name}' is not a month name`);
+  if (index < 0) throw new EvalFailure('the string has no valid month name where the format expects one');
   return index + 1;
 }
 

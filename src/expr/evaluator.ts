@@ -127,14 +127,16 @@ function readMember(expr: Extract<Expr, { type: 'member' }>, context: EvalContex
   const key = expr.computed ? evaluate(expr.key, context) : (expr.key as { value: string }).value;
   const parent = source(expr.object, context);
   const keyText = typeof key === 'string' ? key : printValue(key);
+  // A computed key is named by its source text: its value may be a secret.
+  const keyLabel = expr.computed && expr.key.type !== 'literal' ? `[${source(expr.key, context)}]` : keyText;
   if (isNullish(target)) {
-    throw new EvalFailure(`cannot read '${keyText}' of '${parent}' because '${parent}' is null`, { missing: true });
+    throw new EvalFailure(`cannot read '${keyLabel}' of '${parent}' because '${parent}' is null`, { missing: true });
   }
   if (Array.isArray(target)) {
     const index = typeof key === 'number' ? key : typeof key === 'string' && /^\d+$/.test(key) ? Number(key) : undefined;
     if (index === undefined || !Number.isInteger(index)) {
       const hint = keyText === 'length' || keyText === 'size' ? "use the 'length' filter: | length" : undefined;
-      throw new EvalFailure(`'${parent}' is a list and has no attribute '${keyText}'; use a whole-number index such as ${parent}[0]`, { missing: true, hint });
+      throw new EvalFailure(`'${parent}' is a list and has no attribute '${keyLabel}'; use a whole-number index such as ${parent}[0]`, { missing: true, hint });
     }
     if (index < 0 || index >= target.length) {
       throw new EvalFailure(`index ${index} is out of range for '${parent}' (a list of ${target.length} item${target.length === 1 ? '' : 's'})`, { missing: true });
@@ -152,7 +154,7 @@ function readMember(expr: Extract<Expr, { type: 'member' }>, context: EvalContex
     });
   }
   const hint = typeof target === 'string' && (keyText === 'length' || keyText === 'size') ? "use the 'length' filter: | length" : undefined;
-  throw new EvalFailure(`cannot read '${keyText}' of '${parent}' because it is ${typeName(target)}`, { missing: true, hint });
+  throw new EvalFailure(`cannot read '${keyLabel}' of '${parent}' because it is ${typeName(target)}`, { missing: true, hint });
 }
 
 /** Evaluates, turning a missing value into undefined (for `default`, `??` and the tests). */

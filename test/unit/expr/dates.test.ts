@@ -33,8 +33,8 @@ test('date() inputs: ISO strings (with or without offset), epoch milliseconds an
   assert.equal(render(`{{ '2024-01-15T10:00:00+01:00[Europe/Paris]' | date('HH') }}`), '09');
   assert.equal(render(`{{ 1700000000000 | date('yyyy-MM-dd') }}`), '2023-11-14');
   assert.equal(render(`{{ 1700000000 | date('yyyy-MM-dd') }}`), '2023-11-14');
-  assert.throws(() => render(`{{ 'yesterday' | date('yyyy') }}`), /filter 'date': cannot read 'yesterday' as a date/);
-  assert.throws(() => render(`{{ '2024-13-01' | date('yyyy') }}`), /cannot read '2024-13-01' as a date/);
+  assert.throws(() => render(`{{ 'yesterday' | date('yyyy') }}`), /filter 'date': cannot read the string \(9 characters\) as a date: expected ISO 8601/);
+  assert.throws(() => render(`{{ '2024-13-01' | date('yyyy') }}`), /cannot read the string \(10 characters\) as a date/);
 });
 
 test('date() with timeZone and existingFormat', () => {
@@ -42,6 +42,7 @@ test('date() with timeZone and existingFormat', () => {
   assert.equal(render(`{{ '2024-01-01T12:00:00Z' | date('HH:mm XXX', timeZone='Europe/Paris') }}`), '13:00 +01:00');
   assert.equal(render(`{{ '2024-01-01T12:00:00Z' | date('HH:mm', timeZone='+05:30') }}`), '17:30');
   assert.equal(render(`{{ '31/12/2023 08:15' | date('yyyy-MM-dd HH:mm', existingFormat='dd/MM/yyyy HH:mm') }}`), '2023-12-31 08:15');
+  assert.throws(() => render(`{{ '2024' | date('yyyy', existingFormat='dd/MM/yyyy') }}`), /the string does not match the format 'dd\/MM\/yyyy'/);
   assert.throws(() => render(`{{ now() | date('HH', timeZone='Mars/Base') }}`), /unknown time zone 'Mars\/Base'/);
   assert.throws(() => render(`{{ now() | date('qqq') }}`), /the date pattern letter 'q' is not supported/);
 });

@@ -101,3 +101,24 @@ test('Java methods flows use on strings, lists and maps', () => {
   assert.throws(() => render('{{ inputs.name.shout() }}'), /unknown method 'shout'/);
   assert.throws(() => render('{{ inputs.nothing.trim() }}'), /cannot call 'trim\(\)' on 'inputs.nothing' because 'inputs.nothing' is null/);
 });
+
+test('error messages never contain a secret value', () => {
+  const templates = [
+    `{{ secret('API_KEY') | number }}`,
+    `{{ secret('API_KEY') * 2 }}`,
+    `{{ secret('API_KEY') | date('yyyy') }}`,
+    `{{ secret('API_KEY').field }}`,
+    `{{ inputs.nothing[secret('API_KEY')] }}`,
+    `{{ inputs.list[secret('API_KEY')] }}`,
+    `{{ secret('API_KEY') is even }}`,
+    `{{ secret('API_KEY') < 3 }}`,
+    `{{ fromJson(secret('API_KEY')) }}`,
+  ];
+  for (const template of templates) {
+    assert.throws(
+      () => render(template),
+      (error: Error) => !error.message.includes('s3cr3t') && error.message.includes(template),
+      template,
+    );
+  }
+});
