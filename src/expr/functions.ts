@@ -14,7 +14,9 @@ function parseJsonText(value: unknown): unknown {
   try {
     return JSON.parse(value);
   } catch (error) {
-    throw new EvalFailure(`the string is not valid JSON (${(error as Error).message})`);
+    // The parser's own message quotes the text, which may be a secret: keep only the position.
+    const position = /position (\d+)/.exec((error as Error).message);
+    throw new EvalFailure(`the string is not valid JSON${position ? ` (at character ${position[1]})` : ''}`);
   }
 }
 
@@ -81,7 +83,8 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       try {
         return parseYamlText(text) ?? null;
       } catch (error) {
-        throw new EvalFailure(`the string is not valid YAML (${(error as Error).message.split('\n')[0]})`);
+        const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+        throw new EvalFailure(`the string is not valid YAML${line ? ` (line ${line})` : ''}`);
       }
     },
   },

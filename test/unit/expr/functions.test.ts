@@ -122,3 +122,8 @@ test('error messages never contain a secret value', () => {
     );
   }
 });
+
+test('JSON and YAML parse errors give a position, not the text', () => {
+  assert.throws(() => render(`{{ fromJson('{bad') }}`), /fromJson\(\): the string is not valid JSON \(at character 1\) in/);
+  assert.throws(() => render(`{{ yaml('a: [1') }}`), /yaml\(\): the string is not valid YAML \(line \d+\)/);
+});
