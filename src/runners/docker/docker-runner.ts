@@ -18,7 +18,7 @@ import { type DockerProperties, formatBytes, parseDockerProperties } from './pro
 const LOG_DRAIN_GRACE_MS = 5_000;
 const SIGKILL_EXIT = 137;
 /** How long an `oom` event may trail the exit. */
-const OOM_EVENT_GRACE_S = 1;
+const OOM_EVENT_GRACE_S = 2;
 
 export class DockerRunner implements TaskRunner {
   readonly kind = 'docker';
