@@ -1,0 +1,80 @@
+/** Small helpers over dockerode for the kubelet: inspect times, exit states, labelled cleanup. */
+import type Docker from 'dockerode';
+import { rfc3339 } from '../clock.ts';
+
+export const SIM_LABEL = 'harrier.sim';
+
+/** Docker's zero time means "never". */
+export function dockerTime(text: string | undefined): string | undefined {
+  if (!text || text.startsWith('0001-')) return undefined;
+  return rfc3339(new Date(text));
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  reason: 'Completed' | 'Error' | 'OOMKilled';
+  startedAt?: string;
+  finishedAt?: string;
+  running: boolean;
+}
+
+export async function exitInfo(docker: Docker, id: string): Promise<ExitInfo> {
+  const info = await docker.getContainer(id).inspect();
+  const state = info.State;
+  const exitCode = state.ExitCode;
+  const reason = state.OOMKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+  return { exitCode, reason, startedAt: dockerTime(state.StartedAt), finishedAt: dockerTime(state.FinishedAt), running: state.Running };
+}
+
+export async function imagePresent(docker: Docker, image: string): Promise<{ present: boolean; id?: string }> {
+  try {
+    const info = await docker.getImage(image).inspect();
+    return { present: true, id: info.Id };
+  } catch {
+    return { present: false };
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+export async function removeContainer(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: false });
+  } catch (error) {
+    if (!isNotFound(error) && (error as { statusCode?: number }).statusCode !== 409) throw error;
+  }
+}
+
+export async function removeVolume(docker: Docker, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await docker.getVolume(name).remove({ force: true });
+      return;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      // A volume stays "in use" for a moment after its last container is removed.
+      if (attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Removes every container and volume carrying `harrier.sim=<simId>`. */
+export async function removeAllLabelled(docker: Docker, simId: string): Promise<{ containers: number; volumes: number }> {
+  const filters = JSON.stringify({ label: [`${SIM_LABEL}=${simId}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(containers.map((c) => removeContainer(docker, c.Id)));
+  const { Volumes } = await docker.listVolumes({ filters });
+  await Promise.all((Volumes ?? []).map((v) => removeVolume(docker, v.Name)));
+  return { containers: containers.length, volumes: (Volumes ?? []).length };
+}
+
+/** Containers and volumes still carrying the label (tests assert none are left). */
+export async function listLabelled(docker: Docker, simId: string): Promise<{ containers: string[]; volumes: string[] }> {
+  const filters = JSON.stringify({ label: [`${SIM_LABEL}=${simId}`] });
+  const containers = await docker.listContainers({ all: true, filters });
+  const { Volumes } = await docker.listVolumes({ filters });
+  return { containers: containers.map((c) => c.Names[0] ?? c.Id), volumes: (Volumes ?? []).map((v) => v.Name) };
+}
