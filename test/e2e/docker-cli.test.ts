@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { dockerOrSkip } from '../support/docker.ts';
-import { ensureBusyboxImage } from '../support/images.ts';
-import { harrier, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
+import { ensureBusyboxImage, ensureDbtImage } from '../support/images.ts';
+import { harrier, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
+import { readFileSync } from 'node:fs';
 
 function flowFile(yaml: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
@@ -118,4 +119,15 @@ tasks:
   assert.equal(result.code, 1);
   assert.equal(JSON.parse(result.stdout).state, 'KILLED');
   assert.deepEqual(containersOf(id), []);
+});
+
+test('seed dbt-task-runner on Docker (the seed's local-test variant) with stand-ins for git and dbt', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const seed = readFileSync(join(REPO_ROOT, 'examples', 'kubernetes', 'dbt-task-runner-docker.yaml'), 'utf8');
+  assert.match(seed, /ghcr\.io\/kestra-io\/dbt-duckdb:latest/);
+  const flow = flowFile(seed.replace('ghcr.io/kestra-io/dbt-duckdb:latest', ensureDbtImage()));
+  const { code, stderr, doc } = await runJson(flow, tempStateDir());
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /\[dbt_build\] Done\. PASS=3 WARN=0 ERROR=0/);
+  assert.equal(taskRun(doc, 'dbt_build').attempts[0].runner, 'docker');
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, rmSync, existsSync, chmodSync, realpathSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, rmSync, existsSync, chmodSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -109,4 +109,61 @@ export function ensurePythonImage(): string {
     rmSync(root, { recursive: true, force: true });
   }
   return PYTHON_IMAGE;
+}
+
+/**
+ * `harrier-test/dbt:latest`: busybox plus stand-ins for `git clone` (it creates the repository's
+ * folder with a dbt project) and `dbt` (deps and build answer as dbt does), and `bash`, so the seed's
+ * dbt flows run unchanged with no network.
+ */
+export const DBT_IMAGE = 'harrier-test/dbt:latest';
+
+const GIT_STAND_IN = `#!/bin/sh
+# Stand-in for git (no network here): "git clone URL" creates the repository folder with a dbt project.
+[ "$1" = clone ] || { echo "git stand-in: only clone is supported" >&2; exit 2; }
+for arg in "$@"; do case "$arg" in *.git) url="$arg" ;; esac; done
+name=$(basename "\${url:-repo.git}" .git)
+echo "Cloning into '$name'..."
+mkdir -p "$name/models"
+printf 'name: jaffle_shop\\nprofile: jaffle_shop\\n' > "$name/dbt_project.yml"
+for model in customers orders payments; do echo "select 1 as id" > "$name/models/$model.sql"; done
+`;
+
+const DBT_STAND_IN = `#!/bin/sh
+# Stand-in for dbt (no network here): answers deps and build like dbt-duckdb does.
+[ -f dbt_project.yml ] || { echo "Runtime Error: No dbt_project.yml found at expected path $(pwd)/dbt_project.yml" >&2; exit 2; }
+case "$1" in
+  deps) echo "Installing dbt packages... up to date" ;;
+  build)
+    count=$(ls models/*.sql | wc -l | tr -d ' ')
+    for model in models/*.sql; do echo "OK created sql table model main.$(basename "$model" .sql)"; done
+    mkdir -p target && echo '{"results": "stand-in"}' > target/run_results.json
+    echo "Done. PASS=$count WARN=0 ERROR=0 SKIP=0 TOTAL=$count" ;;
+  *) echo "dbt stand-in: unknown command $*" >&2; exit 2 ;;
+esac
+`;
+
+export function ensureDbtImage(): string {
+  if (imageExists(DBT_IMAGE)) return DBT_IMAGE;
+  const root = mkdtempSync(join(tmpdir(), 'harrier-dbt-'));
+  try {
+    addBusybox(root);
+    writeFileSync(join(root, 'bin', 'git'), GIT_STAND_IN, { mode: 0o755 });
+    writeFileSync(join(root, 'bin', 'dbt'), DBT_STAND_IN, { mode: 0o755 });
+    writeFileSync(join(root, 'bin', 'bash'), '#!/bin/sh\nexec /bin/sh "$@"\n', { mode: 0o755 });
+    importRoot(root, DBT_IMAGE, ['ENV PATH=/bin']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return DBT_IMAGE;
+}
+
+/**
+ * The Kubernetes runner's file containers default to `busybox`, as Kestra's do. A cluster has it
+ * cached; here the local busybox image is tagged under that name so the seeds run unchanged.
+ */
+export function ensureBusyboxAlias(): string {
+  const image = ensureBusyboxImage();
+  if (!imageExists('busybox:latest')) execFileSync('docker', ['tag', image, 'busybox:latest'], { stdio: 'pipe' });
+  return 'busybox:latest';
 }

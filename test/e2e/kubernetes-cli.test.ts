@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { dockerOrSkip, dockerStatus } from '../support/docker.ts';
+import { ensureBusyboxAlias, ensureBusyboxImage, ensureDbtImage, ensurePythonImage } from '../support/images.ts';
+import { harrier, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.ts';
+import { connectionFromKubeconfig } from '../runners/kubernetes/helpers.ts';
+
+/**
+ * The seeds' Kubernetes flows, run by the `harrier` binary against the simulator. The only changes
+ * are the ones the seeds ask for: real credentials (the simulator's) and images that exist here.
+ */
+let sim: KubeSim | undefined;
+let kubeconfigPath = '';
+
+before(async () => {
+  if (!dockerStatus().ok) return;
+  ensureBusyboxAlias();
+  sim = await startKubeSim({ namespaces: ['kestra'] });
+  kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
+  writeFileSync(kubeconfigPath, sim.kubeconfig);
+});
+
+after(async () => {
+  await sim?.stop();
+});
+
+function seedWith(name: string, replacements: [RegExp, string][]): string {
+  let text = readFileSync(join(REPO_ROOT, 'examples', 'kubernetes', `${name}.yaml`), 'utf8');
+  for (const [pattern, value] of replacements) {
+    assert.match(text, pattern, `the seed ${name} has ${pattern}`);
+    text = text.replace(pattern, value);
+  }
+  const path = join(mkdtempSync(join(tmpdir(), 'harrier-seed-')), `${name}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+function credentials(): [RegExp, string][] {
+  const config = connectionFromKubeconfig(sim!.kubeconfig);
+  return [
+    [/clientKeyData: .*/g, `clientKeyData: ${config.clientKeyData}`],
+    [/clientCertData: .*/g, `clientCertData: ${config.clientCertData}`],
+    [/caCertData: (?!").*/g, `caCertData: ${config.caCertData}`],
+    [/masterUrl: .*/g, `masterUrl: ${config.masterUrl}`],
+  ];
+}
+
+const env = (): Record<string, string> => ({ KUBECONFIG: kubeconfigPath });
+
+test('seed kubernetes_task_runner: input file in through the init container, output file out through the sidecar', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = seedWith('kubernetes_task_runner', [[/containerImage: centos/, `containerImage: ${ensureBusyboxImage()}`], ...credentials()]);
+  const data = join(mkdtempSync(join(tmpdir(), 'harrier-data-')), 'data.txt');
+  writeFileSync(data, 'rows from the input file\n');
+  const before = sim!.stats();
+  const { doc, stderr, code } = await runJson(flow, tempStateDir(), ['--input', `file=@${data}`], { env: env() });
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /\[shell\] Hello from a Kubernetes task runner!/);
+  const shell = taskRun(doc, 'shell');
+  assert.equal(shell.attempts[0].runner, 'kubernetes');
+  assert.equal(readFileSync(shell.outputFiles['out.txt'].path, 'utf8'), 'rows from the input file\n');
+  const after = sim!.stats();
+  assert.equal((after.requests['create pods'] ?? 0) - (before.requests['create pods'] ?? 0), 1, 'one pod');
+  await sim!.settled();
+  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === doc.id).length, 0, 'pod deleted');
+});
+
+test('seed kubernetes_resources: the Python script with resource requests, Kestra.outputs and a JSON output file', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = seedWith('kubernetes_resources', [[/containerImage: ghcr\.io\/kestra-io\/pydata:latest/, `containerImage: ${ensurePythonImage()}`], ...credentials()]);
+  const { doc, stderr, code } = await runJson(flow, tempStateDir(), [], { env: env() });
+  assert.equal(code, 0, stderr);
+  const script = taskRun(doc, 'python_script');
+  assert.match(script.outputs.vars.python_version, /^3\.11/);
+  assert.match(stderr, /\[python_script\] Hello from a Kubernetes runner!/);
+  assert.equal(JSON.parse(readFileSync(script.outputFiles['environment_info.json'].path, 'utf8')).python_version, script.outputs.vars.python_version);
+});
+
+test('seed eks_task_runner: a bearer token, and the CA from secret()', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const config = connectionFromKubeconfig(sim!.tokenKubeconfig);
+  const flow = seedWith('eks_task_runner', [
+    [/containerImage: centos/, `containerImage: ${ensureBusyboxImage()}`],
+    [/masterUrl: .*/, `masterUrl: ${config.masterUrl}`],
+    [/oauthToken: .*/, `oauthToken: ${config.oauthToken}`],
+  ]);
+  const secrets = join(mkdtempSync(join(tmpdir(), 'harrier-secrets-')), 'secrets.yaml');
+  writeFileSync(secrets, `certificate-authority-data: ${config.caCertData}\n`);
+  const { stderr, code } = await runJson(flow, tempStateDir(), ['--secrets-file', secrets], { env: env() });
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /\[shell\] Hello from a Kubernetes task runner!/);
+});
+
+test('seed dbt-task-runner on Kubernetes (DbtCLI) with stand-ins for git and dbt', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = seedWith('dbt-task-runner-kubernetes', [[/containerImage: ghcr\.io\/kestra-io\/dbt-duckdb:latest/, `containerImage: ${ensureDbtImage()}`]]);
+  const { stderr, code, doc } = await runJson(flow, tempStateDir(), [], { env: env() });
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /\[dbt_build\] Done\. PASS=3 WARN=0 ERROR=0/);
+  assert.equal(taskRun(doc, 'dbt_build').attempts[0].runner, 'kubernetes');
+});
+
+test('seed my-dbt-job (PodCreate) in namespace kestra, with its script as an input file', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = seedWith('my-dbt-job', [[/image: ghcr\.io\/kestra-io\/dbt-duckdb:latest/, `image: ${ensureDbtImage()}`]]);
+  const { stderr, code, doc } = await runJson(flow, tempStateDir(), [], { env: env() });
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /Done\. PASS=3 WARN=0 ERROR=0/);
+  const pod = taskRun(doc, 'dbt-command');
+  assert.equal(pod.outputs.metadata.namespace, 'kestra');
+  assert.equal(pod.outputs.status.phase, 'Succeeded');
+});
+
+test('test locally, deploy unchanged: a Process flow runs on Kubernetes with --task-runner kubernetes', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
+  writeFileSync(flow, readFileSync(join(REPO_ROOT, 'examples', 'files.yaml'), 'utf8')
+    + `\npluginDefaults:\n  - type: io.kestra.plugin.scripts\n    values:\n      containerImage: ${ensureBusyboxImage()}\n`);
+  const local = await runJson(flow, tempStateDir(), [], {});
+  const cluster = await runJson(flow, tempStateDir(), ['--task-runner', 'kubernetes'], { env: env() });
+  assert.equal(cluster.code, 0, cluster.stderr);
+  assert.equal(taskRun(cluster.doc, 'produce').attempts[0].runner, 'kubernetes');
+  const contents = (doc: typeof local.doc): Record<string, string> => Object.fromEntries(
+    Object.entries(taskRun(doc, 'produce').outputFiles).map(([name, file]) => [name, readFileSync(file.path, 'utf8')]));
+  assert.deepEqual(contents(cluster.doc), contents(local.doc));
+  assert.match(cluster.stderr, /\[consume\] lines=0 summary=from the output folder/);
+});
+
+test('harrier killed with SIGKILL mid-pod: resume re-attaches, no second pod, every line once, pod deleted', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
+  writeFileSync(flow, `id: k8s_resume
+namespace: company.team
+tasks:
+  - id: count
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${ensureBusyboxImage()}
+    taskRunner:
+      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes
+    outputFiles: ["result.txt"]
+    commands:
+      - for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done
+      - echo finished > result.txt
+`);
+  const stateDir = tempStateDir();
+  const creates = sim!.stats().requests['create pods'] ?? 0;
+  const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[count\] line 8\n/, 120_000);
+  child.kill('SIGKILL');
+  await child.result;
+  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const count = taskRun(JSON.parse(resumed.stdout), 'count');
+  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
+  assert.equal(readFileSync(count.outputFiles['result.txt'].path, 'utf8'), 'finished\n');
+  assert.equal((sim!.stats().requests['create pods'] ?? 0) - creates, 1, 'no second pod was created');
+  const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
+  const lines = logs.stdout.split('\n').filter((l) => /\[count\] line \d+$/.test(l)).map((l) => Number(l.split(' ').at(-1)));
+  assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => i + 1));
+  await sim!.settled();
+  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
+});
+
+test('Ctrl-C deletes the pod at once and the execution ends KILLED', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const flow = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
+  writeFileSync(flow, `id: k8s_kill
+namespace: company.team
+tasks:
+  - id: long
+    type: shell.Commands
+    containerImage: ${ensureBusyboxImage()}
+    taskRunner:
+      type: Kubernetes
+    commands: ["echo up", "sleep 300"]
+`);
+  const child = startHarrier(['run', flow, '--state-dir', tempStateDir(), '--json'], { env: env() });
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[long\] up/, 120_000);
+  child.kill('SIGINT');
+  const result = await child.result;
+  assert.equal(result.code, 1);
+  assert.equal(JSON.parse(result.stdout).state, 'KILLED');
+  await sim!.settled();
+  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
+});
