@@ -15,7 +15,15 @@ import { streamLog } from './log.ts';
 import { createPod, deletePod, getPod, listEvents, listNamespaces, listPods, namespaceObject } from './pods-api.ts';
 import { ApiError, badRequest, failure, forbidden, internalError, methodNotAllowed, pathNotFound, unauthorized, type Status } from './status-errors.ts';
 import { identityFromSubject, type Pki } from './tls.ts';
+import { podTable, wantsTable } from './table.ts';
+import type { Pod } from './types.ts';
 import { watchPods } from './watch.ts';
+
+function tableEvent(type: string, object: unknown): unknown {
+  if (type === 'ERROR' || type === 'BOOKMARK') return { type, object };
+  const pod = object as Pod;
+  return { type, object: podTable([pod], { resourceVersion: pod.metadata.resourceVersion }) };
+}
 
 export interface ServerOptions {
   pki: Pki;
@@ -184,10 +192,10 @@ export function createApiServer(ctx: SimContext, options: ServerOptions): Server
     const { info, handler } = admitted;
     switch (handler) {
       case 'createPod': return createPod(ctx, info, req, res);
-      case 'getPod': return getPod(ctx, info, res);
-      case 'podStatus': return getPod(ctx, info, res);
-      case 'listPods': return listPods(ctx, info, res);
-      case 'watchPods': return watchPods(ctx, info, req, res);
+      case 'getPod': return getPod(ctx, info, req, res);
+      case 'podStatus': return getPod(ctx, info, req, res);
+      case 'listPods': return listPods(ctx, info, req, res);
+      case 'watchPods': return watchPods(ctx, info, req, res, wantsTable(req.headers.accept) ? tableEvent : undefined);
       case 'deletePod': return deletePod(ctx, info, req, res);
       case 'log': return streamLog(ctx, info, req, res);
       case 'getNamespace': return sendJson(res, 200, namespaceObject(ctx, info.name!));

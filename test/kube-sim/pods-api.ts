@@ -5,6 +5,7 @@ import { readBody, sendJson, sendStatus, queryInt, type RequestInfo, type SimCon
 import { defaultPod, randomSuffix, validatePod } from './pod-defaults.ts';
 import { matchesFields, matchesLabels, NAMESPACE_FIELDS, parseFieldSelector, parseLabelSelector, POD_FIELDS, SelectorError } from './selectors.ts';
 import { alreadyExists, ApiError, badRequest, conflict, failure, invalid, invalidValue, notFound } from './status-errors.ts';
+import { podTable, TABLE_CONTENT_TYPE, wantsTable } from './table.ts';
 import type { Pod } from './types.ts';
 
 export function requireNamespace(ctx: SimContext, namespace: string): void {
@@ -51,10 +52,11 @@ export async function createPod(ctx: SimContext, info: RequestInfo, req: Incomin
   sendJson(res, 201, ctx.store.create(pod));
 }
 
-export function getPod(ctx: SimContext, info: RequestInfo, res: ServerResponse): void {
+export function getPod(ctx: SimContext, info: RequestInfo, req: IncomingMessage, res: ServerResponse): void {
   const pod = ctx.store.get(info.namespace!, info.name!);
   if (!pod) throw new ApiError(notFound('pods', info.name!));
-  sendJson(res, 200, pod);
+  if (wantsTable(req.headers.accept)) sendJson(res, 200, podTable([pod], { resourceVersion: pod.metadata.resourceVersion }), TABLE_CONTENT_TYPE);
+  else sendJson(res, 200, pod);
 }
 
 export interface PodFilter {
@@ -73,7 +75,7 @@ export function podFilter(info: RequestInfo): PodFilter {
   }
 }
 
-export function listPods(ctx: SimContext, info: RequestInfo, res: ServerResponse): void {
+export function listPods(ctx: SimContext, info: RequestInfo, req: IncomingMessage, res: ServerResponse): void {
   const filter = podFilter(info);
   const resourceVersion = String(ctx.store.resourceVersion);
   let items = ctx.store.list(filter.namespace).filter(filter.matches);
@@ -87,7 +89,8 @@ export function listPods(ctx: SimContext, info: RequestInfo, res: ServerResponse
     metadata.continue = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(resourceVersion), start: offset + limit })).toString('base64url');
     metadata.remainingItemCount = ctx.store.list(filter.namespace).filter(filter.matches).length - offset - limit;
   }
-  sendJson(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata, items: items.map(listItem) });
+  if (wantsTable(req.headers.accept)) sendJson(res, 200, podTable(items, metadata), TABLE_CONTENT_TYPE);
+  else sendJson(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata, items: items.map(listItem) });
 }
 
 function decodeContinue(token: string): number {
