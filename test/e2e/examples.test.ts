@@ -110,8 +110,10 @@ for (const name of examples) {
   });
 }
 
-test('harrier validate accepts every example', async () => {
-  const result = await harrier(['validate', ...examples.map((name) => join('examples', name))]);
+test('harrier validate accepts every example, the Kubernetes seeds included', async () => {
+  const kubernetes = readdirSync(join(REPO_ROOT, 'examples', 'kubernetes')).map((name) => join('examples', 'kubernetes', name));
+  const files = [...examples.map((name) => join('examples', name)), ...kubernetes];
+  const result = await harrier(['validate', ...files]);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.stdout.trim().split('\n').length, examples.length);
+  assert.equal(result.stdout.trim().split('\n').length, files.length);
 });
