@@ -7,7 +7,7 @@ import { TaskFailedError } from '../shared/errors.ts';
 import type { TaskContext, TaskOutcome } from './contract.ts';
 import { OUTPUT_DIR_NAME, collectOutputFiles, renderInputFiles, uriMap } from './script/script-task.ts';
 import { parseProtocolLine } from './script/protocol.ts';
-import { writeInputFiles } from './script/working-dir.ts';
+import { assertSafeOutputPattern, writeInputFiles } from './script/working-dir.ts';
 
 /** Where PodCreate's shared volume puts the working directory inside every container. */
 const POD_WORKING_DIR = '/kestra/working-dir';
@@ -22,6 +22,7 @@ export async function runPodCreateTask(task: PodCreateTask, ctx: TaskContext): P
   const scope = { ...ctx.scope, workingDir: POD_WORKING_DIR, outputDir: `${POD_WORKING_DIR}/${OUTPUT_DIR_NAME}` };
   const render = <T>(value: T, property: string): T => renderDeep(value, scope, ctx.runtime, `task '${task.id}', property '${property}'`);
   const outputGlobs = render(task.outputFiles, 'outputFiles');
+  outputGlobs.forEach((pattern, i) => assertSafeOutputPattern(pattern, `task '${task.id}', property 'outputFiles[${i}]'`));
   if (!ctx.resume) {
     await mkdir(join(ctx.attemptDir, OUTPUT_DIR_NAME), { recursive: true });
     await writeInputFiles(ctx.attemptDir, renderInputFiles(task.inputFiles, render), ctx.storage);

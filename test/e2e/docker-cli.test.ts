@@ -121,7 +121,7 @@ tasks:
   assert.deepEqual(containersOf(id), []);
 });
 
-test('seed dbt-task-runner on Docker (the seed's local-test variant) with stand-ins for git and dbt', async (t) => {
+test('seed dbt-task-runner on Docker (its local-test variant) with stand-ins for git and dbt', async (t) => {
   if (!dockerOrSkip(t)) return;
   const seed = readFileSync(join(REPO_ROOT, 'examples', 'kubernetes', 'dbt-task-runner-docker.yaml'), 'utf8');
   assert.match(seed, /ghcr\.io\/kestra-io\/dbt-duckdb:latest/);

@@ -9,7 +9,7 @@ import type { TaskContext, TaskOutcome } from '../contract.ts';
 import { buildCommandLine, scriptCommand, scriptFileName } from './command-line.ts';
 import { parseProtocolLine } from './protocol.ts';
 import { PYTHON_HELPER_DIR, PYTHON_KESTRA_MODULE } from './python-helper.ts';
-import { copyNamespaceFiles, safeRelativePath, writeInputFiles } from './working-dir.ts';
+import { assertSafeOutputPattern, copyNamespaceFiles, safeRelativePath, writeInputFiles } from './working-dir.ts';
 
 /** The output folder's name inside the working directory. */
 export const OUTPUT_DIR_NAME = 'outputs';
@@ -48,6 +48,7 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
   }
   const command = buildScriptCommand(task, render, workingDir);
   const outputGlobs = render(task.outputFiles, 'outputFiles');
+  outputGlobs.forEach((pattern, i) => assertSafeOutputPattern(pattern, `task '${task.id}', property 'outputFiles[${i}]'`));
   const runnerProperties = runnerKind === task.taskRunner.kind ? render(task.taskRunner.properties, 'taskRunner') : {};
 
   if (!ctx.resume) {

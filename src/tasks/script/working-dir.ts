@@ -86,3 +86,13 @@ export async function copyNamespaceFiles(
   await walk('');
   return copied;
 }
+
+/** An `outputFiles` pattern may only match inside the working directory. */
+export function assertSafeOutputPattern(pattern: string, property: string): void {
+  const glob = pattern.replace(/^(glob|regex):/, '');
+  if (glob.startsWith('/') || glob.split('/').includes('..')) {
+    throw new HarrierError(`${property}: '${pattern}' reaches outside the working directory`, {
+      hint: 'write patterns relative to the working directory, e.g. "*.csv" or "reports/**"',
+    });
+  }
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildCommandLine, scriptCommand, shellQuote } from '../../../src/tasks/script/command-line.ts';
 import { parseProtocolLine } from '../../../src/tasks/script/protocol.ts';
-import { safeRelativePath, writeInputFiles } from '../../../src/tasks/script/working-dir.ts';
+import { assertSafeOutputPattern, safeRelativePath, writeInputFiles } from '../../../src/tasks/script/working-dir.ts';
 import { InternalStorage } from '../../../src/store/index.ts';
 
 test('the command line is the interpreter plus one argument: set -e, beforeCommands, commands', () => {
@@ -47,4 +47,11 @@ test('input files are not written through a symlink that points outside', async 
   const storage = new InternalStorage(mkdtempSync(join(tmpdir(), 'harrier-st-')));
   await writeInputFiles(dir, { 'real/ok.txt': 'fine' }, storage);
   await assert.rejects(writeInputFiles(dir, { 'link/evil.txt': 'x' }, storage), /goes through a symbolic link/);
+});
+
+test('output patterns that reach outside the working directory are rejected', () => {
+  for (const ok of ['*.txt', 'reports/**', 'regex:.*\\.csv', 'a..b.txt']) assertSafeOutputPattern(ok, 'outputFiles[0]');
+  for (const bad of ['../*.txt', '/etc/*', 'a/../../b', 'glob:/tmp/*']) {
+    assert.throws(() => assertSafeOutputPattern(bad, 'outputFiles[0]'), /outputFiles\[0\]: .* reaches outside the working directory/);
+  }
 });
