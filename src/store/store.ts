@@ -98,7 +98,7 @@ export class Store {
     try {
       mkdirSync(stateDir, { recursive: true });
       db = new DatabaseSync(join(stateDir, 'harrier.db'));
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;');
       db.exec(SCHEMA_SQL);
     } catch (error) {
       throw new StoreError(`cannot open the state store in ${stateDir}: ${(error as Error).message}`, {
@@ -261,16 +261,26 @@ export class Store {
     const row = '(?, ?, ?, ?, ?, ?, ?)';
     const block = this.prepare(columns + Array(LOG_ROWS_PER_STATEMENT).fill(row).join(', '));
     const single = this.prepare(columns + row);
-    const values = (r: LogRecord): (string | number | null)[] => [
-      this.rowidOf('executions', r.executionId), r.taskRunId === undefined ? null : this.rowidOf('task_runs', r.taskRunId),
-      r.attempt ?? null, r.level, r.stream ?? null, r.timestamp, r.line,
-    ];
+    const args: (string | number | null)[] = new Array(LOG_ROWS_PER_STATEMENT * 7);
+    const fill = (r: LogRecord, at: number): void => {
+      args[at] = this.rowidOf('executions', r.executionId);
+      args[at + 1] = r.taskRunId === undefined ? null : this.rowidOf('task_runs', r.taskRunId);
+      args[at + 2] = r.attempt ?? null;
+      args[at + 3] = r.level;
+      args[at + 4] = r.stream ?? null;
+      args[at + 5] = r.timestamp;
+      args[at + 6] = r.line;
+    };
     this.transaction(() => {
       let i = 0;
       for (; i + LOG_ROWS_PER_STATEMENT <= records.length; i += LOG_ROWS_PER_STATEMENT) {
-        block.run(...records.slice(i, i + LOG_ROWS_PER_STATEMENT).flatMap(values));
+        for (let j = 0; j < LOG_ROWS_PER_STATEMENT; j++) fill(records[i + j], j * 7);
+        block.run(...args);
       }
-      for (; i < records.length; i++) single.run(...values(records[i]));
+      for (; i < records.length; i++) {
+        fill(records[i], 0);
+        single.run(...args.slice(0, 7));
+      }
     });
   }
 
