@@ -245,3 +245,22 @@ test('schema prints a JSON Schema that lists the task types', async () => {
   assert.match(text, /io\.kestra\.plugin\.scripts\.shell\.Commands/);
   assert.match(text, /io\.kestra\.plugin\.kubernetes\.PodCreate/);
 });
+
+test('logs --follow prints lines as they come and returns when the execution ends', async () => {
+  const flow = flowFile(`id: follow
+namespace: test
+tasks:
+  - id: slow
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - for i in 1 2 3 4 5; do echo "tick $i"; sleep 0.3; done
+`);
+  const stateDir = tempStateDir();
+  const run = startHarrier(['run', flow, '--state-dir', stateDir]);
+  const id = (await waitForOutput(run, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(run, /\[slow\] tick 1/);
+  const follow = await harrier(['logs', id, '--follow', '--state-dir', stateDir]);
+  assert.equal((await run.result).code, 0);
+  assert.equal(follow.code, 0);
+  assert.deepEqual(follow.stdout.split('\n').filter((l) => l.includes('tick')), [1, 2, 3, 4, 5].map((i) => `[slow] tick ${i}`));
+});
