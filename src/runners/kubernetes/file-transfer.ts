@@ -6,7 +6,7 @@
  *   streams them with `tar cf -`, then creates the ended marker so the sidecar exits 0 (one exec);
  *   the host keeps only real matches and extracts them safely.
  */
-import { PassThrough } from 'node:stream';
+import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { RunnerError } from '../../shared/errors.ts';
 import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely, packDirectory } from '../shared/tar.ts';
@@ -59,9 +59,10 @@ export function podSelection(globs: readonly string[], outputDirName: string): s
 /** The shell script of the download exec; the marker comes last, after tar wrote everything. */
 export function downloadScript(selection: string[] | undefined): string {
   // An empty selection still yields a valid (empty) archive: two zero blocks.
+  // busybox tar often lacks -T: the list becomes the arguments, split on newlines only, no globbing.
   const tar = selection
     ? `find . ! -type d \\( ${selection.map((pattern) => `-path ${shellQuote(pattern)}`).join(' -o ')} \\) > ${OUTPUT_LIST}`
-      + ` && if [ -s ${OUTPUT_LIST} ]; then tar cf - -T ${OUTPUT_LIST}; else head -c 1024 /dev/zero; fi`
+      + ` && if [ -s ${OUTPUT_LIST} ]; then set -f; IFS='\n'; tar cf - $(cat ${OUTPUT_LIST}); else head -c 1024 /dev/zero; fi`
     : 'tar cf - .';
   return `cd ${CONTAINER_WORKING_DIR} && ${tar}; rc=$?; touch ${ENDED_MARKER}; exit $rc`;
 }
@@ -69,7 +70,7 @@ export function downloadScript(selection: string[] | undefined): string {
 /** Streams the outputs of the pod into `hostWorkingDir`; returns the relative paths written. */
 export async function downloadOutputs(ref: PodRef, hostWorkingDir: string, globs: readonly string[], outputDirName: string): Promise<string[]> {
   const matcher = createOutputMatcher(globs, outputDirName);
-  const tar = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const tar = new ArchiveEnd();
   const extraction = extractTarSafely(tar, hostWorkingDir, { filter: (path) => matcher(path) });
   // Whatever happens to the exec, the extraction must settle; its error is reported below.
   extraction.catch(() => undefined);
@@ -87,6 +88,9 @@ export async function downloadOutputs(ref: PodRef, hostWorkingDir: string, globs
     throw new RunnerError(`collecting the output files of pod ${ref.pod} failed: ${(error as Error).message}`, { cause: error });
   }
   // A lost Status frame after a complete archive is not a failure: the files are all here.
+  if (result.exitCode === undefined && !tar.complete()) {
+    throw new RunnerError(`collecting the output files of pod ${ref.pod} failed: the exec ended before the archive did${result.stderr ? ` (${result.stderr})` : ''}`);
+  }
   if (result.exitCode !== undefined && result.exitCode !== 0) {
     throw new RunnerError(`collecting the output files of pod ${ref.pod} failed (exit code ${result.exitCode}): ${result.stderr || 'no message'}`);
   }
@@ -96,4 +100,22 @@ export async function downloadOutputs(ref: PodRef, hostWorkingDir: string, globs
 /** Lets the sidecar exit when no download happened (failure paths, pods kept with delete: false). */
 export async function releaseSidecar(ref: PodRef): Promise<void> {
   await execInPod({ ...ref, container: SIDECAR_CONTAINER, command: ['touch', ENDED_MARKER] });
+}
+
+/** Passes a tar stream through, watching its last bytes: an archive is complete when it ends with two zero blocks. */
+class ArchiveEnd extends Transform {
+  private tail = Buffer.alloc(0);
+
+  constructor() {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.tail = Buffer.concat([this.tail, chunk.subarray(Math.max(0, chunk.length - 1024))]).subarray(-1024);
+    callback(null, chunk);
+  }
+
+  complete(): boolean {
+    return this.tail.length === 1024 && this.tail.every((byte) => byte === 0);
+  }
 }

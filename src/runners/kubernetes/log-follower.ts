@@ -28,6 +28,7 @@ export interface LogFollowerOptions {
 }
 
 const RETRY_MS = 300;
+const DONE_GRACE_MS = 1_500;
 
 export class LogFollower {
   /** Log requests made, for the request-budget tests. */
@@ -97,9 +98,19 @@ export class LogFollower {
       }
       const endedCleanly = await this.consume(response, doneAtOpen);
       if (this.stopped) return;
-      if (endedCleanly && (doneAtOpen || this.options.containerDone())) return;
-      await delay(endedCleanly ? RETRY_MS : 50);
+      // A follow stream ends when the container does; the informer may learn it a moment later.
+      if (endedCleanly && (doneAtOpen || (await this.becomesDone(DONE_GRACE_MS)))) return;
+      if (!endedCleanly) await delay(50);
     }
+  }
+
+  private async becomesDone(graceMs: number): Promise<boolean> {
+    const deadline = Date.now() + graceMs;
+    while (!this.options.containerDone()) {
+      if (this.stopped || Date.now() >= deadline) return false;
+      await delay(25);
+    }
+    return true;
   }
 
   /** Delivers the stream's new lines; true when the server ended it, false when it broke or stalled. */

@@ -341,14 +341,21 @@ class PodSession {
   }
 
   private async collect(): Promise<void> {
-    const pod = this.lastPod;
-    const sidecar = pod ? containerState(pod, SIDECAR_CONTAINER) : { state: 'unknown' as const };
+    // A short task can end before the kubelet started the sidecar next to it: wait for it.
+    const sidecar = await this.waitFor(() => {
+      const pod = this.current();
+      const state = pod ? containerState(pod, SIDECAR_CONTAINER) : undefined;
+      return state && (state.state === 'running' || state.state === 'terminated') ? state : undefined;
+    }, Date.now() + this.plan.waitUntilRunningMs, () => new RunnerError(
+      `output files of pod ${this.name} cannot be collected: container ${SIDECAR_CONTAINER} did not start within ${formatDurationMs(this.plan.waitUntilRunningMs)}`,
+    ));
     if (sidecar.state !== 'running') {
       this.job.notice('WARN', `output files of pod ${this.name} cannot be collected: container ${SIDECAR_CONTAINER} is ${sidecar.reason ?? sidecar.state}`);
       return;
     }
-    await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName);
+    const files = await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName);
     this.downloaded = true;
+    this.job.notice('DEBUG', `collected ${files.length} output file(s) from pod ${this.name}: ${files.slice(0, 20).join(', ')}`);
   }
 
   // Cleaning up -----------------------------------------------------------------------------------

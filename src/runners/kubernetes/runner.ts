@@ -82,7 +82,9 @@ export class KubernetesRunner implements TaskRunner {
       tuning: this.tuning,
     });
     const main = containerState(outcome.pod, MAIN_CONTAINER);
-    if (main.reason === 'OOMKilled') {
+    if (main.reason === 'OOMKilled' && main.exitCode === 0) {
+      job.notice('WARN', `a process in container ${MAIN_CONTAINER} of pod ${outcome.name} was killed for lack of memory (limit ${memoryLimit(outcome.pod, MAIN_CONTAINER) ?? 'none set'}), but the task exited 0`);
+    } else if (main.reason === 'OOMKilled') {
       const limit = memoryLimit(outcome.pod, MAIN_CONTAINER);
       throw new TaskFailedError(
         `task '${job.identity.taskId}': container ${MAIN_CONTAINER} of pod ${outcome.name} ran out of memory (OOMKilled, limit ${limit ?? 'none set'})`,
