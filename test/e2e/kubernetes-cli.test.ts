@@ -112,7 +112,8 @@ test('seed my-dbt-job (PodCreate) in namespace kestra, with its script as an inp
   assert.match(stderr, /Done\. PASS=3 WARN=0 ERROR=0/);
   const pod = taskRun(doc, 'dbt-command');
   assert.equal(pod.outputs.metadata.namespace, 'kestra');
-  assert.equal(pod.outputs.status.phase, 'Succeeded');
+  const main = pod.outputs.status.containerStatuses.find((c: { name: string }) => c.name === 'dbt-duckdb');
+  assert.equal(main.state.terminated.exitCode, 0);
 });
 
 test('test locally, deploy unchanged: a Process flow runs on Kubernetes with --task-runner kubernetes', async (t) => {
