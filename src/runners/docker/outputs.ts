@@ -12,8 +12,9 @@ import { extractTarSafely } from '../shared/tar.ts';
 import { statusOf } from './engine.ts';
 
 /**
- * The smallest set of folders (relative to the working directory, '' for all of it) whose content
- * covers the output folder and every pattern.
+ * The smallest set of paths (relative to the working directory, '' for all of it) whose content
+ * covers the output folder and every pattern: a folder for a glob, the file itself for a literal
+ * name, so a large input next to the outputs is not read back.
  */
 export function outputRoots(globs: readonly string[], outputDirName: string): string[] {
   const candidates = [clean(outputDirName), ...globs.map(patternRoot)];
@@ -30,8 +31,7 @@ function patternRoot(pattern: string): string {
   if (pattern.startsWith('regex:')) return '';
   const glob = clean(pattern.startsWith('glob:') ? pattern.slice('glob:'.length) : pattern);
   const scan = picomatch.scan(glob);
-  const base = scan.isGlob ? scan.base : posix.dirname(glob);
-  return base === '.' ? '' : clean(base);
+  return scan.isGlob ? clean(scan.base) : glob;
 }
 
 function clean(path: string): string {
@@ -49,22 +49,22 @@ export async function collectOutputs(
   const matches = createOutputMatcher(globs, outputDirName);
   const collected: string[] = [];
   for (const root of outputRoots(globs, outputDirName)) {
-    const sourcePath = root ? `${containerWorkingDir}/${root}` : containerWorkingDir;
     let archive: Readable;
     try {
-      archive = (await container.getArchive({ path: sourcePath })) as Readable;
+      archive = (await container.getArchive({ path: root ? `${containerWorkingDir}/${root}` : containerWorkingDir })) as Readable;
     } catch (error) {
-      // The task created no such folder: nothing to collect there.
+      // The task created no such file or folder: nothing to collect there.
       if (statusOf(error) === 404) continue;
       throw error;
     }
-    const prefix = (root || containerWorkingDir).split('/').filter(Boolean).pop() ?? '';
-    const inRoot = (relative: string): string => (root ? `${root}/${relative}` : relative);
-    const written = await extractTarSafely(archive, root ? join(hostWorkingDir, root) : hostWorkingDir, {
-      stripPrefix: prefix,
-      filter: (relative) => matches(inRoot(relative)) || isAncestorOfOutputFolder(inRoot(relative), outputDirName),
+    // The archive of a path holds entries named from that path's last part: they land in its parent.
+    const parent = root ? posix.dirname(root).replace(/^\.$/, '') : '';
+    const inWorkingDir = (relative: string): string => (parent ? `${parent}/${relative}` : relative);
+    const written = await extractTarSafely(archive, parent ? join(hostWorkingDir, parent) : hostWorkingDir, {
+      ...(root ? {} : { stripPrefix: posix.basename(containerWorkingDir) }),
+      filter: (relative) => matches(inWorkingDir(relative)) || isAncestorOfOutputFolder(inWorkingDir(relative), outputDirName),
     });
-    for (const relative of written) if (matches(inRoot(relative))) collected.push(inRoot(relative));
+    for (const relative of written) if (matches(inWorkingDir(relative))) collected.push(inWorkingDir(relative));
   }
   return collected.sort();
 }

@@ -207,12 +207,12 @@ describe('container spec', () => {
 });
 
 describe('output roots', () => {
-  test('fetch only the folders that can hold outputs', () => {
+  test('fetch only the folders and files that can hold outputs', () => {
     assert.deepEqual(outputRoots([], 'out'), ['out']);
     assert.deepEqual(outputRoots(['reports/**/*.csv', 'reports/2024/*.csv', 'out/x'], 'out'), ['out', 'reports']);
     assert.deepEqual(outputRoots(['*.csv'], 'out'), ['']);
-    assert.deepEqual(outputRoots(['result.json'], 'out'), ['']);
-    assert.deepEqual(outputRoots(['data/result.json'], 'out'), ['out', 'data']);
+    assert.deepEqual(outputRoots(['result.json'], 'out'), ['out', 'result.json']);
+    assert.deepEqual(outputRoots(['data/result.json', 'out/x.txt'], 'out'), ['out', 'data/result.json']);
     assert.deepEqual(outputRoots(['regex:.*'], 'out'), ['']);
   });
 });

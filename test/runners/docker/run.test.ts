@@ -114,6 +114,20 @@ describe('Docker runner on a real engine', () => {
     assert.equal(existsSync(join(recorded.workDir, 'scratch.tmp')), false, 'a file that is no output stays in the container');
   });
 
+  test('literal output names are fetched one by one, at any depth; a missing one is no error', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({
+      script: 'mkdir -p deep/er; echo r > result.json; echo d > deep/er/data.txt; echo n > not-wanted.txt',
+      outputGlobs: ['result.json', 'deep/er/data.txt', 'never-written.txt'],
+      properties: { pullPolicy: 'NEVER' },
+    });
+    assert.equal((await runner.run(recorded.job)).exitCode, 0);
+    assert.equal(readFileSync(join(recorded.workDir, 'result.json'), 'utf8'), 'r\n');
+    assert.equal(readFileSync(join(recorded.workDir, 'deep', 'er', 'data.txt'), 'utf8'), 'd\n');
+    assert.equal(existsSync(join(recorded.workDir, 'not-wanted.txt')), false);
+    assert.equal(existsSync(join(recorded.workDir, 'never-written.txt')), false);
+  });
+
   test('a non-zero exit is returned as the exit code, and outputs are collected on failure too', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'mkdir -p out; echo partial > out/partial.txt; echo failing >&2; exit 3', properties: { pullPolicy: 'NEVER' } });
