@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { harrier, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
+import { flowFile, harrier, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
 
-function flowFile(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'harrier-flow-'));
-  const path = join(dir, 'flow.yaml');
-  writeFileSync(path, yaml);
-  return path;
-}
 
 /** Running, not merely a zombie waiting for a parent (this machine's init may never reap it). */
 function alive(pid: number): boolean {

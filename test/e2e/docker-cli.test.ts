@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { dockerOrSkip } from '../support/docker.ts';
 import { ensureBusyboxImage, ensureDbtImage } from '../support/images.ts';
-import { harrier, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
-import { readFileSync } from 'node:fs';
-
-function flowFile(yaml: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
-  writeFileSync(path, yaml);
-  return path;
-}
+import { flowFile, harrier, numberedLogLines, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
 
 function containersOf(executionId: string): string[] {
   const out = execFileSync('docker', ['ps', '-a', '--filter', `label=harrier.io/execution-id=${executionId}`, '--format', '{{.ID}}'], { encoding: 'utf8' });
@@ -52,10 +44,8 @@ tasks:
   const count = taskRun(doc, 'count');
   assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS'], 'one attempt, re-attached');
   assert.ok(count.outputFiles['result.txt']);
-  const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
-  const lines = logs.stdout.split('\n').filter((l) => /\[count\] line \d+$/.test(l)).map((l) => Number(l.split(' ').at(-1)));
-  assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => i + 1));
-  assert.match(logs.stdout, /re-attaching to attempt 1/);
+  assert.deepEqual(await numberedLogLines(id, 'count', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.match((await harrier(['logs', id, '--state-dir', stateDir])).stdout, /re-attaching to attempt 1/);
   assert.deepEqual(containersOf(id), [], 'the container was removed after collection');
 });
 

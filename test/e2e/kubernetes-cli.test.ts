@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dockerOrSkip, dockerStatus } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage, ensureDbtImage, ensurePythonImage } from '../support/images.ts';
-import { harrier, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
+import { flowFile, harrier, numberedLogLines, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.ts';
 import { connectionFromKubeconfig } from '../runners/kubernetes/helpers.ts';
 
@@ -118,8 +118,7 @@ test('seed my-dbt-job (PodCreate) in namespace kestra, with its script as an inp
 
 test('test locally, deploy unchanged: a Process flow runs on Kubernetes with --task-runner kubernetes', async (t) => {
   if (!dockerOrSkip(t)) return;
-  const flow = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
-  writeFileSync(flow, readFileSync(join(REPO_ROOT, 'examples', 'files.yaml'), 'utf8')
+  const flow = flowFile(readFileSync(join(REPO_ROOT, 'examples', 'files.yaml'), 'utf8')
     + `\npluginDefaults:\n  - type: io.kestra.plugin.scripts\n    values:\n      containerImage: ${ensureBusyboxImage()}\n`);
   const local = await runJson(flow, tempStateDir(), [], {});
   const cluster = await runJson(flow, tempStateDir(), ['--task-runner', 'kubernetes'], { env: env() });
@@ -133,8 +132,7 @@ test('test locally, deploy unchanged: a Process flow runs on Kubernetes with --t
 
 test('harrier killed with SIGKILL mid-pod: resume re-attaches, no second pod, every line once, pod deleted', async (t) => {
   if (!dockerOrSkip(t)) return;
-  const flow = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
-  writeFileSync(flow, `id: k8s_resume
+  const flow = flowFile(`id: k8s_resume
 namespace: company.team
 tasks:
   - id: count
@@ -160,17 +158,14 @@ tasks:
   assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
   assert.equal(readFileSync(count.outputFiles['result.txt'].path, 'utf8'), 'finished\n');
   assert.equal((sim!.stats().requests['create pods'] ?? 0) - creates, 1, 'no second pod was created');
-  const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
-  const lines = logs.stdout.split('\n').filter((l) => /\[count\] line \d+$/.test(l)).map((l) => Number(l.split(' ').at(-1)));
-  assert.deepEqual(lines, Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(await numberedLogLines(id, 'count', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
   await sim!.settled();
   assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
 });
 
 test('Ctrl-C deletes the pod at once and the execution ends KILLED', async (t) => {
   if (!dockerOrSkip(t)) return;
-  const flow = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), 'flow.yaml');
-  writeFileSync(flow, `id: k8s_kill
+  const flow = flowFile(`id: k8s_kill
 namespace: company.team
 tasks:
   - id: long

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,5 +103,22 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
+  });
+}
+
+/** Writes a flow into a fresh temp folder and returns its path. */
+export function flowFile(yaml: string, name = 'flow.yaml'): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), name);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+/** The numbers N of the `[task] line N` lines that `harrier logs` prints, in order. */
+export async function numberedLogLines(executionId: string, taskId: string, stateDir: string, env?: Record<string, string>): Promise<number[]> {
+  const logs = await harrier(['logs', executionId, '--task', taskId, '--state-dir', stateDir], { env });
+  const pattern = new RegExp(`^\\[${taskId}\\] line (\\d+)$`);
+  return logs.stdout.split('\n').flatMap((line) => {
+    const match = pattern.exec(line);
+    return match ? [Number(match[1])] : [];
   });
 }

@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { renderDeep, renderTemplate } from '../../expr/index.ts';
+import { renderDeep } from '../../expr/index.ts';
 import type { RunnerKind, ScriptTask } from '../../flow/model.ts';
 import { listOutputFiles } from '../../runners/shared/output-match.ts';
 import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
