@@ -92,7 +92,7 @@ class PodSession {
   private readonly http: KubeHttp;
   private readonly informer: PodInformer;
   private readonly job: SessionJob;
-  private readonly plan: SessionPlan;
+  private plan: SessionPlan;
   private readonly core: CoreV1Api;
   private name: string;
   private lastPod: Json | undefined;
@@ -165,9 +165,11 @@ class PodSession {
           this.job.notice('INFO', `resume is false: deleting pod ${name} of the interrupted attempt and starting a new one`);
           await this.deletePod(name);
           await this.waitGone(name);
+          this.renameFresh();
         } else if (isTerminating(existing)) {
           this.job.notice('WARN', `pod ${name} of the interrupted attempt is being deleted and cannot be resumed: starting a new one`);
           await this.waitGone(name);
+          this.renameFresh();
         } else {
           this.name = name;
           this.owned = true;
@@ -192,6 +194,17 @@ class PodSession {
       }
       throw toRunnerError(error, { verb: 'create', resource: 'pods', namespace: this.plan.namespace, name: this.name, server: this.http.server });
     }
+  }
+
+  /**
+   * A fresh pod never takes the name of the pod it replaces, so nothing of the old one (a late
+   * event, its log while it terminates) can be taken for the new one. The handle saved before
+   * create carries the new name, so a crash right after still finds it.
+   */
+  private renameFresh(): void {
+    const suffix = `-${Date.now().toString(36).slice(-6)}`;
+    this.name = `${this.name.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+    this.plan = { ...this.plan, pod: { ...this.plan.pod, metadata: { ...metadataOf(this.plan.pod), name: this.name } } };
   }
 
   private findPrevious(handle: ResumeHandle): Json | undefined {

@@ -76,7 +76,10 @@ export function makeJob(options: {
       captured.entries.push(entry);
       captured.lines.push(entry.line);
     },
-    notice: (level, message) => captured.notices.push(`${level} ${message}`),
+    notice: (level, message) => {
+      captured.notices.push(`${level} ${message}`);
+      if (process.env.HARRIER_TEST_NOTICES) console.log(`NOTICE ${level} ${message}`);
+    },
     saveResumeHandle: async (handle) => {
       captured.handles.push(handle);
     },

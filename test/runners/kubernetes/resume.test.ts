@@ -1,0 +1,117 @@
+/**
+ * Resume: a harrier process running a Kubernetes task is SIGKILLed; a new run() with the saved
+ * handle and log cursor re-attaches to the same pod (no second pod), continues the log without
+ * loss or repetition, collects the outputs and deletes the pod. `resume: false` starts over.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
+import { ensureBusyboxImage } from '../../support/images.ts';
+import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
+import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
+import type { LogCursor, LogEntry } from '../../../src/runners/contract.ts';
+import { connectionFromKubeconfig, identityFor, makeJob, removeDir, tempDir } from './helpers.ts';
+
+const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+const LINES = 40;
+const SCRIPT = `i=1; while [ $i -le ${LINES} ]; do echo line-$i; i=$((i+1)); sleep 0.05; done; echo finished > result.txt`;
+const EXPECTED = Array.from({ length: LINES }, (_, i) => `line-${i + 1}`);
+
+describe('Kubernetes runner resume', { concurrency: false }, () => {
+  let sim: KubeSim;
+  let image: string;
+  let config: Record<string, string>;
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+
+  before(async () => {
+    if (!dockerStatus().ok) return;
+    image = ensureBusyboxImage();
+    sim = await startKubeSim({ namespaces: ['tasks'] });
+    config = connectionFromKubeconfig(sim.kubeconfig);
+  });
+
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    stopAllInformers();
+    await sim?.stop();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  /** Starts the task in a child process and SIGKILLs it once `killAfterLines` lines were logged. */
+  async function crashMidTask(resume: boolean, killAfterLines: number) {
+    const dir = tempDir('resume');
+    dirs.push(dir);
+    mkdirSync(join(dir, 'out'));
+    const identity = identityFor('resume');
+    const properties = { config, namespace: 'tasks', pullPolicy: 'IfNotPresent', fileSidecar: { image }, resume };
+    const handleFile = join(dir, '..', `${identity.taskRunId}.handle.json`);
+    const logFile = join(dir, '..', `${identity.taskRunId}.log.jsonl`);
+    const spec = {
+      identity, command: ['/bin/sh', '-c', SCRIPT], env: {}, hostWorkingDir: dir, outputDirName: 'out', outputGlobs: ['result.txt'],
+      containerImage: image, properties, handleFile, logFile,
+    };
+    const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    const deadline = Date.now() + 30_000;
+    const logged = (): LogEntry[] => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry) : []);
+    while (logged().length < killAfterLines) {
+      if (Date.now() > deadline) throw new Error('the child never logged enough lines');
+      if (child.exitCode !== null) throw new Error(`the child exited early (${child.exitCode})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const entries = logged();
+    const last = entries[entries.length - 1];
+    const cursor: LogCursor = { timestamp: last.timestamp, linesAtTimestamp: entries.filter((entry) => entry.timestamp === last.timestamp).length };
+    const handle = JSON.parse(readFileSync(handleFile, 'utf8')) as Record<string, string>;
+    return { dir, identity, properties, entries, cursor, handle };
+  }
+
+  test('SIGKILL mid-task, then resume after the pod finished: same pod, log continues exactly, outputs collected, pod deleted', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    sim.resetStats();
+    const crashed = await crashMidTask(true, 8);
+    // Let the task finish while nobody watches.
+    await sim.waitForPod('tasks', crashed.handle.podName, (pod) => pod?.status?.containerStatuses?.some((s: any) => s.name === 'main' && s.state?.terminated) ?? false, 30_000);
+    const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
+    job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
+    const result = await createKubernetesRunner().run(job);
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual([...crashed.entries.map((entry) => entry.line), ...captured.lines], EXPECTED);
+    assert.ok(captured.notices.some((notice) => notice.includes(`re-attached to pod ${crashed.handle.podName}`)), captured.notices.join('\n'));
+    assert.equal(sim.stats().requests['create pods'], 1, 'no second pod');
+    assert.equal(readFileSync(join(crashed.dir, 'result.txt'), 'utf8'), 'finished\n');
+    assert.equal(sim.getPod('tasks', crashed.handle.podName), undefined, 'pod deleted');
+  });
+
+  test('resume while the pod still runs: log continues without loss or repetition', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    sim.resetStats();
+    const crashed = await crashMidTask(true, 5);
+    const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
+    job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
+    assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
+    assert.deepEqual([...crashed.entries.map((entry) => entry.line), ...captured.lines], EXPECTED);
+    assert.equal(sim.stats().requests['create pods'], 1);
+    assert.deepEqual(sim.store.list('tasks').map((pod) => pod.metadata.name), []);
+  });
+
+  test('resume: false deletes the old pod and starts a fresh attempt', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    sim.resetStats();
+    const crashed = await crashMidTask(false, 5);
+    const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
+    job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
+    assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
+    assert.deepEqual(captured.lines, EXPECTED, 'the fresh pod logs from the start');
+    assert.ok(captured.notices.some((notice) => notice.includes('resume is false')), captured.notices.join('\n'));
+    assert.equal(sim.stats().requests['create pods'], 2);
+    assert.deepEqual(sim.store.list('tasks').map((pod) => pod.metadata.name), []);
+  });
+});
