@@ -2,6 +2,7 @@
  * Runs a task in a container on a Docker engine, with Kestra's Docker runner behaviour, and
  * re-attaches to that container after the harrier process died (resume).
  */
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
@@ -26,11 +27,13 @@ export class DockerRunner implements TaskRunner {
 
   /** The container sees the working directory at the same absolute path as the host. */
   workingDirFor(hostWorkingDir: string): string {
-    return hostWorkingDir;
+    return resolve(hostWorkingDir);
   }
 
-  async run(job: RunnerJob): Promise<RunnerResult> {
-    job.signal.throwIfAborted();
+  async run(given: RunnerJob): Promise<RunnerResult> {
+    given.signal.throwIfAborted();
+    // Container paths must be absolute: the same path on both sides.
+    const job = { ...given, hostWorkingDir: resolve(given.hostWorkingDir) };
     const properties = parseDockerProperties(job.properties);
     checkGates(properties, gatesFromEnv());
     const attempt = new ContainerAttempt(connectEngine(properties.host), job, properties);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -46,18 +46,23 @@ function cursorOf(logged: LogEntry[]): LogCursor | undefined {
 }
 
 /** Runs the job in a child process, SIGKILLs it once `killWhen` holds for what it logged. */
-async function runAndCrash(script: string, killWhen: (logged: LogEntry[]) => boolean, outputGlobs: string[] = []): Promise<Crashed> {
+async function runAndCrash(
+  script: string,
+  killWhen: (logged: LogEntry[]) => boolean,
+  outputGlobs: string[] = [],
+  mode?: 'die-after-save',
+): Promise<Crashed> {
   const first = makeJob({ script, outputGlobs, properties: { pullPolicy: 'NEVER' } });
   made.push(first);
   const logFile = join(first.workDir, '..', `${first.executionId}.log.jsonl`);
   const handleFile = join(first.workDir, '..', `${first.executionId}.handle.json`);
   const { signal, log, notice, saveResumeHandle, ...fields } = first.job;
-  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(fields), logFile, handleFile], {
+  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(fields), logFile, handleFile, ...(mode ? [mode] : [])], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   try {
-    await until(() => killWhen(readLogged(logFile)), 'the child to log enough');
+    await Promise.race([until(() => killWhen(readLogged(logFile)), 'the child to log enough'), exited]);
   } finally {
     child.kill('SIGKILL');
     await exited;
@@ -120,6 +125,20 @@ describe('Docker runner resume', () => {
     assert.deepEqual(stdout, ['first', ...Array.from({ length: 20 }, (_, i) => `later-${i + 1}`)]);
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'x.txt'), 'utf8'), 'x\n');
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'y.csv'), 'utf8'), 'y\n');
+    assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
+  });
+
+  test('a container created but never started (crash right after saving the handle) is filled and started on resume', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const crashed = await runAndCrash('cat in.txt; mkdir -p out; echo made > out/made.txt', () => false, [], 'die-after-save');
+    writeFileSync(join(crashed.resumed.workDir, 'in.txt'), 'from the host\n');
+    const state = await docker.getContainer(String(crashed.handle.containerId)).inspect();
+    assert.equal(state.State.Status, 'created');
+
+    const result = await runner.run(crashed.resumed.job);
+    assert.equal(result.exitCode, 0);
+    assert.deepEqual(crashed.resumed.stdout(), ['from the host']);
+    assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'made.txt'), 'utf8'), 'made\n');
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 });
