@@ -1,0 +1,78 @@
+/** runPodCreate against the simulator: the user's spec, files both ways, every container's logs. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
+import { ensureBusyboxImage } from '../../support/images.ts';
+import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
+import { runPodCreate, stopAllInformers, type PodCreateJob } from '../../../src/runners/kubernetes/index.ts';
+import type { LogEntry } from '../../../src/runners/contract.ts';
+import { connectionFromKubeconfig, identityFor, removeDir, tempDir } from './helpers.ts';
+
+describe('PodCreate machinery', { concurrency: false }, () => {
+  let sim: KubeSim;
+  let image: string;
+  const dirs: string[] = [];
+
+  before(async () => {
+    if (!dockerStatus().ok) return;
+    image = ensureBusyboxImage();
+    sim = await startKubeSim({ namespaces: ['kestra'] });
+  });
+
+  after(async () => {
+    stopAllInformers();
+    await sim?.stop();
+    for (const dir of dirs) removeDir(dir);
+  });
+
+  function job(spec: Record<string, unknown>, overrides: Partial<PodCreateJob> = {}): { job: PodCreateJob; entries: LogEntry[]; notices: string[] } {
+    const dir = tempDir('podcreate');
+    dirs.push(dir);
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(join(dir, 'commands.sh'), 'echo from-script; echo built > /kestra/working-dir/result.txt\n');
+    const entries: LogEntry[] = [];
+    const notices: string[] = [];
+    return {
+      entries,
+      notices,
+      job: {
+        identity: identityFor('podcreate'), hostWorkingDir: dir, outputDirName: 'out', outputGlobs: ['result.txt'],
+        signal: new AbortController().signal, log: (entry) => entries.push(entry), notice: (level, message) => notices.push(`${level} ${message}`),
+        saveResumeHandle: async () => undefined,
+        namespace: 'kestra', metadata: { labels: { app: 'dbt' } }, spec, connection: connectionFromKubeconfig(sim.kubeconfig),
+        waitUntilRunningMs: 60_000, waitRunningMs: 60_000, delete: true, resumeEnabled: true, fileSidecar: { image },
+        ...overrides,
+      },
+    };
+  }
+
+  test('user spec with two containers: files in and out, logs of both, metadata and status returned', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const { job: podJob, entries, notices } = job({
+      restartPolicy: 'Never',
+      containers: [
+        { name: 'dbt-duckdb', image, imagePullPolicy: 'IfNotPresent', resources: { request: { cpu: '100m', memory: '64Mi' } }, command: ['/bin/sh', '/kestra/working-dir/commands.sh'] },
+        { name: 'helper', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo from-helper'] },
+        { name: 'out-files', image: 'not-allowed' },
+      ],
+    });
+    const result = await runPodCreate(podJob);
+    assert.equal(result.exitCode, 0);
+    assert.equal(readFileSync(join(podJob.hostWorkingDir, 'result.txt'), 'utf8'), 'built\n');
+    assert.deepEqual(entries.map((entry) => `${entry.container}:${entry.line}`).sort(), ['dbt-duckdb:from-script', 'helper:from-helper']);
+    assert.ok(notices.some((notice) => notice.includes("container 'out-files' of the spec was removed")));
+    assert.equal((result.metadata.labels as Record<string, string>).app, 'dbt');
+    assert.ok(Array.isArray(result.status.containerStatuses));
+    assert.deepEqual(sim.store.list('kestra').map((pod) => pod.metadata.name), []);
+  });
+
+  test('a failing container gives its exit code', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const { job: podJob } = job({ containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo partial > /kestra/working-dir/result.txt; exit 4'] }] });
+    const result = await runPodCreate(podJob);
+    assert.equal(result.exitCode, 4);
+    assert.equal(readFileSync(join(podJob.hostWorkingDir, 'result.txt'), 'utf8'), 'partial\n');
+  });
+});
