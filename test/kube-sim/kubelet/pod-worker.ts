@@ -37,6 +37,8 @@ export interface WorkerOptions {
 interface DockerRefs {
   current?: string;
   previous?: string;
+  /** Docker containers created so far for this pod container (names must stay unique). */
+  instances?: number;
 }
 
 type Kind = 'init' | 'main';
@@ -263,7 +265,8 @@ export class PodWorker {
       await this.sleepForever();
     }
     const before = this.statusFor(kind, container.name);
-    const instance = before.restartCount + (before.lastState.terminated ? 1 : 0);
+    const restartCount = before.restartCount + (before.lastState.terminated ? 1 : 0);
+    const instance = (this.refs.get(container.name)?.instances ?? 0);
     const mapping = dockerCreateOptions({
       name: `kube-sim-${this.options.simId}_${container.name}_${this.name}_${this.namespace}_${instance}`,
       image: container.image!,
@@ -290,9 +293,9 @@ export class PodWorker {
     }
     const refs = this.refs.get(container.name) ?? {};
     if (refs.previous) await removeContainer(this.options.docker, refs.previous);
-    this.refs.set(container.name, { previous: refs.current, current: id });
+    this.refs.set(container.name, { previous: refs.current, current: id, instances: instance + 1 });
     const imageId = (await imagePresent(this.options.docker, container.image!)).id ?? '';
-    const base = this.statusFor(kind, container.name);
+    const base = { ...this.statusFor(kind, container.name), restartCount };
     const common = { image: qualifiedImage(container.image!), imageID: imageId ? `docker://${imageId}` : '', containerID: `docker://${id}` };
     if (this.abort.signal.aborted) throw new Aborted();
     try {
@@ -318,7 +321,7 @@ export class PodWorker {
     }
     onStarted?.();
     const result = await exited;
-    const final = this.statusFor(kind, container.name);
+    const final = { ...this.statusFor(kind, container.name), restartCount };
     const terminated: NonNullable<ContainerStatus['state']['terminated']> = {
       exitCode: result.exitCode,
       reason: result.reason,
@@ -491,9 +494,6 @@ export class PodWorker {
   }
 
   private setStatus(kind: Kind, container: Container, status: ContainerStatus, publish = true): void {
-    if (status.lastState.terminated && status.state.running && !this.statusFor(kind, container.name).state.running) {
-      status = { ...status, restartCount: status.restartCount + 1 };
-    }
     (kind === 'init' ? this.initStatuses : this.mainStatuses).set(container.name, status);
     if (publish) this.publish();
   }
