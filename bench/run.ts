@@ -8,6 +8,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   startup,
   overhead: taskOverhead,
   logs: logThroughput,
+  docker: async () => (await import('./docker.ts')).dockerBenches(),
+  kubernetes: async () => (await import('./kubernetes.ts')).kubernetesBenches(),
 };
 
 const wanted = process.argv.slice(2);

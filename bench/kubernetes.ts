@@ -1,0 +1,403 @@
+/**
+ * Kubernetes runner figures (issue 4), against the simulator started in this process (test/kube-sim):
+ * API requests per task, runner overhead, 1 GiB through the exec tar streams, 200,000 log lines
+ * over a twice-cut log stream, and 50 concurrent pods on one informer. The simulator runs its pods
+ * in the local Docker engine; every harrier run is a child process pointed at it by KUBECONFIG.
+ */
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { startKubeSim, type KubeSim, type Pod, type StatsSnapshot } from '../test/kube-sim/index.ts';
+import { ensureBusyboxAlias, ensureBusyboxImage } from '../test/support/images.ts';
+import { loadAverage } from './docker.ts';
+import { harrierArgs, measure, median, report, tempDir, type Measured } from './support.ts';
+
+const GIB = 1024 ** 3;
+const MB = 1e6;
+const NAMESPACE = 'default';
+const MAIN = 'main';
+const TASK_ID_LABEL = 'harrier.io/task-id';
+
+interface Cluster {
+  sim: KubeSim;
+  image: string;
+  /** Flows, kubeconfig and state directories of this bench, removed at the end. */
+  dir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+interface FlowRun extends Measured {
+  stateDir: string;
+  executionId: string;
+  stats: StatsSnapshot;
+}
+
+async function startCluster(): Promise<Cluster> {
+  const image = ensureBusyboxImage();
+  // The file containers default to `busybox`, as Kestra's do.
+  ensureBusyboxAlias();
+  const sim = await startKubeSim();
+  const dir = tempDir('harrier-bench-k8s-');
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, sim.kubeconfig, { mode: 0o600 });
+  return { sim, image, dir, env: { KUBECONFIG: kubeconfig } };
+}
+
+function podTask(cluster: Cluster, id: string, body: string, runnerExtra = ''): string {
+  return `  - id: ${id}
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${cluster.image}
+    taskRunner:
+      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes
+      pullPolicy: IfNotPresent
+${runnerExtra}${body}`;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits until the previous harrier process's watch is closed and its pods are gone, so counts start clean. */
+async function quiesce(sim: KubeSim): Promise<void> {
+  await sim.settled();
+  for (let waited = 0; sim.stats().watchesActive > 0 && waited < 10_000; waited += 50) await delay(50);
+  sim.resetStats();
+}
+
+let flowCounter = 0;
+
+/** `harrier run --json` of a flow against the simulator; the request counts are this run's alone. */
+async function runFlow(cluster: Cluster, yaml: string, extra: string[] = []): Promise<FlowRun> {
+  await quiesce(cluster.sim);
+  const flow = join(cluster.dir, `flow-${++flowCounter}.yaml`);
+  writeFileSync(flow, yaml);
+  const stateDir = join(cluster.dir, `state-${flowCounter}`);
+  const run = await measure(...harrierArgs('run', flow, '--json', '--state-dir', stateDir, ...extra), { env: cluster.env });
+  if (run.code !== 0) throw new Error(`harrier run of ${flow} failed (exit ${run.code}): ${run.stderr.slice(-3000)}`);
+  await cluster.sim.settled();
+  return { ...run, stateDir, executionId: (JSON.parse(run.stdout) as { id: string }).id, stats: cluster.sim.stats() };
+}
+
+function breakdown(requests: Record<string, number>, divisor = 1): string {
+  return Object.entries(requests).map(([key, n]) => `${key} ${Number((n / divisor).toFixed(2))}`).join(', ');
+}
+
+function difference(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return Object.fromEntries(keys.map((key) => [key, (a[key] ?? 0) - (b[key] ?? 0)]).filter(([, n]) => n !== 0));
+}
+
+/** Milliseconds since the epoch of an RFC 3339 timestamp with up to nanosecond digits. */
+function epochMs(timestamp: string): number {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(timestamp);
+  if (!match) throw new Error(`not an RFC 3339 timestamp: ${timestamp}`);
+  return Date.parse(`${match[1]}${match[3]}`) + Number(`0.${match[2] ?? '0'}`) * 1000;
+}
+
+function openStore(stateDir: string): DatabaseSync {
+  return new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
+}
+
+// 3. API requests per task --------------------------------------------------------------------------
+
+const WITH_FILES = `    inputFiles:
+      in.txt: "rows in"
+    outputFiles: ["out.txt"]
+    commands: ["cat in.txt > out.txt"]
+`;
+const WITHOUT_FILES = '    commands: ["echo hello"]\n';
+
+/** One-task and five-task runs of each kind: the difference over four is what one more task costs. */
+export async function requestsPerTask(cluster: Cluster): Promise<void> {
+  const flowOf = (id: string, body: string, count: number): string =>
+    `id: ${id}\nnamespace: bench\ntasks:\n${Array.from({ length: count }, (_, i) => podTask(cluster, `t${i}`, body)).join('')}`;
+  const figures: Record<string, string> = { 'load average before (1, 5, 15 min)': loadAverage() };
+  const perTask: Record<string, number> = {};
+  for (const [kind, body] of [['with input and output files', WITH_FILES], ['without files', WITHOUT_FILES]] as const) {
+    const one = await runFlow(cluster, flowOf('requests_one', body, 1));
+    const five = await runFlow(cluster, flowOf('requests_five', body, 5));
+    const extra = difference(five.stats.requests, one.stats.requests);
+    perTask[kind] = (five.stats.total - one.stats.total) / 4;
+    figures[`${kind}: 1-task run, all requests (informer included)`] = `${one.stats.total} (${breakdown(one.stats.requests)})`;
+    figures[`${kind}: 5-task run, all requests`] = `${five.stats.total} (${breakdown(five.stats.requests)})`;
+    figures[`${kind}: per task, (5-task − 1-task) / 4`] = `${perTask[kind]} (${breakdown(extra, 4)})`;
+  }
+  figures['load average after'] = loadAverage();
+  report('Kubernetes runner: API requests per task, counted by the simulator', figures,
+    'per task ≤ 6 with input and output files, ≤ 4 without (the shared informer\'s list and watch are per process, not per task)',
+    perTask['with input and output files'] <= 6 && perTask['without files'] <= 4);
+}
+
+// 4. Runner overhead --------------------------------------------------------------------------------
+
+interface PodTimes {
+  createdAt?: number;
+  mainEndedAt?: number;
+}
+
+/** Records, by task id, when each pod appeared in the simulator and when its main container was seen terminated. */
+function watchPodTimes(sim: KubeSim): { times: Map<string, PodTimes>; stop(): void } {
+  const times = new Map<string, PodTimes>();
+  const stop = sim.store.subscribe((event) => {
+    const now = Date.now();
+    const taskId = event.object.metadata.labels?.[TASK_ID_LABEL];
+    if (!taskId) return;
+    const entry = times.get(taskId) ?? {};
+    times.set(taskId, entry);
+    if (event.type === 'ADDED') entry.createdAt ??= now;
+    const main = (event.object as Pod).status?.containerStatuses?.find((status) => status.name === MAIN);
+    if (main?.state?.terminated) entry.mainEndedAt ??= now;
+  });
+  return { times, stop };
+}
+
+interface Overhead {
+  taskId: string;
+  toCreate: number;
+  simExitLag: number;
+  toEnd: number;
+  total: number;
+}
+
+/**
+ * Per task: attempt start (store) → pod created (seen by the simulator), plus the container's last
+ * line (its Docker log timestamp, printed just before exit) → attempt end (store). The second part
+ * is split into the simulator's own lag in reporting the exit and harrier's part after it.
+ */
+function overheads(run: FlowRun, times: Map<string, PodTimes>): Overhead[] {
+  const db = openStore(run.stateDir);
+  try {
+    const rows = db.prepare(`SELECT t.task_id, t.rowid AS ref, a.started_at, a.ended_at FROM task_runs t
+      JOIN attempts a ON a.task_run_id = t.id ORDER BY t.ordinal`).all() as { task_id: string; ref: number; started_at: string; ended_at: string }[];
+    const lastLine = db.prepare("SELECT timestamp FROM logs WHERE task_run_ref = ? AND stream = 'stdout' AND line = 'end' ORDER BY seq DESC LIMIT 1");
+    return rows.map((row) => {
+      const pod = times.get(row.task_id);
+      const line = lastLine.get(row.ref) as { timestamp: string } | undefined;
+      if (!pod?.createdAt || !pod.mainEndedAt || !line) throw new Error(`task ${row.task_id}: missing pod times or its last line`);
+      const exitedAt = epochMs(line.timestamp);
+      const toCreate = pod.createdAt - Date.parse(row.started_at);
+      const simExitLag = pod.mainEndedAt - exitedAt;
+      const toEnd = Date.parse(row.ended_at) - pod.mainEndedAt;
+      return { taskId: row.task_id, toCreate, simExitLag, toEnd, total: toCreate + simExitLag + toEnd };
+    });
+  } finally {
+    db.close();
+  }
+}
+
+function describeOverheads(list: Overhead[]): string {
+  const med = (pick: (o: Overhead) => number): string => median(list.map(pick)).toFixed(0);
+  return `total ${med((o) => o.total)} ms = start → pod created ${med((o) => o.toCreate)} + container exit → simulator reports it ${med((o) => o.simExitLag)}`
+    + ` + reported → attempt end ${med((o) => o.toEnd)} (medians of ${list.length}; per task: ${list.map((o) => o.total.toFixed(0)).join(', ')})`;
+}
+
+export async function runnerOverhead(cluster: Cluster): Promise<void> {
+  const body = (files: boolean): string => files
+    ? '    inputFiles:\n      in.txt: "rows in"\n    outputFiles: ["out.txt"]\n    commands: ["cat in.txt > out.txt", "echo end"]\n'
+    : '    commands: ["echo end"]\n';
+  const tasks = [
+    ...Array.from({ length: 6 }, (_, i) => podTask(cluster, `plain${i}`, body(false))),
+    ...Array.from({ length: 3 }, (_, i) => podTask(cluster, `files${i}`, body(true))),
+  ];
+  const loadBefore = loadAverage();
+  const watcher = watchPodTimes(cluster.sim);
+  let list: Overhead[];
+  try {
+    list = overheads(await runFlow(cluster, `id: overhead\nnamespace: bench\ntasks:\n${tasks.join('')}`), watcher.times);
+  } finally {
+    watcher.stop();
+  }
+  const first = list[0];
+  const plain = list.filter((o) => o.taskId.startsWith('plain') && o !== first);
+  const files = list.filter((o) => o.taskId.startsWith('files'));
+  const plainMedian = median(plain.map((o) => o.total));
+  report('Kubernetes runner: overhead (task start → pod created, plus main container exit → task end)', {
+    'load average before (1, 5, 15 min)': loadBefore,
+    method: 'attempt start/end from the store (ms); pod creation and the simulator\'s "main terminated" seen in-process via sim.store.subscribe (ms);'
+      + ' container exit = Docker log timestamp (ns) of its last line, `echo end`',
+    'first task of the process (starts the shared informer: list + watch)': describeOverheads([first]),
+    'later tasks without files': describeOverheads(plain),
+    'tasks with an input and an output file (upload and download execs included)': describeOverheads(files),
+    'load average after': loadAverage(),
+  }, '≤ 300 ms (median of the tasks without files after the first)', plainMedian <= 300);
+}
+
+// 5. 1 GiB in and 1 GiB out through the exec tar streams ---------------------------------------------
+
+/** Polls the simulator's open exec sessions: the spans during which one or more were open. */
+function watchExecSessions(sim: KubeSim): { spans: { from: number; to: number }[]; stop(): void } {
+  const spans: { from: number; to: number }[] = [];
+  let openSince: number | undefined;
+  const timer = setInterval(() => {
+    const open = sim.stats().execSessionsActive > 0;
+    if (open && openSince === undefined) openSince = performance.now();
+    if (!open && openSince !== undefined) {
+      spans.push({ from: openSince, to: performance.now() });
+      openSince = undefined;
+    }
+  }, 5);
+  return { spans, stop: () => clearInterval(timer) };
+}
+
+export async function bigFiles(cluster: Cluster): Promise<void> {
+  const data = tempDir('harrier-bench-data-');
+  const big = join(data, 'input.bin');
+  const small = join(data, 'small.bin');
+  // Zeros written through the page cache: fast to make, and the runner streams them like any bytes.
+  spawnSync('sh', ['-c', `head -c ${GIB} /dev/zero > '${big}' && head -c 1024 /dev/zero > '${small}'`]);
+  const flowOf = (id: string, outBytes: number): string => `id: ${id}
+namespace: bench
+inputs:
+  - id: data
+    type: FILE
+tasks:
+${podTask(cluster, 'roundtrip', `    inputFiles:
+      in.bin: "{{ inputs.data }}"
+    outputFiles: ["out.bin"]
+    commands:
+      - wc -c < in.bin
+      - head -c ${outBytes} /dev/zero > out.bin
+`, '      emptyDirSizeLimit: 3Gi\n')}`;
+  try {
+    const loadBefore = loadAverage();
+    const baseline = await runFlow(cluster, flowOf('k8s_files_small', 1024), ['--input', `data=@${small}`]);
+    await quiesce(cluster.sim);
+    const execs = watchExecSessions(cluster.sim);
+    let run: FlowRun;
+    try {
+      run = await runFlow(cluster, flowOf('k8s_files', GIB), ['--input', `data=@${big}`]);
+    } finally {
+      execs.stop();
+    }
+    const [upload, download] = execs.spans.map((span) => span.to - span.from);
+    if (execs.spans.length !== 2) throw new Error(`expected an upload exec and a download exec, saw ${execs.spans.length} exec spans`);
+    const growth = run.peakRssMiB - baseline.peakRssMiB;
+    report('Kubernetes runner: 1 GiB in and 1 GiB out through the exec tar streams', {
+      'load average before (1, 5, 15 min)': loadBefore,
+      'harrier run, 1 KiB in and out (baseline)': `${baseline.ms.toFixed(0)} ms, peak RSS ${baseline.peakRssMiB.toFixed(0)} MiB`,
+      'harrier run, 1 GiB FILE input in, 1 GiB output file out': `${run.ms.toFixed(0)} ms, peak RSS ${run.peakRssMiB.toFixed(0)} MiB`,
+      'in: upload exec session open (simulator side, polled every 5 ms)': `${upload.toFixed(0)} ms → ${(GIB / MB / (upload / 1000)).toFixed(0)} MB/s`,
+      'out: download exec session open': `${download.toFixed(0)} ms → ${(GIB / MB / (download / 1000)).toFixed(0)} MB/s`,
+      'whole run: 2 GiB over (run − baseline), storage copies included': `${((2 * GIB) / MB / ((run.ms - baseline.ms) / 1000)).toFixed(0)} MB/s`,
+      'API requests of the 1 GiB run': `${run.stats.total} (${breakdown(run.stats.requests)})`,
+      'peak RSS growth over the baseline run': `${growth.toFixed(0)} MiB`,
+      'load average after': loadAverage(),
+    }, 'RSS growth under 64 MB', growth * 1.048576 < 64);
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+// 6. 200,000 log lines over a log stream cut twice -------------------------------------------------
+
+export async function logsAcrossCuts(cluster: Cluster): Promise<void> {
+  const lines = 200_000;
+  const chunks = 4;
+  const per = lines / chunks;
+  // Four bursts a second apart, so the cuts land while the container still writes.
+  const commands = Array.from({ length: chunks }, (_, i) => `seq ${i * per + 1} ${(i + 1) * per}`).join('; sleep 1; ');
+  const afterBytes = 2_500_000;
+  const { sim } = cluster;
+  let armed = 0;
+  const stop = sim.store.subscribe((event) => {
+    if (event.type !== 'ADDED' || event.object.metadata.labels?.[TASK_ID_LABEL] !== 'print') return;
+    sim.faults.cutLogStreams({ namespace: NAMESPACE, pod: event.object.metadata.name!, container: MAIN, afterBytes, times: 2 });
+    armed++;
+  });
+  // When each log request arrived and when the main container ended: the reconnects must come before it.
+  const pods = watchPodTimes(sim);
+  const logRequestsAt: number[] = [];
+  const poll = setInterval(() => {
+    const count = sim.stats().requests['get pods/log'] ?? 0;
+    while (logRequestsAt.length < count) logRequestsAt.push(Date.now());
+  }, 5);
+  const loadBefore = loadAverage();
+  let run: FlowRun;
+  try {
+    run = await runFlow(cluster, `id: logs_cut\nnamespace: bench\ntasks:\n${podTask(cluster, 'print', `    commands: ["${commands}"]\n`)}`);
+  } finally {
+    stop();
+    pods.stop();
+    clearInterval(poll);
+  }
+  const { createdAt = 0, mainEndedAt = 0 } = pods.times.get('print') ?? {};
+  const reconnectsMidTask = logRequestsAt.length >= 3 && logRequestsAt.slice(1).every((at) => at < mainEndedAt);
+  const db = openStore(run.stateDir);
+  const rows = db.prepare("SELECT line FROM logs WHERE stream = 'stdout' ORDER BY seq").all() as { line: string }[];
+  db.close();
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let firstDisorder = -1;
+  for (let i = 0; i < rows.length; i++) {
+    if (seen.has(rows[i].line)) duplicates++;
+    seen.add(rows[i].line);
+    if (firstDisorder < 0 && rows[i].line !== String(i + 1)) firstDisorder = i;
+  }
+  const missing = lines - [...seen].filter((line) => /^\d+$/.test(line) && Number(line) >= 1 && Number(line) <= lines).length;
+  const exact = rows.length === lines && duplicates === 0 && missing === 0 && firstDisorder < 0;
+  const logRequests = run.stats.requests['get pods/log'] ?? 0;
+  report('Kubernetes runner: 200,000 log lines with the log stream cut twice mid-task', {
+    'load average before (1, 5, 15 min)': loadBefore,
+    'cuts armed': `${armed} (afterBytes ${afterBytes.toLocaleString('en-US')}, times 2; about 38 bytes per timestamped line)`,
+    'log requests (1 + one per reconnect)': logRequests,
+    'log requests at, ms after the pod was created': `${logRequestsAt.map((at) => at - createdAt).join(', ')}; main container seen ended at ${mainEndedAt - createdAt}`,
+    'lines stored': rows.length.toLocaleString('en-US'),
+    'missing / duplicated': `${missing} / ${duplicates}`,
+    order: firstDisorder < 0 ? 'in order' : `out of order from row ${firstDisorder} (${rows[firstDisorder]?.line})`,
+    'harrier run': `${run.ms.toFixed(0)} ms, peak RSS ${run.peakRssMiB.toFixed(0)} MiB`,
+    'load average after': loadAverage(),
+  }, 'all 200,000 lines delivered once, in order, across two cuts while the container still wrote', exact && logRequests >= 3 && reconnectsMidTask);
+}
+
+// 7. Concurrent pods on one worker -------------------------------------------------------------------
+
+export async function concurrentPods(cluster: Cluster): Promise<void> {
+  const flowOf = (count: number): string => `id: parallel_${count}
+namespace: bench
+tasks:
+  - id: fan
+    type: io.kestra.plugin.core.flow.Parallel
+    tasks:
+${Array.from({ length: count }, (_, i) => podTask(cluster, `p${i}`, WITHOUT_FILES).replace(/^(?=.)/gm, '    ')).join('')}`;
+  const loadBefore = loadAverage();
+  const runs = new Map<number, FlowRun>();
+  for (const count of [10, 50]) runs.set(count, await runFlow(cluster, flowOf(count)));
+  const figures: Record<string, string> = { 'load average before (1, 5, 15 min)': loadBefore };
+  let oneWatch = true;
+  for (const [count, run] of runs) {
+    const watches = run.stats.requests['watch pods'] ?? 0;
+    oneWatch &&= run.stats.watchesPeak === 1 && watches === 1;
+    figures[`${count} concurrent pods`] = `${run.ms.toFixed(0)} ms; ${run.stats.total} requests, ${(run.stats.total / count).toFixed(2)} per task`
+      + ` (${breakdown(run.stats.requests)}); watch requests ${watches}, peak open watches ${run.stats.watchesPeak}; peak RSS ${run.peakRssMiB.toFixed(0)} MiB`;
+  }
+  const ten = runs.get(10)!.stats.total;
+  const fifty = runs.get(50)!.stats.total;
+  const marginal = (fifty - ten) / 40;
+  const perTaskTen = ten / 10;
+  figures['requests per extra task, (50-run − 10-run) / 40'] = marginal.toFixed(2);
+  figures['load average after'] = loadAverage();
+  // Linear: the 40 extra tasks cost what the first 10 did per task, give or take the shared list and watch.
+  const linear = marginal <= perTaskTen + 0.05;
+  report('Kubernetes runner: concurrent pod tasks on one worker (Parallel of 10, then 50)', figures,
+    'one watch (open at most one at a time) and requests growing linearly with the tasks', oneWatch && linear);
+}
+
+export async function kubernetesBenches(): Promise<void> {
+  const docker = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'pipe' });
+  if (docker.status !== 0) {
+    console.log('\n## Kubernetes runner\n- skipped: the simulator runs pods in Docker and no Docker engine answers here');
+    return;
+  }
+  const cluster = await startCluster();
+  try {
+    await requestsPerTask(cluster);
+    await runnerOverhead(cluster);
+    await bigFiles(cluster);
+    await logsAcrossCuts(cluster);
+    await concurrentPods(cluster);
+  } finally {
+    await cluster.sim.stop();
+    rmSync(cluster.dir, { recursive: true, force: true });
+  }
+}
