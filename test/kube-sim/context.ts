@@ -1,5 +1,6 @@
 /** What every request handler can reach: the registries, the kubelet and the test controls. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventStore } from './events.ts';
 import type { FaultRegistry } from './faults.ts';
 import type { Kubelet } from './kubelet/kubelet.ts';
 import type { Authorizer } from './rbac.ts';
@@ -16,6 +17,7 @@ export interface Namespace {
 
 export interface SimContext {
   store: PodStore;
+  events: EventStore;
   kubelet: Kubelet;
   authorizer: Authorizer;
   stats: Stats;

@@ -43,6 +43,10 @@ export function route(method: string, path: string, query: URLSearchParams): Rou
   const rest = parts.slice(2);
   const watch = queryFlag(query, 'watch');
   const collectionVerb = method === 'GET' ? (watch ? 'watch' : 'list') : method === 'POST' ? 'create' : undefined;
+  if (rest.length === 1 && rest[0] === 'events') {
+    if (method !== 'GET' || watch) return methodNotAllowed();
+    return { info: { verb: 'list', resource: 'events' }, handler: 'listEvents' };
+  }
   if (rest.length === 1 && rest[0] === 'pods') {
     if (method !== 'GET') return methodNotAllowed();
     return { info: { verb: collectionVerb!, resource: 'pods' }, handler: watch ? 'watchPods' : 'listPods' };
@@ -200,7 +204,7 @@ export function createApiServer(ctx: SimContext, options: ServerOptions): Server
       case 'log': return streamLog(ctx, info, req, res);
       case 'getNamespace': return sendJson(res, 200, namespaceObject(ctx, info.name!));
       case 'listNamespaces': return listNamespaces(ctx, info, res);
-      case 'listEvents': return listEvents(ctx, res);
+      case 'listEvents': return listEvents(ctx, info, res);
       case 'exec': {
         const prepared = prepareExec(ctx, info);
         if ('notRunning' in prepared) throw new ApiError(failure(500, 'InternalError', `Internal error occurred: ${prepared.notRunning}`));

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { rfc3339 } from './clock.ts';
 import type { Namespace, SimContext } from './context.ts';
+import { EventStore } from './events.ts';
 import { FaultRegistry } from './faults.ts';
 import { createApiServer } from './http-server.ts';
 import { Kubelet } from './kubelet/kubelet.ts';
@@ -102,7 +103,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const token = options.token ?? randomBytes(24).toString('base64url');
   const store = new PodStore({ historyLimit: options.historyLimit });
   const pauseImage = options.pauseImage ?? (await defaultPauseImage());
-  const kubelet = new Kubelet({ store, simId, pauseImage, backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs, imageRecheckMs: options.imageRecheckMs });
+  const events = new EventStore(() => String(store.resourceVersion));
+  const kubelet = new Kubelet({ store, events, simId, pauseImage, backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs, imageRecheckMs: options.imageRecheckMs });
   const authorizer = new Authorizer();
   for (const pair of options.forbid ?? []) {
     const [verb, resource] = pair.trim().split(/\s+/);
@@ -117,7 +119,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
 
   let address = '127.0.0.1:0';
   const ctx: SimContext = {
-    store, kubelet, authorizer, stats: new Stats(), faults: new FaultRegistry(), namespaces,
+    store, events, kubelet, authorizer, stats: new Stats(), faults: new FaultRegistry(), namespaces,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     serverAddress: () => address,
   };

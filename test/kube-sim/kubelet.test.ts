@@ -78,6 +78,9 @@ test('image problems: ErrImagePull then ImagePullBackOff, ErrImageNeverPull, Inv
   assert.ok(seen.has('ErrImagePull'), `ErrImagePull comes first (${[...seen]})`);
   assert.equal(main(backoff)?.state.waiting?.message, 'Back-off pulling image "harrier-test/does-not-exist:1.0"');
   assert.equal(backoff?.status.phase, 'Pending');
+  const warnings = await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=kl-pull,type=Warning' });
+  assert.deepEqual([...new Set(warnings.items.map((e) => e.message))].filter((m) => m?.startsWith('Error:')), ['Error: ErrImagePull', 'Error: ImagePullBackOff']);
+  assert.ok(warnings.items.every((e) => e.involvedObject.fieldPath === 'spec.containers{main}' && e.source?.component === 'kubelet'));
   const never = await sim.waitForPod(NS, 'kl-never', (p) => main(p)?.state.waiting?.reason === 'ErrImageNeverPull');
   assert.equal(main(never)?.state.waiting?.message, 'Container image "harrier-test/does-not-exist:1.0" is not present with pull policy of Never');
   const invalid = await sim.waitForPod(NS, 'kl-invalid', (p) => main(p)?.state.waiting?.reason === 'InvalidImageName');
@@ -95,6 +98,8 @@ test('CreateContainerConfigError for a missing secret, Unschedulable for a forei
   const scheduled = unscheduled?.status.conditions?.find((c) => c.type === 'PodScheduled');
   assert.deepEqual([scheduled?.status, scheduled?.reason], ['False', 'Unschedulable']);
   assert.equal(unscheduled?.spec.nodeName, undefined);
+  const scheduling = await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=kl-unsched,reason=FailedScheduling' });
+  assert.equal(scheduling.items[0]?.source?.component, 'default-scheduler');
   const logs = await core.readNamespacedPodLog({ namespace: NS, name: 'kl-unsched' });
   assert.equal(logs, '', 'logs of an unscheduled pod are empty, not an error');
   await Promise.all(['kl-config', 'kl-unsched'].map(remove));

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rfc3339 } from './clock.ts';
 import { readBody, sendJson, sendStatus, queryInt, type RequestInfo, type SimContext } from './context.ts';
+import { EVENT_FIELDS } from './events.ts';
 import { defaultPod, randomSuffix, validatePod } from './pod-defaults.ts';
 import { matchesFields, matchesLabels, NAMESPACE_FIELDS, parseFieldSelector, parseLabelSelector, POD_FIELDS, SelectorError } from './selectors.ts';
 import { alreadyExists, ApiError, badRequest, conflict, failure, invalid, invalidValue, notFound } from './status-errors.ts';
@@ -174,6 +175,14 @@ export function listNamespaces(ctx: SimContext, info: RequestInfo, res: ServerRe
   sendJson(res, 200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items });
 }
 
-export function listEvents(ctx: SimContext, res: ServerResponse): void {
-  sendJson(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items: [] });
+export function listEvents(ctx: SimContext, info: RequestInfo, res: ServerResponse): void {
+  let fields;
+  try {
+    fields = parseFieldSelector(info.query.get('fieldSelector') ?? undefined, EVENT_FIELDS);
+  } catch (error) {
+    if (error instanceof SelectorError) throw new ApiError(badRequest(error.message));
+    throw error;
+  }
+  const items = ctx.events.list(info.namespace).filter((event) => fields.every((req) => (EVENT_FIELDS[req.field](event) === req.value) === (req.op === '=')));
+  sendJson(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items });
 }

@@ -3,6 +3,7 @@
  * real Docker engine. Everything it creates is labelled `harrier.sim=<simId>` and removed on stop.
  */
 import Docker from 'dockerode';
+import type { EventStore } from '../events.ts';
 import type { PodStore, StoreEvent } from '../store.ts';
 import type { Pod } from '../types.ts';
 import { listLabelled, removeAllLabelled } from './docker-objects.ts';
@@ -10,6 +11,7 @@ import { PodWorker, type NodeInfo } from './pod-worker.ts';
 
 export interface KubeletOptions {
   store: PodStore;
+  events: EventStore;
   simId: string;
   pauseImage: string;
   docker?: Docker;
@@ -51,6 +53,7 @@ export class Kubelet {
       const worker = new PodWorker(pod, {
         docker: this.docker,
         store: this.options.store,
+        events: this.options.events,
         simId: this.options.simId,
         pauseImage: this.options.pauseImage,
         node: this.node,

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { rfc3339 } from '../clock.ts';
 import { computeConditions, computePhase } from '../pod-status.ts';
 import { parseQuantity } from '../quantity.ts';
+import type { EventStore } from '../events.ts';
 import type { PodStore } from '../store.ts';
 import { isSidecar, type Container, type ContainerStatus, type Pod, type PodStatus } from '../types.ts';
 import { dockerCreateOptions, type PreparedVolume } from './docker-mapping.ts';
@@ -24,6 +25,7 @@ export interface NodeInfo {
 export interface WorkerOptions {
   docker: Docker;
   store: PodStore;
+  events: EventStore;
   simId: string;
   pauseImage: string;
   node: NodeInfo;
@@ -117,6 +119,7 @@ export class PodWorker {
 
   private async failFromKubelet(reason: string, message: string, graceSeconds: number, condition?: { type: string; status: 'True'; reason: string; message: string }): Promise<void> {
     if (this.terminalPhase || this.terminating) return;
+    this.record(reason === 'Evicted' ? 'Warning' : 'Normal', reason, message);
     this.statusReason = { reason, message };
     if (condition) this.extraConditions.push(condition);
     this.abort.abort();
@@ -195,10 +198,12 @@ export class PodWorker {
         ok: false,
         message: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
       };
+      this.record('Warning', 'FailedScheduling', this.scheduled.message, { component: 'default-scheduler' });
       this.publish();
       return false;
     }
     this.scheduled = { ok: true };
+    this.record('Normal', 'Scheduled', `Successfully assigned ${this.namespace}/${this.name} to ${this.options.node.name}`, { component: 'default-scheduler' });
     this.options.store.update(this.namespace, this.name, (pod) => {
       pod.spec.nodeName = this.options.node.name;
       pod.status = this.buildStatus(pod.status);
@@ -246,6 +251,7 @@ export class PodWorker {
     const delay = Math.min(this.options.backoffMs * 2 ** attempt, this.options.maxBackoffMs);
     const status = this.statusFor(kind, container.name);
     const seconds = Math.max(10, Math.round(delay / 1000) * 10);
+    this.record('Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${this.name}_${this.namespace}(${this.uid})`, { container: container.name, init: kind === 'init' });
     this.setStatus(kind, container, {
       ...status,
       state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${seconds}s restarting failed container=${container.name} pod=${this.name}_${this.namespace}(${this.uid})` } },
@@ -261,6 +267,7 @@ export class PodWorker {
     await this.waitForImage(container, kind);
     const env = resolveEnv(this.pod, container);
     if (!env.ok) {
+      this.record('Warning', 'Failed', `Error: ${env.message}`, { container: container.name, init: kind === 'init' });
       this.setWaiting(kind, container, 'CreateContainerConfigError', env.message);
       await this.sleepForever();
     }
@@ -291,6 +298,7 @@ export class PodWorker {
       await this.sleepForever();
       throw new Aborted();
     }
+    this.record('Normal', 'Created', `Created container: ${container.name}`, { container: container.name, init: kind === 'init' });
     const refs = this.refs.get(container.name) ?? {};
     if (refs.previous) await removeContainer(this.options.docker, refs.previous);
     this.refs.set(container.name, { previous: refs.current, current: id, instances: instance + 1 });
@@ -309,6 +317,7 @@ export class PodWorker {
       });
       return 128;
     }
+    this.record('Normal', 'Started', `Started container ${container.name}`, { container: container.name, init: kind === 'init' });
     const exited = this.watchExit(id);
     const info = await exitInfo(this.options.docker, id);
     if (info.running) {
@@ -363,18 +372,29 @@ export class PodWorker {
       this.checkAborted();
       const { present } = await imagePresent(this.options.docker, container.image!);
       const verdict = imageVerdict(container.image!, container.imagePullPolicy, present);
+      const where = { container: container.name, init: kind === 'init' };
       if (verdict.ok) {
         if (attempt > 0) this.setWaiting(kind, container, 'ContainerCreating');
+        this.record('Normal', 'Pulled', `Container image "${container.image}" already present on machine`, where);
         return;
       }
       if (verdict.reason === 'ErrImagePull') {
         const current = this.statusFor(kind, container.name).state.waiting?.reason;
         if (current !== 'ErrImagePull' && current !== 'ImagePullBackOff') {
+          this.record('Normal', 'Pulling', `Pulling image "${container.image}"`, where);
+          this.record('Warning', 'Failed', `Failed to pull image "${container.image}": ${verdict.message}`, where);
+          this.record('Warning', 'Failed', 'Error: ErrImagePull', where);
           this.setWaiting(kind, container, 'ErrImagePull', verdict.message);
           await this.sleep(this.options.backoffMs);
+          this.record('Normal', 'BackOff', backOffMessage(container.image!), where);
+          this.record('Warning', 'Failed', 'Error: ImagePullBackOff', where);
         }
         this.setWaiting(kind, container, 'ImagePullBackOff', backOffMessage(container.image!));
       } else {
+        if (attempt === 0) {
+          this.record('Warning', verdict.reason === 'InvalidImageName' ? 'InspectFailed' : 'ErrImageNeverPull', verdict.message, where);
+          this.record('Warning', 'Failed', `Error: ${verdict.reason}`, where);
+        }
         this.setWaiting(kind, container, verdict.reason, verdict.message);
         if (verdict.reason === 'InvalidImageName') await this.sleepForever();
       }
@@ -463,6 +483,10 @@ export class PodWorker {
   /** Stops regular containers within the grace period, then the sidecars, then the sandbox. */
   private async stopAll(graceSeconds: number): Promise<void> {
     const started = Date.now();
+    for (const container of [...this.pod.spec.containers, ...(this.pod.spec.initContainers ?? [])]) {
+      const status = this.initStatuses.get(container.name) ?? this.mainStatuses.get(container.name);
+      if (status?.state.running) this.record('Normal', 'Killing', `Stopping container ${container.name}`, { container: container.name, init: this.initStatuses.has(container.name) });
+    }
     const mainIds = this.pod.spec.containers.map((c) => this.refs.get(c.name)?.current).filter((id): id is string => !!id);
     const initIds = (this.pod.spec.initContainers ?? []).map((c) => this.refs.get(c.name)?.current).filter((id): id is string => !!id);
     await Promise.all(mainIds.map((id) => this.stopContainer(id, graceSeconds)));
@@ -540,6 +564,10 @@ export class PodWorker {
     this.options.store.update(this.namespace, this.name, (pod) => {
       pod.status = this.buildStatus(pod.status);
     });
+  }
+
+  private record(type: 'Normal' | 'Warning', reason: string, message: string, options: { container?: string; init?: boolean; component?: string } = {}): void {
+    this.options.events.record(this.pod, type, reason, message, { host: options.component ? undefined : this.options.node.name, ...options });
   }
 
   private labels(extra: Record<string, string>): Record<string, string> {
