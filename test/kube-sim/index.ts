@@ -105,6 +105,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   const pauseImage = options.pauseImage ?? (await defaultPauseImage());
   const events = new EventStore(() => String(store.resourceVersion));
   const kubelet = new Kubelet({ store, events, simId, pauseImage, backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs, imageRecheckMs: options.imageRecheckMs });
+  await kubelet.sweepOrphans();
   const authorizer = new Authorizer();
   for (const pair of options.forbid ?? []) {
     const [verb, resource] = pair.trim().split(/\s+/);

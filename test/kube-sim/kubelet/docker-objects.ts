@@ -3,6 +3,30 @@ import type Docker from 'dockerode';
 import { rfc3339 } from '../clock.ts';
 
 export const SIM_LABEL = 'harrier.sim';
+/** The process that owns a sim's objects, so a later sim can sweep those of a killed one. */
+export const PID_LABEL = 'harrier.sim.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the objects of sims whose process no longer exists (killed test runs); returns their ids. */
+export async function sweepOrphans(docker: Docker): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [PID_LABEL] }) });
+  const { Volumes } = await docker.listVolumes({ filters: JSON.stringify({ label: [PID_LABEL] }) });
+  const owners = new Map<string, number>();
+  for (const labels of [...containers.map((c) => c.Labels), ...(Volumes ?? []).map((v) => v.Labels ?? {})]) {
+    owners.set(labels[SIM_LABEL], Number(labels[PID_LABEL]));
+  }
+  const dead = [...owners].filter(([, pid]) => Number.isInteger(pid) && pid > 0 && !alive(pid)).map(([id]) => id);
+  for (const id of dead) await removeAllLabelled(docker, id);
+  return dead;
+}
 
 /** Docker's zero time means "never". */
 export function dockerTime(text: string | undefined): string | undefined {

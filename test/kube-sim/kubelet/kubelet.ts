@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import type { EventStore } from '../events.ts';
 import type { PodStore, StoreEvent } from '../store.ts';
 import type { Pod } from '../types.ts';
-import { listLabelled, removeAllLabelled } from './docker-objects.ts';
+import { listLabelled, removeAllLabelled, sweepOrphans } from './docker-objects.ts';
 import { PodWorker, type NodeInfo } from './pod-worker.ts';
 
 export interface KubeletOptions {
@@ -102,6 +102,11 @@ export class Kubelet {
   /** Resolves once every deletion and clean-up under way has finished. */
   async settled(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  /** Removes what killed sims (of this host) left behind. */
+  sweepOrphans(): Promise<string[]> {
+    return sweepOrphans(this.docker);
   }
 
   leftovers(): Promise<{ containers: string[]; volumes: string[] }> {

@@ -12,7 +12,7 @@ import type { EventStore } from '../events.ts';
 import type { PodStore } from '../store.ts';
 import { isSidecar, type Container, type ContainerStatus, type Pod, type PodStatus } from '../types.ts';
 import { dockerCreateOptions, type PreparedVolume } from './docker-mapping.ts';
-import { exitInfo, imagePresent, removeContainer, removeVolume, SIM_LABEL } from './docker-objects.ts';
+import { exitInfo, imagePresent, PID_LABEL, removeContainer, removeVolume, SIM_LABEL } from './docker-objects.ts';
 import { resolveEnv } from './env.ts';
 import { backOffMessage, imageVerdict, qualifiedImage } from './images.ts';
 
@@ -571,7 +571,7 @@ export class PodWorker {
   }
 
   private labels(extra: Record<string, string>): Record<string, string> {
-    return { [SIM_LABEL]: this.options.simId, 'harrier.sim.pod': `${this.namespace}.${this.name}`, 'harrier.sim.uid': this.uid, ...extra };
+    return { [SIM_LABEL]: this.options.simId, [PID_LABEL]: String(process.pid), 'harrier.sim.pod': `${this.namespace}.${this.name}`, 'harrier.sim.uid': this.uid, ...extra };
   }
 
   // ---- waiting -----------------------------------------------------------------------------------
