@@ -1,7 +1,7 @@
 /** The pods and namespaces REST endpoints: create, get, list, delete (watch is in watch.ts). */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { rfc3339 } from './clock.ts';
-import { readBody, sendJson, sendStatus, queryInt, type RequestInfo, type SimContext } from './context.ts';
+import { readBody, sendJson, queryInt, type RequestInfo, type SimContext } from './context.ts';
 import { EVENT_FIELDS } from './events.ts';
 import { defaultPod, randomSuffix, validatePod } from './pod-defaults.ts';
 import { matchesFields, matchesLabels, NAMESPACE_FIELDS, parseFieldSelector, parseLabelSelector, POD_FIELDS, SelectorError } from './selectors.ts';

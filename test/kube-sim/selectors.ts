@@ -46,7 +46,7 @@ function parseRequirement(raw: string): LabelRequirement {
   if (text === '') throw new SelectorError('unable to parse requirement: found \'\', expected: !, identifier, or \'end of string\'');
   const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(text);
   if (setMatch) {
-    const values = setMatch[3].split(',').map((v) => v.trim()).filter((v, i, all) => v !== '' || all.length === 1).map(checkValue);
+    const values = setMatch[3].split(',').map((v) => v.trim()).filter((v, _index, all) => v !== '' || all.length === 1).map(checkValue);
     return { key: checkKey(setMatch[1]), op: setMatch[2] as 'in' | 'notin', values };
   }
   if (text.startsWith('!')) return { key: checkKey(text.slice(1).trim()), op: '!exists' };

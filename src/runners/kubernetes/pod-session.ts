@@ -88,7 +88,6 @@ function defaultsFor(tuning: KubernetesTuning): InformerOptions {
 }
 
 class PodSession {
-  private readonly kc: KubeConfig;
   private readonly http: KubeHttp;
   private readonly informer: PodInformer;
   private readonly job: SessionJob;
@@ -106,7 +105,6 @@ class PodSession {
   private downloaded = false;
 
   constructor(kc: KubeConfig, http: KubeHttp, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
-    this.kc = kc;
     this.http = http;
     this.informer = informer;
     this.job = job;
