@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { DatabaseSync } from 'node:sqlite';
-import { join } from 'node:path';
+import { Store } from '../src/store/index.ts';
 import { harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
 
 /** Overhead per task: 200 sequential `true` tasks against 200 plain spawns of `/bin/sh -c true`. */
@@ -42,16 +41,27 @@ export async function logThroughput(): Promise<void> {
   const baseline = await measure('/bin/sh', ['-c', `seq 1 ${lines}`], { discardStdout: true });
   const run = await measure(...harrierArgs('run', flow, '--state-dir', stateDir), { discardStdout: true });
   if (run.code !== 0) throw new Error(`harrier run failed: ${run.stderr}`);
-  const db = new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
-  const rows = db.prepare("SELECT line FROM logs WHERE stream = 'stdout' ORDER BY seq").all() as { line: string }[];
-  db.close();
-  let inOrder = rows.length === lines;
-  for (let i = 0; inOrder && i < rows.length; i++) inOrder = rows[i].line === String(i + 1);
+  const store = Store.open(stateDir);
+  const [execution] = store.listExecutions(1);
+  let stored = 0;
+  let inOrder = true;
+  for (let afterSeq = 0; ;) {
+    const page = store.logs(execution.id, { afterSeq, limit: 100_000 });
+    if (page.length === 0) break;
+    for (const record of page) {
+      if (record.stream !== 'stdout') continue;
+      stored++;
+      inOrder &&= record.line === String(stored);
+    }
+    afterSeq = page.at(-1)!.seq!;
+  }
+  store.close();
+  inOrder &&= stored === lines;
   const perSecond = lines / (run.ms / 1000);
   report('Logs: one task printing 1,000,000 lines', {
     'plain `seq 1 1000000` to /dev/null': `${baseline.ms.toFixed(0)} ms`,
     'harrier run (stdout to /dev/null)': `${run.ms.toFixed(0)} ms (${(run.ms / baseline.ms).toFixed(1)}× the plain command)`,
-    'lines stored': `${rows.length} (${inOrder ? 'all, in order' : 'MISSING OR OUT OF ORDER'})`,
+    'lines stored': `${stored} (${inOrder ? 'all, in order' : 'MISSING OR OUT OF ORDER'})`,
     'lines per second stored (whole run, start-up included)': Math.round(perSecond).toLocaleString('en-US'),
     'peak RSS of the harrier process': `${run.peakRssMiB.toFixed(0)} MiB`,
   }, '≥ 300,000 lines/s stored, peak RSS < 256 MB, no line lost', perSecond >= 300_000 && run.peakRssMiB < 256 && inOrder);

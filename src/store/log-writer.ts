@@ -14,7 +14,7 @@ export class LogWriter {
 
   constructor(store: Store, options: { maxBatch?: number; intervalMs?: number } = {}) {
     this.store = store;
-    this.maxBatch = options.maxBatch ?? 20_000;
+    this.maxBatch = options.maxBatch ?? 5_000;
     this.intervalMs = options.intervalMs ?? 100;
   }
 

@@ -46,19 +46,19 @@ CREATE TABLE IF NOT EXISTS attempts (
   PRIMARY KEY (task_run_id, number)
 );
 
--- Logs are the one table that grows by millions of rows: rows refer to their execution and task run by
--- rowid rather than by id text, which halves what each line costs to store.
-CREATE TABLE IF NOT EXISTS logs (
+-- Logs are the one table that grows by millions of rows, so lines are stored in chunks: one row holds up
+-- to LOG_CHUNK_LINES consecutive lines of one attempt (or of the execution itself) as a JSON array of
+-- [level, stream, timestamp, line]. A line's position is chunk seq × LINE_SLOTS + its index.
+CREATE TABLE IF NOT EXISTS log_chunks (
   seq INTEGER PRIMARY KEY,
   execution_ref INTEGER NOT NULL,
   task_run_ref INTEGER,
   attempt INTEGER,
-  level TEXT NOT NULL,
-  stream TEXT,
-  timestamp TEXT NOT NULL,
-  line TEXT NOT NULL
+  line_count INTEGER NOT NULL,
+  lines_json TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS logs_by_execution ON logs (execution_ref, seq);
+CREATE INDEX IF NOT EXISTS log_chunks_by_execution ON log_chunks (execution_ref, seq);
+CREATE INDEX IF NOT EXISTS log_chunks_by_attempt ON log_chunks (task_run_ref, attempt, seq);
 
 CREATE TABLE IF NOT EXISTS metrics (
   execution_id TEXT NOT NULL,

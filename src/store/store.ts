@@ -9,7 +9,16 @@ import type {
 
 type Row = Record<string, unknown>;
 
-const LOG_ROWS_PER_STATEMENT = 250;
+/** Lines per log chunk row, and the position slots each chunk reserves (see schema.ts). */
+const LOG_CHUNK_LINES = 1_000;
+const LINE_SLOTS = 1_000_000;
+
+/** One stored log line: level, stream (null for the engine's and runners' own messages), timestamp, text. */
+type StoredLine = [LogRecord['level'], 'stdout' | 'stderr' | null, string, string];
+
+function sameAttempt(a: LogRecord, b: LogRecord): boolean {
+  return a.executionId === b.executionId && a.taskRunId === b.taskRunId && a.attempt === b.attempt;
+}
 
 function json<T>(text: unknown): T | undefined {
   return typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
@@ -65,19 +74,6 @@ function toAttempt(row: Row): AttemptRecord {
   };
 }
 
-function toLog(row: Row): LogRecord {
-  return {
-    seq: Number(row.seq),
-    executionId: String(row.execution_id),
-    taskRunId: optional(row.task_run_id),
-    taskId: optional(row.task_id),
-    attempt: row.attempt === null ? undefined : Number(row.attempt),
-    level: row.level as LogRecord['level'],
-    stream: optional(row.stream) as LogRecord['stream'],
-    timestamp: String(row.timestamp),
-    line: String(row.line),
-  };
-}
 
 /**
  * The embedded store: one SQLite database (node:sqlite) under the state directory. Every write that
@@ -240,73 +236,78 @@ export class Store {
 
   // Logs and metrics
 
-  /** rowids of executions and task runs, for log rows; both are immutable once inserted. */
+  /** rowids of executions and task runs, for log chunks; both are immutable once inserted. */
   private readonly rowids = { executions: new Map<string, number>(), task_runs: new Map<string, number>() };
 
-  private rowidOf(table: 'executions' | 'task_runs', id: string): number {
+  private rowidOf(table: 'executions' | 'task_runs', id: string): number | undefined {
     let rowid = this.rowids[table].get(id);
     if (rowid === undefined) {
       const row = this.prepare(`SELECT rowid AS r FROM ${table} WHERE id = ?`).get(id) as Row | undefined;
-      if (!row) throw new StoreError(`cannot store logs: no ${table === 'executions' ? 'execution' : 'task run'} '${id}'`);
+      if (!row) return undefined;
       rowid = Number(row.r);
       this.rowids[table].set(id, rowid);
     }
     return rowid;
   }
 
+  /** Stores records in order; consecutive records of the same attempt share a chunk row. */
   insertLogs(records: readonly LogRecord[]): void {
     if (records.length === 0) return;
-    // One statement per row costs more in bindings than SQLite spends storing it: insert rows in blocks.
-    const columns = 'INSERT INTO logs (execution_ref, task_run_ref, attempt, level, stream, timestamp, line) VALUES ';
-    const row = '(?, ?, ?, ?, ?, ?, ?)';
-    const block = this.prepare(columns + Array(LOG_ROWS_PER_STATEMENT).fill(row).join(', '));
-    const single = this.prepare(columns + row);
-    const args: (string | number | null)[] = new Array(LOG_ROWS_PER_STATEMENT * 7);
-    const fill = (r: LogRecord, at: number): void => {
-      args[at] = this.rowidOf('executions', r.executionId);
-      args[at + 1] = r.taskRunId === undefined ? null : this.rowidOf('task_runs', r.taskRunId);
-      args[at + 2] = r.attempt ?? null;
-      args[at + 3] = r.level;
-      args[at + 4] = r.stream ?? null;
-      args[at + 5] = r.timestamp;
-      args[at + 6] = r.line;
-    };
+    const insert = this.prepare(`INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json)
+      VALUES (?, ?, ?, ?, ?)`);
     this.transaction(() => {
-      let i = 0;
-      for (; i + LOG_ROWS_PER_STATEMENT <= records.length; i += LOG_ROWS_PER_STATEMENT) {
-        for (let j = 0; j < LOG_ROWS_PER_STATEMENT; j++) fill(records[i + j], j * 7);
-        block.run(...args);
-      }
-      for (; i < records.length; i++) {
-        fill(records[i], 0);
-        single.run(...args.slice(0, 7));
+      let start = 0;
+      while (start < records.length) {
+        const first = records[start];
+        let end = start + 1;
+        while (end < records.length && end - start < LOG_CHUNK_LINES && sameAttempt(records[end], first)) end++;
+        const execution = this.rowidOf('executions', first.executionId);
+        if (execution === undefined) throw new StoreError(`cannot store logs: no execution '${first.executionId}'`);
+        const taskRun = first.taskRunId === undefined ? null : this.rowidOf('task_runs', first.taskRunId) ?? null;
+        const lines: StoredLine[] = [];
+        for (let i = start; i < end; i++) lines.push([records[i].level, records[i].stream ?? null, records[i].timestamp, records[i].line]);
+        insert.run(execution, taskRun, first.attempt ?? null, end - start, JSON.stringify(lines));
+        start = end;
       }
     });
   }
 
+  /** Log lines of an execution in order, after position `afterSeq`, optionally of one task. */
   logs(executionId: string, options: { taskId?: string; afterSeq?: number; limit?: number } = {}): LogRecord[] {
-    const select = `SELECT l.seq, l.attempt, l.level, l.stream, l.timestamp, l.line, t.id AS task_run_id, t.task_id
-      FROM logs l LEFT JOIN task_runs t ON t.rowid = l.task_run_ref WHERE l.execution_ref = ? AND l.seq > ?`;
-    const execution = this.executionRef(executionId);
+    const execution = this.rowidOf('executions', executionId);
     if (execution === undefined) return [];
-    const rows = options.taskId === undefined
-      ? this.prepare(`${select} ORDER BY l.seq LIMIT ?`).all(execution, options.afterSeq ?? 0, options.limit ?? -1)
-      : this.prepare(`${select} AND t.task_id = ? ORDER BY l.seq LIMIT ?`).all(execution, options.afterSeq ?? 0, options.taskId, options.limit ?? -1);
-    return (rows as Row[]).map((row) => toLog({ ...row, execution_id: executionId }));
-  }
-
-  private executionRef(executionId: string): number | undefined {
-    try {
-      return this.rowidOf('executions', executionId);
-    } catch {
-      return undefined;
+    const afterSeq = options.afterSeq ?? 0;
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id
+      FROM log_chunks c LEFT JOIN task_runs t ON t.rowid = c.task_run_ref WHERE c.execution_ref = ? AND c.seq >= ?`;
+    const statement = options.taskId === undefined
+      ? this.prepare(`${select} ORDER BY c.seq`)
+      : this.prepare(`${select} AND t.task_id = ? ORDER BY c.seq`);
+    const parameters = options.taskId === undefined
+      ? [execution, Math.floor(afterSeq / LINE_SLOTS)]
+      : [execution, Math.floor(afterSeq / LINE_SLOTS), options.taskId];
+    const records: LogRecord[] = [];
+    for (const row of statement.iterate(...parameters) as Iterable<Row>) {
+      const lines = JSON.parse(String(row.lines_json)) as StoredLine[];
+      for (let i = 0; i < lines.length && records.length < limit; i++) {
+        const seq = Number(row.seq) * LINE_SLOTS + i;
+        if (seq <= afterSeq) continue;
+        const [level, stream, timestamp, line] = lines[i];
+        records.push({
+          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id),
+          attempt: row.attempt === null ? undefined : Number(row.attempt),
+          level, stream: stream ?? undefined, timestamp, line,
+        });
+      }
+      if (records.length >= limit) break;
     }
+    return records;
   }
 
   countLogs(executionId: string): number {
-    const execution = this.executionRef(executionId);
+    const execution = this.rowidOf('executions', executionId);
     if (execution === undefined) return 0;
-    const row = this.prepare('SELECT COUNT(*) AS n FROM logs WHERE execution_ref = ?').get(execution) as Row;
+    const row = this.prepare('SELECT COALESCE(SUM(line_count), 0) AS n FROM log_chunks WHERE execution_ref = ?').get(execution) as Row;
     return Number(row.n);
   }
 
@@ -315,15 +316,22 @@ export class Store {
    * a re-attaching runner skips exactly those.
    */
   logCursor(taskRunId: string, attempt: number): { timestamp: string; linesAtTimestamp: number } | undefined {
-    const taskRun = this.prepare('SELECT rowid AS r, execution_id FROM task_runs WHERE id = ?').get(taskRunId) as Row | undefined;
-    if (!taskRun) return undefined;
-    const execution = this.rowidOf('executions', String(taskRun.execution_id));
-    const last = this.prepare(`SELECT timestamp FROM logs WHERE execution_ref = ? AND task_run_ref = ? AND attempt = ?
-      AND stream IS NOT NULL ORDER BY seq DESC LIMIT 1`).get(execution, Number(taskRun.r), attempt) as Row | undefined;
-    if (!last) return undefined;
-    const count = this.prepare(`SELECT COUNT(*) AS n FROM logs WHERE execution_ref = ? AND task_run_ref = ? AND attempt = ?
-      AND stream IS NOT NULL AND timestamp = ?`).get(execution, Number(taskRun.r), attempt, last.timestamp as string) as Row;
-    return { timestamp: String(last.timestamp), linesAtTimestamp: Number(count.n) };
+    const taskRun = this.rowidOf('task_runs', taskRunId);
+    if (taskRun === undefined) return undefined;
+    const chunks = this.prepare('SELECT lines_json FROM log_chunks WHERE task_run_ref = ? AND attempt = ? ORDER BY seq DESC')
+      .iterate(taskRun, attempt) as Iterable<Row>;
+    let cursor: { timestamp: string; linesAtTimestamp: number } | undefined;
+    for (const chunk of chunks) {
+      const lines = JSON.parse(String(chunk.lines_json)) as StoredLine[];
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const [, stream, timestamp] = lines[i];
+        if (stream === null) continue;
+        if (!cursor) cursor = { timestamp, linesAtTimestamp: 0 };
+        if (timestamp !== cursor.timestamp) return cursor;
+        cursor.linesAtTimestamp++;
+      }
+    }
+    return cursor;
   }
 
   insertMetrics(records: readonly MetricRecord[]): void {
