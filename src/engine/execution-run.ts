@@ -15,7 +15,7 @@ import { runTask, taskReattaches, type RunnableTask, type TaskContext, type Task
 import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
-import { executionScope, taskScope } from './scope.ts';
+import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
 import type { Secrets } from './secrets.ts';
 
 export interface ExecutionRunDeps {
@@ -44,6 +44,7 @@ export class ExecutionRun {
   private readonly logWriter: LogWriter;
   private readonly runtime: ExprRuntime;
   private ordinal = 0;
+  private readonly envs = envsFromEnvironment(process.env);
 
   constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
     this.deps = deps;
@@ -158,6 +159,7 @@ export class ExecutionRun {
         this.deps.store.finishAttempt(taskRun.id, last.number, {
           state: 'FAILED', error: 'interrupted: the harrier process stopped during this attempt', endedAt: now(),
         });
+        await rm(this.attemptDir(taskRun, last.number), { recursive: true, force: true });
         this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
       }
     }
@@ -223,10 +225,9 @@ export class ExecutionRun {
     number: number,
     resuming: AttemptRecord | undefined,
   ): Promise<{ state: State }> {
-    const attemptDir = join(this.deps.stateDir, 'work', this.execution.id, taskRun.id, String(number));
+    const attemptDir = this.attemptDir(taskRun, number);
     if (!resuming) {
       this.deps.store.insertAttempt({ taskRunId: taskRun.id, number, state: 'RUNNING', startedAt: now() });
-      await rm(attemptDir, { recursive: true, force: true });
     } else {
       this.notice(taskRun, 'INFO', `re-attaching to attempt ${number} started by a previous harrier process`);
     }
@@ -244,7 +245,7 @@ export class ExecutionRun {
         executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id,
         taskId: task.id, taskRunId: taskRun.id, attempt: number,
       },
-      scope: taskScope(executionScope(this.flow, this.execution, this.outputs), task, taskRun, number),
+      scope: taskScope(executionScope(this.flow, this.execution, this.outputs, this.envs), task, taskRun, number),
       runtime: this.runtime,
       attemptDir,
       storage: this.deps.storage,
@@ -304,6 +305,10 @@ export class ExecutionRun {
       this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }
     return { state };
+  }
+
+  private attemptDir(taskRun: TaskRunRecord, attempt: number): string {
+    return join(this.deps.stateDir, 'work', this.execution.id, taskRun.id, String(attempt));
   }
 
   /** The log cursor of an attempt, counting only what reached the store. */

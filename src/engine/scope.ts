@@ -14,7 +14,7 @@ export function envsFromEnvironment(environment: NodeJS.ProcessEnv): Record<stri
   return envs;
 }
 
-export function executionScope(flow: Flow, execution: ExecutionRecord, outputs: Record<string, unknown>): Scope {
+export function executionScope(flow: Flow, execution: ExecutionRecord, outputs: Record<string, unknown>, envs: Record<string, string>): Scope {
   return {
     flow: { id: flow.id, namespace: flow.namespace, description: flow.description },
     execution: { id: execution.id, startDate: execution.createdAt },
@@ -22,7 +22,7 @@ export function executionScope(flow: Flow, execution: ExecutionRecord, outputs: 
     vars: flow.variables,
     labels: { ...flow.labels, ...execution.labels },
     outputs,
-    envs: envsFromEnvironment(process.env),
+    envs,
   };
 }
 

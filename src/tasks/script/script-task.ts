@@ -162,7 +162,10 @@ export async function collectOutputFiles(ctx: TaskContext, hostDir: string, glob
   await rm(join(hostDir, '.harrier'), { recursive: true, force: true });
   let found: string[];
   try {
-    found = await listOutputFiles(hostDir, globs, OUTPUT_DIR_NAME);
+    // Without globs only the output folder can hold outputs: no need to walk the whole directory.
+    found = globs.length > 0
+      ? await listOutputFiles(hostDir, globs, OUTPUT_DIR_NAME)
+      : (await listOutputFiles(join(hostDir, OUTPUT_DIR_NAME), ['**'], OUTPUT_DIR_NAME)).map((path) => `${OUTPUT_DIR_NAME}/${path}`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw error;
