@@ -1,8 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FlowValidationError, HarrierError, InputError, UsageError } from '../shared/errors.ts';
-import { executionsCommand, logsCommand } from './commands/inspect.ts';
-import { resumeCommand, runCommand } from './commands/run.ts';
-import { schemaCommand, validateCommand } from './commands/validate.ts';
 import { RUNNER_CHOICES } from './context.ts';
 
 const VERSION = '0.1.0';
@@ -16,6 +13,7 @@ function exitCodeOf(error: HarrierError): number {
   return error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError ? 2 : 1;
 }
 
+/** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('harrier')
     .description('Run Kestra-style YAML flows as local processes, Docker containers or Kubernetes pods.')
@@ -33,21 +31,21 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
     .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
     .addOption(stateDir())
-    .action(async (flow: string, options) => setExitCode(await runCommand(flow, options)));
+    .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
 
   program.command('resume')
     .description('continue an execution that a stopped harrier process left unfinished')
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--json', 'print one JSON document about the execution on stdout')
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await resumeCommand(id, options)));
+    .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
 
   program.command('executions')
     .description('list executions, newest first')
     .option('--json', 'print JSON')
     .option('--limit <n>', 'how many (default 50)')
     .addOption(stateDir())
-    .action(async (options) => setExitCode(await executionsCommand(options)));
+    .action(async (options) => setExitCode(await (await import('./commands/inspect.ts')).executionsCommand(options)));
 
   program.command('logs')
     .description('print the stored logs of an execution')
@@ -56,16 +54,16 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .option('-f, --follow', 'keep printing new lines until the execution ends')
     .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines')
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await logsCommand(id, options)));
+    .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).logsCommand(id, options)));
 
   program.command('validate')
     .description('check flow files without running them')
     .argument('<flows...>', 'flow files')
-    .action(async (files: string[]) => setExitCode(await validateCommand(files)));
+    .action(async (files: string[]) => setExitCode(await (await import('./commands/validate.ts')).validateCommand(files)));
 
   program.command('schema')
     .description('print the JSON Schema of the flow format (for editors)')
-    .action(() => setExitCode(schemaCommand()));
+    .action(async () => setExitCode((await import('./commands/validate.ts')).schemaCommand()));
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Flow } from '../flow/model.ts';
-import { parseFlow } from '../flow/index.ts';
+import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError } from '../shared/errors.ts';
 import { InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionRecord } from '../store/index.ts';

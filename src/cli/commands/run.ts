@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import type { Flow } from '../../flow/model.ts';
-import { parseFlow } from '../../flow/index.ts';
+import { parseFlow } from '../../flow/parse.ts';
 import { HarrierError } from '../../shared/errors.ts';
 import type { ExecutionRecord } from '../../store/index.ts';
 import { parseInputOptions, parseRunnerChoice, stateDirOf } from '../context.ts';
