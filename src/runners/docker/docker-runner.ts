@@ -12,7 +12,7 @@ import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resou
 import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
 import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
 import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor } from './logs.ts';
-import { collectOutputs } from './outputs.ts';
+import { collectOutputs, outputFolderUntouched } from './outputs.ts';
 import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
 
 /** How long the log stream may lag behind the container's exit before it is read again without following. */
@@ -232,9 +232,12 @@ class ContainerAttempt {
   private async collect(): Promise<void> {
     if (!this.volumeName || !this.container) return;
     const { job } = this;
-    await this.call('copying output files back', () =>
-      collectOutputs(this.container!, job.hostWorkingDir, job.hostWorkingDir, job.outputGlobs, job.outputDirName),
-    );
+    const container = this.container;
+    await this.call('copying output files back', async () => {
+      const nothingToCollect =
+        job.outputGlobs.length === 0 && (await outputFolderUntouched(container, job.hostWorkingDir, job.hostWorkingDir, job.outputDirName));
+      if (!nothingToCollect) await collectOutputs(container, job.hostWorkingDir, job.hostWorkingDir, job.outputGlobs, job.outputDirName);
+    });
   }
 
   /** After an error or an abort: stop the container, clean up, and rethrow (the abort reason when aborted). */

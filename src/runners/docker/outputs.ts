@@ -3,6 +3,8 @@
  * stream per folder that can hold outputs, filtered while it streams, so inputs that did not change
  * are not copied back when the patterns allow it.
  */
+import { readdir, stat } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -36,6 +38,34 @@ function patternRoot(pattern: string): string {
 
 function clean(path: string): string {
   return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * True when the task provably left the output folder as it was uploaded: empty, with the
+ * modification time the upload gave it (whole seconds; any entry created or removed in it since
+ * would have set the time of that moment, with its nanoseconds). Lets a task without outputs skip
+ * a download, which costs the engine a process start. Any doubt answers false.
+ */
+export async function outputFolderUntouched(container: Docker.Container, containerWorkingDir: string, hostWorkingDir: string, outputDirName: string): Promise<boolean> {
+  const hostFolder = join(hostWorkingDir, outputDirName);
+  const local = await stat(hostFolder).catch(() => undefined);
+  if (!local?.isDirectory() || (await readdir(hostFolder)).length > 0) return false;
+  let response: IncomingMessage;
+  try {
+    response = (await container.infoArchive({ path: `${containerWorkingDir}/${clean(outputDirName)}` })) as IncomingMessage;
+  } catch {
+    return false;
+  }
+  response.resume();
+  const header = response.headers['x-docker-container-path-stat'];
+  if (typeof header !== 'string') return false;
+  try {
+    const remote = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mtime?: string };
+    const uploaded = Math.floor(local.mtimeMs / 1000) * 1000;
+    return typeof remote.mtime === 'string' && /T\d\d:\d\d:\d\d(?:\.0+)?Z$/.test(remote.mtime) && Date.parse(remote.mtime) === uploaded;
+  } catch {
+    return false;
+  }
 }
 
 /** Copies every output from the container into the host working directory; returns their relative paths. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -23,6 +23,8 @@ export const docker = new Docker();
 
 export function makeJob(overrides: Partial<RunnerJob> & { script?: string } = {}): RecordedJob {
   const workDir = overrides.hostWorkingDir ?? mkdtempSync(join(tmpdir(), 'harrier-docker-test-'));
+  // As the engine does: the output folder exists, empty, before the task runs.
+  mkdirSync(join(workDir, 'out'), { recursive: true });
   const executionId = overrides.identity?.executionId ?? `test-${randomUUID()}`;
   const controller = new AbortController();
   const logs: LogEntry[] = [];

@@ -1,6 +1,6 @@
 /** The Docker runner against the real engine: logs, files, exit codes, memory, strategies. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
@@ -112,6 +112,19 @@ describe('Docker runner on a real engine', () => {
     assert.equal(readFileSync(join(recorded.workDir, 'reports', '2024', 'r.csv'), 'utf8'), 'report\n');
     assert.equal(readFileSync(join(recorded.workDir, 'top.csv'), 'utf8'), 'top\n');
     assert.equal(existsSync(join(recorded.workDir, 'scratch.tmp')), false, 'a file that is no output stays in the container');
+  });
+
+  test('a file written in the output folder a moment after the upload is collected; an untouched folder stays empty', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const writes = job({ script: 'echo quick > out/quick.txt', properties: { pullPolicy: 'NEVER' } });
+    assert.equal((await runner.run(writes.job)).exitCode, 0);
+    assert.equal(readFileSync(join(writes.workDir, 'out', 'quick.txt'), 'utf8'), 'quick\n');
+    const removes = job({ script: 'echo gone > out/gone.txt; rm out/gone.txt; echo kept > out/kept.txt', properties: { pullPolicy: 'NEVER' } });
+    assert.equal((await runner.run(removes.job)).exitCode, 0);
+    assert.deepEqual(readdirSync(join(removes.workDir, 'out')), ['kept.txt']);
+    const untouched = job({ script: 'true', properties: { pullPolicy: 'NEVER' } });
+    assert.equal((await runner.run(untouched.job)).exitCode, 0);
+    assert.deepEqual(readdirSync(join(untouched.workDir, 'out')), []);
   });
 
   test('literal output names are fetched one by one, at any depth; a missing one is no error', async (t) => {
