@@ -3,14 +3,17 @@
  * in the same run, and 1 GiB in and 1 GiB out through the VOLUME strategy. Both need a Docker engine
  * and the local busybox test image (built on first use, nothing is pulled).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { harrierArgs, measure, median, report, tempDir, writeFlow, type Measured } from './support.ts';
 
 const GIB = 1024 ** 3;
+/** Marks the plain loop's containers, to read their engine events. */
+const LOOP_LABEL = 'harrier.bench=docker-run-loop';
 const MB = 1e6;
 
 function dockerAvailable(): boolean {
@@ -45,7 +48,75 @@ async function runHarrier(flow: string, extra: string[] = []): Promise<Measured 
   return { ...run, stateDir };
 }
 
-/** N sequential `true` tasks in containers against N × `docker run --rm IMAGE sh -c true`, rounds interleaved. */
+interface ContainerEvent {
+  id: string;
+  action: string;
+  /** Milliseconds since the epoch, from the engine's nanosecond time. */
+  at: number;
+}
+
+/**
+ * Records the engine's events for the containers carrying `label` (key=value) from now until
+ * stopped. Followed live: the engine keeps only its last few hundred events for `--since` queries,
+ * and other processes on this machine fill that quickly.
+ */
+async function recordContainerEvents(label: string): Promise<{ stop(): Promise<ContainerEvent[]> }> {
+  const child = spawn('docker', ['events', '--filter', 'type=container', '--filter', `label=${label}`, '--format', '{{json .}}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  // No signal says the subscription is in place: give the CLI a moment to connect.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return {
+    async stop() {
+      // The engine sends events as they happen; a short wait lets the last ones (destroy) arrive.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      child.kill();
+      await closed;
+      return text.split('\n').filter(Boolean).map((line) => {
+        const event = JSON.parse(line) as { Actor: { ID: string }; Action: string; timeNano: number };
+        return { id: event.Actor.ID, action: event.Action.split(':')[0], at: event.timeNano / 1e6 };
+      });
+    },
+  };
+}
+
+function between(events: ContainerEvent[], from: string, to: string): number {
+  const start = events.find((e) => e.action === from);
+  const end = events.find((e) => e.action === to);
+  if (!start || !end) throw new Error(`no '${from}' or '${to}' event among ${events.map((e) => e.action).join(', ')}`);
+  return end.at - start.at;
+}
+
+/** Medians over the containers of a run: create → start, start → die, die → destroy, destroy → next create. */
+function phases(events: ContainerEvent[]): string {
+  const byId = new Map<string, ContainerEvent[]>();
+  for (const event of events) byId.set(event.id, [...(byId.get(event.id) ?? []), event]);
+  const containers = [...byId.values()].filter((list) => ['create', 'start', 'die', 'destroy'].every((a) => list.some((e) => e.action === a)));
+  containers.sort((a, b) => a[0].at - b[0].at);
+  const at = (list: ContainerEvent[], action: string): number => list.find((e) => e.action === action)!.at;
+  const gaps = containers.slice(1).map((list, i) => at(list, 'create') - at(containers[i], 'destroy'));
+  const med = (values: number[]): string => (values.length ? median(values).toFixed(0) : '?');
+  return `create → start ${med(containers.map((c) => between(c, 'create', 'start')))} ms, start → die ${med(containers.map((c) => between(c, 'start', 'die')))} ms,`
+    + ` die → destroy ${med(containers.map((c) => between(c, 'die', 'destroy')))} ms, destroy → next create ${med(gaps)} ms (medians of ${containers.length} containers)`;
+}
+
+/** Gaps between successive task ends: what each task after the first cost, start-up excluded. */
+function taskSpacings(stateDir: string): number[] {
+  const db = new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
+  try {
+    const ends = (db.prepare('SELECT ended_at FROM task_runs ORDER BY ordinal').all() as { ended_at: string }[]).map((row) => Date.parse(row.ended_at));
+    return ends.slice(1).map((end, i) => end - ends[i]);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * N sequential `true` tasks in containers against N × `docker run --rm IMAGE sh -c true`, rounds
+ * alternating which side goes first. The headline ratio compares medians of single tasks and single
+ * `docker run`s, which a load spike from other processes on this machine moves far less than totals.
+ */
 export async function dockerOverhead(): Promise<void> {
   if (!dockerAvailable()) return;
   const image = ensureBusyboxImage();
@@ -56,75 +127,64 @@ export async function dockerOverhead(): Promise<void> {
   const empty = writeFlow('startup', 'id: startup\nnamespace: bench\ntasks:\n  - id: only\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n');
   const loadBefore = loadAverage();
   const loopTimes: number[] = [];
+  const dockerRunTimes: number[] = [];
   const runTimes: number[] = [];
   const startupTimes: number[] = [];
-  const plainLoop = (): void => {
+  const spacings: number[] = [];
+  const events: ContainerEvent[] = [];
+  const loopEvents: ContainerEvent[] = [];
+  const plainLoop = async (): Promise<void> => {
+    const recording = await recordContainerEvents(LOOP_LABEL);
     const started = performance.now();
     for (let i = 0; i < count; i++) {
-      const run = spawnSync('docker', ['run', '--rm', image, 'sh', '-c', 'true'], { stdio: 'pipe' });
+      const one = performance.now();
+      const run = spawnSync('docker', ['run', '--rm', '--label', LOOP_LABEL, image, 'sh', '-c', 'true'], { stdio: 'pipe' });
       if (run.status !== 0) throw new Error(`docker run failed: ${run.stderr}`);
+      dockerRunTimes.push(performance.now() - one);
     }
     loopTimes.push(performance.now() - started);
+    loopEvents.push(...(await recording.stop()));
   };
   const harrierRuns = async (): Promise<void> => {
-    for (const [target, times] of [[flow, runTimes], [empty, startupTimes]] as const) {
-      const run = await runHarrier(target);
-      times.push(run.ms);
-      rmSync(run.stateDir, { recursive: true, force: true });
-    }
+    const recording = await recordContainerEvents('harrier.io/flow-id=docker_overhead');
+    const run = await runHarrier(flow);
+    events.push(...(await recording.stop()));
+    runTimes.push(run.ms);
+    spacings.push(...taskSpacings(run.stateDir));
+    rmSync(run.stateDir, { recursive: true, force: true });
+    const startup = await runHarrier(empty);
+    startupTimes.push(startup.ms);
+    rmSync(startup.stateDir, { recursive: true, force: true });
   };
-  // Alternating which side goes first spreads the load of the other processes on this machine over both.
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
-      plainLoop();
+      await plainLoop();
       await harrierRuns();
     } else {
       await harrierRuns();
-      plainLoop();
+      await plainLoop();
     }
   }
   rmSync(join(flow, '..'), { recursive: true, force: true });
   rmSync(join(empty, '..'), { recursive: true, force: true });
   const loop = median(loopTimes);
   const startup = median(startupTimes);
-  const tasksTime = median(runTimes) - startup;
-  const ratio = tasksTime / loop;
+  const totalsRatio = (median(runTimes) - startup) / loop;
   const perRound = runTimes.map((run, i) => ((run - startupTimes[i]) / loopTimes[i]).toFixed(2)).join(', ');
+  const ratio = median(spacings) / median(dockerRunTimes);
   report(`Docker runner: overhead per task (${count} sequential \`true\` tasks, VOLUME strategy, pullPolicy NEVER)`, {
     'load average before (1, 5, 15 min)': loadBefore,
-    [`plain loop, ${count} × docker run --rm IMAGE sh -c true (median of ${rounds})`]: `${loop.toFixed(0)} ms, ${(loop / count).toFixed(0)} ms per container`,
-    [`harrier run of the ${count}-task flow (median of ${rounds})`]: `${median(runTimes).toFixed(0)} ms`,
-    [`harrier start-up, one Log task (median of ${rounds})`]: `${startup.toFixed(0)} ms`,
-    'per task under harrier, (run − start-up) / tasks': `${(tasksTime / count).toFixed(0)} ms`,
-    'ratio per round, (run − start-up) / loop': perRound,
-    'ratio of medians, harrier per task / docker run per container': ratio.toFixed(2),
+    [`one docker run --rm IMAGE sh -c true (median of ${dockerRunTimes.length})`]: `${median(dockerRunTimes).toFixed(0)} ms`,
+    [`one task under harrier, gap between successive task ends (median of ${spacings.length})`]: `${median(spacings).toFixed(0)} ms`,
+    [`plain loop of ${count} (median of ${rounds})`]: `${loop.toFixed(0)} ms`,
+    [`harrier run of the ${count}-task flow (median of ${rounds}); start-up, one Log task`]: `${median(runTimes).toFixed(0)} ms; ${startup.toFixed(0)} ms`,
+    'totals ratio per round, (run − start-up) / loop': perRound,
+    'totals ratio of medians': totalsRatio.toFixed(3),
+    'ratio, median task / median docker run': ratio.toFixed(3),
+    'where a harrier task\'s time goes (engine events; die → destroy holds log drain, inspect, output download, removal)': phases(events),
+    'where a plain docker run\'s time goes (engine events)': phases(loopEvents),
     'load average after': loadAverage(),
-  }, 'under 1.2×', ratio < 1.2);
-}
-
-interface ContainerEvent {
-  action: string;
-  /** Milliseconds since the epoch, from the engine's nanosecond time. */
-  at: number;
-}
-
-/** The engine's events for the containers of one flow between two instants. */
-function containerEvents(flowId: string, sinceMs: number, untilMs: number): ContainerEvent[] {
-  const events = spawnSync('docker', [
-    'events', '--since', String(Math.floor(sinceMs / 1000) - 1), '--until', String(Math.ceil(untilMs / 1000) + 1),
-    '--filter', 'type=container', '--filter', `label=harrier.io/flow-id=${flowId}`, '--format', '{{json .}}',
-  ], { encoding: 'utf8' });
-  return events.stdout.split('\n').filter(Boolean).map((line) => {
-    const event = JSON.parse(line) as { Action: string; timeNano: number };
-    return { action: event.Action.split(':')[0], at: event.timeNano / 1e6 };
-  });
-}
-
-function between(events: ContainerEvent[], from: string, to: string): number {
-  const start = events.find((e) => e.action === from);
-  const end = events.find((e) => e.action === to);
-  if (!start || !end) throw new Error(`no '${from}' or '${to}' event among ${events.map((e) => e.action).join(', ')}`);
-  return end.at - start.at;
+  }, 'under 1.2× (median task / median docker run)', ratio < 1.2);
 }
 
 /**
@@ -157,14 +217,14 @@ ${dockerTask('roundtrip', image, `    inputFiles:
   const stateDirs: string[] = [];
   try {
     const loadBefore = loadAverage();
-    const smallStart = Date.now();
+    const smallRecording = await recordContainerEvents('harrier.io/flow-id=docker_files_small');
     const baseline = await runHarrier(smallFlow, ['--input', `data=@${small}`]);
     stateDirs.push(baseline.stateDir);
-    const smallEvents = containerEvents('docker_files_small', smallStart, Date.now());
-    const bigStart = Date.now();
+    const smallEvents = await smallRecording.stop();
+    const bigRecording = await recordContainerEvents('harrier.io/flow-id=docker_files');
     const run = await runHarrier(bigFlow, ['--input', `data=@${big}`]);
     stateDirs.push(run.stateDir);
-    const bigEvents = containerEvents('docker_files', bigStart, Date.now());
+    const bigEvents = await bigRecording.stop();
     // create → start holds the working-directory upload (putArchive); die → destroy holds the log
     // drain, the output download (getArchive) and the container's removal. The baseline's same
     // intervals are the fixed costs.
@@ -178,7 +238,7 @@ ${dockerTask('roundtrip', image, `    inputFiles:
       'in: container create → start (the upload), minus the baseline\'s': `${inMs.toFixed(0)} ms → ${(GIB / MB / (inMs / 1000)).toFixed(0)} MB/s`,
       'out: container die → destroy (log drain, download, removal), minus the baseline\'s': `${outMs.toFixed(0)} ms → ${(GIB / MB / (outMs / 1000)).toFixed(0)} MB/s`,
       'whole run: 2 GiB over (run − baseline), storage copies included': `${((2 * GIB) / MB / ((run.ms - baseline.ms) / 1000)).toFixed(0)} MB/s`,
-      'peak RSS growth over the baseline run': `${growth.toFixed(0)} MiB`,
+      'peak RSS growth over the baseline run': `${growth.toFixed(0)} MiB (${(growth * 1.048576).toFixed(0)} MB)`,
       'load average after': loadAverage(),
     }, 'RSS growth under 64 MB', growth * 1.048576 < 64);
   } finally {
