@@ -92,7 +92,9 @@ export async function collectOutputs(
     const inWorkingDir = (relative: string): string => (parent ? `${parent}/${relative}` : relative);
     const written = await extractTarSafely(archive, parent ? join(hostWorkingDir, parent) : hostWorkingDir, {
       ...(root ? {} : { stripPrefix: posix.basename(containerWorkingDir) }),
-      filter: (relative) => matches(inWorkingDir(relative)) || isAncestorOfOutputFolder(inWorkingDir(relative), outputDirName),
+      // Only regular files are outputs (Kestra's rule): symlinks the task left are not even looked at.
+      filter: (relative, type) =>
+        type !== 'symlink' && (matches(inWorkingDir(relative)) || isAncestorOfOutputFolder(inWorkingDir(relative), outputDirName)),
     });
     for (const relative of written) if (matches(inWorkingDir(relative))) collected.push(inWorkingDir(relative));
   }

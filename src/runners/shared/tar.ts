@@ -4,7 +4,7 @@
  * file sizes, and both refuse anything that could reach outside the directory they serve.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, opendir, readlink, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, opendir, readlink, unlink } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,8 +21,8 @@ export interface PackOptions {
 export interface ExtractOptions {
   /** Entries must start with this prefix, which is removed; others are ignored. */
   stripPrefix?: string;
-  /** Called with the relative path of every file and directory; false skips the entry. */
-  filter?: (relativePath: string) => boolean;
+  /** Called with the relative path and tar type of every entry; false skips it (links included, unchecked). */
+  filter?: (relativePath: string, type: string) => boolean;
 }
 
 /** Streams a tar of `dir` (relative paths, regular files and directories; symlinks inside pointing outside are rejected). Bounded memory. */
@@ -89,23 +89,22 @@ function staysInside(root: string, fromDir: string, target: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/** Extracts a tar stream into `dest` safely: no entry may leave dest (.., absolute paths), symlinks and hard links are skipped (or rejected if they escape), only files and dirs are created. Returns the relative paths of files written. Streams, bounded memory. */
+/** Extracts a tar stream into `dest` safely: no entry may leave dest (.., absolute paths), symlinks are skipped (or rejected if they escape), a hard link to a file extracted earlier becomes a copy of it, only files and dirs are created. Returns the relative paths of files written. Streams, bounded memory. */
 export async function extractTarSafely(tar: Readable, dest: string, options: ExtractOptions = {}): Promise<string[]> {
   const root = resolve(dest);
   const extract = tarStream.extract();
-  const written: string[] = [];
-  const safeDirs = new Set<string>(['']);
+  const state: ExtractState = { root, stripPrefix: options.stripPrefix, safeDirs: new Set(['']), written: [], writtenSet: new Set() };
   await mkdir(root, { recursive: true });
   const source = pipeline(tar, extract as unknown as Writable);
   try {
     for await (const entry of extract) {
       const relativePath = entryPath(entry.header.name, options.stripPrefix);
-      const accepted = relativePath !== undefined && relativePath !== '' && (!options.filter || options.filter(relativePath));
+      const accepted = relativePath !== undefined && relativePath !== '' && (!options.filter || options.filter(relativePath, entry.header.type ?? 'file'));
       if (!accepted) {
         await drain(entry);
         continue;
       }
-      await writeEntry(root, relativePath, entry, safeDirs, written);
+      await writeEntry(state, relativePath, entry);
     }
     await source;
   } catch (error) {
@@ -113,39 +112,64 @@ export async function extractTarSafely(tar: Readable, dest: string, options: Ext
     await source.catch(() => undefined);
     throw error;
   }
-  return written;
+  return state.written;
 }
 
 type TarEntry = tarStream.Extract extends AsyncIterable<infer E> ? E : never;
 
-async function writeEntry(root: string, relativePath: string, entry: TarEntry, safeDirs: Set<string>, written: string[]): Promise<void> {
+interface ExtractState {
+  root: string;
+  stripPrefix?: string;
+  safeDirs: Set<string>;
+  written: string[];
+  writtenSet: Set<string>;
+}
+
+async function writeEntry(state: ExtractState, relativePath: string, entry: TarEntry): Promise<void> {
   const { header } = entry;
+  const { root } = state;
+  const parent = posix.dirname(relativePath) === '.' ? '' : posix.dirname(relativePath);
   switch (header.type) {
     case 'directory':
-      await ensureDirectory(root, relativePath, safeDirs);
+      await ensureDirectory(root, relativePath, state.safeDirs);
       await drain(entry);
       return;
     case 'file':
     case 'contiguous-file': {
-      await ensureDirectory(root, posix.dirname(relativePath) === '.' ? '' : posix.dirname(relativePath), safeDirs);
+      await ensureDirectory(root, parent, state.safeDirs);
       const target = join(root, relativePath);
       await replaceNonDirectory(target, relativePath);
       await pipeline(entry as unknown as Readable, createWriteStream(target, { mode: (header.mode ?? 0o644) & 0o777 }));
-      written.push(relativePath);
+      recordWritten(state, relativePath);
       return;
     }
-    case 'symlink':
-    case 'link': {
+    case 'symlink': {
       const linkname = header.linkname ?? '';
-      const fromDir = join(root, posix.dirname(relativePath));
-      const escapes = header.type === 'symlink' ? !staysInside(root, fromDir, linkname) : entryPath(linkname, undefined) === undefined;
-      if (escapes) throw new RunnerError(`archive entry ${relativePath}: link points outside the destination (to ${linkname})`);
+      if (!staysInside(root, join(root, parent), linkname)) {
+        throw new RunnerError(`archive entry ${relativePath}: link points outside the destination (to ${linkname})`);
+      }
       await drain(entry);
+      return;
+    }
+    case 'link': {
+      // A hard link names an earlier entry of the same archive; it becomes a copy of that file.
+      const target = entryPath(header.linkname ?? '', state.stripPrefix);
+      await drain(entry);
+      if (target === undefined || !state.writtenSet.has(target)) return;
+      await ensureDirectory(root, parent, state.safeDirs);
+      await replaceNonDirectory(join(root, relativePath), relativePath);
+      await copyFile(join(root, target), join(root, relativePath));
+      recordWritten(state, relativePath);
       return;
     }
     default:
       await drain(entry);
   }
+}
+
+function recordWritten(state: ExtractState, relativePath: string): void {
+  if (!state.writtenSet.has(relativePath)) state.written.push(relativePath);
+  state.writtenSet.add(relativePath);
 }
 
 /**

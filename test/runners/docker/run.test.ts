@@ -141,6 +141,19 @@ describe('Docker runner on a real engine', () => {
     assert.equal(existsSync(join(recorded.workDir, 'never-written.txt')), false);
   });
 
+  test('links the task leaves among its outputs are not outputs and do not fail the collection', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({
+      script: 'echo real > out/real.txt; ln -s /etc/passwd out/escape; ln -s real.txt out/inside; ln out/real.txt out/hard.txt',
+      properties: { pullPolicy: 'NEVER' },
+    });
+    assert.equal((await runner.run(recorded.job)).exitCode, 0);
+    assert.equal(readFileSync(join(recorded.workDir, 'out', 'real.txt'), 'utf8'), 'real\n');
+    assert.equal(existsSync(join(recorded.workDir, 'out', 'escape')), false);
+    assert.equal(existsSync(join(recorded.workDir, 'out', 'inside')), false);
+    assert.equal(readFileSync(join(recorded.workDir, 'out', 'hard.txt'), 'utf8'), 'real\n', 'a hard link is a regular file');
+  });
+
   test('a non-zero exit is returned as the exit code, and outputs are collected on failure too', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'mkdir -p out; echo partial > out/partial.txt; echo failing >&2; exit 3', properties: { pullPolicy: 'NEVER' } });

@@ -142,19 +142,36 @@ describe('extractTarSafely', () => {
     });
   }
 
-  test('skips symlinks and hard links that stay inside, creating nothing for them', async () => {
+  test('skips symlinks that stay inside; a hard link to an extracted file becomes a copy, to anything else nothing', async () => {
     const dest = freshDir('links-inside');
     const written = await extractTarSafely(
       rawTar([
-        { name: 'a.txt', content: 'a' },
-        { name: 'link', type: 'symlink', linkname: 'a.txt' },
-        { name: 'hard', type: 'link', linkname: 'a.txt' },
+        { name: 'w/a.txt', content: 'a' },
+        { name: 'w/link', type: 'symlink', linkname: 'a.txt' },
+        { name: 'w/sub/hard', type: 'link', linkname: 'w/a.txt' },
+        { name: 'w/dangling', type: 'link', linkname: 'w/never-extracted' },
       ]),
       dest,
+      { stripPrefix: 'w' },
     );
-    assert.deepEqual(written, ['a.txt']);
+    assert.deepEqual(written, ['a.txt', 'sub/hard']);
     assert.equal(existsSync(join(dest, 'link')), false);
-    assert.equal(existsSync(join(dest, 'hard')), false);
+    assert.equal(existsSync(join(dest, 'dangling')), false);
+    assert.equal(lstatSync(join(dest, 'sub', 'hard')).isFile(), true);
+    assert.equal(readFileSync(join(dest, 'sub', 'hard'), 'utf8'), 'a');
+    assert.equal(lstatSync(join(dest, 'sub', 'hard')).nlink, 1, 'a copy, not a hard link');
+  });
+
+  test('the filter sees each entry type and can leave links out', async () => {
+    const dest = freshDir('filter-types');
+    const seen: string[] = [];
+    await extractTarSafely(rawTar([{ name: 'f', content: 'x' }, { name: 'l', type: 'symlink', linkname: '/etc/passwd' }]), dest, {
+      filter: (path, type) => {
+        seen.push(`${path}:${type}`);
+        return type !== 'symlink';
+      },
+    });
+    assert.deepEqual(seen, ['f:file', 'l:symlink']);
   });
 
   test('rejects a symlink escaping the destination, and never writes through it', async () => {
