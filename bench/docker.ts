@@ -13,7 +13,7 @@ import { harrierArgs, measure, median, report, tempDir, writeFlow, type Measured
 
 const GIB = 1024 ** 3;
 /** Marks the plain loop's containers, to read their engine events. */
-const LOOP_LABEL = 'harrier.bench=docker-run-loop';
+const LOOP_LABEL = `harrier.bench=docker-run-loop-${process.pid}`;
 const MB = 1e6;
 
 function dockerAvailable(): boolean {
@@ -51,6 +51,8 @@ async function runHarrier(flow: string, extra: string[] = []): Promise<Measured 
 interface ContainerEvent {
   id: string;
   action: string;
+  /** The harrier execution that made the container, if any. */
+  executionId?: string;
   /** Milliseconds since the epoch, from the engine's nanosecond time. */
   at: number;
 }
@@ -74,8 +76,8 @@ async function recordContainerEvents(label: string): Promise<{ stop(): Promise<C
       child.kill();
       await closed;
       return text.split('\n').filter(Boolean).map((line) => {
-        const event = JSON.parse(line) as { Actor: { ID: string }; Action: string; timeNano: number };
-        return { id: event.Actor.ID, action: event.Action.split(':')[0], at: event.timeNano / 1e6 };
+        const event = JSON.parse(line) as { Actor: { ID: string; Attributes?: Record<string, string> }; Action: string; timeNano: number };
+        return { id: event.Actor.ID, action: event.Action.split(':')[0], at: event.timeNano / 1e6, executionId: event.Actor.Attributes?.['harrier.io/execution-id'] };
       });
     },
   };
@@ -99,6 +101,16 @@ function phases(events: ContainerEvent[]): string {
   const med = (values: number[]): string => (values.length ? median(values).toFixed(0) : '?');
   return `create → start ${med(containers.map((c) => between(c, 'create', 'start')))} ms, start → die ${med(containers.map((c) => between(c, 'start', 'die')))} ms,`
     + ` die → destroy ${med(containers.map((c) => between(c, 'die', 'destroy')))} ms, destroy → next create ${med(gaps)} ms (medians of ${containers.length} containers)`;
+}
+
+/** The one execution of a state directory: events of other runs of the same flow are not ours. */
+function executionOf(stateDir: string): string {
+  const db = new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
+  try {
+    return String((db.prepare('SELECT id FROM executions').get() as { id: string }).id);
+  } finally {
+    db.close();
+  }
 }
 
 /** Gaps between successive task ends: what each task after the first cost, start-up excluded. */
@@ -148,7 +160,8 @@ export async function dockerOverhead(): Promise<void> {
   const harrierRuns = async (): Promise<void> => {
     const recording = await recordContainerEvents('harrier.io/flow-id=docker_overhead');
     const run = await runHarrier(flow);
-    events.push(...(await recording.stop()));
+    const execution = executionOf(run.stateDir);
+    events.push(...(await recording.stop()).filter((event) => event.executionId === execution));
     runTimes.push(run.ms);
     spacings.push(...taskSpacings(run.stateDir));
     rmSync(run.stateDir, { recursive: true, force: true });
@@ -220,11 +233,13 @@ ${dockerTask('roundtrip', image, `    inputFiles:
     const smallRecording = await recordContainerEvents('harrier.io/flow-id=docker_files_small');
     const baseline = await runHarrier(smallFlow, ['--input', `data=@${small}`]);
     stateDirs.push(baseline.stateDir);
-    const smallEvents = await smallRecording.stop();
+    const smallExecution = executionOf(baseline.stateDir);
+    const smallEvents = (await smallRecording.stop()).filter((event) => event.executionId === smallExecution);
     const bigRecording = await recordContainerEvents('harrier.io/flow-id=docker_files');
     const run = await runHarrier(bigFlow, ['--input', `data=@${big}`]);
     stateDirs.push(run.stateDir);
-    const bigEvents = await bigRecording.stop();
+    const bigExecution = executionOf(run.stateDir);
+    const bigEvents = (await bigRecording.stop()).filter((event) => event.executionId === bigExecution);
     // create → start holds the working-directory upload (putArchive); die → destroy holds the log
     // drain, the output download (getArchive) and the container's removal. The baseline's same
     // intervals are the fixed costs.
