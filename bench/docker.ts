@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { Store } from '../src/store/index.ts';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { harrierArgs, measure, median, report, tempDir, writeFlow, type Measured } from './support.ts';
 
@@ -105,22 +105,22 @@ function phases(events: ContainerEvent[]): string {
 
 /** The one execution of a state directory: events of other runs of the same flow are not ours. */
 function executionOf(stateDir: string): string {
-  const db = new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
+  const store = Store.open(stateDir);
   try {
-    return String((db.prepare('SELECT id FROM executions').get() as { id: string }).id);
+    return store.listExecutions(1)[0].id;
   } finally {
-    db.close();
+    store.close();
   }
 }
 
 /** Gaps between successive task ends: what each task after the first cost, start-up excluded. */
 function taskSpacings(stateDir: string): number[] {
-  const db = new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
+  const store = Store.open(stateDir);
   try {
-    const ends = (db.prepare('SELECT ended_at FROM task_runs ORDER BY ordinal').all() as { ended_at: string }[]).map((row) => Date.parse(row.ended_at));
+    const ends = store.taskRuns(store.listExecutions(1)[0].id).map((taskRun) => Date.parse(taskRun.endedAt!));
     return ends.slice(1).map((end, i) => end - ends[i]);
   } finally {
-    db.close();
+    store.close();
   }
 }
 

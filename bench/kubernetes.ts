@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { Store } from '../src/store/index.ts';
 import { startKubeSim, type KubeSim, type Pod, type StatsSnapshot } from '../test/kube-sim/index.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../test/support/images.ts';
 import { loadAverage } from './docker.ts';
@@ -95,10 +95,6 @@ function epochMs(timestamp: string): number {
   return Date.parse(`${match[1]}${match[3]}`) + Number(`0.${match[2] ?? '0'}`) * 1000;
 }
 
-function openStore(stateDir: string): DatabaseSync {
-  return new DatabaseSync(join(stateDir, 'harrier.db'), { readOnly: true });
-}
-
 // 3. API requests per task --------------------------------------------------------------------------
 
 const WITH_FILES = `    inputFiles:
@@ -166,23 +162,21 @@ interface Overhead {
  * is split into the simulator's own lag in reporting the exit and harrier's part after it.
  */
 function overheads(run: FlowRun, times: Map<string, PodTimes>): Overhead[] {
-  const db = openStore(run.stateDir);
+  const store = Store.open(run.stateDir);
   try {
-    const rows = db.prepare(`SELECT t.task_id, t.rowid AS ref, a.started_at, a.ended_at FROM task_runs t
-      JOIN attempts a ON a.task_run_id = t.id ORDER BY t.ordinal`).all() as { task_id: string; ref: number; started_at: string; ended_at: string }[];
-    const lastLine = db.prepare("SELECT timestamp FROM logs WHERE task_run_ref = ? AND stream = 'stdout' AND line = 'end' ORDER BY seq DESC LIMIT 1");
-    return rows.map((row) => {
-      const pod = times.get(row.task_id);
-      const line = lastLine.get(row.ref) as { timestamp: string } | undefined;
-      if (!pod?.createdAt || !pod.mainEndedAt || !line) throw new Error(`task ${row.task_id}: missing pod times or its last line`);
+    return store.taskRuns(run.executionId).map((taskRun) => {
+      const [attempt] = store.attempts(taskRun.id);
+      const pod = times.get(taskRun.taskId);
+      const line = store.logs(run.executionId, { taskId: taskRun.taskId }).findLast((record) => record.stream === 'stdout' && record.line === 'end');
+      if (!attempt?.endedAt || !pod?.createdAt || !pod.mainEndedAt || !line) throw new Error(`task ${taskRun.taskId}: missing its attempt, pod times or last line`);
       const exitedAt = epochMs(line.timestamp);
-      const toCreate = pod.createdAt - Date.parse(row.started_at);
+      const toCreate = pod.createdAt - Date.parse(attempt.startedAt);
       const simExitLag = pod.mainEndedAt - exitedAt;
-      const toEnd = Date.parse(row.ended_at) - pod.mainEndedAt;
-      return { taskId: row.task_id, toCreate, simExitLag, toEnd, total: toCreate + simExitLag + toEnd };
+      const toEnd = Date.parse(attempt.endedAt) - pod.mainEndedAt;
+      return { taskId: taskRun.taskId, toCreate, simExitLag, toEnd, total: toCreate + simExitLag + toEnd };
     });
   } finally {
-    db.close();
+    store.close();
   }
 }
 
@@ -281,7 +275,7 @@ ${podTask(cluster, 'roundtrip', `    inputFiles:
       'out: download exec session open': `${download.toFixed(0)} ms → ${(GIB / MB / (download / 1000)).toFixed(0)} MB/s`,
       'whole run: 2 GiB over (run − baseline), storage copies included': `${((2 * GIB) / MB / ((run.ms - baseline.ms) / 1000)).toFixed(0)} MB/s`,
       'API requests of the 1 GiB run': `${run.stats.total} (${breakdown(run.stats.requests)})`,
-      'peak RSS growth over the baseline run': `${growth.toFixed(0)} MiB`,
+      'peak RSS growth over the baseline run': `${growth.toFixed(0)} MiB (${(growth * 1.048576).toFixed(0)} MB)`,
       'load average after': loadAverage(),
     }, 'RSS growth under 64 MB', growth * 1.048576 < 64);
   } finally {
@@ -293,11 +287,11 @@ ${podTask(cluster, 'roundtrip', `    inputFiles:
 
 export async function logsAcrossCuts(cluster: Cluster): Promise<void> {
   const lines = 200_000;
-  const chunks = 4;
+  const chunks = 8;
   const per = lines / chunks;
-  // Four bursts a second apart, so the cuts land while the container still writes.
+  // Eight bursts a second apart, so both cuts land while the container still writes.
   const commands = Array.from({ length: chunks }, (_, i) => `seq ${i * per + 1} ${(i + 1) * per}`).join('; sleep 1; ');
-  const afterBytes = 2_500_000;
+  const afterBytes = 1_500_000;
   const { sim } = cluster;
   let armed = 0;
   const stop = sim.store.subscribe((event) => {
@@ -323,9 +317,9 @@ export async function logsAcrossCuts(cluster: Cluster): Promise<void> {
   }
   const { createdAt = 0, mainEndedAt = 0 } = pods.times.get('print') ?? {};
   const reconnectsMidTask = logRequestsAt.length >= 3 && logRequestsAt.slice(1).every((at) => at < mainEndedAt);
-  const db = openStore(run.stateDir);
-  const rows = db.prepare("SELECT line FROM logs WHERE stream = 'stdout' ORDER BY seq").all() as { line: string }[];
-  db.close();
+  const store = Store.open(run.stateDir);
+  const rows = store.logs(run.executionId, { taskId: 'print' }).filter((record) => record.stream === 'stdout');
+  store.close();
   const seen = new Set<string>();
   let duplicates = 0;
   let firstDisorder = -1;
