@@ -1,5 +1,7 @@
 /** Kill, timeout and delete: what is left on the engine afterwards. */
 import assert from 'node:assert/strict';
+import { closeSync, openSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
@@ -15,12 +17,16 @@ function job(...args: Parameters<typeof makeJob>): RecordedJob {
   return recorded;
 }
 
-async function waitForLine(recorded: RecordedJob, line: string): Promise<void> {
+async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
-  while (!recorded.stdout().includes(line)) {
-    if (Date.now() > deadline) throw new Error(`'${line}' never logged: ${JSON.stringify(recorded.logs)}`);
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
+}
+
+function waitForLine(recorded: RecordedJob, line: string): Promise<void> {
+  return until(() => recorded.stdout().includes(line), `'${line}' to be logged`);
 }
 
 describe('Docker runner lifecycle', () => {
@@ -57,6 +63,23 @@ describe('Docker runner lifecycle', () => {
     const running = runner.run(recorded.job);
     recorded.controller.abort('killed');
     await assert.rejects(running, (error: unknown) => error === 'killed');
+    assert.deepEqual(recorded.stdout(), []);
+    assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+  });
+
+  test('an abort during a large upload stops it at once and leaves nothing behind', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({ script: 'echo never', properties: { pullPolicy: 'NEVER' } });
+    // Sparse: instant to create, yet 2 GiB to stream.
+    closeSync(openSync(join(recorded.workDir, 'huge.bin'), 'w'));
+    truncateSync(join(recorded.workDir, 'huge.bin'), 2 * 1024 ** 3);
+    const running = runner.run(recorded.job);
+    await until(() => recorded.handles.length > 0, 'the container to be created');
+    await sleep(300);
+    const abortedAt = Date.now();
+    recorded.controller.abort('killed');
+    await assert.rejects(running, (error: unknown) => error === 'killed');
+    assert.ok(Date.now() - abortedAt < 10_000, 'the upload does not run to its end');
     assert.deepEqual(recorded.stdout(), []);
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
   });
