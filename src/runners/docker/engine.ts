@@ -86,12 +86,15 @@ export function engineMessage(error: unknown): string {
   return error instanceof Error ? error.message.replace(/^\(HTTP code \d+\)\s*(?:[\w ]+ - )?/, '').trim() : String(error);
 }
 
+/** No Docker engine answered at the address: nothing the task or its image can change. */
+export class EngineUnreachableError extends RunnerError {}
+
 /** Turns a failed engine call into a one-line RunnerError; an unreachable engine says what to do. */
 export function engineError(engine: Engine, doing: string, error: unknown): RunnerError {
   if (error instanceof RunnerError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_CODES.has(code) && statusOf(error) === undefined) {
-    return new RunnerError(`Docker runner: cannot reach the Docker engine at ${engine.host} (${code})`, {
+    return new EngineUnreachableError(`Docker runner: cannot reach the Docker engine at ${engine.host} (${code})`, {
       hint: 'start dockerd (or Docker Desktop), or point DOCKER_HOST or the runner\'s host property at a running engine',
       cause: error,
     });

@@ -5,7 +5,7 @@
  */
 import { RunnerError } from '../../shared/errors.ts';
 import type { NoticeLevel } from '../contract.ts';
-import { type Engine, engineError, engineMessage, firstLine, statusOf } from './engine.ts';
+import { type Engine, EngineUnreachableError, engineError, engineMessage, firstLine, statusOf } from './engine.ts';
 import type { DockerProperties } from './properties.ts';
 
 const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -129,9 +129,8 @@ export async function ensureImage(engine: Engine, image: string, options: Ensure
     await pullImage(engine, image, options.auth, options.signal);
     options.notice('INFO', `pulled image ${image}`);
   } catch (error) {
-    if (options.signal.aborted) throw error;
-    const reason = firstLine(error instanceof RunnerError ? error.message : engineMessage(error));
-    if (error instanceof RunnerError && error.message.includes('cannot reach the Docker engine')) throw error;
+    if (options.signal.aborted || error instanceof EngineUnreachableError) throw error;
+    const reason = firstLine(engineMessage(error));
     if (present) {
       options.notice('WARN', `could not pull image ${image} (${reason}); using the copy already on the engine`);
       return;
@@ -161,7 +160,7 @@ async function pullImage(engine: Engine, image: string, auth: AuthConfig | undef
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const translated = engineError(engine, `pulling ${image}`, error);
-    throw translated.message.includes('cannot reach') ? translated : error;
+    throw translated instanceof EngineUnreachableError ? translated : error;
   }
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
