@@ -1,6 +1,9 @@
 /** The Docker runner's pure parts: no engine needed. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import type { LogEntry } from '../../../src/runners/contract.ts';
 import { checkGates, containerCreateOptions, parsePortBindings, resourceName } from '../../../src/runners/docker/container-spec.ts';
 import { dockerOptions } from '../../../src/runners/docker/engine.ts';
@@ -161,29 +164,30 @@ describe('engine address', () => {
 
 describe('container spec', () => {
   test('command, entry point, env, working directory, labels, limits and the volume', () => {
-    const { job } = makeJob({ hostWorkingDir: '/tmp/wd', script: 'echo hi' });
+    const scratch = mkdtempSync(join(tmpdir(), 'harrier-docker-spec-'));
+    after(() => rmSync(scratch, { recursive: true, force: true }));
+    const { job } = makeJob({ hostWorkingDir: scratch, script: 'echo hi' });
     const properties = parseDockerProperties({ memory: { memory: '64Mi', memorySwap: '128m' }, cpu: { cpus: 1.5 }, shmSize: '1g', user: '1000', portBindings: ['8080:80'] });
     const options = containerCreateOptions(job, properties, { name: 'n', image: 'img:1', volumeName: 'vol' });
     assert.deepEqual(options.Cmd, ['/bin/sh', '-c', 'echo hi']);
     assert.deepEqual(options.Entrypoint, ['']);
-    assert.equal(options.WorkingDir, '/tmp/wd');
-    assert.ok(options.Env?.includes('WORKING_DIR=/tmp/wd'));
+    assert.equal(options.WorkingDir, scratch);
+    assert.ok(options.Env?.includes(`WORKING_DIR=${scratch}`));
     assert.equal(options.User, '1000');
     assert.equal(options.Labels?.['harrier.io/task-run-id'], job.identity.taskRunId);
     assert.equal(options.Labels?.['harrier.io/attempt'], '1');
-    assert.deepEqual(options.HostConfig?.Binds, ['vol:/tmp/wd']);
+    assert.deepEqual(options.HostConfig?.Binds, [`vol:${scratch}`]);
     assert.equal(options.HostConfig?.Memory, 64 * 1024 ** 2);
     assert.equal(options.HostConfig?.MemorySwap, 128 * 1024 ** 2);
     assert.equal(options.HostConfig?.NanoCpus, 1.5e9);
     assert.equal(options.HostConfig?.ShmSize, 1024 ** 3);
     assert.deepEqual(options.HostConfig?.PortBindings, { '80/tcp': [{ HostPort: '8080' }] });
     const mount = containerCreateOptions(job, parseDockerProperties({ fileHandlingStrategy: 'MOUNT' }), { name: 'n', image: 'img:1' });
-    assert.deepEqual(mount.HostConfig?.Binds, ['/tmp/wd:/tmp/wd']);
+    assert.deepEqual(mount.HostConfig?.Binds, [`${scratch}:${scratch}`]);
   });
 
   test('names are Docker-safe', () => {
-    const { job } = makeJob();
-    const name = resourceName({ ...job.identity, namespace: 'Company.Team', flowId: 'My Flow!', taskId: 'x' });
+    const name = resourceName({ executionId: 'e', taskRunId: 'r', attempt: 1, namespace: 'Company.Team', flowId: 'My Flow!', taskId: 'x' });
     assert.match(name, /^harrier-company\.team-my-flow-x-[0-9a-f]{8}$/);
   });
 

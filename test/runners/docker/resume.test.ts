@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,6 +17,8 @@ import { type RecordedJob, docker, makeJob, removeDir, removeResources, resource
 
 const runner = createDockerRunner();
 const made: RecordedJob[] = [];
+/** What the crashed child stored: its log lines and its resume handle. */
+const childFiles = mkdtempSync(join(tmpdir(), 'harrier-docker-crash-'));
 
 interface Crashed {
   /** The first run: what the dead process logged and the handle it saved. */
@@ -54,8 +57,8 @@ async function runAndCrash(
 ): Promise<Crashed> {
   const first = makeJob({ script, outputGlobs, properties: { pullPolicy: 'NEVER' } });
   made.push(first);
-  const logFile = join(first.workDir, '..', `${first.executionId}.log.jsonl`);
-  const handleFile = join(first.workDir, '..', `${first.executionId}.handle.json`);
+  const logFile = join(childFiles, `${first.executionId}.log.jsonl`);
+  const handleFile = join(childFiles, `${first.executionId}.handle.json`);
   const { signal, log, notice, saveResumeHandle, ...fields } = first.job;
   const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(fields), logFile, handleFile, ...(mode ? [mode] : [])], {
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -86,6 +89,7 @@ describe('Docker runner resume', () => {
       if (available) await removeResources(recorded.executionId);
       removeDir(recorded.workDir);
     }
+    removeDir(childFiles);
   });
 
   test('re-attaches to the running container: the log continues without loss or repetition, outputs are collected', async (t) => {
