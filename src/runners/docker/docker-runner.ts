@@ -11,7 +11,7 @@ import { packDirectory } from '../shared/tar.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
 import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
 import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
-import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor } from './logs.ts';
+import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor, sinceParameter } from './logs.ts';
 import { collectOutputs, outputFolderUntouched } from './outputs.ts';
 import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
 
@@ -162,7 +162,7 @@ class ContainerAttempt {
     }
     // A follow can end a moment before the engine wrote the last lines (a final line without
     // newline especially): read the end of the log once more and emit only what was missed.
-    await this.emitMissedLines(container, tail.rereadPoint(logCursor ? sinceForCursor(logCursor) : 0), createCursorFilter(logCursor), emit);
+    await this.emitMissedLines(container, tail.rereadPoint(logCursor ? sinceForCursor(logCursor) * 1000 : 0), createCursorFilter(logCursor), emit);
     const info = await this.call('inspecting the finished container', () => container.inspect());
     const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
     const outOfMemory = info.State.OOMKilled || (exitCode === SIGKILL_EXIT && Boolean(info.HostConfig.Memory) && (await this.oomEventSeen(container, info)));
@@ -212,21 +212,21 @@ class ContainerAttempt {
 
   private async emitMissedLines(
     container: Docker.Container,
-    point: { since: number; alreadyEmitted: number },
+    point: { sinceMs: number; alreadyEmitted: number },
     alreadyLogged: (entry: LogEntry) => boolean,
     emit: (entry: LogEntry) => void,
   ): Promise<void> {
-    const buffer = await this.call('reading the container logs', () =>
-      container.logs({ follow: false, stdout: true, stderr: true, timestamps: true, ...(point.since > 0 ? { since: point.since } : {}) }),
-    );
+    // Following a stopped container streams what is there and ends: no whole-log buffer.
+    const since = point.sinceMs > 0 ? { since: sinceParameter(point.sinceMs) as unknown as number } : {};
+    const stream = (await this.call('reading the container logs', () =>
+      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...since }),
+    )) as Readable;
     let toSkip = point.alreadyEmitted;
-    const decoder = new DockerLogDecoder((entry) => {
+    await decodeStream(stream, (entry) => {
       if (!alreadyLogged(entry)) return;
       if (toSkip > 0) toSkip -= 1;
       else emit(entry);
     });
-    decoder.push(Buffer.isBuffer(buffer) ? buffer : Buffer.from(String(buffer)));
-    decoder.end();
   }
 
   private async collect(): Promise<void> {

@@ -117,33 +117,43 @@ export function createCursorFilter(cursor: LogCursor | undefined): (entry: LogEn
   };
 }
 
+/** How far before the newest emitted line a re-read starts: stdout and stderr times interleave by less. */
+const REREAD_WINDOW_MS = 250;
+
 /**
  * Which of the lines already emitted a re-read would return again. The log is read in file order,
  * so what a follow delivered is a prefix of what a later read from the same `since` returns: after
- * skipping as many lines as were emitted from that second on, the rest is exactly what was missed,
- * even when stdout and stderr times interleave slightly out of order.
+ * skipping as many lines as were emitted from that instant on, the rest is exactly what was missed,
+ * even when stdout and stderr times interleave slightly out of order. Counts are kept per
+ * millisecond for the last second only.
  */
 export class EmittedTail {
-  private readonly countBySecond = new Map<number, number>();
-  private latestSecond: number | undefined;
+  private readonly countByMs = new Map<number, number>();
+  private latestMs: number | undefined;
 
   record(entry: LogEntry): void {
     if (!RFC3339.test(entry.timestamp)) return;
-    const second = Number(timestampNanos(entry.timestamp) / 1_000_000_000n);
-    this.countBySecond.set(second, (this.countBySecond.get(second) ?? 0) + 1);
-    if (this.latestSecond === undefined || second > this.latestSecond) {
-      this.latestSecond = second;
-      // Out-of-order times differ by milliseconds: older seconds can never be asked for again.
-      for (const old of this.countBySecond.keys()) if (old < second - 10) this.countBySecond.delete(old);
+    const ms = Number(timestampNanos(entry.timestamp) / 1_000_000n);
+    this.countByMs.set(ms, (this.countByMs.get(ms) ?? 0) + 1);
+    if (this.latestMs === undefined || ms > this.latestMs) {
+      this.latestMs = ms;
+      if (this.countByMs.size > 1000) {
+        for (const old of this.countByMs.keys()) if (old < ms - 1000) this.countByMs.delete(old);
+      }
     }
   }
 
-  /** Where to read again from (`since`, in seconds), and how many lines from there were already emitted. */
-  rereadPoint(fallbackSince: number): { since: number; alreadyEmitted: number } {
-    if (this.latestSecond === undefined) return { since: fallbackSince, alreadyEmitted: 0 };
-    const since = Math.max(this.latestSecond - 1, fallbackSince);
+  /** Where to read again from (epoch milliseconds, 0 for the start), and how many lines from there were already emitted. */
+  rereadPoint(fallbackSinceMs: number): { sinceMs: number; alreadyEmitted: number } {
+    if (this.latestMs === undefined) return { sinceMs: fallbackSinceMs, alreadyEmitted: 0 };
+    const sinceMs = Math.max(this.latestMs - REREAD_WINDOW_MS, fallbackSinceMs);
     let alreadyEmitted = 0;
-    for (const [second, count] of this.countBySecond) if (second >= since) alreadyEmitted += count;
-    return { since, alreadyEmitted };
+    for (const [ms, count] of this.countByMs) if (ms >= sinceMs) alreadyEmitted += count;
+    return { sinceMs, alreadyEmitted };
   }
+}
+
+/** The engine's `since` query value for an instant in epoch milliseconds: `seconds.nanoseconds`. */
+export function sinceParameter(epochMs: number): string {
+  return `${Math.floor(epochMs / 1000)}.${String(epochMs % 1000).padStart(3, '0')}000000`;
 }

@@ -8,7 +8,7 @@ import type { LogEntry } from '../../../src/runners/contract.ts';
 import { checkGates, containerCreateOptions, parsePortBindings, resourceName } from '../../../src/runners/docker/container-spec.ts';
 import { dockerOptions } from '../../../src/runners/docker/engine.ts';
 import { parseImageReference, registryAuth, withDefaultTag } from '../../../src/runners/docker/image.ts';
-import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor } from '../../../src/runners/docker/logs.ts';
+import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor, sinceParameter } from '../../../src/runners/docker/logs.ts';
 import { outputRoots } from '../../../src/runners/docker/outputs.ts';
 import { formatBytes, parseByteSize, parseDockerProperties } from '../../../src/runners/docker/properties.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
@@ -84,15 +84,17 @@ describe('log cursor', () => {
     assert.equal(sinceForCursor({ timestamp: '2024-05-01T10:00:01.999999999Z', linesAtTimestamp: 0 }), Date.parse('2024-05-01T10:00:01Z') / 1000);
   });
 
-  test('a re-read starts a second before the last line and skips what was emitted from there', () => {
-    const second = Date.parse('2024-05-01T10:00:05Z') / 1000;
+  test('a re-read starts shortly before the newest line and skips what was emitted from there', () => {
     const tail = new EmittedTail();
-    assert.deepEqual(tail.rereadPoint(7), { since: 7, alreadyEmitted: 0 });
+    assert.deepEqual(tail.rereadPoint(7000), { sinceMs: 7000, alreadyEmitted: 0 });
+    const newest = Date.parse('2024-05-01T10:00:05.300Z');
     tail.record(at('2024-05-01T10:00:01.1Z', 'old'));
-    tail.record(at('2024-05-01T10:00:04.9Z', 'a'));
-    tail.record(at('2024-05-01T10:00:05.1Z', 'b'));
-    tail.record(at('2024-05-01T10:00:05.0Z', 'c'));
-    assert.deepEqual(tail.rereadPoint(0), { since: second - 1, alreadyEmitted: 3 });
+    tail.record(at('2024-05-01T10:00:05.040Z', 'just outside the window'));
+    tail.record(at('2024-05-01T10:00:05.050Z', 'window start'));
+    tail.record(at('2024-05-01T10:00:05.300Z', 'newest'));
+    tail.record(at('2024-05-01T10:00:05.200Z', 'out of order'));
+    assert.deepEqual(tail.rereadPoint(0), { sinceMs: newest - 250, alreadyEmitted: 3 });
+    assert.equal(sinceParameter(Date.parse('2024-05-01T10:00:05.050Z')), `${Date.parse('2024-05-01T10:00:05Z') / 1000}.050000000`);
   });
 });
 
