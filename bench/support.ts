@@ -53,8 +53,9 @@ export function measure(command: string, args: string[], options: { env?: NodeJS
   });
 }
 
+/** The harrier binary run as a user runs it: through its shebang, with Node 24 first on the PATH. */
 export function harrierArgs(...args: string[]): [string, string[]] {
-  return [process.execPath, [HARRIER_BIN, ...args]];
+  return [HARRIER_BIN, args];
 }
 
 export function writeFlow(name: string, yaml: string): string {

@@ -29,7 +29,8 @@ export interface HarrierOptions {
 
 /** Starts the `harrier` binary as a user would; the caller decides when to wait or signal it. */
 export function startHarrier(args: string[], options: HarrierOptions = {}): ChildProcess & { result: Promise<HarrierResult> } {
-  const child = spawn(process.execPath, [HARRIER_BIN, ...args], {
+  // Run as a user's shell would: the file itself, its shebang finding Node 24 first on the PATH.
+  const child = spawn(HARRIER_BIN, args, {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, PATH: `${NODE_DIR}:${process.env.PATH}`, NO_COLOR: '1', ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
