@@ -21,6 +21,8 @@ interface ArmedLogCut {
   container?: string;
   afterBytes: number;
   remaining: number;
+  /** End the response properly instead of dropping the connection. */
+  clean: boolean;
 }
 
 interface Failure {
@@ -81,15 +83,17 @@ export class FaultRegistry {
   /**
    * Cuts log streams of a pod (one container, or all). Without `afterBytes`, cuts the open ones now
    * and returns how many. With it, the next stream to send `afterBytes` more bytes (open now or
-   * opened later) is cut once that many bytes went out; `times` such cuts (default 1).
+   * opened later) is cut once that many bytes went out; `times` such cuts (default 1). `clean` ends
+   * the response properly at that point, as Docker sometimes ends a follow stream when the container
+   * stops before relaying its last lines; otherwise the connection is dropped.
    */
-  cutLogStreams(target: { namespace: string; pod: string; container?: string; afterBytes?: number; times?: number }): number {
+  cutLogStreams(target: { namespace: string; pod: string; container?: string; afterBytes?: number; times?: number; clean?: boolean }): number {
     if (target.afterBytes === undefined) {
       const open = [...this.streams].filter((s) => s.kind === 'log' && s.namespace === target.namespace && s.pod === target.pod && (!target.container || s.container === target.container));
       for (const stream of open) stream.cut();
       return open.length;
     }
-    const armed: ArmedLogCut = { namespace: target.namespace, pod: target.pod, container: target.container, afterBytes: target.afterBytes, remaining: target.times ?? 1 };
+    const armed: ArmedLogCut = { namespace: target.namespace, pod: target.pod, container: target.container, afterBytes: target.afterBytes, remaining: target.times ?? 1, clean: target.clean ?? false };
     this.armedLogCuts.push(armed);
     for (const stream of this.streams) if (this.armedMatches(armed, stream)) stream.armedAt.set(armed, stream.bytes);
     return 0;
@@ -102,8 +106,8 @@ export class FaultRegistry {
     return open.length;
   }
 
-  /** Registers a stream; the returned function reports bytes written and says whether to cut now. */
-  register(handle: StreamHandle): { wrote(bytes: number): boolean; close(): void } {
+  /** Registers a stream; the returned function reports bytes written and says whether (and how) to cut now. */
+  register(handle: StreamHandle): { wrote(bytes: number): 'abrupt' | 'clean' | undefined; close(): void } {
     const entry = Object.assign(handle, { armedAt: new Map<ArmedLogCut, number>() });
     for (const armed of this.armedLogCuts) if (armed.remaining > 0 && this.armedMatches(armed, entry)) entry.armedAt.set(armed, entry.bytes);
     this.streams.add(entry);
@@ -114,10 +118,10 @@ export class FaultRegistry {
           if (armed.remaining > 0 && entry.bytes - start >= armed.afterBytes) {
             armed.remaining--;
             entry.armedAt.clear();
-            return true;
+            return armed.clean ? 'clean' : 'abrupt';
           }
         }
-        return false;
+        return undefined;
       },
       close: () => {
         this.streams.delete(entry);

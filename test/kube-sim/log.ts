@@ -123,7 +123,7 @@ export async function streamLog(ctx: SimContext, info: RequestInfo, req: Incomin
     res.write(chunk);
     sent += chunk.length;
     const cut = fault.wrote(chunk.length);
-    if (cut) finish(true);
+    if (cut) finish(cut === 'abrupt');
     else if (limitBytes !== undefined && limitBytes > 0 && sent >= limitBytes) finish(false);
   };
 

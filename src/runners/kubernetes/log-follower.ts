@@ -98,9 +98,13 @@ export class LogFollower {
       }
       const endedCleanly = await this.consume(response, doneAtOpen);
       if (this.stopped) return;
-      // A follow stream ends when the container does; the informer may learn it a moment later.
-      if (endedCleanly && (doneAtOpen || (await this.becomesDone(DONE_GRACE_MS)))) return;
-      if (!endedCleanly) await delay(50);
+      // Only a stream opened after the container ended is known to hold its last lines: a follow
+      // stream that ends as the container stops may not have relayed them yet (Docker's json-file
+      // follower does this under load). So when the container is seen done, read once more from the
+      // cursor; the informer may learn of the end a moment after the stream closes.
+      if (endedCleanly && doneAtOpen) return;
+      if (endedCleanly) await this.becomesDone(DONE_GRACE_MS);
+      else await delay(50);
     }
   }
 

@@ -96,7 +96,7 @@ describe('Kubernetes runner', { concurrency: false }, () => {
     assert.equal(readFileSync(join(dir, 'out/o.txt'), 'utf8'), 'o\n');
     assert.equal(existsSync(join(dir, 'skip.txt')), false, 'files matching no glob stay in the pod');
     const stats = sim.stats();
-    assert.ok(perTaskRequests() <= 5, JSON.stringify(stats.requests));
+    assert.ok(perTaskRequests() <= 6, JSON.stringify(stats.requests));
     assert.ok(stats.watchesPeak <= 1);
     assert.equal(stats.requests['create pods/exec'] ?? stats.requests['get pods/exec'], 2, JSON.stringify(stats.requests));
     assert.deepEqual(taskPods(), []);
@@ -224,6 +224,19 @@ describe('Kubernetes runner', { concurrency: false }, () => {
     assert.equal(captured.lines.length, 3000);
     assert.deepEqual(captured.lines, Array.from({ length: 3000 }, (_, i) => `line-${i + 1}`));
     assert.ok((sim.stats().requests['get pods/log'] ?? 0) >= 3, JSON.stringify(sim.stats().requests));
+  });
+
+  test('a follow stream that ends cleanly as the container stops, before its last lines, loses nothing', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const { job, captured } = makeJob({
+      name: 'early-end', image, hostWorkingDir: workDir(), properties: props(),
+      script: 'sleep 1; i=1; while [ $i -le 3000 ]; do echo line-$i; i=$((i+1)); done',
+    });
+    const running = runner.run(job);
+    await waitUntil(() => captured.handles.length > 0);
+    sim.faults.cutLogStreams({ namespace: 'tasks', pod: String(captured.handles[0].podName), afterBytes: 20_000, clean: true });
+    assert.equal((await running).exitCode, 0);
+    assert.deepEqual(captured.lines, Array.from({ length: 3000 }, (_, i) => `line-${i + 1}`));
   });
 
   test('the shipped Role (deploy/rbac.yaml) is enough', async (t) => {
