@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Flow, InputDef, InputType } from '../flow/model.ts';
-import { closeMatches } from '../flow/suggest.ts';
+import { closeMatches } from '../shared/suggest.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
 import { InputError } from '../shared/errors.ts';
 

@@ -16,7 +16,7 @@ import type { PlainMap, PluginDefault } from './plugin-defaults.ts';
 import { inputValueProblem } from './input-values.ts';
 import { fileSidecarSchema, kubernetesConnectionSchema, runnerPropertySchemas } from './runner-schemas.ts';
 import { describeType, isExpression, MISSING_KEY } from './schema-kit.ts';
-import { closeMatches, nearest } from './suggest.ts';
+import { closeMatches, nearest } from '../shared/suggest.ts';
 import {
   canonicalTypeName, DEFAULT_RUNNER_TYPE, lookupRunnerType, lookupTaskType, RUNNER_TYPE_NAMES, TASK_TYPE_NAMES,
 } from './task-types.ts';

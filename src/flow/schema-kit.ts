@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseIsoDuration } from '../shared/duration.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../shared/suggest.ts';
 
 /** The message of an issue raised because a required key is absent; the report names the key. */
 export const MISSING_KEY = 'missing required key';

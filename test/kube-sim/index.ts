@@ -75,7 +75,7 @@ export interface KubeSim {
     failNext(key: string, count?: number, mode?: 'error' | 'reset'): void;
     delay(key: string, ms: number, count?: number): void;
     clearRequestFaults(): void;
-    cutLogStreams(target: { namespace: string; pod: string; container?: string; afterBytes?: number; times?: number }): number;
+    cutLogStreams(target: { namespace: string; pod: string; container?: string; afterBytes?: number; times?: number; clean?: boolean }): number;
     cutWatches(): number;
     /** Drops the watch history: every resumed watch gets 410 Expired. */
     expireWatchHistory(): void;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { closeMatches, didYouMean, editDistance, nearest } from '../../../src/flow/suggest.ts';
+import { closeMatches, didYouMean, editDistance, nearest } from '../../../src/shared/suggest.ts';
 
 test('edit distance counts insertions, deletions, substitutions and adjacent swaps, ignoring case', () => {
   assert.equal(editDistance('commands', 'commands'), 0);
