@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --min-semi-space-size=16
-// A young generation that starts large: loading the modules then needs no scavenges (start-up −20%).
+#!/usr/bin/env -S node --min-semi-space-size=8
+// A young generation that starts at 8 MB: loading the modules needs fewer scavenges, and memory stays bounded.
 // Plain JavaScript on purpose: it must say something useful even on a Node too old to load TypeScript.
 import module from 'node:module';
 
