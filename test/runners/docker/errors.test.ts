@@ -1,19 +1,12 @@
 /** Every way the Docker runner can fail before the task runs: one line that says what to do. */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
-import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
-import { ensureBusyboxImage } from '../../support/images.ts';
-import { type RecordedJob, makeJob, removeDir, removeResources, resourcesOf } from './job.ts';
+import { dockerOrSkip } from '../../support/docker.ts';
+import { resourcesOf, trackedJobs } from './job.ts';
 
 const runner = createDockerRunner();
-const made: RecordedJob[] = [];
-function job(...args: Parameters<typeof makeJob>): RecordedJob {
-  const recorded = makeJob(...args);
-  made.push(recorded);
-  return recorded;
-}
 
 /** Asserts a one-line RunnerError whose message and hint match. */
 function oneLine(message: RegExp, hint?: RegExp) {
@@ -27,17 +20,7 @@ function oneLine(message: RegExp, hint?: RegExp) {
 }
 
 describe('Docker runner errors', () => {
-  let available = false;
-  before(() => {
-    available = dockerStatus().ok;
-    if (available) ensureBusyboxImage();
-  });
-  after(async () => {
-    for (const recorded of made) {
-      if (available) await removeResources(recorded.executionId);
-      removeDir(recorded.workDir);
-    }
-  });
+  const { job } = trackedJobs();
 
   test('an unreachable engine names the host and says to start dockerd or set DOCKER_HOST', async () => {
     const recorded = job({ properties: { host: 'tcp://127.0.0.1:1' } });

@@ -3,6 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { after, before } from 'node:test';
+import { dockerStatus } from '../../support/docker.ts';
+import { ensureBusyboxImage } from '../../support/images.ts';
 import type { LogEntry, NoticeLevel, ResumeHandle, RunnerJob } from '../../../src/runners/contract.ts';
 
 /** A RunnerJob as the engine would build it, recording everything the runner reports. */
@@ -77,4 +80,28 @@ export async function removeResources(executionId: string): Promise<void> {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file's `describe`: builds the test image before its tests, and afterwards removes every
+ * container, volume and folder of the jobs made through the returned `job()` (or handed to `track()`).
+ */
+export function trackedJobs(): { job(...args: Parameters<typeof makeJob>): RecordedJob; track(recorded: RecordedJob): RecordedJob } {
+  const made: RecordedJob[] = [];
+  let available = false;
+  before(() => {
+    available = dockerStatus().ok;
+    if (available) ensureBusyboxImage();
+  });
+  after(async () => {
+    for (const recorded of made) {
+      if (available) await removeResources(recorded.executionId);
+      removeDir(recorded.workDir);
+    }
+  });
+  const track = (recorded: RecordedJob): RecordedJob => {
+    made.push(recorded);
+    return recorded;
+  };
+  return { job: (...args) => track(makeJob(...args)), track };
 }

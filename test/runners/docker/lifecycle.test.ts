@@ -2,20 +2,13 @@
 import assert from 'node:assert/strict';
 import { closeSync, openSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
-import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
-import { ensureBusyboxImage } from '../../support/images.ts';
-import { type RecordedJob, docker, makeJob, removeDir, removeResources, resourcesOf } from './job.ts';
+import { dockerOrSkip } from '../../support/docker.ts';
+import { type RecordedJob, docker, resourcesOf, trackedJobs } from './job.ts';
 
 const runner = createDockerRunner();
-const made: RecordedJob[] = [];
-function job(...args: Parameters<typeof makeJob>): RecordedJob {
-  const recorded = makeJob(...args);
-  made.push(recorded);
-  return recorded;
-}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
@@ -30,17 +23,7 @@ function waitForLine(recorded: RecordedJob, line: string): Promise<void> {
 }
 
 describe('Docker runner lifecycle', () => {
-  let available = false;
-  before(() => {
-    available = dockerStatus().ok;
-    if (available) ensureBusyboxImage();
-  });
-  after(async () => {
-    for (const recorded of made) {
-      if (available) await removeResources(recorded.executionId);
-      removeDir(recorded.workDir);
-    }
-  });
+  const { job } = trackedJobs();
 
   for (const reason of ['killed', 'timeout'] as const) {
     test(`abort (${reason}) stops and removes the container and volume, and rejects with the reason`, async (t) => {

@@ -2,33 +2,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 import { TaskFailedError } from '../../../src/shared/errors.ts';
-import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
-import { ensureBusyboxImage } from '../../support/images.ts';
-import { type RecordedJob, makeJob, removeDir, removeResources, resourcesOf } from './job.ts';
+import { dockerOrSkip } from '../../support/docker.ts';
+import { resourcesOf, trackedJobs } from './job.ts';
 
 const runner = createDockerRunner();
-const made: RecordedJob[] = [];
-function job(...args: Parameters<typeof makeJob>): RecordedJob {
-  const recorded = makeJob(...args);
-  made.push(recorded);
-  return recorded;
-}
 
 describe('Docker runner on a real engine', () => {
-  let available = false;
-  before(() => {
-    available = dockerStatus().ok;
-    if (available) ensureBusyboxImage();
-  });
-  after(async () => {
-    for (const recorded of made) {
-      if (available) await removeResources(recorded.executionId);
-      removeDir(recorded.workDir);
-    }
-  });
+  const { job } = trackedJobs();
 
   test('hello world: exit 0, the line logged with the engine timestamp, nothing left behind', async (t) => {
     if (!dockerOrSkip(t)) return;
