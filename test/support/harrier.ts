@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,20 @@ export const HARRIER_BIN = join(REPO_ROOT, 'bin', 'harrier.js');
 /** Node 24's directory first on the PATH, as `npx harrier` would have it. */
 const NODE_DIR = dirname(process.execPath);
 
+/** Folders this test process made, removed when it exits. */
+const madeDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
 export function tempStateDir(prefix = 'harrier-state-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 export interface HarrierResult {
@@ -109,7 +121,7 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
 
 /** Writes a flow into a fresh temp folder and returns its path. */
 export function flowFile(yaml: string, name = 'flow.yaml'): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'harrier-flow-')), name);
+  const path = join(tempDir('harrier-flow-'), name);
   writeFileSync(path, yaml);
   return path;
 }
