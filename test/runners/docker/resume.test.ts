@@ -7,16 +7,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogCursor, LogEntry, ResumeHandle } from '../../../src/runners/contract.ts';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
-import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
-import { ensureBusyboxImage } from '../../support/images.ts';
-import { type RecordedJob, docker, makeJob, removeDir, removeResources, resourcesOf } from './job.ts';
+import { dockerOrSkip } from '../../support/docker.ts';
+import { type RecordedJob, docker, makeJob, removeDir, resourcesOf, trackedJobs } from './job.ts';
 
 const runner = createDockerRunner();
-const made: RecordedJob[] = [];
+const jobs = trackedJobs();
 /** What the crashed child stored: its log lines and its resume handle. */
 const childFiles = mkdtempSync(join(tmpdir(), 'harrier-docker-crash-'));
 
@@ -55,8 +54,7 @@ async function runAndCrash(
   outputGlobs: string[] = [],
   mode?: 'die-after-save',
 ): Promise<Crashed> {
-  const first = makeJob({ script, outputGlobs, properties: { pullPolicy: 'NEVER' } });
-  made.push(first);
+  const first = jobs.track(makeJob({ script, outputGlobs, properties: { pullPolicy: 'NEVER' } }));
   const logFile = join(childFiles, `${first.executionId}.log.jsonl`);
   const handleFile = join(childFiles, `${first.executionId}.handle.json`);
   const { signal, log, notice, saveResumeHandle, ...fields } = first.job;
@@ -70,8 +68,7 @@ async function runAndCrash(
     child.kill('SIGKILL');
     await exited;
   }
-  const resumed = makeJob(fields);
-  made.push(resumed);
+  const resumed = jobs.track(makeJob(fields));
   const logged = readLogged(logFile);
   const handle = JSON.parse(readFileSync(handleFile, 'utf8')) as ResumeHandle;
   resumed.job.resume = { handle, logCursor: cursorOf(logged) };
@@ -79,18 +76,7 @@ async function runAndCrash(
 }
 
 describe('Docker runner resume', () => {
-  let available = false;
-  before(() => {
-    available = dockerStatus().ok;
-    if (available) ensureBusyboxImage();
-  });
-  after(async () => {
-    for (const recorded of made) {
-      if (available) await removeResources(recorded.executionId);
-      removeDir(recorded.workDir);
-    }
-    removeDir(childFiles);
-  });
+  after(() => removeDir(childFiles));
 
   test('re-attaches to the running container: the log continues without loss or repetition, outputs are collected', async (t) => {
     if (!dockerOrSkip(t)) return;
