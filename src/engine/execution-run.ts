@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { ExprRuntime } from '../expr/index.ts';
 import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
 import { isFlowable } from '../flow/model.ts';
-import type { NoticeLevel, ResumeHandle } from '../runners/contract.ts';
+import type { LogCursor, NoticeLevel, ResumeHandle } from '../runners/contract.ts';
+import { cursorFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
@@ -255,7 +256,11 @@ export class ExecutionRun {
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming?.resumeHandle
-        ? { handle: resuming.resumeHandle, logCursor: this.flushedCursor(taskRun.id, number) }
+        ? {
+          handle: resuming.resumeHandle,
+          logCursor: this.flushedCursor(taskRun.id, number),
+          storedOutput: () => this.deps.store.outputLines(taskRun.id, number),
+        }
         : undefined,
       saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
       log: (line) => this.taskLog(taskRun, number, line),
@@ -312,9 +317,9 @@ export class ExecutionRun {
   }
 
   /** The log cursor of an attempt, counting only what reached the store. */
-  private flushedCursor(taskRunId: string, attempt: number): ReturnType<Store['logCursor']> {
+  private flushedCursor(taskRunId: string, attempt: number): LogCursor | undefined {
     this.logWriter.flush();
-    return this.deps.store.logCursor(taskRunId, attempt);
+    return cursorFromStored(this.deps.store.outputStampsNewestFirst(taskRunId, attempt));
   }
 
   private taskLog(taskRun: TaskRunRecord, attempt: number, line: TaskLogLine): void {

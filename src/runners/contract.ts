@@ -33,12 +33,14 @@ export type NoticeLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 export type ResumeHandle = Record<string, string | number | boolean>;
 
 /**
- * Where the engine's log stopped before a crash. On re-attach the runner skips every line stamped
- * before `timestamp`, and the first `linesAtTimestamp` lines stamped exactly `timestamp`.
+ * Where the engine's log of an attempt stopped before a crash. A re-attaching runner reads the
+ * container log again from `since` (a whole second, RFC 3339): that read returns first, in the
+ * same order, the `linesSince` lines already stored with a stamp at or after `since`, which it
+ * skips, then the lines that were missed (see log-replay.ts).
  */
 export interface LogCursor {
-  timestamp: string;
-  linesAtTimestamp: number;
+  since: string;
+  linesSince: number;
 }
 
 export interface RunnerJob {

@@ -311,27 +311,32 @@ export class Store {
     return Number(row.n);
   }
 
-  /**
-   * The newest task-output line stored for an attempt, and how many lines carry that same timestamp:
-   * a re-attaching runner skips exactly those.
-   */
-  logCursor(taskRunId: string, attempt: number): { timestamp: string; linesAtTimestamp: number } | undefined {
+  /** The task-output lines stored for an attempt, oldest first (notices left out). */
+  *outputLines(taskRunId: string, attempt: number): Generator<{ stream: 'stdout' | 'stderr'; line: string }> {
     const taskRun = this.rowidOf('task_runs', taskRunId);
-    if (taskRun === undefined) return undefined;
+    if (taskRun === undefined) return;
+    const chunks = this.prepare('SELECT lines_json FROM log_chunks WHERE task_run_ref = ? AND attempt = ? ORDER BY seq')
+      .iterate(taskRun, attempt) as Iterable<Row>;
+    for (const chunk of chunks) {
+      for (const [, stream, , line] of JSON.parse(String(chunk.lines_json)) as StoredLine[]) {
+        if (stream !== null) yield { stream, line };
+      }
+    }
+  }
+
+  /** The stamps of the task-output lines stored for an attempt, newest first (notices left out). */
+  *outputStampsNewestFirst(taskRunId: string, attempt: number): Generator<string> {
+    const taskRun = this.rowidOf('task_runs', taskRunId);
+    if (taskRun === undefined) return;
     const chunks = this.prepare('SELECT lines_json FROM log_chunks WHERE task_run_ref = ? AND attempt = ? ORDER BY seq DESC')
       .iterate(taskRun, attempt) as Iterable<Row>;
-    let cursor: { timestamp: string; linesAtTimestamp: number } | undefined;
     for (const chunk of chunks) {
       const lines = JSON.parse(String(chunk.lines_json)) as StoredLine[];
       for (let i = lines.length - 1; i >= 0; i--) {
         const [, stream, timestamp] = lines[i];
-        if (stream === null) continue;
-        if (!cursor) cursor = { timestamp, linesAtTimestamp: 0 };
-        if (timestamp !== cursor.timestamp) return cursor;
-        cursor.linesAtTimestamp++;
+        if (stream !== null) yield timestamp;
       }
     }
-    return cursor;
   }
 
   insertMetrics(records: readonly MetricRecord[]): void {

@@ -30,7 +30,8 @@ export interface TaskContext {
   taskRunnerOverride?: 'process' | 'docker' | 'kubernetes';
   timeoutMs?: number;
   signal: AbortSignal;
-  resume?: { handle: ResumeHandle; logCursor?: LogCursor };
+  /** Set when this attempt was started by a harrier process that died: the runner re-attaches. */
+  resume?: TaskResume;
   saveResumeHandle(handle: ResumeHandle): Promise<void>;
   /** Task output (stdout/stderr, or a message the task logs). */
   log(line: TaskLogLine): void;
@@ -41,6 +42,13 @@ export interface TaskContext {
   recordOutputs(outputs: Record<string, unknown>, outputFiles?: Record<string, StoredFile>): void;
   /** The runner that ran (or re-attached), stored on the attempt. */
   recordRunner(kind: string): void;
+}
+
+export interface TaskResume {
+  handle: ResumeHandle;
+  logCursor?: LogCursor;
+  /** What the attempt printed before the crash, oldest first: outputs announced there still count. */
+  storedOutput(): Iterable<{ stream: 'stdout' | 'stderr'; line: string }>;
 }
 
 export interface TaskOutcome {

@@ -28,6 +28,10 @@ export async function runPodCreateTask(task: PodCreateTask, ctx: TaskContext): P
     await writeInputFiles(ctx.attemptDir, renderInputFiles(task.inputFiles, render), ctx.storage);
   }
   const vars: Record<string, unknown> = {};
+  for (const { line } of ctx.resume?.storedOutput() ?? []) {
+    const message = parseProtocolLine(line);
+    if (message?.kind === 'message' && message.outputs) Object.assign(vars, message.outputs);
+  }
   let result;
   try {
     result = await runPodCreate({

@@ -11,7 +11,8 @@ import { packDirectory } from '../shared/tar.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
 import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
 import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
-import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor, sinceParameter } from './logs.ts';
+import { DockerLogDecoder } from './logs.ts';
+import { LogReplay, epochSecondOf } from '../log-replay.ts';
 import { collectOutputs, outputFolderUntouched } from './outputs.ts';
 import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
 
@@ -143,15 +144,11 @@ class ContainerAttempt {
   /** Streams the logs until the container exits, then collects outputs and cleans up. */
   private async followAndFinish(logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const container = this.container!;
-    const tail = new EmittedTail();
-    const emit = (entry: LogEntry): void => {
-      tail.record(entry);
-      this.job.log(entry);
+    const replay = new LogReplay(logCursor);
+    const emitNew = (entry: LogEntry): void => {
+      if (replay.accept(entry.timestamp)) this.job.log(entry);
     };
-    const alreadyLogged = createCursorFilter(logCursor);
-    const following = this.followLogs(container, logCursor, (entry) => {
-      if (alreadyLogged(entry)) emit(entry);
-    }).catch(() => false);
+    const following = this.readLogs(container, replay.startRead(), emitNew).catch(() => false);
     const exit = await this.abortable(this.call('waiting for the container', () => container.wait()));
     const drained = await this.abortable(
       Promise.race([following, new Promise<boolean>((resolve) => setTimeout(resolve, LOG_DRAIN_GRACE_MS, false).unref())]),
@@ -162,7 +159,8 @@ class ContainerAttempt {
     }
     // A follow can end a moment before the engine wrote the last lines (a final line without
     // newline especially): read the end of the log once more and emit only what was missed.
-    await this.emitMissedLines(container, tail.rereadPoint(logCursor ? sinceForCursor(logCursor) * 1000 : 0), createCursorFilter(logCursor), emit);
+    // Following a stopped container streams what is there and ends: no whole-log buffer.
+    await this.readLogs(container, replay.startRead(), emitNew);
     const info = await this.call('inspecting the finished container', () => container.inspect());
     const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
     const outOfMemory = info.State.OOMKilled || (exitCode === SIGKILL_EXIT && Boolean(info.HostConfig.Memory) && (await this.oomEventSeen(container, info)));
@@ -201,32 +199,17 @@ class ContainerAttempt {
     });
   }
 
-  /** Resolves true when the stream ended cleanly, false when it broke (its unfinished lines are then dropped). */
-  private async followLogs(container: Docker.Container, cursor: LogCursor | undefined, emit: (entry: LogEntry) => void): Promise<boolean> {
+  /**
+   * Follows the log from `since` (whole-second RFC 3339, or the start). Resolves true when the
+   * stream ended cleanly, false when it broke (its unfinished lines are then dropped).
+   */
+  private async readLogs(container: Docker.Container, since: string | undefined, emit: (entry: LogEntry) => void): Promise<boolean> {
+    const sinceSecond = since === undefined ? undefined : epochSecondOf(since);
     const stream = (await this.call('reading the container logs', () =>
-      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(cursor ? { since: sinceForCursor(cursor) } : {}) }),
+      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(sinceSecond !== undefined ? { since: sinceSecond } : {}) }),
     )) as Readable;
     this.logStream = stream;
     return decodeStream(stream, emit);
-  }
-
-  private async emitMissedLines(
-    container: Docker.Container,
-    point: { sinceMs: number; alreadyEmitted: number },
-    alreadyLogged: (entry: LogEntry) => boolean,
-    emit: (entry: LogEntry) => void,
-  ): Promise<void> {
-    // Following a stopped container streams what is there and ends: no whole-log buffer.
-    const since = point.sinceMs > 0 ? { since: sinceParameter(point.sinceMs) as unknown as number } : {};
-    const stream = (await this.call('reading the container logs', () =>
-      container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...since }),
-    )) as Readable;
-    let toSkip = point.alreadyEmitted;
-    await decodeStream(stream, (entry) => {
-      if (!alreadyLogged(entry)) return;
-      if (toSkip > 0) toSkip -= 1;
-      else emit(entry);
-    });
   }
 
   private async collect(): Promise<void> {

@@ -6,7 +6,8 @@
  * and the line keeps the time of its first piece.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { LogCursor, LogEntry } from '../contract.ts';
+import type { LogEntry } from '../contract.ts';
+import { epochSecondOf } from '../log-replay.ts';
 
 type StreamName = LogEntry['stream'];
 
@@ -56,7 +57,7 @@ export class DockerLogDecoder {
   private message(stream: StreamName, payload: Buffer): void {
     const pending = this.pending[stream];
     const space = payload.indexOf(0x20);
-    const stamped = space > 0 && space <= 40 && isTimestamp(payload.subarray(0, space).toString('latin1'));
+    const stamped = space > 0 && space <= 40 && epochSecondOf(payload.subarray(0, space).toString('latin1')) !== undefined;
     const timestamp = stamped ? payload.subarray(0, space).toString('latin1') : undefined;
     const body = stamped ? payload.subarray(space + 1) : payload;
     if (pending.text === '' || pending.timestamp === undefined) pending.timestamp = timestamp ?? pending.timestamp;
@@ -75,85 +76,4 @@ export class DockerLogDecoder {
 
 function stripCarriageReturn(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
-}
-
-const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-
-function isTimestamp(text: string): boolean {
-  return RFC3339.test(text);
-}
-
-/** Nanoseconds since the epoch of an RFC 3339 time, exact to the nanosecond. */
-export function timestampNanos(timestamp: string): bigint {
-  const match = RFC3339.exec(timestamp);
-  if (!match) throw new Error(`not an RFC 3339 time: ${timestamp}`);
-  const seconds = Date.parse(`${match[1]}${match[3]}`) / 1000;
-  return BigInt(seconds) * 1_000_000_000n + BigInt((match[2] ?? '').padEnd(9, '0'));
-}
-
-/** The `since` value that asks the engine for everything from the cursor's second on. */
-export function sinceForCursor(cursor: LogCursor): number {
-  return Number(timestampNanos(cursor.timestamp) / 1_000_000_000n);
-}
-
-/**
- * Drops what was already logged before a re-attach: every line stamped before the cursor, and the
- * first `linesAtTimestamp` lines stamped exactly at it (the engine repeats them since `since` is
- * inclusive and only precise to what we ask).
- */
-export function createCursorFilter(cursor: LogCursor | undefined): (entry: LogEntry) => boolean {
-  if (!cursor) return () => true;
-  const at = timestampNanos(cursor.timestamp);
-  let toSkipAtCursor = cursor.linesAtTimestamp;
-  return (entry) => {
-    if (!RFC3339.test(entry.timestamp)) return true;
-    const time = timestampNanos(entry.timestamp);
-    if (time < at) return false;
-    if (time === at && toSkipAtCursor > 0) {
-      toSkipAtCursor -= 1;
-      return false;
-    }
-    return true;
-  };
-}
-
-/** How far before the newest emitted line a re-read starts: stdout and stderr times interleave by less. */
-const REREAD_WINDOW_MS = 250;
-
-/**
- * Which of the lines already emitted a re-read would return again. The log is read in file order,
- * so what a follow delivered is a prefix of what a later read from the same `since` returns: after
- * skipping as many lines as were emitted from that instant on, the rest is exactly what was missed,
- * even when stdout and stderr times interleave slightly out of order. Counts are kept per
- * millisecond for the last second only.
- */
-export class EmittedTail {
-  private readonly countByMs = new Map<number, number>();
-  private latestMs: number | undefined;
-
-  record(entry: LogEntry): void {
-    if (!RFC3339.test(entry.timestamp)) return;
-    const ms = Number(timestampNanos(entry.timestamp) / 1_000_000n);
-    this.countByMs.set(ms, (this.countByMs.get(ms) ?? 0) + 1);
-    if (this.latestMs === undefined || ms > this.latestMs) {
-      this.latestMs = ms;
-      if (this.countByMs.size > 1000) {
-        for (const old of this.countByMs.keys()) if (old < ms - 1000) this.countByMs.delete(old);
-      }
-    }
-  }
-
-  /** Where to read again from (epoch milliseconds, 0 for the start), and how many lines from there were already emitted. */
-  rereadPoint(fallbackSinceMs: number): { sinceMs: number; alreadyEmitted: number } {
-    if (this.latestMs === undefined) return { sinceMs: fallbackSinceMs, alreadyEmitted: 0 };
-    const sinceMs = Math.max(this.latestMs - REREAD_WINDOW_MS, fallbackSinceMs);
-    let alreadyEmitted = 0;
-    for (const [ms, count] of this.countByMs) if (ms >= sinceMs) alreadyEmitted += count;
-    return { sinceMs, alreadyEmitted };
-  }
-}
-
-/** The engine's `since` query value for an instant in epoch milliseconds: `seconds.nanoseconds`. */
-export function sinceParameter(epochMs: number): string {
-  return `${Math.floor(epochMs / 1000)}.${String(epochMs % 1000).padStart(3, '0')}000000`;
 }

@@ -1,6 +1,6 @@
 /**
  * Follows one container's log (`follow=true&timestamps=true`) and keeps following across dropped
- * and stalled streams: each reconnect asks for `sinceTime` and the LogDeduper drops what was
+ * and stalled streams: each reconnect asks for `sinceTime` and the LogReplay drops what was
  * already delivered. The follower finishes when a stream ends after the container terminated,
  * so every line is read before the pod may be deleted. Kubernetes merges stdout and stderr in
  * the log, so every line is reported as stdout.
@@ -10,7 +10,7 @@ import { LineSplitter } from '../line-splitter.ts';
 import { RunnerError } from '../../shared/errors.ts';
 import type { LogCursor, LogEntry } from '../contract.ts';
 import type { KubeHttp } from './http.ts';
-import { LogDeduper, sinceTimeFor, splitTimestamp } from './log-cursor.ts';
+import { LogReplay, epochSecondOf } from '../log-replay.ts';
 
 export interface LogFollowerOptions {
   http: KubeHttp;
@@ -34,7 +34,7 @@ export class LogFollower {
   /** Log requests made, for the request-budget tests. */
   requests = 0;
   private readonly options: LogFollowerOptions;
-  private readonly deduper: LogDeduper;
+  private readonly replay: LogReplay;
   private readonly abort = new AbortController();
   private current: IncomingMessage | undefined;
   private endTimer: NodeJS.Timeout | undefined;
@@ -43,7 +43,7 @@ export class LogFollower {
 
   constructor(options: LogFollowerOptions) {
     this.options = options;
-    this.deduper = new LogDeduper(options.cursor);
+    this.replay = new LogReplay(options.cursor);
   }
 
   start(): Promise<void> {
@@ -65,13 +65,12 @@ export class LogFollower {
   }
 
   cursor(): LogCursor | undefined {
-    return this.deduper.cursor();
+    return this.replay.cursor();
   }
 
   private path(): string {
     const { namespace, pod, container } = this.options;
-    const cursor = this.deduper.cursor();
-    const since = cursor ? sinceTimeFor(cursor.timestamp) : undefined;
+    const since = this.replay.startRead();
     return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}`
       + `&follow=true&timestamps=true${since ? `&sinceTime=${encodeURIComponent(since)}` : ''}`;
   }
@@ -120,7 +119,6 @@ export class LogFollower {
   /** Delivers the stream's new lines; true when the server ended it, false when it broke or stalled. */
   private consume(response: IncomingMessage, doneAtOpen: boolean): Promise<boolean> {
     this.current = response;
-    this.deduper.reconnected();
     return new Promise<boolean>((resolve) => {
       const splitter = new LineSplitter();
       let stall: NodeJS.Timeout | undefined;
@@ -135,7 +133,7 @@ export class LogFollower {
           this.options.onLine({ stream: 'stdout', line: raw, timestamp: new Date().toISOString() });
           return;
         }
-        if (this.deduper.accept(parsed.timestamp)) this.options.onLine({ stream: 'stdout', line: parsed.line, timestamp: parsed.timestamp });
+        if (this.replay.accept(parsed.timestamp)) this.options.onLine({ stream: 'stdout', line: parsed.line, timestamp: parsed.timestamp });
       };
       const finish = (clean: boolean): void => {
         if (settled) return;
@@ -160,4 +158,12 @@ export class LogFollower {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Splits `<RFC3339Nano> <line>` as the kubelet writes it with `timestamps=true`. */
+export function splitTimestamp(raw: string): { timestamp: string; line: string } | undefined {
+  const space = raw.indexOf(' ');
+  const timestamp = space === -1 ? raw : raw.slice(0, space);
+  if (epochSecondOf(timestamp) === undefined) return undefined;
+  return { timestamp, line: space === -1 ? '' : raw.slice(space + 1) };
 }

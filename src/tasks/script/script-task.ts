@@ -57,6 +57,11 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
 
   const vars: Record<string, unknown> = {};
   let stderrLines = 0;
+  for (const { stream, line } of ctx.resume?.storedOutput() ?? []) {
+    const message = parseProtocolLine(line);
+    if (message?.kind === 'message' && message.outputs) Object.assign(vars, message.outputs);
+    else if (!message && stream === 'stderr') stderrLines++;
+  }
   const outcome = await (async () => {
     try {
       return await runner.run({

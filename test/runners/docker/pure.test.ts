@@ -8,7 +8,7 @@ import type { LogEntry } from '../../../src/runners/contract.ts';
 import { checkGates, containerCreateOptions, parsePortBindings, resourceName } from '../../../src/runners/docker/container-spec.ts';
 import { dockerOptions } from '../../../src/runners/docker/engine.ts';
 import { parseImageReference, registryAuth, withDefaultTag } from '../../../src/runners/docker/image.ts';
-import { DockerLogDecoder, EmittedTail, createCursorFilter, sinceForCursor, sinceParameter } from '../../../src/runners/docker/logs.ts';
+import { DockerLogDecoder } from '../../../src/runners/docker/logs.ts';
 import { outputRoots } from '../../../src/runners/docker/outputs.ts';
 import { formatBytes, parseByteSize, parseDockerProperties } from '../../../src/runners/docker/properties.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
@@ -63,38 +63,6 @@ describe('DockerLogDecoder', () => {
   test('keeps empty lines and strips a carriage return', () => {
     const entries = decodeAll([frame(1, `${t1} \n`), frame(1, `${t2} dos\r\n`)]);
     assert.deepEqual(entries.map((entry) => entry.line), ['', 'dos']);
-  });
-});
-
-describe('log cursor', () => {
-  const at = (timestamp: string, line: string): LogEntry => ({ stream: 'stdout', line, timestamp });
-
-  test('skips lines before the cursor and the first N at it, keeps the rest', () => {
-    const keep = createCursorFilter({ timestamp: '2024-05-01T10:00:00.5Z', linesAtTimestamp: 1 });
-    const kept = [
-      at('2024-05-01T10:00:00.400000000Z', 'before'),
-      at('2024-05-01T10:00:00.500000000Z', 'same-1'),
-      at('2024-05-01T10:00:00.500000000Z', 'same-2'),
-      at('2024-05-01T10:00:00.500000001Z', 'after'),
-    ].filter(keep);
-    assert.deepEqual(kept.map((entry) => entry.line), ['same-2', 'after']);
-  });
-
-  test('since is the cursor second, rounded down', () => {
-    assert.equal(sinceForCursor({ timestamp: '2024-05-01T10:00:01.999999999Z', linesAtTimestamp: 0 }), Date.parse('2024-05-01T10:00:01Z') / 1000);
-  });
-
-  test('a re-read starts shortly before the newest line and skips what was emitted from there', () => {
-    const tail = new EmittedTail();
-    assert.deepEqual(tail.rereadPoint(7000), { sinceMs: 7000, alreadyEmitted: 0 });
-    const newest = Date.parse('2024-05-01T10:00:05.300Z');
-    tail.record(at('2024-05-01T10:00:01.1Z', 'old'));
-    tail.record(at('2024-05-01T10:00:05.040Z', 'just outside the window'));
-    tail.record(at('2024-05-01T10:00:05.050Z', 'window start'));
-    tail.record(at('2024-05-01T10:00:05.300Z', 'newest'));
-    tail.record(at('2024-05-01T10:00:05.200Z', 'out of order'));
-    assert.deepEqual(tail.rereadPoint(0), { sinceMs: newest - 250, alreadyEmitted: 3 });
-    assert.equal(sinceParameter(Date.parse('2024-05-01T10:00:05.050Z')), `${Date.parse('2024-05-01T10:00:05Z') / 1000}.050000000`);
   });
 });
 

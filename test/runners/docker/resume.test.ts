@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cursorFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogCursor, LogEntry, ResumeHandle } from '../../../src/runners/contract.ts';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 import { dockerOrSkip } from '../../support/docker.ts';
@@ -40,11 +41,9 @@ function readLogged(file: string): LogEntry[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as LogEntry);
 }
 
-/** The engine's cursor rule: the last stored timestamp and how many stored lines carry it. */
+/** The engine's cursor rule, over what the crashed process logged. */
 function cursorOf(logged: LogEntry[]): LogCursor | undefined {
-  const last = logged.at(-1);
-  if (!last) return undefined;
-  return { timestamp: last.timestamp, linesAtTimestamp: logged.filter((entry) => entry.timestamp === last.timestamp).length };
+  return cursorFromStored(logged.map((entry) => entry.timestamp).reverse());
 }
 
 /** Runs the job in a child process, SIGKILLs it once `killWhen` holds for what it logged. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogDeduper, sinceTimeFor, splitTimestamp, timestampNanos } from '../../../src/runners/kubernetes/log-cursor.ts';
+import { splitTimestamp } from '../../../src/runners/kubernetes/log-follower.ts';
 import { containerState, notRunningReason, podFailure } from '../../../src/runners/kubernetes/pod-state.ts';
 import { errorFromNetwork, errorFromStatus, toRunnerError } from '../../../src/runners/kubernetes/api-errors.ts';
 import { downloadScript, podSelection } from '../../../src/runners/kubernetes/file-transfer.ts';
@@ -9,33 +9,10 @@ import { kubeConfigFromConnection, pemAsBase64 } from '../../../src/runners/kube
 import { collectsOutputs } from '../../../src/runners/kubernetes/runner.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
 
-test('log lines: timestamps parsed to nanoseconds, sinceTime truncated to the second', () => {
-  assert.equal(timestampNanos('2024-01-01T00:00:01.000000002Z'), 1704067201000000002n);
-  assert.equal(timestampNanos('2024-01-01T00:00:01Z'), 1704067201000000000n);
-  assert.equal(timestampNanos('nope'), undefined);
-  assert.equal(sinceTimeFor('2024-01-01T00:00:01.999999999Z'), '2024-01-01T00:00:01Z');
+test('log lines: the kubelet stamp split from the text', () => {
   assert.deepEqual(splitTimestamp('2024-01-01T00:00:01.5Z hello world'), { timestamp: '2024-01-01T00:00:01.5Z', line: 'hello world' });
   assert.deepEqual(splitTimestamp('2024-01-01T00:00:01.5Z '), { timestamp: '2024-01-01T00:00:01.5Z', line: '' });
   assert.equal(splitTimestamp('no timestamp here'), undefined);
-});
-
-test('deduper: a reconnect replaying the whole second delivers nothing twice and loses nothing', () => {
-  const stream = ['01.1', '01.1', '01.2', '02.0', '02.0', '02.0', '03.5'].map((s) => `2024-01-01T00:00:${s}00000000Z`);
-  const delivered: number[] = [];
-  const deduper = new LogDeduper();
-  // First connection delivers up to the second line stamped 02.0, then drops.
-  stream.slice(0, 5).forEach((ts, i) => deduper.accept(ts) && delivered.push(i));
-  deduper.reconnected();
-  // The reconnect (sinceTime = 00:00:02) replays from index 3.
-  stream.slice(3).forEach((ts, i) => deduper.accept(ts) && delivered.push(i + 3));
-  assert.deepEqual(delivered, [0, 1, 2, 3, 4, 5, 6]);
-});
-
-test('deduper: starting from a saved cursor skips earlier lines and the counted ones at the cursor', () => {
-  const deduper = new LogDeduper({ timestamp: '2024-01-01T00:00:02.000000000Z', linesAtTimestamp: 2 });
-  const stream = ['2024-01-01T00:00:01.900000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:02.100000000Z'];
-  assert.deepEqual(stream.map((ts) => deduper.accept(ts)), [false, false, false, true, true]);
-  assert.deepEqual(deduper.cursor(), { timestamp: '2024-01-01T00:00:02.100000000Z', linesAtTimestamp: 1 });
 });
 
 function pod(status: object, spec: object = { containers: [{ name: 'main', image: 'img:1' }] }): any {

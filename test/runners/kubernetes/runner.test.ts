@@ -128,7 +128,7 @@ describe('Kubernetes runner', { concurrency: false }, () => {
   test('OOMKilled names the memory limit', async (t) => {
     if (!dockerOrSkip(t)) return;
     const { job } = makeJob({
-      name: 'oom', image, hostWorkingDir: workDir(), script: 'exec dd if=/dev/zero of=/dev/null bs=64M count=1',
+      name: 'oom', image, hostWorkingDir: workDir(), script: 'head -c 100m /dev/zero | tail',
       properties: props({ resources: { limit: { memory: '16Mi' } } }),
     });
     await assert.rejects(runner.run(job), (error: Error) => {

@@ -22,17 +22,19 @@ function seed(store: Store): void {
 const line = (timestamp: string, text: string, stream: LogRecord['stream'] = 'stdout'): LogRecord =>
   ({ executionId: 'e1', taskRunId: 't1', taskId: 'a', attempt: 1, level: 'INFO', stream, timestamp, line: text });
 
-test('the log cursor is the last task-output timestamp and how many lines carry it; notices do not count', () => {
+test('stored task output of an attempt: lines oldest first, stamps newest first; notices left out', () => {
   const store = openStore();
   seed(store);
-  assert.equal(store.logCursor('t1', 1), undefined);
+  assert.deepEqual([...store.outputStampsNewestFirst('t1', 1)], []);
   store.insertLogs([
     line('2024-01-01T00:00:01.000000001Z', 'a'),
     line('2024-01-01T00:00:02.000000000Z', 'b'),
-    line('2024-01-01T00:00:02.000000000Z', 'c', 'stderr'),
+    line('2024-01-01T00:00:01.900000000Z', 'c', 'stderr'),
     { ...line('2024-01-01T00:00:09.000Z', 'a notice'), stream: undefined },
   ]);
-  assert.deepEqual(store.logCursor('t1', 1), { timestamp: '2024-01-01T00:00:02.000000000Z', linesAtTimestamp: 2 });
+  assert.deepEqual([...store.outputStampsNewestFirst('t1', 1)], ['2024-01-01T00:00:01.900000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:01.000000001Z']);
+  assert.deepEqual([...store.outputLines('t1', 1)], [{ stream: 'stdout', line: 'a' }, { stream: 'stdout', line: 'b' }, { stream: 'stderr', line: 'c' }]);
+  assert.deepEqual([...store.outputLines('t1', 2)], []);
 });
 
 test('the log writer batches and keeps order', () => {

@@ -1,0 +1,139 @@
+/**
+ * Exactly-once delivery of a container's timestamped log across re-reads: a follow stream that
+ * broke or stalled, a last read after the container ended, a new harrier process re-attaching.
+ *
+ * Container engines and kubelets stamp stdout and stderr lines as they read each pipe, then write
+ * them to one log in arrival order, so the stamps of a log are not always increasing: a stderr
+ * line can carry an earlier stamp than the stdout line before it. Skipping by stamp alone loses
+ * such lines. What holds instead is the order: a read with `since` returns, in log order, every
+ * line stamped at or after `since`. What was delivered before, restricted to those stamps, is
+ * therefore a prefix of what the re-read returns: skipping exactly as many lines as were delivered
+ * with a stamp at or after `since` leaves exactly what was missed. Servers cut `since` to whole
+ * seconds, so re-reads start at a whole second, one second before the newest delivered stamp to
+ * cover lines written late with an older stamp.
+ */
+import type { LogCursor } from './contract.ts';
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The whole epoch second an RFC 3339 stamp falls in, or undefined when the text is not one. */
+export function epochSecondOf(timestamp: string): number | undefined {
+  const match = RFC3339.exec(timestamp);
+  if (!match) return undefined;
+  const wholeSecond = `${match[1]}${match[2]}`;
+  // Consecutive lines mostly share their second: parse each second once.
+  if (wholeSecond !== lastParsed.text) {
+    const ms = Date.parse(wholeSecond);
+    lastParsed.text = wholeSecond;
+    lastParsed.second = Number.isNaN(ms) ? undefined : ms / 1000;
+  }
+  return lastParsed.second;
+}
+
+const lastParsed: { text: string; second: number | undefined } = { text: '', second: undefined };
+
+/** RFC 3339 text of a whole epoch second, as `sinceTime` takes it. */
+export function secondText(epochSecond: number): string {
+  return new Date(epochSecond * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** How far before the newest delivered stamp a re-read starts. */
+const LOOKBACK_SECONDS = 1;
+
+/**
+ * The cursor for a re-attach, from the stamps of the lines already stored for the attempt, newest
+ * first. Stops once a whole run of lines lies before the window, since stamps are out of order by
+ * milliseconds, not by runs of lines.
+ */
+export function cursorFromStored(timestampsNewestFirst: Iterable<string>, scanPastWindow = 1_000): LogCursor | undefined {
+  let newest: number | undefined;
+  const seconds: number[] = [];
+  let outsideInARow = 0;
+  for (const timestamp of timestampsNewestFirst) {
+    const second = epochSecondOf(timestamp);
+    if (second === undefined) continue;
+    if (newest === undefined || second > newest) newest = second;
+    if (second >= newest - LOOKBACK_SECONDS) {
+      seconds.push(second);
+      outsideInARow = 0;
+    } else if (++outsideInARow > scanPastWindow) {
+      break;
+    }
+  }
+  if (newest === undefined) return undefined;
+  const since = newest - LOOKBACK_SECONDS;
+  return { since: secondText(since), linesSince: seconds.filter((second) => second >= since).length };
+}
+
+/**
+ * Tracks what one attempt's log delivered, across reads. Call `startRead()` before each read and
+ * pass the returned `since` to the server; then ask `accept()` for every line of that read.
+ */
+export class LogReplay {
+  /** Where the current read starts (undefined: the start of the log) and how many of its lines were delivered before. */
+  private since: number | undefined;
+  private linesSince = 0;
+  /** Lines of the current read still to skip. */
+  private toSkip = 0;
+  /** Lines of the current read stamped at or after `since`, counted per second; seconds too old to matter are dropped. */
+  private readonly countBySecond = new Map<number, number>();
+  private newest: number | undefined;
+
+  constructor(cursor?: LogCursor) {
+    if (cursor) {
+      this.since = epochSecondOf(cursor.since);
+      this.linesSince = this.since === undefined ? 0 : cursor.linesSince;
+    }
+  }
+
+  /** The `since` for the next read (a whole-second RFC 3339 time, or undefined for the whole log). */
+  startRead(): string | undefined {
+    const next = this.nextPoint();
+    this.since = next.since;
+    this.linesSince = next.linesSince;
+    this.toSkip = next.linesSince;
+    // The new read returns the skipped lines again, and they are counted again as they pass.
+    this.countBySecond.clear();
+    this.newest = undefined;
+    return this.since === undefined ? undefined : secondText(this.since);
+  }
+
+  /** True when the line is new and must be delivered. Lines without a readable stamp are always new. */
+  accept(timestamp: string): boolean {
+    const second = epochSecondOf(timestamp);
+    if (second === undefined) return true;
+    if (this.since !== undefined && second < this.since) return true;
+    this.count(second);
+    if (this.toSkip > 0) {
+      this.toSkip--;
+      return false;
+    }
+    return true;
+  }
+
+  /** Where the delivered log stands, for a later re-attach. */
+  cursor(): LogCursor | undefined {
+    const { since, linesSince } = this.nextPoint();
+    return since === undefined ? undefined : { since: secondText(since), linesSince };
+  }
+
+  /**
+   * Where a read started now would begin. While the current read is still skipping, nothing new
+   * was delivered: the same place, with the same lines to skip.
+   */
+  private nextPoint(): { since: number | undefined; linesSince: number } {
+    if (this.toSkip > 0 || this.newest === undefined) return { since: this.since, linesSince: this.linesSince };
+    const since = Math.max(this.newest - LOOKBACK_SECONDS, this.since ?? -Infinity);
+    let linesSince = 0;
+    for (const [second, count] of this.countBySecond) if (second >= since) linesSince += count;
+    return { since, linesSince };
+  }
+
+  private count(second: number): void {
+    this.countBySecond.set(second, (this.countBySecond.get(second) ?? 0) + 1);
+    if (this.newest === undefined || second > this.newest) {
+      this.newest = second;
+      for (const old of this.countBySecond.keys()) if (old < second - LOOKBACK_SECONDS) this.countBySecond.delete(old);
+    }
+  }
+}
