@@ -27,7 +27,8 @@ tasks:
       pullPolicy: NEVER
     outputFiles: ["result.txt"]
     commands:
-      - for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done
+      - echo '::{"outputs":{"early":"before the crash"}}::'
+      - for i in $(seq 1 40); do echo "line $i"; echo "err $i" >&2; sleep 0.1; done
       - echo finished > result.txt
 `);
   const stateDir = tempStateDir();
@@ -42,9 +43,11 @@ tasks:
   assert.equal(resumed.code, 0, resumed.stderr);
   const doc = JSON.parse(resumed.stdout);
   const count = taskRun(doc, 'count');
-  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS'], 'one attempt, re-attached');
+  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['WARNING'], 'one attempt, re-attached; WARNING since it wrote to stderr');
   assert.ok(count.outputFiles['result.txt']);
   assert.deepEqual(await numberedLogLines(id, 'count', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(await numberedLogLines(id, 'count', stateDir, undefined, 'err'), Array.from({ length: 40 }, (_, i) => i + 1), 'stderr lines too');
+  assert.equal(count.outputs.early, 'before the crash', 'an output announced before the crash survives the resume');
   assert.match((await harrier(['logs', id, '--state-dir', stateDir])).stdout, /re-attaching to attempt 1/);
   assert.deepEqual(containersOf(id), [], 'the container was removed after collection');
 });

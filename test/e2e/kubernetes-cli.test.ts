@@ -142,7 +142,8 @@ tasks:
       type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes
     outputFiles: ["result.txt"]
     commands:
-      - for i in $(seq 1 40); do echo "line $i"; sleep 0.1; done
+      - echo '::{"outputs":{"early":"before the crash"}}::'
+      - for i in $(seq 1 40); do echo "line $i"; echo "err $i" >&2; sleep 0.1; done
       - echo finished > result.txt
 `);
   const stateDir = tempStateDir();
@@ -159,6 +160,8 @@ tasks:
   assert.equal(readFileSync(count.outputFiles['result.txt'].path, 'utf8'), 'finished\n');
   assert.equal((sim!.stats().requests['create pods'] ?? 0) - creates, 1, 'no second pod was created');
   assert.deepEqual(await numberedLogLines(id, 'count', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(await numberedLogLines(id, 'count', stateDir, undefined, 'err'), Array.from({ length: 40 }, (_, i) => i + 1), 'stderr lines too');
+  assert.equal(count.outputs.early, 'before the crash', 'an output announced before the crash survives the resume');
   await sim!.settled();
   assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
 });

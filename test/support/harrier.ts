@@ -127,9 +127,9 @@ export function flowFile(yaml: string, name = 'flow.yaml'): string {
 }
 
 /** The numbers N of the `[task] line N` lines that `harrier logs` prints, in order. */
-export async function numberedLogLines(executionId: string, taskId: string, stateDir: string, env?: Record<string, string>): Promise<number[]> {
+export async function numberedLogLines(executionId: string, taskId: string, stateDir: string, env?: Record<string, string>, word = 'line'): Promise<number[]> {
   const logs = await harrier(['logs', executionId, '--task', taskId, '--state-dir', stateDir], { env });
-  const pattern = new RegExp(`^\\[${taskId}\\] line (\\d+)$`);
+  const pattern = new RegExp(`^\\[${taskId}\\] ${word} (\\d+)$`);
   return logs.stdout.split('\n').flatMap((line) => {
     const match = pattern.exec(line);
     return match ? [Number(match[1])] : [];
