@@ -17,6 +17,7 @@ import { KubeHttp } from './http.ts';
 import { acquireInformer, type InformerOptions, type PodInformer } from './informer.ts';
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
+import { podWarningEvents } from './pod-events.ts';
 import type { Json } from './merge.ts';
 import { ATTEMPT_LABEL, TASKRUN_LABEL, labelValue } from './naming.ts';
 import { containerState, hasStarted, hasTerminated, isTerminating, notRunningReason, podFailure, podPhase } from './pod-state.ts';
@@ -129,7 +130,13 @@ class PodSession {
       });
       this.onPod(this.informer.get(this.name), undefined);
       await this.waitForCompletion();
+      if (this.lastPod && this.plan.taskContainers.some((name) => (containerState(this.lastPod!, name).exitCode ?? 0) !== 0)) {
+        await this.reportWarningEvents();
+      }
       return { pod: this.lastPod ?? this.plan.pod, name: this.name };
+    } catch (error) {
+      if (!this.job.signal.aborted) await this.reportWarningEvents();
+      throw error;
     } finally {
       this.job.signal.removeEventListener('abort', onAbort);
       for (const follower of this.followers.values()) follower.stop();
@@ -367,6 +374,15 @@ class PodSession {
     const files = await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName);
     this.downloaded = true;
     this.job.notice('DEBUG', `collected ${files.length} output file(s) from pod ${this.name}: ${files.slice(0, 20).join(', ')}`);
+  }
+
+  /** Before the pod is deleted: its Warning events into the task's log, to explain a failure. */
+  private async reportWarningEvents(): Promise<void> {
+    if (!this.owned) return;
+    const uid = this.lastPod ? (metadataOf(this.lastPod).uid as string | undefined) : undefined;
+    const events = await podWarningEvents(this.http, this.plan.namespace, this.name, uid);
+    for (const line of events.lines) this.job.notice('WARN', `pod ${this.name} event: ${line}`);
+    if (events.unavailable) this.job.notice('DEBUG', events.unavailable);
   }
 
   // Cleaning up -----------------------------------------------------------------------------------

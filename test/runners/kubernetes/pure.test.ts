@@ -5,6 +5,7 @@ import { containerState, notRunningReason, podFailure } from '../../../src/runne
 import { errorFromNetwork, errorFromStatus, toRunnerError } from '../../../src/runners/kubernetes/api-errors.ts';
 import { downloadScript, podSelection } from '../../../src/runners/kubernetes/file-transfer.ts';
 import { exitCodeOf } from '../../../src/runners/kubernetes/exec.ts';
+import { describeEvent, warningLines } from '../../../src/runners/kubernetes/pod-events.ts';
 import { kubeConfigFromConnection, pemAsBase64 } from '../../../src/runners/kubernetes/connection.ts';
 import { collectsOutputs } from '../../../src/runners/kubernetes/runner.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
@@ -101,4 +102,24 @@ test('connection values: base64 PEM as in kubeconfig, raw PEM accepted, token an
   assert.equal(kc.getCurrentCluster()!.skipTLSVerify, true);
   assert.equal(kc.getCurrentUser()!.token, 't0k');
   assert.equal(kubeConfigFromConnection({}).getCurrentCluster()!.server, 'https://kubernetes.default.svc');
+});
+
+test('Warning events: only this pod\'s warnings, oldest first, newest ten, each on one line', () => {
+  const event = (reason: string, at: string, extra: object = {}) => ({
+    type: 'Warning', reason, message: `${reason} happened\n  twice`, lastTimestamp: at, count: 1,
+    source: { component: 'kubelet' }, involvedObject: { kind: 'Pod', name: 'p1', uid: 'u1', fieldPath: 'spec.containers{main}' }, ...extra,
+  });
+  const items = [
+    event('BackOff', '2024-01-01T00:00:03Z', { count: 4 }),
+    event('Failed', '2024-01-01T00:00:01Z'),
+    { ...event('Scheduled', '2024-01-01T00:00:00Z'), type: 'Normal' },
+    { ...event('OldPod', '2024-01-01T00:00:02Z'), involvedObject: { kind: 'Pod', name: 'p1', uid: 'other' } },
+  ];
+  assert.deepEqual(warningLines(items, 'u1'), [
+    'Warning Failed (kubelet spec.containers{main}): Failed happened twice',
+    'Warning BackOff (x4, kubelet spec.containers{main}): BackOff happened twice',
+  ]);
+  const many = Array.from({ length: 15 }, (_, i) => event(`R${i}`, `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`));
+  assert.deepEqual(warningLines(many, undefined).map((line) => line.split(' ')[1]), Array.from({ length: 10 }, (_, i) => `R${i + 5}`));
+  assert.equal(describeEvent({ reason: 'X', message: 'm', reportingComponent: 'default-scheduler' }), 'Warning X (default-scheduler): m');
 });

@@ -114,13 +114,14 @@ describe('Kubernetes runner', { concurrency: false }, () => {
 
   test('image pull error fails fast with the reason and leaves no pod', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const { job } = makeJob({ name: 'pull', image: 'harrier-test/does-not-exist:1', properties: props(), hostWorkingDir: workDir(), script: 'true' });
+    const { job, captured } = makeJob({ name: 'pull', image: 'harrier-test/does-not-exist:1', properties: props(), hostWorkingDir: workDir(), script: 'true' });
     await assert.rejects(runner.run(job), (error: Error) => {
       assert.ok(error instanceof RunnerError);
       assert.match(error.message, /cannot start \(image harrier-test\/does-not-exist:1\): (ErrImagePull|ImagePullBackOff)/);
       assert.doesNotMatch(error.message, /\n/);
       return true;
     });
+    assert.ok(captured.notices.some((notice) => /event: Warning Failed \(kubelet spec\.containers\{main\}\): Failed to pull image "harrier-test\/does-not-exist:1"/.test(notice)), captured.notices.join('\n'));
     await sim.settled();
     assert.deepEqual(taskPods(), []);
   });
@@ -142,11 +143,12 @@ describe('Kubernetes runner', { concurrency: false }, () => {
 
   test('unschedulable past waitUntilRunning', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const { job } = makeJob({
+    const { job, captured } = makeJob({
       name: 'unsched', image, hostWorkingDir: workDir(), script: 'true',
       properties: props({ nodeSelector: { 'disk': 'unicorn' }, waitUntilRunning: 'PT1.5S' }),
     });
     await assert.rejects(runner.run(job), /could not be scheduled within 1\.50s \(waitUntilRunning\): Unschedulable/);
+    assert.ok(captured.notices.some((notice) => /^WARN pod \S+ event: Warning FailedScheduling \(default-scheduler\): 0\/1 nodes are available/.test(notice)), captured.notices.join('\n'));
     await sim.settled();
     assert.deepEqual(taskPods(), []);
   });
@@ -249,6 +251,22 @@ describe('Kubernetes runner', { concurrency: false }, () => {
       assert.equal((await runner.run(job)).exitCode, 0);
       assert.deepEqual(captured.lines, ['x']);
       assert.equal(readFileSync(join(dir, 'o.txt'), 'utf8'), 'x\n');
+    } finally {
+      sim.useRole(undefined);
+    }
+  });
+
+  test('without the optional events rule a failure still reports, and says why no events are shown', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    stopAllInformers();
+    const role = readFileSync(new URL('../../../deploy/rbac.yaml', import.meta.url), 'utf8');
+    const withoutEvents = role.replace(/ {2}- apiGroups: \[""\]\n {4}resources: \["events"\]\n {4}verbs: \["list"\]\n/, '');
+    assert.notEqual(withoutEvents, role, 'the shipped Role has the events rule');
+    sim.useRole(withoutEvents);
+    try {
+      const { job, captured } = makeJob({ name: 'noevents', image, hostWorkingDir: workDir(), properties: props(), script: 'exit 4' });
+      assert.equal((await runner.run(job)).exitCode, 4);
+      assert.ok(captured.notices.some((notice) => /^DEBUG the pod's Warning events are not shown: the service account may not list events in namespace tasks/.test(notice)), captured.notices.join('\n'));
     } finally {
       sim.useRole(undefined);
     }

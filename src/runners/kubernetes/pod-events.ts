@@ -1,0 +1,69 @@
+/**
+ * The pod's Warning events, added to the task's log when it fails: what `kubectl describe pod`
+ * would show (FailedScheduling, FailedMount, BackOff, Failed to pull...). Listing events is not
+ * part of the minimal Role, so a refusal only says how to get them.
+ */
+import type { IncomingMessage } from 'node:http';
+import { RunnerError } from '../../shared/errors.ts';
+import type { KubeHttp } from './http.ts';
+import { isPlainObject, type Json } from './merge.ts';
+
+const MAX_EVENTS = 10;
+const MAX_BODY = 1024 * 1024;
+const TIMEOUT_MS = 5_000;
+
+export interface PodEventsResult {
+  lines: string[];
+  /** Set when the events could not be read: why, in one line. */
+  unavailable?: string;
+}
+
+/** One event as a log line: `Warning FailedScheduling (x3, default-scheduler): 0/1 nodes are available...`. */
+export function describeEvent(event: Json): string {
+  const count = typeof event.count === 'number' && event.count > 1 ? `x${event.count}, ` : '';
+  const source = isPlainObject(event.source) && typeof event.source.component === 'string' ? event.source.component : String(event.reportingComponent ?? 'unknown');
+  const involved = isPlainObject(event.involvedObject) && typeof event.involvedObject.fieldPath === 'string' ? ` ${event.involvedObject.fieldPath}` : '';
+  const message = String(event.message ?? '').replace(/\s+/g, ' ').trim();
+  return `${String(event.type ?? 'Warning')} ${String(event.reason ?? '')} (${count}${source}${involved}): ${message}`;
+}
+
+/** The newest Warning events of a list, oldest first, each described in one line. */
+export function warningLines(items: unknown[], uid: string | undefined): string[] {
+  const warnings = items.filter(isPlainObject).filter((event) => {
+    if (event.type !== 'Warning') return false;
+    const involved = isPlainObject(event.involvedObject) ? event.involvedObject : {};
+    return uid === undefined || involved.uid === undefined || involved.uid === uid;
+  });
+  const time = (event: Json): string => String(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
+  warnings.sort((a, b) => time(a).localeCompare(time(b)));
+  return warnings.slice(-MAX_EVENTS).map(describeEvent);
+}
+
+export async function podWarningEvents(http: KubeHttp, namespace: string, pod: string, uid: string | undefined): Promise<PodEventsResult> {
+  const selector = encodeURIComponent(`involvedObject.name=${pod},type=Warning`);
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events?fieldSelector=${selector}`;
+  try {
+    const response = await http.get(path, { verb: 'list', resource: 'events', namespace }, AbortSignal.timeout(TIMEOUT_MS));
+    const body = JSON.parse(await readBody(response)) as Json;
+    return { lines: warningLines(Array.isArray(body.items) ? body.items : [], uid) };
+  } catch (error) {
+    if (error instanceof RunnerError && /forbids/.test(error.message)) {
+      return { lines: [], unavailable: `the pod's Warning events are not shown: the service account may not list events in namespace ${namespace} (optional rule in deploy/rbac.yaml)` };
+    }
+    return { lines: [], unavailable: `the pod's Warning events could not be read: ${(error as Error).message}` };
+  }
+}
+
+function readBody(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) response.destroy(new Error('the event list is too large'));
+      else chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+  });
+}
