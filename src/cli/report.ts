@@ -3,7 +3,7 @@ import type { AttemptRecord, ExecutionRecord, LogRecord, State, Store, TaskRunRe
 import { paint, taskColour, type Colour } from './terminal.ts';
 
 const STATE_COLOURS: Partial<Record<State, Colour>> = {
-  SUCCESS: 'green', WARNING: 'yellow', FAILED: 'red', KILLED: 'red', RETRYING: 'yellow', RUNNING: 'blue',
+  SUCCESS: 'green', WARNING: 'yellow', FAILED: 'red', KILLED: 'red', RETRYING: 'yellow', RETRIED: 'yellow', RUNNING: 'blue',
 };
 
 export function paintState(colour: boolean, state: State): string {
@@ -73,6 +73,11 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
     startDate: execution.createdAt,
     endDate: execution.endedAt ?? null,
     inputs: execution.inputs,
+    metadata: {
+      attemptNumber: execution.options.retryOf?.attemptNumber ?? 1,
+      originalCreatedDate: execution.options.retryOf?.originalCreatedAt ?? execution.createdAt,
+      originalId: execution.options.retryOf?.originalId ?? execution.id,
+    },
     taskRuns: taskRuns.map((taskRun) => ({
       id: taskRun.id,
       taskId: taskRun.taskId,

@@ -90,7 +90,11 @@ export class Engine {
 
   /** Loads an unfinished execution and the flow it started with, refusing one still running elsewhere. */
   prepareResume(executionId: string): { execution: ExecutionRecord; flow: Flow } {
-    const execution = this.findExecution(executionId);
+    let execution = this.findExecution(executionId);
+    // A flow retried as a new execution goes on in the newest execution of its chain.
+    for (let next = this.store.successorOf(execution.id); execution.state === 'RETRIED' && next; next = this.store.successorOf(execution.id)) {
+      execution = next;
+    }
     if (isTerminal(execution.state)) {
       throw new HarrierError(`execution ${execution.id} already ended in ${execution.state}; there is nothing to resume`, {
         hint: 'run the flow again with `harrier run`',

@@ -45,6 +45,8 @@ export class ExecutionRun {
   private readonly logWriter: LogWriter;
   private readonly runtime: ExprRuntime;
   private ordinal = 0;
+  /** Set when a failed task asks for the whole flow to run again (`behavior: CREATE_NEW_EXECUTION`). */
+  private rerunAt: Date | undefined;
   private readonly envs = envsFromEnvironment(process.env);
 
   constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
@@ -66,6 +68,12 @@ export class ExecutionRun {
   }
 
   async run(): Promise<ExecutionRecord> {
+    const { notBefore } = this.execution.options;
+    if (notBefore && this.execution.state === 'CREATED' && !(await this.sleepUntil(new Date(notBefore)))) {
+      this.setExecutionState('KILLED', now());
+      this.deps.listener.executionEnded?.(this.execution);
+      return this.execution;
+    }
     this.setExecutionState('RUNNING');
     this.deps.listener.executionStarted?.(this.execution);
     let state: State;
@@ -77,9 +85,39 @@ export class ExecutionRun {
     }
     if (this.kill.signal.aborted) state = 'KILLED';
     this.logWriter.flush();
-    this.setExecutionState(state, now());
+    if (state === 'FAILED' && this.rerunAt) {
+      const rerunAt = this.rerunAt;
+      this.deps.store.transaction(() => {
+        this.setExecutionState('RETRIED', now());
+        this.deps.store.insertExecution(this.successor(rerunAt));
+      });
+    } else {
+      this.setExecutionState(state, now());
+    }
     this.deps.listener.executionEnded?.(this.execution);
     return this.execution;
+  }
+
+  /** The next execution of a `CREATE_NEW_EXECUTION` retry: same flow source, inputs and options. */
+  private successor(rerunAt: Date): ExecutionRecord {
+    const lineage = this.execution.options.retryOf;
+    return {
+      ...this.execution,
+      id: newId(),
+      state: 'CREATED',
+      createdAt: now(),
+      endedAt: undefined,
+      options: {
+        ...this.execution.options,
+        notBefore: rerunAt.toISOString(),
+        retryOf: {
+          originalId: lineage?.originalId ?? this.execution.id,
+          originalCreatedAt: lineage?.originalCreatedAt ?? this.execution.createdAt,
+          attemptNumber: (lineage?.attemptNumber ?? 1) + 1,
+          previousId: this.execution.id,
+        },
+      },
+    };
   }
 
   private setExecutionState(state: State, endedAt?: string): void {
@@ -180,6 +218,7 @@ export class ExecutionRun {
         return state;
       }
       const policy = this.retryPolicy(task);
+      if (policy?.behavior === 'CREATE_NEW_EXECUTION') return this.failAndRerunFlow(taskRun, policy);
       const next = policy && nextRetryAt(policy, { attempts: attemptNumber, firstAttemptStartedAt: firstStartedAt, lastAttemptEndedAt: new Date() });
       if (!next) {
         this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
@@ -191,6 +230,28 @@ export class ExecutionRun {
       if (!(await this.sleepUntil(next))) return this.endKilled(taskRun);
       attemptNumber++;
     }
+  }
+
+  /**
+   * Kestra's `CREATE_NEW_EXECUTION`: the task fails here, and when the policy allows another try
+   * (counted in executions of the chain, timed from the first one) the execution ends RETRIED and
+   * a new one runs the whole flow again.
+   */
+  private failAndRerunFlow(taskRun: TaskRunRecord, policy: RetryPolicy): State {
+    const lineage = this.execution.options.retryOf;
+    const executionNumber = lineage?.attemptNumber ?? 1;
+    const next = nextRetryAt(policy, {
+      attempts: executionNumber,
+      firstAttemptStartedAt: new Date(lineage?.originalCreatedAt ?? this.execution.createdAt),
+      lastAttemptEndedAt: new Date(),
+    });
+    if (next && !this.rerunAt) {
+      this.rerunAt = next;
+      const limit = policy.maxAttempt ? ` of ${policy.maxAttempt}` : '';
+      this.notice(taskRun, 'WARN', `the flow runs again as a new execution in ${formatDurationMs(Math.max(0, next.getTime() - Date.now()))} (execution ${executionNumber + 1}${limit})`);
+    }
+    this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+    return 'FAILED';
   }
 
   private endKilled(taskRun: TaskRunRecord): State {

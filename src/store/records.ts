@@ -1,9 +1,9 @@
 /** What the store keeps: Kestra's Execution → TaskRun → Attempt vocabulary, plus logs and metrics. */
 
-export const STATES = ['CREATED', 'RUNNING', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'RETRYING', 'SKIPPED'] as const;
+export const STATES = ['CREATED', 'RUNNING', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'RETRYING', 'RETRIED', 'SKIPPED'] as const;
 export type State = (typeof STATES)[number];
 
-export const TERMINAL_STATES: ReadonlySet<State> = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'SKIPPED']);
+export const TERMINAL_STATES: ReadonlySet<State> = new Set(['SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'RETRIED', 'SKIPPED']);
 
 export function isTerminal(state: State): boolean {
   return TERMINAL_STATES.has(state);
@@ -19,6 +19,18 @@ export interface ExecutionOptions {
   namespaceFilesDir?: string;
   /** Values of SECRET inputs, masked in logs like secret() values. */
   secretInputs?: string[];
+  /** Set on an execution made by a `CREATE_NEW_EXECUTION` retry of an earlier one. */
+  retryOf?: ExecutionLineage;
+  /** A retried execution starts no earlier than this. */
+  notBefore?: string;
+}
+
+/** Kestra's execution metadata for flow retries: the first execution of the chain, and this one's number. */
+export interface ExecutionLineage {
+  originalId: string;
+  originalCreatedAt: string;
+  attemptNumber: number;
+  previousId: string;
 }
 
 export interface ExecutionRecord {

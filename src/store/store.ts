@@ -163,6 +163,12 @@ export class Store {
     return row ? toExecution(row) : undefined;
   }
 
+  /** The execution a `CREATE_NEW_EXECUTION` retry made from this one. */
+  successorOf(id: string): ExecutionRecord | undefined {
+    const row = this.prepare("SELECT * FROM executions WHERE json_extract(options_json, '$.retryOf.previousId') = ?").get(id) as Row | undefined;
+    return row ? toExecution(row) : undefined;
+  }
+
   /** Execution ids that start with `prefix`, so users can type a short prefix as with git. */
   findExecutionIds(prefix: string): string[] {
     const rows = this.prepare('SELECT id FROM executions WHERE id LIKE ? ESCAPE \'\\\' LIMIT 5')

@@ -63,6 +63,76 @@ tasks:
   assert.doesNotMatch(stderr, /never/);
 });
 
+test('retry behavior CREATE_NEW_EXECUTION: the execution ends RETRIED and the whole flow runs again as a new one', async () => {
+  const counterDir = mkdtempSync(join(tmpdir(), 'harrier-rerun-'));
+  const flow = (maxAttempt: number) => flowFile(`id: rerun
+namespace: test
+retry:
+  type: constant
+  interval: PT0.2S
+  maxAttempt: ${maxAttempt}
+  behavior: CREATE_NEW_EXECUTION
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.log.Log
+    message: runs in every execution
+  - id: flaky
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - n=$(cat ${counterDir}/count-${maxAttempt} 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counterDir}/count-${maxAttempt}
+      - test $n -ge 3
+`);
+  const stateDir = tempStateDir();
+  const { doc, code, stderr } = await runJson(flow(3), stateDir);
+  assert.equal(code, 0, stderr);
+  assert.equal(doc.state, 'SUCCESS');
+  assert.deepEqual(taskRun(doc, 'flaky').attempts.map((a) => a.state), ['SUCCESS'], 'each execution runs the task once');
+  assert.equal(doc.metadata.attemptNumber, 3);
+  const retried = [...stderr.matchAll(/Execution (\S+) ended RETRIED: the flow runs again as execution (\S+) at \S+ \(execution (\d) of the chain that began with (\S+)\)/g)];
+  assert.equal(retried.length, 2, stderr);
+  assert.equal(retried[1][2], doc.id);
+  assert.equal(doc.metadata.originalId, retried[0][1]);
+  assert.equal(retried[0][4], retried[0][1]);
+  const listed = await harrier(['executions', '--state-dir', stateDir]);
+  assert.equal(listed.stdout.match(/RETRIED/g)?.length, 2, listed.stdout);
+
+  const exhausted = await runJson(flow(2), tempStateDir());
+  assert.equal(exhausted.code, 1);
+  assert.equal(exhausted.doc.state, 'FAILED', 'maxAttempt counts executions: the second one is the last');
+  assert.equal(exhausted.doc.metadata.attemptNumber, 2);
+});
+
+test('killed while waiting to run the flow again: resume with the first execution id continues the chain', async () => {
+  const counterDir = mkdtempSync(join(tmpdir(), 'harrier-rerun-'));
+  const flow = flowFile(`id: rerun_resume
+namespace: test
+tasks:
+  - id: flaky
+    type: io.kestra.plugin.scripts.shell.Commands
+    retry:
+      type: constant
+      interval: PT3S
+      maxAttempt: 2
+      behavior: CREATE_NEW_EXECUTION
+    commands:
+      - n=$(cat ${counterDir}/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${counterDir}/count
+      - test $n -ge 2
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir]);
+  const first = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /ended RETRIED/);
+  child.kill('SIGKILL');
+  await child.result;
+  const resumed = await harrier(['resume', first, '--json', '--state-dir', stateDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const doc = JSON.parse(resumed.stdout);
+  assert.notEqual(doc.id, first);
+  assert.equal(doc.state, 'SUCCESS');
+  assert.deepEqual([doc.metadata.attemptNumber, doc.metadata.originalId], [2, first]);
+  assert.equal(readFileSync(join(counterDir, 'count'), 'utf8').trim(), '2', 'the task ran once per execution');
+});
+
 test('warningOnStdErr turns a run that wrote to stderr into WARNING; false keeps SUCCESS', async () => {
   const flow = flowFile(`id: stderr
 namespace: test

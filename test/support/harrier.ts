@@ -71,6 +71,7 @@ export interface ExecutionDocument {
   flowId: string;
   namespace: string;
   state: string;
+  metadata: { attemptNumber: number; originalCreatedDate: string; originalId: string };
   taskRuns: {
     id: string;
     taskId: string;

@@ -89,7 +89,14 @@ async function withEngine(
     notices.line(`Execution ${execution.id} started (flow ${execution.namespace}.${execution.flowId}, state dir ${stateDirOf(options)})`);
     notices.flush();
     const flow = typeof flowOf === 'function' ? flowOf() : flowOf;
-    const ended = await engine.run(execution, flow);
+    let ended = await engine.run(execution, flow);
+    for (let next = engine.store.successorOf(ended.id); ended.state === 'RETRIED' && next; next = engine.store.successorOf(ended.id)) {
+      await logs.drain();
+      notices.line(`Execution ${ended.id} ended RETRIED: the flow runs again as execution ${next.id} at ${next.options.notBefore ?? 'once'}`
+        + ` (execution ${next.options.retryOf?.attemptNumber ?? 2} of the chain that began with ${next.options.retryOf?.originalId ?? ended.id})`);
+      notices.flush();
+      ended = await engine.run(next, flow);
+    }
     await logs.drain();
     if (options.json) {
       process.stdout.write(`${JSON.stringify(executionDocument(engine.store, ended))}\n`);
