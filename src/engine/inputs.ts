@@ -2,8 +2,9 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Flow, InputDef, InputType } from '../flow/model.ts';
+import { inputValueProblem } from '../flow/input-values.ts';
+import { describeValue } from '../flow/schema-kit.ts';
 import { closeMatches } from '../shared/suggest.ts';
-import { parseIsoDuration } from '../shared/duration.ts';
 import { InputError } from '../shared/errors.ts';
 
 /** A FILE input to copy into internal storage once the execution id exists. */
@@ -60,96 +61,71 @@ function example(type: InputType): string {
   return examples[type] ?? 'value';
 }
 
+/**
+ * A value from the command line (text) or the flow's `defaults` (already typed) as the input's
+ * type wants it; the check itself is the one `harrier validate` applies to defaults.
+ */
 async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs): Promise<unknown> {
-  const fail = (expected: string): never => {
-    throw new InputError(`input '${input.id}': expected ${expected}, got ${JSON.stringify(value)}`, {
-      hint: `pass it with --input ${input.id}=${example(input.type)}`,
-    });
+  const fail = (problem: string): never => {
+    throw new InputError(`input '${input.id}': ${problem}`, { hint: `pass it with --input ${input.id}=${example(input.type)}` });
   };
-  const text = typeof value === 'string' ? value.trim() : undefined;
-  switch (input.type) {
-    case 'STRING':
-    case 'EMAIL':
-    case 'URI':
-      if (typeof value !== 'string') return String(value);
-      if (input.type === 'EMAIL' && !/^[^@\s]+@[^@\s]+$/.test(value)) fail('an e-mail address');
-      if (input.type === 'URI' && !URL.canParse(value)) fail('a URI');
-      return value;
-    case 'SECRET': {
-      const secret = String(value);
-      if (secret) resolved.secretValues.push(secret);
-      return secret;
-    }
-    case 'INT': {
-      const number = typeof value === 'number' ? value : text !== undefined && /^[-+]?\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(number)) fail('an integer');
-      return number;
-    }
-    case 'FLOAT': {
-      const number = typeof value === 'number' ? value : text ? Number(text) : NaN;
-      if (!Number.isFinite(number)) fail('a number');
-      return number;
-    }
-    case 'BOOLEAN':
-      if (typeof value === 'boolean') return value;
-      if (text === 'true' || text === 'false') return text === 'true';
-      return fail('true or false');
-    case 'DATETIME':
-      if (text === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(text))) fail('an ISO-8601 date-time like 2024-01-31T10:00:00Z');
-      return new Date(text!).toISOString();
-    case 'DATE':
-      if (text === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(text))) fail('a date like 2024-01-31');
-      return text;
-    case 'TIME':
-      if (text === undefined || !/^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) fail('a time like 10:00:00');
-      return text;
-    case 'DURATION':
-      if (text === undefined || parseIsoDuration(text) === undefined) fail('an ISO-8601 duration like PT5M');
-      return text;
-    case 'JSON':
-      if (typeof value !== 'string') return value;
-      try {
-        return JSON.parse(value);
-      } catch {
-        return fail('JSON text');
-      }
-    case 'YAML':
-      if (typeof value !== 'string') return value;
-      try {
-        return parseYaml(value);
-      } catch {
-        return fail('YAML text');
-      }
-    case 'ENUM':
-    case 'SELECT':
-      if (!input.values?.includes(String(value))) fail(`one of ${(input.values ?? []).join(', ')}`);
-      return String(value);
-    case 'MULTISELECT':
-    case 'ARRAY': {
-      let list: unknown = value;
-      if (typeof value === 'string') {
-        try {
-          list = JSON.parse(value);
-        } catch {
-          list = value.split(',').map((item) => item.trim()).filter(Boolean);
-        }
-      }
-      if (!Array.isArray(list)) fail('a list, as JSON or comma-separated');
-      if (input.type === 'MULTISELECT') {
-        for (const item of list as unknown[]) if (!input.values?.includes(String(item))) fail(`values among ${(input.values ?? []).join(', ')}`);
-      }
-      return list;
-    }
-    case 'FILE': {
-      if (text === undefined) return fail('a file path, e.g. @data.csv');
-      const path = resolve(text.startsWith('@') ? text.slice(1) : text);
-      try {
-        if (!(await stat(path)).isFile()) throw new Error('not a file');
-      } catch {
-        throw new InputError(`input '${input.id}': no readable file at ${path}`, { hint: `pass an existing file with --input ${input.id}=@path/to/file` });
-      }
-      resolved.files.push({ inputId: input.id, path, fileName: basename(path) });
-      return path;
+  if (input.type === 'FILE') return fileInput(input, value, resolved);
+  if ((input.type === 'YAML' || input.type === 'JSON') && typeof value === 'string') {
+    try {
+      return input.type === 'YAML' ? parseYaml(value) : JSON.parse(value);
+    } catch {
+      return fail(`expected ${input.type} text, got ${describeValue(value)}`);
     }
   }
+  const candidate = typeof value === 'string' ? fromText(input.type, value) : value;
+  const problem = inputValueProblem(input, candidate);
+  if (problem) fail(problem);
+  if (input.type === 'SECRET' && candidate) resolved.secretValues.push(String(candidate));
+  return input.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
+}
+
+/** Command-line text in the shape of the type; text that does not parse stays text and fails the check. */
+function fromText(type: InputType, value: string): unknown {
+  const text = value.trim();
+  switch (type) {
+    case 'INT':
+      return /^[-+]?\d+$/.test(text) ? Number(text) : value;
+    case 'FLOAT':
+      return text !== '' && Number.isFinite(Number(text)) ? Number(text) : value;
+    case 'BOOLEAN':
+      return text === 'true' ? true : text === 'false' ? false : value;
+    case 'DATETIME':
+    case 'DATE':
+    case 'TIME':
+    case 'DURATION':
+      return text;
+    case 'ARRAY':
+    case 'MULTISELECT':
+      return parseJsonOr(value, value.split(',').map((item) => item.trim()).filter(Boolean));
+    default:
+      return value;
+  }
+}
+
+function parseJsonOr(text: string, fallback: unknown): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+async function fileInput(input: InputDef, value: unknown, resolved: ResolvedInputs): Promise<string> {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError(`input '${input.id}': expected a file path, got ${describeValue(value)}`, { hint: `pass a file with --input ${input.id}=@path/to/file` });
+  }
+  const text = value.trim();
+  const path = resolve(text.startsWith('@') ? text.slice(1) : text);
+  try {
+    if (!(await stat(path)).isFile()) throw new Error('not a file');
+  } catch {
+    throw new InputError(`input '${input.id}': no readable file at ${path}`, { hint: `pass an existing file with --input ${input.id}=@path/to/file` });
+  }
+  resolved.files.push({ inputId: input.id, path, fileName: basename(path) });
+  return path;
 }

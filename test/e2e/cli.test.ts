@@ -189,7 +189,7 @@ tasks:
   assert.match(unknown.stderr, /unknown input 'cont'.*did you mean 'count'/);
   const wrong = await harrier(['run', flow, '--state-dir', stateDir, '--input', 'count=many']);
   assert.equal(wrong.code, 2);
-  assert.match(wrong.stderr, /input 'count': expected an integer, got "many"/);
+  assert.match(wrong.stderr, /input 'count': expected an integer, got 'many'/);
   for (const result of [missing, unknown, wrong]) assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   assert.deepEqual(JSON.parse((await harrier(['executions', '--json', '--state-dir', stateDir])).stdout), []);
 });
