@@ -10,6 +10,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { RunnerError } from '../../shared/errors.ts';
+import { transferMeter } from './transfer-memory.ts';
 
 export interface PackOptions {
   /** Called for every entry below `dir`; returning false leaves it (and, for a directory, its content) out. */
@@ -66,7 +67,7 @@ async function packTree(
     } else if (stats.isFile()) {
       if (filter && !filter(relativePath, false)) continue;
       const entry = pack.entry({ ...header, type: 'file', size: stats.size });
-      await pipeline(createReadStream(absolutePath, { highWaterMark: READ_CHUNK_BYTES }), entry as unknown as Writable);
+      await pipeline(createReadStream(absolutePath, { highWaterMark: READ_CHUNK_BYTES }), transferMeter(), entry as unknown as Writable);
     } else if (stats.isSymbolicLink()) {
       if (filter && !filter(relativePath, false)) continue;
       const target = await readlink(absolutePath);
@@ -146,7 +147,7 @@ async function writeEntry(state: ExtractState, relativePath: string, entry: TarE
       await ensureDirectory(root, parent, state.safeDirs);
       const target = join(root, relativePath);
       await replaceNonDirectory(target, relativePath);
-      await pipeline(entry as unknown as Readable, createWriteStream(target, { mode: (header.mode ?? 0o644) & 0o777 }));
+      await pipeline(entry as unknown as Readable, transferMeter(), createWriteStream(target, { mode: (header.mode ?? 0o644) & 0o777 }));
       recordWritten(state, relativePath);
       return;
     }
