@@ -43,6 +43,13 @@ export interface LogCursor {
   linesSince: number;
 }
 
+export interface RunnerResume {
+  handle: ResumeHandle;
+  logCursor?: LogCursor;
+  /** For a pod with several task containers (PodCreate): each container's own log cursor. */
+  containerCursors?: Record<string, LogCursor>;
+}
+
 export interface RunnerJob {
   identity: TaskIdentity;
   /** The full argv: interpreter plus the rendered command line. */
@@ -67,7 +74,7 @@ export interface RunnerJob {
   /** The runner's own messages (pulling image, pod kept, re-attached), stored with the task's logs. */
   notice(level: NoticeLevel, message: string): void;
   /** Set when the engine resumes an attempt that a previous harrier process started. */
-  resume?: { handle: ResumeHandle; logCursor?: LogCursor };
+  resume?: RunnerResume;
   /** Persist the handle before starting anything that could outlive this process. */
   saveResumeHandle(handle: ResumeHandle): Promise<void>;
 }

@@ -318,14 +318,14 @@ export class Store {
   }
 
   /** The task-output lines stored for an attempt, oldest first (notices left out). */
-  *outputLines(taskRunId: string, attempt: number): Generator<{ stream: 'stdout' | 'stderr'; line: string }> {
+  *outputLines(taskRunId: string, attempt: number): Generator<{ stream: 'stdout' | 'stderr'; line: string; timestamp: string }> {
     const taskRun = this.rowidOf('task_runs', taskRunId);
     if (taskRun === undefined) return;
     const chunks = this.prepare('SELECT lines_json FROM log_chunks WHERE task_run_ref = ? AND attempt = ? ORDER BY seq')
       .iterate(taskRun, attempt) as Iterable<Row>;
     for (const chunk of chunks) {
-      for (const [, stream, , line] of JSON.parse(String(chunk.lines_json)) as StoredLine[]) {
-        if (stream !== null) yield { stream, line };
+      for (const [, stream, timestamp, line] of JSON.parse(String(chunk.lines_json)) as StoredLine[]) {
+        if (stream !== null) yield { stream, line, timestamp };
       }
     }
   }

@@ -48,7 +48,7 @@ export interface TaskResume {
   handle: ResumeHandle;
   logCursor?: LogCursor;
   /** What the attempt printed before the crash, oldest first: outputs announced there still count. */
-  storedOutput(): Iterable<{ stream: 'stdout' | 'stderr'; line: string }>;
+  storedOutput(): Iterable<{ stream: 'stdout' | 'stderr'; line: string; timestamp: string }>;
 }
 
 export interface TaskOutcome {

@@ -166,6 +166,42 @@ tasks:
   assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
 });
 
+test('PodCreate with two containers, SIGKILL mid-pod, resume: each container\'s log continues exactly, outputs kept', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const image = ensureBusyboxImage();
+  const flow = flowFile(`id: k8s_podcreate_resume
+namespace: company.team
+tasks:
+  - id: pair
+    type: io.kestra.plugin.kubernetes.PodCreate
+    namespace: default
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: ${image}
+          command: ["sh", "-c", "echo '::{\\"outputs\\":{\\"early\\":\\"yes\\"}}::'; for i in $(seq 1 40); do echo \\"line $i\\"; sleep 0.1; done"]
+        - name: helper
+          image: ${image}
+          command: ["sh", "-c", "for i in $(seq 1 30); do echo \\"tick $i\\"; sleep 0.13; done"]
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[pair\] line 8\n/, 120_000);
+  child.kill('SIGKILL');
+  await child.result;
+  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const pair = taskRun(JSON.parse(resumed.stdout), 'pair');
+  assert.deepEqual(pair.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
+  assert.equal(pair.outputs.vars.early, 'yes', 'an output announced before the crash survives the resume');
+  assert.deepEqual(await numberedLogLines(id, 'pair', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(await numberedLogLines(id, 'pair', stateDir, undefined, '\\[helper\\] tick'), Array.from({ length: 30 }, (_, i) => i + 1));
+  await sim!.settled();
+  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
+});
+
 test('Ctrl-C deletes the pod at once and the execution ends KILLED', async (t) => {
   if (!dockerOrSkip(t)) return;
   const flow = flowFile(`id: k8s_kill

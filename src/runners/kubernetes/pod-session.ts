@@ -10,7 +10,7 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { LogCursor, LogEntry, NoticeLevel, ResumeHandle, TaskIdentity } from '../contract.ts';
+import type { LogEntry, NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../contract.ts';
 import { RBAC_HINT, toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
 import { KubeHttp } from './http.ts';
@@ -30,7 +30,7 @@ export interface SessionJob {
   signal: AbortSignal;
   log(entry: LogEntry): void;
   notice(level: NoticeLevel, message: string): void;
-  resume?: { handle: ResumeHandle; logCursor?: LogCursor };
+  resume?: RunnerResume;
   saveResumeHandle(handle: ResumeHandle): Promise<void>;
 }
 
@@ -322,16 +322,18 @@ class PodSession {
   }
 
   private startFollowers(): void {
-    const cursor = this.adopted ? this.job.resume?.logCursor : undefined;
+    const resume = this.adopted ? this.job.resume : undefined;
+    const several = this.plan.taskContainers.length > 1;
     const runs: Promise<void>[] = [];
     for (const container of this.plan.taskContainers) {
+      const cursor = several ? resume?.containerCursors?.[container] : resume?.logCursor;
       const follower = new LogFollower({
         http: this.http,
         namespace: this.plan.namespace,
         pod: this.name,
         container,
         cursor,
-        onLine: (entry) => this.job.log(this.plan.taskContainers.length > 1 ? { ...entry, container } : entry),
+        onLine: (entry) => this.job.log(several ? { ...entry, container } : entry),
         stallMs: this.plan.tuning.logStallMs,
         endGraceMs: this.plan.tuning.logEndGraceMs,
         containerDone: () => (this.lastPod ? hasTerminated(this.lastPod, container) : false),
