@@ -33,7 +33,11 @@ test('stored task output of an attempt: lines oldest first, stamps newest first;
     { ...line('2024-01-01T00:00:09.000Z', 'a notice'), stream: undefined },
   ]);
   assert.deepEqual([...store.outputStampsNewestFirst('t1', 1)], ['2024-01-01T00:00:01.900000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:01.000000001Z']);
-  assert.deepEqual([...store.outputLines('t1', 1)], [{ stream: 'stdout', line: 'a' }, { stream: 'stdout', line: 'b' }, { stream: 'stderr', line: 'c' }]);
+  assert.deepEqual([...store.outputLines('t1', 1)], [
+    { stream: 'stdout', line: 'a', timestamp: '2024-01-01T00:00:01.000000001Z' },
+    { stream: 'stdout', line: 'b', timestamp: '2024-01-01T00:00:02.000000000Z' },
+    { stream: 'stderr', line: 'c', timestamp: '2024-01-01T00:00:01.900000000Z' },
+  ]);
   assert.deepEqual([...store.outputLines('t1', 2)], []);
 });
 
