@@ -136,6 +136,10 @@ export class FaultRegistry {
 
 /** Destroys a socket abruptly (RST where possible), as a network failure would. */
 export function resetSocket(socket: Socket): void {
-  if (typeof (socket as Socket & { resetAndDestroy?: () => void }).resetAndDestroy === 'function') socket.resetAndDestroy();
-  else socket.destroy();
+  try {
+    socket.resetAndDestroy();
+  } catch {
+    // A TLS socket has no TCP handle of its own to reset (ERR_INVALID_HANDLE_TYPE): close it at once.
+    socket.destroy();
+  }
 }

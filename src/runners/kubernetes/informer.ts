@@ -141,11 +141,23 @@ export class PodInformer {
     this.resourceVersion = metadataOf(list as Json).resourceVersion as string | undefined;
   }
 
-  private openWatch(): Promise<IncomingMessage> {
+  /** Opens the watch; a server that does not answer within stallMs counts as a stall too. */
+  private async openWatch(): Promise<IncomingMessage> {
     this.requests++;
     const path = `${this.basePath()}&watch=true&allowWatchBookmarks=true&timeoutSeconds=${this.options.watchTimeoutSeconds}`
       + (this.resourceVersion ? `&resourceVersion=${encodeURIComponent(this.resourceVersion)}` : '');
-    return this.http.get(path, { verb: 'watch', resource: 'pods', namespace: this.namespace }, this.abort.signal);
+    // Only the wait for the answer is timed and linked to stop(): once it streams, stop() destroys
+    // the response itself and consume() times the silences.
+    const request = new AbortController();
+    const stop = (): void => request.abort(this.abort.signal.reason);
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    const unanswered = setTimeout(() => request.abort(new Error('watch stalled: the API server did not answer')), this.options.stallMs);
+    try {
+      return await this.http.get(path, { verb: 'watch', resource: 'pods', namespace: this.namespace }, request.signal);
+    } finally {
+      clearTimeout(unanswered);
+      this.abort.signal.removeEventListener('abort', stop);
+    }
   }
 
   private async loop(first: IncomingMessage): Promise<void> {
@@ -181,6 +193,10 @@ export class PodInformer {
 
   /** Reads watch events until the server ends the stream; throws on errors and stalls. */
   private consume(response: IncomingMessage): Promise<void> {
+    if (this.stopped) {
+      response.destroy();
+      return Promise.resolve();
+    }
     this.response = response;
     this.applyHold();
     return new Promise<void>((resolve, reject) => {
