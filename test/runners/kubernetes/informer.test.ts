@@ -211,14 +211,21 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('a watch request the server never answers counts as a stall: the informer gives up on it and reopens', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const stallMs = 800;
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }) });
+    // Bookmarks keep the answered watches alive: only the unanswered request can trip stallMs.
+    const stallMs = 1_500;
+    assert.ok(stallMs > BOOKMARK_MS);
+    // The simulator still serves the abandoned request once its delay is over, to a client that
+    // left; a short server-side timeout ends that orphan soon, so the test process can exit.
+    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100, watchTimeoutSeconds: 3 }) });
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
-    sim.faults.delay('watch pods', 6_000, 1);
+    const unansweredMs = 5_000;
+    sim.faults.delay('watch pods', unansweredMs, 1);
     assert.equal(sim.faults.cutWatches(), 1);
-    await waitUntil(() => sim.stats().watchesActive === 1, 4_000, 10);
+    const cutAt = Date.now();
+    await waitUntil(() => sim.stats().watchesActive === 1, unansweredMs - 2_000, 10);
+    assert.ok(Date.now() - cutAt >= stallMs, 'gave up on the request only after stallMs');
     assert.equal(requests('watch pods'), 2, JSON.stringify(sim.stats().requests));
     assert.equal(requests('list pods'), 0);
 
