@@ -82,6 +82,8 @@ export function watchPods(ctx: SimContext, info: RequestInfo, req: IncomingMessa
   }
   req.on('close', () => finish(false));
   res.on('close', () => finish(false));
+  // A client that gave up while the request was held (a delay fault) has closed already.
+  if (req.socket.destroyed) finish(false);
 
   if (rv === undefined || rv === 0 || sendInitialEvents) {
     for (const pod of ctx.store.list(filter.namespace).filter(filter.matches)) write('ADDED', withKind(pod));

@@ -46,8 +46,26 @@ export async function exitInfo(docker: Docker, id: string): Promise<ExitInfo> {
   const info = await docker.getContainer(id).inspect();
   const state = info.State;
   const exitCode = state.ExitCode;
-  const reason = state.OOMKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+  const oomKilled = state.OOMKilled || (exitCode === 137 && Boolean(info.HostConfig.Memory) && (await oomEventSeen(docker, id, state.StartedAt)));
+  const reason = oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
   return { exitCode, reason, startedAt: dockerTime(state.StartedAt), finishedAt: dockerTime(state.FinishedAt), running: state.Running };
+}
+
+/**
+ * Under load Docker can report a SIGKILLed container before it learns of the OOM kill, leaving
+ * `State.OOMKilled` false; its event log has the `oom` event (the real kubelet reads the cgroup).
+ */
+async function oomEventSeen(docker: Docker, id: string, startedAt: string): Promise<boolean> {
+  const since = Math.floor(Date.parse(startedAt) / 1000) || Math.floor(Date.now() / 1000) - 3600;
+  const stream = (await docker.getEvents({ since, until: Math.ceil(Date.now() / 1000) + 1, filters: { container: [id], event: ['oom'] } })) as NodeJS.ReadableStream;
+  return new Promise((resolve) => {
+    let seen = false;
+    stream.on('data', () => {
+      seen = true;
+    });
+    stream.on('end', () => resolve(seen));
+    stream.on('error', () => resolve(seen));
+  });
 }
 
 export async function imagePresent(docker: Docker, image: string): Promise<{ present: boolean; id?: string }> {
