@@ -1,6 +1,5 @@
-#!/usr/bin/env -S node --min-semi-space-size=8 --expose-gc
+#!/usr/bin/env -S node --min-semi-space-size=8
 // A young generation that starts at 8 MB: loading the modules needs fewer scavenges, and memory stays bounded.
-// --expose-gc lets file transfers free their dead chunks as they go (src/runners/shared/transfer-memory.ts).
 // Plain JavaScript on purpose: it must say something useful even on a Node too old to load TypeScript.
 import module from 'node:module';
 
