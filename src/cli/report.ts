@@ -1,5 +1,5 @@
 import { formatDurationMs } from '../shared/duration.ts';
-import type { AttemptRecord, ExecutionRecord, LogRecord, State, Store, TaskRunRecord } from '../store/index.ts';
+import { lineageOf, type AttemptRecord, type ExecutionRecord, type LogRecord, type State, type Store, type TaskRunRecord } from '../store/index.ts';
 import { paint, taskColour, type Colour } from './terminal.ts';
 
 const STATE_COLOURS: Partial<Record<State, Colour>> = {
@@ -65,6 +65,7 @@ export function summaryLines(execution: ExecutionRecord, taskRuns: TaskRunRecord
 /** The `--json` document: exactly what scripts need about an execution. */
 export function executionDocument(store: Store, execution: ExecutionRecord): object {
   const taskRuns = store.taskRuns(execution.id);
+  const lineage = lineageOf(execution);
   return {
     id: execution.id,
     flowId: execution.flowId,
@@ -73,11 +74,7 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
     startDate: execution.createdAt,
     endDate: execution.endedAt ?? null,
     inputs: execution.inputs,
-    metadata: {
-      attemptNumber: execution.options.retryOf?.attemptNumber ?? 1,
-      originalCreatedDate: execution.options.retryOf?.originalCreatedAt ?? execution.createdAt,
-      originalId: execution.options.retryOf?.originalId ?? execution.id,
-    },
+    metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt, originalId: lineage.originalId },
     taskRuns: taskRuns.map((taskRun) => ({
       id: taskRun.id,
       taskId: taskRun.taskId,

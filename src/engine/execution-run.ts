@@ -11,7 +11,7 @@ import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
 import type {
   AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
 } from '../store/index.ts';
-import { isSuccessful, LogWriter } from '../store/index.ts';
+import { isSuccessful, lineageOf, LogWriter } from '../store/index.ts';
 import { runTask, taskReattaches, type RunnableTask, type TaskContext, type TaskLogLine } from '../tasks/index.ts';
 import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
@@ -100,7 +100,7 @@ export class ExecutionRun {
 
   /** The next execution of a `CREATE_NEW_EXECUTION` retry: same flow source, inputs and options. */
   private successor(rerunAt: Date): ExecutionRecord {
-    const lineage = this.execution.options.retryOf;
+    const lineage = lineageOf(this.execution);
     return {
       ...this.execution,
       id: newId(),
@@ -110,12 +110,7 @@ export class ExecutionRun {
       options: {
         ...this.execution.options,
         notBefore: rerunAt.toISOString(),
-        retryOf: {
-          originalId: lineage?.originalId ?? this.execution.id,
-          originalCreatedAt: lineage?.originalCreatedAt ?? this.execution.createdAt,
-          attemptNumber: (lineage?.attemptNumber ?? 1) + 1,
-          previousId: this.execution.id,
-        },
+        retryOf: { ...lineage, attemptNumber: lineage.attemptNumber + 1, previousId: this.execution.id },
       },
     };
   }
@@ -238,11 +233,11 @@ export class ExecutionRun {
    * a new one runs the whole flow again.
    */
   private failAndRerunFlow(taskRun: TaskRunRecord, policy: RetryPolicy): State {
-    const lineage = this.execution.options.retryOf;
-    const executionNumber = lineage?.attemptNumber ?? 1;
+    const lineage = lineageOf(this.execution);
+    const executionNumber = lineage.attemptNumber;
     const next = nextRetryAt(policy, {
       attempts: executionNumber,
-      firstAttemptStartedAt: new Date(lineage?.originalCreatedAt ?? this.execution.createdAt),
+      firstAttemptStartedAt: new Date(lineage.originalCreatedAt),
       lastAttemptEndedAt: new Date(),
     });
     if (next && !this.rerunAt) {

@@ -25,6 +25,16 @@ export interface ExecutionOptions {
   notBefore?: string;
 }
 
+/** Where an execution stands in its chain of flow retries; the first execution is number 1 of its own chain. */
+export function lineageOf(execution: ExecutionRecord): Omit<ExecutionLineage, 'previousId'> {
+  const { retryOf } = execution.options;
+  return {
+    originalId: retryOf?.originalId ?? execution.id,
+    originalCreatedAt: retryOf?.originalCreatedAt ?? execution.createdAt,
+    attemptNumber: retryOf?.attemptNumber ?? 1,
+  };
+}
+
 /** Kestra's execution metadata for flow retries: the first execution of the chain, and this one's number. */
 export interface ExecutionLineage {
   originalId: string;

@@ -4,7 +4,7 @@ import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import type { Flow } from '../../flow/model.ts';
 import { parseFlow } from '../../flow/parse.ts';
 import { HarrierError } from '../../shared/errors.ts';
-import type { ExecutionRecord } from '../../store/index.ts';
+import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
 import { parseInputOptions, parseRunnerChoice, stateDirOf } from '../context.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
@@ -92,8 +92,9 @@ async function withEngine(
     let ended = await engine.run(execution, flow);
     for (let next = engine.store.successorOf(ended.id); ended.state === 'RETRIED' && next; next = engine.store.successorOf(ended.id)) {
       await logs.drain();
+      const { attemptNumber, originalId } = lineageOf(next);
       notices.line(`Execution ${ended.id} ended RETRIED: the flow runs again as execution ${next.id} at ${next.options.notBefore ?? 'once'}`
-        + ` (execution ${next.options.retryOf?.attemptNumber ?? 2} of the chain that began with ${next.options.retryOf?.originalId ?? ended.id})`);
+        + ` (execution ${attemptNumber} of the chain that began with ${originalId})`);
       notices.flush();
       ended = await engine.run(next, flow);
     }
