@@ -55,7 +55,7 @@ export class KubeHttp {
           resolve(res);
           return;
         }
-        readBounded(res).then(
+        readBody(res, MAX_ERROR_BODY).then(
           (body) => reject(errorFromStatus(status, body, fullCtx)),
           (error: unknown) => reject(toRunnerError(error, fullCtx)),
         );
@@ -67,12 +67,13 @@ export class KubeHttp {
   }
 }
 
-function readBounded(res: IncomingMessage): Promise<string> {
+/** A response body as text, keeping at most about `maxBytes` of it. */
+export function readBody(res: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     res.on('data', (chunk: Buffer) => {
-      if (size < MAX_ERROR_BODY) chunks.push(chunk);
+      if (size < maxBytes) chunks.push(chunk);
       size += chunk.length;
     });
     res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

@@ -68,9 +68,8 @@ export class LogFollower {
     return this.replay.cursor();
   }
 
-  private path(): string {
+  private path(since: string | undefined): string {
     const { namespace, pod, container } = this.options;
-    const since = this.replay.startRead();
     return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}`
       + `&follow=true&timestamps=true${since ? `&sinceTime=${encodeURIComponent(since)}` : ''}`;
   }
@@ -82,7 +81,7 @@ export class LogFollower {
       try {
         this.requests++;
         response = await this.options.http.get(
-          this.path(),
+          this.path(this.replay.startRead()),
           { verb: 'get', resource: 'pods/log', namespace: this.options.namespace, name: this.options.pod },
           this.abort.signal,
         );

@@ -3,9 +3,8 @@
  * would show (FailedScheduling, FailedMount, BackOff, Failed to pull...). Listing events is not
  * part of the minimal Role, so a refusal only says how to get them.
  */
-import type { IncomingMessage } from 'node:http';
 import { RunnerError } from '../../shared/errors.ts';
-import type { KubeHttp } from './http.ts';
+import { readBody, type KubeHttp } from './http.ts';
 import { isPlainObject, type Json } from './merge.ts';
 
 const MAX_EVENTS = 10;
@@ -44,7 +43,7 @@ export async function podWarningEvents(http: KubeHttp, namespace: string, pod: s
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events?fieldSelector=${selector}`;
   try {
     const response = await http.get(path, { verb: 'list', resource: 'events', namespace }, AbortSignal.timeout(TIMEOUT_MS));
-    const body = JSON.parse(await readBody(response)) as Json;
+    const body = JSON.parse(await readBody(response, MAX_BODY)) as Json;
     return { lines: warningLines(Array.isArray(body.items) ? body.items : [], uid) };
   } catch (error) {
     if (error instanceof RunnerError && /forbids/.test(error.message)) {
@@ -54,16 +53,3 @@ export async function podWarningEvents(http: KubeHttp, namespace: string, pod: s
   }
 }
 
-function readBody(response: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    response.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) response.destroy(new Error('the event list is too large'));
-      else chunks.push(chunk);
-    });
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    response.on('error', reject);
-  });
-}
