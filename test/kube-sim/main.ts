@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { stopOnSignal } from '../support/until-signalled.ts';
 import { startKubeSim } from './index.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -31,26 +32,7 @@ try {
     port: options.port,
   });
   console.log(`kube-sim ready at ${sim.url}; kubeconfig written to ${options.kubeconfig}`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    sim.stop().then(
-      () => process.exit(0),
-      (error: Error) => {
-        console.error(`kube-sim: clean-up after ${signal} failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  // `npm run` passes SIGTERM to its script shell, which dies without passing it on: treat being
-  // orphaned as the same request to stop.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) shutdown('parent exit');
-  }, 500).unref();
+  stopOnSignal('kube-sim', () => sim.stop());
 } catch (error) {
   console.error(`kube-sim: could not start: ${(error as Error).message}`);
   process.exit(1);

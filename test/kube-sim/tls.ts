@@ -49,12 +49,14 @@ export function issueClientCert(pki: Pki, identity: ClientIdentity): { cert: str
   }
 }
 
-export function createPki(client: ClientIdentity): Pki {
+/** `extraNames` are further subjectAltName entries of the server certificate (`IP:10.0.0.1`, `DNS:…`). */
+export function createPki(client: ClientIdentity, extraNames: string[] = []): Pki {
   const dir = mkdtempSync(join(tmpdir(), 'kube-sim-pki-'));
   try {
     openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-subj', '/CN=kube-sim-ca', '-days', '2', '-sha256',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature', '-out', 'ca.crt'], dir);
-    writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+    const names = ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', ...extraNames];
+    writeFileSync(join(dir, 'server.ext'), `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-subj', '/CN=kube-apiserver', '-out', 'server.csr'], dir);
     openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-sha256', '-extfile', 'server.ext', '-out', 'server.crt'], dir);
     const read = (name: string) => readFileSync(join(dir, name), 'utf8');

@@ -1,0 +1,3 @@
+module harrier.test/real-cluster/pause
+
+go 1.25.0

@@ -1,0 +1,277 @@
+/**
+ * The Kubernetes backends every Kubernetes test body runs against (TEST INFRASTRUCTURE): the
+ * simulator (test/kube-sim), started per test file, and the real cluster (test/real-cluster),
+ * started once per `npm test` by scripts/test.ts and shared by every file through
+ * HARRIER_TEST_REAL_CLUSTER (a JSON file naming its admin kubeconfig and audit log).
+ *
+ * On the real cluster each backend object is a service account of its own, bound to cluster-admin,
+ * so that request counts read from the audit log are this test file's alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { parse } from 'yaml';
+import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.ts';
+import type { Pod } from '../kube-sim/types.ts';
+import { dockerStatus } from './docker.ts';
+
+export type BackendName = 'simulator' | 'real cluster';
+
+export interface KubeBackend {
+  readonly name: BackendName;
+  /** A kubeconfig with cluster-wide rights for the runner under test. */
+  readonly kubeconfig: string;
+  /** Requests made by this backend's credentials since the last reset, keyed `verb resource[/sub]`. */
+  requestCounts(): Promise<Record<string, number>>;
+  resetCounts(): Promise<void>;
+  listPods(namespace: string): Promise<Pod[]>;
+  getPod(namespace: string, name: string): Promise<Pod | undefined>;
+  waitForPod(namespace: string, name: string, predicate: (pod: Pod | undefined) => boolean, timeoutMs?: number): Promise<Pod | undefined>;
+  /** Someone else deletes the pod (kubectl delete pod), with the given grace period. */
+  deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void>;
+  /** Resolves once no pod of `namespace` is terminating any more. */
+  settled(namespace: string): Promise<void>;
+  addNamespace(name: string): Promise<void>;
+  /**
+   * A kubeconfig whose only rights are `roleYaml`'s rules in `namespace`: on the simulator its
+   * authoriser, on the real cluster a ServiceAccount with that Role and a RoleBinding.
+   */
+  kubeconfigWithRole(namespace: string, roleYaml: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface RealClusterHandle {
+  kubeconfigPath: string;
+  auditLogPath: string;
+}
+
+export const REAL_CLUSTER_ENV = 'HARRIER_TEST_REAL_CLUSTER';
+
+/** Why the real cluster is not available to this test process, or undefined when it is. */
+export function realClusterMissing(): string | undefined {
+  if (!process.env[REAL_CLUSTER_ENV]) {
+    return process.env.HARRIER_TEST_REAL_CLUSTER_SKIPPED ?? 'no real cluster was started (run the tests with `npm test`, which starts one when its binaries can be built)';
+  }
+  return undefined;
+}
+
+/** The backends this process can test against; a missing real cluster fails under CI=true. */
+export function availableBackends(): BackendName[] {
+  const names: BackendName[] = [];
+  if (!dockerStatus().ok) return names;
+  names.push('simulator');
+  const missing = realClusterMissing();
+  if (!missing) names.push('real cluster');
+  else if (process.env.CI === 'true') throw new Error(`CI=true and the real Kubernetes cluster is missing: ${missing}`);
+  else console.log(`# SKIPPED (real Kubernetes cluster): ${missing}`);
+  return names;
+}
+
+export async function startBackend(name: BackendName, simOptions: KubeSimOptions = {}): Promise<KubeBackend> {
+  if (name === 'simulator') return simBackend(await startKubeSim(simOptions));
+  const backend = await realBackend();
+  for (const namespace of simOptions.namespaces ?? []) await backend.addNamespace(namespace);
+  return backend;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function simBackend(sim: KubeSim): KubeBackend & { sim: KubeSim } {
+  return {
+    name: 'simulator',
+    sim,
+    kubeconfig: sim.kubeconfig,
+    requestCounts: async () => ({ ...sim.stats().requests }),
+    resetCounts: async () => sim.resetStats(),
+    listPods: async (namespace) => sim.store.list(namespace),
+    getPod: async (namespace, name) => sim.getPod(namespace, name),
+    waitForPod: (namespace, name, predicate, timeoutMs) => sim.waitForPod(namespace, name, predicate, timeoutMs),
+    deletePod: async (namespace, name, grace) => {
+      sim.faults.deletePod(namespace, name, grace);
+    },
+    settled: () => sim.settled(),
+    addNamespace: async (namespace) => sim.addNamespace(namespace),
+    kubeconfigWithRole: async (_namespace, roleYaml) => {
+      sim.useRole(roleYaml);
+      return sim.tokenKubeconfig;
+    },
+    stop: () => sim.stop(),
+  };
+}
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+  users: { user: { 'client-certificate-data'?: string; 'client-key-data'?: string; token?: string } }[];
+}
+
+interface ApiClient {
+  server: string;
+  caCert: string;
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: string }>;
+}
+
+function apiClient(kubeconfig: string): ApiClient {
+  const doc = parse(kubeconfig) as Kubeconfig;
+  const server = doc.clusters[0].cluster.server;
+  const caCert = Buffer.from(doc.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
+  const user = doc.users[0].user;
+  const decode = (value: string | undefined) => (value ? Buffer.from(value, 'base64').toString() : undefined);
+  return {
+    server,
+    caCert,
+    call: (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const headers: Record<string, string> = {};
+      if (payload !== undefined) headers['content-type'] = contentType;
+      if (user.token) headers.authorization = `Bearer ${user.token}`;
+      const req = request(`${server}${path}`, {
+        method, ca: caCert, cert: decode(user['client-certificate-data']), key: decode(user['client-key-data']), headers,
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    }),
+  };
+}
+
+function tokenKubeconfig(client: ApiClient, token: string, namespace?: string): string {
+  const context: Record<string, string> = { cluster: 'harrier-real', user: 'harrier-real' };
+  if (namespace) context.namespace = namespace;
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'harrier-real', cluster: { server: client.server, 'certificate-authority-data': Buffer.from(client.caCert).toString('base64') } }],
+    users: [{ name: 'harrier-real', user: { token } }],
+    contexts: [{ name: 'harrier-real', context }],
+    'current-context': 'harrier-real',
+  });
+}
+
+async function expectOk(response: Promise<{ status: number; body: string }>, what: string, allowConflict = false): Promise<string> {
+  const { status, body } = await response;
+  if (status >= 200 && status < 300) return body;
+  if (allowConflict && status === 409) return body;
+  throw new Error(`real cluster: ${what} answered ${status}: ${body.slice(0, 300)}`);
+}
+
+/** A service account, bound by `binding` to a role, and a one-hour token for it. */
+async function serviceAccountToken(admin: ApiClient, namespace: string, name: string): Promise<string> {
+  await expectOk(admin.call('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name } }), `create serviceaccount ${name}`, true);
+  const body = await expectOk(admin.call('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
+    apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 },
+  }), `token for ${name}`);
+  return (JSON.parse(body) as { status: { token: string } }).status.token;
+}
+
+interface AuditEvent {
+  auditID: string;
+  verb: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string };
+}
+
+async function realBackend(): Promise<KubeBackend> {
+  const handle = JSON.parse(readFileSync(process.env[REAL_CLUSTER_ENV]!, 'utf8')) as RealClusterHandle;
+  const admin = apiClient(readFileSync(handle.kubeconfigPath, 'utf8'));
+  const accountName = `harrier-test-${randomBytes(4).toString('hex')}`;
+  const username = `system:serviceaccount:kube-system:${accountName}`;
+  const token = await serviceAccountToken(admin, 'kube-system', accountName);
+  await expectOk(admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    metadata: { name: accountName },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: accountName, namespace: 'kube-system' }],
+  }), 'create clusterrolebinding');
+  const created: string[] = [];
+  let countedFrom = 0;
+
+  const auditEvents = (): AuditEvent[] => {
+    const text = readFileSync(handle.auditLogPath, 'utf8');
+    return text.slice(countedFrom).split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEvent);
+  };
+  const getPod = async (namespace: string, name: string): Promise<Pod | undefined> => {
+    const { status, body } = await admin.call('GET', `/api/v1/namespaces/${namespace}/pods/${name}`);
+    if (status === 404) return undefined;
+    if (status !== 200) throw new Error(`real cluster: get pod ${namespace}/${name} answered ${status}: ${body.slice(0, 300)}`);
+    return JSON.parse(body) as Pod;
+  };
+  const listPods = async (namespace: string): Promise<Pod[]> =>
+    (JSON.parse(await expectOk(admin.call('GET', `/api/v1/namespaces/${namespace}/pods`), `list pods in ${namespace}`)) as { items: Pod[] }).items;
+
+  return {
+    name: 'real cluster',
+    kubeconfig: tokenKubeconfig(admin, token),
+    requestCounts: async () => {
+      const seen = new Set<string>();
+      const counts: Record<string, number> = {};
+      for (const event of auditEvents()) {
+        if (event.user.username !== username || seen.has(event.auditID) || !event.objectRef?.resource) continue;
+        seen.add(event.auditID);
+        const key = `${event.verb} ${event.objectRef.resource}${event.objectRef.subresource ? `/${event.objectRef.subresource}` : ''}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    },
+    resetCounts: async () => {
+      countedFrom = readFileSync(handle.auditLogPath, 'utf8').length;
+    },
+    listPods,
+    getPod,
+    waitForPod: async (namespace, name, predicate, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const pod = await getPod(namespace, name);
+        if (predicate(pod)) return pod;
+        if (Date.now() > deadline) throw new Error(`real cluster: pod ${namespace}/${name} did not reach the expected state in ${timeoutMs} ms`);
+        await sleep(200);
+      }
+    },
+    deletePod: async (namespace, name, grace) => {
+      const query = grace === undefined ? '' : `?gracePeriodSeconds=${grace}`;
+      await expectOk(admin.call('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}${query}`), `delete pod ${namespace}/${name}`);
+    },
+    settled: async (namespace) => {
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline) {
+        if (!(await listPods(namespace)).some((pod) => pod.metadata.deletionTimestamp)) return;
+        await sleep(250);
+      }
+      throw new Error(`real cluster: pods of ${namespace} were still terminating after 60 s`);
+    },
+    addNamespace: async (namespace) => {
+      await expectOk(admin.call('POST', '/api/v1/namespaces', { metadata: { name: namespace } }), `create namespace ${namespace}`, true);
+      const deadline = Date.now() + 30_000;
+      while ((await admin.call('GET', `/api/v1/namespaces/${namespace}/serviceaccounts/default`)).status !== 200) {
+        if (Date.now() > deadline) throw new Error(`real cluster: namespace ${namespace} got no default service account in 30 s`);
+        await sleep(200);
+      }
+    },
+    kubeconfigWithRole: async (namespace, roleYaml) => {
+      const role = parse(roleYaml) as { kind: string; metadata: { name: string }; rules: unknown[] };
+      const name = `${accountName}-${randomBytes(3).toString('hex')}`;
+      await expectOk(admin.call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
+        metadata: { name }, rules: role.rules,
+      }), `create role ${name}`);
+      await expectOk(admin.call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, {
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      }), `create rolebinding ${name}`);
+      created.push(`${namespace}/${name}`);
+      return tokenKubeconfig(admin, await serviceAccountToken(admin, namespace, name), namespace);
+    },
+    stop: async () => {
+      await admin.call('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${accountName}`);
+      await admin.call('DELETE', `/api/v1/namespaces/kube-system/serviceaccounts/${accountName}`);
+      for (const entry of created) {
+        const [namespace, name] = entry.split('/');
+        await admin.call('DELETE', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings/${name}`);
+        await admin.call('DELETE', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles/${name}`);
+        await admin.call('DELETE', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}`);
+      }
+    },
+  };
+}
