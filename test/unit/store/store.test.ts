@@ -114,3 +114,14 @@ test('a version 1 store opens, its lines read as lines of no container; a newer 
   check.close();
   assert.throws(() => Store.open(stateDir), /has version 3, this harrier expects 2/);
 });
+
+test('outputs are saved apart from the state: an attempt without output files keeps the earlier ones', () => {
+  const store = openStore();
+  seed(store);
+  const files = { 'a.txt': { uri: 'kestra:///a.txt', path: '/s/a.txt' } };
+  store.saveTaskRunOutputs('t1', { first: 1 }, files);
+  store.saveTaskRunOutputs('t1', { second: 2 }, undefined);
+  store.updateTaskRun('t1', { state: 'SUCCESS', endedAt: '2024-01-01T00:00:01.000Z' });
+  const [taskRun] = store.taskRuns('e1');
+  assert.deepEqual([taskRun.state, taskRun.outputs, taskRun.outputFiles], ['SUCCESS', { second: 2 }, files]);
+});
