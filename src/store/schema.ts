@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS attempts (
 
 -- Logs are the one table that grows by millions of rows, so lines are stored in chunks: one row holds up
 -- to LOG_CHUNK_LINES consecutive lines of one attempt (or of the execution itself) as a JSON array of
--- [level, stream, timestamp, line] plus, for a task with several containers, [..., container]. A line's position is chunk seq × LINE_SLOTS + its index.
+-- [level, stream, timestamp, line], with a fifth element, the container, when the task has several.
+-- A line's position is chunk seq × LINE_SLOTS + its index.
 CREATE TABLE IF NOT EXISTS log_chunks (
   seq INTEGER PRIMARY KEY,
   execution_ref INTEGER NOT NULL,
