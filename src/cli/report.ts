@@ -11,12 +11,17 @@ export function paintState(colour: boolean, state: State): string {
   return hue ? paint(colour, hue, state) : state;
 }
 
-/** One log record as the terminal shows it: `[task] line`, with the level when it is not plain output. */
+/**
+ * One log record as the terminal shows it: `[task] line`, with the level when it is not plain output,
+ * and `[container] ` before the line when one of several containers printed it. The one named `main`
+ * goes without: it is the task's own output, as in a pod with a single container.
+ */
 export function formatLogLine(record: LogRecord, colour: boolean): string {
   const prefix = record.taskId ? paint(colour, taskColour(record.taskId), `[${record.taskId}]`) : paint(colour, 'bold', '[harrier]');
   const plainOutput = record.level === 'INFO' || (record.level === 'WARN' && record.stream === 'stderr');
   const level = plainOutput ? '' : `${paint(colour, record.level === 'ERROR' ? 'red' : record.level === 'WARN' ? 'yellow' : 'grey', record.level)} `;
-  return `${prefix} ${level}${record.line}`;
+  const container = record.container && record.container !== 'main' ? `[${record.container}] ` : '';
+  return `${prefix} ${level}${container}${record.line}`;
 }
 
 export function durationBetween(start: string, end: string | undefined): number | undefined {

@@ -67,8 +67,31 @@ export class Engine {
     return execution;
   }
 
-  /** Runs an execution to its end. `onStarted` receives a handle to kill it. */
-  async run(execution: ExecutionRecord, flow: Flow): Promise<ExecutionRecord> {
+  /**
+   * Runs an execution to its end, then each execution a `CREATE_NEW_EXECUTION` retry makes after
+   * it; `onRetried` hears of each before it starts. Returns the last of the chain.
+   */
+  async runChain(
+    execution: ExecutionRecord,
+    flow: Flow,
+    onRetried?: (retried: ExecutionRecord, next: ExecutionRecord) => void | Promise<void>,
+  ): Promise<ExecutionRecord> {
+    for (;;) {
+      const ended = await this.run(execution, flow);
+      const next = this.retriedAs(ended);
+      if (!next) return ended;
+      await onRetried?.(ended, next);
+      execution = next;
+    }
+  }
+
+  /** The execution a `CREATE_NEW_EXECUTION` retry made from this one, once it ended RETRIED. */
+  private retriedAs(execution: ExecutionRecord): ExecutionRecord | undefined {
+    return execution.state === 'RETRIED' ? this.store.successorOf(execution.id) : undefined;
+  }
+
+  /** Runs one execution to its end. */
+  private async run(execution: ExecutionRecord, flow: Flow): Promise<ExecutionRecord> {
     const secrets = Secrets.load(execution.options.secretsFile);
     for (const value of execution.options.secretInputs ?? []) secrets.reveal(value);
     const run = new ExecutionRun({
@@ -92,9 +115,7 @@ export class Engine {
   prepareResume(executionId: string): { execution: ExecutionRecord; flow: Flow } {
     let execution = this.findExecution(executionId);
     // A flow retried as a new execution goes on in the newest execution of its chain.
-    for (let next = this.store.successorOf(execution.id); execution.state === 'RETRIED' && next; next = this.store.successorOf(execution.id)) {
-      execution = next;
-    }
+    for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
     if (isTerminal(execution.state)) {
       throw new HarrierError(`execution ${execution.id} already ended in ${execution.state}; there is nothing to resume`, {
         hint: 'run the flow again with `harrier run`',

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { ExprRuntime } from '../expr/index.ts';
 import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
 import { isFlowable } from '../flow/model.ts';
-import type { LogCursor, NoticeLevel, ResumeHandle } from '../runners/contract.ts';
-import { cursorFromStored } from '../runners/log-replay.ts';
+import type { NoticeLevel, ResumeHandle } from '../runners/contract.ts';
+import { cursorsFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
@@ -12,7 +12,7 @@ import type {
   AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
 } from '../store/index.ts';
 import { isSuccessful, lineageOf, LogWriter } from '../store/index.ts';
-import { runTask, taskReattaches, type RunnableTask, type TaskContext, type TaskLogLine } from '../tasks/index.ts';
+import { runTask, taskReattaches, type RunnableTask, type TaskContext, type TaskLogLine, type TaskResume } from '../tasks/index.ts';
 import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
@@ -30,6 +30,20 @@ export interface ExecutionRunDeps {
 }
 
 const now = (): string => new Date().toISOString();
+
+/** What a task reports about an attempt besides its logs, stored when the attempt ends. */
+interface AttemptReport {
+  outputs: Record<string, unknown>;
+  outputFiles?: Record<string, StoredFile>;
+  runnerKind?: string;
+}
+
+/** How an attempt ended, as stored on it. */
+interface AttemptEnd {
+  state: State;
+  exitCode?: number;
+  error?: string;
+}
 
 /**
  * One execution being driven to its end: walks the task tree, runs attempts with retries and
@@ -162,7 +176,7 @@ export class ExecutionRun {
       this.taskRuns.set(task.id, taskRun);
     }
     if (isFlowable(task)) {
-      this.updateTaskRun(taskRun, { state: 'RUNNING' });
+      this.markRunning(taskRun);
       const state = task.kind === 'parallel' ? await this.runParallel(task, taskRun) : await this.runSequence(task.tasks, taskRun);
       this.updateTaskRun(taskRun, { state, endedAt: now() });
       return state;
@@ -170,15 +184,17 @@ export class ExecutionRun {
     return this.runAttempts(task, taskRun);
   }
 
-  private updateTaskRun(taskRun: TaskRunRecord, change: Partial<TaskRunRecord> & { state: State }): TaskRunRecord {
+  private updateTaskRun(taskRun: TaskRunRecord, change: Pick<TaskRunRecord, 'state' | 'endedAt' | 'nextAttemptAt'>): TaskRunRecord {
     Object.assign(taskRun, change);
     if (change.state !== 'RETRYING') taskRun.nextAttemptAt = undefined;
-    this.deps.store.updateTaskRun(taskRun.id, {
-      state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt,
-      outputs: change.outputs, outputFiles: change.outputFiles,
-    });
+    this.deps.store.updateTaskRun(taskRun.id, { state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt });
     this.deps.listener.taskRunChanged?.({ ...taskRun });
     return taskRun;
+  }
+
+  /** A task run resumed after a crash is RUNNING already. */
+  private markRunning(taskRun: TaskRunRecord): void {
+    if (taskRun.state !== 'RUNNING') this.updateTaskRun(taskRun, { state: 'RUNNING' });
   }
 
   private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord): Promise<State> {
@@ -289,99 +305,105 @@ export class ExecutionRun {
       this.notice(taskRun, 'INFO', `re-attaching to attempt ${number} started by a previous harrier process`);
     }
     await mkdir(attemptDir, { recursive: true });
-    this.updateTaskRun(taskRun, { state: 'RUNNING' });
+    this.markRunning(taskRun);
 
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
-    const signal = AbortSignal.any([this.kill.signal, timeout.signal]);
-    let recorded: { outputs: Record<string, unknown>; files?: Record<string, StoredFile> } = { outputs: {} };
-    let runnerKind: string | undefined;
+    const report: AttemptReport = { outputs: {} };
+    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any([this.kill.signal, timeout.signal]), report);
+    let end: AttemptEnd;
+    try {
+      const outcome = await runTask(task, ctx);
+      end = { state: outcome.state, exitCode: outcome.exitCode };
+    } catch (failure) {
+      end = this.failedAttempt(failure, task, timeout.signal);
+      this.notice(taskRun, end.state === 'KILLED' ? 'WARN' : 'ERROR', `attempt ${number} ${end.state === 'KILLED' ? 'killed' : `failed: ${end.error}`}`, number);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.logWriter.flush();
+    this.deps.store.transaction(() => {
+      this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now() });
+      this.saveOutputs(taskRun, report);
+    });
+    if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+    await rm(attemptDir, { recursive: true, force: true });
+    if (end.state === 'KILLED') {
+      this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
+    }
+    return { state: end.state };
+  }
 
-    const ctx: TaskContext = {
+  /** What the task gets for one attempt (Kestra's RunContext); what it reports lands in `report`. */
+  private taskContext(
+    task: RunnableTask,
+    taskRun: TaskRunRecord,
+    number: number,
+    resuming: AttemptRecord | undefined,
+    signal: AbortSignal,
+    report: AttemptReport,
+  ): TaskContext {
+    return {
       identity: {
         executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id,
         taskId: task.id, taskRunId: taskRun.id, attempt: number,
       },
       scope: taskScope(executionScope(this.flow, this.execution, this.outputs, this.envs), task, taskRun, number),
       runtime: this.runtime,
-      attemptDir,
+      attemptDir: this.attemptDir(taskRun, number),
       storage: this.deps.storage,
       runners: this.deps.runners,
       namespaceFilesDir: join(this.deps.namespaceFilesRoot, this.flow.namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride as TaskContext['taskRunnerOverride'],
       timeoutMs: task.timeoutMs,
       signal,
-      resume: resuming?.resumeHandle
-        ? {
-          handle: resuming.resumeHandle,
-          logCursor: this.flushedCursor(taskRun.id, number),
-          storedOutput: () => this.deps.store.outputLines(taskRun.id, number),
-        }
-        : undefined,
+      resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,
       saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
       log: (line) => this.taskLog(taskRun, number, line),
       notice: (level, message) => this.notice(taskRun, level, message, number),
       metric: (metric) => this.deps.store.insertMetrics([{ ...metric, executionId: this.execution.id, taskRunId: taskRun.id }]),
       recordOutputs: (outputs, files) => {
-        recorded = { outputs: { ...recorded.outputs, ...outputs }, files: files ?? recorded.files };
+        report.outputs = { ...report.outputs, ...outputs };
+        report.outputFiles = files ?? report.outputFiles;
       },
       recordRunner: (kind) => {
-        runnerKind = kind;
+        report.runnerKind = kind;
       },
     };
+  }
 
-    let state: State;
-    let exitCode: number | undefined;
-    let error: string | undefined;
-    try {
-      const outcome = await runTask(task, ctx);
-      recorded.outputs = { ...recorded.outputs, ...outcome.outputs };
-      recorded.files = outcome.outputFiles ?? recorded.files;
-      state = outcome.state;
-      exitCode = typeof outcome.outputs.exitCode === 'number' ? outcome.outputs.exitCode : undefined;
-    } catch (failure) {
-      if (this.kill.signal.aborted) {
-        state = 'KILLED';
-        error = 'killed';
-      } else if (timeout.signal.aborted) {
-        state = 'FAILED';
-        error = `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)`;
-      } else {
-        state = 'FAILED';
-        error = describe(failure);
-        exitCode = failure instanceof TaskFailedError ? failure.exitCode : undefined;
-      }
-      this.notice(taskRun, state === 'KILLED' ? 'WARN' : 'ERROR', `attempt ${number} ${state === 'KILLED' ? 'killed' : `failed: ${error}`}`, number);
-    } finally {
-      clearTimeout(timer);
-    }
-    this.logWriter.flush();
-    this.deps.store.transaction(() => {
-      this.deps.store.finishAttempt(taskRun.id, number, { state, exitCode, error, endedAt: now() });
-      this.updateTaskRun(taskRun, { state: taskRun.state, outputs: recorded.outputs, outputFiles: recorded.files });
-    });
-    if (runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, runnerKind);
-    await rm(attemptDir, { recursive: true, force: true });
-    if (state === 'KILLED') {
-      this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
-    }
-    return { state };
+  /** How an attempt that threw ended: killed, timed out, or failed with the task's error. */
+  private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal): AttemptEnd {
+    if (this.kill.signal.aborted) return { state: 'KILLED', error: 'killed' };
+    if (timeout.aborted) return { state: 'FAILED', error: `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)` };
+    return { state: 'FAILED', error: describe(failure), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
+  }
+
+  /** The attempt's outputs replace the task run's; its output files only when it recorded some. */
+  private saveOutputs(taskRun: TaskRunRecord, report: AttemptReport): void {
+    taskRun.outputs = report.outputs;
+    if (report.outputFiles) taskRun.outputFiles = report.outputFiles;
+    this.deps.store.saveTaskRunOutputs(taskRun.id, report.outputs, report.outputFiles);
   }
 
   private attemptDir(taskRun: TaskRunRecord, attempt: number): string {
     return join(this.deps.stateDir, 'work', this.execution.id, taskRun.id, String(attempt));
   }
 
-  /** The log cursor of an attempt, counting only what reached the store. */
-  private flushedCursor(taskRunId: string, attempt: number): LogCursor | undefined {
+  /** A re-attach: the saved handle, the log cursors of what reached the store, and the stored lines. */
+  private storedResume(taskRunId: string, attempt: number, handle: ResumeHandle): TaskResume {
     this.logWriter.flush();
-    return cursorFromStored(this.deps.store.outputStampsNewestFirst(taskRunId, attempt));
+    return {
+      handle,
+      ...cursorsFromStored(this.deps.store.outputStampsNewestFirst(taskRunId, attempt)),
+      storedOutput: () => this.deps.store.outputLines(taskRunId, attempt),
+    };
   }
 
   private taskLog(taskRun: TaskRunRecord, attempt: number, line: TaskLogLine): void {
     this.record({
       executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, attempt,
-      level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.mask(line.line),
+      level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.mask(line.line), container: line.container,
     });
   }
 

@@ -40,29 +40,77 @@ export function secondText(epochSecond: number): string {
 /** How far before the newest delivered stamp a re-read starts. */
 const LOOKBACK_SECONDS = 1;
 
+/** A stored line as the cursors see it: its stamp, and the container that printed it when a task has several. */
+export interface StoredStamp {
+  timestamp: string;
+  container?: string;
+}
+
+/** Where a re-attach resumes: the attempt's log as one, and each container's own log. */
+export interface ResumeCursors {
+  logCursor?: LogCursor;
+  /** Present when the stored lines name their containers (a pod with several task containers). */
+  containerCursors?: Record<string, LogCursor>;
+}
+
 /**
- * The cursor for a re-attach, from the stamps of the lines already stored for the attempt, newest
- * first. Stops once a whole run of lines lies before the window, since stamps are out of order by
- * milliseconds, not by runs of lines.
+ * The cursors for a re-attach, from the lines already stored for the attempt, newest first. With
+ * one log, the scan stops once a whole run of lines lies before the window, since stamps are out
+ * of order by milliseconds, not by runs of lines. Lines that name their container are counted for
+ * that container only, and then every line is read: a quiet container's window can lie anywhere.
  */
-export function cursorFromStored(timestampsNewestFirst: Iterable<string>, scanPastWindow = 1_000): LogCursor | undefined {
-  let newest: number | undefined;
-  const seconds: number[] = [];
-  let outsideInARow = 0;
-  for (const timestamp of timestampsNewestFirst) {
+export function cursorsFromStored(stampsNewestFirst: Iterable<StoredStamp>, scanPastWindow = 1_000): ResumeCursors {
+  const attempt = new StoredWindow();
+  const containers = new Map<string, StoredWindow>();
+  for (const { timestamp, container } of stampsNewestFirst) {
     const second = epochSecondOf(timestamp);
     if (second === undefined) continue;
-    if (newest === undefined || second > newest) newest = second;
-    if (second >= newest - LOOKBACK_SECONDS) {
-      seconds.push(second);
-      outsideInARow = 0;
-    } else if (++outsideInARow > scanPastWindow) {
-      break;
+    const attemptOpen = attempt.add(second, scanPastWindow);
+    if (container === undefined) {
+      if (!attemptOpen && containers.size === 0) break;
+      continue;
+    }
+    let window = containers.get(container);
+    if (!window) {
+      window = new StoredWindow();
+      containers.set(container, window);
+    }
+    window.add(second, scanPastWindow);
+  }
+  const cursors: ResumeCursors = { logCursor: attempt.cursor() };
+  if (containers.size > 0) {
+    cursors.containerCursors = {};
+    for (const [container, window] of containers) {
+      const cursor = window.cursor();
+      if (cursor) cursors.containerCursors[container] = cursor;
     }
   }
-  if (newest === undefined) return undefined;
-  const since = newest - LOOKBACK_SECONDS;
-  return { since: secondText(since), linesSince: seconds.filter((second) => second >= since).length };
+  return cursors;
+}
+
+/** The stored lines of one log inside its re-read window, met newest first. */
+class StoredWindow {
+  private newest: number | undefined;
+  private readonly seconds: number[] = [];
+  private outsideInARow = 0;
+
+  /** false once more than `scanPastWindow` lines in a row lay before the window: older ones cannot change it. */
+  add(second: number, scanPastWindow: number): boolean {
+    if (this.outsideInARow > scanPastWindow) return false;
+    if (this.newest === undefined || second > this.newest) this.newest = second;
+    if (second >= this.newest - LOOKBACK_SECONDS) {
+      this.seconds.push(second);
+      this.outsideInARow = 0;
+      return true;
+    }
+    return ++this.outsideInARow <= scanPastWindow;
+  }
+
+  cursor(): LogCursor | undefined {
+    if (this.newest === undefined) return undefined;
+    const since = this.newest - LOOKBACK_SECONDS;
+    return { since: secondText(since), linesSince: this.seconds.filter((second) => second >= since).length };
+  }
 }
 
 /**

@@ -103,6 +103,16 @@ export interface LogRecord {
   stream?: 'stdout' | 'stderr';
   timestamp: string;
   line: string;
+  /** The container that printed the line, when the task has several (PodCreate). */
+  container?: string;
+}
+
+/** A line the task printed, as stored for its attempt. */
+export interface StoredOutputLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+  timestamp: string;
+  container?: string;
 }
 
 export interface MetricRecord {

@@ -1,5 +1,16 @@
-/** Tables of the embedded store. Bump STORE_VERSION when a table changes shape. */
-export const STORE_VERSION = 1;
+/**
+ * Tables of the embedded store. Bump STORE_VERSION when what a table holds changes, and add the step
+ * that brings a store of the previous version up to date to MIGRATIONS.
+ */
+export const STORE_VERSION = 2;
+
+/** SQL that takes a store from version `n` to `n + 1`, keyed by `n`; run in one transaction at open. */
+export const MIGRATIONS: Readonly<Record<number, string>> = {
+  // Version 2: a stored log line may carry a fifth element, the container that printed it. The four
+  // elements of a version 1 line read the same (no container), so no row changes; the new version
+  // keeps an older harrier, which would drop that element, from opening the store.
+  1: '',
+};
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,7 +59,8 @@ CREATE TABLE IF NOT EXISTS attempts (
 
 -- Logs are the one table that grows by millions of rows, so lines are stored in chunks: one row holds up
 -- to LOG_CHUNK_LINES consecutive lines of one attempt (or of the execution itself) as a JSON array of
--- [level, stream, timestamp, line]. A line's position is chunk seq × LINE_SLOTS + its index.
+-- [level, stream, timestamp, line], with a fifth element, the container, when the task has several.
+-- A line's position is chunk seq × LINE_SLOTS + its index.
 CREATE TABLE IF NOT EXISTS log_chunks (
   seq INTEGER PRIMARY KEY,
   execution_ref INTEGER NOT NULL,

@@ -2,9 +2,9 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../shared/errors.ts';
-import { SCHEMA_SQL, STORE_VERSION } from './schema.ts';
+import { MIGRATIONS, SCHEMA_SQL, STORE_VERSION } from './schema.ts';
 import type {
-  AttemptRecord, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord,
+  AttemptRecord, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
 } from './records.ts';
 
 type Row = Record<string, unknown>;
@@ -13,8 +13,17 @@ type Row = Record<string, unknown>;
 const LOG_CHUNK_LINES = 1_000;
 const LINE_SLOTS = 1_000_000;
 
-/** One stored log line: level, stream (null for the engine's and runners' own messages), timestamp, text. */
-type StoredLine = [LogRecord['level'], 'stdout' | 'stderr' | null, string, string];
+/**
+ * One stored log line: level, stream (null for the engine's and runners' own messages), timestamp,
+ * text, and the container that printed it, only when the task has several.
+ */
+type StoredLine = [LogRecord['level'], 'stdout' | 'stderr' | null, string, string, string?];
+
+function storedLine(record: LogRecord): StoredLine {
+  const line: StoredLine = [record.level, record.stream ?? null, record.timestamp, record.line];
+  if (record.container !== undefined) line.push(record.container);
+  return line;
+}
 
 function sameAttempt(a: LogRecord, b: LogRecord): boolean {
   return a.executionId === b.executionId && a.taskRunId === b.taskRunId && a.attempt === b.attempt;
@@ -107,15 +116,24 @@ export class Store {
     return store;
   }
 
+  /** A new store gets the current version; an older one is migrated; a newer one is refused. */
   private checkVersion(): void {
     const row = this.prepare('SELECT value FROM meta WHERE key = ?').get('version') as Row | undefined;
     if (!row) {
       this.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('version', String(STORE_VERSION));
-    } else if (Number(row.value) !== STORE_VERSION) {
+      return;
+    }
+    const version = Number(row.value);
+    if (version === STORE_VERSION) return;
+    if (!Number.isInteger(version) || version < 1 || version > STORE_VERSION) {
       throw new StoreError(`the state store in ${this.stateDir} has version ${String(row.value)}, this harrier expects ${STORE_VERSION}`, {
         hint: 'use another --state-dir, or the harrier version that created it',
       });
     }
+    this.transaction(() => {
+      for (let from = version; from < STORE_VERSION; from++) if (MIGRATIONS[from]) this.db.exec(MIGRATIONS[from]);
+      this.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(STORE_VERSION), 'version');
+    });
   }
 
   private prepare(sql: string): StatementSync {
@@ -192,13 +210,16 @@ export class Store {
     );
   }
 
-  updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string;
-    outputs?: Record<string, unknown>; outputFiles?: Record<string, StoredFile> }): void {
-    this.prepare(`UPDATE task_runs SET state = ?, ended_at = ?, next_attempt_at = ?,
-      outputs_json = COALESCE(?, outputs_json), output_files_json = COALESCE(?, output_files_json) WHERE id = ?`).run(
-      change.state, change.endedAt ?? null, change.nextAttemptAt ?? null,
-      change.outputs ? JSON.stringify(change.outputs) : null,
-      change.outputFiles ? JSON.stringify(change.outputFiles) : null, id,
+  updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string }): void {
+    this.prepare('UPDATE task_runs SET state = ?, ended_at = ?, next_attempt_at = ? WHERE id = ?').run(
+      change.state, change.endedAt ?? null, change.nextAttemptAt ?? null, id,
+    );
+  }
+
+  /** An attempt's outputs replace the task run's; its output files only when there are some. */
+  saveTaskRunOutputs(id: string, outputs: Record<string, unknown>, outputFiles: Record<string, StoredFile> | undefined): void {
+    this.prepare('UPDATE task_runs SET outputs_json = ?, output_files_json = COALESCE(?, output_files_json) WHERE id = ?').run(
+      JSON.stringify(outputs), outputFiles ? JSON.stringify(outputFiles) : null, id,
     );
   }
 
@@ -271,7 +292,7 @@ export class Store {
         if (execution === undefined) throw new StoreError(`cannot store logs: no execution '${first.executionId}'`);
         const taskRun = first.taskRunId === undefined ? null : this.rowidOf('task_runs', first.taskRunId) ?? null;
         const lines: StoredLine[] = [];
-        for (let i = start; i < end; i++) lines.push([records[i].level, records[i].stream ?? null, records[i].timestamp, records[i].line]);
+        for (let i = start; i < end; i++) lines.push(storedLine(records[i]));
         insert.run(execution, taskRun, first.attempt ?? null, end - start, JSON.stringify(lines));
         start = end;
       }
@@ -298,11 +319,11 @@ export class Store {
       for (let i = 0; i < lines.length && records.length < limit; i++) {
         const seq = Number(row.seq) * LINE_SLOTS + i;
         if (seq <= afterSeq) continue;
-        const [level, stream, timestamp, line] = lines[i];
+        const [level, stream, timestamp, line, container] = lines[i];
         records.push({
           seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id),
           attempt: row.attempt === null ? undefined : Number(row.attempt),
-          level, stream: stream ?? undefined, timestamp, line,
+          level, stream: stream ?? undefined, timestamp, line, container,
         });
       }
       if (records.length >= limit) break;
@@ -318,20 +339,20 @@ export class Store {
   }
 
   /** The task-output lines stored for an attempt, oldest first (notices left out). */
-  *outputLines(taskRunId: string, attempt: number): Generator<{ stream: 'stdout' | 'stderr'; line: string; timestamp: string }> {
+  *outputLines(taskRunId: string, attempt: number): Generator<StoredOutputLine> {
     const taskRun = this.rowidOf('task_runs', taskRunId);
     if (taskRun === undefined) return;
     const chunks = this.prepare('SELECT lines_json FROM log_chunks WHERE task_run_ref = ? AND attempt = ? ORDER BY seq')
       .iterate(taskRun, attempt) as Iterable<Row>;
     for (const chunk of chunks) {
-      for (const [, stream, timestamp, line] of JSON.parse(String(chunk.lines_json)) as StoredLine[]) {
-        if (stream !== null) yield { stream, line, timestamp };
+      for (const [, stream, timestamp, line, container] of JSON.parse(String(chunk.lines_json)) as StoredLine[]) {
+        if (stream !== null) yield container === undefined ? { stream, line, timestamp } : { stream, line, timestamp, container };
       }
     }
   }
 
-  /** The stamps of the task-output lines stored for an attempt, newest first (notices left out). */
-  *outputStampsNewestFirst(taskRunId: string, attempt: number): Generator<string> {
+  /** The stamps (and containers) of the task-output lines stored for an attempt, newest first (notices left out). */
+  *outputStampsNewestFirst(taskRunId: string, attempt: number): Generator<{ timestamp: string; container?: string }> {
     const taskRun = this.rowidOf('task_runs', taskRunId);
     if (taskRun === undefined) return;
     const chunks = this.prepare('SELECT lines_json FROM log_chunks WHERE task_run_ref = ? AND attempt = ? ORDER BY seq DESC')
@@ -339,8 +360,8 @@ export class Store {
     for (const chunk of chunks) {
       const lines = JSON.parse(String(chunk.lines_json)) as StoredLine[];
       for (let i = lines.length - 1; i >= 0; i--) {
-        const [, stream, timestamp] = lines[i];
-        if (stream !== null) yield timestamp;
+        const [, stream, timestamp, , container] = lines[i];
+        if (stream !== null) yield container === undefined ? { timestamp } : { timestamp, container };
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { ExprRuntime, Scope } from '../expr/index.ts';
-import type { LogCursor, NoticeLevel, ResumeHandle, TaskIdentity } from '../runners/contract.ts';
+import type { NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../runners/contract.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
-import type { InternalStorage, MetricRecord, StoredFile } from '../store/index.ts';
+import type { InternalStorage, MetricRecord, StoredFile, StoredOutputLine } from '../store/index.ts';
 
 /** One line of task output on its way to the store: already masked by the engine. */
 export interface TaskLogLine {
@@ -9,6 +9,8 @@ export interface TaskLogLine {
   line: string;
   stream?: 'stdout' | 'stderr';
   timestamp: string;
+  /** The container that printed it, when the task has several (PodCreate). */
+  container?: string;
 }
 
 /**
@@ -38,21 +40,24 @@ export interface TaskContext {
   /** The engine's or runner's own messages. */
   notice(level: NoticeLevel, message: string): void;
   metric(metric: Omit<MetricRecord, 'executionId' | 'taskRunId'>): void;
-  /** Outputs known so far: stored even when the attempt then fails. */
+  /**
+   * Outputs known so far, merged over those recorded before (output files replace earlier ones):
+   * the one way outputs reach the engine, and stored even when the attempt then fails.
+   */
   recordOutputs(outputs: Record<string, unknown>, outputFiles?: Record<string, StoredFile>): void;
   /** The runner that ran (or re-attached), stored on the attempt. */
   recordRunner(kind: string): void;
 }
 
-export interface TaskResume {
-  handle: ResumeHandle;
-  logCursor?: LogCursor;
+/** The runner's resume (handle and log cursors, see log-replay.ts), plus what was stored before the crash. */
+export interface TaskResume extends RunnerResume {
   /** What the attempt printed before the crash, oldest first: outputs announced there still count. */
-  storedOutput(): Iterable<{ stream: 'stdout' | 'stderr'; line: string; timestamp: string }>;
+  storedOutput(): Iterable<StoredOutputLine>;
 }
 
+/** How an attempt that did not throw ended; its outputs went through `recordOutputs`. */
 export interface TaskOutcome {
   state: 'SUCCESS' | 'WARNING';
-  outputs: Record<string, unknown>;
-  outputFiles?: Record<string, StoredFile>;
+  /** The exit code of the command the task ran, if it ran one. */
+  exitCode?: number;
 }

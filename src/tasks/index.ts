@@ -5,7 +5,7 @@ import { runLogTask } from './log-task.ts';
 import { runOutputValuesTask } from './output-values-task.ts';
 import { runScriptTask } from './script/script-task.ts';
 
-export type { TaskContext, TaskOutcome, TaskLogLine } from './contract.ts';
+export type { TaskContext, TaskOutcome, TaskLogLine, TaskResume } from './contract.ts';
 
 /** Tasks that do work themselves; flowable tasks (Parallel, Sequential) are the engine's. */
 export type RunnableTask = Exclude<TaskDef, { kind: 'parallel' | 'sequential' }>;

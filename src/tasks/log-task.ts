@@ -9,5 +9,5 @@ export async function runLogTask(task: LogTask, ctx: TaskContext): Promise<TaskO
   for (const message of messages) {
     for (const line of String(message).split('\n')) ctx.log({ level: task.level, line, timestamp: new Date().toISOString() });
   }
-  return { state: 'SUCCESS', outputs: {} };
+  return { state: 'SUCCESS' };
 }

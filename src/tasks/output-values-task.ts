@@ -8,5 +8,6 @@ import type { TaskContext, TaskOutcome } from './contract.ts';
  */
 export async function runOutputValuesTask(task: OutputValuesTask, ctx: TaskContext): Promise<TaskOutcome> {
   const values = renderDeep(task.values, ctx.scope, ctx.runtime, `task '${task.id}', property 'values'`);
-  return { state: 'SUCCESS', outputs: { ...values, values } };
+  ctx.recordOutputs({ ...values, values });
+  return { state: 'SUCCESS' };
 }

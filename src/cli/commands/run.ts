@@ -44,27 +44,22 @@ export async function runCommand(flowPath: string, options: RunOptions): Promise
         namespaceFilesDir: options.namespaceFiles ? resolve(options.namespaceFiles) : undefined,
       },
     });
-    return execution;
-  }, flow);
+    return { execution, flow };
+  });
 }
 
 export async function resumeCommand(executionId: string, options: { stateDir?: string; json?: boolean }): Promise<number> {
-  let flow: Flow | undefined;
-  return withEngine(options, async (engine) => {
-    const prepared = engine.prepareResume(executionId);
-    flow = prepared.flow;
-    return prepared.execution;
-  }, () => flow!);
+  return withEngine(options, async (engine) => engine.prepareResume(executionId));
 }
 
 /**
- * Runs one execution with live logs (stdout, or stderr under --json), handles Ctrl-C / SIGTERM,
- * and prints the summary or the JSON document. Returns the process exit code.
+ * Runs one execution (and the executions its flow retries make) with live logs (stdout, or stderr
+ * under --json), handles Ctrl-C / SIGTERM, and prints the summary or the JSON document. Returns
+ * the process exit code.
  */
 async function withEngine(
   options: { stateDir?: string; json?: boolean },
-  prepare: (engine: Engine) => Promise<ExecutionRecord>,
-  flowOf: Flow | (() => Flow),
+  prepare: (engine: Engine) => Promise<{ execution: ExecutionRecord; flow: Flow }>,
 ): Promise<number> {
   const logs = new BufferedWriter(options.json ? process.stderr : process.stdout);
   const notices = new BufferedWriter(process.stderr);
@@ -85,19 +80,16 @@ async function withEngine(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const execution = await prepare(engine);
+    const { execution, flow } = await prepare(engine);
     notices.line(`Execution ${execution.id} started (flow ${execution.namespace}.${execution.flowId}, state dir ${stateDirOf(options)})`);
     notices.flush();
-    const flow = typeof flowOf === 'function' ? flowOf() : flowOf;
-    let ended = await engine.run(execution, flow);
-    for (let next = engine.store.successorOf(ended.id); ended.state === 'RETRIED' && next; next = engine.store.successorOf(ended.id)) {
+    const ended = await engine.runChain(execution, flow, async (retried, next) => {
       await logs.drain();
       const { attemptNumber, originalId } = lineageOf(next);
-      notices.line(`Execution ${ended.id} ended RETRIED: the flow runs again as execution ${next.id} at ${next.options.notBefore ?? 'once'}`
+      notices.line(`Execution ${retried.id} ended RETRIED: the flow runs again as execution ${next.id} at ${next.options.notBefore ?? 'once'}`
         + ` (execution ${attemptNumber} of the chain that began with ${originalId})`);
       notices.flush();
-      ended = await engine.run(next, flow);
-    }
+    });
     await logs.drain();
     if (options.json) {
       process.stdout.write(`${JSON.stringify(executionDocument(engine.store, ended))}\n`);

@@ -6,8 +6,8 @@ import { listOutputFiles } from '../../runners/shared/output-match.ts';
 import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
 import type { StoredFile } from '../../store/index.ts';
 import type { TaskContext, TaskOutcome } from '../contract.ts';
+import { OutputReader } from '../output-reader.ts';
 import { buildCommandLine, scriptCommand, scriptFileName } from './command-line.ts';
-import { parseProtocolLine } from './protocol.ts';
 import { PYTHON_HELPER_DIR, PYTHON_KESTRA_MODULE } from './python-helper.ts';
 import { assertSafeOutputPattern, copyNamespaceFiles, safeRelativePath, writeInputFiles } from './working-dir.ts';
 
@@ -55,13 +55,7 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
     await prepareWorkingDir(task, ctx, render, hostDir);
   }
 
-  const vars: Record<string, unknown> = {};
-  let stderrLines = 0;
-  for (const { stream, line } of ctx.resume?.storedOutput() ?? []) {
-    const message = parseProtocolLine(line);
-    if (message?.kind === 'message' && message.outputs) Object.assign(vars, message.outputs);
-    else if (!message && stream === 'stderr') stderrLines++;
-  }
+  const printed = new OutputReader(ctx);
   const outcome = await (async () => {
     try {
       return await runner.run({
@@ -75,37 +69,22 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         properties: runnerProperties,
         taskTimeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
-        log: (entry) => {
-          const message = parseProtocolLine(entry.line);
-          if (!message) {
-            if (entry.stream === 'stderr') stderrLines++;
-            ctx.log({ level: entry.stream === 'stderr' ? 'WARN' : 'INFO', line: entry.line, stream: entry.stream, timestamp: entry.timestamp });
-            return;
-          }
-          ctx.log({ level: 'TRACE', line: entry.line, stream: entry.stream, timestamp: entry.timestamp });
-          if (message.kind === 'invalid') {
-            ctx.notice('WARN', `ignored a '::{...}::' line: ${message.reason}`);
-            return;
-          }
-          if (message.outputs) Object.assign(vars, message.outputs);
-          for (const metric of message.metrics) ctx.metric({ ...metric, timestamp: entry.timestamp });
-          for (const log of message.logs) ctx.log({ level: log.level, line: log.message, timestamp: entry.timestamp });
-        },
+        log: printed.accept,
         notice: ctx.notice,
         resume: ctx.resume,
         saveResumeHandle: ctx.saveResumeHandle,
       });
     } finally {
       const outputFiles = await collectOutputFiles(ctx, hostDir, outputGlobs);
-      ctx.recordOutputs({ vars, outputFiles: uriMap(outputFiles) }, outputFiles);
+      ctx.recordOutputs({ vars: printed.vars, outputFiles: uriMap(outputFiles) }, outputFiles);
     }
   })();
 
   if (outcome.exitCode !== 0) {
     throw new TaskFailedError(`task '${task.id}' failed: the command exited with code ${outcome.exitCode}`, { exitCode: outcome.exitCode });
   }
-  const outputs = { ...vars, vars, exitCode: outcome.exitCode };
-  return { state: task.warningOnStdErr && stderrLines > 0 ? 'WARNING' : 'SUCCESS', outputs };
+  ctx.recordOutputs({ ...printed.vars, vars: printed.vars, exitCode: outcome.exitCode });
+  return { state: task.warningOnStdErr && printed.wroteToStderr ? 'WARNING' : 'SUCCESS', exitCode: outcome.exitCode };
 }
 
 function buildScriptCommand(task: ScriptTask, render: <T>(value: T, property: string) => T, workingDir: string): string[] {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cursorFromStored } from '../../../src/runners/log-replay.ts';
+import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogCursor, LogEntry, ResumeHandle } from '../../../src/runners/contract.ts';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 import { dockerOrSkip } from '../../support/docker.ts';
@@ -43,7 +43,7 @@ function readLogged(file: string): LogEntry[] {
 
 /** The engine's cursor rule, over what the crashed process logged. */
 function cursorOf(logged: LogEntry[]): LogCursor | undefined {
-  return cursorFromStored(logged.map((entry) => entry.timestamp).reverse());
+  return cursorsFromStored(logged.toReversed()).logCursor;
 }
 
 /** Runs the job in a child process, SIGKILLs it once `killWhen` holds for what it logged. */

@@ -13,7 +13,7 @@ import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
-import { cursorFromStored } from '../../../src/runners/log-replay.ts';
+import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
 import { connectionFromKubeconfig, identityFor, makeJob, removeDir, tempDir } from './helpers.ts';
 
@@ -68,7 +68,7 @@ describe('Kubernetes runner resume', { concurrency: false }, () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const entries = logged();
-    const cursor = cursorFromStored(entries.map((entry) => entry.timestamp).reverse());
+    const cursor = cursorsFromStored(entries.toReversed()).logCursor;
     const handle = JSON.parse(readFileSync(handleFile, 'utf8')) as Record<string, string>;
     return { dir, identity, properties, entries, cursor, handle };
   }

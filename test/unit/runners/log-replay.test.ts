@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogReplay, cursorFromStored, epochSecondOf, secondText } from '../../../src/runners/log-replay.ts';
+import { LogReplay, cursorsFromStored, epochSecondOf, secondText } from '../../../src/runners/log-replay.ts';
 
 interface Line {
   timestamp: string;
@@ -133,7 +133,7 @@ test('a new process resuming from what reached the store continues without a gap
       }
     }
     const stored = delivered.slice(0, Math.floor(rand() * (delivered.length + 1)));
-    const cursor = cursorFromStored(stored.map((line) => line.timestamp).reverse());
+    const { logCursor: cursor } = cursorsFromStored(stored.toReversed());
     const resumed = [...stored];
     readAll(log, new LogReplay(cursor), rand, resumed);
     assert.deepEqual(resumed.map((line) => line.text), log.map((line) => line.text), `seed ${seed}`);
@@ -141,8 +141,43 @@ test('a new process resuming from what reached the store continues without a gap
 });
 
 test('the stored cursor counts the lines of the last two seconds, however out of order', () => {
+  const stamps = (timestamps: string[]) => timestamps.map((timestamp) => ({ timestamp }));
   const newestFirst = ['2024-01-01T00:00:05.1Z', '2024-01-01T00:00:05.3Z', '2024-01-01T00:00:04.9Z', '2024-01-01T00:00:03.9Z', '2024-01-01T00:00:04.0Z', '2024-01-01T00:00:01Z'];
-  assert.deepEqual(cursorFromStored(newestFirst), { since: '2024-01-01T00:00:04Z', linesSince: 4 });
-  assert.equal(cursorFromStored([]), undefined);
-  assert.deepEqual(cursorFromStored(['x', '2024-01-01T00:00:05.1Z']), { since: '2024-01-01T00:00:04Z', linesSince: 1 });
+  assert.deepEqual(cursorsFromStored(stamps(newestFirst)), { logCursor: { since: '2024-01-01T00:00:04Z', linesSince: 4 } });
+  assert.deepEqual(cursorsFromStored([]), { logCursor: undefined });
+  assert.deepEqual(cursorsFromStored(stamps(['x', '2024-01-01T00:00:05.1Z'])), { logCursor: { since: '2024-01-01T00:00:04Z', linesSince: 1 } });
+});
+
+test('one log: the scan stops a whole run of lines before the window', () => {
+  const window = [{ timestamp: '2024-01-01T00:00:09Z' }];
+  const old = Array.from({ length: 5 }, () => ({ timestamp: '2024-01-01T00:00:01Z' }));
+  let read = 0;
+  function* counted() {
+    for (const stamp of [...window, ...old, { timestamp: '2024-01-01T00:00:08.5Z' }]) {
+      read++;
+      yield stamp;
+    }
+  }
+  assert.deepEqual(cursorsFromStored(counted(), 2), { logCursor: { since: '2024-01-01T00:00:08Z', linesSince: 1 } });
+  assert.equal(read, 4, 'the window line, then two old lines allowed, and the third ends the scan');
+});
+
+test('lines that name their container count for that container only, and every line is read', () => {
+  const at = (second: number, ms: number) => `2024-01-01T00:00:${String(second).padStart(2, '0')}.${String(ms).padStart(3, '0')}Z`;
+  const oldestFirst = [
+    // Three lines behind the attempt's window with scanPastWindow 2: one log would stop before this one.
+    { timestamp: at(1, 0), container: 'quiet' },
+    { timestamp: at(1, 100), container: 'side' },
+    { timestamp: at(3, 0), container: 'main' },
+    ...Array.from({ length: 5 }, () => ({ timestamp: at(5, 200), container: 'side' })),
+    { timestamp: at(3, 500), container: 'main' },
+  ];
+  assert.deepEqual(cursorsFromStored(oldestFirst.toReversed(), 2), {
+    logCursor: { since: '2024-01-01T00:00:04Z', linesSince: 5 },
+    containerCursors: {
+      quiet: { since: '2024-01-01T00:00:00Z', linesSince: 1 },
+      main: { since: '2024-01-01T00:00:02Z', linesSince: 2 },
+      side: { since: '2024-01-01T00:00:04Z', linesSince: 5 },
+    },
+  });
 });

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
+import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import { LogWriter, Store, type LogRecord } from '../../../src/store/index.ts';
+import { STORE_VERSION } from '../../../src/store/schema.ts';
 import { Secrets } from '../../../src/engine/secrets.ts';
 
 function openStore(): Store {
@@ -32,7 +35,8 @@ test('stored task output of an attempt: lines oldest first, stamps newest first;
     line('2024-01-01T00:00:01.900000000Z', 'c', 'stderr'),
     { ...line('2024-01-01T00:00:09.000Z', 'a notice'), stream: undefined },
   ]);
-  assert.deepEqual([...store.outputStampsNewestFirst('t1', 1)], ['2024-01-01T00:00:01.900000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:01.000000001Z']);
+  assert.deepEqual([...store.outputStampsNewestFirst('t1', 1)].map((stamp) => stamp.timestamp),
+    ['2024-01-01T00:00:01.900000000Z', '2024-01-01T00:00:02.000000000Z', '2024-01-01T00:00:01.000000001Z']);
   assert.deepEqual([...store.outputLines('t1', 1)], [
     { stream: 'stdout', line: 'a', timestamp: '2024-01-01T00:00:01.000000001Z' },
     { stream: 'stdout', line: 'b', timestamp: '2024-01-01T00:00:02.000000000Z' },
@@ -69,4 +73,55 @@ test('secret values are masked, longest first', () => {
   assert.equal(secrets.get('LONG'), 'abc123-long');
   assert.equal(secrets.mask('token abc123 and abc123-long'), 'token ****** and ******');
   assert.throws(() => secrets.get('MISSING'), /secret 'MISSING' is not defined/);
+});
+
+test('a line keeps the container that printed it; its own text never names one', () => {
+  const store = openStore();
+  seed(store);
+  store.insertLogs([
+    { ...line('2024-01-01T00:00:01.000Z', 'main 1'), container: 'main' },
+    { ...line('2024-01-01T00:00:05.000Z', 'side 1'), container: 'side' },
+    { ...line('2024-01-01T00:00:03.000Z', '[side] main 2, looking like side'), container: 'main' },
+    line('2024-01-01T00:00:03.500Z', 'no container'),
+  ]);
+  assert.deepEqual(store.logs('e1').map((r) => [r.container, r.line]), [
+    ['main', 'main 1'], ['side', 'side 1'], ['main', '[side] main 2, looking like side'], [undefined, 'no container'],
+  ]);
+  assert.deepEqual([...store.outputLines('t1', 1)].map((l) => l.container), ['main', 'side', 'main', undefined]);
+  assert.deepEqual(cursorsFromStored(store.outputStampsNewestFirst('t1', 1)).containerCursors, {
+    main: { since: '2024-01-01T00:00:02Z', linesSince: 1 },
+    side: { since: '2024-01-01T00:00:04Z', linesSince: 1 },
+  });
+});
+
+test('a version 1 store opens, its lines read as lines of no container; a newer store is refused', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'harrier-store-'));
+  const store = Store.open(stateDir);
+  seed(store);
+  store.close();
+  const db = new DatabaseSync(join(stateDir, 'harrier.db'));
+  db.prepare("UPDATE meta SET value = '1' WHERE key = 'version'").run();
+  db.prepare('INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json) VALUES (1, 1, 1, 1, ?)')
+    .run(JSON.stringify([['INFO', 'stdout', '2024-01-01T00:00:01.000Z', '[side] printed before the upgrade']]));
+  db.close();
+
+  const upgraded = Store.open(stateDir);
+  assert.deepEqual(upgraded.logs('e1').map((r) => [r.container, r.line]), [[undefined, '[side] printed before the upgrade']]);
+  upgraded.close();
+  const check = new DatabaseSync(join(stateDir, 'harrier.db'));
+  assert.equal((check.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string }).value, String(STORE_VERSION));
+  check.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(STORE_VERSION + 1));
+  check.close();
+  assert.throws(() => Store.open(stateDir), /has version 3, this harrier expects 2/);
+});
+
+test('outputs are saved apart from the state: an attempt without output files keeps the earlier ones', () => {
+  const store = openStore();
+  seed(store);
+  const files = { 'a.txt': { uri: 'kestra:///a.txt', path: '/s/a.txt' } };
+  store.saveTaskRunOutputs('t1', { first: 1 }, files);
+  store.saveTaskRunOutputs('t1', { second: 2 }, undefined);
+  store.updateTaskRun('t1', { state: 'SUCCESS', endedAt: '2024-01-01T00:00:01.000Z' });
+  const [taskRun] = store.taskRuns('e1');
+  assert.deepEqual([taskRun.state, taskRun.outputs, taskRun.outputFiles], ['SUCCESS', { second: 2 }, files]);
 });
