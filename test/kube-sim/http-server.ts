@@ -163,8 +163,13 @@ export function createApiServer(ctx: SimContext, options: ServerOptions): Server
       }
       if (fault.action === 'error') return internalError('kube-sim injected failure');
     }
-    if (!ctx.authorizer.allows({ user, verb: info.verb, resource: info.resource, namespace: info.namespace, name: info.name })) {
-      return forbidden({ user, verb: info.verb, resource: info.resource, namespace: info.resource === 'namespaces' ? undefined : info.namespace, name: info.name });
+    // From 1.30 an exec WebSocket (a GET) must also be allowed to create pods/exec, as a real
+    // API server checks (AuthorizePodWebsocketUpgradeCreatePermission).
+    const verbs = routed.handler === 'exec' && info.verb === 'get' ? ['get', 'create'] : [info.verb];
+    for (const verb of verbs) {
+      if (!ctx.authorizer.allows({ user, verb, resource: info.resource, namespace: info.namespace, name: info.name })) {
+        return forbidden({ user, verb, resource: info.resource, namespace: info.resource === 'namespaces' ? undefined : info.namespace, name: info.name });
+      }
     }
     return { info, handler: routed.handler };
   }

@@ -135,6 +135,14 @@ test('kubectl exec -i with stdin, exit codes, and cp both ways', async (t) => {
   assert.equal(down.status, 0, down.stderr);
   assert.equal(readFileSync(back, 'utf8'), readFileSync(source, 'utf8'));
 
+  // As a real API server from 1.30: the exec WebSocket is a get that must also be allowed to create.
+  sim.forbid('create', 'pods/exec');
+  try {
+    assert.match((await kubectl(['exec', 'k-exec', '--', 'true'])).stderr, /cannot create resource "pods\/exec" in API group "" in the namespace "default"/);
+  } finally {
+    sim.allow('create', 'pods/exec');
+  }
+
   const missing = await kubectl(['exec', 'k-exec', '-c', 'nope', '--', 'true']);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /container nope is not valid for pod k-exec/);

@@ -100,6 +100,9 @@ test('quantities, timestamps, image names, env expansion', () => {
   assert.equal(invalidImageMessage('BusyBox'), 'Failed to apply default image tag "BusyBox": couldn\'t parse image name "BusyBox": invalid reference format: repository name must be lowercase');
   assert.deepEqual(imageVerdict('nope:1', 'Never', false), { ok: false, reason: 'ErrImageNeverPull', message: 'Container image "nope:1" is not present with pull policy of Never' });
   assert.equal(imageVerdict('nope:1', 'IfNotPresent', false).ok, false);
+  assert.equal(imageVerdict('harrier-test/busybox:1', 'IfNotPresent', true).ok, true);
+  // As the real kubelet here: Always asks a registry even for a local image, and none answers.
+  assert.equal(imageVerdict('harrier-test/busybox:latest', 'Always', true).ok, false);
   assert.equal(expand('$(A)-$$(A)-$(B)', { A: 'x' }), 'x-$(A)-$(B)');
 });
 

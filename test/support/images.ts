@@ -5,9 +5,10 @@ import { dirname, join } from 'node:path';
 
 /**
  * Test images are built locally (nothing can be pulled here): `docker import` of a root file system
- * made from this machine's busybox-static.
+ * made from this machine's busybox-static. Their tags are not `latest`: a kubelet gives an untagged
+ * or `latest` image the pull policy Always, and a pull always fails here.
  */
-export const BUSYBOX_IMAGE = 'harrier-test/busybox:latest';
+export const BUSYBOX_IMAGE = 'harrier-test/busybox:1';
 
 const BUSYBOX_APPLETS = [
   'sh', 'ash', 'ls', 'cat', 'echo', 'sleep', 'tar', 'mkdir', 'cp', 'mv', 'rm', 'true', 'false', 'env', 'test', '[', 'wc',
@@ -63,11 +64,11 @@ export function ensureBusyboxImage(): string {
 }
 
 /**
- * `harrier-test/python:latest`: Debian's python3.11 (not pyenv's: it must find its standard library
+ * `harrier-test/python:1`: Debian's python3.11 (not pyenv's: it must find its standard library
  * under /usr/lib), the standard library without tests, GUI, bytecode caches and build files, the
  * shared libraries the interpreter and its extension modules load, and busybox for `sh`.
  */
-export const PYTHON_IMAGE = 'harrier-test/python:latest';
+export const PYTHON_IMAGE = 'harrier-test/python:1';
 const PYTHON_BINARY = '/usr/bin/python3.11';
 const PYTHON_STDLIB = 'usr/lib/python3.11';
 const STDLIB_EXCLUDES = [
@@ -112,11 +113,11 @@ export function ensurePythonImage(): string {
 }
 
 /**
- * `harrier-test/dbt:latest`: busybox plus stand-ins for `git clone` (it creates the repository's
+ * `harrier-test/dbt:1`: busybox plus stand-ins for `git clone` (it creates the repository's
  * folder with a dbt project) and `dbt` (deps and build answer as dbt does), and `bash`, so the seed's
  * dbt flows run unchanged with no network.
  */
-export const DBT_IMAGE = 'harrier-test/dbt:latest';
+export const DBT_IMAGE = 'harrier-test/dbt:1';
 
 const GIT_STAND_IN = `#!/bin/sh
 # Stand-in for git (no network here): "git clone URL" creates the repository folder with a dbt project.

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.ts';
 import type { Pod } from '../kube-sim/types.ts';
 import { dockerStatus } from './docker.ts';
@@ -33,10 +33,11 @@ export interface KubeBackend {
   settled(namespace: string): Promise<void>;
   addNamespace(name: string): Promise<void>;
   /**
-   * A kubeconfig whose only rights are `roleYaml`'s rules in `namespace`: on the simulator its
-   * authoriser, on the real cluster a ServiceAccount with that Role and a RoleBinding.
+   * Runs `use` with a kubeconfig whose only rights are `roleYaml`'s rules in `namespace`: on the
+   * simulator through its authoriser (for as long as `use` runs), on the real cluster as a
+   * ServiceAccount with that Role and a RoleBinding, authenticated by its token.
    */
-  kubeconfigWithRole(namespace: string, roleYaml: string): Promise<string>;
+  withRole<T>(namespace: string, roleYaml: string, use: (kubeconfig: string) => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -58,13 +59,46 @@ export function realClusterMissing(): string | undefined {
 /** The backends this process can test against; a missing real cluster fails under CI=true. */
 export function availableBackends(): BackendName[] {
   const names: BackendName[] = [];
-  if (!dockerStatus().ok) return names;
+  const docker = dockerStatus();
+  if (!docker.ok) {
+    // Both backends run their pods in the local Docker engine.
+    if (process.env.CI === 'true') throw new Error(`CI=true and ${docker.reason}`);
+    console.log(`# SKIPPED (Kubernetes backends): ${docker.reason}`);
+    return names;
+  }
   names.push('simulator');
   const missing = realClusterMissing();
   if (!missing) names.push('real cluster');
   else if (process.env.CI === 'true') throw new Error(`CI=true and the real Kubernetes cluster is missing: ${missing}`);
   else console.log(`# SKIPPED (real Kubernetes cluster): ${missing}`);
   return names;
+}
+
+interface RoleDoc {
+  kind: string;
+  metadata: { name: string };
+  rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+}
+
+function roleOf(roleYaml: string): RoleDoc {
+  const role = parseAllDocuments(roleYaml).map((doc) => doc.toJSON() as RoleDoc | null).find((doc) => doc?.kind === 'Role');
+  if (!role) throw new Error('no Role in the YAML');
+  return role;
+}
+
+/** The Role of `roleYaml` without one `verb resource` (e.g. `create pods/exec`), as YAML. */
+export function roleWithout(roleYaml: string, verbAndResource: string): string {
+  const [verb, resource] = verbAndResource.split(' ');
+  const role = roleOf(roleYaml);
+  const rules = role.rules
+    .map((rule) => (rule.resources.includes(resource) ? { ...rule, verbs: rule.verbs.filter((v) => v !== verb) } : rule))
+    .filter((rule) => rule.verbs.length > 0);
+  return stringify({ ...role, rules });
+}
+
+/** Every `verb resource` pair that the Role of `roleYaml` grants. */
+export function rolePairs(roleYaml: string): string[] {
+  return roleOf(roleYaml).rules.flatMap((rule) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${verb} ${resource}`)));
 }
 
 export async function startBackend(name: BackendName, simOptions: KubeSimOptions = {}): Promise<KubeBackend> {
@@ -91,9 +125,13 @@ function simBackend(sim: KubeSim): KubeBackend & { sim: KubeSim } {
     },
     settled: () => sim.settled(),
     addNamespace: async (namespace) => sim.addNamespace(namespace),
-    kubeconfigWithRole: async (_namespace, roleYaml) => {
+    withRole: async (_namespace, roleYaml, use) => {
       sim.useRole(roleYaml);
-      return sim.tokenKubeconfig;
+      try {
+        return await use(sim.tokenKubeconfig);
+      } finally {
+        sim.useRole(undefined);
+      }
     },
     stop: () => sim.stop(),
   };
@@ -249,8 +287,8 @@ async function realBackend(): Promise<KubeBackend> {
         await sleep(200);
       }
     },
-    kubeconfigWithRole: async (namespace, roleYaml) => {
-      const role = parse(roleYaml) as { kind: string; metadata: { name: string }; rules: unknown[] };
+    withRole: async (namespace, roleYaml, use) => {
+      const role = roleOf(roleYaml);
       const name = `${accountName}-${randomBytes(3).toString('hex')}`;
       await expectOk(admin.call('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
         metadata: { name }, rules: role.rules,
@@ -261,7 +299,7 @@ async function realBackend(): Promise<KubeBackend> {
         subjects: [{ kind: 'ServiceAccount', name, namespace }],
       }), `create rolebinding ${name}`);
       created.push(`${namespace}/${name}`);
-      return tokenKubeconfig(admin, await serviceAccountToken(admin, namespace, name), namespace);
+      return await use(tokenKubeconfig(admin, await serviceAccountToken(admin, namespace, name), namespace));
     },
     stop: async () => {
       await admin.call('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${accountName}`);

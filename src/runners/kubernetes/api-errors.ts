@@ -43,8 +43,11 @@ export function errorFromStatus(code: number, body: string | undefined, ctx: Req
   const message = (status?.message ?? body ?? '').toString().trim().split('\n')[0] || `HTTP ${code}`;
   const reason = status?.reason ?? '';
   if (code === 403) {
+    // The verb the authoriser checked, which can differ from the request's (an exec WebSocket is a
+    // get that must also be allowed to create); shown to the user, never branched on.
+    const deniedVerb = /cannot (\w+) resource/.exec(message)?.[1] ?? ctx.verb;
     return new RunnerError(
-      `Kubernetes API ${ctx.server} forbids '${ctx.verb}' on ${ctx.resource} in namespace ${ctx.namespace}: ${message}`,
+      `Kubernetes API ${ctx.server} forbids '${deniedVerb}' on ${ctx.resource} in namespace ${ctx.namespace}: ${message}`,
       { hint: RBAC_HINT },
     );
   }

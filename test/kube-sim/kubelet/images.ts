@@ -31,7 +31,9 @@ export type ImageVerdict =
 export function imageVerdict(image: string, pullPolicy: string | undefined, present: boolean): ImageVerdict {
   const invalid = invalidImageMessage(image);
   if (invalid) return { ok: false, reason: 'InvalidImageName', message: invalid };
-  if (present) return { ok: true };
+  // Always asks the registry even when the image is local, and no registry answers here (as on
+  // the real cluster of these machines): the pull fails.
+  if (present && pullPolicy !== 'Always') return { ok: true };
   if (pullPolicy === 'Never') return { ok: false, reason: 'ErrImageNeverPull', message: `Container image "${image}" is not present with pull policy of Never` };
   const full = qualifiedImage(image);
   return {

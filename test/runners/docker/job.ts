@@ -41,7 +41,7 @@ export function makeJob(overrides: Partial<RunnerJob> & { script?: string } = {}
     hostWorkingDir: workDir,
     outputDirName: 'out',
     outputGlobs: [],
-    containerImage: 'harrier-test/busybox:latest',
+    containerImage: 'harrier-test/busybox:1',
     properties: {},
     signal: controller.signal,
     log: (entry) => logs.push(entry),
