@@ -2,137 +2,151 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { dockerOrSkip, dockerStatus } from '../support/docker.ts';
+import { after, before, describe, test } from 'node:test';
 import { ensureBusyboxAlias, ensureBusyboxImage, ensureDbtImage, ensurePythonImage } from '../support/images.ts';
 import { flowFile, harrier, numberedLogLines, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
-import { startKubeSim, type KubeSim } from '../kube-sim/index.ts';
+import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
 import { connectionFromKubeconfig } from '../runners/kubernetes/helpers.ts';
 
 /**
- * The seeds' Kubernetes flows, run by the `harrier` binary against the simulator. The only changes
- * are the ones the seeds ask for: real credentials (the simulator's) and images that exist here.
+ * The seeds' Kubernetes flows, run by the `harrier` binary on every backend: the simulator and the
+ * real cluster. The only changes are the ones the seeds ask for: real credentials (the backend's)
+ * and images that exist here.
  */
-let sim: KubeSim | undefined;
-let kubeconfigPath = '';
+for (const backendName of availableBackends()) describe(`harrier on Kubernetes (${backendName})`, { concurrency: false }, () => {
+  let backend: KubeBackend;
+  let kubeconfigPath = '';
 
-before(async () => {
-  if (!dockerStatus().ok) return;
-  ensureBusyboxAlias();
-  sim = await startKubeSim({ namespaces: ['kestra'] });
-  kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-  writeFileSync(kubeconfigPath, sim.kubeconfig);
-});
+  before(async () => {
+    ensureBusyboxAlias();
+    backend = await startBackend(backendName, { namespaces: ['kestra'] });
+    kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
+    writeFileSync(kubeconfigPath, backend.kubeconfig);
+  });
 
-after(async () => {
-  await sim?.stop();
-});
+  after(async () => {
+    await backend?.stop();
+  });
 
-function seedWith(name: string, replacements: [RegExp, string][]): string {
-  let text = readFileSync(join(REPO_ROOT, 'examples', 'kubernetes', `${name}.yaml`), 'utf8');
-  for (const [pattern, value] of replacements) {
-    assert.match(text, pattern, `the seed ${name} has ${pattern}`);
-    text = text.replace(pattern, value);
+  /** The pods of an execution still in `namespace` once every deletion has gone through. */
+  async function podsOf(executionId: string, namespace = 'default'): Promise<number> {
+    await backend.settled(namespace);
+    return (await backend.listPods(namespace)).filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === executionId).length;
   }
-  const path = join(mkdtempSync(join(tmpdir(), 'harrier-seed-')), `${name}.yaml`);
-  writeFileSync(path, text);
-  return path;
-}
 
-function credentials(): [RegExp, string][] {
-  const config = connectionFromKubeconfig(sim!.kubeconfig);
-  return [
-    [/clientKeyData: .*/g, `clientKeyData: ${config.clientKeyData}`],
-    [/clientCertData: .*/g, `clientCertData: ${config.clientCertData}`],
-    [/caCertData: (?!").*/g, `caCertData: ${config.caCertData}`],
-    [/masterUrl: .*/g, `masterUrl: ${config.masterUrl}`],
-  ];
-}
+  async function podCreates(): Promise<number> {
+    return (await backend.requestCounts())['create pods'] ?? 0;
+  }
 
-const env = (): Record<string, string> => ({ KUBECONFIG: kubeconfigPath });
+  function seedWith(name: string, replacements: [RegExp, string][]): string {
+    let text = readFileSync(join(REPO_ROOT, 'examples', 'kubernetes', `${name}.yaml`), 'utf8');
+    for (const [pattern, value] of replacements) {
+      assert.match(text, pattern, `the seed ${name} has ${pattern}`);
+      text = text.replace(pattern, value);
+    }
+    text = withLocalPullPolicy(text);
+    const path = join(mkdtempSync(join(tmpdir(), 'harrier-seed-')), `${name}.yaml`);
+    writeFileSync(path, text);
+    return path;
+  }
 
-test('seed kubernetes_task_runner: input file in through the init container, output file out through the sidecar', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = seedWith('kubernetes_task_runner', [[/containerImage: centos/, `containerImage: ${ensureBusyboxImage()}`], ...credentials()]);
-  const data = join(mkdtempSync(join(tmpdir(), 'harrier-data-')), 'data.txt');
-  writeFileSync(data, 'rows from the input file\n');
-  const before = sim!.stats();
-  const { doc, stderr, code } = await runJson(flow, tempStateDir(), ['--input', `file=@${data}`], { env: env() });
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /\[shell\] Hello from a Kubernetes task runner!/);
-  const shell = taskRun(doc, 'shell');
-  assert.equal(shell.attempts[0].runner, 'kubernetes');
-  assert.equal(readFileSync(shell.outputFiles['out.txt'].path, 'utf8'), 'rows from the input file\n');
-  const after = sim!.stats();
-  assert.equal((after.requests['create pods'] ?? 0) - (before.requests['create pods'] ?? 0), 1, 'one pod');
-  await sim!.settled();
-  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === doc.id).length, 0, 'pod deleted');
-});
+  function credentials(): [RegExp, string][] {
+    const config = connectionFromKubeconfig(backend.kubeconfig);
+    return [
+      [/clientKeyData: .*/g, `clientKeyData: ${config.clientKeyData}`],
+      [/clientCertData: .*/g, `clientCertData: ${config.clientCertData}`],
+      [/caCertData: (?!").*/g, `caCertData: ${config.caCertData}`],
+      [/masterUrl: .*/g, `masterUrl: ${config.masterUrl}`],
+    ];
+  }
 
-test('seed kubernetes_resources: the Python script with resource requests, Kestra.outputs and a JSON output file', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = seedWith('kubernetes_resources', [[/containerImage: ghcr\.io\/kestra-io\/pydata:latest/, `containerImage: ${ensurePythonImage()}`], ...credentials()]);
-  const { doc, stderr, code } = await runJson(flow, tempStateDir(), [], { env: env() });
-  assert.equal(code, 0, stderr);
-  const script = taskRun(doc, 'python_script');
-  assert.match(script.outputs.vars.python_version, /^3\.11/);
-  assert.match(stderr, /\[python_script\] Hello from a Kubernetes runner!/);
-  assert.equal(JSON.parse(readFileSync(script.outputFiles['environment_info.json'].path, 'utf8')).python_version, script.outputs.vars.python_version);
-});
+  const env = (): Record<string, string> => ({ KUBECONFIG: kubeconfigPath });
 
-test('seed eks_task_runner: a bearer token, and the CA from secret()', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const config = connectionFromKubeconfig(sim!.tokenKubeconfig);
-  const flow = seedWith('eks_task_runner', [
-    [/containerImage: centos/, `containerImage: ${ensureBusyboxImage()}`],
-    [/masterUrl: .*/, `masterUrl: ${config.masterUrl}`],
-    [/oauthToken: .*/, `oauthToken: ${config.oauthToken}`],
-  ]);
-  const secrets = join(mkdtempSync(join(tmpdir(), 'harrier-secrets-')), 'secrets.yaml');
-  writeFileSync(secrets, `certificate-authority-data: ${config.caCertData}\n`);
-  const { stderr, code } = await runJson(flow, tempStateDir(), ['--secrets-file', secrets], { env: env() });
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /\[shell\] Hello from a Kubernetes task runner!/);
-});
+  /**
+   * The runner's pull policy defaults to Always (Kestra's), and an Always pull fails on these
+   * machines, which reach no registry: test flows ask for IfNotPresent, as a cluster with local-only
+   * images needs.
+   */
+  function withLocalPullPolicy(text: string): string {
+    return text
+      .replace(/pullPolicy: ALWAYS/g, 'pullPolicy: IF_NOT_PRESENT')
+      .replace(/^( *)type: (io\.kestra\.plugin\.ee\.kubernetes\.runner\.Kubernetes|Kubernetes)\n(?![\s\S]*?^\1pullPolicy:)/gm, '$1type: $2\n$1pullPolicy: IF_NOT_PRESENT\n');
+  }
 
-test('seed dbt-task-runner on Kubernetes (DbtCLI) with stand-ins for git and dbt', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = seedWith('dbt-task-runner-kubernetes', [[/containerImage: ghcr\.io\/kestra-io\/dbt-duckdb:latest/, `containerImage: ${ensureDbtImage()}`]]);
-  const { stderr, code, doc } = await runJson(flow, tempStateDir(), [], { env: env() });
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /\[dbt_build\] Done\. PASS=3 WARN=0 ERROR=0/);
-  assert.equal(taskRun(doc, 'dbt_build').attempts[0].runner, 'kubernetes');
-});
+  test('seed kubernetes_task_runner: input file in through the init container, output file out through the sidecar', async () => {
+    const flow = seedWith('kubernetes_task_runner', [[/containerImage: centos/, `containerImage: ${ensureBusyboxImage()}`], ...credentials()]);
+    const data = join(mkdtempSync(join(tmpdir(), 'harrier-data-')), 'data.txt');
+    writeFileSync(data, 'rows from the input file\n');
+    const before = await podCreates();
+    const { doc, stderr, code } = await runJson(flow, tempStateDir(), ['--input', `file=@${data}`], { env: env() });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /\[shell\] Hello from a Kubernetes task runner!/);
+    const shell = taskRun(doc, 'shell');
+    assert.equal(shell.attempts[0].runner, 'kubernetes');
+    assert.equal(readFileSync(shell.outputFiles['out.txt'].path, 'utf8'), 'rows from the input file\n');
+    assert.equal(await podCreates() - before, 1, 'one pod');
+    assert.equal(await podsOf(doc.id), 0, 'pod deleted');
+  });
 
-test('seed my-dbt-job (PodCreate) in namespace kestra, with its script as an input file', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = seedWith('my-dbt-job', [[/image: ghcr\.io\/kestra-io\/dbt-duckdb:latest/, `image: ${ensureDbtImage()}`]]);
-  const { stderr, code, doc } = await runJson(flow, tempStateDir(), [], { env: env() });
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /Done\. PASS=3 WARN=0 ERROR=0/);
-  const pod = taskRun(doc, 'dbt-command');
-  assert.equal(pod.outputs.metadata.namespace, 'kestra');
-  const main = pod.outputs.status.containerStatuses.find((c: { name: string }) => c.name === 'dbt-duckdb');
-  assert.equal(main.state.terminated.exitCode, 0);
-});
+  test('seed kubernetes_resources: the Python script with resource requests, Kestra.outputs and a JSON output file', async () => {
+    const flow = seedWith('kubernetes_resources', [[/containerImage: ghcr\.io\/kestra-io\/pydata:latest/, `containerImage: ${ensurePythonImage()}`], ...credentials()]);
+    const { doc, stderr, code } = await runJson(flow, tempStateDir(), [], { env: env() });
+    assert.equal(code, 0, stderr);
+    const script = taskRun(doc, 'python_script');
+    assert.match(script.outputs.vars.python_version, /^3\.11/);
+    assert.match(stderr, /\[python_script\] Hello from a Kubernetes runner!/);
+    assert.equal(JSON.parse(readFileSync(script.outputFiles['environment_info.json'].path, 'utf8')).python_version, script.outputs.vars.python_version);
+  });
 
-test('test locally, deploy unchanged: a Process flow runs on Kubernetes with --task-runner kubernetes', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = flowFile(readFileSync(join(REPO_ROOT, 'examples', 'files.yaml'), 'utf8')
-    + `\npluginDefaults:\n  - type: io.kestra.plugin.scripts\n    values:\n      containerImage: ${ensureBusyboxImage()}\n`);
-  const local = await runJson(flow, tempStateDir(), [], {});
-  const cluster = await runJson(flow, tempStateDir(), ['--task-runner', 'kubernetes'], { env: env() });
-  assert.equal(cluster.code, 0, cluster.stderr);
-  assert.equal(taskRun(cluster.doc, 'produce').attempts[0].runner, 'kubernetes');
-  const contents = (doc: typeof local.doc): Record<string, string> => Object.fromEntries(
-    Object.entries(taskRun(doc, 'produce').outputFiles).map(([name, file]) => [name, readFileSync(file.path, 'utf8')]));
-  assert.deepEqual(contents(cluster.doc), contents(local.doc));
-  assert.match(cluster.stderr, /\[consume\] lines=0 summary=from the output folder/);
-});
+  test('seed eks_task_runner: a bearer token, and the CA from secret()', async () => {
+    const config = connectionFromKubeconfig(backend.tokenKubeconfig);
+    const flow = seedWith('eks_task_runner', [
+      [/containerImage: centos/, `containerImage: ${ensureBusyboxImage()}`],
+      [/masterUrl: .*/, `masterUrl: ${config.masterUrl}`],
+      [/oauthToken: .*/, `oauthToken: ${config.oauthToken}`],
+    ]);
+    const secrets = join(mkdtempSync(join(tmpdir(), 'harrier-secrets-')), 'secrets.yaml');
+    writeFileSync(secrets, `certificate-authority-data: ${config.caCertData}\n`);
+    const { stderr, code } = await runJson(flow, tempStateDir(), ['--secrets-file', secrets], { env: env() });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /\[shell\] Hello from a Kubernetes task runner!/);
+  });
 
-test('harrier killed with SIGKILL mid-pod: resume re-attaches, no second pod, every line once, pod deleted', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = flowFile(`id: k8s_resume
+  test('seed dbt-task-runner on Kubernetes (DbtCLI) with stand-ins for git and dbt', async () => {
+    const flow = seedWith('dbt-task-runner-kubernetes', [[/containerImage: ghcr\.io\/kestra-io\/dbt-duckdb:latest/, `containerImage: ${ensureDbtImage()}`]]);
+    const { stderr, code, doc } = await runJson(flow, tempStateDir(), [], { env: env() });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /\[dbt_build\] Done\. PASS=3 WARN=0 ERROR=0/);
+    assert.equal(taskRun(doc, 'dbt_build').attempts[0].runner, 'kubernetes');
+  });
+
+  test('seed my-dbt-job (PodCreate) in namespace kestra, with its script as an input file', async () => {
+    const flow = seedWith('my-dbt-job', [[/image: ghcr\.io\/kestra-io\/dbt-duckdb:latest/, `image: ${ensureDbtImage()}`]]);
+    const { stderr, code, doc } = await runJson(flow, tempStateDir(), [], { env: env() });
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /Done\. PASS=3 WARN=0 ERROR=0/);
+    const pod = taskRun(doc, 'dbt-command');
+    assert.equal(pod.outputs.metadata.namespace, 'kestra');
+    const main = pod.outputs.status.containerStatuses.find((c: { name: string }) => c.name === 'dbt-duckdb');
+    assert.equal(main.state.terminated.exitCode, 0);
+  });
+
+  test('test locally, deploy unchanged: a Process flow runs on Kubernetes with --task-runner kubernetes', async () => {
+    const flow = flowFile(readFileSync(join(REPO_ROOT, 'examples', 'files.yaml'), 'utf8')
+      + `\npluginDefaults:\n  - type: io.kestra.plugin.scripts\n    values:\n      containerImage: ${ensureBusyboxImage()}\n`
+      + '  - type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n    values:\n      pullPolicy: IF_NOT_PRESENT\n');
+    const local = await runJson(flow, tempStateDir(), [], {});
+    const cluster = await runJson(flow, tempStateDir(), ['--task-runner', 'kubernetes'], { env: env() });
+    assert.equal(cluster.code, 0, cluster.stderr);
+    assert.equal(taskRun(cluster.doc, 'produce').attempts[0].runner, 'kubernetes');
+    const contents = (doc: typeof local.doc): Record<string, string> => Object.fromEntries(
+      Object.entries(taskRun(doc, 'produce').outputFiles).map(([name, file]) => [name, readFileSync(file.path, 'utf8')]));
+    assert.deepEqual(contents(cluster.doc), contents(local.doc));
+    assert.match(cluster.stderr, /\[consume\] lines=0 summary=from the output folder/);
+  });
+
+  test('harrier killed with SIGKILL mid-pod: resume re-attaches, no second pod, every line once, pod deleted', async () => {
+    const flow = flowFile(`id: k8s_resume
 namespace: company.team
 tasks:
   - id: count
@@ -140,36 +154,35 @@ tasks:
     containerImage: ${ensureBusyboxImage()}
     taskRunner:
       type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes
+      pullPolicy: IF_NOT_PRESENT
     outputFiles: ["result.txt"]
     commands:
       - echo '::{"outputs":{"early":"before the crash"}}::'
       - for i in $(seq 1 40); do echo "line $i"; echo "err $i" >&2; sleep 0.1; done
       - echo finished > result.txt
 `);
-  const stateDir = tempStateDir();
-  const creates = sim!.stats().requests['create pods'] ?? 0;
-  const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
-  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
-  await waitForOutput(child, /\[count\] line 8\n/, 120_000);
-  child.kill('SIGKILL');
-  await child.result;
-  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const count = taskRun(JSON.parse(resumed.stdout), 'count');
-  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
-  assert.equal(readFileSync(count.outputFiles['result.txt'].path, 'utf8'), 'finished\n');
-  assert.equal((sim!.stats().requests['create pods'] ?? 0) - creates, 1, 'no second pod was created');
-  assert.deepEqual(await numberedLogLines(id, 'count', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
-  assert.deepEqual(await numberedLogLines(id, 'count', stateDir, undefined, 'err'), Array.from({ length: 40 }, (_, i) => i + 1), 'stderr lines too');
-  assert.equal(count.outputs.early, 'before the crash', 'an output announced before the crash survives the resume');
-  await sim!.settled();
-  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
-});
+    const stateDir = tempStateDir();
+    const creates = await podCreates();
+    const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
+    const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+    await waitForOutput(child, /\[count\] line 8\n/, 120_000);
+    child.kill('SIGKILL');
+    await child.result;
+    const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const count = taskRun(JSON.parse(resumed.stdout), 'count');
+    assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
+    assert.equal(readFileSync(count.outputFiles['result.txt'].path, 'utf8'), 'finished\n');
+    assert.equal(await podCreates() - creates, 1, 'no second pod was created');
+    assert.deepEqual(await numberedLogLines(id, 'count', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(await numberedLogLines(id, 'count', stateDir, undefined, 'err'), Array.from({ length: 40 }, (_, i) => i + 1), 'stderr lines too');
+    assert.equal(count.outputs.early, 'before the crash', 'an output announced before the crash survives the resume');
+    assert.equal(await podsOf(id), 0);
+  });
 
-test('PodCreate with two containers, SIGKILL mid-pod, resume: each container\'s log continues exactly, outputs kept', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const image = ensureBusyboxImage();
-  const flow = flowFile(`id: k8s_podcreate_resume
+  test('PodCreate with two containers, SIGKILL mid-pod, resume: each container\'s log continues exactly, outputs kept', async () => {
+    const image = ensureBusyboxImage();
+    const flow = flowFile(`id: k8s_podcreate_resume
 namespace: company.team
 tasks:
   - id: pair
@@ -185,26 +198,24 @@ tasks:
           image: ${image}
           command: ["sh", "-c", "for i in $(seq 1 30); do echo \\"tick $i\\"; sleep 0.13; done"]
 `);
-  const stateDir = tempStateDir();
-  const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
-  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
-  await waitForOutput(child, /\[pair\] line 8\n/, 120_000);
-  child.kill('SIGKILL');
-  await child.result;
-  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const pair = taskRun(JSON.parse(resumed.stdout), 'pair');
-  assert.deepEqual(pair.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
-  assert.equal(pair.outputs.vars.early, 'yes', 'an output announced before the crash survives the resume');
-  assert.deepEqual(await numberedLogLines(id, 'pair', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
-  assert.deepEqual(await numberedLogLines(id, 'pair', stateDir, undefined, '\\[helper\\] tick'), Array.from({ length: 30 }, (_, i) => i + 1));
-  await sim!.settled();
-  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
-});
+    const stateDir = tempStateDir();
+    const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
+    const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+    await waitForOutput(child, /\[pair\] line 8\n/, 120_000);
+    child.kill('SIGKILL');
+    await child.result;
+    const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const pair = taskRun(JSON.parse(resumed.stdout), 'pair');
+    assert.deepEqual(pair.attempts.map((a: { state: string }) => a.state), ['SUCCESS']);
+    assert.equal(pair.outputs.vars.early, 'yes', 'an output announced before the crash survives the resume');
+    assert.deepEqual(await numberedLogLines(id, 'pair', stateDir), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(await numberedLogLines(id, 'pair', stateDir, undefined, '\\[helper\\] tick'), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.equal(await podsOf(id), 0);
+  });
 
-test('Ctrl-C deletes the pod at once and the execution ends KILLED', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = flowFile(`id: k8s_kill
+  test('Ctrl-C deletes the pod at once and the execution ends KILLED', async () => {
+    const flow = flowFile(`id: k8s_kill
 namespace: company.team
 tasks:
   - id: long
@@ -212,15 +223,16 @@ tasks:
     containerImage: ${ensureBusyboxImage()}
     taskRunner:
       type: Kubernetes
+      pullPolicy: IF_NOT_PRESENT
     commands: ["echo up", "sleep 300"]
 `);
-  const child = startHarrier(['run', flow, '--state-dir', tempStateDir(), '--json'], { env: env() });
-  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
-  await waitForOutput(child, /\[long\] up/, 120_000);
-  child.kill('SIGINT');
-  const result = await child.result;
-  assert.equal(result.code, 1);
-  assert.equal(JSON.parse(result.stdout).state, 'KILLED');
-  await sim!.settled();
-  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
+    const child = startHarrier(['run', flow, '--state-dir', tempStateDir(), '--json'], { env: env() });
+    const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+    await waitForOutput(child, /\[long\] up/, 120_000);
+    child.kill('SIGINT');
+    const result = await child.result;
+    assert.equal(result.code, 1);
+    assert.equal(JSON.parse(result.stdout).state, 'KILLED');
+    assert.equal(await podsOf(id), 0);
+  });
 });

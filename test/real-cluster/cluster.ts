@@ -66,6 +66,41 @@ export class ClusterStartError extends Error {
   readonly code = 'CLUSTER_START_FAILED';
 }
 
+export class ClusterBusyError extends Error {
+  readonly code = 'CLUSTER_BUSY';
+}
+
+/**
+ * One real cluster per machine: its kubelet owns every cri-dockerd container of the Docker engine.
+ * The lock file holds the owner's pid; a lock whose owner is gone is taken over.
+ */
+const LOCK_FILE = join(tmpdir(), 'harrier-real-cluster.lock');
+
+function takeMachineLock(): () => void {
+  for (;;) {
+    try {
+      writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
+      return () => rmSync(LOCK_FILE, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(readFileSync(LOCK_FILE, 'utf8'));
+    if (owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new ClusterBusyError(`another real cluster runs on this machine (process ${owner}, lock ${LOCK_FILE})`);
+    }
+    rmSync(LOCK_FILE, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
@@ -111,6 +146,7 @@ function kubeletContainers(): string[] {
 export async function startRealCluster(options: RealClusterOptions = {}): Promise<RealCluster> {
   const log = options.log ?? (() => {});
   buildCluster(log);
+  const releaseLock = takeMachineLock();
   const pauseImage = await ensurePauseImage(binary('pause'));
   const leftovers = kubeletContainers();
   if (leftovers.length) execFileSync('docker', ['rm', '-f', '-v', ...leftovers], { stdio: 'ignore' });
@@ -225,6 +261,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     unmountUnder(work);
     rmSync(work, { recursive: true, force: true });
     if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
+    releaseLock();
   };
 
   try {

@@ -21,6 +21,8 @@ export interface KubeBackend {
   readonly name: BackendName;
   /** A kubeconfig with cluster-wide rights for the runner under test. */
   readonly kubeconfig: string;
+  /** The same rights, authenticated by a bearer token. */
+  readonly tokenKubeconfig: string;
   /** Requests made by this backend's credentials since the last reset, keyed `verb resource[/sub]`. */
   requestCounts(): Promise<Record<string, number>>;
   resetCounts(): Promise<void>;
@@ -115,6 +117,7 @@ function simBackend(sim: KubeSim): KubeBackend & { sim: KubeSim } {
     name: 'simulator',
     sim,
     kubeconfig: sim.kubeconfig,
+    tokenKubeconfig: sim.tokenKubeconfig,
     requestCounts: async () => ({ ...sim.stats().requests }),
     resetCounts: async () => sim.resetStats(),
     listPods: async (namespace) => sim.store.list(namespace),
@@ -239,9 +242,11 @@ async function realBackend(): Promise<KubeBackend> {
   const listPods = async (namespace: string): Promise<Pod[]> =>
     (JSON.parse(await expectOk(admin.call('GET', `/api/v1/namespaces/${namespace}/pods`), `list pods in ${namespace}`)) as { items: Pod[] }).items;
 
+  const ownKubeconfig = tokenKubeconfig(admin, token);
   return {
     name: 'real cluster',
-    kubeconfig: tokenKubeconfig(admin, token),
+    kubeconfig: ownKubeconfig,
+    tokenKubeconfig: ownKubeconfig,
     requestCounts: async () => {
       const seen = new Set<string>();
       const counts: Record<string, number> = {};

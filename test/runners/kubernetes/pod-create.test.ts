@@ -1,29 +1,27 @@
-/** runPodCreate against the simulator: the user's spec, files both ways, every container's logs. */
+/** runPodCreate on every backend (simulator, real cluster): the user's spec, files both ways, every container's logs. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
-import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
+import { availableBackends, startBackend, type KubeBackend } from '../../support/kube-backends.ts';
 import { runPodCreate, stopAllInformers, type PodCreateJob } from '../../../src/runners/kubernetes/index.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
 import { connectionFromKubeconfig, identityFor, removeDir, tempDir } from './helpers.ts';
 
-describe('PodCreate machinery', { concurrency: false }, () => {
-  let sim: KubeSim;
+for (const backendName of availableBackends()) describe(`PodCreate machinery on the ${backendName}`, { concurrency: false }, () => {
+  let backend: KubeBackend;
   let image: string;
   const dirs: string[] = [];
 
   before(async () => {
-    if (!dockerStatus().ok) return;
     image = ensureBusyboxImage();
-    sim = await startKubeSim({ namespaces: ['kestra'] });
+    backend = await startBackend(backendName, { namespaces: ['kestra'] });
   });
 
   after(async () => {
     stopAllInformers();
-    await sim?.stop();
+    await backend?.stop();
     for (const dir of dirs) removeDir(dir);
   });
 
@@ -41,15 +39,14 @@ describe('PodCreate machinery', { concurrency: false }, () => {
         identity: identityFor('podcreate'), hostWorkingDir: dir, outputDirName: 'out', outputGlobs: ['result.txt'],
         signal: new AbortController().signal, log: (entry) => entries.push(entry), notice: (level, message) => notices.push(`${level} ${message}`),
         saveResumeHandle: async () => undefined,
-        namespace: 'kestra', metadata: { labels: { app: 'dbt' } }, spec, connection: connectionFromKubeconfig(sim.kubeconfig),
+        namespace: 'kestra', metadata: { labels: { app: 'dbt' } }, spec, connection: connectionFromKubeconfig(backend.kubeconfig),
         waitUntilRunningMs: 60_000, waitRunningMs: 60_000, delete: true, resumeEnabled: true, fileSidecar: { image },
         ...overrides,
       },
     };
   }
 
-  test('user spec with two containers: files in and out, logs of both, metadata and status returned', async (t) => {
-    if (!dockerOrSkip(t)) return;
+  test('user spec with two containers: files in and out, logs of both, metadata and status returned', async () => {
     const { job: podJob, entries, notices } = job({
       restartPolicy: 'Never',
       containers: [
@@ -65,11 +62,11 @@ describe('PodCreate machinery', { concurrency: false }, () => {
     assert.ok(notices.some((notice) => notice.includes("container 'out-files' of the spec was removed")));
     assert.equal((result.metadata.labels as Record<string, string>).app, 'dbt');
     assert.ok(Array.isArray(result.status.containerStatuses));
-    assert.deepEqual(sim.store.list('kestra').map((pod) => pod.metadata.name), []);
+    await backend.settled('kestra');
+    assert.deepEqual((await backend.listPods('kestra')).map((pod) => pod.metadata.name), []);
   });
 
-  test('a failing container gives its exit code', async (t) => {
-    if (!dockerOrSkip(t)) return;
+  test('a failing container gives its exit code', async () => {
     const { job: podJob } = job({ containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo partial > /kestra/working-dir/result.txt; exit 4'] }] });
     const result = await runPodCreate(podJob);
     assert.equal(result.exitCode, 4);

@@ -2,6 +2,7 @@
  * Resume: a harrier process running a Kubernetes task is SIGKILLed; a new run() with the saved
  * handle and log cursor re-attaches to the same pod (no second pod), continues the log without
  * loss or repetition, collects the outputs and deletes the pod. `resume: false` starts over.
+ * On every backend: the simulator and the real cluster.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,9 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
-import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
+import { availableBackends, startBackend, type KubeBackend } from '../../support/kube-backends.ts';
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
 import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
@@ -22,24 +22,23 @@ const LINES = 40;
 const SCRIPT = `i=1; while [ $i -le ${LINES} ]; do echo line-$i; i=$((i+1)); sleep 0.05; done; echo finished > result.txt`;
 const EXPECTED = Array.from({ length: LINES }, (_, i) => `line-${i + 1}`);
 
-describe('Kubernetes runner resume', { concurrency: false }, () => {
-  let sim: KubeSim;
+for (const backendName of availableBackends()) describe(`Kubernetes runner resume on the ${backendName}`, { concurrency: false }, () => {
+  let backend: KubeBackend;
   let image: string;
   let config: Record<string, string>;
   const dirs: string[] = [];
   const children: ChildProcess[] = [];
 
   before(async () => {
-    if (!dockerStatus().ok) return;
     image = ensureBusyboxImage();
-    sim = await startKubeSim({ namespaces: ['tasks'] });
-    config = connectionFromKubeconfig(sim.kubeconfig);
+    backend = await startBackend(backendName, { namespaces: ['tasks'] });
+    config = connectionFromKubeconfig(backend.kubeconfig);
   });
 
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
     stopAllInformers();
-    await sim?.stop();
+    await backend?.stop();
     for (const dir of dirs) removeDir(dir);
   });
 
@@ -73,45 +72,47 @@ describe('Kubernetes runner resume', { concurrency: false }, () => {
     return { dir, identity, properties, entries, cursor, handle };
   }
 
-  test('SIGKILL mid-task, then resume after the pod finished: same pod, log continues exactly, outputs collected, pod deleted', async (t) => {
-    if (!dockerOrSkip(t)) return;
-    sim.resetStats();
+  async function leftPods(): Promise<string[]> {
+    await backend.settled('tasks');
+    return (await backend.listPods('tasks')).map((pod) => String(pod.metadata.name));
+  }
+
+  test('SIGKILL mid-task, then resume after the pod finished: same pod, log continues exactly, outputs collected, pod deleted', async () => {
+    await backend.resetCounts();
     const crashed = await crashMidTask(true, 8);
     // Let the task finish while nobody watches.
-    await sim.waitForPod('tasks', crashed.handle.podName, (pod) => pod?.status?.containerStatuses?.some((s: any) => s.name === 'main' && s.state?.terminated) ?? false, 30_000);
+    await backend.waitForPod('tasks', crashed.handle.podName, (pod) => pod?.status?.containerStatuses?.some((s: any) => s.name === 'main' && s.state?.terminated) ?? false, 30_000);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
     const result = await createKubernetesRunner().run(job);
     assert.equal(result.exitCode, 0);
     assert.deepEqual([...crashed.entries.map((entry) => entry.line), ...captured.lines], EXPECTED);
     assert.ok(captured.notices.some((notice) => notice.includes(`re-attached to pod ${crashed.handle.podName}`)), captured.notices.join('\n'));
-    assert.equal(sim.stats().requests['create pods'], 1, 'no second pod');
+    assert.equal((await backend.requestCounts())['create pods'], 1, 'no second pod');
     assert.equal(readFileSync(join(crashed.dir, 'result.txt'), 'utf8'), 'finished\n');
-    assert.equal(sim.getPod('tasks', crashed.handle.podName), undefined, 'pod deleted');
+    assert.deepEqual(await leftPods(), [], 'pod deleted');
   });
 
-  test('resume while the pod still runs: log continues without loss or repetition', async (t) => {
-    if (!dockerOrSkip(t)) return;
-    sim.resetStats();
+  test('resume while the pod still runs: log continues without loss or repetition', async () => {
+    await backend.resetCounts();
     const crashed = await crashMidTask(true, 5);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
     assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
     assert.deepEqual([...crashed.entries.map((entry) => entry.line), ...captured.lines], EXPECTED);
-    assert.equal(sim.stats().requests['create pods'], 1);
-    assert.deepEqual(sim.store.list('tasks').map((pod) => pod.metadata.name), []);
+    assert.equal((await backend.requestCounts())['create pods'], 1);
+    assert.deepEqual(await leftPods(), []);
   });
 
-  test('resume: false deletes the old pod and starts a fresh attempt', async (t) => {
-    if (!dockerOrSkip(t)) return;
-    sim.resetStats();
+  test('resume: false deletes the old pod and starts a fresh attempt', async () => {
+    await backend.resetCounts();
     const crashed = await crashMidTask(false, 5);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
     assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
     assert.deepEqual(captured.lines, EXPECTED, 'the fresh pod logs from the start');
     assert.ok(captured.notices.some((notice) => notice.includes('resume is false')), captured.notices.join('\n'));
-    assert.equal(sim.stats().requests['create pods'], 2);
-    assert.deepEqual(sim.store.list('tasks').map((pod) => pod.metadata.name), []);
+    assert.equal((await backend.requestCounts())['create pods'], 2);
+    assert.deepEqual(await leftPods(), []);
   });
 });
