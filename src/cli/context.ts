@@ -1,10 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
 
-export interface GlobalOptions {
-  stateDir: string;
-}
-
 export const DEFAULT_STATE_DIR = '.harrier';
 
 export function stateDirOf(options: { stateDir?: string }): string {

@@ -85,11 +85,9 @@ export class ExecutionRun {
     const { notBefore } = this.execution.options;
     if (notBefore && this.execution.state === 'CREATED' && !(await this.sleepUntil(new Date(notBefore)))) {
       this.setExecutionState('KILLED', now());
-      this.deps.listener.executionEnded?.(this.execution);
       return this.execution;
     }
     this.setExecutionState('RUNNING');
-    this.deps.listener.executionStarted?.(this.execution);
     let state: State;
     try {
       state = await this.runSequence(this.flow.tasks, undefined);
@@ -108,7 +106,6 @@ export class ExecutionRun {
     } else {
       this.setExecutionState(state, now());
     }
-    this.deps.listener.executionEnded?.(this.execution);
     return this.execution;
   }
 
@@ -187,8 +184,8 @@ export class ExecutionRun {
   private updateTaskRun(taskRun: TaskRunRecord, change: Pick<TaskRunRecord, 'state' | 'endedAt' | 'nextAttemptAt'>): TaskRunRecord {
     Object.assign(taskRun, change);
     if (change.state !== 'RETRYING') taskRun.nextAttemptAt = undefined;
+
     this.deps.store.updateTaskRun(taskRun.id, { state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt });
-    this.deps.listener.taskRunChanged?.({ ...taskRun });
     return taskRun;
   }
 

@@ -1,10 +1,7 @@
-import type { ExecutionRecord, LogRecord, TaskRunRecord } from '../store/index.ts';
+import type { LogRecord } from '../store/index.ts';
 
-/** What the engine tells its caller (the CLI) while an execution runs. Every method is optional. */
+/** What the engine tells its caller (the CLI) while an execution runs. */
 export interface ExecutionListener {
-  executionStarted?(execution: ExecutionRecord): void;
   /** Every log record, already masked and stored. */
   log?(record: LogRecord): void;
-  taskRunChanged?(taskRun: TaskRunRecord): void;
-  executionEnded?(execution: ExecutionRecord): void;
 }

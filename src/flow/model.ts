@@ -4,12 +4,6 @@
  * Durations are already converted to milliseconds.
  */
 
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
-
 export interface Flow {
   id: string;
   namespace: string;

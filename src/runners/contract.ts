@@ -1,6 +1,8 @@
 /**
- * The task runner contract, the one boundary between the engine and where commands run.
- * Engine code sees only this file; runner code sees nothing of the engine or the store.
+ * The task runner contract, the boundary between tasks and where commands run. Script tasks hand a
+ * RunnerJob to a TaskRunner; the engine itself knows runners only through this file's types, the
+ * registry that loads them and log-replay.ts (resume cursors). Runner code sees nothing of the
+ * engine or the store.
  */
 
 /** Who the task is: used for container/pod names and labels, never for control flow. */
@@ -87,8 +89,6 @@ export interface RunnerResult {
    */
   details?: Record<string, string | number>;
 }
-
-export type AbortReason = 'killed' | 'timeout';
 
 export interface TaskRunner {
   readonly kind: string;

@@ -357,8 +357,3 @@ export function stopAllInformers(): void {
   }
   registry.clear();
 }
-
-/** All informers alive in this process, for tests and benchmarks. */
-export function informerCount(): number {
-  return registry.size;
-}
