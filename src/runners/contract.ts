@@ -4,6 +4,7 @@
  * registry that loads them and log-replay.ts (resume cursors). Runner code sees nothing of the
  * engine or the store.
  */
+import type { RunnerKind } from './table.ts';
 
 /** Who the task is: used for container/pod names and labels, never for control flow. */
 export interface TaskIdentity {
@@ -91,9 +92,7 @@ export interface RunnerResult {
 }
 
 export interface TaskRunner {
-  readonly kind: string;
-  /** True when a saved ResumeHandle lets run() re-attach instead of starting over. */
-  readonly reattaches: boolean;
+  readonly kind: RunnerKind;
   /** Where the task sees its working directory; `{{workingDir}}` and WORKING_DIR take this value. */
   workingDirFor(hostWorkingDir: string): string;
   run(job: RunnerJob): Promise<RunnerResult>;

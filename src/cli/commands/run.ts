@@ -5,7 +5,8 @@ import type { Flow } from '../../flow/model.ts';
 import { parseFlow } from '../../flow/parse.ts';
 import { HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
-import { parseInputOptions, parseRunnerChoice, stateDirOf } from '../context.ts';
+import { parseInputOptions, stateDirOf } from '../context.ts';
+import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 

@@ -24,7 +24,6 @@ const OOM_EVENT_GRACE_S = 2;
 
 export class DockerRunner implements TaskRunner {
   readonly kind = 'docker';
-  readonly reattaches = true;
 
   /** The container sees the working directory at the same absolute path as the host. */
   workingDirFor(hostWorkingDir: string): string {

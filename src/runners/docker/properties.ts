@@ -2,7 +2,7 @@
  * The Docker runner's `taskRunner` properties: the flow's schema (Kestra's names and defaults)
  * applied to the rendered values, plus the size arithmetic the engine API needs.
  */
-import { type DockerRunnerProperties, dockerRunnerPropertiesSchema } from '../../flow/runner-schemas.ts';
+import { type DockerRunnerProperties, dockerRunnerPropertiesSchema } from './schema.ts';
 import { RunnerError } from '../../shared/errors.ts';
 
 export type DockerProperties = DockerRunnerProperties;

@@ -29,7 +29,6 @@ export function collectsOutputs(job: Pick<RunnerJob, 'outputGlobs' | 'command' |
 
 export class KubernetesRunner implements TaskRunner {
   readonly kind = 'kubernetes';
-  readonly reattaches = true;
   private readonly tuning: KubernetesTuning;
 
   constructor(options: KubernetesRunnerOptions = {}) {

@@ -20,7 +20,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
  */
 export class ProcessRunner implements TaskRunner {
   readonly kind = 'process';
-  readonly reattaches = false;
 
   workingDirFor(hostWorkingDir: string): string {
     return hostWorkingDir;
