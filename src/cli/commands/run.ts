@@ -26,6 +26,7 @@ export async function readFlowFile(path: string): Promise<{ source: string; flow
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new HarrierError(`cannot read flow file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}`, {
+      code: 'FLOW_UNREADABLE',
       hint: 'check the path; flows are YAML files such as examples/hello.yaml',
     });
   }
