@@ -2,13 +2,12 @@
  * Validation of a flow's plain data (pluginDefaults already known) and construction of the typed
  * model. Every problem is collected, with its path, so the caller can report them all at once.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
 import { DEFAULT_RUNNER, runnerOfKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
-import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
 import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef } from './model.ts';
-import { flowValidationSchema, inputSchema, pluginDefaultSchema, taskList, taskSchema } from './flow-schemas.ts';
+import { flowValidationSchema, inputSchema, pluginDefaultSchema } from './flow-schemas.ts';
 import type { retrySchema } from './flow-schemas.ts';
 import { applyPluginDefaults, isPlainMap } from './plugin-defaults.ts';
 import type { PlainMap, PluginDefault } from './plugin-defaults.ts';
@@ -17,6 +16,7 @@ import { describeType, isExpression, MISSING_KEY } from './schema-kit.ts';
 import { closeMatches, nearest } from '../shared/suggest.ts';
 import { canonicalTypeName, lookupRunnerType, lookupTaskType, RUNNER_TYPE_NAMES, TASK_TYPE_NAMES } from './task-types.ts';
 import type { TaskType } from './task-types.ts';
+import { variantCheck } from './variant-check.ts';
 import { formatPath } from './yaml-source.ts';
 import type { PathSegment } from './yaml-source.ts';
 
@@ -30,50 +30,6 @@ export interface Problem {
 }
 
 export type FlowBody = Omit<Flow, 'source'>;
-
-/**
- * The validator's slots: nested tasks and the runner are checked by the validator itself, each
- * settings map with its own schema, tolerating expressions (see TaskSlots).
- */
-const CHILD_TASKS = taskList(z.unknown());
-const TASK_RUNNER = z.unknown().optional();
-const SETTINGS = new Map<z.ZodType, z.ZodType>();
-const VALIDATION_SLOTS: TaskSlots = {
-  tasks: CHILD_TASKS,
-  taskRunner: TASK_RUNNER,
-  settings: (schema) => {
-    const slot = z.unknown().optional();
-    SETTINGS.set(slot, schema);
-    return slot;
-  },
-};
-
-interface VariantCheck {
-  schema: z.ZodObject;
-  /** The property holding child tasks, if any. */
-  childrenKey?: string;
-  /** The property holding the task runner, if any. */
-  runnerKey?: string;
-  settings: Array<[string, z.ZodType]>;
-}
-
-const variantChecks = new WeakMap<TaskVariant, VariantCheck>();
-
-function variantCheck(variant: TaskVariant): VariantCheck {
-  let check = variantChecks.get(variant);
-  if (!check) {
-    const schema = taskSchema(variant, VALIDATION_SLOTS);
-    const entries = Object.entries(schema.shape) as Array<[string, z.ZodType]>;
-    check = {
-      schema,
-      childrenKey: entries.find(([, slot]) => slot === CHILD_TASKS)?.[0],
-      runnerKey: entries.find(([, slot]) => slot === TASK_RUNNER)?.[0],
-      settings: entries.flatMap(([key, slot]) => (SETTINGS.has(slot) ? [[key, SETTINGS.get(slot)!] as [string, z.ZodType]] : [])),
-    };
-    variantChecks.set(variant, check);
-  }
-  return check;
-}
 
 export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[] } {
   const checker = new FlowChecker();

@@ -153,6 +153,7 @@ describe('Docker runner on a real engine', () => {
       assert.ok(error instanceof TaskFailedError, String(error));
       assert.match(error.message, /out of memory \(limit 16 MiB\)/);
       assert.equal(error.exitCode, 137);
+      assert.equal(error.code, 'OOM_KILLED');
       return true;
     });
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
