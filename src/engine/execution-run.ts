@@ -186,6 +186,7 @@ export class ExecutionRun {
     if (change.state !== 'RETRYING') taskRun.nextAttemptAt = undefined;
 
     this.deps.store.updateTaskRun(taskRun.id, { state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt });
+    this.deps.listener.taskRunChanged?.({ ...taskRun });
     return taskRun;
   }
 

@@ -13,4 +13,5 @@ export { runPodCreate } from './pod-create.ts';
 export type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
 export type { KubernetesRunnerOptions } from './runner.ts';
 export type { KubernetesTuning } from './pod-session.ts';
+export { CONTAINER_WORKING_DIR } from './layout.ts';
 export { stopAllInformers } from './informer.ts';
