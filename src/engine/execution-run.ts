@@ -184,7 +184,6 @@ export class ExecutionRun {
   private updateTaskRun(taskRun: TaskRunRecord, change: Pick<TaskRunRecord, 'state' | 'endedAt' | 'nextAttemptAt'>): TaskRunRecord {
     Object.assign(taskRun, change);
     if (change.state !== 'RETRYING') taskRun.nextAttemptAt = undefined;
-
     this.deps.store.updateTaskRun(taskRun.id, { state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt });
     this.deps.listener.taskRunChanged?.({ ...taskRun });
     return taskRun;
