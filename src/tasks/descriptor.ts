@@ -28,7 +28,10 @@ export interface TaskSlots {
 export interface TaskVariant {
   /** Each type this variant accepts: Kestra's full name first, then other names that mean it. */
   types: ReadonlyArray<readonly [string, ...string[]]>;
-  /** The properties after the common ones (id, type, description, retry, timeout, disabled), in report order. */
+  /**
+   * The properties after the common ones (id, type, description, retry, timeout, disabled), in the
+   * order an unknown-key message lists them.
+   */
   properties(slots: TaskSlots): z.ZodRawShape;
 }
 
