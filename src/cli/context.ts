@@ -1,26 +1,10 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
 
-export interface GlobalOptions {
-  stateDir: string;
-}
-
 export const DEFAULT_STATE_DIR = '.harrier';
 
 export function stateDirOf(options: { stateDir?: string }): string {
   return resolve(options.stateDir ?? process.env.HARRIER_STATE_DIR ?? DEFAULT_STATE_DIR);
-}
-
-export const RUNNER_CHOICES = ['process', 'docker', 'kubernetes'] as const;
-export type RunnerChoice = (typeof RUNNER_CHOICES)[number];
-
-export function parseRunnerChoice(value: string | undefined): RunnerChoice | undefined {
-  if (value === undefined) return undefined;
-  const choice = value.toLowerCase();
-  if (!(RUNNER_CHOICES as readonly string[]).includes(choice)) {
-    throw new UsageError(`--task-runner must be one of ${RUNNER_CHOICES.join(', ')}, not '${value}'`);
-  }
-  return choice as RunnerChoice;
 }
 
 /** `--input k=v` (repeatable) into a map; `k=@path` is kept as is for FILE inputs. */

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FlowValidationError, HarrierError, InputError, UsageError } from '../shared/errors.ts';
-import { RUNNER_CHOICES } from './context.ts';
 
 const VERSION = '0.1.0';
 
@@ -14,20 +13,22 @@ function exitCodeOf(error: HarrierError): number {
 }
 
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
-function buildProgram(setExitCode: (code: number) => void): Command {
+function buildProgram(setExitCode: (code: number) => void, runnerChoices?: readonly string[]): Command {
   const program = new Command('harrier')
     .description('Run Kestra-style YAML flows as local processes, Docker containers or Kubernetes pods.')
     .version(`harrier ${VERSION} (node ${process.version})`, '-v, --version')
     .showHelpAfterError('(run `harrier --help` for usage)')
     .exitOverride();
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default ./.harrier or $HARRIER_STATE_DIR)');
+  const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
+  if (runnerChoices) taskRunner.choices([...runnerChoices]);
 
   program.command('run')
     .description('run a flow and wait for its end')
     .argument('<flow>', 'flow file (YAML)')
     .option('-i, --input <name=value>', 'an input value; name=@path for a FILE input (repeatable)', collect, [])
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
-    .addOption(new Option('--task-runner <runner>', 'run every script task with this runner').choices([...RUNNER_CHOICES]))
+    .addOption(taskRunner)
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
     .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
     .addOption(stateDir())
@@ -69,7 +70,10 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram((code) => (exitCode = code));
+  // `run`'s options are parsed or shown only when `run` is on the command line; the runner table
+  // behind `--task-runner` loads the runners' schemas (zod), which other commands do without.
+  const runnerChoices = argv.includes('run') ? (await import('./runner-choice.ts')).RUNNER_CHOICES : undefined;
+  const program = buildProgram((code) => (exitCode = code), runnerChoices);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -118,12 +118,14 @@ export class Engine {
     for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
     if (isTerminal(execution.state)) {
       throw new HarrierError(`execution ${execution.id} already ended in ${execution.state}; there is nothing to resume`, {
+        code: 'EXECUTION_ENDED',
         hint: 'run the flow again with `harrier run`',
       });
     }
     const owner = this.lockOwner(execution.id);
     if (owner !== undefined) {
       throw new HarrierError(`execution ${execution.id} is still being run by harrier process ${owner}`, {
+        code: 'EXECUTION_LOCKED',
         hint: `stop that process first (kill ${owner}), or wait for it`,
       });
     }
@@ -137,9 +139,10 @@ export class Engine {
     const matches = idOrPrefix.length >= 4 ? this.store.findExecutionIds(idOrPrefix) : [];
     if (matches.length === 1) return this.store.getExecution(matches[0])!;
     if (matches.length > 1) {
-      throw new InputError(`execution id prefix '${idOrPrefix}' matches several executions: ${matches.join(', ')}`, { hint: 'type more of the id' });
+      throw new InputError(`execution id prefix '${idOrPrefix}' matches several executions: ${matches.join(', ')}`, { code: 'EXECUTION_NOT_FOUND', hint: 'type more of the id' });
     }
     throw new InputError(`no execution '${idOrPrefix}' in ${this.stateDir}`, {
+      code: 'EXECUTION_NOT_FOUND',
       hint: 'list them with `harrier executions`, and pass the same --state-dir as the run',
     });
   }

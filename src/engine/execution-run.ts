@@ -35,7 +35,7 @@ const now = (): string => new Date().toISOString();
 interface AttemptReport {
   outputs: Record<string, unknown>;
   outputFiles?: Record<string, StoredFile>;
-  runnerKind?: string;
+  runnerKind?: RunnerKind;
 }
 
 /** How an attempt ended, as stored on it. */
@@ -85,11 +85,9 @@ export class ExecutionRun {
     const { notBefore } = this.execution.options;
     if (notBefore && this.execution.state === 'CREATED' && !(await this.sleepUntil(new Date(notBefore)))) {
       this.setExecutionState('KILLED', now());
-      this.deps.listener.executionEnded?.(this.execution);
       return this.execution;
     }
     this.setExecutionState('RUNNING');
-    this.deps.listener.executionStarted?.(this.execution);
     let state: State;
     try {
       state = await this.runSequence(this.flow.tasks, undefined);
@@ -108,7 +106,6 @@ export class ExecutionRun {
     } else {
       this.setExecutionState(state, now());
     }
-    this.deps.listener.executionEnded?.(this.execution);
     return this.execution;
   }
 
@@ -198,7 +195,7 @@ export class ExecutionRun {
   }
 
   private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord): Promise<State> {
-    const override = this.execution.options.taskRunnerOverride as RunnerKind | undefined;
+    const override = this.execution.options.taskRunnerOverride;
     const previous = this.deps.store.attempts(taskRun.id);
     let resuming: AttemptRecord | undefined;
     const last = previous.at(-1);
@@ -354,7 +351,7 @@ export class ExecutionRun {
       storage: this.deps.storage,
       runners: this.deps.runners,
       namespaceFilesDir: join(this.deps.namespaceFilesRoot, this.flow.namespace),
-      taskRunnerOverride: this.execution.options.taskRunnerOverride as TaskContext['taskRunnerOverride'],
+      taskRunnerOverride: this.execution.options.taskRunnerOverride,
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,

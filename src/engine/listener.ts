@@ -1,10 +1,9 @@
-import type { ExecutionRecord, LogRecord, TaskRunRecord } from '../store/index.ts';
+import type { LogRecord, TaskRunRecord } from '../store/index.ts';
 
-/** What the engine tells its caller (the CLI) while an execution runs. Every method is optional. */
+/** What the engine tells its caller while an execution runs. Every method is optional. */
 export interface ExecutionListener {
-  executionStarted?(execution: ExecutionRecord): void;
-  /** Every log record, already masked and stored. */
+  /** Every log record, already masked and stored (the CLI prints them). */
   log?(record: LogRecord): void;
+  /** Every change of a task run's state, once stored (the engine's tests follow them). */
   taskRunChanged?(taskRun: TaskRunRecord): void;
-  executionEnded?(execution: ExecutionRecord): void;
 }

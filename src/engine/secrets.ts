@@ -24,6 +24,7 @@ export class Secrets {
     const value = this.fromFile.get(name) ?? decodeEnvSecret(name);
     if (value === undefined) {
       throw new ExpressionError(`secret '${name}' is not defined`, {
+        code: 'SECRET_UNDEFINED',
         hint: `set SECRET_${name} to its base64 value, or add ${name} to the --secrets-file`,
       });
     }
@@ -62,6 +63,7 @@ function readSecretsFile(path: string): Map<string, string> {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new HarrierError(`cannot read the secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+      code: 'SECRETS_FILE_INVALID',
       hint: 'check the --secrets-file path',
     });
   }
@@ -78,10 +80,10 @@ function readSecretsFile(path: string): Map<string, string> {
   try {
     parsed = parseYaml(text);
   } catch (error) {
-    throw new HarrierError(`the secrets file ${path} is neither NAME=value lines nor a YAML/JSON map: ${(error as Error).message.split('\n')[0]}`);
+    throw new HarrierError(`the secrets file ${path} is neither NAME=value lines nor a YAML/JSON map: ${(error as Error).message.split('\n')[0]}`, { code: 'SECRETS_FILE_INVALID' });
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new HarrierError(`the secrets file ${path} must be a map of NAME: value, or NAME=value lines`);
+    throw new HarrierError(`the secrets file ${path} must be a map of NAME: value, or NAME=value lines`, { code: 'SECRETS_FILE_INVALID' });
   }
   for (const [key, value] of Object.entries(parsed)) secrets.set(key, typeof value === 'string' ? value : JSON.stringify(value));
   return secrets;

@@ -4,23 +4,19 @@
  */
 import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
+import { DEFAULT_RUNNER, runnerOfKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
-import type {
-  Flow, InputDef, InputType, LogTask, NamespaceFilesDef, OutputValuesTask, ParallelTask, PodCreateTask, RetryPolicy,
-  RunnerKind, ScriptTask, SequentialTask, TaskDef, TaskRunnerDef,
-} from './model.ts';
-import { inputSchema, validationSchemas, pluginDefaultSchema } from './flow-schemas.ts';
+import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef } from './model.ts';
+import { flowValidationSchema, inputSchema, pluginDefaultSchema } from './flow-schemas.ts';
 import type { retrySchema } from './flow-schemas.ts';
 import { applyPluginDefaults, isPlainMap } from './plugin-defaults.ts';
 import type { PlainMap, PluginDefault } from './plugin-defaults.ts';
 import { inputValueProblem } from './input-values.ts';
-import { fileSidecarSchema, kubernetesConnectionSchema, runnerPropertySchemas } from './runner-schemas.ts';
 import { describeType, isExpression, MISSING_KEY } from './schema-kit.ts';
 import { closeMatches, nearest } from '../shared/suggest.ts';
-import {
-  canonicalTypeName, DEFAULT_RUNNER_TYPE, lookupRunnerType, lookupTaskType, RUNNER_TYPE_NAMES, TASK_TYPE_NAMES,
-} from './task-types.ts';
-import type { TaskTypeInfo } from './task-types.ts';
+import { canonicalTypeName, lookupRunnerType, lookupTaskType, RUNNER_TYPE_NAMES, TASK_TYPE_NAMES } from './task-types.ts';
+import type { TaskType } from './task-types.ts';
+import { variantCheck } from './variant-check.ts';
 import { formatPath } from './yaml-source.ts';
 import type { PathSegment } from './yaml-source.ts';
 
@@ -34,8 +30,6 @@ export interface Problem {
 }
 
 export type FlowBody = Omit<Flow, 'source'>;
-
-const schemas = validationSchemas;
 
 export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[] } {
   const checker = new FlowChecker();
@@ -60,7 +54,7 @@ class FlowChecker {
     const defaults = this.pluginDefaults(rawDefaults);
     const merged = applyPluginDefaults(rest, defaults, { canonicalType: canonicalTypeName }) as PlainMap;
 
-    const parsed = this.parse(schemas.flow, merged, []);
+    const parsed = this.parse(flowValidationSchema, merged, []);
     const tasks = Array.isArray(merged.tasks)
       ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
       : [];
@@ -116,87 +110,23 @@ class FlowChecker {
     }
     const before = this.problems.length;
     this.recordTaskId(raw.id, path);
-    const info = this.taskType(raw.type, path);
-    const children = Array.isArray(raw.tasks) && (!info || info.kind === 'parallel' || info.kind === 'sequential')
-      ? raw.tasks.map((child, index) => this.task(child, [...path, 'tasks', index]))
+    const type = this.taskType(raw.type, path);
+    const check = type && variantCheck(type.variant);
+    const childrenKey = check ? check.childrenKey : 'tasks';
+    const children = childrenKey !== undefined && Array.isArray(raw[childrenKey])
+      ? (raw[childrenKey] as unknown[]).map((child, index) => this.task(child, [...path, childrenKey, index]))
       : [];
-    if (!info) return undefined;
+    if (!type || !check) return undefined;
 
-    const pathText = formatPath(path);
-    switch (info.kind) {
-      case 'script': {
-        const schema = info.language === 'dbt' ? schemas.tasks.dbt : info.mode === 'script' ? schemas.tasks.script : schemas.tasks.commands;
-        const task = this.parse(schema, raw, path);
-        const taskRunner = this.taskRunner(raw.taskRunner, [...path, 'taskRunner']);
-        if (!task || !taskRunner || this.problems.length > before) return undefined;
-        const dbt = task as { profiles?: string; projectDir?: string };
-        return compact<ScriptTask>({
-          ...base(task, pathText),
-          kind: 'script',
-          language: info.language!,
-          mode: info.mode!,
-          commands: 'commands' in task ? task.commands : [],
-          script: 'script' in task ? task.script : undefined,
-          interpreter: task.interpreter,
-          beforeCommands: task.beforeCommands,
-          failFast: task.failFast,
-          env: task.env,
-          inputFiles: task.inputFiles ?? {},
-          outputFiles: task.outputFiles,
-          namespaceFiles: task.namespaceFiles as NamespaceFilesDef | undefined,
-          containerImage: task.containerImage,
-          taskRunner,
-          warningOnStdErr: task.warningOnStdErr,
-          profiles: dbt.profiles,
-          projectDir: dbt.projectDir,
-        });
-      }
-      case 'log': {
-        const task = this.parse(schemas.tasks.log, raw, path);
-        if (!task) return undefined;
-        return compact<LogTask>({ ...base(task, pathText), kind: 'log', message: task.message, level: task.level });
-      }
-      case 'outputValues': {
-        const task = this.parse(schemas.tasks.outputValues, raw, path);
-        if (!task) return undefined;
-        return compact<OutputValuesTask>({ ...base(task, pathText), kind: 'outputValues', values: task.values });
-      }
-      case 'parallel': {
-        const task = this.parse(schemas.tasks.parallel, raw, path);
-        if (!task || this.problems.length > before) return undefined;
-        return compact<ParallelTask>({ ...base(task, pathText), kind: 'parallel', tasks: children as TaskDef[], concurrent: task.concurrent });
-      }
-      case 'sequential': {
-        const task = this.parse(schemas.tasks.sequential, raw, path);
-        if (!task || this.problems.length > before) return undefined;
-        return compact<SequentialTask>({ ...base(task, pathText), kind: 'sequential', tasks: children as TaskDef[] });
-      }
-      case 'podCreate': {
-        const task = this.parse(schemas.tasks.podCreate, raw, path);
-        const connection = raw.connection === undefined
-          ? undefined
-          : this.parse(kubernetesConnectionSchema, raw.connection, [...path, 'connection'], true);
-        if (raw.fileSidecar !== undefined) this.parse(fileSidecarSchema, raw.fileSidecar, [...path, 'fileSidecar'], true);
-        if (!task || this.problems.length > before) return undefined;
-        return compact<PodCreateTask>({
-          ...base(task, pathText),
-          kind: 'podCreate',
-          namespace: task.namespace,
-          metadata: task.metadata,
-          spec: task.spec,
-          inputFiles: task.inputFiles ?? {},
-          outputFiles: task.outputFiles,
-          connection: connection === undefined ? undefined : (raw.connection as Record<string, unknown>),
-          waitUntilRunningMs: ms(task.waitUntilRunning),
-          waitRunningMs: ms(task.waitRunning),
-          delete: task.delete,
-          resume: task.resume,
-          fileSidecar: { image: 'busybox', ...(raw.fileSidecar as Record<string, unknown> | undefined) },
-          containerDefaultSpec: task.containerDefaultSpec,
-          waitForLogIntervalMs: ms(task.waitForLogInterval),
-        });
-      }
+    const properties = this.parse(check.schema, raw, path);
+    const taskRunner = check.runnerKey === undefined ? undefined : this.taskRunner(raw[check.runnerKey], [...path, check.runnerKey]);
+    for (const [key, schema] of check.settings) {
+      // Unrendered here; the task parses them again once rendered.
+      if (raw[key] !== undefined) this.parse(schema, raw[key], [...path, key], true);
     }
+    if (!properties || this.problems.length > before) return undefined;
+    const common = base(properties as unknown as ParsedCommon, formatPath(path));
+    return compact(type.descriptor.model({ type: type.canonical, properties, raw, tasks: children as TaskDef[], taskRunner }, common));
   }
 
   private recordTaskId(id: unknown, path: PathSegment[]): void {
@@ -206,7 +136,7 @@ class FlowChecker {
     else this.problems.push({ path: [...path, 'id'], message: `duplicate task id '${id}': already used by ${first}; task ids must be unique in the whole flow` });
   }
 
-  private taskType(type: unknown, path: PathSegment[]): TaskTypeInfo | undefined {
+  private taskType(type: unknown, path: PathSegment[]): TaskType | undefined {
     if (type === undefined) {
       this.problems.push({ path: [...path, 'type'], message: `missing required key 'type'` });
       return undefined;
@@ -221,7 +151,7 @@ class FlowChecker {
   }
 
   private taskRunner(raw: unknown, path: PathSegment[]): TaskRunnerDef | undefined {
-    if (raw === undefined) return { type: DEFAULT_RUNNER_TYPE, kind: 'process', properties: {} };
+    if (raw === undefined) return { type: DEFAULT_RUNNER.types[0], kind: DEFAULT_RUNNER.kind, properties: {} };
     if (!isPlainMap(raw)) {
       this.problems.push({ path, message: `expected a task runner (a map with a type), got ${describeType(raw)}` });
       return undefined;
@@ -233,13 +163,13 @@ class FlowChecker {
         : { path: [...path, 'type'], message: `expected a task runner type (a string), got ${describeType(type)}` });
       return undefined;
     }
-    const kind: RunnerKind | undefined = lookupRunnerType(type);
+    const kind = lookupRunnerType(type);
     if (!kind) {
       this.problems.push({ path: [...path, 'type'], message: unknownTypeMessage('task runner type', type, RUNNER_TYPE_NAMES) });
       return undefined;
     }
     // Properties stay unrendered in the model; the runner parses them again once rendered.
-    const valid = this.parse(runnerPropertySchemas[kind], properties, path, true);
+    const valid = this.parse(runnerOfKind(kind).schema, properties, path, true);
     return valid === undefined ? undefined : { type, kind, properties };
   }
 

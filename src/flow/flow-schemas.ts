@@ -1,14 +1,16 @@
 /**
- * Zod schemas of the flow format. The nested parts that need dispatch on a `type` (tasks, task
- * runners) or tolerate unrendered expressions (connections, file sidecars) are slots: the validator
- * fills them with `z.unknown()` and checks those parts itself, the JSON Schema fills them with the
- * real schemas so that editors complete everything.
+ * Zod schemas of the flow format: the flow map, retries, inputs, pluginDefaults, and what every
+ * task has; each task type's own properties are in its folder (src/tasks). The parts that need
+ * dispatch on a `type` (tasks, task runners) or tolerate unrendered expressions are slots: the
+ * validator fills them with `z.unknown()` and checks those parts itself, the JSON Schema fills
+ * them with the real schemas so that editors complete everything.
  */
 import { z } from 'zod';
+import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
 import { INPUT_TYPES } from './model.ts';
 import {
   anyMap, boolean, duration, either, expected, identifier, integer, isList, isMap, isText, knownName, number, oneOf, string,
-  stringList, strictMap, text,
+  strictMap, stringList, text,
 } from './schema-kit.ts';
 
 /** Kestra's patterns (Java's @Pattern matches the whole value). */
@@ -76,17 +78,16 @@ export const pluginDefaultSchema = strictMap({
 }, 'a plugin default map (type, forced, values)');
 
 export interface Slots {
-  task: z.ZodType;
+  /** The flow's list of tasks (`taskList` of some task schema). */
+  tasks: z.ZodType;
   input: z.ZodType;
-  taskRunner: z.ZodType;
-  connection: z.ZodType;
-  fileSidecar: z.ZodType;
 }
 
 /** A text that holds a file's content; null stands for an empty file, as in Kestra. */
 const fileContent = z.preprocess((value) => value ?? '', text('a file content (a string)'));
 
-function inputFiles() {
+/** `inputFiles`: file name → content, or an expression rendering to such a map. */
+export function inputFiles() {
   return either(
     'a map of file names to contents, or an expression',
     { accepts: isMap, schema: z.record(z.string(), fileContent) },
@@ -94,8 +95,9 @@ function inputFiles() {
   );
 }
 
-export function buildSchemas(slots: Slots) {
-  const common = {
+/** The properties every task has, first in every task's schema. */
+export function taskCommon() {
+  return {
     id: identifier(ID_PATTERN, ID_MEANING),
     type: string(),
     description: string().optional(),
@@ -103,102 +105,36 @@ export function buildSchemas(slots: Slots) {
     timeout: duration().optional(),
     disabled: boolean().default(false),
   };
-  const taskList = z.array(slots.task, { error: expected('a list of tasks') }).min(1, { error: 'expected at least one task' });
+}
 
-  const scriptCommon = {
-    ...common,
-    interpreter: stringList().min(1, { error: 'expected at least one word, like ["/bin/sh", "-c"]' }).default(['/bin/sh', '-c']),
-    beforeCommands: stringList().default([]),
-    failFast: boolean().default(true),
-    env: z.record(z.string(), text(), { error: expected('a map of environment variables to strings') }).default({}),
-    inputFiles: inputFiles().optional(),
-    outputFiles: stringList().default([]),
-    namespaceFiles: strictMap({
-      enabled: boolean().default(true),
-      include: stringList().default([]),
-      exclude: stringList().default([]),
-    }, 'a map with enabled, include and exclude').optional(),
-    containerImage: string().optional(),
-    taskRunner: slots.taskRunner.optional(),
-    warningOnStdErr: boolean().default(true),
-  };
+export function taskList(task: z.ZodType) {
+  return z.array(task, { error: expected('a list of tasks') }).min(1, { error: 'expected at least one task' });
+}
 
-  const commandsTask = strictMap({ ...scriptCommon, commands: stringList() }, 'a task map');
-  const scriptTask = strictMap({ ...scriptCommon, script: string() }, 'a task map');
-  const dbtTask = strictMap({
-    ...scriptCommon,
-    commands: stringList(),
-    /** The content of a dbt profiles.yml, written next to the project. */
-    profiles: string().optional(),
-    projectDir: string().optional(),
-  }, 'a task map');
-  const logTask = strictMap({
-    ...common,
-    message: either('a string or a list of strings', { accepts: isText, schema: string() }, { accepts: isList, schema: stringList() }),
-    level: oneOf(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], (value) => value.toUpperCase()).default('INFO'),
-  }, 'a task map');
-  const outputValuesTask = strictMap({ ...common, values: anyMap('a map of output names to values') }, 'a task map');
-  const parallelTask = strictMap({
-    ...common,
-    tasks: taskList,
-    concurrent: integer('a non-negative integer', 0).default(0),
-  }, 'a task map');
-  const sequentialTask = strictMap({ ...common, tasks: taskList }, 'a task map');
-  const podCreateTask = strictMap({
-    ...common,
-    namespace: string().default('default'),
-    metadata: anyMap('a metadata map (name, labels, annotations)').default({}),
-    spec: anyMap('a pod spec map'),
-    inputFiles: inputFiles().optional(),
-    outputFiles: stringList().default([]),
-    connection: slots.connection.optional(),
-    waitUntilRunning: duration().default('PT10M'),
-    waitRunning: duration().default('PT1H'),
-    delete: boolean().default(true),
-    resume: boolean().default(true),
-    fileSidecar: slots.fileSidecar.optional(),
-    containerDefaultSpec: anyMap('a container spec map').optional(),
-    waitForLogInterval: duration().default('PT30S'),
-  }, 'a task map');
+/** The schema of a task variant: the common properties, then the variant's own. */
+export function taskSchema(variant: TaskVariant, slots: TaskSlots) {
+  return strictMap({ ...taskCommon(), ...variant.properties(slots) }, 'a task map');
+}
 
+export function buildFlowSchema(slots: Slots) {
   const labels = either(
     'a map of label names to values',
     { accepts: isMap, schema: z.record(z.string(), text()) },
     { accepts: isList, schema: z.array(strictMap({ key: string(), value: text() }, 'a label map (key, value)')) },
   );
 
-  const flow = strictMap({
+  return strictMap({
     id: identifier(ID_PATTERN, ID_MEANING),
     namespace: identifier(NAMESPACE_PATTERN, NAMESPACE_MEANING),
     description: string().optional(),
     labels: labels.default({}),
     inputs: z.array(slots.input, { error: expected('a list of inputs') }).default([]),
     variables: anyMap('a map of variables').default({}),
-    tasks: taskList,
+    tasks: slots.tasks,
     pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
     retry: retrySchema.optional(),
   }, 'a flow map (id, namespace, tasks, ...)');
-
-  return {
-    flow,
-    tasks: {
-      commands: commandsTask,
-      script: scriptTask,
-      dbt: dbtTask,
-      log: logTask,
-      outputValues: outputValuesTask,
-      parallel: parallelTask,
-      sequential: sequentialTask,
-      podCreate: podCreateTask,
-    },
-  };
 }
 
-/** The schemas the validator runs: typed parts fully checked, slots left to the validator. */
-export const validationSchemas = buildSchemas({
-  task: z.unknown(),
-  input: z.unknown(),
-  taskRunner: z.unknown(),
-  connection: z.unknown(),
-  fileSidecar: z.unknown(),
-});
+/** The flow schema the validator runs: tasks and inputs are left to the validator. */
+export const flowValidationSchema = buildFlowSchema({ tasks: taskList(z.unknown()), input: z.unknown() });

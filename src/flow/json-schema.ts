@@ -3,39 +3,43 @@
  * language server): tasks and task runners are unions discriminated by `type`.
  */
 import { z } from 'zod';
-import type { RunnerKind, TaskKind } from './model.ts';
-import { buildSchemas, inputSchema } from './flow-schemas.ts';
-import { fileSidecarSchema, kubernetesConnectionSchema, runnerPropertyObjects } from './runner-schemas.ts';
+import { RUNNERS } from '../runners/table.ts';
+import type { TaskSlots } from '../tasks/descriptor.ts';
+import { TASKS } from '../tasks/table.ts';
+import { buildFlowSchema, inputSchema, taskList, taskSchema } from './flow-schemas.ts';
 import { eitherAlternatives } from './schema-kit.ts';
-import { runnerTypeNamesOf, taskTypeNamesOf } from './task-types.ts';
 
-function typeNames(names: string[]) {
+function typeNames(names: readonly string[]) {
   return z.enum(names as [string, ...string[]]);
 }
 
 export function flowJsonSchema(): object {
-  const runnerKinds: RunnerKind[] = ['process', 'docker', 'kubernetes'];
-  const taskRunner = z.discriminatedUnion('type', runnerKinds.map(
-    (kind) => runnerPropertyObjects[kind].extend({ type: typeNames(runnerTypeNamesOf(kind)) }),
+  const taskRunner = z.discriminatedUnion('type', RUNNERS.map(
+    (runner) => runner.properties.extend({ type: typeNames(runner.types) }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'taskRunner', description: 'Where the task\'s commands run.' });
 
   const task: z.ZodType = z.lazy(() => taskUnion);
-  const built = buildSchemas({ task, input: inputSchema, taskRunner, connection: kubernetesConnectionSchema, fileSidecar: fileSidecarSchema });
-  const variants: Array<[TaskKind, z.ZodObject, string[]]> = [
-    ['script', built.tasks.commands, scriptNames('commands')],
-    ['script', built.tasks.script, scriptNames('script')],
-    ['script', built.tasks.dbt, taskTypeNamesOf('script').filter((name) => name.toLowerCase().includes('dbt'))],
-    ['log', built.tasks.log, taskTypeNamesOf('log')],
-    ['outputValues', built.tasks.outputValues, taskTypeNamesOf('outputValues')],
-    ['parallel', built.tasks.parallel, taskTypeNamesOf('parallel')],
-    ['sequential', built.tasks.sequential, taskTypeNamesOf('sequential')],
-    ['podCreate', built.tasks.podCreate, taskTypeNamesOf('podCreate')],
-  ];
-  const taskUnion = z.discriminatedUnion('type', variants.map(
-    ([, schema, names]) => schema.extend({ type: typeNames(names) }),
-  ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'task', description: 'A task, chosen by its type.' });
+  const tasks = taskList(task);
+  const settings = new Set<z.ZodType>();
+  const slots: TaskSlots = {
+    tasks,
+    taskRunner: taskRunner.optional(),
+    settings: (schema) => {
+      const slot = schema.optional();
+      settings.add(slot);
+      return slot;
+    },
+  };
+  const variants = TASKS.flatMap((descriptor) => descriptor.variants.map((variant) => {
+    const schema = taskSchema(variant, slots);
+    const settingKeys = Object.entries(schema.shape).filter(([, slot]) => settings.has(slot as z.ZodType)).map(([key]) => key);
+    return { schema: schema.extend({ type: typeNames(variant.types.flat()) }), settingKeys };
+  }));
+  const taskUnion = z.discriminatedUnion('type', variants.map(({ schema }) => schema) as unknown as [z.ZodObject, ...z.ZodObject[]])
+    .meta({ id: 'task', description: 'A task, chosen by its type.' });
+  const flow = buildFlowSchema({ tasks, input: inputSchema });
 
-  const schema = z.toJSONSchema(built.flow, {
+  const schema = z.toJSONSchema(flow, {
     target: 'draft-7',
     io: 'input',
     unrepresentable: 'any',
@@ -48,12 +52,10 @@ export function flowJsonSchema(): object {
   });
   const definitions = schema.definitions as Record<string, JsonNode>;
   definitions.taskRunner = allowExpressions(definitions.taskRunner);
-  for (const variant of definitions.task.oneOf as JsonNode[]) {
+  (definitions.task.oneOf as JsonNode[]).forEach((variant, index) => {
     const properties = variant.properties as Record<string, JsonNode>;
-    for (const name of ['connection', 'fileSidecar']) {
-      if (properties[name]) properties[name] = allowExpressions(properties[name]);
-    }
-  }
+    for (const key of variants[index].settingKeys) properties[key] = allowExpressions(properties[key]);
+  });
   return { ...schema, title: 'Harrier flow', description: 'A Kestra-style flow run by Harrier.' };
 }
 
@@ -79,8 +81,4 @@ function allowExpressions(node: JsonNode): JsonNode {
   }
   const scalar = copy.type === 'boolean' || copy.type === 'number' || copy.type === 'integer' || copy.enum !== undefined;
   return scalar ? { anyOf: [copy, EXPRESSION] } : copy;
-}
-
-function scriptNames(mode: 'commands' | 'script'): string[] {
-  return taskTypeNamesOf('script').filter((name) => !name.toLowerCase().includes('dbt') && name.endsWith(mode === 'commands' ? 'Commands' : 'Script'));
 }

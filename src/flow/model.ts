@@ -3,12 +3,11 @@
  * expressions: they are rendered when the task runs, against that run's context.
  * Durations are already converted to milliseconds.
  */
-
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
+import type { RunnerKind } from '../runners/table.ts';
+import type { TaskDescriptor } from '../tasks/descriptor.ts';
+import type { ParallelTask } from '../tasks/parallel/descriptor.ts';
+import type { SequentialTask } from '../tasks/sequential/descriptor.ts';
+import type { TASKS } from '../tasks/table.ts';
 
 export interface Flow {
   id: string;
@@ -63,7 +62,7 @@ export interface RetryPolicy {
   behavior: 'RETRY_FAILED_TASK' | 'CREATE_NEW_EXECUTION';
 }
 
-export type RunnerKind = 'process' | 'docker' | 'kubernetes';
+export type { RunnerKind } from '../runners/table.ts';
 
 export interface TaskRunnerDef {
   /** The type exactly as written (or as pluginDefaults supplied it). */
@@ -73,7 +72,8 @@ export interface TaskRunnerDef {
   properties: Record<string, unknown>;
 }
 
-interface TaskBase {
+/** What every task has; each task type adds its own properties (see src/tasks/table.ts). */
+export interface TaskBase {
   id: string;
   /** The type exactly as written. */
   type: string;
@@ -85,84 +85,16 @@ interface TaskBase {
   path: string;
 }
 
-export type ScriptLanguage = 'shell' | 'python' | 'node' | 'dbt';
+export type { ScriptLanguage, NamespaceFilesDef, ScriptTask } from '../tasks/script/descriptor.ts';
+export type { LogTask } from '../tasks/log/descriptor.ts';
+export type { OutputValuesTask } from '../tasks/output-values/descriptor.ts';
+export type { ParallelTask } from '../tasks/parallel/descriptor.ts';
+export type { SequentialTask } from '../tasks/sequential/descriptor.ts';
+export type { PodCreateTask } from '../tasks/pod-create/descriptor.ts';
 
-export interface NamespaceFilesDef {
-  enabled: boolean;
-  include: string[];
-  exclude: string[];
-}
-
-export interface ScriptTask extends TaskBase {
-  kind: 'script';
-  language: ScriptLanguage;
-  /** `commands`: each entry a shell command; `script`: one program in the task's language. */
-  mode: 'commands' | 'script';
-  commands: string[];
-  script?: string;
-  /** Default `["/bin/sh","-c"]`. */
-  interpreter: string[];
-  beforeCommands: string[];
-  /** Default true: the command line starts with `set -e`. */
-  failFast: boolean;
-  env: Record<string, string>;
-  /** File name → content (or a `kestra://` URI), or an expression rendering to such a map as JSON. */
-  inputFiles: Record<string, string> | string;
-  outputFiles: string[];
-  namespaceFiles?: NamespaceFilesDef;
-  containerImage?: string;
-  taskRunner: TaskRunnerDef;
-  /** Default true: a successful run that wrote to stderr ends in WARNING. */
-  warningOnStdErr: boolean;
-  /** DbtCLI only: the content of a profiles.yml to write next to the project. */
-  profiles?: string;
-  /** DbtCLI only: the dbt project folder, relative to the working directory. */
-  projectDir?: string;
-}
-
-export interface LogTask extends TaskBase {
-  kind: 'log';
-  message: string | string[];
-  level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-}
-
-export interface OutputValuesTask extends TaskBase {
-  kind: 'outputValues';
-  values: Record<string, unknown>;
-}
-
-export interface ParallelTask extends TaskBase {
-  kind: 'parallel';
-  tasks: TaskDef[];
-  /** 0 means unlimited, as in Kestra. */
-  concurrent: number;
-}
-
-export interface SequentialTask extends TaskBase {
-  kind: 'sequential';
-  tasks: TaskDef[];
-}
-
-export interface PodCreateTask extends TaskBase {
-  kind: 'podCreate';
-  /** Kubernetes namespace, default `default`. */
-  namespace: string;
-  metadata: Record<string, unknown>;
-  spec: Record<string, unknown>;
-  inputFiles: Record<string, string> | string;
-  outputFiles: string[];
-  connection?: Record<string, unknown>;
-  waitUntilRunningMs: number;
-  waitRunningMs: number;
-  delete: boolean;
-  resume: boolean;
-  fileSidecar: Record<string, unknown>;
-  containerDefaultSpec?: Record<string, unknown>;
-  /** Pause after the pod completed, before the last log fetch (Kestra's default PT30S). */
-  waitForLogIntervalMs?: number;
-}
-
-export type TaskDef = ScriptTask | LogTask | OutputValuesTask | ParallelTask | SequentialTask | PodCreateTask;
+/** A task of any type: the union of the models the task table declares. */
+export type TaskDef = ModelOf<(typeof TASKS)[number]>;
+type ModelOf<Descriptor> = Descriptor extends TaskDescriptor<infer Def> ? Def : never;
 export type TaskKind = TaskDef['kind'];
 
 /** Tasks that hold other tasks rather than doing work themselves. */

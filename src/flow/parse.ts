@@ -34,6 +34,7 @@ export async function loadFlowFile(path: string): Promise<Flow> {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
     throw new HarrierError(`cannot read flow file ${path}: ${reason}`, {
+      code: 'FLOW_UNREADABLE',
       hint: 'give the path of a flow YAML file, relative to the current directory or absolute',
       cause: error,
     });

@@ -1,7 +1,10 @@
 /**
- * The task runner contract, the one boundary between the engine and where commands run.
- * Engine code sees only this file; runner code sees nothing of the engine or the store.
+ * The task runner contract, the boundary between tasks and where commands run. Script tasks hand a
+ * RunnerJob to a TaskRunner; the engine itself knows runners only through this file's types, the
+ * registry that loads them and log-replay.ts (resume cursors). Runner code sees nothing of the
+ * engine or the store.
  */
+import type { RunnerKind } from './table.ts';
 
 /** Who the task is: used for container/pod names and labels, never for control flow. */
 export interface TaskIdentity {
@@ -88,12 +91,8 @@ export interface RunnerResult {
   details?: Record<string, string | number>;
 }
 
-export type AbortReason = 'killed' | 'timeout';
-
 export interface TaskRunner {
-  readonly kind: string;
-  /** True when a saved ResumeHandle lets run() re-attach instead of starting over. */
-  readonly reattaches: boolean;
+  readonly kind: RunnerKind;
   /** Where the task sees its working directory; `{{workingDir}}` and WORKING_DIR take this value. */
   workingDirFor(hostWorkingDir: string): string;
   run(job: RunnerJob): Promise<RunnerResult>;

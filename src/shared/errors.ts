@@ -1,13 +1,86 @@
 /**
  * Every error that can reach a user is a HarrierError: it carries a one-line message that says
- * where, what was expected and what to do. The CLI prints `message` (and `hint`) and never a stack.
+ * where, what was expected and what to do, and a stable `code` from the catalogue below. The CLI
+ * prints `message` (and `hint`) and never a stack; code branches on `code`, never on the message.
  */
+
+interface CodeEntry {
+  meaning: string;
+  /** The HTTP status the code stands for, when it comes from an HTTP answer. */
+  status?: number;
+}
+
+/** The catalogue: every code, what it means, and its HTTP status where one applies. */
+export const ERROR_CODES = {
+  // Command line, flows, inputs, expressions
+  USAGE: { meaning: 'the command line is wrong: an unknown option, a missing or invalid argument' },
+  FLOW_UNREADABLE: { meaning: 'a flow file cannot be read (no such file, a directory, no permission)' },
+  FLOW_INVALID: { meaning: 'a flow file is not a valid flow; every problem is listed with its file:line:column' },
+  INPUT_INVALID: { meaning: 'an input value is missing, unknown or does not fit its type' },
+  EXPRESSION_FAILED: { meaning: 'a {{ ... }} expression failed to render' },
+  SECRET_UNDEFINED: { meaning: 'secret(\'NAME\') names a secret that is not defined' },
+  SECRETS_FILE_INVALID: { meaning: 'the secrets file cannot be read, or is neither NAME=value lines nor a YAML/JSON map' },
+
+  // Executions
+  EXECUTION_NOT_FOUND: { meaning: 'no execution has that id, or the id prefix matches several' },
+  EXECUTION_ENDED: { meaning: 'the execution already ended: there is nothing to resume' },
+  EXECUTION_LOCKED: { meaning: 'another live harrier process is running the execution' },
+
+  // Tasks
+  TASK_FAILED: { meaning: 'the task ran and failed: its command or container exited non-zero, or it ran too long' },
+  OOM_KILLED: { meaning: 'the task\'s container was killed for lack of memory' },
+  TASK_PROPERTY_INVALID: { meaning: 'a task property rendered to something the task cannot use' },
+  PATH_UNSAFE: { meaning: 'a file name or glob would reach outside the working directory' },
+  STORAGE_FILE_NOT_FOUND: { meaning: 'an internal storage URI is malformed or names no stored file' },
+
+  // Runners
+  RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },
+  RUNNER_PROPERTIES_INVALID: { meaning: 'the task runner\'s properties are invalid once rendered' },
+  RUNNER_RESUME_FAILED: { meaning: 'the attempt a previous harrier process started cannot be re-attached' },
+  ARCHIVE_UNSAFE: { meaning: 'a file archive from a container or pod holds a path or link that leaves its destination' },
+  COMMAND_NOT_FOUND: { meaning: 'the Process runner cannot start the command' },
+  DOCKER_UNREACHABLE: { meaning: 'no Docker engine answers at the configured address' },
+  DOCKER_API_ERROR: { meaning: 'the Docker engine refused or failed a request' },
+  DOCKER_OPTION_DISABLED: { meaning: 'a Docker runner option is turned off on this installation' },
+  IMAGE_INVALID: { meaning: 'containerImage is not a valid image reference, or no image is given' },
+  IMAGE_PULL: { meaning: 'the image cannot be pulled, or is absent under pullPolicy NEVER' },
+  KUBE_UNAUTHORIZED: { meaning: 'the Kubernetes API server rejected the credentials', status: 401 },
+  KUBE_FORBIDDEN: { meaning: 'the Kubernetes account lacks an RBAC permission', status: 403 },
+  KUBE_NOT_FOUND: { meaning: 'the Kubernetes object (pod, its log) does not exist', status: 404 },
+  KUBE_NAMESPACE_NOT_FOUND: { meaning: 'the Kubernetes namespace does not exist', status: 404 },
+  KUBE_CONFLICT: { meaning: 'a Kubernetes object of that name already exists', status: 409 },
+  KUBE_INVALID: { meaning: 'the Kubernetes API server rejected the object as invalid', status: 422 },
+  KUBE_API_ERROR: { meaning: 'the Kubernetes API server answered another error; `status` holds its HTTP status' },
+  KUBE_UNREACHABLE: { meaning: 'the Kubernetes API server cannot be reached' },
+  KUBE_TLS_UNTRUSTED: { meaning: 'the Kubernetes API server\'s certificate is not trusted' },
+  KUBE_CLIENT_CERT_REJECTED: { meaning: 'the Kubernetes API server rejected the client certificate' },
+  KUBE_CREDENTIALS_UNREADABLE: { meaning: 'the certificate or key in the Kubernetes connection cannot be read' },
+
+  // State
+  STORE_FAILED: { meaning: 'the state directory or its store cannot be used' },
+} as const satisfies Record<string, CodeEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface HarrierErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** The HTTP status of the answer behind the error, when the code's own status is not fixed. */
+  status?: number;
+}
+
 export class HarrierError extends Error {
+  readonly code: ErrorCode;
   readonly hint?: string;
-  constructor(message: string, options?: { hint?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+  /** The HTTP status behind the error, where one applies. */
+  readonly status?: number;
+  constructor(message: string, options: HarrierErrorOptions & { code: ErrorCode }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.hint = options?.hint;
+    this.code = options.code;
+    this.hint = options.hint;
+    const entry: CodeEntry = ERROR_CODES[options.code];
+    this.status = entry.status ?? options.status;
   }
 
   /** The text the CLI prints: the message, then the hint when there is one. */
@@ -16,8 +89,15 @@ export class HarrierError extends Error {
   }
 }
 
+/** Options of an error class with a default code. */
+export type CodedOptions = HarrierErrorOptions & { code?: ErrorCode };
+
 /** Bad command-line usage: unknown option, missing argument. Exit code 2. */
-export class UsageError extends HarrierError {}
+export class UsageError extends HarrierError {
+  constructor(message: string, options: CodedOptions = {}) {
+    super(message, { ...options, code: options.code ?? 'USAGE' });
+  }
+}
 
 /** One problem found in a flow file, located in the source and inside the flow. */
 export interface FlowIssue {
@@ -38,32 +118,53 @@ export function formatFlowIssue(issue: FlowIssue): string {
 export class FlowValidationError extends HarrierError {
   readonly issues: FlowIssue[];
   constructor(issues: FlowIssue[]) {
-    super(issues.map(formatFlowIssue).join('\n'));
+    super(issues.map(formatFlowIssue).join('\n'), { code: 'FLOW_INVALID' });
     this.issues = issues;
   }
 }
 
 /** A bad `--input` value, an unknown input, a missing required input. Exit code 2. */
-export class InputError extends HarrierError {}
+export class InputError extends HarrierError {
+  constructor(message: string, options: CodedOptions = {}) {
+    super(message, { ...options, code: options.code ?? 'INPUT_INVALID' });
+  }
+}
 
 /** An expression that failed to render: names the expression, the task and the property. */
-export class ExpressionError extends HarrierError {}
+export class ExpressionError extends HarrierError {
+  constructor(message: string, options: CodedOptions = {}) {
+    super(message, { ...options, code: options.code ?? 'EXPRESSION_FAILED' });
+  }
+}
 
 /** A task runner could not do its job for a reason outside the task's own code. */
-export class RunnerError extends HarrierError {}
+export class RunnerError extends HarrierError {
+  constructor(message: string, options: CodedOptions = {}) {
+    super(message, { ...options, code: options.code ?? 'RUNNER_FAILED' });
+  }
+}
 
 /** A task attempt failed: non-zero exit, timeout, or a task-level failure. */
 export class TaskFailedError extends HarrierError {
   readonly exitCode?: number;
-  constructor(message: string, options?: { hint?: string; cause?: unknown; exitCode?: number }) {
-    super(message, options);
-    this.exitCode = options?.exitCode;
+  constructor(message: string, options: CodedOptions & { exitCode?: number } = {}) {
+    super(message, { ...options, code: options.code ?? 'TASK_FAILED' });
+    this.exitCode = options.exitCode;
   }
 }
 
 /** The state directory or the embedded store cannot be used. */
-export class StoreError extends HarrierError {}
+export class StoreError extends HarrierError {
+  constructor(message: string, options: CodedOptions = {}) {
+    super(message, { ...options, code: options.code ?? 'STORE_FAILED' });
+  }
+}
 
 export function isHarrierError(error: unknown): error is HarrierError {
   return error instanceof HarrierError;
+}
+
+/** Whether `error` is a HarrierError with one of these codes. */
+export function hasCode(error: unknown, ...codes: ErrorCode[]): error is HarrierError {
+  return error instanceof HarrierError && codes.includes(error.code);
 }

@@ -56,13 +56,14 @@ export class InternalStorage {
 
   /** The local path of a stored file; a URI that points outside storage or at nothing is an error. */
   async resolveUri(uri: string): Promise<string> {
-    if (!this.isUri(uri)) throw new HarrierError(`'${uri}' is not an internal storage URI (expected ${STORAGE_SCHEME}/...)`);
+    if (!this.isUri(uri)) throw new HarrierError(`'${uri}' is not an internal storage URI (expected ${STORAGE_SCHEME}/...)`, { code: 'STORAGE_FILE_NOT_FOUND' });
     const path = this.pathOf(uri.slice(STORAGE_SCHEME.length).replace(/^\/+/, ''));
     try {
       const info = await stat(path);
       if (!info.isFile()) throw new Error('not a file');
     } catch {
       throw new HarrierError(`internal storage has no file at ${uri}`, {
+        code: 'STORAGE_FILE_NOT_FOUND',
         hint: 'check the URI: it must come from an output or a FILE input of an execution in this --state-dir',
       });
     }
@@ -73,7 +74,7 @@ export class InternalStorage {
     const path = resolve(this.root, key);
     const inside = relative(this.root, path);
     if (inside.startsWith('..') || inside.startsWith(sep) || inside === '') {
-      throw new HarrierError(`internal storage key '${key}' leaves the storage folder`);
+      throw new HarrierError(`internal storage key '${key}' leaves the storage folder`, { code: 'PATH_UNSAFE' });
     }
     return join(this.root, inside);
   }

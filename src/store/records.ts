@@ -1,4 +1,5 @@
 /** What the store keeps: Kestra's Execution → TaskRun → Attempt vocabulary, plus logs and metrics. */
+import type { RunnerKind } from '../runners/table.ts';
 
 export const STATES = ['CREATED', 'RUNNING', 'SUCCESS', 'WARNING', 'FAILED', 'KILLED', 'RETRYING', 'RETRIED', 'SKIPPED'] as const;
 export type State = (typeof STATES)[number];
@@ -14,7 +15,7 @@ export function isSuccessful(state: State): boolean {
 }
 
 export interface ExecutionOptions {
-  taskRunnerOverride?: string;
+  taskRunnerOverride?: RunnerKind;
   secretsFile?: string;
   namespaceFilesDir?: string;
   /** Values of SECRET inputs, masked in logs like secret() values. */
@@ -83,7 +84,7 @@ export interface AttemptRecord {
   taskRunId: string;
   number: number;
   state: State;
-  runnerKind?: string;
+  runnerKind?: RunnerKind;
   exitCode?: number;
   error?: string;
   resumeHandle?: Record<string, string | number | boolean>;

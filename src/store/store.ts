@@ -1,6 +1,7 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RunnerKind } from '../runners/table.ts';
 import { StoreError } from '../shared/errors.ts';
 import { MIGRATIONS, SCHEMA_SQL, STORE_VERSION } from './schema.ts';
 import type {
@@ -74,7 +75,7 @@ function toAttempt(row: Row): AttemptRecord {
     taskRunId: String(row.task_run_id),
     number: Number(row.number),
     state: row.state as State,
-    runnerKind: optional(row.runner_kind),
+    runnerKind: optional(row.runner_kind) as RunnerKind | undefined,
     exitCode: row.exit_code === null ? undefined : Number(row.exit_code),
     error: optional(row.error),
     resumeHandle: json(row.resume_handle_json),
@@ -248,7 +249,7 @@ export class Store {
       .run(JSON.stringify(handle), taskRunId, number);
   }
 
-  setAttemptRunner(taskRunId: string, number: number, runnerKind: string): void {
+  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): void {
     this.prepare('UPDATE attempts SET runner_kind = ? WHERE task_run_id = ? AND number = ?').run(runnerKind, taskRunId, number);
   }
 

@@ -1,6 +1,7 @@
 import type { ExprRuntime, Scope } from '../expr/index.ts';
 import type { NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../runners/contract.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
+import type { RunnerKind } from '../runners/table.ts';
 import type { InternalStorage, MetricRecord, StoredFile, StoredOutputLine } from '../store/index.ts';
 
 /** One line of task output on its way to the store: already masked by the engine. */
@@ -29,7 +30,7 @@ export interface TaskContext {
   /** Folder with this namespace's files (for `namespaceFiles`). */
   namespaceFilesDir: string;
   /** `--task-runner` from the command line: replaces every script task's runner for this run. */
-  taskRunnerOverride?: 'process' | 'docker' | 'kubernetes';
+  taskRunnerOverride?: RunnerKind;
   timeoutMs?: number;
   signal: AbortSignal;
   /** Set when this attempt was started by a harrier process that died: the runner re-attaches. */
@@ -46,7 +47,7 @@ export interface TaskContext {
    */
   recordOutputs(outputs: Record<string, unknown>, outputFiles?: Record<string, StoredFile>): void;
   /** The runner that ran (or re-attached), stored on the attempt. */
-  recordRunner(kind: string): void;
+  recordRunner(kind: RunnerKind): void;
 }
 
 /** The runner's resume (handle and log cursors, see log-replay.ts), plus what was stored before the crash. */

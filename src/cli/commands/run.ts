@@ -5,7 +5,8 @@ import type { Flow } from '../../flow/model.ts';
 import { parseFlow } from '../../flow/parse.ts';
 import { HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
-import { parseInputOptions, parseRunnerChoice, stateDirOf } from '../context.ts';
+import { parseInputOptions, stateDirOf } from '../context.ts';
+import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 
@@ -25,6 +26,7 @@ export async function readFlowFile(path: string): Promise<{ source: string; flow
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new HarrierError(`cannot read flow file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}`, {
+      code: 'FLOW_UNREADABLE',
       hint: 'check the path; flows are YAML files such as examples/hello.yaml',
     });
   }

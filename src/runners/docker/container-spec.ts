@@ -50,11 +50,13 @@ export function gatesFromEnv(env: NodeJS.ProcessEnv = process.env): Gates {
 export function checkGates(properties: DockerProperties, gates: Gates): void {
   if (properties.volumes && properties.volumes.length > 0 && !gates.volumesEnabled) {
     throw new RunnerError('Docker runner: taskRunner.volumes is disabled on this Harrier installation', {
+      code: 'DOCKER_OPTION_DISABLED',
       hint: 'set HARRIER_DOCKER_VOLUMES_ENABLED=true in the environment of harrier to allow host volumes, or remove volumes',
     });
   }
   if (properties.privileged && !gates.privilegedEnabled) {
     throw new RunnerError('Docker runner: taskRunner.privileged is disabled on this Harrier installation', {
+      code: 'DOCKER_OPTION_DISABLED',
       hint: 'set HARRIER_DOCKER_PRIVILEGED_ENABLED=true in the environment of harrier to allow privileged containers, or remove privileged',
     });
   }
@@ -115,7 +117,7 @@ function resourceLimits(properties: DockerProperties): Docker.HostConfig {
   if (cpus !== undefined) {
     const value = Number(cpus);
     if (!Number.isFinite(value) || value <= 0) {
-      throw new RunnerError(`Docker runner: taskRunner.cpu.cpus: '${cpus}' is not a positive number`, { hint: 'write e.g. 0.5 or 2' });
+      throw new RunnerError(`Docker runner: taskRunner.cpu.cpus: '${cpus}' is not a positive number`, { code: 'RUNNER_PROPERTIES_INVALID', hint: 'write e.g. 0.5 or 2' });
     }
     // Docker's --cpus: a share of CPU time, not a CPU set.
     limits.NanoCpus = Math.round(value * 1e9);
@@ -147,6 +149,7 @@ export function parsePortBindings(specs: readonly string[]): { bindings?: PortMa
     const match = /^(?:(?:(\[[0-9a-fA-F:]+\]|[\d.]+):)?(\d*):)?(\d+)(?:\/(tcp|udp|sctp))?$/.exec(spec.trim());
     if (!match) {
       throw new RunnerError(`Docker runner: taskRunner.portBindings: '${spec}' is not a port binding`, {
+        code: 'RUNNER_PROPERTIES_INVALID',
         hint: 'write [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], e.g. 8080:80 or 127.0.0.1:5432:5432/tcp',
       });
     }

@@ -24,7 +24,6 @@ const OOM_EVENT_GRACE_S = 2;
 
 export class DockerRunner implements TaskRunner {
   readonly kind = 'docker';
-  readonly reattaches = true;
 
   /** The container sees the working directory at the same absolute path as the host. */
   workingDirFor(hostWorkingDir: string): string {
@@ -62,6 +61,7 @@ class ContainerAttempt {
     const { job, properties } = this;
     if (!job.containerImage) {
       throw new RunnerError(`Docker runner: task ${job.identity.taskId} has no containerImage`, {
+        code: 'IMAGE_INVALID',
         hint: 'set containerImage on the task, e.g. containerImage: python:3.12-slim',
       });
     }
@@ -100,7 +100,7 @@ class ContainerAttempt {
   async reattach(handle: ResumeHandle, logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const { job } = this;
     const containerId = typeof handle.containerId === 'string' ? handle.containerId : undefined;
-    if (!containerId) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed');
+    if (!containerId) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed', { code: 'RUNNER_RESUME_FAILED' });
     this.container = this.engine.docker.getContainer(containerId);
     this.volumeName = typeof handle.volume === 'string' ? handle.volume : undefined;
     try {
@@ -111,6 +111,7 @@ class ContainerAttempt {
         if (statusOf(error) === 404) {
           this.container = undefined;
           throw new RunnerError(`Docker runner: container ${containerId.slice(0, 12)} of this attempt is gone from ${this.engine.host}; it cannot be resumed`, {
+            code: 'RUNNER_RESUME_FAILED',
             hint: 'a new attempt has to run the task again',
           });
         }
@@ -169,6 +170,7 @@ class ContainerAttempt {
     if (outOfMemory && exitCode !== 0) {
       const limit = info.HostConfig.Memory ? `limit ${formatBytes(info.HostConfig.Memory)}` : 'no memory limit set';
       throw new TaskFailedError(`Docker runner: task ${this.job.identity.taskId} ran out of memory (${limit}) and was killed`, {
+        code: 'OOM_KILLED',
         hint: 'raise taskRunner.memory.memory or make the task use less memory',
         exitCode,
       });

@@ -62,6 +62,7 @@ function tlsFiles(env: NodeJS.ProcessEnv): { ca?: Buffer; cert?: Buffer; key?: B
 
 function invalidHost(host: string): RunnerError {
   return new RunnerError(`Docker runner: host '${host}' is not a Docker engine address`, {
+    code: 'RUNNER_PROPERTIES_INVALID',
     hint: 'use unix:///var/run/docker.sock, tcp://HOST:2375, tcp://HOST:2376 with TLS, or ssh://USER@HOST',
   });
 }
@@ -86,20 +87,25 @@ export function engineMessage(error: unknown): string {
   return error instanceof Error ? error.message.replace(/^\(HTTP code \d+\)\s*(?:[\w ]+ - )?/, '').trim() : String(error);
 }
 
-/** No Docker engine answered at the address: nothing the task or its image can change. */
-export class EngineUnreachableError extends RunnerError {}
-
-/** Turns a failed engine call into a one-line RunnerError; an unreachable engine says what to do. */
+/**
+ * Turns a failed engine call into a one-line RunnerError; an unreachable engine (DOCKER_UNREACHABLE:
+ * nothing the task or its image can change) says what to do.
+ */
 export function engineError(engine: Engine, doing: string, error: unknown): RunnerError {
   if (error instanceof RunnerError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_CODES.has(code) && statusOf(error) === undefined) {
-    return new EngineUnreachableError(`Docker runner: cannot reach the Docker engine at ${engine.host} (${code})`, {
+    return new RunnerError(`Docker runner: cannot reach the Docker engine at ${engine.host} (${code})`, {
+      code: 'DOCKER_UNREACHABLE',
       hint: 'start dockerd (or Docker Desktop), or point DOCKER_HOST or the runner\'s host property at a running engine',
       cause: error,
     });
   }
-  return new RunnerError(`Docker runner: ${doing} failed on ${engine.host}: ${firstLine(engineMessage(error))}`, { cause: error });
+  return new RunnerError(`Docker runner: ${doing} failed on ${engine.host}: ${firstLine(engineMessage(error))}`, {
+    code: 'DOCKER_API_ERROR',
+    status: statusOf(error),
+    cause: error,
+  });
 }
 
 export function firstLine(text: string): string {

@@ -3,9 +3,9 @@
  * Under ALWAYS, a failed pull falls back to an image the engine already has, with a warning: an
  * engine that cannot reach its registry (an air-gapped machine, a CI box) still runs local images.
  */
-import { RunnerError } from '../../shared/errors.ts';
+import { hasCode, RunnerError } from '../../shared/errors.ts';
 import type { NoticeLevel } from '../contract.ts';
-import { type Engine, EngineUnreachableError, engineError, engineMessage, firstLine, statusOf } from './engine.ts';
+import { type Engine, engineError, engineMessage, firstLine, statusOf } from './engine.ts';
 import type { DockerProperties } from './properties.ts';
 
 const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -42,6 +42,7 @@ export function parseImageReference(image: string): ImageReference {
     (digest === undefined || DIGEST.test(digest));
   if (!valid) {
     throw new RunnerError(`Docker runner: containerImage '${image}' is not a valid image reference`, {
+      code: 'IMAGE_INVALID',
       hint: 'write it as [REGISTRY/]NAME[:TAG][@DIGEST] with a lowercase name, e.g. python:3.12-slim or ghcr.io/org/tool:1.0',
     });
   }
@@ -97,6 +98,7 @@ function readConfig(config: string | Record<string, unknown>): Record<string, un
     // Reported below.
   }
   throw new RunnerError('Docker runner: taskRunner.config is not a Docker config.json document', {
+    code: 'RUNNER_PROPERTIES_INVALID',
     hint: 'give the content of a config.json, e.g. {"auths": {"ghcr.io": {"auth": "<base64 user:password>"}}}',
   });
 }
@@ -120,6 +122,7 @@ export async function ensureImage(engine: Engine, image: string, options: Ensure
   if (options.policy === 'NEVER') {
     if (present) return;
     throw new RunnerError(`Docker runner: image ${image} is not on the Docker engine at ${engine.host} and pullPolicy is NEVER`, {
+      code: 'IMAGE_PULL',
       hint: `load it there first (docker pull ${image}, docker load or docker build), or set pullPolicy to IF_NOT_PRESENT`,
     });
   }
@@ -129,13 +132,14 @@ export async function ensureImage(engine: Engine, image: string, options: Ensure
     await pullImage(engine, image, options.auth, options.signal);
     options.notice('INFO', `pulled image ${image}`);
   } catch (error) {
-    if (options.signal.aborted || error instanceof EngineUnreachableError) throw error;
+    if (options.signal.aborted || hasCode(error, 'DOCKER_UNREACHABLE')) throw error;
     const reason = firstLine(engineMessage(error));
     if (present) {
       options.notice('WARN', `could not pull image ${image} (${reason}); using the copy already on the engine`);
       return;
     }
     throw new RunnerError(`Docker runner: cannot pull image ${image}: ${reason}`, {
+      code: 'IMAGE_PULL',
       hint: 'check the image name and tag, the registry credentials and that the Docker engine can reach the registry',
       cause: error,
     });
@@ -160,7 +164,7 @@ async function pullImage(engine: Engine, image: string, auth: AuthConfig | undef
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     const translated = engineError(engine, `pulling ${image}`, error);
-    throw translated instanceof EngineUnreachableError ? translated : error;
+    throw translated.code === 'DOCKER_UNREACHABLE' ? translated : error;
   }
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {

@@ -1,8 +1,9 @@
 /**
  * Turns what the API server (or the network) answered into one-line RunnerErrors that name the
  * request, the server and what to do: Forbidden names the verb and resource the account lacks.
+ * Each carries a KUBE_* code (src/shared/errors.ts), which callers branch on.
  */
-import { RunnerError } from '../../shared/errors.ts';
+import { type ErrorCode, RunnerError } from '../../shared/errors.ts';
 
 export interface RequestContext {
   /** RBAC verb: get, list, watch, create, delete. */
@@ -48,26 +49,35 @@ export function errorFromStatus(code: number, body: string | undefined, ctx: Req
     const deniedVerb = /cannot (\w+) resource/.exec(message)?.[1] ?? ctx.verb;
     return new RunnerError(
       `Kubernetes API ${ctx.server} forbids '${deniedVerb}' on ${ctx.resource} in namespace ${ctx.namespace}: ${message}`,
-      { hint: RBAC_HINT },
+      { code: 'KUBE_FORBIDDEN', hint: RBAC_HINT },
     );
   }
   if (code === 401) {
     return new RunnerError(`Kubernetes API ${ctx.server} rejected the credentials (401 Unauthorized) for ${ctx.verb} ${ctx.resource}`, {
+      code: 'KUBE_UNAUTHORIZED',
       hint: 'check oauthToken, username/password or the client certificate in the runner config or kubeconfig',
     });
   }
   if (code === 404 && /namespaces? "?[^"]*"? not found/.test(message)) {
     return new RunnerError(`Kubernetes namespace ${ctx.namespace} does not exist on ${ctx.server} (${message})`, {
+      code: 'KUBE_NAMESPACE_NOT_FOUND',
       hint: 'create the namespace or set the `namespace` property to an existing one',
     });
   }
   if (code === 422) {
     return new RunnerError(`Kubernetes API ${ctx.server} rejected ${target(ctx)} as invalid: ${message}`, {
+      code: 'KUBE_INVALID',
       hint: 'fix the pod spec (podSpec, containerDefaultSpec, resources or the PodCreate spec)',
     });
   }
-  return new RunnerError(`Kubernetes API ${ctx.server}: ${ctx.verb} ${target(ctx)} failed (${code}${reason ? ` ${reason}` : ''}): ${message}`);
+  return new RunnerError(`Kubernetes API ${ctx.server}: ${ctx.verb} ${target(ctx)} failed (${code}${reason ? ` ${reason}` : ''}): ${message}`, {
+    code: STATUS_CODES[code] ?? 'KUBE_API_ERROR',
+    status: code,
+  });
 }
+
+/** Answers callers branch on, whose message stays the generic one. */
+const STATUS_CODES: Record<number, ErrorCode> = { 404: 'KUBE_NOT_FOUND', 409: 'KUBE_CONFLICT' };
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 const UNTRUSTED_SERVER = new Set([
@@ -102,21 +112,25 @@ export function errorFromNetwork(error: unknown, ctx: RequestContext): RunnerErr
   const message = innermostMessage(error);
   if (code && UNTRUSTED_SERVER.has(code)) {
     return new RunnerError(`Kubernetes API server ${ctx.server} presented a certificate that is not trusted (${code}: ${message})`, {
+      code: 'KUBE_TLS_UNTRUSTED',
       hint: 'set caCertData / certificate-authority-data to the cluster CA, or trustCerts: true for a test cluster', cause: error,
     });
   }
   if (/alert (bad certificate|certificate required|unknown ca|certificate unknown)|ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA)/i.test(`${code} ${message}`)) {
     return new RunnerError(`Kubernetes API server ${ctx.server} rejected the client certificate (${code ?? message})`, {
+      code: 'KUBE_CLIENT_CERT_REJECTED',
       hint: 'check clientCertData / clientKeyData (client-certificate-data / client-key-data)', cause: error,
     });
   }
   if ((code && code.startsWith('ERR_OSSL')) || /PEM|DECODER routines|bad base64|no start line|key values mismatch/i.test(message)) {
     return new RunnerError(`Kubernetes connection to ${ctx.server}: the certificate or key in the configuration cannot be read (${message})`, {
+      code: 'KUBE_CREDENTIALS_UNREADABLE',
       hint: 'caCertData, clientCertData and clientKeyData must be the base64 of the PEM, as in a kubeconfig', cause: error,
     });
   }
   if ((code && UNREACHABLE.has(code)) || /fetch failed|socket hang up|connect/i.test(message)) {
     return new RunnerError(`Kubernetes API server ${ctx.server} is unreachable (${code ?? message})`, {
+      code: 'KUBE_UNREACHABLE',
       hint: 'check masterUrl / the kubeconfig server and that the cluster is up and reachable from here', cause: error,
     });
   }
@@ -132,5 +146,5 @@ export function toRunnerError(error: unknown, ctx: RequestContext): RunnerError 
     return errorFromStatus(apiCode, typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body), ctx);
   }
   return errorFromNetwork(error, ctx)
-    ?? new RunnerError(`Kubernetes API ${ctx.server}: ${ctx.verb} ${target(ctx)} failed: ${innermostMessage(error)}`, { cause: error });
+    ?? new RunnerError(`Kubernetes API ${ctx.server}: ${ctx.verb} ${target(ctx)} failed: ${innermostMessage(error)}`, { code: 'KUBE_API_ERROR', cause: error });
 }

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RunnerError } from '../../shared/errors.ts';
-import type { KubernetesConnection } from '../../flow/runner-schemas.ts';
+import type { KubernetesConnection } from './schema.ts';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 

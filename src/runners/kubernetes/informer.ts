@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { LineSplitter } from '../line-splitter.ts';
-import { RunnerError } from '../../shared/errors.ts';
+import { hasCode, type RunnerError } from '../../shared/errors.ts';
 import type { KubeHttp } from './http.ts';
 import { clusterKey } from './connection.ts';
 import { MANAGED_SELECTOR } from './layout.ts';
@@ -44,7 +44,7 @@ function metadataOf(object: Json): Json {
 }
 
 function isForbiddenOrUnauthorized(error: unknown): boolean {
-  return error instanceof RunnerError && /forbids|rejected the credentials/.test(error.message);
+  return hasCode(error, 'KUBE_FORBIDDEN', 'KUBE_UNAUTHORIZED');
 }
 
 export class PodInformer {
@@ -356,9 +356,4 @@ export function stopAllInformers(): void {
     entry.informer.stop();
   }
   registry.clear();
-}
-
-/** All informers alive in this process, for tests and benchmarks. */
-export function informerCount(): number {
-  return registry.size;
 }

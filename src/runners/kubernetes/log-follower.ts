@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { LineSplitter } from '../line-splitter.ts';
-import { RunnerError } from '../../shared/errors.ts';
+import { hasCode } from '../../shared/errors.ts';
 import type { LogCursor, LogEntry } from '../contract.ts';
 import type { KubeHttp } from './http.ts';
 import { LogReplay, epochSecondOf } from '../log-replay.ts';
@@ -87,9 +87,9 @@ export class LogFollower {
         );
       } catch (error) {
         if (this.stopped) return;
-        if (error instanceof RunnerError && /forbids|rejected the credentials/.test(error.message)) throw error;
+        if (hasCode(error, 'KUBE_FORBIDDEN', 'KUBE_UNAUTHORIZED')) throw error;
         // Pod gone: nothing more to read.
-        if (error instanceof RunnerError && /\(404/.test(error.message)) return;
+        if (hasCode(error, 'KUBE_NOT_FOUND')) return;
         // 400 "is waiting to start", a restarting API server: try again shortly.
         await delay(RETRY_MS);
         continue;

@@ -3,7 +3,7 @@
  * would show (FailedScheduling, FailedMount, BackOff, Failed to pull...). Listing events is not
  * part of the minimal Role, so a refusal only says how to get them.
  */
-import { RunnerError } from '../../shared/errors.ts';
+import { hasCode } from '../../shared/errors.ts';
 import { readBody, type KubeHttp } from './http.ts';
 import { isPlainObject, type Json } from './merge.ts';
 
@@ -46,7 +46,7 @@ export async function podWarningEvents(http: KubeHttp, namespace: string, pod: s
     const body = JSON.parse(await readBody(response, MAX_BODY)) as Json;
     return { lines: warningLines(Array.isArray(body.items) ? body.items : [], uid) };
   } catch (error) {
-    if (error instanceof RunnerError && /forbids/.test(error.message)) {
+    if (hasCode(error, 'KUBE_FORBIDDEN')) {
       return { lines: [], unavailable: `the pod's Warning events are not shown: the service account may not list events in namespace ${namespace} (optional rule in deploy/rbac.yaml)` };
     }
     return { lines: [], unavailable: `the pod's Warning events could not be read: ${(error as Error).message}` };

@@ -11,7 +11,7 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { formatDurationMs } from '../../shared/duration.ts';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { LogEntry, NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../contract.ts';
-import { RBAC_HINT, toRunnerError } from './api-errors.ts';
+import { toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
 import { KubeHttp } from './http.ts';
 import { acquireInformer, type InformerOptions, type PodInformer } from './informer.ts';
@@ -191,13 +191,14 @@ class PodSession {
       this.owned = true;
       this.job.notice('INFO', `created pod ${this.name} in namespace ${this.plan.namespace}`);
     } catch (error) {
-      if ((error as { code?: unknown }).code === 409) {
+      const mapped = toRunnerError(error, { verb: 'create', resource: 'pods', namespace: this.plan.namespace, name: this.name, server: this.http.server });
+      if (mapped.code === 'KUBE_CONFLICT') {
         this.owned = true;
         this.adopted = true;
         this.job.notice('INFO', `pod ${this.name} already exists (made by an earlier try of this attempt): adopting it`);
         return;
       }
-      throw toRunnerError(error, { verb: 'create', resource: 'pods', namespace: this.plan.namespace, name: this.name, server: this.http.server });
+      throw mapped;
     }
   }
 
@@ -408,9 +409,10 @@ class PodSession {
     try {
       await this.core.deleteNamespacedPod({ name, namespace: this.plan.namespace, gracePeriodSeconds: 0 });
     } catch (error) {
-      if ((error as { code?: unknown }).code === 404) return;
       const mapped = toRunnerError(error, { verb: 'delete', resource: 'pods', namespace: this.plan.namespace, name, server: this.http.server });
-      throw mapped.message.includes('forbids') ? new RunnerError(mapped.message, { hint: RBAC_HINT }) : mapped;
+      // Already gone: what deleting it was for.
+      if (mapped.code === 'KUBE_NOT_FOUND' || mapped.code === 'KUBE_NAMESPACE_NOT_FOUND') return;
+      throw mapped;
     }
   }
 }

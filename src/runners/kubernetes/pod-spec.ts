@@ -5,7 +5,8 @@
  * Pod shape: init container `init-files` (waits for the ready marker while the runner uploads the
  * inputs), the task's container(s), and a regular (not native) sidecar `out-files` that stays up
  * after the task ended so the runner can tar the outputs out of it; a native sidecar would be
- * killed exactly when the outputs are needed (see the wire-protocol notes, section 3).
+ * killed exactly when the outputs are needed: the kubelet stops native sidecars as soon as the
+ * task's containers end.
  */
 import type { TaskIdentity } from '../contract.ts';
 import {

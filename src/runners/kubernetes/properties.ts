@@ -2,7 +2,7 @@ import { RunnerError } from '../../shared/errors.ts';
 import {
   fileSidecarSchema, kubernetesConnectionSchema, kubernetesRunnerPropertiesSchema, type FileSidecar, type KubernetesConnection,
   type KubernetesRunnerProperties,
-} from '../../flow/runner-schemas.ts';
+} from './schema.ts';
 
 function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string {
   return error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');

@@ -29,7 +29,6 @@ export function collectsOutputs(job: Pick<RunnerJob, 'outputGlobs' | 'command' |
 
 export class KubernetesRunner implements TaskRunner {
   readonly kind = 'kubernetes';
-  readonly reattaches = true;
   private readonly tuning: KubernetesTuning;
 
   constructor(options: KubernetesRunnerOptions = {}) {
@@ -88,7 +87,7 @@ export class KubernetesRunner implements TaskRunner {
       const limit = memoryLimit(outcome.pod, MAIN_CONTAINER);
       throw new TaskFailedError(
         `task '${job.identity.taskId}': container ${MAIN_CONTAINER} of pod ${outcome.name} ran out of memory (OOMKilled, limit ${limit ?? 'none set'})`,
-        { hint: 'raise resources.limit.memory or make the task use less memory', exitCode: main.exitCode ?? 137 },
+        { code: 'OOM_KILLED', hint: 'raise resources.limit.memory or make the task use less memory', exitCode: main.exitCode ?? 137 },
       );
     }
     return { exitCode: main.exitCode ?? 1, details: { pod: outcome.name, namespace: props.namespace } };

@@ -20,7 +20,6 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
  */
 export class ProcessRunner implements TaskRunner {
   readonly kind = 'process';
-  readonly reattaches = false;
 
   workingDirFor(hostWorkingDir: string): string {
     return hostWorkingDir;
@@ -68,6 +67,7 @@ export class ProcessRunner implements TaskRunner {
       child.on('error', (error: NodeJS.ErrnoException) => {
         job.signal.removeEventListener('abort', onAbort);
         reject(new RunnerError(`cannot start '${file}': ${error.code === 'ENOENT' ? 'command not found' : error.message}`, {
+          code: 'COMMAND_NOT_FOUND',
           hint: 'check the task\'s interpreter and that the program is installed on this machine',
           cause: error,
         }));

@@ -70,7 +70,7 @@ async function packTree(
       if (!staysInside(root, join(root, relativeDir), target)) {
         throw new RunnerError(
           `working directory: symlink ${relativePath} points outside it (to ${target})`,
-          { hint: 'replace the symlink with a copy of the file or point it inside the working directory' },
+          { code: 'PATH_UNSAFE', hint: 'replace the symlink with a copy of the file or point it inside the working directory' },
         );
       }
       await addEntry(pack, { ...header, type: 'symlink', linkname: target });
@@ -150,7 +150,7 @@ async function writeEntry(state: ExtractState, relativePath: string, entry: TarE
     case 'symlink': {
       const linkname = header.linkname ?? '';
       if (!staysInside(root, join(root, parent), linkname)) {
-        throw new RunnerError(`archive entry ${relativePath}: link points outside the destination (to ${linkname})`);
+        throw new RunnerError(`archive entry ${relativePath}: link points outside the destination (to ${linkname})`, { code: 'ARCHIVE_UNSAFE' });
       }
       await drain(entry);
       return;
@@ -189,10 +189,10 @@ function entryPath(name: string, stripPrefix: string | undefined): string | unde
     path = path.slice(bare.length + 1);
   }
   if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) {
-    throw new RunnerError(`archive entry ${name}: absolute paths are not allowed`);
+    throw new RunnerError(`archive entry ${name}: absolute paths are not allowed`, { code: 'ARCHIVE_UNSAFE' });
   }
   const parts = path.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw new RunnerError(`archive entry ${name}: paths with .. are not allowed`);
+  if (parts.includes('..')) throw new RunnerError(`archive entry ${name}: paths with .. are not allowed`, { code: 'ARCHIVE_UNSAFE' });
   return parts.join('/');
 }
 
@@ -207,7 +207,7 @@ async function ensureDirectory(root: string, relativeDir: string, safeDirs: Set<
     const stats = await lstat(absolute).catch(() => undefined);
     if (!stats) await mkdir(absolute);
     else if (!stats.isDirectory()) {
-      throw new RunnerError(`archive entry ${current}: a ${stats.isSymbolicLink() ? 'symlink' : 'file'} is in the way of a directory`);
+      throw new RunnerError(`archive entry ${current}: a ${stats.isSymbolicLink() ? 'symlink' : 'file'} is in the way of a directory`, { code: 'ARCHIVE_UNSAFE' });
     }
     safeDirs.add(current);
   }
@@ -217,7 +217,7 @@ async function ensureDirectory(root: string, relativeDir: string, safeDirs: Set<
 async function replaceNonDirectory(target: string, relativePath: string): Promise<void> {
   const stats = await lstat(target).catch(() => undefined);
   if (!stats) return;
-  if (stats.isDirectory()) throw new RunnerError(`archive entry ${relativePath}: a directory is in the way of a file`);
+  if (stats.isDirectory()) throw new RunnerError(`archive entry ${relativePath}: a directory is in the way of a file`, { code: 'ARCHIVE_UNSAFE' });
   await unlink(target);
 }
 

@@ -138,6 +138,7 @@ export function renderInputFiles(
     // Reported below with what was expected.
   }
   throw new HarrierError(`task property 'inputFiles' rendered to something that is not a JSON map of file name to content`, {
+    code: 'TASK_PROPERTY_INVALID',
     hint: 'write inputFiles as a map, e.g. inputFiles: {data.txt: "{{ inputs.file }}"}',
   });
 }

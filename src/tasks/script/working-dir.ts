@@ -12,6 +12,7 @@ export function safeRelativePath(name: string, property: string): string {
   const normalized = posix.normalize(name.replace(/\\/g, '/'));
   if (name.trim() === '' || name.startsWith('/') || normalized === '..' || normalized.startsWith('../') || normalized === '.') {
     throw new HarrierError(`${property}: '${name}' must be a relative file name inside the working directory`, {
+      code: 'PATH_UNSAFE',
       hint: 'remove leading "/" and any ".." from the name',
     });
   }
@@ -26,7 +27,7 @@ async function assertNoSymlinkOnPath(root: string, relativePath: string, propert
     current = join(current, part);
     try {
       if ((await lstat(current)).isSymbolicLink()) {
-        throw new HarrierError(`${property}: '${relativePath}' goes through a symbolic link, which could lead outside the working directory`);
+        throw new HarrierError(`${property}: '${relativePath}' goes through a symbolic link, which could lead outside the working directory`, { code: 'PATH_UNSAFE' });
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
@@ -92,6 +93,7 @@ export function assertSafeOutputPattern(pattern: string, property: string): void
   const glob = pattern.replace(/^(glob|regex):/, '');
   if (glob.startsWith('/') || glob.split('/').includes('..')) {
     throw new HarrierError(`${property}: '${pattern}' reaches outside the working directory`, {
+      code: 'PATH_UNSAFE',
       hint: 'write patterns relative to the working directory, e.g. "*.csv" or "reports/**"',
     });
   }

@@ -285,8 +285,7 @@ export class PodWorker {
     });
     if (!mapping.ok) {
       this.setWaiting(kind, container, 'CreateContainerConfigError', mapping.message);
-      await this.sleepForever();
-      throw new Aborted();
+      return this.sleepForever();
     }
     this.checkAborted();
     let id: string;
@@ -295,8 +294,7 @@ export class PodWorker {
       id = created.id;
     } catch (error) {
       this.setWaiting(kind, container, 'CreateContainerError', (error as Error).message);
-      await this.sleepForever();
-      throw new Aborted();
+      return this.sleepForever();
     }
     this.record('Normal', 'Created', `Created container: ${container.name}`, { container: container.name, init: kind === 'init' });
     const refs = this.refs.get(container.name) ?? {};

@@ -24,7 +24,6 @@ describe('Docker runner on a real engine', () => {
     assert.match(String(recorded.handles[0].containerId), /^[0-9a-f]{64}$/);
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
     assert.equal(runner.workingDirFor('/some/dir'), '/some/dir');
-    assert.equal(runner.reattaches, true);
   });
 
   test('a failed pull under ALWAYS falls back to the local image with a warning', async (t) => {
@@ -154,6 +153,7 @@ describe('Docker runner on a real engine', () => {
       assert.ok(error instanceof TaskFailedError, String(error));
       assert.match(error.message, /out of memory \(limit 16 MiB\)/);
       assert.equal(error.exitCode, 137);
+      assert.equal(error.code, 'OOM_KILLED');
       return true;
     });
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });

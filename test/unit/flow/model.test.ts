@@ -146,7 +146,8 @@ test('PodCreate: durations in ms, defaults, connection kept unrendered, DbtCLI p
   assert.equal(pod.namespace, 'default');
   assert.deepEqual(pod.metadata, { labels: { app: 'x' } });
   assert.deepEqual(pod.connection, { masterUrl: 'https://{{ vars.host }}', trustCerts: '{{ vars.trust }}' });
-  assert.deepEqual([pod.waitUntilRunningMs, pod.waitRunningMs, pod.waitForLogIntervalMs], [60_000, 7_200_000, 0]);
+  assert.deepEqual([pod.waitUntilRunningMs, pod.waitRunningMs], [60_000, 7_200_000]);
+  assert.ok(!('waitForLogIntervalMs' in pod), 'waitForLogInterval is accepted for Kestra flows, and not used');
   assert.deepEqual([pod.delete, pod.resume], [false, false]);
   assert.deepEqual(pod.fileSidecar, { image: 'harrier-test/busybox:latest' });
   assert.deepEqual(pod.containerDefaultSpec, { securityContext: { runAsUser: 1000 } });

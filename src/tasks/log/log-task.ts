@@ -1,6 +1,6 @@
-import { renderDeep } from '../expr/index.ts';
-import type { LogTask } from '../flow/model.ts';
-import type { TaskContext, TaskOutcome } from './contract.ts';
+import { renderDeep } from '../../expr/index.ts';
+import type { LogTask } from './descriptor.ts';
+import type { TaskContext, TaskOutcome } from '../contract.ts';
 
 /** `io.kestra.plugin.core.log.Log`: renders the message(s) and logs them at the task's level. */
 export async function runLogTask(task: LogTask, ctx: TaskContext): Promise<TaskOutcome> {

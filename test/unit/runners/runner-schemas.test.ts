@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  dockerRunnerPropertiesSchema, kubernetesConnectionSchema, kubernetesRunnerPropertiesSchema, processRunnerPropertiesSchema,
-} from '../../../src/flow/index.ts';
+import { dockerRunnerPropertiesSchema } from '../../../src/runners/docker/schema.ts';
+import { kubernetesConnectionSchema, kubernetesRunnerPropertiesSchema } from '../../../src/runners/kubernetes/schema.ts';
+import { processRunnerPropertiesSchema } from '../../../src/runners/process/schema.ts';
 
 test('Kubernetes runner: Kestra\'s defaults, durations as ms', () => {
   assert.deepEqual(kubernetesRunnerPropertiesSchema.parse({}), {

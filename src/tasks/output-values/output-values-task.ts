@@ -1,6 +1,6 @@
-import { renderDeep } from '../expr/index.ts';
-import type { OutputValuesTask } from '../flow/model.ts';
-import type { TaskContext, TaskOutcome } from './contract.ts';
+import { renderDeep } from '../../expr/index.ts';
+import type { OutputValuesTask } from './descriptor.ts';
+import type { TaskContext, TaskOutcome } from '../contract.ts';
 
 /**
  * `io.kestra.plugin.core.output.OutputValues`: Kestra exposes them as `outputs.<id>.values.<key>`;

@@ -1,15 +1,12 @@
 /**
- * Properties of each task runner, with Kestra's names and defaults. Runner code parses the rendered
- * `taskRunner` properties with these schemas: defaults applied, durations as `...Ms` fields.
- * At flow-parse time the same schemas check the unrendered properties (see validate-runner.ts).
+ * The Kubernetes runner's `taskRunner` properties, and the connection and file-sidecar maps that
+ * PodCreate shares, with Kestra's names and defaults. The runner parses the rendered properties
+ * with these schemas (defaults applied, durations as `...Ms` fields); at flow-parse time the same
+ * schemas check the unrendered ones. Only zod here: the client library loads with the runner.
  */
 import { z } from 'zod';
-import { parseIsoDuration } from '../shared/duration.ts';
-import type { RunnerKind } from './model.ts';
-import {
-  anyMap, boolean, duration, either, expected, integer, isMap, isText, number, oneOf, string, stringList, stringMap, strictMap,
-  text,
-} from './schema-kit.ts';
+import { parseIsoDuration } from '../../shared/duration.ts';
+import { anyMap, boolean, duration, expected, oneOf, string, stringMap, strictMap, text } from '../../flow/schema-kit.ts';
 
 function ms(isoDuration: string): number {
   return parseIsoDuration(isoDuration) as number;
@@ -20,14 +17,6 @@ function kubernetesPullPolicy(value: string): string {
   const squashed = value.replaceAll('_', '').toLowerCase();
   return ({ always: 'Always', ifnotpresent: 'IfNotPresent', never: 'Never' } as Record<string, string>)[squashed] ?? value;
 }
-
-/** `Always`, `IfNotPresent`, `if_not_present` → `ALWAYS`, `IF_NOT_PRESENT`. */
-function dockerPullPolicy(value: string): string {
-  const squashed = value.replaceAll('_', '').toLowerCase();
-  return ({ always: 'ALWAYS', ifnotpresent: 'IF_NOT_PRESENT', never: 'NEVER' } as Record<string, string>)[squashed] ?? value;
-}
-
-// Kubernetes ------------------------------------------------------------------------------------
 
 /** Kestra's `Connection`: how to reach the API server. Without it, kubeconfig / in-cluster rules apply. */
 export const kubernetesConnectionSchema = strictMap({
@@ -108,77 +97,3 @@ export const kubernetesRunnerPropertiesSchema = kubernetesRunnerObject.transform
   }),
 );
 export type KubernetesRunnerProperties = z.output<typeof kubernetesRunnerPropertiesSchema>;
-
-// Docker ----------------------------------------------------------------------------------------
-
-const dockerCredentials = strictMap({
-  registry: string().optional(),
-  username: string().optional(),
-  password: string().optional(),
-  auth: string().optional(),
-  identityToken: string().optional(),
-  registryToken: string().optional(),
-}, 'a map of registry credentials');
-
-const deviceRequest = strictMap({
-  driver: string().optional(),
-  count: integer().optional(),
-  deviceIds: stringList().optional(),
-  capabilities: z.array(stringList(), { error: expected('a list of lists of strings') }).optional(),
-  options: stringMap().optional(),
-}, 'a device request map');
-
-export const dockerRunnerObject = strictMap({
-  /** Docker Engine address; else DOCKER_HOST; else the local socket. */
-  host: string().optional(),
-  /** A docker config.json, as text or as a map. */
-  config: either(
-    'a docker config.json (text or a map)',
-    { accepts: isText, schema: string() },
-    { accepts: isMap, schema: anyMap() },
-  ).optional(),
-  credentials: dockerCredentials.optional(),
-  user: string().optional(),
-  entryPoint: stringList().default(['']),
-  networkMode: string().optional(),
-  extraHosts: stringList().optional(),
-  portBindings: stringList().optional(),
-  volumes: stringList().optional(),
-  pullPolicy: oneOf(['ALWAYS', 'IF_NOT_PRESENT', 'NEVER'], dockerPullPolicy).default('ALWAYS'),
-  cpu: strictMap({ cpus: number().optional() }, 'a map with cpus').optional(),
-  memory: strictMap({
-    memory: text().optional(),
-    memorySwap: text().optional(),
-    memorySwappiness: text().optional(),
-    memoryReservation: text().optional(),
-    kernelMemory: text().optional(),
-    oomKillDisable: boolean().optional(),
-  }, 'a map of memory settings').optional(),
-  shmSize: text().optional(),
-  privileged: boolean().default(false),
-  deviceRequests: z.array(deviceRequest, { error: expected('a list of device requests') }).optional(),
-  fileHandlingStrategy: oneOf(['VOLUME', 'MOUNT'], (value) => value.toUpperCase()).default('VOLUME'),
-  delete: boolean().default(true),
-  wait: boolean().default(true),
-}, 'a map of Docker runner properties');
-
-export const dockerRunnerPropertiesSchema = dockerRunnerObject;
-export type DockerRunnerProperties = z.output<typeof dockerRunnerPropertiesSchema>;
-
-// Process ---------------------------------------------------------------------------------------
-
-export const processRunnerPropertiesSchema = strictMap({}, 'a map (the Process runner has no properties)');
-export type ProcessRunnerProperties = z.output<typeof processRunnerPropertiesSchema>;
-
-/** The untransformed object schemas, for the JSON Schema an editor uses. */
-export const runnerPropertyObjects = {
-  process: processRunnerPropertiesSchema,
-  docker: dockerRunnerObject,
-  kubernetes: kubernetesRunnerObject,
-} satisfies Record<RunnerKind, z.ZodType>;
-
-export const runnerPropertySchemas = {
-  process: processRunnerPropertiesSchema,
-  docker: dockerRunnerPropertiesSchema,
-  kubernetes: kubernetesRunnerPropertiesSchema,
-} satisfies Record<RunnerKind, z.ZodType>;

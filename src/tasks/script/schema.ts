@@ -1,0 +1,50 @@
+/** The properties of the script tasks (shell, Python, Node, dbt), with Kestra's names and defaults. */
+import { z } from 'zod';
+import { inputFiles } from '../../flow/flow-schemas.ts';
+import { boolean, expected, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
+import type { TaskSlots } from '../descriptor.ts';
+
+function scriptCommon(slots: TaskSlots) {
+  return {
+    interpreter: stringList().min(1, { error: 'expected at least one word, like ["/bin/sh", "-c"]' }).default(['/bin/sh', '-c']),
+    beforeCommands: stringList().default([]),
+    failFast: boolean().default(true),
+    env: z.record(z.string(), text(), { error: expected('a map of environment variables to strings') }).default({}),
+    inputFiles: inputFiles().optional(),
+    outputFiles: stringList().default([]),
+    namespaceFiles: strictMap({
+      enabled: boolean().default(true),
+      include: stringList().default([]),
+      exclude: stringList().default([]),
+    }, 'a map with enabled, include and exclude').optional(),
+    containerImage: string().optional(),
+    taskRunner: slots.taskRunner,
+    warningOnStdErr: boolean().default(true),
+  };
+}
+
+export function commandsProperties(slots: TaskSlots) {
+  return { ...scriptCommon(slots), commands: stringList() };
+}
+
+export function scriptProperties(slots: TaskSlots) {
+  return { ...scriptCommon(slots), script: string() };
+}
+
+export function dbtProperties(slots: TaskSlots) {
+  return {
+    ...scriptCommon(slots),
+    commands: stringList(),
+    /** The content of a dbt profiles.yml, written next to the project. */
+    profiles: string().optional(),
+    projectDir: string().optional(),
+  };
+}
+
+/** What any script variant's schema yields. */
+export type ScriptProperties = z.output<z.ZodObject<ReturnType<typeof scriptCommon>>> & {
+  commands?: string[];
+  script?: string;
+  profiles?: string;
+  projectDir?: string;
+};
