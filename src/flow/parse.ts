@@ -3,14 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { FlowValidationError, HarrierError } from '../shared/errors.ts';
 import type { FlowIssue } from '../shared/errors.ts';
 import { checkFlow } from './check-flow.ts';
+import { documentLimitProblem, flowSizeProblem } from './limits.ts';
 import type { Flow } from './model.ts';
 import { formatPath, readYaml } from './yaml-source.ts';
 
 /** Parse and validate one flow file's text. Throws FlowValidationError listing every problem. */
 export function parseFlow(text: string, file: string): Flow {
+  const tooBig = flowSizeProblem(text);
+  if (tooBig) throw new FlowValidationError([{ file, line: 1, column: 1, path: '', message: tooBig }]);
   const source = readYaml(text);
   if (source.problems.length > 0) {
     throw new FlowValidationError(sortIssues(source.problems.map((problem) => ({ file, path: '', ...problem }))));
+  }
+  // Checked before validation, whose cost grows with the document.
+  const overLimit = documentLimitProblem(source.value);
+  if (overLimit) {
+    throw new FlowValidationError([{ file, ...source.locate(overLimit.path), path: formatPath(overLimit.path), message: overLimit.message }]);
   }
   const { flow, problems } = checkFlow(source.value);
   if (!flow || problems.length > 0) {
