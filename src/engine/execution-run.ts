@@ -8,6 +8,7 @@ import { cursorsFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
+import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
   AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
 } from '../store/index.ts';
@@ -353,7 +354,7 @@ export class ExecutionRun {
       attemptDir: this.attemptDir(taskRun, number),
       storage: this.deps.storage,
       runners: this.deps.runners,
-      namespaceFilesDir: join(this.deps.namespaceFilesRoot, this.flow.namespace),
+      namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride as TaskContext['taskRunnerOverride'],
       timeoutMs: task.timeoutMs,
       signal,
