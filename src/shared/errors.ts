@@ -61,8 +61,23 @@ export class TaskFailedError extends HarrierError {
   }
 }
 
+/** Why the store failed, for code to branch on (messages are for people). */
+export type StoreErrorCode = 'DISK_FULL' | 'DAMAGED' | 'NOT_A_STORE' | 'UNWRITABLE' | 'LOCKED' | 'VERSION' | 'FAILED';
+
 /** The state directory or the embedded store cannot be used. */
-export class StoreError extends HarrierError {}
+export class StoreError extends HarrierError {
+  readonly code: StoreErrorCode;
+  constructor(message: string, options?: { hint?: string; cause?: unknown; code?: StoreErrorCode }) {
+    super(message, options);
+    this.code = options?.code ?? 'FAILED';
+  }
+}
+
+/** The disk under the state directory is full: a store write or a file copy found no space. */
+export function isDiskFull(error: unknown): boolean {
+  if (error instanceof StoreError) return error.code === 'DISK_FULL';
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOSPC';
+}
 
 export function isHarrierError(error: unknown): error is HarrierError {
   return error instanceof HarrierError;
