@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { FlowValidationError, HarrierError, InputError, UsageError } from '../shared/errors.ts';
+import { FlowValidationError, HarrierError, InputError, isDiskFull, UsageError } from '../shared/errors.ts';
 import { RUNNER_CHOICES } from './context.ts';
 
 const VERSION = '0.1.0';
@@ -80,6 +80,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof HarrierError) {
       process.stderr.write(`${error instanceof FlowValidationError ? error.message : `error: ${error.userMessage()}`}\n`);
       return exitCodeOf(error);
+    }
+    if (isDiskFull(error)) {
+      process.stderr.write(`error: no space left on device: ${(error as Error).message} (free some space, or choose another --state-dir)\n`);
+      return 1;
     }
     process.stderr.write(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
     return 1;
