@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { FlowValidationError, HarrierError, InputError, isDiskFull, UsageError } from '../shared/errors.ts';
+import { FlowValidationError, HarrierError, InputError, isDiskFull, StoreError, UsageError } from '../shared/errors.ts';
 import { RUNNER_CHOICES } from './context.ts';
 
 const VERSION = '0.1.0';
@@ -10,7 +10,9 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Exit code 2 for what the user must fix before anything can run; 1 for anything else. */
 function exitCodeOf(error: HarrierError): number {
-  return error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError ? 2 : 1;
+  if (error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError) return 2;
+  // A store file to restore or move aside: nothing runs until the user has done it.
+  return error instanceof StoreError && (error.code === 'NOT_A_STORE' || error.code === 'DAMAGED' || error.code === 'VERSION') ? 2 : 1;
 }
 
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
