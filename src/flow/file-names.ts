@@ -63,3 +63,26 @@ export function fileInputDefaultProblems(inputs: readonly InputDef[]): Problem[]
     ? [{ path: ['inputs', index, 'defaults'], message: `${FILE_DEFAULTS_MESSAGE} (remove it, and pass the file with --input ${input.id}=@path)`, at: 'key' }]
     : []));
 }
+
+/** Kubernetes connection properties that name a file on the host running harrier. */
+export const HOST_FILE_CONNECTION_KEYS = ['caCertFile', 'clientCertFile', 'clientKeyFile'] as const;
+
+export function hostFileConnectionMessage(key: string): string {
+  return `'${key}' names a file on the host, which a flow may not make harrier read `
+    + `(give its content in '${key.replace(/File$/, 'Data')}', or connect through your kubeconfig)`;
+}
+
+/** Kubernetes connections (a runner's `config`, a PodCreate's `connection`) that name host files. */
+export function hostFileConnectionProblems(tasks: readonly TaskDef[], path: PathSegment[] = ['tasks']): Problem[] {
+  return tasks.flatMap((task, index): Problem[] => {
+    const at = [...path, index];
+    if (task.kind === 'parallel' || task.kind === 'sequential') return hostFileConnectionProblems(task.tasks, [...at, 'tasks']);
+    const found = task.kind === 'podCreate' ? { connection: task.connection, where: [...at, 'connection'] }
+      : task.kind === 'script' && task.taskRunner.kind === 'kubernetes'
+        ? { connection: task.taskRunner.properties.config as Record<string, unknown> | undefined, where: [...at, 'taskRunner', 'config'] }
+        : undefined;
+    if (!found?.connection || typeof found.connection !== 'object') return [];
+    return HOST_FILE_CONNECTION_KEYS.filter((key) => found.connection![key] !== undefined)
+      .map((key) => ({ path: [...found.where, key], message: hostFileConnectionMessage(key), at: 'key' as const }));
+  });
+}

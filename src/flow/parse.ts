@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { FlowValidationError, HarrierError } from '../shared/errors.ts';
 import type { FlowIssue } from '../shared/errors.ts';
 import { checkFlow } from './check-flow.ts';
-import { fileInputDefaultProblems, taskFileNameProblems } from './file-names.ts';
+import { fileInputDefaultProblems, hostFileConnectionProblems, taskFileNameProblems } from './file-names.ts';
 import { documentLimitProblem, flowSizeProblem } from './limits.ts';
 import type { Flow } from './model.ts';
 import { formatPath, readYaml } from './yaml-source.ts';
@@ -25,7 +25,7 @@ export function parseFlow(text: string, file: string): Flow {
   const { flow } = checked;
   // The rules the engine and the tasks apply at run time, on what is literal already.
   const problems = flow
-    ? [...checked.problems, ...fileInputDefaultProblems(flow.inputs), ...taskFileNameProblems(flow.tasks)]
+    ? [...checked.problems, ...fileInputDefaultProblems(flow.inputs), ...taskFileNameProblems(flow.tasks), ...hostFileConnectionProblems(flow.tasks)]
     : checked.problems;
   if (!flow || problems.length > 0) {
     const issues = problems.map((problem): FlowIssue => {

@@ -8,6 +8,7 @@ import { outputPatternProblem, relativeNameProblem } from '../../../src/flow/fil
 import { parseFlow } from '../../../src/flow/index.ts';
 import { InputError } from '../../../src/shared/errors.ts';
 import { allowedHostPath, namespaceFolder } from '../../../src/shared/host-paths.ts';
+import { kubeConfigFromConnection } from '../../../src/runners/kubernetes/connection.ts';
 import { assertSafeOutputPattern, safeRelativePath } from '../../../src/tasks/script/working-dir.ts';
 import { flowWithTasks, issuesOf } from './helpers.ts';
 
@@ -81,4 +82,30 @@ test('namespaceFolder never leaves the namespace-files root, whatever the namesp
   for (const bad of ['..', '../etc', 'a/../..', '.']) {
     assert.throws(() => namespaceFolder('/ns', bad), /does not name a folder inside the namespace files/, bad);
   }
+});
+
+test('Kubernetes connections cannot name host files: validate refuses them, and so does the connection at run time', () => {
+  const flow = flowWithTasks([
+    '  - id: t',
+    '    type: io.kestra.plugin.scripts.shell.Commands',
+    '    taskRunner:',
+    '      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes',
+    '      config: {masterUrl: "https://k", caCertFile: /etc/shadow}',
+    '    commands: [ls]',
+    '  - id: pod',
+    '    type: io.kestra.plugin.kubernetes.PodCreate',
+    '    spec: {containers: []}',
+    '    connection:',
+    '      clientCertFile: /etc/ssl/c.pem',
+    '      clientKeyFile: /etc/ssl/k.pem',
+    '',
+  ].join('\n'));
+  assert.deepEqual(issuesOf(flow), [
+    "8:40 tasks[0].taskRunner.config.caCertFile: 'caCertFile' names a file on the host, which a flow may not make harrier read (give its content in 'caCertData', or connect through your kubeconfig)",
+    "14:7 tasks[1].connection.clientCertFile: 'clientCertFile' names a file on the host, which a flow may not make harrier read (give its content in 'clientCertData', or connect through your kubeconfig)",
+    "15:7 tasks[1].connection.clientKeyFile: 'clientKeyFile' names a file on the host, which a flow may not make harrier read (give its content in 'clientKeyData', or connect through your kubeconfig)",
+  ]);
+  assert.throws(() => kubeConfigFromConnection({ masterUrl: 'https://k', clientKeyFile: '/etc/shadow' }),
+    /^RunnerError: Kubernetes connection: 'clientKeyFile' names a file on the host/);
+  assert.equal(kubeConfigFromConnection({ masterUrl: 'https://k', caCertData: 'QUJD' }).getCurrentCluster()?.caData, 'QUJD');
 });
