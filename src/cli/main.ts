@@ -84,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
       return exitCodeOf(error);
     }
     if (isDiskFull(error)) {
-      process.stderr.write(`error: no space left on device: ${(error as Error).message} (free some space, or choose another --state-dir)\n`);
+      const path = (error as NodeJS.ErrnoException).path;
+      process.stderr.write(`error: no space left on device${path ? ` writing ${path}` : ''} (free some space, or choose another --state-dir)\n`);
       return 1;
     }
     process.stderr.write(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -4,6 +4,7 @@
  * the store sound, and `harrier resume` finishes the execution once there is room again.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
@@ -77,4 +78,17 @@ test('an execution FAILED by its own task stays final: resume refuses it', async
   const resume = await harrier(['resume', doc.id, '--state-dir', stateDir]);
   assert.equal(resume.code, 1);
   assert.match(resume.stderr, /already ended in FAILED; there is nothing to resume/);
+});
+
+test('a FILE input that does not fit in the state directory is one line, not an internal error', async (t) => {
+  const mount = mountTmpfs(t, 1);
+  if (!mount) return;
+  const input = join(flowFile('').replace(/flow\.yaml$/, ''), 'big.bin');
+  writeFileSync(input, Buffer.alloc(3 * 1024 * 1024, 1));
+  const flow = flowFile('id: f\nnamespace: test\ninputs:\n  - id: data\n    type: FILE\ntasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n');
+  const result = await harrier(['run', flow, '--state-dir', join(mount, 'state'), '--input', `data=@${input}`]);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  assert.match(result.stderr, /^error: no space left on device/);
+  assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
 });
