@@ -84,8 +84,9 @@ async function main(argv: string[]): Promise<number> {
       return exitCodeOf(error);
     }
     if (isDiskFull(error)) {
-      const path = (error as NodeJS.ErrnoException).path;
-      process.stderr.write(`error: no space left on device${path ? ` writing ${path}` : ''} (free some space, or choose another --state-dir)\n`);
+      // A copy names its source in `path` and the file it could not write in `dest`.
+      const written = (error as { dest?: string }).dest ?? (error as NodeJS.ErrnoException).path;
+      process.stderr.write(`error: no space left on device${written ? ` writing ${written}` : ''} (free some space, or choose another --state-dir)\n`);
       return 1;
     }
     process.stderr.write(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);

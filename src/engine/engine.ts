@@ -60,7 +60,12 @@ export class Engine {
     };
     const scope = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
     for (const file of inputs.files) {
-      const stored = await this.storage.put(this.storage.inputFileKey(scope, file.inputId, file.fileName), file.path);
+      let stored;
+      try {
+        stored = await this.storage.put(this.storage.inputFileKey(scope, file.inputId, file.fileName), file.path);
+      } catch (error) {
+        throw isDiskFull(error) ? diskFullError(this.stateDir, error) : error;
+      }
       execution.inputs[file.inputId] = stored.uri;
     }
     this.store.insertExecution(execution);
