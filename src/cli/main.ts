@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { FlowValidationError, HarrierError, InputError, UsageError } from '../shared/errors.ts';
+import { FlowValidationError, HarrierError, InputError, isDiskFull, StoreError, UsageError } from '../shared/errors.ts';
 
 const VERSION = '0.1.0';
 
@@ -9,7 +9,9 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Exit code 2 for what the user must fix before anything can run; 1 for anything else. */
 function exitCodeOf(error: HarrierError): number {
-  return error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError ? 2 : 1;
+  if (error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError) return 2;
+  // A store file to restore or move aside: nothing runs until the user has done it.
+  return error instanceof StoreError && (error.code === 'STORE_NOT_A_STORE' || error.code === 'STORE_DAMAGED' || error.code === 'STORE_VERSION') ? 2 : 1;
 }
 
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
@@ -84,6 +86,12 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof HarrierError) {
       process.stderr.write(`${error instanceof FlowValidationError ? error.message : `error: ${error.userMessage()}`}\n`);
       return exitCodeOf(error);
+    }
+    if (isDiskFull(error)) {
+      // A copy names its source in `path` and the file it could not write in `dest`.
+      const written = (error as { dest?: string }).dest ?? (error as NodeJS.ErrnoException).path;
+      process.stderr.write(`error: no space left on device${written ? ` writing ${written}` : ''} (free some space, or choose another --state-dir)\n`);
+      return 1;
     }
     process.stderr.write(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
     return 1;

@@ -63,6 +63,7 @@ export function summaryLines(execution: ExecutionRecord, taskRuns: TaskRunRecord
   }
   const failures = taskRuns.flatMap((taskRun) => (attempts.get(taskRun.id) ?? []).filter((a) => a.error && taskRun.state !== 'SUCCESS').slice(-1)
     .map((a) => `  ${taskRun.taskId}: ${a.error}`));
+  if (execution.failure && failures.length === 0) failures.push(`  ${execution.failure.message}`);
   if (failures.length > 0 && execution.state !== 'SUCCESS') lines.push('', 'Errors:', ...failures);
   return lines;
 }
@@ -78,6 +79,7 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
     state: execution.state,
     startDate: execution.createdAt,
     endDate: execution.endedAt ?? null,
+    failure: execution.failure ?? null,
     inputs: execution.inputs,
     metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt, originalId: lineage.originalId },
     taskRuns: taskRuns.map((taskRun) => ({

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { Flow } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
-import { HarrierError, InputError } from '../shared/errors.ts';
-import { InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionRecord } from '../store/index.ts';
+import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
+import { diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionRecord } from '../store/index.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { newId } from './ids.ts';
 import { resolveInputs } from './inputs.ts';
@@ -60,7 +60,12 @@ export class Engine {
     };
     const scope = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
     for (const file of inputs.files) {
-      const stored = await this.storage.put(this.storage.inputFileKey(scope, file.inputId, file.fileName), file.path);
+      let stored;
+      try {
+        stored = await this.storage.put(this.storage.inputFileKey(scope, file.inputId, file.fileName), file.path);
+      } catch (error) {
+        throw isDiskFull(error) ? diskFullError(this.stateDir, error) : error;
+      }
       execution.inputs[file.inputId] = stored.uri;
     }
     this.store.insertExecution(execution);
@@ -100,8 +105,12 @@ export class Engine {
       namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
     }, flow, execution);
     const lock = this.lockPath(execution.id);
-    mkdirSync(join(this.stateDir, 'running'), { recursive: true });
-    writeFileSync(lock, String(process.pid));
+    try {
+      mkdirSync(join(this.stateDir, 'running'), { recursive: true });
+      writeFileSync(lock, String(process.pid));
+    } catch (error) {
+      throw isDiskFull(error) ? diskFullError(this.stateDir, error) : error;
+    }
     this.running.add(run);
     try {
       return await run.run();
@@ -116,7 +125,9 @@ export class Engine {
     let execution = this.findExecution(executionId);
     // A flow retried as a new execution goes on in the newest execution of its chain.
     for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
-    if (isTerminal(execution.state)) {
+    // One that harrier stopped for want of disk space goes on where it stopped, once there is room.
+    const resumable = execution.state === 'FAILED' && execution.failure?.code === 'STORE_DISK_FULL';
+    if (isTerminal(execution.state) && !resumable) {
       throw new HarrierError(`execution ${execution.id} already ended in ${execution.state}; there is nothing to resume`, {
         code: 'EXECUTION_ENDED',
         hint: 'run the flow again with `harrier run`',

@@ -8,6 +8,7 @@ import { cursorsFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
+import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
   AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
 } from '../store/index.ts';
@@ -18,6 +19,7 @@ import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
 import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
 import type { Secrets } from './secrets.ts';
+import { StoreHalt } from './store-halt.ts';
 
 export interface ExecutionRunDeps {
   store: Store;
@@ -56,6 +58,7 @@ export class ExecutionRun {
   private readonly taskRuns = new Map<string, TaskRunRecord>();
   private readonly outputs: Record<string, unknown> = {};
   private readonly kill = new AbortController();
+  private readonly halt: StoreHalt;
   private readonly logWriter: LogWriter;
   private readonly runtime: ExprRuntime;
   private ordinal = 0;
@@ -67,7 +70,8 @@ export class ExecutionRun {
     this.deps = deps;
     this.flow = flow;
     this.execution = execution;
-    this.logWriter = new LogWriter(deps.store);
+    this.halt = new StoreHalt(deps.stateDir);
+    this.logWriter = new LogWriter(deps.store, { onFailure: (error) => this.halt.haltOn(error) });
     this.runtime = { secret: (name) => deps.secrets.get(name) };
     for (const taskRun of deps.store.taskRuns(execution.id)) {
       this.taskRuns.set(taskRun.taskId, taskRun);
@@ -92,12 +96,16 @@ export class ExecutionRun {
     try {
       state = await this.runSequence(this.flow.tasks, undefined);
     } catch (error) {
-      this.notice(undefined, 'ERROR', `execution stopped: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `execution stopped: ${describe(error)}`);
       state = 'FAILED';
     }
     if (this.kill.signal.aborted) state = 'KILLED';
     this.logWriter.flush();
-    if (state === 'FAILED' && this.rerunAt) {
+    if (this.halt.halted && state !== 'KILLED') {
+      const message = this.halt.message(this.deps.store, this.execution.id);
+      if (!this.halt.reported) this.notice(undefined, 'ERROR', message);
+      this.setExecutionState('FAILED', now(), this.halt.failure(message));
+    } else if (state === 'FAILED' && this.rerunAt) {
       const rerunAt = this.rerunAt;
       this.deps.store.transaction(() => {
         this.setExecutionState('RETRIED', now());
@@ -126,9 +134,9 @@ export class ExecutionRun {
     };
   }
 
-  private setExecutionState(state: State, endedAt?: string): void {
-    this.deps.store.setExecutionState(this.execution.id, state, endedAt);
-    this.execution = { ...this.execution, state, endedAt };
+  private setExecutionState(state: State, endedAt?: string, failure?: ExecutionRecord['failure']): void {
+    this.deps.store.setExecutionState(this.execution.id, state, endedAt, failure);
+    this.execution = { ...this.execution, state, endedAt, failure };
   }
 
   /** Runs tasks one after the other; stops at the first that does not succeed. */
@@ -137,6 +145,7 @@ export class ExecutionRun {
     for (const task of tasks) {
       if (task.disabled) continue;
       if (this.kill.signal.aborted) return 'KILLED';
+      if (this.halt.signal.aborted) return 'FAILED';
       const state = await this.runOne(task, parent);
       if (!isSuccessful(state)) return state;
       warned ||= state === 'WARNING';
@@ -151,7 +160,7 @@ export class ExecutionRun {
     const states: State[] = [];
     let failed = false;
     const worker = async (): Promise<void> => {
-      while (queue.length > 0 && !failed && !this.kill.signal.aborted) {
+      while (queue.length > 0 && !failed && !this.kill.signal.aborted && !this.halt.signal.aborted) {
         const state = await this.runOne(queue.shift()!, parent);
         states.push(state);
         if (!isSuccessful(state)) failed = true;
@@ -226,6 +235,11 @@ export class ExecutionRun {
         return state;
       }
       const policy = this.retryPolicy(task);
+      if (this.halt.signal.aborted) {
+        // No retry can help while the store cannot write; `harrier resume` goes on once it can.
+        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        return 'FAILED';
+      }
       if (policy?.behavior === 'CREATE_NEW_EXECUTION') return this.failAndRerunFlow(taskRun, policy);
       const next = policy && nextRetryAt(policy, { attempts: attemptNumber, firstAttemptStartedAt: firstStartedAt, lastAttemptEndedAt: new Date() });
       if (!next) {
@@ -307,7 +321,7 @@ export class ExecutionRun {
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
     const report: AttemptReport = { outputs: {} };
-    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any([this.kill.signal, timeout.signal]), report);
+    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any([this.kill.signal, timeout.signal, this.halt.signal]), report);
     let end: AttemptEnd;
     try {
       const outcome = await runTask(task, ctx);
@@ -350,7 +364,7 @@ export class ExecutionRun {
       attemptDir: this.attemptDir(taskRun, number),
       storage: this.deps.storage,
       runners: this.deps.runners,
-      namespaceFilesDir: join(this.deps.namespaceFilesRoot, this.flow.namespace),
+      namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride,
       timeoutMs: task.timeoutMs,
       signal,
@@ -358,7 +372,13 @@ export class ExecutionRun {
       saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
       log: (line) => this.taskLog(taskRun, number, line),
       notice: (level, message) => this.notice(taskRun, level, message, number),
-      metric: (metric) => this.deps.store.insertMetrics([{ ...metric, executionId: this.execution.id, taskRunId: taskRun.id }]),
+      metric: (metric) => {
+        try {
+          this.deps.store.insertMetrics([{ ...metric, executionId: this.execution.id, taskRunId: taskRun.id }]);
+        } catch (error) {
+          if (!this.halt.haltOnFailure(error)) throw error;
+        }
+      },
       recordOutputs: (outputs, files) => {
         report.outputs = { ...report.outputs, ...outputs };
         report.outputFiles = files ?? report.outputFiles;
@@ -373,6 +393,10 @@ export class ExecutionRun {
   private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal): AttemptEnd {
     if (this.kill.signal.aborted) return { state: 'KILLED', error: 'killed' };
     if (timeout.aborted) return { state: 'FAILED', error: `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)` };
+    if (this.halt.signal.aborted || this.halt.haltOnFailure(failure)) {
+      this.halt.reported = true;
+      return { state: 'FAILED', error: this.halt.message(this.deps.store, this.execution.id) };
+    }
     return { state: 'FAILED', error: describe(failure), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
   }
 

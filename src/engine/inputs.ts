@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Flow, InputDef, InputType } from '../flow/model.ts';
+import { FILE_DEFAULTS_MESSAGE } from '../flow/file-names.ts';
 import { inputValueProblem } from '../flow/input-values.ts';
 import { describeValue } from '../flow/schema-kit.ts';
 import { closeMatches } from '../shared/suggest.ts';
@@ -39,6 +40,10 @@ export async function resolveInputs(flow: Flow, raw: Record<string, string>): Pr
   for (const input of flow.inputs) {
     const given = raw[input.id];
     if (given === undefined) {
+      if (input.defaults !== undefined && input.type === 'FILE') {
+        // Validation refuses these; a flow stored before that rule must not read the host either.
+        throw new InputError(`input '${input.id}': ${FILE_DEFAULTS_MESSAGE}`, { hint: `pass the file with --input ${input.id}=@path` });
+      }
       if (input.defaults !== undefined) {
         resolved.values[input.id] = await coerce(input, input.defaults, resolved);
       } else if (input.required) {

@@ -106,7 +106,18 @@ export class ExpressionParser {
     return undefined;
   }
 
+  /** Every nested construct (brackets, operands, arguments, `not`, `? :`) comes through here. */
   parseExpression(minPrecedence: number): Expr {
+    const token = this.peek();
+    if (++this.depth > MAX_NESTING) throw new ParseFailure(token?.start ?? this.endOffset, `the expression is nested more than ${MAX_NESTING} levels deep`);
+    try {
+      return this.parseExpressionAt(minPrecedence);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseExpressionAt(minPrecedence: number): Expr {
     let left = this.parseOperand();
     for (let found = this.peekBinary(); found && PRECEDENCE[found.op] >= minPrecedence; found = this.peekBinary()) {
       this.pos += found.width;
@@ -140,15 +151,6 @@ export class ExpressionParser {
 
   private parsePrimary(): Expr {
     const token = this.peek();
-    if (++this.depth > MAX_NESTING) throw new ParseFailure(token?.start ?? this.endOffset, `the expression is nested more than ${MAX_NESTING} levels deep`);
-    try {
-      return this.parsePrimaryAt(token);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private parsePrimaryAt(token: Token | undefined): Expr {
     if (!token) throw new ParseFailure(this.endOffset, 'expected a value but the expression ends here');
     if (token.type === 'number') {
       this.next();

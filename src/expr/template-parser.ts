@@ -6,6 +6,7 @@ import type { BlockSource, Expr, ParsedTemplate, SyntaxProblem, TemplateNode } f
 import { ParseFailure } from './errors.ts';
 import { ExpressionParser, describeToken } from './expression-parser.ts';
 import { scanTemplate, type Segment } from './lexer.ts';
+import { templateDepthProblem } from './limits.ts';
 import { quoteBlock } from './quote.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -158,6 +159,8 @@ export function parseTemplate(template: string): ParsedTemplate {
     const closer = open.node.type === 'if' ? 'endif' : 'endfor';
     problems.push({ offset: open.block.offset, message: `${quoteBlock(open.block.text)} is never closed with {% ${closer} %}` });
   }
+  const tooDeep = problems.length === 0 ? templateDepthProblem(root) : undefined;
+  if (tooDeep) problems.push(tooDeep);
   problems.sort((a, b) => a.offset - b.offset);
   return { nodes: root, problems };
 }

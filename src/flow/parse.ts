@@ -3,16 +3,30 @@ import { readFile } from 'node:fs/promises';
 import { FlowValidationError, HarrierError } from '../shared/errors.ts';
 import type { FlowIssue } from '../shared/errors.ts';
 import { checkFlow } from './check-flow.ts';
+import { fileInputDefaultProblems, hostFileConnectionProblems, taskFileNameProblems } from './file-names.ts';
+import { documentLimitProblem, flowSizeProblem } from './limits.ts';
 import type { Flow } from './model.ts';
 import { formatPath, readYaml } from './yaml-source.ts';
 
 /** Parse and validate one flow file's text. Throws FlowValidationError listing every problem. */
 export function parseFlow(text: string, file: string): Flow {
+  const tooBig = flowSizeProblem(text);
+  if (tooBig) throw new FlowValidationError([{ file, line: 1, column: 1, path: '', message: tooBig }]);
   const source = readYaml(text);
   if (source.problems.length > 0) {
     throw new FlowValidationError(sortIssues(source.problems.map((problem) => ({ file, path: '', ...problem }))));
   }
-  const { flow, problems } = checkFlow(source.value);
+  // Checked before validation, whose cost grows with the document.
+  const overLimit = documentLimitProblem(source.value);
+  if (overLimit) {
+    throw new FlowValidationError([{ file, ...source.locate(overLimit.path), path: formatPath(overLimit.path), message: overLimit.message }]);
+  }
+  const checked = checkFlow(source.value);
+  const { flow } = checked;
+  // The rules the engine and the tasks apply at run time, on what is literal already.
+  const problems = flow
+    ? [...checked.problems, ...fileInputDefaultProblems(flow.inputs), ...taskFileNameProblems(flow.tasks), ...hostFileConnectionProblems(flow.tasks)]
+    : checked.problems;
   if (!flow || problems.length > 0) {
     const issues = problems.map((problem): FlowIssue => {
       const position = problem.offsetInString === undefined

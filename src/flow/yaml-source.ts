@@ -2,8 +2,9 @@
  * The YAML side of parsing: the plain value of a flow file, YAML's own syntax errors, and the
  * source position of any path inside the document (for issues that point at the right line).
  */
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
+import type { Alias, Document, Node } from 'yaml';
+import { FLOW_LIMITS } from './limits.ts';
 
 export type PathSegment = string | number;
 
@@ -47,13 +48,29 @@ interface Found {
 
 export function readYaml(text: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line: Math.max(line, 1), column: Math.max(col, 1) };
   };
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // yaml's parser recurses once per block level; a document nested that deep is no flow.
+    return failedSource([{ line: 1, column: 1, message: TOO_DEEP }]);
+  }
   const problems: YamlProblem[] = doc.errors.map((error) => ({ ...position(error.pos[0]), message: yamlMessage(error.code, error.message) }));
-  const value = problems.length > 0 ? undefined : doc.toJS({ maxAliasCount: 1000 });
+  if (problems.length === 0) problems.push(...aliasProblems(doc).map(({ offset, message }) => ({ ...position(offset), message })));
+  let value: unknown;
+  if (problems.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: FLOW_LIMITS.maxAliasExpansion });
+    } catch (error) {
+      if (!(error instanceof RangeError || error instanceof ReferenceError)) throw error;
+      problems.push({ line: 1, column: 1, message: error instanceof RangeError ? TOO_DEEP : ALIAS_BOMB });
+    }
+  }
 
   const startOf = (found: Found, at: 'key' | 'value'): number => {
     const { node, key } = found;
@@ -76,9 +93,85 @@ export function readYaml(text: string): YamlSource {
   };
 }
 
+const TOO_DEEP = `the YAML nests too deeply to be read (keep maps and lists under ${FLOW_LIMITS.maxNesting} levels)`;
+const ALIAS_BOMB = `the YAML aliases expand to more than ${FLOW_LIMITS.maxAliasExpansion.toLocaleString('en-US')} nodes, the limit `
+  + '(an alias bomb? write the repeated parts out, or use fewer nested aliases)';
+
+/** A source that holds only problems: nothing in it can be located further. */
+function failedSource(problems: YamlProblem[]): YamlSource {
+  const start = { line: 1, column: 1 };
+  return { value: undefined, problems, locate: () => start, locateInString: () => start };
+}
+
+/**
+ * Aliases that name no earlier anchor, refer to the node that holds them, or together expand the
+ * document past the limit; each problem at the alias that breaks the rule (offset into the text).
+ */
+function aliasProblems(doc: Document): { offset: number; message: string }[] {
+  // An alias names the last node with that anchor before it, in document order (as yaml resolves it).
+  const anchors = new Map<string, Node>();
+  const targets = new Map<Alias, Node>();
+  const sizes = new Map<unknown, number>();
+  const resolving = new Set<unknown>();
+  const sizeOf = (node: unknown): number => {
+    if (!node || typeof node !== 'object') return 0;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let size = 1;
+    if (isAlias(node)) {
+      const target = targets.get(node);
+      if (!target) return 0;
+      if (resolving.has(target)) throw new CyclicAlias();
+      size = sizeOf(target);
+    } else if (isPair(node)) {
+      return sizeOf(node.key) + sizeOf(node.value);
+    } else if (isCollection(node)) {
+      resolving.add(node);
+      for (const item of node.items) size += sizeOf(item);
+      resolving.delete(node);
+    }
+    sizes.set(node, size);
+    return size;
+  };
+  const problems: { offset: number; message: string }[] = [];
+  let expanded = 0;
+  visit(doc, {
+    Node(_key, node) {
+      if (!isAlias(node)) {
+        if (node.anchor) anchors.set(node.anchor, node);
+        return undefined;
+      }
+      const at = node.range?.[0] ?? 0;
+      const target = anchors.get(node.source);
+      if (!target) {
+        problems.push({ offset: at, message: `the alias '*${node.source}' names no anchor: define '&${node.source}' before it, or remove the alias` });
+        return undefined;
+      }
+      targets.set(node, target);
+      try {
+        expanded += sizeOf(node);
+      } catch (error) {
+        if (!(error instanceof CyclicAlias)) throw error;
+        problems.push({ offset: at, message: `the alias '*${node.source}' is inside the node its anchor names, so it would never end (remove it)` });
+        return visit.BREAK;
+      }
+      if (expanded > FLOW_LIMITS.maxAliasExpansion) {
+        problems.push({ offset: at, message: ALIAS_BOMB });
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return problems;
+}
+
+/** Thrown out of the size count when an alias is met inside the node it names. */
+class CyclicAlias extends Error {}
+
 /** yaml's own message, first line only, except where it speaks of yaml's API rather than the file. */
 function yamlMessage(code: string, message: string): string {
   if (code === 'MULTIPLE_DOCS') return 'a flow file holds one YAML document, this one has several (put each flow in its own file)';
+  if (code === 'RESOURCE_EXHAUSTION') return TOO_DEEP;
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 

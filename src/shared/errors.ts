@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   OOM_KILLED: { meaning: 'the task\'s container was killed for lack of memory' },
   TASK_PROPERTY_INVALID: { meaning: 'a task property rendered to something the task cannot use' },
   PATH_UNSAFE: { meaning: 'a file name or glob would reach outside the working directory' },
+  HOST_PATH_REFUSED: { meaning: 'a flow names a host file outside internal storage and the namespace files' },
   STORAGE_FILE_NOT_FOUND: { meaning: 'an internal storage URI is malformed or names no stored file' },
 
   // Runners
@@ -58,6 +59,12 @@ export const ERROR_CODES = {
 
   // State
   STORE_FAILED: { meaning: 'the state directory or its store cannot be used' },
+  STORE_DISK_FULL: { meaning: 'the disk under the state directory is full' },
+  STORE_DAMAGED: { meaning: 'the store file is damaged: restore it from a backup or move it aside' },
+  STORE_NOT_A_STORE: { meaning: 'the file at the store\'s path is not a Harrier store' },
+  STORE_UNWRITABLE: { meaning: 'the state directory or its store cannot be written' },
+  STORE_LOCKED: { meaning: 'another process holds the store\'s lock' },
+  STORE_VERSION: { meaning: 'the store was made by another harrier version' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -158,6 +165,12 @@ export class StoreError extends HarrierError {
   constructor(message: string, options: CodedOptions = {}) {
     super(message, { ...options, code: options.code ?? 'STORE_FAILED' });
   }
+}
+
+/** The disk under the state directory is full: a store write or a file copy found no space. */
+export function isDiskFull(error: unknown): boolean {
+  if (error instanceof StoreError) return error.code === 'STORE_DISK_FULL';
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOSPC';
 }
 
 export function isHarrierError(error: unknown): error is HarrierError {

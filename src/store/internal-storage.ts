@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { HarrierError } from '../shared/errors.ts';
+import { allowedHostPath } from '../shared/host-paths.ts';
 import type { StoredFile } from './records.ts';
 
 export const STORAGE_SCHEME = 'kestra://';
@@ -54,7 +55,10 @@ export class InternalStorage {
     return value.startsWith(STORAGE_SCHEME);
   }
 
-  /** The local path of a stored file; a URI that points outside storage or at nothing is an error. */
+  /**
+   * The local path of a stored file; a URI that points outside storage (by its key, or through a
+   * symlink) or at nothing is an error.
+   */
   async resolveUri(uri: string): Promise<string> {
     if (!this.isUri(uri)) throw new HarrierError(`'${uri}' is not an internal storage URI (expected ${STORAGE_SCHEME}/...)`, { code: 'STORAGE_FILE_NOT_FOUND' });
     const path = this.pathOf(uri.slice(STORAGE_SCHEME.length).replace(/^\/+/, ''));
@@ -67,7 +71,7 @@ export class InternalStorage {
         hint: 'check the URI: it must come from an output or a FILE input of an execution in this --state-dir',
       });
     }
-    return path;
+    return allowedHostPath(path, [this.root], `'${uri}'`);
   }
 
   private pathOf(key: string): string {

@@ -1,9 +1,12 @@
+import { StoreError } from '../shared/errors.ts';
 import type { LogRecord } from './records.ts';
 import type { Store } from './store.ts';
 
 /**
  * Batches log records into one transaction per flush: a task printing a million lines must not
  * cost a million commits. Flushes when the batch is full or after `intervalMs`, and on demand.
+ * Writes come from runners' stream callbacks, which must never throw: when the store fails (a
+ * full disk), the writer reports it once through `onFailure` and drops every line after it.
  */
 export class LogWriter {
   private batch: LogRecord[] = [];
@@ -11,11 +14,14 @@ export class LogWriter {
   private readonly store: Store;
   private readonly maxBatch: number;
   private readonly intervalMs: number;
+  private readonly onFailure: (error: StoreError) => void;
+  private failure: StoreError | undefined;
 
-  constructor(store: Store, options: { maxBatch?: number; intervalMs?: number } = {}) {
+  constructor(store: Store, options: { maxBatch?: number; intervalMs?: number; onFailure?: (error: StoreError) => void } = {}) {
     this.store = store;
     this.maxBatch = options.maxBatch ?? 5_000;
     this.intervalMs = options.intervalMs ?? 100;
+    this.onFailure = options.onFailure ?? (() => {});
   }
 
   write(record: LogRecord): void {
@@ -35,6 +41,13 @@ export class LogWriter {
     if (this.batch.length === 0) return;
     const records = this.batch;
     this.batch = [];
-    this.store.insertLogs(records);
+    if (this.failure) return;
+    try {
+      this.store.insertLogs(records);
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.failure = error;
+      this.onFailure(error);
+    }
   }
 }

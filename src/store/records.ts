@@ -57,6 +57,14 @@ export interface ExecutionRecord {
   options: ExecutionOptions;
   createdAt: string;
   endedAt?: string;
+  /** Why harrier itself stopped the execution, when it did (the task's own failures are on its attempts). */
+  failure?: ExecutionFailure;
+}
+
+/** `DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is room. */
+export interface ExecutionFailure {
+  code: 'STORE_DISK_FULL';
+  message: string;
 }
 
 export interface StoredFile {

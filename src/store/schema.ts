@@ -2,14 +2,16 @@
  * Tables of the embedded store. Bump STORE_VERSION when what a table holds changes, and add the step
  * that brings a store of the previous version up to date to MIGRATIONS.
  */
-export const STORE_VERSION = 2;
+export const STORE_VERSION = 3;
 
-/** SQL that takes a store from version `n` to `n + 1`, keyed by `n`; run in one transaction at open. */
+/** SQL that takes a store from version `n` to `n + 1`, keyed by `n`; each step runs in its own transaction at open. */
 export const MIGRATIONS: Readonly<Record<number, string>> = {
   // Version 2: a stored log line may carry a fifth element, the container that printed it. The four
   // elements of a version 1 line read the same (no container), so no row changes; the new version
   // keeps an older harrier, which would drop that element, from opening the store.
   1: '',
+  // Version 3: executions.failure_json, why harrier itself stopped an execution (a full disk).
+  2: 'ALTER TABLE executions ADD COLUMN failure_json TEXT',
 };
 
 export const SCHEMA_SQL = `
@@ -26,7 +28,9 @@ CREATE TABLE IF NOT EXISTS executions (
   labels_json TEXT NOT NULL,
   options_json TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  ended_at TEXT
+  ended_at TEXT,
+  -- Set when harrier itself stopped the execution (a full disk): {code, message}.
+  failure_json TEXT
 );
 
 CREATE TABLE IF NOT EXISTS task_runs (

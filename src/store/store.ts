@@ -1,11 +1,10 @@
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunnerKind } from '../runners/table.ts';
 import { StoreError } from '../shared/errors.ts';
-import { MIGRATIONS, SCHEMA_SQL, STORE_VERSION } from './schema.ts';
+import { storeFailure } from './failures.ts';
+import { openStoreDatabase, storePath } from './open.ts';
 import type {
-  AttemptRecord, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
+  AttemptRecord, ExecutionFailure, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
 } from './records.ts';
 
 type Row = Record<string, unknown>;
@@ -51,6 +50,7 @@ function toExecution(row: Row): ExecutionRecord {
     options: json(row.options_json) ?? {},
     createdAt: String(row.created_at),
     endedAt: optional(row.ended_at),
+    failure: json<ExecutionFailure>(row.failure_json),
   };
 }
 
@@ -88,72 +88,51 @@ function toAttempt(row: Row): AttemptRecord {
 /**
  * The embedded store: one SQLite database (node:sqlite) under the state directory. Every write that
  * changes an execution's shape runs in a transaction, so a crash never leaves a half-written record.
+ * Every failed call becomes a StoreError that says what went wrong (full disk, damaged file, ...).
  */
 export class Store {
   readonly stateDir: string;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
+  private readonly paths: { stateDir: string; dbPath: string };
 
   private constructor(stateDir: string, db: DatabaseSync) {
     this.stateDir = stateDir;
     this.db = db;
+    this.paths = { stateDir, dbPath: storePath(stateDir) };
   }
 
   static open(stateDir: string): Store {
-    let db: DatabaseSync;
-    try {
-      mkdirSync(stateDir, { recursive: true });
-      db = new DatabaseSync(join(stateDir, 'harrier.db'));
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 8192;');
-      db.exec(SCHEMA_SQL);
-    } catch (error) {
-      throw new StoreError(`cannot open the state store in ${stateDir}: ${(error as Error).message}`, {
-        hint: 'check that the directory is writable, or choose another with --state-dir',
-        cause: error,
-      });
-    }
-    const store = new Store(stateDir, db);
-    store.checkVersion();
-    return store;
-  }
-
-  /** A new store gets the current version; an older one is migrated; a newer one is refused. */
-  private checkVersion(): void {
-    const row = this.prepare('SELECT value FROM meta WHERE key = ?').get('version') as Row | undefined;
-    if (!row) {
-      this.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('version', String(STORE_VERSION));
-      return;
-    }
-    const version = Number(row.value);
-    if (version === STORE_VERSION) return;
-    if (!Number.isInteger(version) || version < 1 || version > STORE_VERSION) {
-      throw new StoreError(`the state store in ${this.stateDir} has version ${String(row.value)}, this harrier expects ${STORE_VERSION}`, {
-        hint: 'use another --state-dir, or the harrier version that created it',
-      });
-    }
-    this.transaction(() => {
-      for (let from = version; from < STORE_VERSION; from++) if (MIGRATIONS[from]) this.db.exec(MIGRATIONS[from]);
-      this.prepare('UPDATE meta SET value = ? WHERE key = ?').run(String(STORE_VERSION), 'version');
-    });
+    return new Store(stateDir, openStoreDatabase(stateDir));
   }
 
   private prepare(sql: string): StatementSync {
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql);
+      statement = this.guarded(() => guardStatement(this.db.prepare(sql), (error) => storeFailure(error, this.paths)));
       this.statements.set(sql, statement);
     }
     return statement;
   }
 
+  private guarded<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw storeFailure(error, this.paths);
+    }
+  }
+
   transaction<T>(work: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
+    this.guarded(() => this.db.exec('BEGIN IMMEDIATE'));
     try {
       const result = work();
-      this.db.exec('COMMIT');
+      this.guarded(() => this.db.exec('COMMIT'));
       return result;
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      // SQLite has already rolled back after some failures (a full disk): a second ROLLBACK would
+      // replace the real error with "no transaction is active".
+      if (this.db.isTransaction) this.guarded(() => this.db.exec('ROLLBACK'));
       throw error;
     }
   }
@@ -173,8 +152,10 @@ export class Store {
     );
   }
 
-  setExecutionState(id: string, state: State, endedAt?: string): void {
-    this.prepare('UPDATE executions SET state = ?, ended_at = ? WHERE id = ?').run(state, endedAt ?? null, id);
+  /** The new state; `failure` is kept only with the state it explains, so a resumed execution loses it. */
+  setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): void {
+    this.prepare('UPDATE executions SET state = ?, ended_at = ?, failure_json = ? WHERE id = ?')
+      .run(state, endedAt ?? null, failure ? JSON.stringify(failure) : null, id);
   }
 
   getExecution(id: string): ExecutionRecord | undefined {
@@ -386,4 +367,40 @@ export class Store {
       timestamp: String(row.timestamp),
     }));
   }
+}
+
+/** The statement with every call's failure turned into a StoreError, iterators included. */
+function guardStatement(statement: StatementSync, fail: (error: unknown) => unknown): StatementSync {
+  return new Proxy(statement, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const result: unknown = value.apply(target, args);
+          return property === 'iterate' ? guardIterator(result as IterableIterator<unknown>, fail) : result;
+        } catch (error) {
+          throw fail(error);
+        }
+      };
+    },
+  });
+}
+
+function guardIterator<T>(iterator: IterableIterator<T>, fail: (error: unknown) => unknown): IterableIterator<T> {
+  return {
+    next() {
+      try {
+        return iterator.next();
+      } catch (error) {
+        throw fail(error);
+      }
+    },
+    return(value?: unknown) {
+      return iterator.return?.(value) ?? { done: true, value: value as T };
+    },
+    [Symbol.iterator]() {
+      return this;
+    },
+  };
 }

@@ -71,6 +71,7 @@ export interface ExecutionDocument {
   flowId: string;
   namespace: string;
   state: string;
+  failure: { code: string; message: string } | null;
   metadata: { attemptNumber: number; originalCreatedDate: string; originalId: string };
   taskRuns: {
     id: string;

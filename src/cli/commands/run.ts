@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import type { Flow } from '../../flow/model.ts';
+import { flowSizeProblem, FLOW_LIMITS } from '../../flow/limits.ts';
 import { parseFlow } from '../../flow/parse.ts';
-import { HarrierError } from '../../shared/errors.ts';
+import { FlowValidationError, HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
 import { parseInputOptions, stateDirOf } from '../context.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
@@ -22,8 +23,14 @@ export interface RunOptions {
 export async function readFlowFile(path: string): Promise<{ source: string; flow: Flow }> {
   let source: string;
   try {
+    // A file far over the limit is refused before it is read into memory.
+    const { size } = await stat(path);
+    if (size > FLOW_LIMITS.maxFlowBytes) {
+      throw new FlowValidationError([{ file: path, line: 1, column: 1, path: '', message: flowSizeProblem(size)! }]);
+    }
     source = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof FlowValidationError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new HarrierError(`cannot read flow file ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? (error as Error).message}`, {
       code: 'FLOW_UNREADABLE',

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RunnerError } from '../../shared/errors.ts';
+import { HOST_FILE_CONNECTION_KEYS, hostFileConnectionMessage } from '../../flow/file-names.ts';
 import type { KubernetesConnection } from './schema.ts';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -25,20 +26,20 @@ export function pemAsBase64(value: string | undefined): string | undefined {
 }
 
 export function kubeConfigFromConnection(connection: KubernetesConnection): KubeConfig {
+  // Validation refuses these; a rendered expression must not bring them back.
+  const hostFile = HOST_FILE_CONNECTION_KEYS.find((key) => connection[key] !== undefined);
+  if (hostFile) throw new RunnerError(`Kubernetes connection: ${hostFileConnectionMessage(hostFile)}`);
   const kc = new KubeConfig();
   const cluster = {
     name: 'harrier',
     server: (connection.masterUrl ?? 'https://kubernetes.default.svc').replace(/\/+$/, ''),
     caData: pemAsBase64(connection.caCertData),
-    caFile: connection.caCertFile,
     skipTLSVerify: connection.trustCerts === true,
   };
   const user = {
     name: 'harrier',
     certData: pemAsBase64(connection.clientCertData),
-    certFile: connection.clientCertFile,
     keyData: pemAsBase64(connection.clientKeyData),
-    keyFile: connection.clientKeyFile,
     token: connection.oauthToken,
     username: connection.username,
     password: connection.password,

@@ -1,6 +1,9 @@
 import { copyFile, lstat, mkdir, opendir, writeFile } from 'node:fs/promises';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
+import {
+  normalizeRelativeName, OUTPUT_PATTERN_HINT, outputPatternProblem, RELATIVE_NAME_HINT, relativeNameProblem,
+} from '../../flow/file-names.ts';
 import { HarrierError } from '../../shared/errors.ts';
 import type { InternalStorage } from '../../store/index.ts';
 
@@ -9,14 +12,9 @@ import type { InternalStorage } from '../../store/index.ts';
  * directory. Throws a HarrierError naming the property otherwise.
  */
 export function safeRelativePath(name: string, property: string): string {
-  const normalized = posix.normalize(name.replace(/\\/g, '/'));
-  if (name.trim() === '' || name.startsWith('/') || normalized === '..' || normalized.startsWith('../') || normalized === '.') {
-    throw new HarrierError(`${property}: '${name}' must be a relative file name inside the working directory`, {
-      code: 'PATH_UNSAFE',
-      hint: 'remove leading "/" and any ".." from the name',
-    });
-  }
-  return normalized;
+  const problem = relativeNameProblem(name);
+  if (problem) throw new HarrierError(`${property}: ${problem}`, { code: 'PATH_UNSAFE', hint: RELATIVE_NAME_HINT });
+  return normalizeRelativeName(name);
 }
 
 /** Refuses to write through a symlink: every existing parent of `relativePath` must be a real directory. */
@@ -90,11 +88,6 @@ export async function copyNamespaceFiles(
 
 /** An `outputFiles` pattern may only match inside the working directory. */
 export function assertSafeOutputPattern(pattern: string, property: string): void {
-  const glob = pattern.replace(/^(glob|regex):/, '');
-  if (glob.startsWith('/') || glob.split('/').includes('..')) {
-    throw new HarrierError(`${property}: '${pattern}' reaches outside the working directory`, {
-      code: 'PATH_UNSAFE',
-      hint: 'write patterns relative to the working directory, e.g. "*.csv" or "reports/**"',
-    });
-  }
+  const problem = outputPatternProblem(pattern);
+  if (problem) throw new HarrierError(`${property}: ${problem}`, { code: 'PATH_UNSAFE', hint: OUTPUT_PATTERN_HINT });
 }

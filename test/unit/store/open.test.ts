@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { closeSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { StoreError, type ErrorCode } from '../../../src/shared/errors.ts';
+import { Store, type ExecutionRecord } from '../../../src/store/index.ts';
+import { STORE_VERSION } from '../../../src/store/schema.ts';
+
+const stateDir = () => mkdtempSync(join(tmpdir(), 'harrier-open-'));
+
+const execution = (id: string): ExecutionRecord => ({
+  id, flowId: 'f', namespace: 'n', state: 'SUCCESS', flowFile: '/f.yaml', flowSource: 'x'.repeat(3000), inputs: {}, labels: {},
+  options: {}, createdAt: '2024-01-01T00:00:00.000Z',
+});
+
+/** The StoreError `work` throws: its code, and one line that names the file and says what to do. */
+function storeError(work: () => unknown, code: ErrorCode, dbPath: string): string {
+  try {
+    work();
+  } catch (error) {
+    assert.ok(error instanceof StoreError, `expected a StoreError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    const text = error.userMessage();
+    assert.doesNotMatch(text, /\n/);
+    assert.ok(text.includes(dbPath), text);
+    return text;
+  }
+  assert.fail('expected a StoreError');
+}
+
+test('a 0-byte harrier.db is refused, left as it is, and the advice is to restore or move it aside', () => {
+  const dir = stateDir();
+  const dbPath = join(dir, 'harrier.db');
+  writeFileSync(dbPath, '');
+  const text = storeError(() => Store.open(dir), 'STORE_NOT_A_STORE', dbPath);
+  assert.equal(text, `${dbPath} is not a Harrier store: it is empty (0 bytes) (restore it from a backup, or move it aside with \`mv ${dbPath} ${dbPath}.damaged\` and harrier starts a new, empty store)`);
+  assert.doesNotMatch(text, /writable/);
+  assert.equal(statSync(dbPath).size, 0);
+});
+
+test('a file that is not SQLite, and an SQLite database that is not Harrier\'s, are refused without being changed', () => {
+  const dir = stateDir();
+  const dbPath = join(dir, 'harrier.db');
+  writeFileSync(dbPath, 'just some text\n');
+  assert.match(storeError(() => Store.open(dir), 'STORE_NOT_A_STORE', dbPath), /is not a Harrier store: it is not an SQLite database/);
+
+  const other = stateDir();
+  const otherPath = join(other, 'harrier.db');
+  const foreign = new DatabaseSync(otherPath);
+  foreign.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
+  foreign.close();
+  const before = readFileSync(otherPath);
+  assert.match(storeError(() => Store.open(other), 'STORE_NOT_A_STORE', otherPath), /is not a Harrier store: it is an SQLite database without Harrier's tables/);
+  assert.deepEqual(readFileSync(otherPath), before, 'the foreign database is untouched');
+});
+
+test('an SQLite file with no tables at all (a harrier stopped before its first write) opens as a new store', () => {
+  const dir = stateDir();
+  const db = new DatabaseSync(join(dir, 'harrier.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.close();
+  assert.ok(statSync(join(dir, 'harrier.db')).size > 0);
+  const store = Store.open(dir);
+  store.insertExecution(execution('e1'));
+  assert.equal(store.listExecutions().length, 1);
+  store.close();
+});
+
+/** A store of 200 executions, closed, with `pages` pages from page `at` overwritten by junk. */
+function damagedStore(at: number, pages = 3): { dir: string; dbPath: string } {
+  const dir = stateDir();
+  const store = Store.open(dir);
+  store.transaction(() => {
+    for (let i = 0; i < 200; i++) store.insertExecution(execution(`e${i}`));
+  });
+  store.close();
+  const dbPath = join(dir, 'harrier.db');
+  const fd = openSync(dbPath, 'r+');
+  writeSync(fd, Buffer.alloc(4096 * pages, 0x5a), 0, 4096 * pages, 4096 * at);
+  closeSync(fd);
+  return { dir, dbPath };
+}
+
+test('damage that stops the store opening is found by an integrity check and reported on one line', () => {
+  const { dir, dbPath } = damagedStore(1);
+  const text = storeError(() => Store.open(dir), 'STORE_DAMAGED', dbPath);
+  assert.match(text, new RegExp(`^the state store ${dbPath.replace(/[.]/g, '\\.')} is damaged \\(.+\\) \\(restore it from a backup, or move it aside with`));
+  assert.doesNotMatch(text, /writable|\*\*\*/);
+});
+
+test('damage met later, by a query, is a StoreError that says so, not an internal error', () => {
+  const { dir, dbPath } = damagedStore(100);
+  const store = Store.open(dir);
+  assert.match(storeError(() => store.listExecutions(500), 'STORE_DAMAGED', dbPath), /is damaged \(database disk image is malformed\)/);
+  store.close();
+});
+
+test('a store of version 1 is migrated, its executions kept; a newer one is refused', () => {
+  const dir = stateDir();
+  const store = Store.open(dir);
+  store.insertExecution(execution('old'));
+  store.close();
+  const db = new DatabaseSync(join(dir, 'harrier.db'));
+  db.exec("ALTER TABLE executions DROP COLUMN failure_json; UPDATE meta SET value = '1' WHERE key = 'version'");
+  db.close();
+  const migrated = Store.open(dir);
+  assert.equal(migrated.getExecution('old')?.id, 'old');
+  migrated.setExecutionState('old', 'FAILED', '2024-01-01T00:00:01.000Z', { code: 'STORE_DISK_FULL', message: 'no space' });
+  assert.deepEqual(migrated.getExecution('old')?.failure, { code: 'STORE_DISK_FULL', message: 'no space' });
+  migrated.close();
+
+  const newer = new DatabaseSync(join(dir, 'harrier.db'));
+  newer.exec(`UPDATE meta SET value = '${STORE_VERSION + 1}' WHERE key = 'version'`);
+  newer.close();
+  assert.match(storeError(() => Store.open(dir), 'STORE_VERSION', join(dir, 'harrier.db')), new RegExp(`has version ${STORE_VERSION + 1}, this harrier expects ${STORE_VERSION}`));
+});
+
+test('a state directory blocked by a file says so, without the writable hint', () => {
+  const parent = stateDir();
+  const blocked = join(parent, 'state');
+  writeFileSync(blocked, 'a file, not a folder');
+  try {
+    Store.open(join(blocked, 'inner'));
+    assert.fail('expected a StoreError');
+  } catch (error) {
+    assert.ok(error instanceof StoreError);
+    assert.match(error.userMessage(), /cannot create the state directory .*: a file is in the way \(choose another --state-dir, or move the file aside\)/);
+    assert.doesNotMatch(error.userMessage(), /writable/);
+  }
+});
