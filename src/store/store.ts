@@ -172,6 +172,11 @@ export class Store {
     );
   }
 
+  /** The names of the secrets an execution read (see ExecutionOptions.secretNames). */
+  setSecretNames(id: string, names: readonly string[]): void {
+    this.prepare("UPDATE executions SET options_json = json_set(options_json, '$.secretNames', json(?)) WHERE id = ?").run(JSON.stringify(names), id);
+  }
+
   setExecutionState(id: string, state: State, endedAt?: string): void {
     this.prepare('UPDATE executions SET state = ?, ended_at = ? WHERE id = ?').run(state, endedAt ?? null, id);
   }
