@@ -38,6 +38,8 @@ export class Engine {
   private readonly listener: ExecutionListener;
   private readonly running = new Set<ExecutionRun>();
   private readonly cipher: SecretCipher;
+  /** The secrets of each execution this engine ran, with every value derived from them it saw. */
+  private readonly secretsByExecution = new Map<string, ExecutionSecrets>();
 
   constructor(options: EngineOptions) {
     this.stateDir = resolve(options.stateDir);
@@ -100,6 +102,7 @@ export class Engine {
   /** Runs one execution to its end. */
   private async run(execution: ExecutionRecord, flow: Flow): Promise<ExecutionRecord> {
     const secrets = this.secretsOf(execution, (names) => this.store.setSecretNames(execution.id, names));
+    this.secretsByExecution.set(execution.id, secrets);
     const run = new ExecutionRun({
       store: this.store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
@@ -125,8 +128,13 @@ export class Engine {
     return new ExecutionSecrets(Secrets.load(execution.options.secretsFile), this.cipher, execution.options.secretNames ?? [], onNewName);
   }
 
-  /** Masks an execution's secrets in what is printed about it: the `--json` document, the summary. */
+  /**
+   * Masks an execution's secrets in what is printed about it: the `--json` document, the summary.
+   * For an execution this engine did not run, rebuilt from the store and the secrets' sources.
+   */
   secretsFor(execution: ExecutionRecord): ExecutionSecrets {
+    const known = this.secretsByExecution.get(execution.id);
+    if (known) return known;
     const secrets = this.secretsOf(execution, () => {});
     secrets.restore();
     secrets.open(execution.inputs);
