@@ -62,11 +62,6 @@ export class ExecutionSecrets {
     return this.copy(value, (item) => this.seal(item));
   }
 
-  /** A secret to store as such (a SECRET input), encrypted whatever the masker knows. */
-  encrypt(value: string): unknown {
-    return this.cipher.encrypt(value);
-  }
-
   /**
    * What the store kept, for expressions: encrypted strings are decrypted and known as secrets from
    * now on, and reading one from an expression counts as reading a secret, so that what the

@@ -53,16 +53,6 @@ export class Masker {
     return pattern ? text.replace(pattern, MASK) : text;
   }
 
-  /** `mask` applied to every string inside a JSON-like value; returns a new value. */
-  maskDeep(value: unknown): unknown {
-    if (typeof value === 'string') return this.mask(value);
-    if (Array.isArray(value)) return value.map((item) => this.maskDeep(item));
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.maskDeep(item)]));
-    }
-    return value;
-  }
-
   private addWhole(value: string): void {
     this.add(value);
     this.add(JSON.stringify(value).slice(1, -1));
