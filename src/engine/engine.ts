@@ -5,7 +5,9 @@ import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
 import { diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionRecord } from '../store/index.ts';
+import { SecretCipher } from './encryption.ts';
 import { ExecutionRun } from './execution-run.ts';
+import { ExecutionSecrets } from './execution-secrets.ts';
 import { newId } from './ids.ts';
 import { resolveInputs } from './inputs.ts';
 import type { ExecutionListener } from './listener.ts';
@@ -35,28 +37,35 @@ export class Engine {
   private readonly runners = new RunnerRegistry();
   private readonly listener: ExecutionListener;
   private readonly running = new Set<ExecutionRun>();
+  private readonly cipher: SecretCipher;
+  /** The secrets of each execution this engine ran, with every value derived from them it saw. */
+  private readonly secretsByExecution = new Map<string, ExecutionSecrets>();
 
   constructor(options: EngineOptions) {
     this.stateDir = resolve(options.stateDir);
     this.store = Store.open(this.stateDir);
     this.storage = new InternalStorage(this.stateDir);
     this.listener = options.listener ?? {};
+    this.cipher = new SecretCipher(this.stateDir);
   }
 
   close(): void {
     this.store.close();
   }
 
-  /** Validates inputs, then stores the new execution (with its FILE inputs) in one step. */
+  /** Validates inputs, then stores the new execution (with its FILE inputs, SECRET inputs encrypted) in one step. */
   async createExecution(request: StartRequest): Promise<ExecutionRecord> {
     // Read now so that a bad secrets file fails before anything is stored.
     Secrets.load(request.options.secretsFile);
     const inputs = await resolveInputs(request.flow, request.rawInputs);
+    for (const input of request.flow.inputs) {
+      const value = inputs.values[input.id];
+      if (input.type === 'SECRET' && typeof value === 'string') inputs.values[input.id] = this.cipher.encrypt(value);
+    }
     const execution: ExecutionRecord = {
       id: newId(), flowId: request.flow.id, namespace: request.flow.namespace, state: 'CREATED',
       flowFile: resolve(request.flowFile), flowSource: request.flowSource, inputs: inputs.values,
-      labels: request.flow.labels, options: { ...request.options, secretInputs: inputs.secretValues.length ? inputs.secretValues : undefined },
-      createdAt: new Date().toISOString(),
+      labels: request.flow.labels, options: request.options, createdAt: new Date().toISOString(),
     };
     const scope = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
     for (const file of inputs.files) {
@@ -97,8 +106,8 @@ export class Engine {
 
   /** Runs one execution to its end. */
   private async run(execution: ExecutionRecord, flow: Flow): Promise<ExecutionRecord> {
-    const secrets = Secrets.load(execution.options.secretsFile);
-    for (const value of execution.options.secretInputs ?? []) secrets.reveal(value);
+    const secrets = this.secretsOf(execution, (names) => this.store.setSecretNames(execution.id, names));
+    this.secretsByExecution.set(execution.id, secrets);
     const run = new ExecutionRun({
       store: this.store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
@@ -118,6 +127,27 @@ export class Engine {
       this.running.delete(run);
       rmSync(lock, { force: true });
     }
+  }
+
+  /**
+   * An execution's secrets as this process can know them: the SECRET inputs and stored outputs it
+   * decrypts, and the secrets the execution read, resolved again from their source.
+   */
+  private secretsOf(execution: ExecutionRecord, onNewName: (names: string[]) => void): ExecutionSecrets {
+    return new ExecutionSecrets(Secrets.load(execution.options.secretsFile), this.cipher, execution.options.secretNames ?? [], onNewName);
+  }
+
+  /**
+   * Masks an execution's secrets in what is printed about it: the `--json` document, the summary.
+   * For an execution this engine did not run, rebuilt from the store and the secrets' sources.
+   */
+  secretsFor(execution: ExecutionRecord): ExecutionSecrets {
+    const known = this.secretsByExecution.get(execution.id);
+    if (known) return known;
+    const secrets = this.secretsOf(execution, () => {});
+    secrets.restore();
+    secrets.open(execution.inputs);
+    return secrets;
   }
 
   /** Loads an unfinished execution and the flow it started with, refusing one still running elsewhere. */

@@ -18,7 +18,7 @@ import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
 import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
-import type { Secrets } from './secrets.ts';
+import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
 
 export interface ExecutionRunDeps {
@@ -26,7 +26,7 @@ export interface ExecutionRunDeps {
   storage: InternalStorage;
   runners: RunnerRegistry;
   listener: ExecutionListener;
-  secrets: Secrets;
+  secrets: ExecutionSecrets;
   stateDir: string;
   namespaceFilesRoot: string;
 }
@@ -56,7 +56,9 @@ export class ExecutionRun {
   private readonly flow: Flow;
   private execution: ExecutionRecord;
   private readonly taskRuns = new Map<string, TaskRunRecord>();
+  /** What expressions see of earlier tasks' outputs and of the inputs: secrets decrypted. */
   private readonly outputs: Record<string, unknown> = {};
+  private readonly inputs: Record<string, unknown>;
   private readonly kill = new AbortController();
   private readonly halt: StoreHalt;
   private readonly logWriter: LogWriter;
@@ -72,11 +74,12 @@ export class ExecutionRun {
     this.execution = execution;
     this.halt = new StoreHalt(deps.stateDir);
     this.logWriter = new LogWriter(deps.store, { onFailure: (error) => this.halt.haltOn(error) });
-    this.runtime = { secret: (name) => deps.secrets.get(name) };
+    this.runtime = deps.secrets.runtime;
+    this.inputs = deps.secrets.open(execution.inputs);
     for (const taskRun of deps.store.taskRuns(execution.id)) {
       this.taskRuns.set(taskRun.taskId, taskRun);
       this.ordinal = Math.max(this.ordinal, taskRun.ordinal + 1);
-      if (isSuccessful(taskRun.state)) this.outputs[taskRun.taskId] = taskRun.outputs ?? {};
+      if (isSuccessful(taskRun.state)) this.outputs[taskRun.taskId] = deps.secrets.open(taskRun.outputs ?? {});
     }
   }
 
@@ -92,6 +95,10 @@ export class ExecutionRun {
       return this.execution;
     }
     this.setExecutionState('RUNNING');
+    for (const name of this.deps.secrets.restore()) {
+      this.notice(undefined, 'WARN', `secret '${name}', which this execution read before, is no longer defined: its value cannot be masked`
+        + ` (set SECRET_${name} or pass the same --secrets-file when resuming)`);
+    }
     let state: State;
     try {
       state = await this.runSequence(this.flow.tasks, undefined);
@@ -231,7 +238,7 @@ export class ExecutionRun {
       if (result.state !== 'FAILED') {
         const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task)?.warningOnRetry ? 'WARNING' : result.state;
         this.updateTaskRun(taskRun, { state, endedAt: now() });
-        if (isSuccessful(state)) this.outputs[task.id] = taskRun.outputs ?? {};
+        if (isSuccessful(state)) this.outputs[task.id] = this.deps.secrets.open(taskRun.outputs ?? {});
         return state;
       }
       const policy = this.retryPolicy(task);
@@ -359,7 +366,7 @@ export class ExecutionRun {
         executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id,
         taskId: task.id, taskRunId: taskRun.id, attempt: number,
       },
-      scope: taskScope(executionScope(this.flow, this.execution, this.outputs, this.envs), task, taskRun, number),
+      scope: taskScope(executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs), task, taskRun, number),
       runtime: this.runtime,
       attemptDir: this.attemptDir(taskRun, number),
       storage: this.deps.storage,
@@ -374,7 +381,9 @@ export class ExecutionRun {
       notice: (level, message) => this.notice(taskRun, level, message, number),
       metric: (metric) => {
         try {
-          this.deps.store.insertMetrics([{ ...metric, executionId: this.execution.id, taskRunId: taskRun.id }]);
+          this.deps.store.insertMetrics([{
+            ...metric, tags: this.deps.secrets.redact(metric.tags) as Record<string, string>, executionId: this.execution.id, taskRunId: taskRun.id,
+          }]);
         } catch (error) {
           if (!this.halt.haltOnFailure(error)) throw error;
         }
@@ -397,14 +406,18 @@ export class ExecutionRun {
       this.halt.reported = true;
       return { state: 'FAILED', error: this.halt.message(this.deps.store, this.execution.id) };
     }
-    return { state: 'FAILED', error: describe(failure), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
+    return { state: 'FAILED', error: this.deps.secrets.masker.mask(describe(failure)), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
   }
 
-  /** The attempt's outputs replace the task run's; its output files only when it recorded some. */
+  /**
+   * The attempt's outputs replace the task run's; its output files only when it recorded some.
+   * Strings that hold a secret are stored encrypted.
+   */
   private saveOutputs(taskRun: TaskRunRecord, report: AttemptReport): void {
-    taskRun.outputs = report.outputs;
+    const outputs = this.deps.secrets.seal(report.outputs) as Record<string, unknown>;
+    taskRun.outputs = outputs;
     if (report.outputFiles) taskRun.outputFiles = report.outputFiles;
-    this.deps.store.saveTaskRunOutputs(taskRun.id, report.outputs, report.outputFiles);
+    this.deps.store.saveTaskRunOutputs(taskRun.id, outputs, report.outputFiles);
   }
 
   private attemptDir(taskRun: TaskRunRecord, attempt: number): string {
@@ -424,14 +437,14 @@ export class ExecutionRun {
   private taskLog(taskRun: TaskRunRecord, attempt: number, line: TaskLogLine): void {
     this.record({
       executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, attempt,
-      level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.mask(line.line), container: line.container,
+      level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.masker.mask(line.line), container: line.container,
     });
   }
 
   private notice(taskRun: TaskRunRecord | undefined, level: NoticeLevel, message: string, attempt?: number): void {
     this.record({
       executionId: this.execution.id, taskRunId: taskRun?.id, taskId: taskRun?.taskId, attempt,
-      level, timestamp: now(), line: this.deps.secrets.mask(message),
+      level, timestamp: now(), line: this.deps.secrets.masker.mask(message),
     });
   }
 

@@ -18,8 +18,6 @@ export interface PendingFile {
 export interface ResolvedInputs {
   values: Record<string, unknown>;
   files: PendingFile[];
-  /** SECRET inputs: their values are masked in logs. */
-  secretValues: string[];
 }
 
 /**
@@ -36,7 +34,7 @@ export async function resolveInputs(flow: Flow, raw: Record<string, string>): Pr
       throw new InputError(`unknown input '${id}' for flow ${flow.namespace}.${flow.id}`, { hint });
     }
   }
-  const resolved: ResolvedInputs = { values: {}, files: [], secretValues: [] };
+  const resolved: ResolvedInputs = { values: {}, files: [] };
   for (const input of flow.inputs) {
     const given = raw[input.id];
     if (given === undefined) {
@@ -85,7 +83,6 @@ async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs)
   const candidate = typeof value === 'string' ? fromText(input.type, value) : value;
   const problem = inputValueProblem(input, candidate);
   if (problem) fail(problem);
-  if (input.type === 'SECRET' && candidate) resolved.secretValues.push(String(candidate));
   return input.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
 }
 

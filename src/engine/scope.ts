@@ -14,11 +14,14 @@ export function envsFromEnvironment(environment: NodeJS.ProcessEnv): Record<stri
   return envs;
 }
 
-export function executionScope(flow: Flow, execution: ExecutionRecord, outputs: Record<string, unknown>, envs: Record<string, string>): Scope {
+/** `inputs` are the execution's, as expressions see them: SECRET inputs decrypted. */
+export function executionScope(
+  flow: Flow, execution: ExecutionRecord, inputs: Record<string, unknown>, outputs: Record<string, unknown>, envs: Record<string, string>,
+): Scope {
   return {
     flow: { id: flow.id, namespace: flow.namespace, description: flow.description },
     execution: { id: execution.id, startDate: execution.createdAt },
-    inputs: execution.inputs,
+    inputs,
     vars: flow.variables,
     labels: { ...flow.labels, ...execution.labels },
     outputs,

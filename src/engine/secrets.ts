@@ -3,14 +3,11 @@ import { parse as parseYaml } from 'yaml';
 import { ExpressionError, HarrierError } from '../shared/errors.ts';
 
 /**
- * `secret('NAME')`: a value from `--secrets-file` (YAML/JSON map, or NAME=value lines), else the
- * environment variable SECRET_NAME holding base64, as Kestra's open-source edition reads them.
- * Every value handed out is remembered so logs can mask it.
+ * Where `secret('NAME')` values come from: `--secrets-file` (YAML/JSON map, or NAME=value lines),
+ * else the environment variable SECRET_NAME holding base64, as Kestra's open-source edition reads them.
  */
 export class Secrets {
   private readonly fromFile: Map<string, string>;
-  private readonly revealed = new Set<string>();
-  private maskPattern: RegExp | undefined;
 
   constructor(fromFile: Map<string, string> = new Map()) {
     this.fromFile = fromFile;
@@ -20,34 +17,20 @@ export class Secrets {
     return new Secrets(secretsFile ? readSecretsFile(secretsFile) : new Map());
   }
 
+  /** The value, or undefined when neither source defines the name. */
+  lookup(name: string): string | undefined {
+    return this.fromFile.get(name) ?? decodeEnvSecret(name);
+  }
+
   get(name: string): string {
-    const value = this.fromFile.get(name) ?? decodeEnvSecret(name);
+    const value = this.lookup(name);
     if (value === undefined) {
       throw new ExpressionError(`secret '${name}' is not defined`, {
         code: 'SECRET_UNDEFINED',
         hint: `set SECRET_${name} to its base64 value, or add ${name} to the --secrets-file`,
       });
     }
-    this.reveal(value);
     return value;
-  }
-
-  /** Marks a value as secret from now on. */
-  reveal(value: string): void {
-    if (value.length > 0 && !this.revealed.has(value)) {
-      this.revealed.add(value);
-      this.maskPattern = undefined;
-    }
-  }
-
-  /** Replaces every secret value that reached a task with `******`. */
-  mask(text: string): string {
-    if (this.revealed.size === 0) return text;
-    this.maskPattern ??= new RegExp(
-      [...this.revealed].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
-      'g',
-    );
-    return text.replace(this.maskPattern, '******');
   }
 }
 

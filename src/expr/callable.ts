@@ -5,6 +5,10 @@ export interface ExprRuntime {
   secret(name: string): string;
   /** Defaults to () => new Date(). */
   now?: () => Date;
+  /** How many secret values were read so far: secret() calls, and scope values the caller marks as secret. */
+  secretReads?(): number;
+  /** The value of a block (`{{ }}`, a tag's expression) during whose evaluation a secret was read. */
+  derivedFromSecret?(value: unknown): void;
 }
 
 export type Scope = Record<string, unknown>;

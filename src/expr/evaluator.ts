@@ -38,9 +38,12 @@ export function renderNodes(nodes: TemplateNode[], context: EvalContext): string
       case 'text':
         out += node.value;
         break;
-      case 'output':
-        out += inBlock(node.block, context, () => printValue(evaluate(node.expr, context)));
+      case 'output': {
+        // Evaluated, then printed: the secret-taint check in inBlock sees the value (12, true), not its text.
+        const value = inBlock(node.block, context, () => evaluate(node.expr, context));
+        out += inBlock(node.block, context, () => printValue(value));
         break;
+      }
       case 'if': {
         const chosen = node.branches.find((branch) => inBlock(branch.block, context, () => isTruthy(evaluate(branch.condition, context))));
         const body = chosen ? chosen.body : node.otherwise;
@@ -73,10 +76,16 @@ function renderLoop(node: Extract<TemplateNode, { type: 'for' }>, context: EvalC
   return out;
 }
 
-/** Runs one block's evaluation, turning a failure into the user-facing error for that block. */
+/**
+ * Runs one block's evaluation, turning a failure into the user-facing error for that block. A value
+ * computed while a secret was read goes to the runtime, which masks it as it masks the secret.
+ */
 function inBlock<T>(block: BlockSource, context: EvalContext, run: () => T): T {
+  const readsBefore = context.runtime.secretReads?.();
   try {
-    return run();
+    const value = run();
+    if (readsBefore !== undefined && context.runtime.secretReads!() > readsBefore) context.runtime.derivedFromSecret?.(value);
+    return value;
   } catch (error) {
     if (!(error instanceof EvalFailure)) throw error;
     const where = context.where ? `${context.where}: ` : '';

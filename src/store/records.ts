@@ -18,8 +18,11 @@ export interface ExecutionOptions {
   taskRunnerOverride?: RunnerKind;
   secretsFile?: string;
   namespaceFilesDir?: string;
-  /** Values of SECRET inputs, masked in logs like secret() values. */
-  secretInputs?: string[];
+  /**
+   * Names (never values) of the secrets this execution's expressions read: a resumed execution
+   * resolves them again to mask their values.
+   */
+  secretNames?: string[];
   /** Set on an execution made by a `CREATE_NEW_EXECUTION` retry of an earlier one. */
   retryOf?: ExecutionLineage;
   /** A retried execution starts no earlier than this. */

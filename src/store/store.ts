@@ -152,6 +152,11 @@ export class Store {
     );
   }
 
+  /** The names of the secrets an execution read (see ExecutionOptions.secretNames). */
+  setSecretNames(id: string, names: readonly string[]): void {
+    this.prepare("UPDATE executions SET options_json = json_set(options_json, '$.secretNames', json(?)) WHERE id = ?").run(JSON.stringify(names), id);
+  }
+
   /** The new state; `failure` is kept only with the state it explains, so a resumed execution loses it. */
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): void {
     this.prepare('UPDATE executions SET state = ?, ended_at = ?, failure_json = ? WHERE id = ?')

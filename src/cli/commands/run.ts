@@ -100,11 +100,13 @@ async function withEngine(
       notices.flush();
     });
     await logs.drain();
+    const secrets = engine.secretsFor(ended);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(executionDocument(engine.store, ended))}\n`);
+      process.stdout.write(`${JSON.stringify(secrets.redact(executionDocument(engine.store, ended)))}\n`);
     } else {
       const out = new BufferedWriter(process.stdout);
-      for (const line of summaryLines(ended, engine.store.taskRuns(ended.id), attemptsByTaskRun(engine.store, ended.id), out.colour)) out.line(line);
+      const lines = summaryLines(ended, engine.store.taskRuns(ended.id), attemptsByTaskRun(engine.store, ended.id), out.colour);
+      for (const line of lines) out.line(secrets.masker.mask(line));
       await out.drain();
     }
     return ended.state === 'SUCCESS' || ended.state === 'WARNING' ? 0 : 1;

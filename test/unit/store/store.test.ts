@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import { LogWriter, Store, type LogRecord } from '../../../src/store/index.ts';
 import { STORE_VERSION } from '../../../src/store/schema.ts';
-import { Secrets } from '../../../src/engine/secrets.ts';
 
 function openStore(): Store {
   return Store.open(mkdtempSync(join(tmpdir(), 'harrier-store-')));
@@ -63,16 +62,6 @@ test('a failed transaction leaves nothing behind', () => {
     store.insertTaskRun({ id: 't3', executionId: 'e1', taskId: 'b', ordinal: 2, state: 'CREATED', startedAt: 'x' });
   }));
   assert.deepEqual(store.taskRuns('e1').map((t) => t.id), ['t1']);
-});
-
-test('secret values are masked, longest first', () => {
-  process.env.SECRET_UNIT_TOKEN = Buffer.from('abc123').toString('base64');
-  const secrets = new Secrets(new Map([['LONG', 'abc123-long']]));
-  assert.equal(secrets.mask('abc123'), 'abc123', 'nothing is masked before a secret is used');
-  assert.equal(secrets.get('UNIT_TOKEN'), 'abc123');
-  assert.equal(secrets.get('LONG'), 'abc123-long');
-  assert.equal(secrets.mask('token abc123 and abc123-long'), 'token ****** and ******');
-  assert.throws(() => secrets.get('MISSING'), /secret 'MISSING' is not defined/);
 });
 
 test('a line keeps the container that printed it; its own text never names one', () => {

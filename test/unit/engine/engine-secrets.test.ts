@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isEncrypted } from '../../../src/engine/encryption.ts';
+import { Engine } from '../../../src/engine/index.ts';
+import { parseFlow } from '../../../src/flow/parse.ts';
+
+const SOURCE = `id: f
+namespace: n
+inputs:
+  - id: password
+    type: SECRET
+  - id: note
+    type: STRING
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`;
+
+test('a SECRET input is stored encrypted; another engine on the state directory masks it in what it prints', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'harrier-engine-secrets-'));
+  const engine = new Engine({ stateDir });
+  const execution = await engine.createExecution({
+    flow: parseFlow(SOURCE, 'f.yaml'), flowSource: SOURCE, flowFile: 'f.yaml',
+    rawInputs: { password: 'hunter2-pass', note: 'says hunter2-pass' }, options: {},
+  });
+  const stored = engine.store.getExecution(execution.id)!;
+  engine.close();
+  assert.ok(isEncrypted(stored.inputs.password));
+  assert.doesNotMatch(JSON.stringify([stored.inputs.password, stored.options]), /hunter2/);
+  assert.equal(stored.inputs.note, 'says hunter2-pass', 'other inputs are stored as given');
+
+  const later = new Engine({ stateDir });
+  try {
+    assert.deepEqual(later.secretsFor(stored).redact({ inputs: stored.inputs }), { inputs: { password: '******', note: 'says ******' } });
+  } finally {
+    later.close();
+  }
+});
