@@ -22,8 +22,10 @@ export interface EvalContext {
   /** The text the nodes were parsed from; expression paths in messages are slices of it. */
   template: string;
   scope: Scope;
-  /** Loop variables, innermost last. */
+  /** Loop and `{% set %}` variables, innermost last; the first frame is the template's own. */
   frames: Map<string, unknown>[];
+  /** The template's `{% block %}` bodies, for `block()`. */
+  blocks: Map<string, TemplateNode[]>;
   runtime: ExprRuntime;
   where?: string;
   /** Renders nested text for `render()`; set by the caller that knows the parse cache. */
@@ -50,9 +52,35 @@ export function renderNodes(nodes: TemplateNode[], context: EvalContext): string
       case 'for':
         out += renderLoop(node, context);
         break;
+      case 'set':
+        assign(node.name, inBlock(node.block, context, () => evaluate(node.value, context)), context);
+        break;
+      case 'block':
+        out += renderNodes(node.body, context);
+        break;
+      case 'filter':
+        out += renderFiltered(node, context);
+        break;
     }
   }
   return out;
+}
+
+/** Pebble's `set`: the innermost frame that already has the name, else the innermost frame. */
+function assign(name: string, value: unknown, context: EvalContext): void {
+  const frames = context.frames;
+  const owner = frames.findLast((frame) => frame.has(name)) ?? frames.at(-1);
+  owner?.set(name, value);
+}
+
+/** `{% filter a | b %}...{% endfilter %}`: the rendered body goes through the filters in order. */
+function renderFiltered(node: Extract<TemplateNode, { type: 'filter' }>, context: EvalContext): string {
+  const body = renderNodes(node.body, context);
+  return inBlock(node.block, context, () => {
+    let value: unknown = body;
+    for (const call of node.filters) value = applyFilter(call.name, value, call.args, context);
+    return printValue(value);
+  });
 }
 
 function renderLoop(node: Extract<TemplateNode, { type: 'for' }>, context: EvalContext): string {
@@ -65,10 +93,14 @@ function renderLoop(node: Extract<TemplateNode, { type: 'for' }>, context: EvalC
   });
   if (items.length === 0) return node.otherwise ? renderNodes(node.otherwise, context) : '';
   let out = '';
+  // One frame for the whole loop, as Pebble's one scope: a `set` of a new name lives until the loop ends.
+  const frame = new Map<string, unknown>();
+  const inner = { ...context, frames: [...context.frames, frame] };
   items.forEach((item, index) => {
     const loop = { index, revindex: items.length - index - 1, first: index === 0, last: index === items.length - 1, length: items.length };
-    const frame = new Map<string, unknown>([[node.variable, item], ['loop', loop]]);
-    out += renderNodes(node.body, { ...context, frames: [...context.frames, frame] });
+    frame.set(node.variable, item);
+    frame.set('loop', loop);
+    out += renderNodes(node.body, inner);
   });
   return out;
 }
@@ -168,7 +200,21 @@ function evaluateOrMissing(expr: Expr, context: EvalContext): unknown {
 }
 
 function callContext(context: EvalContext): CallContext {
-  return { runtime: context.runtime, render: (text) => context.renderNested(text, context) };
+  return {
+    runtime: context.runtime,
+    render: (text) => context.renderNested(text, context),
+    renderBlock: (name) => {
+      const body = context.blocks.get(name);
+      if (!body) throw new EvalFailure(`no block named '${name}' in this template${context.blocks.size ? ` (blocks: ${[...context.blocks.keys()].join(', ')})` : ''}`);
+      return renderNodes(body, context);
+    },
+  };
+}
+
+function applyFilter(name: string, input: unknown, args: Argument[], context: EvalContext): unknown {
+  const definition = FILTERS[name];
+  const { positional, named } = evaluateArguments(args, context);
+  return invoke(`filter '${name}'`, () => definition.apply(input, orderArguments(definition, positional, named), callContext(context)));
 }
 
 function evaluateArguments(args: Argument[], context: EvalContext): { positional: unknown[]; named: Map<string, unknown> } {
@@ -229,6 +275,12 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unkno
   if (op === '+') {
     if (typeof left === 'string' || typeof right === 'string') return printValue(left) + printValue(right);
     if (Array.isArray(left)) return Array.isArray(right) ? [...left, ...right] : [...left, right];
+  }
+  // Pebble subtracts from a list: one item, or every item of a list.
+  if (op === '-' && Array.isArray(left)) {
+    if (Array.isArray(right)) return left.filter((item) => !right.some((other) => valuesEqual(item, other)));
+    const at = left.findIndex((item) => valuesEqual(item, right));
+    return at < 0 ? left : [...left.slice(0, at), ...left.slice(at + 1)];
   }
   const a = numberOperand(left, op, 'left');
   const b = numberOperand(right, op, 'right');
@@ -359,10 +411,8 @@ export function evaluate(expr: Expr, context: EvalContext): unknown {
       return invoke(`method '${expr.name}()'`, () => definition.apply(target, orderArguments(definition, positional, named)));
     }
     case 'filter': {
-      const definition = FILTERS[expr.name];
       const input = expr.name === 'default' ? evaluateOrMissing(expr.input, context) : evaluate(expr.input, context);
-      const { positional, named } = evaluateArguments(expr.args, context);
-      return invoke(`filter '${expr.name}'`, () => definition.apply(input, orderArguments(definition, positional, named), callContext(context)));
+      return applyFilter(expr.name, input, expr.args, context);
     }
     case 'test': {
       const lenient = expr.name === 'defined' || expr.name === 'null';

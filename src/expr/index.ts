@@ -38,7 +38,7 @@ function renderWith(template: string, context: EvalContext): string {
     const problem = syntaxErrorMessage(parsed.problems);
     throw new ExpressionError(context.where ? `${context.where}: ${problem}` : problem);
   }
-  return renderNodes(parsed.nodes, { ...context, template });
+  return renderNodes(parsed.nodes, { ...context, template, blocks: parsed.blocks });
 }
 
 /** `render()`: the same scope and loop variables, its own text; failures name the inner block. */
@@ -55,7 +55,7 @@ function renderNested(text: string, outer: EvalContext): string {
 /** Renders a template string. Text outside {{ }} is copied. Throws ExpressionError (src/shared/errors.ts). */
 export function renderTemplate(template: string, scope: Scope, runtime: ExprRuntime, where?: string): string {
   if (!hasExpression(template)) return template;
-  return renderWith(template, { template, scope, runtime, where, frames: [], renderNested, depth: 0 });
+  return renderWith(template, { template, scope, runtime, where, frames: [new Map()], blocks: new Map(), renderNested, depth: 0 });
 }
 
 /** `where` for a string nested inside a rendered value: `property 'spec'` becomes `property 'spec.containers[0].image'`. */

@@ -86,27 +86,27 @@ test('syntax errors: offsets point into the template', () => {
 });
 
 test('syntax errors: every problem is listed, in order', () => {
-  const template = '{{ a b }} {% set x = 1 %} {{ y | uper }} {% if %}';
+  const template = '{{ a b }} {% sett x = 1 %} {{ y | uper }} {% if %}';
   const errors = findExpressionSyntaxErrors(template);
   assert.deepEqual(errors.map((e) => e.offset), [
     template.indexOf('b }}'),
-    template.indexOf('set'),
+    template.indexOf('sett'),
     template.indexOf('uper'),
     template.indexOf('{% if'),
     template.indexOf(' %}', template.indexOf('{% if')),
   ]);
   assert.match(errors[0].message, /unexpected 'b' after a complete expression/);
-  assert.match(errors[1].message, /unknown tag 'set'/);
+  assert.match(errors[1].message, /unknown tag 'sett' \(did you mean 'set'\?\)/);
   assert.match(errors[2].message, /unknown filter 'uper' \(did you mean 'upper'\?\)/);
   assert.match(errors[3].message, /\{% if %\} is never closed with \{% endif %\}/);
   assert.match(errors[4].message, /'if' needs a condition/);
 });
 
 test('syntax errors: unclosed blocks, strings and brackets', () => {
-  assert.deepEqual(findExpressionSyntaxErrors('x {{ a'), [{ offset: 2, message: "'{{' is never closed with '}}'" }]);
+  assert.deepEqual(findExpressionSyntaxErrors('x {{ a'), [{ offset: 2, message: "'{{' is never closed with '}}'", code: 'EXPR_SYNTAX' }]);
   assert.equal(findExpressionSyntaxErrors(`{{ 'abc }}`)[0].offset, 3);
   assert.match(findExpressionSyntaxErrors(`{{ 'abc }}`)[0].message, /string starting with ' is never closed/);
-  assert.deepEqual(findExpressionSyntaxErrors('{{ f(a }}'), [{ offset: 7, message: "'(' is closed by '}' instead of ')' in {{ f(a }}" }]);
+  assert.deepEqual(findExpressionSyntaxErrors('{{ f(a }}'), [{ offset: 7, message: "'(' is closed by '}' instead of ')' in {{ f(a }}", code: 'EXPR_SYNTAX' }]);
   assert.match(findExpressionSyntaxErrors('{{ a) }}')[0].message, /unexpected '\)' with no matching opening bracket/);
   assert.match(findExpressionSyntaxErrors('{{ a ^ b }}')[0].message, /unexpected character '\^'/);
   assert.match(findExpressionSyntaxErrors('{# never closed')[0].message, /never closed/);

@@ -27,8 +27,10 @@ test('secret() needs a name', () => {
   assert.throws(() => render(`{{ secret('') }}`), /expected the secret name to be a non-empty string/);
 });
 
-test('now() prints ISO 8601 and stays a date for the date filter', () => {
-  assert.equal(render('{{ now() }}'), '2024-03-05T10:11:12.345Z');
+test('now() prints as Kestra does (iso, microseconds) and takes the date arguments', () => {
+  assert.equal(render('{{ now() }}'), '2024-03-05T10:11:12.345000Z');
+  assert.equal(render(`{{ now(format='iso_local_date') }}`), '2024-03-05');
+  assert.equal(render(`{{ now(format='HH:mm', timeZone='Europe/Paris') }}`), '11:11');
   assert.equal(render(`{{ now() | date('yyyy') }}`), '2024');
   assert.equal(render(`{{ now() | dateAdd(1, 'DAYS') | date('yyyy-MM-dd') }}`), '2024-03-06');
 });

@@ -71,6 +71,8 @@ test('a script mixing expressions and shell braces', () => {
   assert.equal(render(script), 'for f in a b; do\n  echo "${f}" > /tmp/wd/$f.txt\ndone');
 });
 
-test('whitespace control on raw tags', () => {
-  assert.equal(render('a {%- raw -%}  {{ x }}  {%- endraw -%} b'), 'a{{ x }}b');
+test('whitespace control: Kestra cuts raw blocks out first, so their dashes trim nothing; verbatim trims', () => {
+  assert.equal(render('a {%- raw -%}  {{ x }}  {%- endraw -%} b'), 'a   {{ x }}   b');
+  assert.equal(render('See some code {%-  raw%}{{ var }}{%endraw -%}'), 'See some code {{ var }}');
+  assert.equal(render('a {%- verbatim -%}  {{ x }}  {%- endverbatim -%} b'), 'a{{ x }}b');
 });
