@@ -7,6 +7,7 @@ import type { FilterDef } from './callable.ts';
 import { addToDate, formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
 import { formatNumber, toIon, toYaml } from './formats.ts';
+import { runJq } from './jq.ts';
 import { compareValues, isEmptyValue, isMap, isNullish, printValue, toJson, typeName } from './values.ts';
 
 function expectString(value: unknown, what = 'the input'): string {
@@ -387,6 +388,16 @@ export const FILTERS: Record<string, FilterDef> = {
   jsonEncode: { params: [], required: 0, apply: (input) => toJson(input) },
   yaml: { params: [], required: 0, apply: (input) => toYaml(input) },
   toIon: { params: [], required: 0, apply: (input) => toIon(input) },
+  // Kestra's jq: a string input is JSON text; the result is the list of every output.
+  jq: {
+    params: ['expression'],
+    required: 1,
+    apply: (input, [expression]) => {
+      if (isNullish(input)) return null;
+      const query = expectString(expression, 'the expression');
+      return runJq(typeof input === 'string' ? input : toJson(input), query).map((line) => JSON.parse(line) as unknown);
+    },
+  },
 
   date: {
     params: ['format', 'timeZone', 'existingFormat', 'locale'],
