@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FilterDef } from './callable.ts';
-import { addToDate, formatDate, toDate } from './dates.ts';
+import { addToDate, epochParts, formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
 import { formatNumber, toIon, toYaml } from './formats.ts';
 import { runJq } from './jq.ts';
@@ -59,7 +59,7 @@ function hashFilter(algorithm: string): FilterDef {
   };
 }
 
-function parseNumber(input: unknown, type: string | undefined): number {
+function parseNumber(input: unknown, type: string | undefined): number | bigint {
   if (typeof input === 'number') return input;
   const text = expectString(input).trim();
   const kind = type?.toUpperCase();
@@ -71,7 +71,9 @@ function parseNumber(input: unknown, type: string | undefined): number {
   if (!pattern.test(text)) {
     throw new EvalFailure(`cannot convert the string to ${wholeOnly ? 'a whole number' : 'a number'}`);
   }
-  return Number(text);
+  const value = Number(text);
+  // A whole number past 2^53 keeps every digit, as Kestra's Long or BigInteger does.
+  return /^[+-]?\d+$/.test(text) && !Number.isSafeInteger(value) ? BigInt(text) : value;
 }
 
 function slice<T extends string | unknown[]>(input: T, from: unknown, to: unknown): T {
@@ -158,18 +160,22 @@ function escapeStyle(type: unknown): EscapeStyle {
   throw new EvalFailure(`the type must be 'single', 'double' or 'shell', got ${typeof type === 'string' ? `'${type}'` : typeName(type)}`);
 }
 
-/** Epoch time in a unit; nanoseconds exceed exact doubles, so they are a bigint. */
+/**
+ * Epoch time in a unit, as Kestra computes it. Nanoseconds exceed exact doubles, so they are a
+ * bigint; Kestra's timestampMicro is seconds × 10⁹ + microseconds (sic), kept as Kestra prints it.
+ */
 function timestampFilter(unit: 'seconds' | 'millis' | 'micros' | 'nanos'): FilterDef {
   return {
     params: ['timeZone', 'existingFormat'],
     required: 0,
     apply: (input, [timeZone, existingFormat]) => {
       if (isNullish(input)) return null;
-      const ms = toDate(input, optionalString(timeZone, 'timeZone'), optionalString(existingFormat, 'existingFormat')).getTime();
-      if (unit === 'seconds') return Math.floor(ms / 1000);
-      if (unit === 'millis') return ms;
-      if (unit === 'micros') return ms * 1000;
-      return BigInt(ms) * 1_000_000n;
+      const instant = toDate(input, optionalString(timeZone, 'timeZone'), optionalString(existingFormat, 'existingFormat'));
+      const { seconds, nano } = epochParts(instant);
+      if (unit === 'seconds') return Number(seconds);
+      if (unit === 'millis') return instant.date.getTime();
+      if (unit === 'micros') return seconds * 1_000_000_000n + BigInt(Math.floor(nano / 1000));
+      return seconds * 1_000_000_000n + BigInt(nano);
     },
   };
 }
@@ -417,7 +423,7 @@ export const FILTERS: Record<string, FilterDef> = {
       const zone = optionalString(timeZone, 'timeZone');
       const date = toDate(input, zone, optionalString(existingFormat, 'existingFormat'));
       const moved = addToDate(date, expectInteger(amount, 'the amount'), expectString(unit, 'the unit'), zone);
-      return format === undefined || format === null ? moved : formatDate(moved, expectString(format, 'the format'), zone);
+      return formatDate(moved, optionalString(format, 'the format'), zone);
     },
   },
   timestamp: timestampFilter('seconds'),

@@ -2,9 +2,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { parse as parseYamlText } from 'yaml';
 import type { CallContext, FunctionDef } from './callable.ts';
-import { formatDate } from './dates.ts';
+import { formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
-import { compareValues, isMap, isNullish, typeName } from './values.ts';
+import { compareValues, isMap, isNullish, toJson, typeName } from './values.ts';
 
 /** `render()` renders its own output again until it stops changing, as Kestra does by default. */
 const MAX_RENDER_PASSES = 10;
@@ -57,7 +57,7 @@ function renderUntilStable(value: unknown, context: CallContext): unknown {
   let current = renderValue(value, context);
   for (let pass = 1; pass < MAX_RENDER_PASSES; pass++) {
     const again = renderValue(current, context);
-    if (JSON.stringify(again) === JSON.stringify(current)) return current;
+    if (toJson(again) === toJson(current)) return current;
     current = again;
   }
   throw new EvalFailure(`the text still changes after ${MAX_RENDER_PASSES} rendering passes (does it render itself?)`);
@@ -107,7 +107,7 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     apply: ([format, timeZone], context) => {
       const now = (context.runtime.now ?? (() => new Date()))();
       const zone = isNullish(timeZone) ? undefined : expectText(timeZone, 'timeZone');
-      return formatDate(now, isNullish(format) ? undefined : expectText(format, 'the format'), zone);
+      return formatDate(toDate(now), isNullish(format) ? undefined : expectText(format, 'the format'), zone);
     },
   },
   render: {

@@ -46,12 +46,14 @@ function printDate(value: Date): string {
   return value.toISOString();
 }
 
-/** Compact JSON, as Kestra's `toJson` writes it; dates become ISO strings. */
+/** `JSON.rawJSON` (Node 21+), not yet in TypeScript's lib. */
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** Compact JSON, as Kestra's `toJson` writes it; dates become ISO strings, big integers keep every digit. */
 export function toJson(value: unknown): string {
-  const text = JSON.stringify(value === undefined ? null : value, (_key, item: unknown) =>
-    typeof item === 'bigint' ? Number(item) : item,
+  return JSON.stringify(value === undefined ? null : value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? rawJson(item.toString()) : item,
   );
-  return text;
 }
 
 /** Pebble's `==`: numbers by value, lists and maps structurally, everything else strictly. */

@@ -159,7 +159,7 @@ test('every filter passes null through or handles it without crashing', async ()
   const needsArgument: Record<string, string> = {
     default: `'d'`, abbreviate: '5', substringBefore: `'/'`, substringBeforeLast: `'/'`, substringAfter: `'/'`,
     substringAfterLast: `'/'`, indent: '2', nindent: '2', split: `','`, replace: `'a', 'b'`, chunk: '2', merge: `{}`, dateAdd: `1, 'DAYS'`,
-    startsWith: `'a'`, endsWith: `'a'`, escapeChar: `'shell'`, numberFormat: `'#'`,
+    startsWith: `'a'`, endsWith: `'a'`, escapeChar: `'shell'`, numberFormat: `'#'`, jq: `'.'`,
   };
   for (const name of Object.keys(FILTERS)) {
     const args = needsArgument[name] ? `(${needsArgument[name]})` : '';
