@@ -18,7 +18,7 @@ export interface Argument {
 
 export type Expr =
   /** `decimal` marks a number written with a fraction (`4.0`), which Pebble keeps a double. */
-  | ({ type: 'literal'; value: string | number | boolean | null; decimal?: boolean } & Span)
+  | ({ type: 'literal'; value: string | number | bigint | boolean | null; decimal?: boolean } & Span)
   | ({ type: 'list'; items: Expr[] } & Span)
   | ({ type: 'map'; entries: { key: Expr; value: Expr }[] } & Span)
   | ({ type: 'name'; name: string } & Span)

@@ -13,6 +13,7 @@ import { METHODS } from './methods.ts';
 import { orderArguments } from './signatures.ts';
 import { nearestName } from './suggest.ts';
 import { quoteBlock } from './quote.ts';
+import { calculate, double, isNumeric, type Numeric, negate } from './numbers.ts';
 import { compareValues, isMap, isNullish, isTruthy, printValue, typeName, valuesEqual } from './values.ts';
 
 const MAX_LISTED_NAMES = 12;
@@ -243,8 +244,8 @@ function invoke(label: string, run: () => unknown): unknown {
 const NUMERIC_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
 const NUMBER_FILTER_HINT = "text that holds a number needs the number filter first: value | number";
 
-function numberOperand(value: unknown, operator: string, side: string): number {
-  if (typeof value === 'number') return value;
+function numberOperand(value: unknown, operator: string, side: string): Numeric {
+  if (isNumeric(value)) return value;
   const hint = typeof value === 'string' && NUMERIC_TEXT.test(value) ? NUMBER_FILTER_HINT : undefined;
   throw new EvalFailure(`'${operator}' needs numbers, but its ${side} side is ${typeName(value)}`, { hint });
 }
@@ -254,24 +255,13 @@ function compareOrHint(left: unknown, right: unknown, operator: string): number 
     return compareValues(left, right, operator);
   } catch (error) {
     const numericText = [left, right].some((side) => typeof side === 'string' && NUMERIC_TEXT.test(side));
-    const mixed = typeof left === 'number' || typeof right === 'number';
+    const mixed = isNumeric(left) || isNumeric(right);
     if (error instanceof EvalFailure && numericText && mixed) throw new EvalFailure(error.message, { hint: NUMBER_FILTER_HINT });
     throw error;
   }
 }
 
-/**
- * Whether an operand is a double in Pebble's eyes although its value may be whole: written with a
- * fraction (`4.0`), or computed from such a number.
- */
-function isDecimal(expr: Expr): boolean {
-  if (expr.type === 'literal') return expr.decimal === true;
-  if (expr.type === 'unary') return isDecimal(expr.operand);
-  if (expr.type === 'binary' && ['+', '-', '*', '/', '%'].includes(expr.op)) return isDecimal(expr.left) || isDecimal(expr.right);
-  return false;
-}
-
-function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unknown, decimal: boolean): unknown {
+function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unknown): unknown {
   if (op === '+') {
     if (typeof left === 'string' || typeof right === 'string') return printValue(left) + printValue(right);
     if (Array.isArray(left)) return Array.isArray(right) ? [...left, ...right] : [...left, right];
@@ -284,23 +274,11 @@ function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unkno
   }
   const a = numberOperand(left, op, 'left');
   const b = numberOperand(right, op, 'right');
-  switch (op) {
-    case '+':
-      return a + b;
-    case '-':
-      return a - b;
-    case '*':
-      return a * b;
-    case '/':
-      // Pebble divides whole numbers as Java longs do.
-      if (!decimal && Number.isInteger(a) && Number.isInteger(b)) {
-        if (b === 0) throw new EvalFailure('division by zero');
-        return Math.trunc(a / b);
-      }
-      return a / b;
-    case '%':
-      if (b === 0) throw new EvalFailure('modulo by zero');
-      return a % b;
+  try {
+    return calculate(op, a, b);
+  } catch (error) {
+    if (error instanceof RangeError) throw new EvalFailure(error.message);
+    throw error;
   }
 }
 
@@ -358,7 +336,7 @@ function evaluateBinary(expr: Extract<Expr, { type: 'binary' }>, context: EvalCo
     case '..':
       return invoke('..', () => FUNCTIONS.range.apply([left, right], callContext(context)));
     default:
-      return arithmetic(op, left, right, isDecimal(expr.left) || isDecimal(expr.right));
+      return arithmetic(op, left, right);
   }
 }
 
@@ -377,7 +355,7 @@ function evaluateMapKey(key: Expr, context: EvalContext): unknown {
 export function evaluate(expr: Expr, context: EvalContext): unknown {
   switch (expr.type) {
     case 'literal':
-      return expr.value;
+      return expr.decimal === true && typeof expr.value === 'number' ? double(expr.value) : expr.value;
     case 'list':
       return expr.items.map((item) => evaluate(item, context));
     case 'map': {
@@ -424,7 +402,7 @@ export function evaluate(expr: Expr, context: EvalContext): unknown {
       const operand = evaluate(expr.operand, context);
       if (expr.op === 'not') return !isTruthy(operand);
       const value = numberOperand(operand, expr.op, 'operand');
-      return expr.op === '-' ? -value : value;
+      return expr.op === '-' ? negate(value) : value;
     }
     case 'binary':
       return evaluateBinary(expr, context);

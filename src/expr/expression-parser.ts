@@ -202,7 +202,10 @@ export class ExpressionParser {
     if (token.type === 'number') {
       this.next();
       const decimal = token.value.includes('.');
-      return { type: 'literal', value: Number(token.value), decimal, start: token.start, end: token.end };
+      const value = Number(token.value);
+      // Pebble's integer literals are longs: past 2^53 they need a bigint to keep every digit.
+      const exact = decimal || Number.isSafeInteger(value) ? value : BigInt(token.value);
+      return { type: 'literal', value: exact, decimal, start: token.start, end: token.end };
     }
     if (token.type === 'string') {
       this.next();

@@ -8,11 +8,12 @@ import { addToDate, epochParts, formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
 import { formatNumber, toIon, toYaml } from './formats.ts';
 import { runJq } from './jq.ts';
+import { double, isNumeric, negate, parseJsonText, toNumber, type Numeric } from './numbers.ts';
 import { compareValues, isEmptyValue, isMap, isNullish, printValue, toJson, typeName } from './values.ts';
 
 function expectString(value: unknown, what = 'the input'): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return printValue(value);
+  if (isNumeric(value) || typeof value === 'boolean') return printValue(value);
   throw new EvalFailure(`expected ${what} to be a string, got ${typeName(value)}`);
 }
 
@@ -59,8 +60,9 @@ function hashFilter(algorithm: string): FilterDef {
   };
 }
 
-function parseNumber(input: unknown, type: string | undefined): number | bigint {
-  if (typeof input === 'number') return input;
+/** Kestra's number filter (commons-lang NumberUtils): a fraction or FLOAT/DOUBLE gives a double. */
+function parseNumber(input: unknown, type: string | undefined): Numeric {
+  if (isNumeric(input)) return input;
   const text = expectString(input).trim();
   const kind = type?.toUpperCase();
   if (kind !== undefined && !['INT', 'INTEGER', 'LONG', 'FLOAT', 'DOUBLE', 'BIGDECIMAL', 'BIGINTEGER'].includes(kind)) {
@@ -72,8 +74,9 @@ function parseNumber(input: unknown, type: string | undefined): number | bigint 
     throw new EvalFailure(`cannot convert the string to ${wholeOnly ? 'a whole number' : 'a number'}`);
   }
   const value = Number(text);
+  if (kind === 'FLOAT' || kind === 'DOUBLE' || !/^[+-]?\d+$/.test(text)) return double(value);
   // A whole number past 2^53 keeps every digit, as Kestra's Long or BigInteger does.
-  return /^[+-]?\d+$/.test(text) && !Number.isSafeInteger(value) ? BigInt(text) : value;
+  return Number.isSafeInteger(value) ? value : BigInt(text);
 }
 
 function slice<T extends string | unknown[]>(input: T, from: unknown, to: unknown): T {
@@ -213,8 +216,8 @@ export const FILTERS: Record<string, FilterDef> = {
     required: 1,
     apply: (input, [format]) => {
       if (isNullish(input)) return null;
-      if (typeof input !== 'number') throw new EvalFailure(`expected a number, got ${typeName(input)}`);
-      return formatNumber(input, expectString(format, 'the format'));
+      if (!isNumeric(input)) throw new EvalFailure(`expected a number, got ${typeName(input)}`);
+      return formatNumber(toNumber(input), expectString(format, 'the format'));
     },
   },
   slugify: stringFilter((text) =>
@@ -301,8 +304,8 @@ export const FILTERS: Record<string, FilterDef> = {
     params: [],
     required: 0,
     apply: (input) => {
-      if (typeof input !== 'number') throw new EvalFailure(`expected a number, got ${typeName(input)}`);
-      return Math.abs(input);
+      if (!isNumeric(input)) throw new EvalFailure(`expected a number, got ${typeName(input)}`);
+      return toNumber(input) < 0 ? negate(input) : input;
     },
   },
   number: { params: ['type'], required: 0, apply: (input, [type]) => (isNullish(input) ? null : parseNumber(input, optionalString(type, 'the type'))) },
@@ -401,7 +404,7 @@ export const FILTERS: Record<string, FilterDef> = {
     apply: (input, [expression]) => {
       if (isNullish(input)) return null;
       const query = expectString(expression, 'the expression');
-      return runJq(typeof input === 'string' ? input : toJson(input), query).map((line) => JSON.parse(line) as unknown);
+      return runJq(typeof input === 'string' ? input : toJson(input), query).map(parseJsonText);
     },
   },
 

@@ -5,7 +5,8 @@
  */
 import { stringify as yamlScalar } from 'yaml';
 import { EvalFailure } from './errors.ts';
-import { isMap, printNumber } from './values.ts';
+import { isDouble, isNumeric, printNumeric, toNumber } from './numbers.ts';
+import { isMap } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------
 // YAML, as Kestra's YAMLMapper writes it: no document marker, minimal quotes, and list items
@@ -20,8 +21,8 @@ function yamlText(text: string): string {
 function yamlLeaf(value: unknown): string | undefined {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return yamlText(value);
-  if (typeof value === 'number') return printNumber(value);
-  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (isNumeric(value)) return printNumeric(value);
+  if (typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value) && value.length === 0) return '[]';
   if (isMap(value) && Object.keys(value).length === 0) return '{}';
@@ -75,8 +76,9 @@ function ionSymbol(name: string): string {
   return `'${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-function ionNumber(value: number): string {
-  if (Number.isInteger(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER) return String(value);
+function ionNumber(numeric: number | bigint | object): string {
+  if (!isDouble(numeric)) return String(numeric);
+  const value = toNumber(numeric as number);
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'nan' : value > 0 ? '+inf' : '-inf';
   const [mantissa, exponent = '0'] = value.toExponential().split('e');
   return `${mantissa}e${Number(exponent)}`;
@@ -85,8 +87,8 @@ function ionNumber(value: number): string {
 export function toIon(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return ionNumber(value);
-  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (isNumeric(value)) return ionNumber(value);
+  if (typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return `[${value.map(toIon).join(',')}]`;
   if (isMap(value)) return `{${Object.entries(value).map(([key, item]) => `${ionSymbol(key)}:${toIon(item)}`).join(',')}}`;

@@ -4,6 +4,7 @@ import { parse as parseYamlText } from 'yaml';
 import type { CallContext, FunctionDef } from './callable.ts';
 import { formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
+import { double, integer, isNumeric, parseJsonText as readJson, toNumber } from './numbers.ts';
 import { compareValues, isMap, isNullish, toJson, typeName } from './values.ts';
 
 /** `render()` renders its own output again until it stops changing, as Kestra does by default. */
@@ -14,7 +15,7 @@ function parseJsonText(value: unknown): unknown {
   if (isNullish(value)) return null;
   if (typeof value !== 'string') throw new EvalFailure(`expected a JSON string, got ${typeName(value)}`);
   try {
-    return JSON.parse(value);
+    return readJson(value);
   } catch (error) {
     // The parser's own message quotes the text, which may be a secret: keep only the position.
     const position = /position (\d+)/.exec((error as Error).message);
@@ -28,15 +29,15 @@ function parseJsonText(value: unknown): unknown {
  */
 function range(start: unknown, end: unknown, step: unknown): (number | string)[] {
   const by = step === undefined || step === null ? 1 : step;
-  if (typeof by !== 'number') throw new EvalFailure(`the step must be a number, got ${typeName(by)}`);
-  const increment = Math.trunc(by);
+  if (!isNumeric(by)) throw new EvalFailure(`the step must be a number, got ${typeName(by)}`);
+  const increment = Math.trunc(toNumber(by));
   if (increment === 0) throw new EvalFailure('the step must be a non-zero number');
   const characters = typeof start === 'string' && typeof end === 'string';
-  if (!(typeof start === 'number' && typeof end === 'number') && !(characters && start.length === 1 && end.length === 1)) {
+  if (!(isNumeric(start) && isNumeric(end)) && !(characters && start.length === 1 && end.length === 1)) {
     throw new EvalFailure(`the start and end must both be numbers or both be single characters, got ${typeName(start)} and ${typeName(end)}`);
   }
-  const from = characters ? (start as string).charCodeAt(0) : Math.trunc(start as number);
-  const to = characters ? (end as string).charCodeAt(0) : Math.trunc(end as number);
+  const from = characters ? (start as string).charCodeAt(0) : Math.trunc(toNumber(start as number));
+  const to = characters ? (end as string).charCodeAt(0) : Math.trunc(toNumber(end as number));
   if (Math.abs((to - from) / increment) > MAX_RANGE_ITEMS) throw new EvalFailure(`the range would have more than ${MAX_RANGE_ITEMS} items`);
   const items: number[] = [];
   if (increment > 0) for (let i = from; i <= to; i += increment) items.push(i);
@@ -79,6 +80,14 @@ function base62Id(): string {
     value /= 62n;
   }
   return text.padStart(22, '0');
+}
+
+function yamlNumbers(value: unknown): unknown {
+  if (typeof value === 'bigint') return integer(value);
+  if (typeof value === 'number') return double(value);
+  if (Array.isArray(value)) return value.map(yamlNumbers);
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, yamlNumbers(item)]));
+  return value;
 }
 
 function expectText(value: unknown, what: string): string {
@@ -151,7 +160,8 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       if (isNullish(text)) return null;
       if (typeof text !== 'string') throw new EvalFailure(`expected a YAML string, got ${typeName(text)}`);
       try {
-        return parseYamlText(text) ?? null;
+        // Integers come as bigint so that floats, even whole ones, can be told apart and stay doubles.
+        return yamlNumbers(parseYamlText(text, { intAsBigInt: true }) ?? null);
       } catch (error) {
         const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
         throw new EvalFailure(`the string is not valid YAML${line ? ` (line ${line})` : ''}`);

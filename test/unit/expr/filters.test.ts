@@ -58,7 +58,10 @@ test('replace with a map of pairs, with two arguments, and with a regexp', () =>
 test('abs, number', () => {
   assert.equal(render('{{ -3.5 | abs }}'), '3.5');
   assert.equal(render(`{{ '42' | number + 1 }}`), '43');
-  assert.equal(render(`{{ ' 2.5 ' | number * 2 }}`), '5');
+  // A fraction makes a double, and a double prints as Java does.
+  assert.equal(render(`{{ ' 2.5 ' | number * 2 }}`), '5.0');
+  assert.equal(render(`{{ '12.0' | number }} {{ '12' | number('DOUBLE') }} {{ '12' | number }}`), '12.0 12.0 12');
+  assert.equal(render(`{{ '9223372036854775807' | number }} {{ ['9223372036854775807' | number] }}`), '9223372036854775807 [9223372036854775807]');
   assert.equal(render(`{{ '7' | number('INT') }}`), '7');
   assert.throws(() => render(`{{ '2.5' | number('INT') }}`), /filter 'number': cannot convert the string to a whole number/);
   assert.throws(() => render(`{{ 'abc' | number }}`), /filter 'number': cannot convert the string to a number/);
