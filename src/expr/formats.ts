@@ -12,9 +12,12 @@ import { isMap } from './values.ts';
 // YAML, as Kestra's YAMLMapper writes it: no document marker, minimal quotes, and list items
 // indented by one space under their parent (Jackson's INDENT_ARRAYS).
 
+/** Words YAML 1.1 readers take for booleans; Jackson quotes them although YAML 1.2 would not. */
+const YAML11_BOOLEAN = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
 function yamlText(text: string): string {
   // Multi-line text is written double-quoted with escapes, as Jackson does without LITERAL_BLOCK_STYLE.
-  if (text.includes('\n')) return JSON.stringify(text);
+  if (text.includes('\n') || YAML11_BOOLEAN.test(text)) return JSON.stringify(text);
   return yamlScalar(text, { lineWidth: 0 }).trimEnd();
 }
 

@@ -136,6 +136,7 @@ test('yaml writes YAML text', () => {
   assert.equal(render(`{{ {'m': {'k': 'two words', 'e': []}} | yaml }}`), 'm:\n  k: two words\n  e: []\n');
   assert.equal(render(`{{ 'multi\nline' | yaml }}`), '"multi\\nline"\n');
   assert.equal(render(`{{ null | yaml }}`), 'null\n');
+  assert.equal(render(`{{ ['yes', 'true', 'plain'] | yaml }}`), ' - "yes"\n - "true"\n - plain\n');
 });
 
 test('filter arguments are checked when parsing', () => {
