@@ -3,6 +3,8 @@
  * template text so errors can point at the exact place.
  */
 
+import type { SyntaxCode } from './errors.ts';
+
 export interface Span {
   start: number;
   end: number;
@@ -16,7 +18,7 @@ export interface Argument {
 
 export type Expr =
   /** `decimal` marks a number written with a fraction (`4.0`), which Pebble keeps a double. */
-  | ({ type: 'literal'; value: string | number | boolean | null; decimal?: boolean } & Span)
+  | ({ type: 'literal'; value: string | number | bigint | boolean | null; decimal?: boolean } & Span)
   | ({ type: 'list'; items: Expr[] } & Span)
   | ({ type: 'map'; entries: { key: Expr; value: Expr }[] } & Span)
   | ({ type: 'name'; name: string } & Span)
@@ -41,19 +43,32 @@ export interface BlockSource {
   offset: number;
 }
 
+/** One filter of a `{% filter a | b(x) %}` chain. */
+export interface FilterCall {
+  name: string;
+  args: Argument[];
+}
+
 export type TemplateNode =
   | { type: 'text'; value: string }
   | { type: 'output'; expr: Expr; block: BlockSource }
   | { type: 'if'; branches: { condition: Expr; body: TemplateNode[]; block: BlockSource }[]; otherwise?: TemplateNode[] }
-  | { type: 'for'; variable: string; iterable: Expr; body: TemplateNode[]; otherwise?: TemplateNode[]; block: BlockSource };
+  | { type: 'for'; variable: string; iterable: Expr; body: TemplateNode[]; otherwise?: TemplateNode[]; block: BlockSource }
+  | { type: 'set'; name: string; value: Expr; block: BlockSource }
+  /** `{% block name %}`: renders in place; `block('name')` renders it again. */
+  | { type: 'block'; name: string; body: TemplateNode[] }
+  | { type: 'filter'; filters: FilterCall[]; body: TemplateNode[]; block: BlockSource };
 
 export interface SyntaxProblem {
   offset: number;
   message: string;
+  code: SyntaxCode;
 }
 
 /** A parsed template; `problems` is non-empty when the template cannot be rendered. */
 export interface ParsedTemplate {
   nodes: TemplateNode[];
   problems: SyntaxProblem[];
+  /** The `{% block %}` bodies by name, for the `block()` function. */
+  blocks: Map<string, TemplateNode[]>;
 }

@@ -18,6 +18,8 @@ export interface CallContext {
   runtime: ExprRuntime;
   /** Renders a template text against the current scope (for `render()`). */
   render(text: string): string;
+  /** Renders a `{% block %}` of the current template again (for `block()`). */
+  renderBlock(name: string): string;
 }
 
 export interface Signature {

@@ -10,6 +10,22 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MS_PER_DAY = 86_400_000;
 
+/**
+ * An instant with Java's nanosecond precision: `date` holds the milliseconds, `nano` the whole
+ * nano-of-second. `offsetMs` is the offset the text was written with, which date arithmetic keeps,
+ * as Java's ZonedDateTime does.
+ */
+export interface Instant {
+  date: Date;
+  nano: number;
+  offsetMs?: number;
+}
+
+function instantOf(date: Date, offsetMs?: number): Instant {
+  const ms = date.getTime();
+  return { date, nano: (((ms % 1000) + 1000) % 1000) * 1_000_000, offsetMs };
+}
+
 /** Calendar fields of an instant as seen in a zone. */
 interface Fields {
   year: number;
@@ -19,6 +35,7 @@ interface Fields {
   minute: number;
   second: number;
   ms: number;
+  nano: number;
   weekday: number;
   dayOfYear: number;
   offsetMs: number;
@@ -48,15 +65,19 @@ const NAMED_WITH_OPTIONAL_FRACTION: Record<string, (fields: Fields) => string> =
   iso_offset_time: (f) => `${formatPattern(f, 'HH:mm:ss')}${fraction(f)}${formatPattern(f, 'XXX')}`,
   iso_local_time: (f) => `${formatPattern(f, 'HH:mm:ss')}${fraction(f)}`,
   iso_instant: (f) => {
-    const utc = fieldsOf(new Date(Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second, f.ms) - f.offsetMs), 'UTC');
+    const date = new Date(Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second, f.ms) - f.offsetMs);
+    const utc = fieldsOf({ date, nano: f.nano }, 'UTC');
     return `${formatPattern(utc, "yyyy-MM-dd'T'HH:mm:ss")}${fraction(utc)}Z`;
   },
 };
 
 const STYLES = new Set(['full', 'long', 'medium', 'short']);
 
+/** Java's ISO formatters print the fraction in groups of three digits, as many as it needs. */
 function fraction(fields: Fields): string {
-  return fields.ms === 0 ? '' : `.${String(fields.ms).padStart(3, '0')}`;
+  if (fields.nano === 0) return '';
+  const digits = String(fields.nano).padStart(9, '0');
+  return `.${fields.nano % 1_000_000 === 0 ? digits.slice(0, 3) : fields.nano % 1000 === 0 ? digits.slice(0, 6) : digits}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -68,16 +89,18 @@ function fraction(fields: Fields): string {
  * numbers are epoch milliseconds, or epoch seconds when too small to be milliseconds of a recent
  * date (Kestra reads whole numbers as seconds).
  */
-export function toDate(value: unknown, zone?: string, existingFormat?: string): Date {
+export function toDate(value: unknown, zone?: string, existingFormat?: string): Instant {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new EvalFailure('invalid date');
-    return value;
+    return instantOf(value);
   }
   if (typeof value === 'number' && Number.isFinite(value)) {
-    return new Date(Math.abs(value) >= 1e11 ? value : value * 1000);
+    return instantOf(new Date(Math.abs(value) >= 1e11 ? value : value * 1000));
   }
   if (typeof value === 'string') {
-    if (existingFormat !== undefined) return parseWithPattern(value, existingFormat, zone);
+    if (existingFormat !== undefined && !ISO_PARSED_FORMATS.has(existingFormat)) {
+      return parseWithPattern(value, NAMED_PATTERNS[existingFormat] ?? existingFormat, zone);
+    }
     const parsed = parseIso(value.trim(), zone);
     if (parsed) return parsed;
     throw new EvalFailure(`cannot read the string (${value.length} characters) as a date: expected ISO 8601 such as 2024-01-31T10:15:00Z, or give existingFormat`);
@@ -87,15 +110,24 @@ export function toDate(value: unknown, zone?: string, existingFormat?: string): 
 
 const ISO_TEXT = /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?(?:\[([^\]]+)\])?$/;
 
-function parseIso(text: string, zone: string | undefined): Date | undefined {
+/** existingFormat names of Java's ISO parsers, which read what parseIso reads. */
+const ISO_PARSED_FORMATS = new Set([
+  'iso', 'iso_sec', 'iso8601', 'iso_date_time', 'iso_offset_date_time', 'iso_zoned_date_time', 'iso_local_date_time', 'iso_instant',
+  'iso_date', 'iso_local_date',
+]);
+
+function parseIso(text: string, zone: string | undefined): Instant | undefined {
   const match = ISO_TEXT.exec(text);
   if (!match) return undefined;
   const [, year, month, day, hour = '0', minute = '0', second = '0', frac = '', offset, bracketZone] = match;
-  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms);
+  const nano = Number(frac.padEnd(9, '0'));
+  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), Math.floor(nano / 1_000_000));
   if (!validFields(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second))) return undefined;
-  if (offset !== undefined) return new Date(local - parseOffset(offset));
-  return new Date(localToInstant(local, bracketZone ?? zone));
+  if (offset !== undefined) {
+    const offsetMs = parseOffset(offset);
+    return { date: new Date(local - offsetMs), nano, offsetMs };
+  }
+  return { date: new Date(localToInstant(local, bracketZone ?? zone)), nano };
 }
 
 function validFields(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
@@ -110,7 +142,7 @@ function parseOffset(offset: string): number {
 }
 
 /** Parses text with a numeric Java pattern (`dd/MM/yyyy HH:mm`), for the `existingFormat` argument. */
-function parseWithPattern(text: string, pattern: string, zone: string | undefined): Date {
+function parseWithPattern(text: string, pattern: string, zone: string | undefined): Instant {
   const parts: { letter: string; count: number }[] = [];
   let regex = '';
   for (const piece of tokenizePattern(pattern)) {
@@ -125,14 +157,14 @@ function parseWithPattern(text: string, pattern: string, zone: string | undefine
     else if ('MdHhms'.includes(letter)) regex += count === 1 ? '(\\d{1,2})' : `(\\d{${count}})`;
     else if (letter === 'S') regex += `(\\d{${count}})`;
     else if (letter === 'a') regex += '(AM|PM|am|pm)';
-    else if (letter === 'X' || letter === 'x' || letter === 'Z') regex += '(Z|[+-]\\d{2}(?::?\\d{2})?)';
+    else if (letter === 'X' || letter === 'x' || letter === 'Z') regex += '(Z|GMT|UTC|[+-]\\d{2}(?::?\\d{2})?)';
     else if (letter === 'E') regex += '[A-Za-z]+';
     else throw new EvalFailure(`existingFormat letter '${letter}' is not supported`);
     if (letter === 'E') parts.pop();
   }
   const match = new RegExp(`^${regex}$`).exec(text.trim());
   if (!match) throw new EvalFailure(`the string does not match the format '${pattern}'`);
-  const value = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, ms: 0, pm: undefined as boolean | undefined, offset: undefined as number | undefined };
+  const value = { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0, nano: 0, pm: undefined as boolean | undefined, offset: undefined as number | undefined };
   parts.forEach(({ letter, count }, index) => {
     const raw = match[index + 1];
     if (letter === 'y' || letter === 'u') value.year = count === 2 ? 2000 + Number(raw) : Number(raw);
@@ -141,7 +173,7 @@ function parseWithPattern(text: string, pattern: string, zone: string | undefine
     else if (letter === 'H' || letter === 'h') value.hour = Number(raw);
     else if (letter === 'm') value.minute = Number(raw);
     else if (letter === 's') value.second = Number(raw);
-    else if (letter === 'S') value.ms = Number(raw.padEnd(3, '0').slice(0, 3));
+    else if (letter === 'S') value.nano = Number(raw.padEnd(9, '0').slice(0, 9));
     else if (letter === 'a') value.pm = raw.toUpperCase() === 'PM';
     else value.offset = parseOffset(raw);
   });
@@ -149,8 +181,9 @@ function parseWithPattern(text: string, pattern: string, zone: string | undefine
   if (!validFields(value.year, value.month, value.day, value.hour, value.minute, value.second)) {
     throw new EvalFailure(`the string is not a valid date for the format '${pattern}'`);
   }
-  const local = Date.UTC(value.year, value.month - 1, value.day, value.hour, value.minute, value.second, value.ms);
-  return new Date(value.offset === undefined ? localToInstant(local, zone) : local - value.offset);
+  const local = Date.UTC(value.year, value.month - 1, value.day, value.hour, value.minute, value.second, Math.floor(value.nano / 1_000_000));
+  if (value.offset === undefined) return { date: new Date(localToInstant(local, zone)), nano: value.nano };
+  return { date: new Date(local - value.offset), nano: value.nano, offsetMs: value.offset };
 }
 
 function monthFromName(name: string): number {
@@ -201,7 +234,8 @@ function localToInstant(local: number, zone: string | undefined): number {
   return local - zoneOffsetMs(guess, zone);
 }
 
-function fieldsOf(date: Date, zone: string | undefined): Fields {
+function fieldsOf(instant: Instant, zone: string | undefined): Fields {
+  const { date, nano } = instant;
   const offsetMs = zoneOffsetMs(date.getTime(), zone);
   const local = new Date(date.getTime() + offsetMs);
   const year = local.getUTCFullYear();
@@ -213,6 +247,7 @@ function fieldsOf(date: Date, zone: string | undefined): Fields {
     minute: local.getUTCMinutes(),
     second: local.getUTCSeconds(),
     ms: local.getUTCMilliseconds(),
+    nano,
     weekday: local.getUTCDay(),
     dayOfYear: Math.floor((local.getTime() - Date.UTC(year, 0, 1)) / MS_PER_DAY) + 1,
     offsetMs,
@@ -313,9 +348,9 @@ function formatField(f: Fields, letter: string, count: number): string {
     case 's':
       return pad(f.second, count);
     case 'S':
-      return String(f.ms).padStart(3, '0').padEnd(count, '0').slice(0, count);
+      return String(f.nano).padStart(9, '0').padEnd(count, '0').slice(0, count);
     case 'n':
-      return String(f.ms * 1_000_000);
+      return String(f.nano);
     case 'a':
       return f.hour < 12 ? 'AM' : 'PM';
     case 'E':
@@ -347,14 +382,14 @@ function formatPattern(fields: Fields, pattern: string): string {
 }
 
 /** Formats like Kestra's `date` filter: a named format (default `iso`) or a Java pattern. */
-export function formatDate(date: Date, format: string | undefined, zone: string | undefined): string {
+export function formatDate(instant: Instant, format: string | undefined, zone: string | undefined): string {
   const name = format ?? 'iso';
   if (STYLES.has(name)) {
     const style = name as 'full' | 'long' | 'medium' | 'short';
-    zoneOffsetMs(date.getTime(), zone);
-    return new Intl.DateTimeFormat('en-US', { dateStyle: style, timeStyle: style, timeZone: zone ?? 'UTC' }).format(date);
+    zoneOffsetMs(instant.date.getTime(), zone);
+    return new Intl.DateTimeFormat('en-US', { dateStyle: style, timeStyle: style, timeZone: zone ?? 'UTC' }).format(instant.date);
   }
-  const fields = fieldsOf(date, zone);
+  const fields = fieldsOf(instant, zone);
   const optionalFraction = NAMED_WITH_OPTIONAL_FRACTION[name];
   if (optionalFraction) return optionalFraction(fields);
   return formatPattern(fields, NAMED_PATTERNS[name] ?? name);
@@ -363,8 +398,10 @@ export function formatDate(date: Date, format: string | undefined, zone: string 
 // ---------------------------------------------------------------------------------------------
 // Arithmetic
 
-const FIXED_UNITS: Record<string, number> = {
-  NANOS: 1e-6, MICROS: 1e-3, MILLIS: 1, SECONDS: 1000, MINUTES: 60_000, HOURS: 3_600_000, HALF_DAYS: 43_200_000,
+/** Nanoseconds per unit, for the units that do not depend on the calendar. */
+const FIXED_UNITS: Record<string, bigint> = {
+  NANOS: 1n, MICROS: 1000n, MILLIS: 1_000_000n, SECONDS: 1_000_000_000n, MINUTES: 60_000_000_000n, HOURS: 3_600_000_000_000n,
+  HALF_DAYS: 43_200_000_000_000n,
 };
 const DAY_UNITS: Record<string, number> = { DAYS: 1, WEEKS: 7 };
 const MONTH_UNITS: Record<string, number> = { MONTHS: 1, YEARS: 12, DECADES: 120, CENTURIES: 1200, MILLENNIA: 12_000 };
@@ -381,15 +418,36 @@ function normalizeUnit(unit: string): string | undefined {
   return DATE_UNITS.includes(plural) ? plural : undefined;
 }
 
-/** Java's `ZonedDateTime.plus(amount, unit)`: days keep the wall-clock time, months clamp the day. */
-export function addToDate(date: Date, amount: number, unit: string, zone: string | undefined): Date {
+function epochNanos(instant: Instant): bigint {
+  return BigInt(Math.floor(instant.date.getTime() / 1000)) * 1_000_000_000n + BigInt(instant.nano);
+}
+
+function fromEpochNanos(total: bigint, offsetMs: number | undefined): Instant {
+  const seconds = total >= 0n ? total / 1_000_000_000n : -((-total + 999_999_999n) / 1_000_000_000n);
+  const nano = Number(total - seconds * 1_000_000_000n);
+  return { date: new Date(Number(seconds) * 1000 + Math.floor(nano / 1_000_000)), nano, offsetMs };
+}
+
+/** Seconds and nano-of-second since the epoch, for the timestamp filters. */
+export function epochParts(instant: Instant): { seconds: bigint; nano: number } {
+  const total = epochNanos(instant);
+  const seconds = (total - BigInt(instant.nano)) / 1_000_000_000n;
+  return { seconds, nano: instant.nano };
+}
+
+/**
+ * Java's `ZonedDateTime.plus(amount, unit)`: days keep the wall-clock time, months clamp the day.
+ * Text written with an offset is moved in that offset, as Kestra parses it to a ZonedDateTime.
+ */
+export function addToDate(instant: Instant, amount: number, unit: string, zone: string | undefined): Instant {
   const normalized = normalizeUnit(unit);
   if (normalized === undefined) {
     throw new EvalFailure(`unknown unit '${unit}' (expected one of ${DATE_UNITS.join(', ')})`);
   }
   if (!Number.isInteger(amount)) throw new EvalFailure(`the amount must be a whole number, got ${amount}`);
-  if (normalized in FIXED_UNITS) return new Date(date.getTime() + amount * FIXED_UNITS[normalized]);
-  const f = fieldsOf(date, zone);
+  if (normalized in FIXED_UNITS) return fromEpochNanos(epochNanos(instant) + BigInt(amount) * FIXED_UNITS[normalized], instant.offsetMs);
+  const arithmeticZone = instant.offsetMs === undefined ? zone : formatOffset(instant.offsetMs, 'XXX');
+  const f = fieldsOf(instant, arithmeticZone);
   let local: number;
   if (normalized in DAY_UNITS) {
     local = Date.UTC(f.year, f.month - 1, f.day + amount * DAY_UNITS[normalized], f.hour, f.minute, f.second, f.ms);
@@ -400,5 +458,5 @@ export function addToDate(date: Date, amount: number, unit: string, zone: string
     const day = Math.min(f.day, daysInMonth(year, month));
     local = Date.UTC(year, month - 1, day, f.hour, f.minute, f.second, f.ms);
   }
-  return new Date(localToInstant(local, zone));
+  return { date: new Date(localToInstant(local, arithmeticZone)), nano: instant.nano, offsetMs: instant.offsetMs };
 }

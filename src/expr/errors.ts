@@ -22,12 +22,21 @@ export function isMissing(error: unknown): error is EvalFailure {
   return error instanceof EvalFailure && error.missing;
 }
 
+/**
+ * Stable codes of syntax problems, for callers that branch on the kind of problem:
+ * `EXPR_SYNTAX` for any malformed template, `EXPR_TOO_DEEP` when an expression or the tags nest or
+ * chain past the parser's limits (see MAX_EXPRESSION_DEPTH and MAX_TAG_NESTING).
+ */
+export type SyntaxCode = 'EXPR_SYNTAX' | 'EXPR_TOO_DEEP';
+
 /** A syntax problem found while parsing, at an offset into the template. */
 export class ParseFailure extends Error {
   readonly offset: number;
-  constructor(offset: number, message: string) {
+  readonly code: SyntaxCode;
+  constructor(offset: number, message: string, code: SyntaxCode = 'EXPR_SYNTAX') {
     super(message);
     this.name = 'ParseFailure';
     this.offset = offset;
+    this.code = code;
   }
 }

@@ -13,6 +13,7 @@ import { METHODS } from './methods.ts';
 import { orderArguments } from './signatures.ts';
 import { nearestName } from './suggest.ts';
 import { quoteBlock } from './quote.ts';
+import { calculate, double, isNumeric, type Numeric, negate } from './numbers.ts';
 import { compareValues, isMap, isNullish, isTruthy, printValue, typeName, valuesEqual } from './values.ts';
 
 const MAX_LISTED_NAMES = 12;
@@ -22,8 +23,10 @@ export interface EvalContext {
   /** The text the nodes were parsed from; expression paths in messages are slices of it. */
   template: string;
   scope: Scope;
-  /** Loop variables, innermost last. */
+  /** Loop and `{% set %}` variables, innermost last; the first frame is the template's own. */
   frames: Map<string, unknown>[];
+  /** The template's `{% block %}` bodies, for `block()`. */
+  blocks: Map<string, TemplateNode[]>;
   runtime: ExprRuntime;
   where?: string;
   /** Renders nested text for `render()`; set by the caller that knows the parse cache. */
@@ -53,9 +56,35 @@ export function renderNodes(nodes: TemplateNode[], context: EvalContext): string
       case 'for':
         out += renderLoop(node, context);
         break;
+      case 'set':
+        assign(node.name, inBlock(node.block, context, () => evaluate(node.value, context)), context);
+        break;
+      case 'block':
+        out += renderNodes(node.body, context);
+        break;
+      case 'filter':
+        out += renderFiltered(node, context);
+        break;
     }
   }
   return out;
+}
+
+/** Pebble's `set`: the innermost frame that already has the name, else the innermost frame. */
+function assign(name: string, value: unknown, context: EvalContext): void {
+  const frames = context.frames;
+  const owner = frames.findLast((frame) => frame.has(name)) ?? frames.at(-1);
+  owner?.set(name, value);
+}
+
+/** `{% filter a | b %}...{% endfilter %}`: the rendered body goes through the filters in order. */
+function renderFiltered(node: Extract<TemplateNode, { type: 'filter' }>, context: EvalContext): string {
+  const body = renderNodes(node.body, context);
+  return inBlock(node.block, context, () => {
+    let value: unknown = body;
+    for (const call of node.filters) value = applyFilter(call.name, value, call.args, context);
+    return printValue(value);
+  });
 }
 
 function renderLoop(node: Extract<TemplateNode, { type: 'for' }>, context: EvalContext): string {
@@ -68,10 +97,14 @@ function renderLoop(node: Extract<TemplateNode, { type: 'for' }>, context: EvalC
   });
   if (items.length === 0) return node.otherwise ? renderNodes(node.otherwise, context) : '';
   let out = '';
+  // One frame for the whole loop, as Pebble's one scope: a `set` of a new name lives until the loop ends.
+  const frame = new Map<string, unknown>();
+  const inner = { ...context, frames: [...context.frames, frame] };
   items.forEach((item, index) => {
     const loop = { index, revindex: items.length - index - 1, first: index === 0, last: index === items.length - 1, length: items.length };
-    const frame = new Map<string, unknown>([[node.variable, item], ['loop', loop]]);
-    out += renderNodes(node.body, { ...context, frames: [...context.frames, frame] });
+    frame.set(node.variable, item);
+    frame.set('loop', loop);
+    out += renderNodes(node.body, inner);
   });
   return out;
 }
@@ -177,7 +210,21 @@ function evaluateOrMissing(expr: Expr, context: EvalContext): unknown {
 }
 
 function callContext(context: EvalContext): CallContext {
-  return { runtime: context.runtime, render: (text) => context.renderNested(text, context) };
+  return {
+    runtime: context.runtime,
+    render: (text) => context.renderNested(text, context),
+    renderBlock: (name) => {
+      const body = context.blocks.get(name);
+      if (!body) throw new EvalFailure(`no block named '${name}' in this template${context.blocks.size ? ` (blocks: ${[...context.blocks.keys()].join(', ')})` : ''}`);
+      return renderNodes(body, context);
+    },
+  };
+}
+
+function applyFilter(name: string, input: unknown, args: Argument[], context: EvalContext): unknown {
+  const definition = FILTERS[name];
+  const { positional, named } = evaluateArguments(args, context);
+  return invoke(`filter '${name}'`, () => definition.apply(input, orderArguments(definition, positional, named), callContext(context)));
 }
 
 function evaluateArguments(args: Argument[], context: EvalContext): { positional: unknown[]; named: Map<string, unknown> } {
@@ -206,8 +253,8 @@ function invoke(label: string, run: () => unknown): unknown {
 const NUMERIC_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)\s*$/;
 const NUMBER_FILTER_HINT = "text that holds a number needs the number filter first: value | number";
 
-function numberOperand(value: unknown, operator: string, side: string): number {
-  if (typeof value === 'number') return value;
+function numberOperand(value: unknown, operator: string, side: string): Numeric {
+  if (isNumeric(value)) return value;
   const hint = typeof value === 'string' && NUMERIC_TEXT.test(value) ? NUMBER_FILTER_HINT : undefined;
   throw new EvalFailure(`'${operator}' needs numbers, but its ${side} side is ${typeName(value)}`, { hint });
 }
@@ -217,47 +264,30 @@ function compareOrHint(left: unknown, right: unknown, operator: string): number 
     return compareValues(left, right, operator);
   } catch (error) {
     const numericText = [left, right].some((side) => typeof side === 'string' && NUMERIC_TEXT.test(side));
-    const mixed = typeof left === 'number' || typeof right === 'number';
+    const mixed = isNumeric(left) || isNumeric(right);
     if (error instanceof EvalFailure && numericText && mixed) throw new EvalFailure(error.message, { hint: NUMBER_FILTER_HINT });
     throw error;
   }
 }
 
-/**
- * Whether an operand is a double in Pebble's eyes although its value may be whole: written with a
- * fraction (`4.0`), or computed from such a number.
- */
-function isDecimal(expr: Expr): boolean {
-  if (expr.type === 'literal') return expr.decimal === true;
-  if (expr.type === 'unary') return isDecimal(expr.operand);
-  if (expr.type === 'binary' && ['+', '-', '*', '/', '%'].includes(expr.op)) return isDecimal(expr.left) || isDecimal(expr.right);
-  return false;
-}
-
-function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unknown, decimal: boolean): unknown {
+function arithmetic(op: '+' | '-' | '*' | '/' | '%', left: unknown, right: unknown): unknown {
   if (op === '+') {
     if (typeof left === 'string' || typeof right === 'string') return printValue(left) + printValue(right);
     if (Array.isArray(left)) return Array.isArray(right) ? [...left, ...right] : [...left, right];
   }
+  // Pebble subtracts from a list: one item, or every item of a list.
+  if (op === '-' && Array.isArray(left)) {
+    if (Array.isArray(right)) return left.filter((item) => !right.some((other) => valuesEqual(item, other)));
+    const at = left.findIndex((item) => valuesEqual(item, right));
+    return at < 0 ? left : [...left.slice(0, at), ...left.slice(at + 1)];
+  }
   const a = numberOperand(left, op, 'left');
   const b = numberOperand(right, op, 'right');
-  switch (op) {
-    case '+':
-      return a + b;
-    case '-':
-      return a - b;
-    case '*':
-      return a * b;
-    case '/':
-      // Pebble divides whole numbers as Java longs do.
-      if (!decimal && Number.isInteger(a) && Number.isInteger(b)) {
-        if (b === 0) throw new EvalFailure('division by zero');
-        return Math.trunc(a / b);
-      }
-      return a / b;
-    case '%':
-      if (b === 0) throw new EvalFailure('modulo by zero');
-      return a % b;
+  try {
+    return calculate(op, a, b);
+  } catch (error) {
+    if (error instanceof RangeError) throw new EvalFailure(error.message);
+    throw error;
   }
 }
 
@@ -315,7 +345,7 @@ function evaluateBinary(expr: Extract<Expr, { type: 'binary' }>, context: EvalCo
     case '..':
       return invoke('..', () => FUNCTIONS.range.apply([left, right], callContext(context)));
     default:
-      return arithmetic(op, left, right, isDecimal(expr.left) || isDecimal(expr.right));
+      return arithmetic(op, left, right);
   }
 }
 
@@ -334,7 +364,7 @@ function evaluateMapKey(key: Expr, context: EvalContext): unknown {
 export function evaluate(expr: Expr, context: EvalContext): unknown {
   switch (expr.type) {
     case 'literal':
-      return expr.value;
+      return expr.decimal === true && typeof expr.value === 'number' ? double(expr.value) : expr.value;
     case 'list':
       return expr.items.map((item) => evaluate(item, context));
     case 'map': {
@@ -368,10 +398,8 @@ export function evaluate(expr: Expr, context: EvalContext): unknown {
       return invoke(`method '${expr.name}()'`, () => definition.apply(target, orderArguments(definition, positional, named)));
     }
     case 'filter': {
-      const definition = FILTERS[expr.name];
       const input = expr.name === 'default' ? evaluateOrMissing(expr.input, context) : evaluate(expr.input, context);
-      const { positional, named } = evaluateArguments(expr.args, context);
-      return invoke(`filter '${expr.name}'`, () => definition.apply(input, orderArguments(definition, positional, named), callContext(context)));
+      return applyFilter(expr.name, input, expr.args, context);
     }
     case 'test': {
       const lenient = expr.name === 'defined' || expr.name === 'null';
@@ -383,7 +411,7 @@ export function evaluate(expr: Expr, context: EvalContext): unknown {
       const operand = evaluate(expr.operand, context);
       if (expr.op === 'not') return !isTruthy(operand);
       const value = numberOperand(operand, expr.op, 'operand');
-      return expr.op === '-' ? -value : value;
+      return expr.op === '-' ? negate(value) : value;
     }
     case 'binary':
       return evaluateBinary(expr, context);

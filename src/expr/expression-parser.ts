@@ -2,7 +2,7 @@
  * Precedence-climbing parser for one block's tokens, with Pebble's operator table: filters bind
  * tighter than arithmetic and comparisons, `~`, `..` and `??` tighter still, unary operators tightest.
  */
-import type { Argument, BinaryOperator, Expr } from './ast.ts';
+import type { Argument, BinaryOperator, Expr, FilterCall } from './ast.ts';
 import type { Token } from './lexer.ts';
 import { ParseFailure } from './errors.ts';
 import { checkCall } from './signatures.ts';
@@ -20,8 +20,14 @@ const PRECEDENCE: Record<string, number> = {
   '..': 120, '??': 120, '???': 120,
 };
 const UNARY_PRECEDENCE = 500;
-/** Keeps absurd nesting a syntax error instead of a stack overflow. */
-const MAX_NESTING = 100;
+/**
+ * Limits that keep absurd input a syntax error (code EXPR_TOO_DEEP) instead of a stack overflow in
+ * the parser or the evaluator: brackets and unary operators nest at most MAX_NESTING deep, and a
+ * syntax tree is at most MAX_EXPRESSION_DEPTH deep, so `a + b + ...` or `x | f | g | ...` chain at
+ * most that many operators and filters.
+ */
+export const MAX_NESTING = 100;
+export const MAX_EXPRESSION_DEPTH = 500;
 const PUNCT_BINARY = new Set(['==', '!=', '<', '>', '<=', '>=', '+', '-', '*', '/', '%', '|', '~', '..', '??', '???']);
 const WORD_BINARY = new Set(['or', 'and', 'is', 'contains', 'equals', 'in']);
 const KEYWORDS = new Set(['or', 'and', 'not', 'is', 'in', 'contains', 'equals']);
@@ -41,6 +47,8 @@ export class ExpressionParser {
   /** Offset reported when the expression ends too early: the closing delimiter. */
   private readonly endOffset: number;
   private depth = 0;
+  /** Depth of each syntax tree built so far; leaves are absent (depth 1). */
+  private readonly treeDepth = new WeakMap<Expr, number>();
 
   constructor(tokens: Token[], startIndex: number, endOffset: number) {
     this.tokens = tokens;
@@ -106,56 +114,98 @@ export class ExpressionParser {
     return undefined;
   }
 
-  /** Every nested construct (brackets, operands, arguments, `not`, `? :`) comes through here. */
-  parseExpression(minPrecedence: number): Expr {
-    const token = this.peek();
-    if (++this.depth > MAX_NESTING) throw new ParseFailure(token?.start ?? this.endOffset, `the expression is nested more than ${MAX_NESTING} levels deep`);
-    try {
-      return this.parseExpressionAt(minPrecedence);
-    } finally {
-      this.depth--;
+  /** Records the depth of a new node from its children's, failing past MAX_EXPRESSION_DEPTH. */
+  private built<T extends Expr>(node: T, at: number, children: Expr[]): T {
+    let deepest = 0;
+    for (const child of children) deepest = Math.max(deepest, this.treeDepth.get(child) ?? 1);
+    if (deepest + 1 > MAX_EXPRESSION_DEPTH) {
+      throw new ParseFailure(at, `the expression chains or nests more than ${MAX_EXPRESSION_DEPTH} operations; split it, for example with {% set %}`, 'EXPR_TOO_DEEP');
     }
+    this.treeDepth.set(node, deepest + 1);
+    return node;
   }
 
-  private parseExpressionAt(minPrecedence: number): Expr {
+  private enter(at: number): void {
+    if (++this.depth > MAX_NESTING) throw new ParseFailure(at, `the expression is nested more than ${MAX_NESTING} levels deep`, 'EXPR_TOO_DEEP');
+  }
+
+  parseExpression(minPrecedence: number): Expr {
     let left = this.parseOperand();
     for (let found = this.peekBinary(); found && PRECEDENCE[found.op] >= minPrecedence; found = this.peekBinary()) {
+      const at = this.peek()!.start;
       this.pos += found.width;
-      if (found.op === '|') left = this.parseFilter(left);
-      else if (found.op === 'is') left = this.parseTest(left);
+      if (found.op === '|') left = this.parseFilter(left, at);
+      else if (found.op === 'is') left = this.parseTest(left, at);
       else {
         const right = this.parseExpression(PRECEDENCE[found.op] + 1);
         const op = (found.op === 'equals' ? '==' : found.op) as BinaryOperator;
-        left = { type: 'binary', op, left, right, start: left.start, end: right.end };
+        left = this.built({ type: 'binary', op, left, right, start: left.start, end: right.end }, at, [left, right]);
       }
     }
     if (minPrecedence === 0 && this.isPunct('?')) {
-      this.next();
-      const then = this.parseExpression(0);
-      this.expectPunct(':', "in a 'condition ? then : else' expression");
-      const otherwise = this.parseExpression(0);
-      return { type: 'ternary', condition: left, then, otherwise, start: left.start, end: otherwise.end };
+      const at = this.next().start;
+      this.enter(at);
+      try {
+        const then = this.parseExpression(0);
+        this.expectPunct(':', "in a 'condition ? then : else' expression");
+        const otherwise = this.parseExpression(0);
+        return this.built({ type: 'ternary', condition: left, then, otherwise, start: left.start, end: otherwise.end }, at, [left, then, otherwise]);
+      } finally {
+        this.depth--;
+      }
     }
     return left;
+  }
+
+  /** The `a | b(x)` chain of a `{% filter %}` tag: filter names and arguments, no input. */
+  parseFilterChain(): FilterCall[] {
+    if (this.atEnd()) throw new ParseFailure(this.endOffset, "'filter' needs a filter name, as in {% filter upper %}");
+    const chain: FilterCall[] = [];
+    do {
+      const name = this.expectName('a filter name');
+      const args = this.isPunct('(') ? this.parseArguments().list : [];
+      checkCall('filter', name.value, name.start, args);
+      chain.push({ name: name.value, args });
+    } while (this.isPunct('|') && this.next());
+    const extra = this.peek();
+    if (extra) throw new ParseFailure(extra.start, `unexpected ${describeToken(extra)} after the filters`);
+    return chain;
   }
 
   private parseOperand(): Expr {
     const token = this.peek();
     if (token && ((token.type === 'name' && token.value === 'not') || (token.type === 'punct' && (token.value === '-' || token.value === '+')))) {
       this.next();
-      const operand = this.parseExpression(UNARY_PRECEDENCE);
-      return { type: 'unary', op: token.value as 'not' | '-' | '+', operand, start: token.start, end: operand.end };
+      this.enter(token.start);
+      try {
+        const operand = this.parseExpression(UNARY_PRECEDENCE);
+        return this.built({ type: 'unary', op: token.value as 'not' | '-' | '+', operand, start: token.start, end: operand.end }, token.start, [operand]);
+      } finally {
+        this.depth--;
+      }
     }
     return this.parsePostfix(this.parsePrimary());
   }
 
   private parsePrimary(): Expr {
     const token = this.peek();
+    this.enter(token?.start ?? this.endOffset);
+    try {
+      return this.parsePrimaryAt(token);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parsePrimaryAt(token: Token | undefined): Expr {
     if (!token) throw new ParseFailure(this.endOffset, 'expected a value but the expression ends here');
     if (token.type === 'number') {
       this.next();
       const decimal = token.value.includes('.');
-      return { type: 'literal', value: Number(token.value), decimal, start: token.start, end: token.end };
+      const value = Number(token.value);
+      // Pebble's integer literals are longs: past 2^53 they need a bigint to keep every digit.
+      const exact = decimal || Number.isSafeInteger(value) ? value : BigInt(token.value);
+      return { type: 'literal', value: exact, decimal, start: token.start, end: token.end };
     }
     if (token.type === 'string') {
       this.next();
@@ -171,7 +221,7 @@ export class ExpressionParser {
       if (this.isPunct('(')) {
         const args = this.parseArguments();
         checkCall('function', token.value, token.start, args.list);
-        return { type: 'call', name: token.value, args: args.list, start: token.start, end: args.end };
+        return this.built({ type: 'call', name: token.value, args: args.list, start: token.start, end: args.end }, token.start, args.list.map((arg) => arg.value));
       }
       return { type: 'name', name: token.value, start: token.start, end: token.end };
     }
@@ -179,7 +229,9 @@ export class ExpressionParser {
       this.next();
       const inner = this.parseExpression(0);
       const close = this.expectPunct(')', 'to close the parenthesis');
-      return { ...inner, start: token.start, end: close.end };
+      const grouped = { ...inner, start: token.start, end: close.end };
+      this.treeDepth.set(grouped, this.treeDepth.get(inner) ?? 1);
+      return grouped;
     }
     if (token.value === '[') return this.parseList();
     if (token.value === '{') return this.parseMap();
@@ -194,7 +246,7 @@ export class ExpressionParser {
       if (!this.isPunct(']')) this.expectPunct(',', 'between list items');
     }
     const close = this.next();
-    return { type: 'list', items, start: open.start, end: close.end };
+    return this.built({ type: 'list', items, start: open.start, end: close.end }, open.start, items);
   }
 
   private parseMap(): Expr {
@@ -208,7 +260,7 @@ export class ExpressionParser {
       if (!this.isPunct('}')) this.expectPunct(',', 'between map entries');
     }
     const close = this.next();
-    return { type: 'map', entries, start: open.start, end: close.end };
+    return this.built({ type: 'map', entries, start: open.start, end: close.end }, open.start, entries.flatMap((entry) => [entry.key, entry.value]));
   }
 
   private parsePostfix(node: Expr): Expr {
@@ -223,16 +275,16 @@ export class ExpressionParser {
         if (key.type === 'name' && this.isPunct('(')) {
           const args = this.parseArguments();
           checkCall('method', key.value, key.start, args.list);
-          node = { type: 'method', object: node, name: key.value, args: args.list, start: node.start, end: args.end };
+          node = this.built({ type: 'method', object: node, name: key.value, args: args.list, start: node.start, end: args.end }, key.start, [node, ...args.list.map((arg) => arg.value)]);
           continue;
         }
         const keyExpr: Expr = { type: 'literal', value: key.value, start: key.start, end: key.end };
-        node = { type: 'member', object: node, key: keyExpr, computed: false, start: node.start, end: key.end };
+        node = this.built({ type: 'member', object: node, key: keyExpr, computed: false, start: node.start, end: key.end }, key.start, [node]);
       } else if (this.isPunct('[')) {
-        this.next();
+        const open = this.next();
         const key = this.parseExpression(0);
         const close = this.expectPunct(']', 'to close the index');
-        node = { type: 'member', object: node, key, computed: true, start: node.start, end: close.end };
+        node = this.built({ type: 'member', object: node, key, computed: true, start: node.start, end: close.end }, open.start, [node, key]);
       } else if (this.isPunct('(')) {
         throw new ParseFailure(this.peek()!.start, 'only functions and methods can be called with (...)');
       } else {
@@ -261,7 +313,7 @@ export class ExpressionParser {
     return { list, end: close.end };
   }
 
-  private parseFilter(input: Expr): Expr {
+  private parseFilter(input: Expr, at: number): Expr {
     const name = this.expectName("a filter name after '|'");
     let args: Argument[] = [];
     let end = name.end;
@@ -271,17 +323,25 @@ export class ExpressionParser {
       end = parsed.end;
     }
     checkCall('filter', name.value, name.start, args);
-    return { type: 'filter', input, name: name.value, args, start: input.start, end };
+    return this.built({ type: 'filter', input, name: name.value, args, start: input.start, end }, at, [input, ...args.map((arg) => arg.value)]);
   }
 
-  private parseTest(input: Expr): Expr {
+  /** `is [not] name`, also written with empty parentheses as Pebble allows: `is empty()`. */
+  private parseTest(input: Expr, at: number): Expr {
     let negated = false;
     if (this.isWord('not')) {
       this.next();
       negated = true;
     }
     const name = this.expectName("a test name after 'is' (defined, null, empty, even, odd, iterable, map, json)");
-    checkCall('test', name.value, name.start, []);
-    return { type: 'test', input, name: name.value, negated, start: input.start, end: name.end };
+    let end = name.end;
+    if (this.isPunct('(')) {
+      const args = this.parseArguments();
+      checkCall('test', name.value, name.start, args.list);
+      end = args.end;
+    } else {
+      checkCall('test', name.value, name.start, []);
+    }
+    return this.built({ type: 'test', input, name: name.value, negated, start: input.start, end }, at, [input]);
   }
 }

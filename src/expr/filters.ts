@@ -3,15 +3,17 @@
  * Arguments arrive in parameter order; a missing optional argument is undefined.
  */
 import { createHash } from 'node:crypto';
-import { stringify as toYamlText } from 'yaml';
 import type { FilterDef } from './callable.ts';
-import { addToDate, formatDate, toDate } from './dates.ts';
+import { addToDate, epochParts, formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
+import { formatNumber, toIon, toYaml } from './formats.ts';
+import { runJq } from './jq.ts';
+import { double, isNumeric, negate, parseJsonText, toNumber, type Numeric } from './numbers.ts';
 import { compareValues, isEmptyValue, isMap, isNullish, printValue, toJson, typeName } from './values.ts';
 
 function expectString(value: unknown, what = 'the input'): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return printValue(value);
+  if (isNumeric(value) || typeof value === 'boolean') return printValue(value);
   throw new EvalFailure(`expected ${what} to be a string, got ${typeName(value)}`);
 }
 
@@ -58,8 +60,9 @@ function hashFilter(algorithm: string): FilterDef {
   };
 }
 
-function parseNumber(input: unknown, type: string | undefined): number {
-  if (typeof input === 'number') return input;
+/** Kestra's number filter (commons-lang NumberUtils): a fraction or FLOAT/DOUBLE gives a double. */
+function parseNumber(input: unknown, type: string | undefined): Numeric {
+  if (isNumeric(input)) return input;
   const text = expectString(input).trim();
   const kind = type?.toUpperCase();
   if (kind !== undefined && !['INT', 'INTEGER', 'LONG', 'FLOAT', 'DOUBLE', 'BIGDECIMAL', 'BIGINTEGER'].includes(kind)) {
@@ -70,7 +73,10 @@ function parseNumber(input: unknown, type: string | undefined): number {
   if (!pattern.test(text)) {
     throw new EvalFailure(`cannot convert the string to ${wholeOnly ? 'a whole number' : 'a number'}`);
   }
-  return Number(text);
+  const value = Number(text);
+  if (kind === 'FLOAT' || kind === 'DOUBLE' || !/^[+-]?\d+$/.test(text)) return double(value);
+  // A whole number past 2^53 keeps every digit, as Kestra's Long or BigInteger does.
+  return Number.isSafeInteger(value) ? value : BigInt(text);
 }
 
 function slice<T extends string | unknown[]>(input: T, from: unknown, to: unknown): T {
@@ -109,24 +115,70 @@ function flatten(list: unknown[]): unknown[] {
   return list.flatMap((item) => (Array.isArray(item) ? flatten(item) : [item]));
 }
 
-function indent(text: string, amount: number, prefix: string, firstLine: boolean): string {
-  const padding = prefix.repeat(amount);
-  const lines = text.split('\n');
-  return lines.map((line, index) => (index === 0 && !firstLine ? line : line === '' ? line : padding + line)).join('\n');
+/** The line break Kestra's indent filters look for: the first of CRLF, LFCR, LF, CR the text holds. */
+function lineBreakOf(text: string): string {
+  return ['\r\n', '\n\r', '\n', '\r'].find((candidate) => text.includes(candidate)) ?? '\n';
 }
 
-/** Epoch time in a unit; nanoseconds exceed exact doubles, so they are a bigint. */
+/** Kestra's indent/nindent: the padding goes after every line break, blank lines included; '' stays ''. */
+function indentFilter(newLine: boolean): FilterDef {
+  return {
+    params: ['amount', 'prefix'],
+    required: 1,
+    apply: (input, [amount, prefix]) => {
+      if (isNullish(input)) return null;
+      const text = expectString(input);
+      if (text === '') return text;
+      const count = expectInteger(amount, 'the amount');
+      if (count < 0) throw new EvalFailure(`the amount must be 0 or more, got ${count}`);
+      const padding = (optionalString(prefix, 'the prefix') ?? ' ').repeat(count);
+      const lineBreak = lineBreakOf(text);
+      return (newLine ? lineBreak + text : text).split(lineBreak).join(lineBreak + padding);
+    },
+  };
+}
+
+/** Java's basic Base64 decoder: the standard alphabet only, padding optional but well placed. */
+function decodeBase64(text: string): string {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1 || (text.includes('=') && text.length % 4 !== 0)) {
+    throw new EvalFailure('the input is not valid base64');
+  }
+  return Buffer.from(text, 'base64').toString('utf8');
+}
+
+type EscapeStyle = 'single' | 'double' | 'shell';
+const ESCAPES: Record<EscapeStyle, [string, string]> = { single: ["'", "\\'"], double: ['"', '\\"'], shell: ["'", "'\\''"] };
+
+/** Kestra's escapeChar: every string inside the input gets its quotes escaped for that style. */
+function escapeQuotes(value: unknown, style: EscapeStyle): unknown {
+  if (Array.isArray(value)) return value.map((item) => escapeQuotes(item, style));
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, escapeQuotes(item, style)]));
+  const [quote, escaped] = ESCAPES[style];
+  return printValue(value).split(quote).join(escaped);
+}
+
+function escapeStyle(type: unknown): EscapeStyle {
+  const name = typeof type === 'string' ? type.toLowerCase() : undefined;
+  if (name === 'single' || name === 'double' || name === 'shell') return name;
+  throw new EvalFailure(`the type must be 'single', 'double' or 'shell', got ${typeof type === 'string' ? `'${type}'` : typeName(type)}`);
+}
+
+/**
+ * Epoch time in a unit, as Kestra computes it. Nanoseconds exceed exact doubles, so they are a
+ * bigint; Kestra's timestampMicro is seconds × 10⁹ + microseconds (sic), kept as Kestra prints it.
+ */
 function timestampFilter(unit: 'seconds' | 'millis' | 'micros' | 'nanos'): FilterDef {
   return {
     params: ['timeZone', 'existingFormat'],
     required: 0,
     apply: (input, [timeZone, existingFormat]) => {
       if (isNullish(input)) return null;
-      const ms = toDate(input, optionalString(timeZone, 'timeZone'), optionalString(existingFormat, 'existingFormat')).getTime();
-      if (unit === 'seconds') return Math.floor(ms / 1000);
-      if (unit === 'millis') return ms;
-      if (unit === 'micros') return ms * 1000;
-      return BigInt(ms) * 1_000_000n;
+      const instant = toDate(input, optionalString(timeZone, 'timeZone'), optionalString(existingFormat, 'existingFormat'));
+      const { seconds, nano } = epochParts(instant);
+      if (unit === 'seconds') return Number(seconds);
+      if (unit === 'millis') return instant.date.getTime();
+      if (unit === 'micros') return seconds * 1_000_000_000n + BigInt(Math.floor(nano / 1000));
+      return seconds * 1_000_000_000n + BigInt(nano);
     },
   };
 }
@@ -136,16 +188,38 @@ export const FILTERS: Record<string, FilterDef> = {
 
   upper: stringFilter((text) => text.toUpperCase()),
   lower: stringFilter((text) => text.toLowerCase()),
-  capitalize: stringFilter((text) => (text ? text[0].toUpperCase() + text.slice(1) : text)),
+  // Pebble capitalizes the first character that is not whitespace.
+  capitalize: stringFilter((text) => text.replace(/^(\s*)(\S)/u, (_match, space: string, first: string) => space + first.toUpperCase())),
   title: stringFilter((text) => text.replace(/(^|\s)(\S)/g, (_match, space: string, letter: string) => space + letter.toUpperCase())),
   trim: stringFilter((text) => text.trim()),
   urlencode: stringFilter(urlEncode),
   urldecode: stringFilter((text) => decodeURIComponent(text.replace(/\+/g, ' '))),
   base64encode: stringFilter((text) => Buffer.from(text, 'utf8').toString('base64')),
-  base64decode: stringFilter((text) => {
-    if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text)) throw new EvalFailure('the input is not valid base64');
-    return Buffer.from(text, 'base64').toString('utf8');
-  }),
+  base64decode: stringFilter(decodeBase64),
+  startsWith: {
+    params: ['value'],
+    required: 1,
+    apply: (input, [prefix]) => (isNullish(input) ? false : expectString(input).startsWith(expectString(prefix, 'the prefix'))),
+  },
+  endsWith: {
+    params: ['value'],
+    required: 1,
+    apply: (input, [suffix]) => (isNullish(input) ? false : expectString(input).endsWith(expectString(suffix, 'the suffix'))),
+  },
+  escapeChar: {
+    params: ['type'],
+    required: 1,
+    apply: (input, [type]) => (isNullish(input) ? null : escapeQuotes(input, escapeStyle(type))),
+  },
+  numberFormat: {
+    params: ['format'],
+    required: 1,
+    apply: (input, [format]) => {
+      if (isNullish(input)) return null;
+      if (!isNumeric(input)) throw new EvalFailure(`expected a number, got ${typeName(input)}`);
+      return formatNumber(toNumber(input), expectString(format, 'the format'));
+    },
+  },
   slugify: stringFilter((text) =>
     text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''),
   ),
@@ -158,12 +232,14 @@ export const FILTERS: Record<string, FilterDef> = {
   abbreviate: {
     params: ['length'],
     required: 1,
+    // Pebble's rules: short texts stay whole, a width of 3 or less cuts without an ellipsis.
     apply: (input, [length]) => {
       if (isNullish(input)) return null;
       const text = expectString(input);
       const max = expectInteger(length, 'the length');
-      if (text.length <= max) return text;
-      if (max < 3) throw new EvalFailure('the length must be at least 3 to fit the ellipsis');
+      if (max < 0) throw new EvalFailure(`the length must be 0 or more, got ${max}`);
+      if (text.length < max || text.length <= 3) return text;
+      if (max <= 3) return text.slice(0, max);
       return `${text.slice(0, max - 3)}...`;
     },
   },
@@ -171,18 +247,8 @@ export const FILTERS: Record<string, FilterDef> = {
   substringBeforeLast: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'before', true) },
   substringAfter: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'after', false) },
   substringAfterLast: { params: ['separator'], required: 1, apply: (input, [sep]) => substring(input, sep, 'after', true) },
-  indent: {
-    params: ['amount', 'prefix'],
-    required: 1,
-    apply: (input, [amount, prefix]) =>
-      isNullish(input) ? null : indent(expectString(input), expectInteger(amount, 'the amount'), optionalString(prefix, 'the prefix') ?? ' ', false),
-  },
-  nindent: {
-    params: ['amount', 'prefix'],
-    required: 1,
-    apply: (input, [amount, prefix]) =>
-      isNullish(input) ? null : `\n${indent(expectString(input), expectInteger(amount, 'the amount'), optionalString(prefix, 'the prefix') ?? ' ', true)}`,
-  },
+  indent: indentFilter(false),
+  nindent: indentFilter(true),
 
   length: {
     params: [],
@@ -203,13 +269,30 @@ export const FILTERS: Record<string, FilterDef> = {
   split: {
     params: ['delimiter', 'limit'],
     required: 1,
+    // Java's String.split: the delimiter is a regular expression; without a positive limit,
+    // trailing empty parts are dropped unless the limit is negative.
     apply: (input, [delimiter, limit]) => {
       if (isNullish(input)) return null;
-      const parts = expectString(input).split(expectString(delimiter, 'the delimiter'));
-      if (limit === undefined || limit === null) return parts;
-      const max = expectInteger(limit, 'the limit');
-      if (max <= 0 || parts.length <= max) return parts;
-      return [...parts.slice(0, max - 1), parts.slice(max - 1).join(expectString(delimiter))];
+      const text = expectString(input);
+      const max = isNullish(limit) ? 0 : expectInteger(limit, 'the limit');
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(expectString(delimiter, 'the delimiter'), 'gu');
+      } catch (error) {
+        throw new EvalFailure(`invalid regular expression for the delimiter: ${(error as Error).message}`);
+      }
+      const parts: string[] = [];
+      let from = 0;
+      for (const match of text.matchAll(pattern)) {
+        if (max > 0 && parts.length === max - 1) break;
+        if (match[0] === '' && (match.index === 0 || match.index === text.length)) continue;
+        parts.push(text.slice(from, match.index));
+        from = match.index + match[0].length;
+      }
+      if (parts.length === 0) return [text];
+      parts.push(text.slice(from));
+      if (max === 0) while (parts.at(-1) === '') parts.pop();
+      return parts;
     },
   },
   replace: {
@@ -221,8 +304,8 @@ export const FILTERS: Record<string, FilterDef> = {
     params: [],
     required: 0,
     apply: (input) => {
-      if (typeof input !== 'number') throw new EvalFailure(`expected a number, got ${typeName(input)}`);
-      return Math.abs(input);
+      if (!isNumeric(input)) throw new EvalFailure(`expected a number, got ${typeName(input)}`);
+      return toNumber(input) < 0 ? negate(input) : input;
     },
   },
   number: { params: ['type'], required: 0, apply: (input, [type]) => (isNullish(input) ? null : parseNumber(input, optionalString(type, 'the type'))) },
@@ -246,7 +329,11 @@ export const FILTERS: Record<string, FilterDef> = {
       return list.length ? list[list.length - 1] : null;
     },
   },
-  keys: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : Object.keys(expectMap(input))) },
+  keys: {
+    params: [],
+    required: 0,
+    apply: (input) => (isNullish(input) ? null : Array.isArray(input) ? input.map((_item, index) => index) : Object.keys(expectMap(input))),
+  },
   values: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : Object.values(expectMap(input))) },
   sort: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : sortList(expectList(input))) },
   rsort: { params: [], required: 0, apply: (input) => (isNullish(input) ? null : sortList(expectList(input)).reverse()) },
@@ -287,16 +374,39 @@ export const FILTERS: Record<string, FilterDef> = {
   merge: {
     params: ['items'],
     required: 1,
+    // Pebble's merge: the left side decides the result; a map merged into a list adds its entries,
+    // a list merged into a map adds each item as its own key.
     apply: (input, [items]) => {
-      if (Array.isArray(input)) return [...input, ...(Array.isArray(items) ? items : [items])];
-      return { ...expectMap(input), ...expectMap(items, 'the argument') };
+      if (isNullish(input)) {
+        if (isNullish(items)) throw new EvalFailure('both sides are null');
+        return items;
+      }
+      if (isNullish(items)) return input;
+      if (!Array.isArray(items) && !isMap(items)) throw new EvalFailure(`only a list or a map can be merged, got ${typeName(items)}`);
+      if (Array.isArray(input)) {
+        return [...input, ...(Array.isArray(items) ? items : Object.entries(items).map(([key, value]) => ({ key, value })))];
+      }
+      const map = expectMap(input);
+      if (isMap(items)) return { ...map, ...items };
+      return { ...map, ...Object.fromEntries(items.map((item) => [printValue(item), item])) };
     },
   },
 
   json: { params: [], required: 0, apply: (input) => toJson(input) },
   toJson: { params: [], required: 0, apply: (input) => toJson(input) },
   jsonEncode: { params: [], required: 0, apply: (input) => toJson(input) },
-  yaml: { params: [], required: 0, apply: (input) => toYamlText(input === undefined ? null : input) },
+  yaml: { params: [], required: 0, apply: (input) => toYaml(input) },
+  toIon: { params: [], required: 0, apply: (input) => toIon(input) },
+  // Kestra's jq: a string input is JSON text; the result is the list of every output.
+  jq: {
+    params: ['expression'],
+    required: 1,
+    apply: (input, [expression]) => {
+      if (isNullish(input)) return null;
+      const query = expectString(expression, 'the expression');
+      return runJq(typeof input === 'string' ? input : toJson(input), query).map(parseJsonText);
+    },
+  },
 
   date: {
     params: ['format', 'timeZone', 'existingFormat', 'locale'],
@@ -316,7 +426,7 @@ export const FILTERS: Record<string, FilterDef> = {
       const zone = optionalString(timeZone, 'timeZone');
       const date = toDate(input, zone, optionalString(existingFormat, 'existingFormat'));
       const moved = addToDate(date, expectInteger(amount, 'the amount'), expectString(unit, 'the unit'), zone);
-      return format === undefined || format === null ? moved : formatDate(moved, expectString(format, 'the format'), zone);
+      return formatDate(moved, optionalString(format, 'the format'), zone);
     },
   },
   timestamp: timestampFilter('seconds'),

@@ -1,8 +1,11 @@
-/** Built-in functions (`name(args)`): secret, now, render, fromJson, range, min, max, yaml. */
+/** Built-in functions (`name(args)`): secret, now, render, fromJson, range, min, max, yaml, ids, random numbers. */
+import { randomInt, randomUUID } from 'node:crypto';
 import { parse as parseYamlText } from 'yaml';
-import type { FunctionDef } from './callable.ts';
+import type { CallContext, FunctionDef } from './callable.ts';
+import { formatDate, toDate } from './dates.ts';
 import { EvalFailure } from './errors.ts';
-import { compareValues, isNullish, typeName } from './values.ts';
+import { double, integer, isNumeric, parseJsonText as readJson, toNumber } from './numbers.ts';
+import { compareValues, isMap, isNullish, toJson, typeName } from './values.ts';
 
 /** `render()` renders its own output again until it stops changing, as Kestra does by default. */
 const MAX_RENDER_PASSES = 10;
@@ -12,7 +15,7 @@ function parseJsonText(value: unknown): unknown {
   if (isNullish(value)) return null;
   if (typeof value !== 'string') throw new EvalFailure(`expected a JSON string, got ${typeName(value)}`);
   try {
-    return JSON.parse(value);
+    return readJson(value);
   } catch (error) {
     // The parser's own message quotes the text, which may be a secret: keep only the position.
     const position = /position (\d+)/.exec((error as Error).message);
@@ -20,20 +23,76 @@ function parseJsonText(value: unknown): unknown {
   }
 }
 
-function range(start: unknown, end: unknown, step: unknown): number[] {
-  for (const [what, value] of [['start', start], ['end', end]] as const) {
-    if (typeof value !== 'number') throw new EvalFailure(`expected the ${what} to be a number, got ${typeName(value)}`);
-  }
+/**
+ * Pebble's range: inclusive at both ends, over whole numbers (fractions are cut, as Java's
+ * longValue) or over single characters.
+ */
+function range(start: unknown, end: unknown, step: unknown): (number | string)[] {
   const by = step === undefined || step === null ? 1 : step;
-  if (typeof by !== 'number' || by === 0) throw new EvalFailure('the step must be a non-zero number');
-  const from = start as number;
-  const to = end as number;
-  if (Math.abs((to - from) / by) > MAX_RANGE_ITEMS) throw new EvalFailure(`the range would have more than ${MAX_RANGE_ITEMS} items`);
+  if (!isNumeric(by)) throw new EvalFailure(`the step must be a number, got ${typeName(by)}`);
+  const increment = Math.trunc(toNumber(by));
+  if (increment === 0) throw new EvalFailure('the step must be a non-zero number');
+  const characters = typeof start === 'string' && typeof end === 'string';
+  if (!(isNumeric(start) && isNumeric(end)) && !(characters && start.length === 1 && end.length === 1)) {
+    throw new EvalFailure(`the start and end must both be numbers or both be single characters, got ${typeName(start)} and ${typeName(end)}`);
+  }
+  const from = characters ? (start as string).charCodeAt(0) : Math.trunc(toNumber(start as number));
+  const to = characters ? (end as string).charCodeAt(0) : Math.trunc(toNumber(end as number));
+  if (Math.abs((to - from) / increment) > MAX_RANGE_ITEMS) throw new EvalFailure(`the range would have more than ${MAX_RANGE_ITEMS} items`);
   const items: number[] = [];
-  // Pebble's range is inclusive at both ends.
-  if (by > 0) for (let i = from; i <= to; i += by) items.push(i);
-  else for (let i = from; i >= to; i += by) items.push(i);
-  return items;
+  if (increment > 0) for (let i = from; i <= to; i += increment) items.push(i);
+  else for (let i = from; i >= to; i += increment) items.push(i);
+  return characters ? items.map((code) => String.fromCharCode(code)) : items;
+}
+
+/** Renders every string inside a value, once; maps and lists keep their shape. */
+function renderValue(value: unknown, context: CallContext): unknown {
+  if (typeof value === 'string') return context.render(value);
+  if (Array.isArray(value)) return value.map((item) => renderValue(item, context));
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderValue(item, context)]));
+  return value;
+}
+
+/** `render()` renders its own output again until it stops changing, as Kestra does by default. */
+function renderUntilStable(value: unknown, context: CallContext): unknown {
+  let current = renderValue(value, context);
+  for (let pass = 1; pass < MAX_RENDER_PASSES; pass++) {
+    const again = renderValue(current, context);
+    if (toJson(again) === toJson(current)) return current;
+    current = again;
+  }
+  throw new EvalFailure(`the text still changes after ${MAX_RENDER_PASSES} rendering passes (does it render itself?)`);
+}
+
+function wholeNumber(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  throw new EvalFailure(`expected ${what} to be a whole number, got ${typeName(value)}`);
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Kestra's ids: a random UUID written in base 62 (22 characters). */
+function base62Id(): string {
+  let value = BigInt(`0x${randomUUID().replace(/-/g, '')}`);
+  let text = '';
+  while (value > 0n) {
+    text = BASE62[Number(value % 62n)] + text;
+    value /= 62n;
+  }
+  return text.padStart(22, '0');
+}
+
+function yamlNumbers(value: unknown): unknown {
+  if (typeof value === 'bigint') return integer(value);
+  if (typeof value === 'number') return double(value);
+  if (Array.isArray(value)) return value.map(yamlNumbers);
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, yamlNumbers(item)]));
+  return value;
+}
+
+function expectText(value: unknown, what: string): string {
+  if (typeof value === 'string') return value;
+  throw new EvalFailure(`expected ${what} to be a string, got ${typeName(value)}`);
 }
 
 function extreme(args: unknown[], sign: 1 | -1): unknown {
@@ -52,23 +111,43 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     },
   },
   now: {
-    params: ['timeZone'],
+    params: ['format', 'timeZone', 'existingFormat', 'locale'],
     required: 0,
-    apply: (_args, context) => (context.runtime.now ?? (() => new Date()))(),
+    apply: ([format, timeZone], context) => {
+      const now = (context.runtime.now ?? (() => new Date()))();
+      const zone = isNullish(timeZone) ? undefined : expectText(timeZone, 'timeZone');
+      return formatDate(toDate(now), isNullish(format) ? undefined : expectText(format, 'the format'), zone);
+    },
   },
   render: {
     params: ['toRender', 'recursive'],
     required: 1,
     apply: ([toRender, recursive], context) => {
-      if (typeof toRender !== 'string') return toRender ?? null;
-      let text = context.render(toRender);
-      if (recursive === false) return text;
-      for (let pass = 1; pass < MAX_RENDER_PASSES; pass++) {
-        const again = context.render(text);
-        if (again === text) return text;
-        text = again;
-      }
-      throw new EvalFailure(`the text still changes after ${MAX_RENDER_PASSES} rendering passes (does it render itself?)`);
+      if (isNullish(toRender)) return null;
+      return recursive === false ? renderValue(toRender, context) : renderUntilStable(toRender, context);
+    },
+  },
+  renderOnce: {
+    params: ['toRender'],
+    required: 1,
+    apply: ([toRender], context) => (isNullish(toRender) ? null : renderValue(toRender, context)),
+  },
+  block: {
+    params: ['name'],
+    required: 1,
+    apply: ([name], context) => context.renderBlock(expectText(name, "the block's name")),
+  },
+  uuid: { params: [], required: 0, apply: () => randomUUID() },
+  id: { params: [], required: 0, apply: () => base62Id() },
+  randomInt: {
+    params: ['lower', 'upper'],
+    required: 2,
+    // Kestra's bounds: lower included, upper excluded, except that equal bounds give that number.
+    apply: ([lower, upper]) => {
+      const from = wholeNumber(lower, 'lower');
+      const to = wholeNumber(upper, 'upper');
+      if (to < from) throw new EvalFailure(`upper (${to}) is less than lower (${from})`);
+      return to === from ? from : randomInt(from, to);
     },
   },
   fromJson: { params: ['json'], required: 1, apply: ([json]) => parseJsonText(json) },
@@ -81,7 +160,8 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
       if (isNullish(text)) return null;
       if (typeof text !== 'string') throw new EvalFailure(`expected a YAML string, got ${typeName(text)}`);
       try {
-        return parseYamlText(text) ?? null;
+        // Integers come as bigint so that floats, even whole ones, can be told apart and stay doubles.
+        return yamlNumbers(parseYamlText(text, { intAsBigInt: true }) ?? null);
       } catch (error) {
         const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
         throw new EvalFailure(`the string is not valid YAML${line ? ` (line ${line})` : ''}`);

@@ -6,10 +6,11 @@
 import { ExpressionError } from '../shared/errors.ts';
 import { parseCached } from './cache.ts';
 import type { ExprRuntime, Scope } from './callable.ts';
-import { EvalFailure } from './errors.ts';
+import { EvalFailure, type SyntaxCode } from './errors.ts';
 import { renderNodes, type EvalContext } from './evaluator.ts';
 
 export type { ExprRuntime, Scope } from './callable.ts';
+export type { SyntaxCode } from './errors.ts';
 
 const EXPRESSION_START = /\{[{%#]/;
 /** `render()` inside `render()` inside ...: deep enough for real use, stops runaway recursion. */
@@ -20,8 +21,11 @@ export function hasExpression(text: string): boolean {
   return EXPRESSION_START.test(text);
 }
 
-/** Syntax problems without evaluating: [] when fine. offset is 0-based into the template. */
-export function findExpressionSyntaxErrors(template: string): { offset: number; message: string }[] {
+/**
+ * Syntax problems without evaluating: [] when fine. offset is 0-based into the template; code is
+ * EXPR_TOO_DEEP past the parser's nesting and chaining limits, else EXPR_SYNTAX.
+ */
+export function findExpressionSyntaxErrors(template: string): { offset: number; message: string; code: SyntaxCode }[] {
   if (!hasExpression(template)) return [];
   return parseCached(template).problems.map((problem) => ({ ...problem }));
 }
@@ -38,7 +42,7 @@ function renderWith(template: string, context: EvalContext): string {
     const problem = syntaxErrorMessage(parsed.problems);
     throw new ExpressionError(context.where ? `${context.where}: ${problem}` : problem);
   }
-  return renderNodes(parsed.nodes, { ...context, template });
+  return renderNodes(parsed.nodes, { ...context, template, blocks: parsed.blocks });
 }
 
 /** `render()`: the same scope and loop variables, its own text; failures name the inner block. */
@@ -55,7 +59,7 @@ function renderNested(text: string, outer: EvalContext): string {
 /** Renders a template string. Text outside {{ }} is copied. Throws ExpressionError (src/shared/errors.ts). */
 export function renderTemplate(template: string, scope: Scope, runtime: ExprRuntime, where?: string): string {
   if (!hasExpression(template)) return template;
-  return renderWith(template, { template, scope, runtime, where, frames: [], renderNested, depth: 0 });
+  return renderWith(template, { template, scope, runtime, where, frames: [new Map()], blocks: new Map(), renderNested, depth: 0 });
 }
 
 /** `where` for a string nested inside a rendered value: `property 'spec'` becomes `property 'spec.containers[0].image'`. */

@@ -4,10 +4,12 @@
  */
 import type { TestDef } from './callable.ts';
 import { EvalFailure } from './errors.ts';
+import { isNumeric, toNumber } from './numbers.ts';
 import { isEmptyValue, isMap, isNullish, typeName } from './values.ts';
 
+/** Pebble's even/odd read any number's whole part. */
 function integer(value: unknown, test: string): number {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (isNumeric(value)) return Math.trunc(toNumber(value));
   throw new EvalFailure(`the '${test}' test needs a whole number, got ${typeName(value)}`);
 }
 

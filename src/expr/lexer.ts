@@ -25,7 +25,7 @@ export interface ScanResult {
 }
 
 const BLOCK_OPENER = /\{[{%#]/g;
-const RAW_END = /\{%-?\s*end(raw|verbatim)\s*-?%\}/g;
+const RAW_END: Record<string, RegExp> = { raw: /\{%-?\s*endraw\s*-?%\}/g, verbatim: /\{%-?\s*endverbatim\s*-?%\}/g };
 const NAME_START = /[A-Za-z_]/;
 const NAME_PART = /[A-Za-z0-9_]/;
 const DIGIT = /[0-9]/;
@@ -52,13 +52,14 @@ export function scanTemplate(template: string): ScanResult {
     const start = found.index;
     const opener = found[0];
     const trimBefore = template[start + 2] === '-';
-    pushText(template.slice(pos, start), trimBefore);
 
     if (opener === '{#') {
+      pushText(template.slice(pos, start), trimBefore);
       const close = template.indexOf('#}', start + 2);
       if (close < 0) {
         problems.push({
           offset: start,
+          code: 'EXPR_SYNTAX',
           message: `'{#' starts a comment that is never closed with '#}' (to write a literal '{#', as in shell \${#var}, wrap it in {% raw %}...{% endraw %})`,
         });
         return { segments, problems };
@@ -70,26 +71,34 @@ export function scanTemplate(template: string): ScanResult {
     const kind = opener === '{{' ? 'output' : 'tag';
     const block = lexBlock(template, start, kind);
     if ('problem' in block) {
+      pushText(template.slice(pos, start), trimBefore);
       problems.push(block.problem);
       pos = block.resume;
       continue;
     }
-    trimNextText = block.trimAfter;
-    pos = block.end;
     const source = template.slice(start, block.end);
     const first = block.tokens[0];
     if (kind === 'tag' && first?.type === 'name' && (first.value === 'raw' || first.value === 'verbatim') && block.tokens.length === 1) {
-      RAW_END.lastIndex = pos;
-      const rawEnd = RAW_END.exec(template);
+      // Kestra cuts raw blocks out before Pebble sees the template, so '-' on raw tags trims nothing;
+      // verbatim is Pebble's own tag and honours it.
+      const trims = first.value === 'verbatim';
+      pushText(template.slice(pos, start), trims && trimBefore);
+      const endPattern = RAW_END[first.value];
+      endPattern.lastIndex = block.end;
+      const rawEnd = endPattern.exec(template);
       if (!rawEnd) {
-        problems.push({ offset: start, message: `${source} is never closed with {% end${first.value} %}` });
+        problems.push({ offset: start, message: `${source} is never closed with {% end${first.value} %}`, code: 'EXPR_SYNTAX' });
         return { segments, problems };
       }
-      pushText(template.slice(pos, rawEnd.index), rawEnd[0].startsWith('{%-'));
-      trimNextText = rawEnd[0].endsWith('-%}');
+      trimNextText = trims && block.trimAfter;
+      pushText(template.slice(block.end, rawEnd.index), trims && rawEnd[0].startsWith('{%-'));
+      trimNextText = trims && rawEnd[0].endsWith('-%}');
       pos = rawEnd.index + rawEnd[0].length;
       continue;
     }
+    pushText(template.slice(pos, start), trimBefore);
+    trimNextText = block.trimAfter;
+    pos = block.end;
     segments.push({ kind, tokens: block.tokens, start, end: block.end, source });
   }
   pushText(template.slice(pos), false);
@@ -110,8 +119,8 @@ function lexBlock(template: string, start: number, kind: 'output' | 'tag'): Bloc
     const offset = result.problem?.offset ?? start;
     const message = result.problem?.message ?? `'${kind === 'output' ? '{{' : '{%'}' is never closed with '${closer}'`;
     const close = template.indexOf(closer, offset);
-    if (close < 0) return { problem: { offset, message }, resume: template.length };
-    return { problem: { offset, message: `${message} in ${quoteBlock(template.slice(start, close + 2))}` }, resume: close + 2 };
+    if (close < 0) return { problem: { offset, message, code: 'EXPR_SYNTAX' }, resume: template.length };
+    return { problem: { offset, message: `${message} in ${quoteBlock(template.slice(start, close + 2))}`, code: 'EXPR_SYNTAX' }, resume: close + 2 };
   }
   return { tokens, end: result.end, trimAfter: result.trimAfter };
 }
@@ -126,7 +135,7 @@ type Lexed = { end: number; trimAfter: boolean } | { problem: SyntaxProblem | un
 function lexUntil(template: string, start: number, closer: '}}' | '%}' | '}', tokens: Token[]): Lexed {
   const brackets: Token[] = [];
   let pos = start;
-  const fail = (offset: number, message: string): Lexed => ({ problem: { offset, message } });
+  const fail = (offset: number, message: string): Lexed => ({ problem: { offset, message, code: 'EXPR_SYNTAX' } });
 
   while (true) {
     while (pos < template.length && /\s/.test(template[pos])) pos++;
@@ -218,7 +227,7 @@ function lexString(template: string, start: number, tokens: Token[]): number | u
       interpolated = true;
       emitted.push({ type: 'string', value, start: partStart, end: pos }, synthetic('~', pos), synthetic('(', pos));
       const inner = lexUntil(template, pos + 2, '}', emitted);
-      if ('problem' in inner) return inner.problem ? inner : { problem: { offset: pos, message: "'#{' is never closed with '}'" } };
+      if ('problem' in inner) return inner.problem ? inner : { problem: { offset: pos, message: "'#{' is never closed with '}'", code: 'EXPR_SYNTAX' } };
       emitted.push(synthetic(')', inner.end - 1), synthetic('~', inner.end - 1));
       value = '';
       partStart = inner.end;

@@ -4,6 +4,7 @@
  */
 import type { MethodDef } from './callable.ts';
 import { EvalFailure } from './errors.ts';
+import { double, isNumeric, toNumber } from './numbers.ts';
 import { isMap, printValue, typeName, valuesEqual } from './values.ts';
 
 type Receiver = 'string' | 'list' | 'map' | 'number' | 'boolean';
@@ -12,7 +13,7 @@ function receiverOf(value: unknown): Receiver | undefined {
   if (typeof value === 'string') return 'string';
   if (Array.isArray(value)) return 'list';
   if (isMap(value)) return 'map';
-  if (typeof value === 'number') return 'number';
+  if (isNumeric(value)) return 'number';
   if (typeof value === 'boolean') return 'boolean';
   return undefined;
 }
@@ -30,7 +31,8 @@ function method(params: string[], required: number, implementations: Implementat
         const accepted = Object.keys(implementations).join(' or ');
         throw new EvalFailure(`can only be called on a ${accepted}, not on ${typeName(target)}`);
       }
-      return implementation(target as never, args);
+      // Number methods see a plain number; doubleValue() turns it back into a double.
+      return implementation((isNumeric(target) ? toNumber(target) : target) as never, args);
     },
   };
 }
@@ -147,5 +149,5 @@ export const METHODS: Record<string, MethodDef> = {
   values: method([], 0, { map: (m: Record<string, unknown>) => Object.values(m) }),
   intValue: method([], 0, { number: (n: number) => Math.trunc(n) }),
   longValue: method([], 0, { number: (n: number) => Math.trunc(n) }),
-  doubleValue: method([], 0, { number: (n: number) => n }),
+  doubleValue: method([], 0, { number: (n: number) => double(n) }),
 };

@@ -13,12 +13,6 @@ import { didYouMean } from './suggest.ts';
 
 export type CallKind = 'filter' | 'function' | 'method' | 'test';
 
-/** Pebble/Kestra names that are deliberately not implemented, with what to use instead. */
-const NOT_SUPPORTED: Record<string, string> = {
-  jq: 'the jq filter is not supported; use attribute access (a.b[0]) or fromJson()',
-  toIon: 'the toIon filter is not supported; use toJson',
-  escapeChar: 'the escapeChar filter is not supported',
-};
 
 function registry(kind: CallKind): Record<string, Signature> {
   if (kind === 'filter') return FILTERS;
@@ -30,7 +24,6 @@ function registry(kind: CallKind): Record<string, Signature> {
 export function checkCall(kind: CallKind, name: string, offset: number, args: Argument[]): void {
   const known = registry(kind);
   if (!Object.hasOwn(known, name)) {
-    if (kind === 'filter' && Object.hasOwn(NOT_SUPPORTED, name)) throw new ParseFailure(offset, NOT_SUPPORTED[name]);
     throw new ParseFailure(offset, `unknown ${kind} '${name}'${didYouMean(name, Object.keys(known))}`);
   }
   const signature = known[name];

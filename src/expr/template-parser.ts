@@ -1,23 +1,33 @@
 /**
- * Builds the template tree from the scanned segments: output blocks, and the `if`/`for` tags with
- * their nesting checked. Collects every syntax problem instead of stopping at the first.
+ * Builds the template tree from the scanned segments: output blocks, and the `if`, `for`, `set`,
+ * `block` and `filter` tags with their nesting checked. Collects every syntax problem instead of
+ * stopping at the first.
  */
-import type { BlockSource, Expr, ParsedTemplate, SyntaxProblem, TemplateNode } from './ast.ts';
+import type { BlockSource, Expr, FilterCall, ParsedTemplate, SyntaxProblem, TemplateNode } from './ast.ts';
 import { ParseFailure } from './errors.ts';
 import { ExpressionParser, describeToken } from './expression-parser.ts';
 import { scanTemplate, type Segment } from './lexer.ts';
-import { templateDepthProblem } from './limits.ts';
 import { quoteBlock } from './quote.ts';
 import { didYouMean } from './suggest.ts';
 
-const KNOWN_TAGS = ['if', 'elseif', 'else', 'endif', 'for', 'endfor', 'raw', 'endraw', 'verbatim', 'endverbatim'];
+const KNOWN_TAGS = [
+  'if', 'elseif', 'else', 'endif', 'for', 'endfor', 'set', 'block', 'endblock', 'filter', 'endfilter',
+  'raw', 'endraw', 'verbatim', 'endverbatim',
+];
+/** Tags nest at most this deep (code EXPR_TOO_DEEP), so rendering never overflows the stack. */
+export const MAX_TAG_NESTING = 100;
 
 type TagSegment = Extract<Segment, { kind: 'output' | 'tag' }>;
 type IfNode = Extract<TemplateNode, { type: 'if' }>;
 type ForNode = Extract<TemplateNode, { type: 'for' }>;
+type BlockNode = Extract<TemplateNode, { type: 'block' }>;
+type FilterNode = Extract<TemplateNode, { type: 'filter' }>;
+type OpenNode = IfNode | ForNode | BlockNode | FilterNode;
+
+const CLOSER: Record<OpenNode['type'], string> = { if: 'endif', for: 'endfor', block: 'endblock', filter: 'endfilter' };
 
 interface OpenTag {
-  node: IfNode | ForNode;
+  node: OpenNode;
   block: BlockSource;
   /** Where nodes went before this tag opened. */
   parent: TemplateNode[];
@@ -28,22 +38,51 @@ export function parseTemplate(template: string): ParsedTemplate {
   const scan = scanTemplate(template);
   const problems: SyntaxProblem[] = [...scan.problems];
   const root: TemplateNode[] = [];
+  const blocks = new Map<string, TemplateNode[]>();
   const stack: OpenTag[] = [];
   let target = root;
 
-  const report = (segment: TagSegment, offset: number, message: string) => {
-    problems.push({ offset, message: `${message} in ${quoteBlock(segment.source)}` });
+  const report = (segment: TagSegment, offset: number, message: string, code: SyntaxProblem['code'] = 'EXPR_SYNTAX') => {
+    problems.push({ offset, message: `${message} in ${quoteBlock(segment.source)}`, code });
   };
+  const closeOffset = (segment: TagSegment) => segment.end - 2 - (segment.source.endsWith('-}}') || segment.source.endsWith('-%}') ? 1 : 0);
   const parseExpr = (segment: TagSegment, startIndex: number): Expr | undefined => {
     if (segment.kind === 'tag' && startIndex >= segment.tokens.length) return undefined;
-    const closeOffset = segment.end - 2 - (segment.source.endsWith('-}}') || segment.source.endsWith('-%}') ? 1 : 0);
     try {
-      return new ExpressionParser(segment.tokens, startIndex, closeOffset).parseAll();
+      return new ExpressionParser(segment.tokens, startIndex, closeOffset(segment)).parseAll();
     } catch (error) {
       if (!(error instanceof ParseFailure)) throw error;
-      report(segment, error.offset, error.message);
+      report(segment, error.offset, error.message, error.code);
       return undefined;
     }
+  };
+  const parseFilters = (segment: TagSegment): FilterCall[] => {
+    try {
+      return new ExpressionParser(segment.tokens, 1, closeOffset(segment)).parseFilterChain();
+    } catch (error) {
+      if (!(error instanceof ParseFailure)) throw error;
+      report(segment, error.offset, error.message, error.code);
+      return [];
+    }
+  };
+  /** Opens a tag with a body; the first tag that nests past MAX_TAG_NESTING is a problem. */
+  const open = (segment: TagSegment, node: OpenNode, block: BlockSource, body: TemplateNode[]): void => {
+    target.push(node);
+    if (stack.length === MAX_TAG_NESTING) {
+      report(segment, segment.start, `tags are nested more than ${MAX_TAG_NESTING} levels deep`, 'EXPR_TOO_DEEP');
+    }
+    stack.push({ node, block, parent: target, inElse: false });
+    target = body;
+  };
+  const close = (segment: TagSegment, tag: string, opener: OpenNode['type'], at: number): void => {
+    const top = stack.at(-1);
+    if (!top || top.node.type !== opener) {
+      const openBlock = top ? `, but the open block is ${quoteBlock(top.block.text)}` : '';
+      report(segment, at, `'${tag}' without an open '${opener}'${openBlock}`);
+      return;
+    }
+    stack.pop();
+    target = top.parent;
   };
   const placeholder = (segment: TagSegment): Expr => ({ type: 'literal', value: null, start: segment.start, end: segment.end });
 
@@ -76,9 +115,7 @@ export function parseTemplate(template: string): ParsedTemplate {
         if (segment.tokens.length === 1) report(segment, tagToken.end, "'if' needs a condition");
         const condition = parseExpr(segment, 1) ?? placeholder(segment);
         const node: IfNode = { type: 'if', branches: [{ condition, body: [], block }] };
-        target.push(node);
-        stack.push({ node, block, parent: target, inElse: false });
-        target = node.branches[0].body;
+        open(segment, node, block, node.branches[0].body);
         break;
       }
       case 'elseif':
@@ -96,8 +133,8 @@ export function parseTemplate(template: string): ParsedTemplate {
       }
       case 'else': {
         noArguments();
-        if (!top || top.inElse) {
-          report(segment, tagToken.start, top ? "a second 'else' in the same block" : "'else' without an open 'if' or 'for'");
+        if (!top || top.inElse || (top.node.type !== 'if' && top.node.type !== 'for')) {
+          report(segment, tagToken.start, top?.inElse ? "a second 'else' in the same block" : "'else' without an open 'if' or 'for'");
           break;
         }
         top.inElse = true;
@@ -106,16 +143,50 @@ export function parseTemplate(template: string): ParsedTemplate {
         break;
       }
       case 'endif':
-      case 'endfor': {
+      case 'endfor':
+      case 'endfilter':
         noArguments();
-        const opener = tag === 'endif' ? 'if' : 'for';
-        if (!top || top.node.type !== opener) {
-          const open = top ? `, but the open block is ${quoteBlock(top.block.text)}` : '';
-          report(segment, tagToken.start, `'${tag}' without an open '${opener}'${open}`);
-          break;
+        close(segment, tag, tag.slice(3) as OpenNode['type'], tagToken.start);
+        break;
+      case 'endblock': {
+        // Pebble allows the block's name again after endblock.
+        const extra = segment.tokens[1];
+        if (extra && (segment.tokens.length > 2 || (extra.type !== 'name' && extra.type !== 'string'))) {
+          report(segment, extra.start, `'endblock' takes at most the block's name after it, found ${describeToken(extra)}`);
         }
-        stack.pop();
-        target = top.parent;
+        close(segment, tag, 'block', tagToken.start);
+        break;
+      }
+      case 'set': {
+        const name = segment.tokens[1];
+        const equals = segment.tokens[2];
+        if (name?.type !== 'name') {
+          report(segment, name?.start ?? tagToken.end, `expected a variable name after 'set' but found ${describeToken(name)}`);
+        } else if (equals?.type !== 'punct' || equals.value !== '=') {
+          report(segment, equals?.start ?? name.end, `expected '=' after 'set ${name.value}' but found ${describeToken(equals)}`);
+        } else if (segment.tokens.length === 3) {
+          report(segment, equals.end, `expected a value after 'set ${name.value} ='`);
+        } else {
+          const value = parseExpr(segment, 3);
+          if (value) target.push({ type: 'set', name: name.value, value, block });
+        }
+        break;
+      }
+      case 'block': {
+        const name = segment.tokens[1];
+        if (!name || (name.type !== 'name' && name.type !== 'string') || segment.tokens.length > 2) {
+          report(segment, name?.start ?? tagToken.end, `expected the block's name after 'block' but found ${describeToken(segment.tokens[name ? 2 : 1] ?? name)}`);
+        }
+        const blockName = name?.type === 'name' || name?.type === 'string' ? name.value : '';
+        const node: BlockNode = { type: 'block', name: blockName, body: [] };
+        if (blocks.has(blockName)) report(segment, name?.start ?? tagToken.start, `a block named '${blockName}' is already defined`);
+        blocks.set(blockName, node.body);
+        open(segment, node, block, node.body);
+        break;
+      }
+      case 'filter': {
+        const node: FilterNode = { type: 'filter', filters: parseFilters(segment), body: [], block };
+        open(segment, node, block, node.body);
         break;
       }
       case 'for': {
@@ -137,9 +208,7 @@ export function parseTemplate(template: string): ParsedTemplate {
           body: [],
           block,
         };
-        target.push(node);
-        stack.push({ node, block, parent: target, inElse: false });
-        target = node.body;
+        open(segment, node, block, node.body);
         break;
       }
       case 'endraw':
@@ -150,17 +219,15 @@ export function parseTemplate(template: string): ParsedTemplate {
         report(
           segment,
           tagToken.start,
-          `unknown tag '${tag}'${didYouMean(tag, KNOWN_TAGS)} (supported: if, elseif, else, endif, for, endfor, raw, endraw)`,
+          `unknown tag '${tag}'${didYouMean(tag, KNOWN_TAGS)} (supported: if, elseif, else, endif, for, endfor, set, block, filter, raw)`,
         );
     }
   }
 
-  for (const open of stack.reverse()) {
-    const closer = open.node.type === 'if' ? 'endif' : 'endfor';
-    problems.push({ offset: open.block.offset, message: `${quoteBlock(open.block.text)} is never closed with {% ${closer} %}` });
+  for (const unclosed of stack.reverse()) {
+    const closer = CLOSER[unclosed.node.type];
+    problems.push({ offset: unclosed.block.offset, message: `${quoteBlock(unclosed.block.text)} is never closed with {% ${closer} %}`, code: 'EXPR_SYNTAX' });
   }
-  const tooDeep = problems.length === 0 ? templateDepthProblem(root) : undefined;
-  if (tooDeep) problems.push(tooDeep);
   problems.sort((a, b) => a.offset - b.offset);
-  return { nodes: root, problems };
+  return { nodes: root, problems, blocks };
 }

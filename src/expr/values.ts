@@ -3,11 +3,12 @@
  * booleans, following Pebble (and Kestra's JSON printing of maps and lists).
  */
 import { EvalFailure } from './errors.ts';
+import { compareNumeric, isNumeric, JavaDouble, printNumeric, toNumber } from './numbers.ts';
 
 export type ValueMap = Record<string, unknown>;
 
 export function isMap(value: unknown): value is ValueMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof JavaDouble);
 }
 
 export function isNullish(value: unknown): value is null | undefined {
@@ -19,8 +20,8 @@ export function typeName(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Date) return 'a date';
+  if (isNumeric(value)) return 'a number';
   if (typeof value === 'object') return 'a map';
-  if (typeof value === 'number') return 'a number';
   if (typeof value === 'boolean') return 'a boolean';
   if (typeof value === 'string') return 'a string';
   return `a ${typeof value}`;
@@ -30,15 +31,10 @@ export function typeName(value: unknown): string {
 export function printValue(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return printNumber(value);
+  if (isNumeric(value)) return printNumeric(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value instanceof Date) return printDate(value);
-  if (typeof value === 'bigint') return value.toString();
   return toJson(value);
-}
-
-export function printNumber(value: number): string {
-  return Object.is(value, -0) ? '0' : String(value);
 }
 
 function printDate(value: Date): string {
@@ -46,17 +42,23 @@ function printDate(value: Date): string {
   return value.toISOString();
 }
 
-/** Compact JSON, as Kestra's `toJson` writes it; dates become ISO strings. */
+/** `JSON.rawJSON` (Node 21+), not yet in TypeScript's lib. */
+const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** Compact JSON, as Kestra's `toJson` writes it; dates become ISO strings, big integers keep every digit. */
 export function toJson(value: unknown): string {
-  const text = JSON.stringify(value === undefined ? null : value, (_key, item: unknown) =>
-    typeof item === 'bigint' ? Number(item) : item,
-  );
-  return text;
+  // The holder's own value, before JavaDouble's toJSON turns it into a plain number.
+  return JSON.stringify(value === undefined ? null : value, function (this: Record<string, unknown>, key: string, item: unknown) {
+    const original = this[key];
+    if (original instanceof JavaDouble || typeof original === 'bigint') return rawJson(printNumeric(original));
+    return item;
+  });
 }
 
 /** Pebble's `==`: numbers by value, lists and maps structurally, everything else strictly. */
 export function valuesEqual(left: unknown, right: unknown): boolean {
   if (isNullish(left) || isNullish(right)) return isNullish(left) && isNullish(right);
+  if (isNumeric(left) && isNumeric(right)) return compareNumeric(left, right) === 0;
   if (left instanceof Date && right instanceof Date) return left.getTime() === right.getTime();
   if (Array.isArray(left) && Array.isArray(right)) {
     return left.length === right.length && left.every((item, index) => valuesEqual(item, right[index]));
@@ -71,7 +73,7 @@ export function valuesEqual(left: unknown, right: unknown): boolean {
 
 /** Ordering for `<`, `>`, sort: numbers, strings and dates, each only against its own kind. */
 export function compareValues(left: unknown, right: unknown, operator: string): number {
-  if (typeof left === 'number' && typeof right === 'number') return left - right;
+  if (isNumeric(left) && isNumeric(right)) return compareNumeric(left, right);
   if (typeof left === 'string' && typeof right === 'string') return left < right ? -1 : left > right ? 1 : 0;
   if (left instanceof Date && right instanceof Date) return left.getTime() - right.getTime();
   throw new EvalFailure(`'${operator}' cannot compare ${typeName(left)} with ${typeName(right)}`);
@@ -84,7 +86,7 @@ export function compareValues(left: unknown, right: unknown, operator: string): 
 export function isTruthy(value: unknown): boolean {
   if (isNullish(value)) return false;
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value !== 0;
+  if (isNumeric(value)) return toNumber(value) !== 0;
   if (typeof value === 'string') return value.length > 0;
   if (Array.isArray(value)) return value.length > 0;
   if (isMap(value)) return Object.keys(value).length > 0;

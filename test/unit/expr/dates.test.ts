@@ -55,24 +55,41 @@ test('dateAdd() with Java units, calendar-aware for months and years', () => {
   assert.equal(render(`{{ when | dateAdd(2, 'WEEKS') | date('yyyy-MM-dd') }}`, at), '2024-03-14');
   assert.equal(render(`{{ when | dateAdd(90, 'minutes') | date('HH:mm') }}`, at), '00:35');
   assert.equal(render(`{{ when | dateAdd(1, 'DAYS', format='yyyy-MM-dd') }}`, at), '2024-03-01');
-  assert.equal(render(`{{ when | dateAdd(1, 'DAYS') }}`, at), '2024-03-01T23:05:09.007Z');
+  // Without a format, Kestra prints the result in its 'iso' format.
+  assert.equal(render(`{{ when | dateAdd(1, 'DAYS') }}`, at), '2024-03-01T23:05:09.007000Z');
   assert.throws(() => render(`{{ when | dateAdd(1, 'FORTNIGHTS') }}`, at), /filter 'dateAdd': unknown unit 'FORTNIGHTS'/);
 });
 
-test('dateAdd() keeps the wall-clock time across a DST change in the given zone', () => {
-  // Europe/Paris moves to summer time on 2024-03-31.
+test('dateAdd() moves text in its own offset, else in the given zone, as Kestra parses it', () => {
+  // Europe/Paris moves to summer time on 2024-03-31. Text with an offset is a ZonedDateTime in that
+  // fixed offset (AbstractDate.convert), so a day later is 12:00+01:00, that is 13:00 in Paris.
   assert.equal(
     render(`{{ '2024-03-30T12:00:00+01:00' | dateAdd(1, 'DAYS', timeZone='Europe/Paris') | date('HH:mm XXX', timeZone='Europe/Paris') }}`),
-    '12:00 +02:00',
+    '13:00 +02:00',
   );
+  // Local text is read in the given zone and keeps its wall-clock time across the change.
+  assert.equal(render(`{{ '2024-03-30T12:00:00' | dateAdd(1, 'DAYS', timeZone='Europe/Paris') }}`), '2024-03-31T12:00:00.000000+02:00');
+  assert.equal(render(`{{ '2013-09-08T16:19:12.123456+01:00' | dateAdd(-1, 'DAYS', timeZone='Europe/Paris') }}`), '2013-09-07T17:19:12.123456+02:00');
+  assert.equal(render(`{{ '2013-09-08T16:19:12.123456789Z' | dateAdd(1, 'NANOS', format='ss.SSSSSSSSS') }}`), '12.123456790');
+});
+
+test('dates keep microseconds and nanoseconds as Kestra prints them', () => {
+  assert.equal(render(`{{ '2013-09-08T16:19:12.123456+01:00' | date(format='iso', timeZone='Europe/Paris') }}`), '2013-09-08T17:19:12.123456+02:00');
+  assert.equal(render(`{{ '2013-09-08T16:19:12.123456' | date('yyyy-MM-dd HH:mm:ss.SSSSSSXXX') }}`), '2013-09-08 16:19:12.123456Z');
+  assert.equal(render(`{{ '2013-09-08T16:19:12.1234567Z' | date('iso_instant') }}`), '2013-09-08T16:19:12.123456700Z');
+  assert.equal(render(`{{ '2013-09-08T16:19:12.12Z' | date('iso_date_time') }}`), '2013-09-08T16:19:12.120Z');
+  assert.equal(render(`{{ 'Tue, 08 Feb 2022 19:38:26 GMT' | date(existingFormat='rfc_1123_date_time', timeZone='Europe/Paris') }}`), '2022-02-08T20:38:26.000000+01:00');
 });
 
 test('timestamp filters', () => {
   assert.equal(render('{{ when | timestamp }}', at), String(Math.floor(at.when.getTime() / 1000)));
   assert.equal(render('{{ when | timestampMilli }}', at), String(at.when.getTime()));
-  assert.equal(render('{{ when | timestampMicro }}', at), String(at.when.getTime() * 1000));
+  // Kestra's timestampMicro is epoch seconds in nanoseconds plus the microseconds (TimestampMicroFilter).
+  assert.equal(render('{{ when | timestampMicro }}', at), `${Math.floor(at.when.getTime() / 1000)}000007000`);
+  assert.equal(render(`{{ '2013-09-08T16:19:12.123456+01:00' | timestampMicro }}`), '1378653552000123456');
 });
 
 test('timestampNano is exact', () => {
   assert.equal(render('{{ when | timestampNano }}', at), `${at.when.getTime()}000000`);
+  assert.equal(render(`{{ '2013-09-08T16:19:12.123456+01:00' | timestampNano }}`), '1378653552123456000');
 });

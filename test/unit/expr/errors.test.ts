@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findExpressionSyntaxErrors, renderTemplate } from '../../../src/expr/index.ts';
+import { MAX_EXPRESSION_DEPTH } from '../../../src/expr/expression-parser.ts';
+import { MAX_TAG_NESTING } from '../../../src/expr/template-parser.ts';
 import { ExpressionError } from '../../../src/shared/errors.ts';
 import { makeRuntime, scope } from './support.ts';
 
@@ -86,27 +88,27 @@ test('syntax errors: offsets point into the template', () => {
 });
 
 test('syntax errors: every problem is listed, in order', () => {
-  const template = '{{ a b }} {% set x = 1 %} {{ y | uper }} {% if %}';
+  const template = '{{ a b }} {% sett x = 1 %} {{ y | uper }} {% if %}';
   const errors = findExpressionSyntaxErrors(template);
   assert.deepEqual(errors.map((e) => e.offset), [
     template.indexOf('b }}'),
-    template.indexOf('set'),
+    template.indexOf('sett'),
     template.indexOf('uper'),
     template.indexOf('{% if'),
     template.indexOf(' %}', template.indexOf('{% if')),
   ]);
   assert.match(errors[0].message, /unexpected 'b' after a complete expression/);
-  assert.match(errors[1].message, /unknown tag 'set'/);
+  assert.match(errors[1].message, /unknown tag 'sett' \(did you mean 'set'\?\)/);
   assert.match(errors[2].message, /unknown filter 'uper' \(did you mean 'upper'\?\)/);
   assert.match(errors[3].message, /\{% if %\} is never closed with \{% endif %\}/);
   assert.match(errors[4].message, /'if' needs a condition/);
 });
 
 test('syntax errors: unclosed blocks, strings and brackets', () => {
-  assert.deepEqual(findExpressionSyntaxErrors('x {{ a'), [{ offset: 2, message: "'{{' is never closed with '}}'" }]);
+  assert.deepEqual(findExpressionSyntaxErrors('x {{ a'), [{ offset: 2, message: "'{{' is never closed with '}}'", code: 'EXPR_SYNTAX' }]);
   assert.equal(findExpressionSyntaxErrors(`{{ 'abc }}`)[0].offset, 3);
   assert.match(findExpressionSyntaxErrors(`{{ 'abc }}`)[0].message, /string starting with ' is never closed/);
-  assert.deepEqual(findExpressionSyntaxErrors('{{ f(a }}'), [{ offset: 7, message: "'(' is closed by '}' instead of ')' in {{ f(a }}" }]);
+  assert.deepEqual(findExpressionSyntaxErrors('{{ f(a }}'), [{ offset: 7, message: "'(' is closed by '}' instead of ')' in {{ f(a }}", code: 'EXPR_SYNTAX' }]);
   assert.match(findExpressionSyntaxErrors('{{ a) }}')[0].message, /unexpected '\)' with no matching opening bracket/);
   assert.match(findExpressionSyntaxErrors('{{ a ^ b }}')[0].message, /unexpected character '\^'/);
   assert.match(findExpressionSyntaxErrors('{# never closed')[0].message, /never closed/);
@@ -121,6 +123,13 @@ test('syntax errors: tag nesting', () => {
   assert.match(findExpressionSyntaxErrors('{% for x of y %}{% endfor %}')[0].message, /expected 'in' after 'for x' but found 'of'/);
   assert.ok(findExpressionSyntaxErrors('{% if a %}{% endif extra %}').some((e) => /'endif' takes nothing after it, found 'extra'/.test(e.message)));
   assert.match(findExpressionSyntaxErrors('{% include "x" %}')[0].message, /unknown tag 'include'/);
+  assert.match(findExpressionSyntaxErrors('{% block a %}{% endfilter %}{% endblock %}')[0].message, /'endfilter' without an open 'filter', but the open block is \{% block a %\}/);
+  assert.match(findExpressionSyntaxErrors('{% filter upper %}x')[0].message, /\{% filter upper %\} is never closed with \{% endfilter %\}/);
+  assert.match(findExpressionSyntaxErrors('{% set %}')[0].message, /expected a variable name after 'set'/);
+  assert.match(findExpressionSyntaxErrors('{% set x 1 %}')[0].message, /expected '=' after 'set x' but found '1'/);
+  assert.match(findExpressionSyntaxErrors('{% set x = %}')[0].message, /expected a value after 'set x ='/);
+  assert.match(findExpressionSyntaxErrors('{% filter nope %}{% endfilter %}')[0].message, /unknown filter 'nope'/);
+  assert.match(findExpressionSyntaxErrors('{% block a %}{% endblock %}{% block a %}{% endblock %}')[0].message, /a block named 'a' is already defined/);
 });
 
 test('syntax errors: bad expressions inside tags and calls', () => {
@@ -143,7 +152,26 @@ test('renderTemplate reports syntax errors with where and a count of the others'
 test('absurdly deep nesting is a syntax error, not a crash', () => {
   const deep = `{{ ${'('.repeat(500)}1${')'.repeat(500)} }}`;
   assert.match(findExpressionSyntaxErrors(deep)[0].message, /nested more than 100 levels deep/);
+  assert.equal(findExpressionSyntaxErrors(deep)[0].code, 'EXPR_TOO_DEEP');
   assert.equal(findExpressionSyntaxErrors(`{{ ${'('.repeat(50)}1${')'.repeat(50)} }}`).length, 0);
+});
+
+test('huge chains of operators or filters are a located, coded syntax error, not a stack overflow', () => {
+  const sum = `x {{ ${Array(100_000).fill('1').join(' + ')} }}`;
+  const [sumProblem] = findExpressionSyntaxErrors(sum);
+  assert.equal(sumProblem.code, 'EXPR_TOO_DEEP');
+  // The offset is the operator that goes past the limit.
+  assert.equal(sumProblem.offset, 5 + MAX_EXPRESSION_DEPTH * 4 - 2);
+  assert.match(sumProblem.message, /chains or nests more than 500 operations/);
+  const upper = `{{ 'a'${' | upper'.repeat(50_000)} }}`;
+  assert.equal(findExpressionSyntaxErrors(upper)[0].code, 'EXPR_TOO_DEEP');
+  assert.throws(() => renderTemplate(upper, {}, makeRuntime()), /syntax error: the expression chains or nests more than 500 operations/);
+  assert.equal(findExpressionSyntaxErrors(`{{ ${'-'.repeat(100_000)}1 }}`)[0].code, 'EXPR_TOO_DEEP');
+  assert.equal(findExpressionSyntaxErrors(`${'{% if true %}'.repeat(20_000)}x${'{% endif %}'.repeat(20_000)}`)[0].code, 'EXPR_TOO_DEEP');
+  // Just under the limits still renders.
+  assert.equal(renderTemplate(`{{ ${Array(MAX_EXPRESSION_DEPTH).fill('1').join(' + ')} }}`, {}, makeRuntime()), String(MAX_EXPRESSION_DEPTH));
+  assert.equal(renderTemplate(`${'{% if true %}'.repeat(MAX_TAG_NESTING)}x${'{% endif %}'.repeat(MAX_TAG_NESTING)}`, {}, makeRuntime()), 'x');
+  assert.equal(findExpressionSyntaxErrors('{{ a b }}')[0].code, 'EXPR_SYNTAX');
 });
 
 test('suggestions allow a swapped pair of letters', () => {

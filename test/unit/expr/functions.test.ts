@@ -27,8 +27,10 @@ test('secret() needs a name', () => {
   assert.throws(() => render(`{{ secret('') }}`), /expected the secret name to be a non-empty string/);
 });
 
-test('now() prints ISO 8601 and stays a date for the date filter', () => {
-  assert.equal(render('{{ now() }}'), '2024-03-05T10:11:12.345Z');
+test('now() prints as Kestra does (iso, microseconds) and takes the date arguments', () => {
+  assert.equal(render('{{ now() }}'), '2024-03-05T10:11:12.345000Z');
+  assert.equal(render(`{{ now(format='iso_local_date') }}`), '2024-03-05');
+  assert.equal(render(`{{ now(format='HH:mm', timeZone='Europe/Paris') }}`), '11:11');
   assert.equal(render(`{{ now() | date('yyyy') }}`), '2024');
   assert.equal(render(`{{ now() | dateAdd(1, 'DAYS') | date('yyyy-MM-dd') }}`), '2024-03-06');
 });
@@ -126,4 +128,35 @@ test('error messages never contain a secret value', () => {
 test('JSON and YAML parse errors give a position, not the text', () => {
   assert.throws(() => render(`{{ fromJson('{bad') }}`), /fromJson\(\): the string is not valid JSON \(at character 1\) in/);
   assert.throws(() => render(`{{ yaml('a: [1') }}`), /yaml\(\): the string is not valid YAML \(line \d+\)/);
+});
+
+test('render() and renderOnce() render the strings inside maps and lists', () => {
+  const vars = { first: '1', second: '{{ v.first }}', third: '{{ v.second }}', map: { k: '{{ v.third }}' }, list: ['{{ v.third }}'] };
+  assert.equal(render('{{ render(v.map) }} {{ render(v.list) }}', { v: vars }), '{"k":"1"} ["1"]');
+  assert.equal(render('{{ render(v.map, recursive=false) }}', { v: vars }), '{"k":"{{ v.second }}"}');
+  assert.equal(render('{{ renderOnce(v.third) }} {{ renderOnce(v.list) }}', { v: vars }), '{{ v.first }} ["{{ v.second }}"]');
+  assert.equal(render('{{ render(42) }} {{ render(true) }}'), '42 true');
+});
+
+test('uuid(), id() and randomInt()', () => {
+  assert.match(render('{{ uuid() }}'), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(render('{{ id() }}'), /^[0-9A-Za-z]{22}$/);
+  assert.notEqual(render('{{ id() }}'), render('{{ id() }}'));
+  for (let i = 0; i < 50; i++) {
+    const value = Number(render('{{ randomInt(1, 4) }}'));
+    assert.ok(value >= 1 && value < 4, String(value));
+  }
+  assert.equal(render('{{ randomInt(7, 7) }}'), '7');
+  assert.throws(() => render('{{ randomInt(5, 1) }}'), /randomInt\(\): upper \(1\) is less than lower \(5\)/);
+  assert.throws(() => render(`{{ randomInt('1', 10) }}`), /randomInt\(\): expected lower to be a whole number, got a string/);
+  assert.throws(() => render('{{ randomInt(1) }}'), /function 'randomInt' needs the argument 'upper'/);
+});
+
+test('range() over single characters, and the .. operator', () => {
+  assert.equal(render(`{% for c in range('a', 'e') %}{{ c }}{% endfor %}`), 'abcde');
+  assert.equal(render(`{% for c in range('f', 'a', -2) %}{{ c }}{% endfor %}`), 'fdb');
+  assert.equal(render(`{{ 'a'..'c' }}`), '["a","b","c"]');
+  assert.equal(render(`{% for i in range(0, 5.5) %}{{ i }}{% endfor %}`), '012345');
+  assert.throws(() => render(`{{ 'a'..5 }}`), /the start and end must both be numbers or both be single characters/);
+  assert.throws(() => render(`{{ range('ab', 'c') }}`), /both be single characters/);
 });

@@ -9,7 +9,7 @@ test('arithmetic, with Pebble whole-number division', () => {
   assert.equal(render('{{ 10 / 4 }}'), '2');
   assert.equal(render('{{ -7 / 2 }}'), '-3');
   assert.equal(render('{{ 10 / 4.0 }}'), '2.5');
-  assert.equal(render('{{ 2.5 * 2 }}'), '5');
+  assert.equal(render('{{ 2.5 * 2 }}'), '5.0');
   assert.equal(render('{{ 10 % 3 }}'), '1');
   assert.equal(render('{{ -10 % 3 }}'), '-1');
   assert.equal(render('{{ inputs.count * inputs.ratio }}'), '12.5');
@@ -127,4 +127,19 @@ test('list + value appends; arithmetic on non-numbers fails clearly', () => {
   assert.throws(() => render(`{{ {'a': 1} * 2 }}`), /'\*' needs numbers, but its left side is a map/);
   assert.throws(() => render('{{ 1 / 0 }}'), /division by zero/);
   assert.throws(() => render('{{ 1 % 0 }}'), /modulo by zero/);
+});
+
+test('doubles print as Java prints them, longs stay exact past 2^53', () => {
+  assert.equal(render('{{ 4.0 }} {{ -4.0 }} {{ 100.0 + 30.0 * 100.0 / 30.0 }} {{ 100.0 % 30.0 }}'), '4.0 -4.0 200.0 10.0');
+  assert.equal(render('{{ 1.0 / 3 }}'), '0.3333333333333333');
+  assert.equal(render('{{ 10000000.0 }} {{ 0.0001 * 1 }} {{ 1.0 / 0 }}'), '1.0E7 1.0E-4 Infinity');
+  assert.equal(render('{{ 1 == 1.0 }} {{ [1.0, 2] contains 1 }} {{ 2 > 1.5 }}'), 'true true true');
+  assert.equal(render('{{ 9007199254740993 * 1 }} {{ 9223372036854775807 - 1 }}'), '9007199254740993 9223372036854775806');
+  assert.equal(render(`{{ {'a': 1.0, 'b': 2} | json }} {{ [1.0] | yaml }}`), '{"a":1.0,"b":2}  - 1.0\n');
+  assert.throws(() => render('{{ 1 / 0 }}'), /division by zero/);
+});
+
+test('JSON and YAML text keep doubles and big integers as Jackson reads them', () => {
+  assert.equal(render(`{{ fromJson('{"a": 1.0, "b": 12345678901234567890, "c": 2}') }}`), '{"a":1.0,"b":12345678901234567890,"c":2}');
+  assert.equal(render(`{{ fromJson('[1.5e3]')[0] }} {{ yaml('x: 2.0').x }} {{ yaml('x: 2').x + 1 }}`), '1500.0 2.0 3');
 });

@@ -71,6 +71,29 @@ test('a script mixing expressions and shell braces', () => {
   assert.equal(render(script), 'for f in a b; do\n  echo "${f}" > /tmp/wd/$f.txt\ndone');
 });
 
-test('whitespace control on raw tags', () => {
-  assert.equal(render('a {%- raw -%}  {{ x }}  {%- endraw -%} b'), 'a{{ x }}b');
+test('whitespace control: Kestra cuts raw blocks out first, so their dashes trim nothing; verbatim trims', () => {
+  assert.equal(render('a {%- raw -%}  {{ x }}  {%- endraw -%} b'), 'a   {{ x }}   b');
+  assert.equal(render('See some code {%-  raw%}{{ var }}{%endraw -%}'), 'See some code {{ var }}');
+  assert.equal(render('a {%- verbatim -%}  {{ x }}  {%- endverbatim -%} b'), 'a{{ x }}b');
+});
+
+test('set assigns a variable; inside loops it updates the outer one, as Pebble does', () => {
+  assert.equal(render(`{% set name = 'alex' %}{{ name }}`), 'alex');
+  assert.equal(render(`{% set total = 0 %}{% for i in [1, 2, 3] %}{% set total = total + i %}{% endfor %}{{ total }}`), '6');
+  assert.equal(render(`{% set m = {'a': inputs.count} %}{{ m.a }}`), '5');
+  // A name first set inside a loop lives until the loop ends.
+  assert.throws(() => render(`{% for i in [1] %}{% set inner = i %}{% endfor %}{{ inner }}`), /undefined variable 'inner'/);
+  assert.throws(() => render(`{% set x = missing %}`), /undefined variable 'missing' in \{% set x = missing %\}/);
+});
+
+test('block renders in place and block() renders it again; endblock may repeat the name', () => {
+  assert.equal(render(`{% block 'post' %}[{{ inputs.name }}]{% endblock 'post' %}{{ block('post') }}`), '[World][World]');
+  assert.equal(render(`{% block head %}h{% endblock %}`), 'h');
+  assert.throws(() => render(`{{ block('nope') }}`), /function block\(\)|block\(\): no block named 'nope'/);
+});
+
+test('filter applies a chain of filters to its rendered body', () => {
+  assert.equal(render(`{% filter upper %}hello {{ inputs.name }}{% endfilter %}`), 'HELLO WORLD');
+  assert.equal(render(`{% filter lower | replace('world', 'there') %}Hi {{ inputs.name }}{% endfilter %}`), 'hi there');
+  assert.throws(() => render(`{% filter abbreviate(-1) %}abc{% endfilter %}`), /filter 'abbreviate': the length must be 0 or more/);
 });
