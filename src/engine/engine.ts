@@ -14,6 +14,8 @@ import { Secrets } from './secrets.ts';
 export interface EngineOptions {
   stateDir: string;
   listener?: ExecutionListener;
+  /** Where script tasks get their runners; the in-process engine tests pass one with a fake runner. */
+  runners?: RunnerRegistry;
 }
 
 export interface StartRequest {
@@ -32,7 +34,7 @@ export class Engine {
   readonly store: Store;
   readonly storage: InternalStorage;
   private readonly stateDir: string;
-  private readonly runners = new RunnerRegistry();
+  private readonly runners: RunnerRegistry;
   private readonly listener: ExecutionListener;
   private readonly running = new Set<ExecutionRun>();
 
@@ -41,6 +43,7 @@ export class Engine {
     this.store = Store.open(this.stateDir);
     this.storage = new InternalStorage(this.stateDir);
     this.listener = options.listener ?? {};
+    this.runners = options.runners ?? new RunnerRegistry();
   }
 
   close(): void {
