@@ -3,7 +3,11 @@
  * and in a child that the resume tests SIGKILL), what a job needs to run there, and how to find
  * what a job left behind.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { RunnerJob, TaskRunner } from '../../../src/runners/contract.ts';
+
+/** Every job's environment holds this variable with a value of its own: its processes can be found by it. */
+export const MARKER = 'HARRIER_CONTRACT_MARKER';
 
 /** A runner factory that a child process can import too: module URL, export name, one JSON argument. */
 export interface RunnerSpec {
@@ -20,10 +24,7 @@ export interface ContractBackend {
   properties: Record<string, unknown>;
   /** False when the backend's log is one merged stream, as the Kubernetes log API is. */
   separatesStreams: boolean;
-  /**
-   * What this job left behind that the backend owns: containers, volumes, pods. (Processes on this
-   * machine are the suite's own check, by the job's marker variable.)
-   */
+  /** What this job left behind: processes on this machine (`localProcesses`), containers, volumes, pods. */
   leftovers(job: RunnerJob): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -38,4 +39,34 @@ export async function createRunner(spec: RunnerSpec): Promise<TaskRunner> {
   const factory = module[spec.factory];
   if (typeof factory !== 'function') throw new Error(`${spec.module} exports no runner factory '${spec.factory}'`);
   return factory(spec.options);
+}
+
+/** Live processes (zombies excluded) whose environment holds this job's marker. */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`${MARKER}=${marker}`)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
+      found.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+  } catch {
+    return '?';
+  }
+}
+
+/** The job's live processes on this machine, described. */
+export function localProcesses(job: RunnerJob): string[] {
+  return processesWith(job.env[MARKER]).map((pid) => `process ${pid} (${commandOf(pid)})`);
 }

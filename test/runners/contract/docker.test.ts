@@ -2,6 +2,7 @@
 import Docker from 'dockerode';
 import { dockerUnavailable } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
+import { localProcesses } from './backend.ts';
 import { runnerContractSuite } from './suite.ts';
 
 runnerContractSuite('docker', async () => {
@@ -20,6 +21,8 @@ runnerContractSuite('docker', async () => {
       return [
         ...containers.map((container) => `container ${container.Id.slice(0, 12)} (${container.State})`),
         ...volumes.map((volume) => `volume ${volume.Name}`),
+        // The engine runs containers on this machine: a removed container has no process left.
+        ...localProcesses(job),
       ];
     },
     close: async () => undefined,

@@ -1,7 +1,9 @@
 /**
  * The contract suite's Kubernetes backend for any cluster given by a kubeconfig: the simulator
  * (kubernetes-sim.test.ts) or a real cluster. Leftovers are the pods the API still lists with the
- * job's execution label.
+ * job's execution label. Not the containers' processes: the runner deletes pods with
+ * gracePeriodSeconds 0, which removes the pod object at once and leaves stopping the containers
+ * to the kubelet, a moment later.
  */
 import * as k8s from '@kubernetes/client-node';
 import { stopAllInformers, type KubernetesRunnerOptions } from '../../../src/runners/kubernetes/index.ts';

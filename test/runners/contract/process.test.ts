@@ -1,12 +1,12 @@
 /** The runner contract against the local process runner. */
+import { localProcesses } from './backend.ts';
 import { runnerContractSuite } from './suite.ts';
 
 runnerContractSuite('process', async () => ({
   runner: { module: new URL('../../../src/runners/process/index.ts', import.meta.url).href, factory: 'createProcessRunner' },
   properties: {},
   separatesStreams: true,
-  // Processes are the suite's own check; the process runner owns nothing else.
-  leftovers: async () => [],
+  leftovers: async (job) => localProcesses(job),
   close: async () => undefined,
 }), {
   knownBugs: {

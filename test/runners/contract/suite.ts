@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEntry, ResumeHandle, RunnerJob, TaskIdentity, TaskRunner } from '../../../src/runners/contract.ts';
 import { cursorFromStored } from '../../../src/runners/log-replay.ts';
-import { createRunner, type ContractBackend, type Unavailable } from './backend.ts';
+import { createRunner, MARKER, processesWith, type ContractBackend, type Unavailable } from './backend.ts';
 import type { CrashChildSpec } from './crash-child.ts';
 
 export type { ContractBackend, RunnerSpec, Unavailable } from './backend.ts';
@@ -32,7 +32,6 @@ export interface SuiteOptions {
 }
 
 const OUT = 'out';
-const MARKER = 'HARRIER_CONTRACT_MARKER';
 const CRASH_CHILD = join(import.meta.dirname, 'crash-child.ts');
 /** How long a kill or timeout may take to settle run(): removing a pod is not instant. */
 const ABORT_BUDGET_MS = 20_000;
@@ -147,10 +146,8 @@ export function runnerContractSuite(
       return recorded;
     }
 
-    /** Everything the job left: the backend's resources and any process on this machine with its marker. */
-    async function leftBehind(recorded: Recorded): Promise<string[]> {
-      const processes = processesWith(recorded.job.env[MARKER]).map((pid) => `process ${pid} (${commandOf(pid)})`);
-      return [...(await backend!.leftovers(recorded.job)), ...processes];
+    function leftBehind(recorded: Recorded): Promise<string[]> {
+      return backend!.leftovers(recorded.job);
     }
 
     async function runToAbort(recorded: Recorded, reason: 'killed' | 'timeout', afterLine?: string): Promise<unknown> {
@@ -395,31 +392,6 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
     if (settled) throw new Error(`run() ${settled} while waiting for ${what}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
-  }
-}
-
-/** Live processes (zombies excluded) whose environment holds this job's marker. */
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`${MARKER}=${marker}`)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
-      found.push(Number(entry));
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return found;
-}
-
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-  } catch {
-    return '?';
   }
 }
 

@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine, type ExecutionListener } from '../../../src/engine/index.ts';
 import type { Flow, RunnerKind } from '../../../src/flow/model.ts';
@@ -107,10 +106,15 @@ export class FakeRunners extends RunnerRegistry {
   }
 }
 
-/** A temp state directory, removed after the test file, and engines on it. */
+const stateDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp state directory, removed when the test process exits. */
 export function stateDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'contract-engine-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  stateDirs.push(dir);
   return dir;
 }
 
