@@ -169,6 +169,12 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
   }
 }
 
+/**
+ * Timers run on the monotonic clock, stamps come from the wall clock: a wait scheduled for a
+ * stamp can end a millisecond or two before it by the wall clock.
+ */
+export const CLOCK_SKEW_MS = 5;
+
 /** A flow of shell tasks (the process runner unless a task says otherwise), in YAML. */
 export function flowYaml(body: string): string {
   return `id: engine_test\nnamespace: harrier.test\n${body}`;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { RunnerKind } from '../../../src/flow/model.ts';
 import type { TaskRunner } from '../../../src/runners/contract.ts';
 import { isHarrierError } from '../../../src/shared/errors.ts';
-import { crash, exits, FakeRunner, flowYaml, hangs, openEngine, start, stateDir, until, type Started } from './harness.ts';
+import { CLOCK_SKEW_MS, crash, exits, FakeRunner, flowYaml, hangs, openEngine, start, stateDir, until, type Started } from './harness.ts';
 
 const SHELL = 'type: io.kestra.plugin.scripts.shell.Commands';
 const DOCKER = `${SHELL}\n    containerImage: busybox\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker`;
@@ -145,7 +145,7 @@ test('a task waiting for its retry waits until the stored time, then runs its ne
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.equal(after.calls.length, 1);
   assert.equal(after.calls[0].attempt, 2);
-  assert.ok(after.calls[0].startedAt >= Date.parse(waiting.nextAttemptAt!), 'not before the stored time');
+  assert.ok(after.calls[0].startedAt >= Date.parse(waiting.nextAttemptAt!) - CLOCK_SKEW_MS, 'not before the stored time');
   assert.deepEqual(resumed.attempts('flaky').map((attempt) => attempt.state), ['FAILED', 'SUCCESS']);
   resumed.engine.close();
 });
@@ -193,7 +193,7 @@ test('a CREATE_NEW_EXECUTION chain waiting for its next execution: resume with t
   const resumed = await resume(dir, started.execution.id, { process: after });
   assert.equal(resumed.prepared.execution.id, next.id);
   assert.equal(resumed.ended.state, 'SUCCESS');
-  assert.ok(after.calls[0].startedAt >= Date.parse(next.options.notBefore!));
+  assert.ok(after.calls[0].startedAt >= Date.parse(next.options.notBefore!) - CLOCK_SKEW_MS);
   resumed.engine.close();
 });
 
