@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LogEntry, ResumeHandle, RunnerJob, TaskIdentity, TaskRunner } from '../../../src/runners/contract.ts';
+import type { LogEntry, ResumeHandle, RunnerJob, TaskRunner } from '../../../src/runners/contract.ts';
 import { cursorFromStored } from '../../../src/runners/log-replay.ts';
 import { createRunner, MARKER, processesWith, type ContractBackend, type Unavailable } from './backend.ts';
 import type { CrashChildSpec } from './crash-child.ts';
@@ -54,8 +54,19 @@ interface JobOptions {
   outputGlobs?: string[];
   files?: Record<string, string>;
   taskTimeoutMs?: number;
-  /** Same task as an earlier job (a resume): identity, folder and environment are reused. */
-  sameAs?: RunnerJob;
+}
+
+type JobFields = Omit<RunnerJob, 'signal' | 'log' | 'notice' | 'saveResumeHandle'>;
+
+/** What the process that was SIGKILLed left: the log it got to store, the handle it saved. */
+interface Crashed {
+  logged: LogEntry[];
+  handle?: ResumeHandle;
+}
+
+function fieldsOf(job: RunnerJob): JobFields {
+  const { signal, log, notice, saveResumeHandle, ...fields } = job;
+  return fields;
 }
 
 export function runnerContractSuite(
@@ -67,7 +78,8 @@ export function runnerContractSuite(
     let backend: ContractBackend | undefined;
     let runner: TaskRunner;
     let unavailable: string | undefined;
-    const dirs: string[] = [];
+    /** Folders and files the suite made, removed at its end. */
+    const made: string[] = [];
     const markers: string[] = [];
 
     before(async () => {
@@ -85,7 +97,7 @@ export function runnerContractSuite(
       // A failed test may leave its processes: end those this suite started, found by their marker.
       for (const marker of markers) for (const pid of processesWith(marker)) killQuietly(pid);
       await backend?.close();
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      for (const path of made) rmSync(path, { recursive: true, force: true });
     });
 
     function behaviour(id: Behaviour, title: string, body: (t: TestContext, backend: ContractBackend) => Promise<void>): void {
@@ -100,35 +112,40 @@ export function runnerContractSuite(
     }
 
     function makeJob(task: string, script: string, extra: JobOptions = {}): Recorded {
-      const b = backend!;
-      const dir = extra.sameAs?.hostWorkingDir ?? mkdtempSync(join(tmpdir(), 'contract-'));
-      if (!extra.sameAs) dirs.push(dir);
+      const dir = mkdtempSync(join(tmpdir(), 'contract-'));
+      made.push(dir);
       mkdirSync(join(dir, OUT), { recursive: true });
       for (const [file, content] of Object.entries(extra.files ?? {})) {
         mkdirSync(dirname(join(dir, file)), { recursive: true });
         writeFileSync(join(dir, file), content);
       }
-      const marker = extra.sameAs?.env[MARKER] ?? randomUUID();
+      const marker = randomUUID();
       markers.push(marker);
       const workingDir = runner.workingDirFor(dir);
-      const identity: TaskIdentity = extra.sameAs?.identity ?? {
-        executionId: `contract-${randomUUID()}`, namespace: 'harrier.contract', flowId: 'contract', taskId: task,
-        taskRunId: randomUUID(), attempt: 1,
-      };
+      return recording({
+        identity: {
+          executionId: `contract-${randomUUID()}`, namespace: 'harrier.contract', flowId: 'contract', taskId: task,
+          taskRunId: randomUUID(), attempt: 1,
+        },
+        command: ['/bin/sh', '-c', script],
+        env: { ...extra.env, WORKING_DIR: workingDir, OUTPUT_DIR: posix.join(workingDir, OUT), [MARKER]: marker },
+        hostWorkingDir: dir,
+        outputDirName: OUT,
+        outputGlobs: extra.outputGlobs ?? [],
+        containerImage: backend!.containerImage,
+        properties: backend!.properties,
+        taskTimeoutMs: extra.taskTimeoutMs,
+      });
+    }
+
+    /** The job with callbacks that record what the runner reports, and an abort controller of its own. */
+    function recording(fields: JobFields): Recorded {
       const controller = new AbortController();
       const recorded: Recorded = {
-        dir, logs: [], notices: [], handles: [], events: [], controller,
+        dir: fields.hostWorkingDir, logs: [], notices: [], handles: [], events: [], controller,
         lines: (stream) => recorded.logs.filter((entry) => !stream || entry.stream === stream).map((entry) => entry.line),
         job: {
-          identity,
-          command: ['/bin/sh', '-c', script],
-          env: { ...extra.env, WORKING_DIR: workingDir, OUTPUT_DIR: posix.join(workingDir, OUT), [MARKER]: marker },
-          hostWorkingDir: dir,
-          outputDirName: OUT,
-          outputGlobs: extra.outputGlobs ?? [],
-          containerImage: b.containerImage,
-          properties: b.properties,
-          taskTimeoutMs: extra.taskTimeoutMs,
+          ...fields,
           signal: controller.signal,
           log: (entry) => {
             recorded.logs.push(entry);
@@ -162,12 +179,11 @@ export function runnerContractSuite(
     }
 
     /** Runs the job in a child process and SIGKILLs that process once `killWhen` holds for what it logged. */
-    async function crashDuring(recorded: Recorded, killWhen: (logged: LogEntry[]) => boolean): Promise<{ logged: LogEntry[]; handle?: ResumeHandle }> {
-      const logFile = join(recorded.dir, '..', `${recorded.job.identity.taskRunId}.log.jsonl`);
-      const handleFile = join(recorded.dir, '..', `${recorded.job.identity.taskRunId}.handle.json`);
-      dirs.push(logFile, handleFile);
-      const { signal, log, notice, saveResumeHandle, ...fields } = recorded.job;
-      const spec: CrashChildSpec = { runner: backend!.runner, job: fields, logFile, handleFile };
+    async function crashDuring(recorded: Recorded, killWhen: (logged: LogEntry[]) => boolean): Promise<Crashed> {
+      const logFile = join(tmpdir(), `contract-${recorded.job.identity.taskRunId}.log.jsonl`);
+      const handleFile = join(tmpdir(), `contract-${recorded.job.identity.taskRunId}.handle.json`);
+      made.push(logFile, handleFile);
+      const spec: CrashChildSpec = { runner: backend!.runner, job: fieldsOf(recorded.job), logFile, handleFile };
       const child = spawn(process.execPath, [CRASH_CHILD, JSON.stringify(spec)], { stdio: ['ignore', 'ignore', 'inherit'] });
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       let killed = false;
@@ -188,12 +204,12 @@ export function runnerContractSuite(
       return { logged: logged(), handle };
     }
 
-    /** A new run() of the same task with what the engine would have stored before the crash. */
-    function resumedJob(first: Recorded, script: string, crashed: { logged: LogEntry[]; handle?: ResumeHandle }, outputGlobs: string[] = []): Recorded {
+    /** The same job run again by a new process, with what the engine would have stored before the crash. */
+    function resumed(first: Recorded, crashed: Crashed): Recorded {
       assert.ok(crashed.handle, 'the crashed process saved a resume handle');
-      const resumed = makeJob('', script, { sameAs: first.job, outputGlobs });
-      resumed.job.resume = { handle: crashed.handle, logCursor: cursorFromStored(crashed.logged.map((entry) => entry.timestamp).reverse()) };
-      return resumed;
+      const again = recording(fieldsOf(first.job));
+      again.job.resume = { handle: crashed.handle, logCursor: cursorFromStored(crashed.logged.map((entry) => entry.timestamp).reverse()) };
+      return again;
     }
 
     behaviour('exit-codes', 'the exit code comes back as the command ended: 0, 3, 255', async () => {
@@ -239,7 +255,7 @@ export function runnerContractSuite(
       assert.equal(readFileSync(join(recorded.dir, 'result.csv'), 'utf8'), 'r\n');
     });
 
-    behaviour('log-order', 'each stream keeps its order and every line, lines a moment apart keep their order across streams, every entry is stamped', async (_t, b) => {
+    behaviour('log-order', 'each stream keeps its order and every line, lines a moment apart keep their order across streams, every entry is stamped', async (_t, { separatesStreams }) => {
       const count = 300;
       const recorded = makeJob('order', [
         `for i in $(seq 1 ${count}); do echo "out $i"; echo "err $i" >&2; done`,
@@ -247,7 +263,7 @@ export function runnerContractSuite(
       ].join('\n'));
       assert.equal((await runner.run(recorded.job)).exitCode, 0);
       const numbered = (prefix: string): string[] => Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
-      if (b.separatesStreams) {
+      if (separatesStreams) {
         assert.deepEqual(recorded.lines('stdout'), [...numbered('out'), 'marker-out', 'marker-end']);
         assert.deepEqual(recorded.lines('stderr'), [...numbered('err'), 'marker-err']);
       } else {
@@ -262,12 +278,12 @@ export function runnerContractSuite(
       assert.deepEqual(unstamped, []);
     });
 
-    behaviour('no-trailing-newline', 'a last line without a newline is kept, and empty lines stay', async (_t, b) => {
+    behaviour('no-trailing-newline', 'a last line without a newline is kept, and empty lines stay', async (_t, { separatesStreams }) => {
       // A merged log (Kubernetes) joins two unterminated tails into one line: only stdout's is checked there.
-      const script = b.separatesStreams ? 'echo first; echo; printf "err tail" >&2; sleep 0.2; printf "out tail"' : 'echo first; echo; printf "out tail"';
+      const script = separatesStreams ? 'echo first; echo; printf "err tail" >&2; sleep 0.2; printf "out tail"' : 'echo first; echo; printf "out tail"';
       const recorded = makeJob('tail', script);
       assert.equal((await runner.run(recorded.job)).exitCode, 0);
-      if (b.separatesStreams) {
+      if (separatesStreams) {
         assert.deepEqual(recorded.lines('stdout'), ['first', '', 'out tail']);
         assert.deepEqual(recorded.lines('stderr'), ['err tail']);
       } else {
@@ -347,11 +363,11 @@ export function runnerContractSuite(
       const script = `i=1; while [ $i -le ${LINES} ]; do echo line-$i; i=$((i+1)); sleep 0.05; done; echo finished > "$OUTPUT_DIR/result.txt"`;
       const first = makeJob('reattach', script);
       const crashed = await crashDuring(first, (logged) => logged.length >= 5);
-      const resumed = resumedJob(first, script, crashed);
-      assert.equal((await runner.run(resumed.job)).exitCode, 0, resumed.notices.join('\n'));
-      assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...resumed.lines()], expected);
+      const second = resumed(first, crashed);
+      assert.equal((await runner.run(second.job)).exitCode, 0, second.notices.join('\n'));
+      assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...second.lines()], expected);
       assert.equal(readFileSync(join(first.dir, OUT, 'result.txt'), 'utf8'), 'finished\n');
-      assert.deepEqual(await leftBehind(resumed), []);
+      assert.deepEqual(await leftBehind(second), []);
     });
 
     behaviour('reattach-finished', 'a task that ended while no harrier ran is still collected on re-attach, with its exit code and the rest of its log', async (t) => {
@@ -364,11 +380,11 @@ export function runnerContractSuite(
       const crashed = await crashDuring(first, (logged) => logged.some((entry) => entry.line === 'first'));
       // The task needs about a second more; nobody watches it meanwhile.
       await sleep(4_000);
-      const resumed = resumedJob(first, script, crashed, ['*.csv']);
-      assert.equal((await runner.run(resumed.job)).exitCode, 4, resumed.notices.join('\n'));
-      assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...resumed.lines()], ['first', ...expected]);
+      const second = resumed(first, crashed);
+      assert.equal((await runner.run(second.job)).exitCode, 4, second.notices.join('\n'));
+      assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...second.lines()], ['first', ...expected]);
       assert.equal(readFileSync(join(first.dir, 'later.csv'), 'utf8'), 'x\n');
-      assert.deepEqual(await leftBehind(resumed), []);
+      assert.deepEqual(await leftBehind(second), []);
     });
 
     behaviour('crash-leaves-nothing', 'a runner that cannot re-attach leaves nothing running when harrier dies (the resume starts a new attempt)', async (t) => {
