@@ -41,21 +41,31 @@ export async function createRunner(spec: RunnerSpec): Promise<TaskRunner> {
   return factory(spec.options);
 }
 
-/** Live processes (zombies excluded) whose environment holds this job's marker. */
+/**
+ * Processes whose environment holds this job's marker and that can still run: not a zombie, and
+ * no SIGKILL pending (the kernel delivers a signal a moment after kill() returns; such a process
+ * is already as good as gone).
+ */
 export function processesWith(marker: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (!readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`${MARKER}=${marker}`)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
+      const status = readFileSync(`/proc/${entry}/status`, 'latin1');
+      if (/^State:\s+[ZX]/m.test(status) || killPending(status)) continue;
       found.push(Number(entry));
     } catch {
       // Gone meanwhile, or not ours to read.
     }
   }
   return found;
+}
+
+const SIGKILL_BIT = 1n << 8n;
+
+function killPending(status: string): boolean {
+  return [...status.matchAll(/^(?:SigPnd|ShdPnd):\s+([0-9a-f]+)$/gm)].some((match) => (BigInt(`0x${match[1]}`) & SIGKILL_BIT) !== 0n);
 }
 
 function commandOf(pid: number): string {

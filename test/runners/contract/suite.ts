@@ -20,6 +20,7 @@ export type { ContractBackend, RunnerSpec, Unavailable } from './backend.ts';
 
 export type Behaviour =
   | 'exit-codes' | 'environment' | 'working-dir' | 'outputs-on-failure' | 'log-order' | 'no-trailing-newline'
+  | 'long-lines' | 'many-lines' | 'stdin-closed'
   | 'kill' | 'abort-at-start' | 'aborted-before-run' | 'timeout' | 'task-timeout'
   | 'resume-handle' | 'reattach-running' | 'reattach-finished' | 'crash-leaves-nothing';
 
@@ -289,6 +290,28 @@ export function runnerContractSuite(
       } else {
         assert.deepEqual(recorded.lines(), ['first', '', 'out tail']);
       }
+    });
+
+    behaviour('long-lines', 'a line of 100 000 characters and multi-byte text arrive whole', async () => {
+      const recorded = makeJob('long', 'head -c 100000 /dev/zero | tr "\\0" x; echo; echo "héllo wörld ✓ 日本"');
+      assert.equal((await runner.run(recorded.job)).exitCode, 0);
+      assert.deepEqual(recorded.lines().map((line) => (line.length > 50 ? `${line[0]} × ${line.length}` : line)), ['x × 100000', 'héllo wörld ✓ 日本']);
+    });
+
+    behaviour('many-lines', 'twenty thousand lines printed at full speed arrive, each once, in order', async () => {
+      const count = 20_000;
+      const recorded = makeJob('many', `seq 1 ${count}`);
+      assert.equal((await runner.run(recorded.job)).exitCode, 0);
+      const lines = recorded.lines();
+      assert.equal(lines.length, count);
+      assert.ok(lines.every((line, i) => line === String(i + 1)), 'in order, none repeated');
+    });
+
+    behaviour('stdin-closed', 'a command reading its standard input finds it at its end and goes on', async () => {
+      // `timeout` bounds the wait: an open standard input would keep cat, and the test, waiting forever.
+      const recorded = makeJob('stdin', 'timeout 10 cat > got.txt; echo "cat ended with $?, read $(wc -c < got.txt) bytes"');
+      assert.equal((await runner.run(recorded.job)).exitCode, 0);
+      assert.deepEqual(recorded.lines(), ['cat ended with 0, read 0 bytes']);
     });
 
     behaviour('kill', 'run() rejects with "killed" at once and leaves no process, container, volume or pod', async () => {
