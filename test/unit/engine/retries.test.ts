@@ -95,12 +95,12 @@ describe('RETRY_FAILED_TASK (the default): the task runs again in the same execu
 
   test('maxDuration: no retry is scheduled later than the first start plus maxDuration', async () => {
     const fake = new FakeRunner('process').on('flaky', exits(1));
-    // Attempts start at about 0, 0.4 s and 0.8 s; a fourth would start at 1.2 s, past the 1 s budget.
-    const started = await start(dir, oneTask('retry:\n  type: constant\n  interval: PT0.4S\n  maxDuration: PT1S'), { process: fake });
+    // Attempts start at about 0, 0.5 s and 1 s; a fourth would start at 1.5 s, past the 1.3 s budget.
+    const started = await start(dir, oneTask('retry:\n  type: constant\n  interval: PT0.5S\n  maxDuration: PT1.3S'), { process: fake });
     assert.equal((await started.done).state, 'FAILED');
     const attempts = attemptsOf(started, 'flaky');
     assert.equal(attempts.length, 3);
-    assert.ok(Date.parse(attempts[2].startedAt) - Date.parse(attempts[0].startedAt) <= 1000);
+    assert.ok(Date.parse(attempts[2].startedAt) - Date.parse(attempts[0].startedAt) <= 1300);
     started.engine.close();
   });
 
@@ -139,10 +139,10 @@ tasks:
 });
 
 describe('CREATE_NEW_EXECUTION: the execution ends RETRIED and the whole flow runs again as a new one', () => {
-  const chainFlow = (maxAttempt: number): string => flowYaml(`retry:
+  const chainFlow = (limit: string): string => flowYaml(`retry:
   type: constant
   interval: PT0.2S
-  maxAttempt: ${maxAttempt}
+  ${limit}
   behavior: CREATE_NEW_EXECUTION
 tasks:
   - id: setup
@@ -156,7 +156,7 @@ tasks:
   test('fails in executions 1 and 2, succeeds in 3: a chain of three, each one attempt per task, linked and delayed by the interval', async () => {
     let executions = 0;
     const fake = new FakeRunner('process').on('flaky', () => (++executions < 3 ? 1 : 0));
-    const started = await start(dir, chainFlow(3), { process: fake });
+    const started = await start(dir, chainFlow('maxAttempt: 3'), { process: fake });
     const chain = await runChain(started);
     assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'RETRIED', 'SUCCESS']);
     assert.equal(new Set(chain.map((execution) => execution.id)).size, 3);
@@ -175,10 +175,19 @@ tasks:
 
   test('maxAttempt counts executions: with 2, the second failure ends the chain FAILED', async () => {
     const fake = new FakeRunner('process').on('flaky', exits(1));
-    const started = await start(dir, chainFlow(2), { process: fake });
+    const started = await start(dir, chainFlow('maxAttempt: 2'), { process: fake });
     const chain = await runChain(started);
     assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'FAILED']);
     assert.equal(started.engine.store.successorOf(chain[1].id), undefined);
+    started.engine.close();
+  });
+
+  test('maxDuration is timed from the first execution of the chain', async () => {
+    const fake = new FakeRunner('process').on('flaky', exits(1));
+    // The second execution starts at about 0.2 s; a third would start at 0.4 s, past the 0.3 s budget.
+    const started = await start(dir, chainFlow('maxDuration: PT0.3S'), { process: fake });
+    const chain = await runChain(started);
+    assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'FAILED']);
     started.engine.close();
   });
 });
