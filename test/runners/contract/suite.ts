@@ -1,7 +1,9 @@
 /**
  * The task runner contract (src/runners/contract.ts) as one set of behaviours, run against every
  * runner through `RunnerJob` alone. A backend is one more `*.test.ts` calling
- * `runnerContractSuite(name, makeBackend)`.
+ * `runnerContractSuite(name, makeBackend)`; for a cluster, `makeBackend` returns
+ * `kubernetesBackend({ kubeconfig, namespace, image })` (kubernetes-backend.ts), or
+ * `{ unavailable: why }` to skip.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
