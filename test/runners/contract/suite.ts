@@ -14,7 +14,7 @@ import { dirname, join, posix } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LogEntry, ResumeHandle, RunnerJob, TaskRunner } from '../../../src/runners/contract.ts';
-import { cursorFromStored } from '../../../src/runners/log-replay.ts';
+import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import { createRunner, MARKER, processesWith, type ContractBackend, type Unavailable } from './backend.ts';
 import type { CrashChildSpec } from './crash-child.ts';
 
@@ -211,7 +211,7 @@ export function runnerContractSuite(
     function resumed(first: Recorded, crashed: Crashed): Recorded {
       assert.ok(crashed.handle, 'the crashed process saved a resume handle');
       const again = recording(fieldsOf(first.job));
-      again.job.resume = { handle: crashed.handle, logCursor: cursorFromStored(crashed.logged.map((entry) => entry.timestamp).reverse()) };
+      again.job.resume = { handle: crashed.handle, logCursor: cursorsFromStored(crashed.logged.toReversed()).logCursor };
       return again;
     }
 

@@ -122,8 +122,10 @@ export interface Started {
   engine: Engine;
   flow: Flow;
   execution: ExecutionRecord;
-  /** The engine's run() of it. */
+  /** The engine's runChain() of it: the last execution of its CREATE_NEW_EXECUTION chain. */
   done: Promise<ExecutionRecord>;
+  /** The executions of the chain that ended RETRIED, as the engine announced each. */
+  retried: ExecutionRecord[];
   /** Every task run change the listener saw, in order. */
   changes: TaskRunRecord[];
 }
@@ -132,22 +134,23 @@ export function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRu
   return new Engine({ stateDir: dir, runners: new FakeRunners(fakes), listener });
 }
 
-/** Creates an execution of the flow and starts running it. */
+/** Creates an execution of the flow and starts running it, and the executions its retries make. */
 export async function start(dir: string, yaml: string, fakes: Partial<Record<RunnerKind, TaskRunner>>): Promise<Started> {
   const changes: TaskRunRecord[] = [];
+  const retried: ExecutionRecord[] = [];
   const engine = openEngine(dir, fakes, { taskRunChanged: (taskRun) => changes.push(taskRun) });
   const flow = parseFlow(yaml, join(dir, 'flow.yaml'));
   const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'flow.yaml'), rawInputs: {}, options: {} });
-  return { engine, flow, execution, done: engine.run(execution, flow), changes };
+  const done = engine.runChain(execution, flow, (ended) => {
+    retried.push(ended);
+  });
+  return { engine, flow, execution, done, retried, changes };
 }
 
-/** Runs the flow to its end, following a CREATE_NEW_EXECUTION chain as `harrier run` does. */
-export async function runChain(started: Started): Promise<ExecutionRecord[]> {
-  const chain = [await started.done];
-  for (let next = started.engine.store.successorOf(chain.at(-1)!.id); chain.at(-1)!.state === 'RETRIED' && next; next = started.engine.store.successorOf(chain.at(-1)!.id)) {
-    chain.push(await started.engine.run(next, started.flow));
-  }
-  return chain;
+/** Every execution of the chain, the first one first. */
+export async function chainOf(started: Started): Promise<ExecutionRecord[]> {
+  const last = await started.done;
+  return [...started.retried, last];
 }
 
 /**

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AttemptRecord } from '../../../src/store/index.ts';
-import { CLOCK_SKEW_MS, exits, FakeRunner, flowYaml, runChain, start, stateDir, type Started } from './harness.ts';
+import { chainOf, CLOCK_SKEW_MS, exits, FakeRunner, flowYaml, start, stateDir, type Started } from './harness.ts';
 
 const dir = stateDir();
 
@@ -157,7 +157,7 @@ tasks:
     let executions = 0;
     const fake = new FakeRunner('process').on('flaky', () => (++executions < 3 ? 1 : 0));
     const started = await start(dir, chainFlow('maxAttempt: 3'), { process: fake });
-    const chain = await runChain(started);
+    const chain = await chainOf(started);
     assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'RETRIED', 'SUCCESS']);
     assert.equal(new Set(chain.map((execution) => execution.id)).size, 3);
     chain.slice(1).forEach((execution, i) => {
@@ -176,7 +176,7 @@ tasks:
   test('maxAttempt counts executions: with 2, the second failure ends the chain FAILED', async () => {
     const fake = new FakeRunner('process').on('flaky', exits(1));
     const started = await start(dir, chainFlow('maxAttempt: 2'), { process: fake });
-    const chain = await runChain(started);
+    const chain = await chainOf(started);
     assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'FAILED']);
     assert.equal(started.engine.store.successorOf(chain[1].id), undefined);
     started.engine.close();
@@ -186,7 +186,7 @@ tasks:
     const fake = new FakeRunner('process').on('flaky', exits(1));
     // The second execution starts at about 0.2 s; a third would start at 0.4 s, past the 0.3 s budget.
     const started = await start(dir, chainFlow('maxDuration: PT0.3S'), { process: fake });
-    const chain = await runChain(started);
+    const chain = await chainOf(started);
     assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'FAILED']);
     started.engine.close();
   });

@@ -1,7 +1,8 @@
 /** Task timeouts and kills through the real engine and store. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { exits, FakeRunner, flowYaml, runChain, start, stateDir, takes, until, type Started } from './harness.ts';
+import { parseFlow } from '../../../src/flow/parse.ts';
+import { chainOf, exits, FakeRunner, flowYaml, openEngine, start, stateDir, takes, until, type Started } from './harness.ts';
 
 const dir = stateDir();
 
@@ -89,9 +90,7 @@ test('kill while a task waits for its retry: it ends KILLED at once, without ano
   started.engine.close();
 });
 
-test('kill while the next execution of a CREATE_NEW_EXECUTION chain waits to start: it ends KILLED without running anything', async () => {
-  const fake = new FakeRunner('process').on('flaky', exits(1));
-  const started = await start(dir, flowYaml(`tasks:
+const rerunFlow = flowYaml(`tasks:
   - id: flaky
     type: io.kestra.plugin.scripts.shell.Commands
     retry:
@@ -100,14 +99,35 @@ test('kill while the next execution of a CREATE_NEW_EXECUTION chain waits to sta
       maxAttempt: 2
       behavior: CREATE_NEW_EXECUTION
     commands: [run]
-`), { process: fake });
-  assert.equal((await started.done).state, 'RETRIED');
-  const chain = runChain(started);
-  await until(() => started.engine.store.successorOf(started.execution.id) !== undefined, 'the next execution');
+`);
+
+test('kill while the next execution of a CREATE_NEW_EXECUTION chain waits to start: it ends KILLED without running anything', async () => {
+  const fake = new FakeRunner('process').on('flaky', exits(1));
+  const started = await start(dir, rerunFlow, { process: fake });
+  await until(() => started.retried.length === 1, 'the first execution to end RETRIED');
+  // The next execution starts its wait right after the RETRIED one is announced.
   setTimeout(() => started.engine.abortAll(), 100);
-  const ended = await chain;
-  assert.deepEqual(ended.map((execution) => execution.state), ['RETRIED', 'KILLED']);
+  const chain = await chainOf(started);
+  assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'KILLED']);
   assert.equal(fake.calls.length, 1);
-  assert.deepEqual(started.engine.store.taskRuns(ended[1].id), []);
+  assert.deepEqual(started.engine.store.taskRuns(chain[1].id), []);
   started.engine.close();
+});
+
+test('kill at the moment one execution of a chain ended RETRIED and the next is announced: the next one does not run', {
+  todo: 'known bug: Engine.abortAll() only aborts the runs in progress; between two executions of a chain (while runChain awaits '
+    + 'onRetried, which the CLI uses to drain its log output) there is none, so Ctrl-C is lost and the next execution runs',
+}, async () => {
+  const fake = new FakeRunner('process').on('flaky', exits(1));
+  const engine = openEngine(dir, { process: fake });
+  const source = rerunFlow.replace('PT1H', 'PT0.01S');
+  const flow = parseFlow(source, 'flow.yaml');
+  const execution = await engine.createExecution({ flow, flowSource: source, flowFile: 'flow.yaml', rawInputs: {}, options: {} });
+  const last = await engine.runChain(execution, flow, () => engine.abortAll());
+  try {
+    assert.equal(fake.calls.length, 1, 'the task ran again in the next execution');
+    assert.equal(last.state, 'KILLED');
+  } finally {
+    engine.close();
+  }
 });
