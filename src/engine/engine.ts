@@ -16,6 +16,8 @@ import { Secrets } from './secrets.ts';
 export interface EngineOptions {
   stateDir: string;
   listener?: ExecutionListener;
+  /** Where script tasks get their runners; the in-process engine tests pass one with a fake runner. */
+  runners?: RunnerRegistry;
 }
 
 export interface StartRequest {
@@ -34,7 +36,7 @@ export class Engine {
   readonly store: Store;
   readonly storage: InternalStorage;
   private readonly stateDir: string;
-  private readonly runners = new RunnerRegistry();
+  private readonly runners: RunnerRegistry;
   private readonly listener: ExecutionListener;
   private readonly running = new Set<ExecutionRun>();
   private readonly cipher: SecretCipher;
@@ -47,6 +49,7 @@ export class Engine {
     this.storage = new InternalStorage(this.stateDir);
     this.listener = options.listener ?? {};
     this.cipher = new SecretCipher(this.stateDir);
+    this.runners = options.runners ?? new RunnerRegistry();
   }
 
   close(): void {

@@ -127,14 +127,18 @@ export async function streamLog(ctx: SimContext, info: RequestInfo, req: Incomin
     else if (limitBytes !== undefined && limitBytes > 0 && sent >= limitBytes) finish(false);
   };
 
+  // The kubelet stamps only the first piece of a line: a piece that follows one without a newline
+  // (a long line split by the runtime, or a last line without newline) continues it unstamped.
+  let atLineStart = true;
   source.on('data', (data: Buffer) => {
     for (const frame of parser.push(data)) {
       const text = frame.payload.toString('utf8');
-      // Docker: "<RFC3339Nano> <line>"; a long line may arrive in several frames, each stamped.
+      // Docker: "<RFC3339Nano> <piece>"; a long line arrives in several frames, each stamped.
       const space = text.indexOf(' ');
       const stamp = text.slice(0, space);
-      const line = text.slice(space + 1);
-      emit(timestamps ? `${fixedNano(stamp)} ${line}` : line);
+      const piece = text.slice(space + 1);
+      emit(timestamps && atLineStart ? `${fixedNano(stamp)} ${piece}` : piece);
+      if (piece.length > 0) atLineStart = piece.endsWith('\n');
     }
   });
   source.on('end', () => finish(false));

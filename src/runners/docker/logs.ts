@@ -15,14 +15,17 @@ interface PendingLine {
   decoder: StringDecoder;
   text: string;
   timestamp?: string;
+  /** Which message of the log its first piece came in. */
+  position: number;
 }
 
 export class DockerLogDecoder {
   private readonly emit: (entry: LogEntry) => void;
   private buffered: Buffer = Buffer.alloc(0);
+  private messages = 0;
   private readonly pending: Record<StreamName, PendingLine> = {
-    stdout: { decoder: new StringDecoder('utf8'), text: '' },
-    stderr: { decoder: new StringDecoder('utf8'), text: '' },
+    stdout: { decoder: new StringDecoder('utf8'), text: '', position: 0 },
+    stderr: { decoder: new StringDecoder('utf8'), text: '', position: 0 },
   };
 
   constructor(emit: (entry: LogEntry) => void) {
@@ -44,18 +47,24 @@ export class DockerLogDecoder {
     this.buffered = offset === this.buffered.length ? Buffer.alloc(0) : Buffer.from(this.buffered.subarray(offset));
   }
 
-  /** Emits the last line of each stream even when it had no newline. */
+  /**
+   * Emits the last line of each stream even when it had no newline, in log order: a re-read of
+   * the log skips by count (log-replay.ts), so every read must emit the same lines in the same order.
+   */
   end(): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
+    const streams = (['stdout', 'stderr'] as const).toSorted((a, b) => this.pending[a].position - this.pending[b].position);
+    for (const stream of streams) {
       const pending = this.pending[stream];
       const rest = pending.text + pending.decoder.end();
       if (rest.length > 0) this.emit({ stream, line: stripCarriageReturn(rest), timestamp: pending.timestamp ?? new Date().toISOString() });
-      this.pending[stream] = { decoder: new StringDecoder('utf8'), text: '' };
+      this.pending[stream] = { decoder: new StringDecoder('utf8'), text: '', position: 0 };
     }
   }
 
   private message(stream: StreamName, payload: Buffer): void {
     const pending = this.pending[stream];
+    const position = this.messages++;
+    if (pending.text === '') pending.position = position;
     const space = payload.indexOf(0x20);
     const stamped = space > 0 && space <= 40 && epochSecondOf(payload.subarray(0, space).toString('latin1')) !== undefined;
     const timestamp = stamped ? payload.subarray(0, space).toString('latin1') : undefined;

@@ -25,7 +25,7 @@ export class ProcessRunner implements TaskRunner {
     return hostWorkingDir;
   }
 
-  run(job: RunnerJob): Promise<RunnerResult> {
+  async run(job: RunnerJob): Promise<RunnerResult> {
     job.signal.throwIfAborted();
     const [file, ...args] = job.command;
     return new Promise<RunnerResult>((resolve, reject) => {

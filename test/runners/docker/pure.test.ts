@@ -60,6 +60,11 @@ describe('DockerLogDecoder', () => {
     ]);
   });
 
+  test('unterminated last lines of both streams come in log order, as a re-read that skips by count needs', () => {
+    const entries = decodeAll([frame(1, `${t1} out\n`), frame(2, `${t2} err tail`), frame(1, `${t1} out tail`)]);
+    assert.deepEqual(entries.map((entry) => `${entry.stream} ${entry.line}`), ['stdout out', 'stderr err tail', 'stdout out tail']);
+  });
+
   test('keeps empty lines and strips a carriage return', () => {
     const entries = decodeAll([frame(1, `${t1} \n`), frame(1, `${t2} dos\r\n`)]);
     assert.deepEqual(entries.map((entry) => entry.line), ['', 'dos']);
