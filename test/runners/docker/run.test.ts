@@ -32,7 +32,7 @@ describe('Docker runner on a real engine', () => {
     await runner.run(recorded.job);
     const warning = recorded.notices.find((notice) => notice.level === 'WARN');
     assert.ok(warning, JSON.stringify(recorded.notices));
-    assert.match(warning.message, /could not pull image harrier-test\/busybox:latest .*using the copy already on the engine/);
+    assert.match(warning.message, /could not pull image harrier-test\/busybox:1 .*using the copy already on the engine/);
   });
 
   test('IF_NOT_PRESENT and NEVER use the local image without pulling', async (t) => {
