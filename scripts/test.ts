@@ -40,7 +40,9 @@ if (files.some((file) => readFileSync(file, 'utf8').includes('availableBackends(
     handleDir = mkdtempSync(join(tmpdir(), 'harrier-test-cluster-'));
     const kubeconfigPath = join(handleDir, 'kubeconfig');
     writeFileSync(kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });
-    writeFileSync(join(handleDir, 'cluster.json'), JSON.stringify({ kubeconfigPath, auditLogPath: cluster.auditLogPath }));
+    writeFileSync(join(handleDir, 'cluster.json'), JSON.stringify({
+      kubeconfigPath, auditLogPath: cluster.auditLogPath, caCertPath: cluster.caCertPath, caKeyPath: cluster.caKeyPath,
+    }));
     env[REAL_CLUSTER_ENV] = join(handleDir, 'cluster.json');
     console.log(`# real Kubernetes cluster ready in ${Math.round((Date.now() - started) / 1000)} s at ${cluster.url} (logs: ${cluster.logDir})`);
   } catch (error) {

@@ -373,6 +373,7 @@ export class ExecutionRun {
       runners: this.deps.runners,
       namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride,
+      taskRunnerOverrideProperties: this.execution.options.taskRunnerOverride && this.flow.runnerDefaults[this.execution.options.taskRunnerOverride],
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
-import { DEFAULT_RUNNER, runnerOfKind } from '../runners/table.ts';
+import { DEFAULT_RUNNER, RUNNERS, runnerOfKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
 import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef } from './model.ts';
 import { flowValidationSchema, inputSchema, pluginDefaultSchema } from './flow-schemas.ts';
@@ -59,6 +59,7 @@ class FlowChecker {
       ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
       : [];
     const inputs = Array.isArray(merged.inputs) ? this.inputs(merged.inputs) : [];
+    const runnerDefaults = this.runnerDefaults(defaults);
     this.expressions(merged, []);
     if (!parsed || this.problems.length > 0) return undefined;
 
@@ -73,7 +74,25 @@ class FlowChecker {
       variables: parsed.variables,
       tasks: tasks as TaskDef[],
       retry: parsed.retry && retryPolicy(parsed.retry),
+      runnerDefaults,
     });
+  }
+
+  /**
+   * Each runner's properties from the pluginDefaults that name its type exactly (a prefix such as
+   * `io.kestra.plugin.scripts` is meant for tasks), checked by the runner's schema.
+   */
+  private runnerDefaults(defaults: PluginDefault[]): Flow['runnerDefaults'] {
+    const found: Flow['runnerDefaults'] = {};
+    for (const runner of RUNNERS) {
+      const type = runner.types[0];
+      const named = defaults.filter((entry) => (runner.types as readonly string[]).includes(entry.type));
+      const withDefaults = applyPluginDefaults({ type }, named, { canonicalType: canonicalTypeName }) as PlainMap;
+      if (Object.keys(withDefaults).length === 1) continue;
+      const checked = this.taskRunner(withDefaults, ['pluginDefaults']);
+      if (checked) found[runner.kind] = checked.properties;
+    }
+    return found;
   }
 
   private pluginDefaults(raw: unknown): PluginDefault[] {

@@ -19,6 +19,11 @@ export interface Flow {
   tasks: TaskDef[];
   /** Flow-level retry: applies to every runnable task that has none of its own. */
   retry?: RetryPolicy;
+  /**
+   * The properties pluginDefaults give each runner type, for a run whose `--task-runner` replaces
+   * the runner a task names: a flow tested locally then gets its cluster settings from its defaults.
+   */
+  runnerDefaults: Partial<Record<RunnerKind, Record<string, unknown>>>;
   /** Where the flow came from, so run-time errors can point back into the file. */
   source: { file: string };
 }

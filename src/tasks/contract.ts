@@ -31,6 +31,8 @@ export interface TaskContext {
   namespaceFilesDir: string;
   /** `--task-runner` from the command line: replaces every script task's runner for this run. */
   taskRunnerOverride?: RunnerKind;
+  /** The override runner's properties from the flow's pluginDefaults (unrendered). */
+  taskRunnerOverrideProperties?: Record<string, unknown>;
   timeoutMs?: number;
   signal: AbortSignal;
   /** Set when this attempt was started by a harrier process that died: the runner re-attaches. */

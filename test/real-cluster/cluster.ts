@@ -47,6 +47,9 @@ export interface RealCluster {
   logDir: string;
   /** The API server's audit log: one JSON event per line, every request at the Metadata level. */
   auditLogPath: string;
+  /** The cluster CA's certificate and key, for tests that issue client certificates. */
+  caCertPath: string;
+  caKeyPath: string;
   /** A kubeconfig for another user (CN) signed by the cluster's CA, e.g. for RBAC tests. */
   kubeconfigFor(user: string, groups?: string[]): string;
   /** A kubeconfig that authenticates with `token` (for example a service account's). */
@@ -362,6 +365,8 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     pki,
     logDir,
     auditLogPath,
+    caCertPath: caFile,
+    caKeyPath: caKeyFile,
     kubeconfigFor,
     kubeconfigWithToken,
     api,

@@ -12,6 +12,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.ts';
+import { renderKubeconfig } from '../kube-sim/kubeconfig.ts';
+import { issueClientCert } from '../kube-sim/tls.ts';
 import type { Pod } from '../kube-sim/types.ts';
 import { dockerStatus } from './docker.ts';
 
@@ -46,6 +48,9 @@ export interface KubeBackend {
 interface RealClusterHandle {
   kubeconfigPath: string;
   auditLogPath: string;
+  /** The cluster CA, to issue this file's own client certificate. */
+  caCertPath: string;
+  caKeyPath: string;
 }
 
 export const REAL_CLUSTER_ENV = 'HARRIER_TEST_REAL_CLUSTER';
@@ -219,13 +224,22 @@ async function realBackend(): Promise<KubeBackend> {
   const handle = JSON.parse(readFileSync(process.env[REAL_CLUSTER_ENV]!, 'utf8')) as RealClusterHandle;
   const admin = apiClient(readFileSync(handle.kubeconfigPath, 'utf8'));
   const accountName = `harrier-test-${randomBytes(4).toString('hex')}`;
-  const username = `system:serviceaccount:kube-system:${accountName}`;
+  const usernames = new Set([accountName, `system:serviceaccount:kube-system:${accountName}`]);
   const token = await serviceAccountToken(admin, 'kube-system', accountName);
+  // The same name is a client certificate's user too: the seeds authenticate with certificates.
   await expectOk(admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
     metadata: { name: accountName },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: accountName, namespace: 'kube-system' }],
+    subjects: [
+      { kind: 'ServiceAccount', name: accountName, namespace: 'kube-system' },
+      { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: accountName },
+    ],
   }), 'create clusterrolebinding');
+  const issued = issueClientCert(
+    { caCert: readFileSync(handle.caCertPath, 'utf8'), caKey: readFileSync(handle.caKeyPath, 'utf8'), serverCert: '', serverKey: '', clientCert: '', clientKey: '' },
+    { user: accountName, groups: [] },
+  );
+  const certKubeconfig = renderKubeconfig({ server: admin.server, caCert: admin.caCert, clientCert: issued.cert, clientKey: issued.key, name: 'harrier-real' });
   const created: string[] = [];
   let countedFrom = 0;
 
@@ -242,16 +256,15 @@ async function realBackend(): Promise<KubeBackend> {
   const listPods = async (namespace: string): Promise<Pod[]> =>
     (JSON.parse(await expectOk(admin.call('GET', `/api/v1/namespaces/${namespace}/pods`), `list pods in ${namespace}`)) as { items: Pod[] }).items;
 
-  const ownKubeconfig = tokenKubeconfig(admin, token);
   return {
     name: 'real cluster',
-    kubeconfig: ownKubeconfig,
-    tokenKubeconfig: ownKubeconfig,
+    kubeconfig: certKubeconfig,
+    tokenKubeconfig: tokenKubeconfig(admin, token),
     requestCounts: async () => {
       const seen = new Set<string>();
       const counts: Record<string, number> = {};
       for (const event of auditEvents()) {
-        if (event.user.username !== username || seen.has(event.auditID) || !event.objectRef?.resource) continue;
+        if (!usernames.has(event.user.username) || seen.has(event.auditID) || !event.objectRef?.resource) continue;
         seen.add(event.auditID);
         const key = `${event.verb} ${event.objectRef.resource}${event.objectRef.subresource ? `/${event.objectRef.subresource}` : ''}`;
         counts[key] = (counts[key] ?? 0) + 1;

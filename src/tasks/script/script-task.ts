@@ -49,7 +49,9 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
   const command = buildScriptCommand(task, render, workingDir);
   const outputGlobs = render(task.outputFiles, 'outputFiles');
   outputGlobs.forEach((pattern, i) => assertSafeOutputPattern(pattern, `task '${task.id}', property 'outputFiles[${i}]'`));
-  const runnerProperties = runnerKind === task.taskRunner.kind ? render(task.taskRunner.properties, 'taskRunner') : {};
+  const runnerProperties = runnerKind === task.taskRunner.kind
+    ? render(task.taskRunner.properties, 'taskRunner')
+    : render(ctx.taskRunnerOverrideProperties ?? {}, 'pluginDefaults');
 
   if (!ctx.resume) {
     await prepareWorkingDir(task, ctx, render, hostDir);

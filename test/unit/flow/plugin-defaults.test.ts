@@ -115,3 +115,28 @@ test('bad pluginDefaults entries are reported and the good ones still apply', ()
     ].join('\n'),
   });
 });
+
+test("pluginDefaults of a runner type are kept for a run whose --task-runner picks that runner", () => {
+  const flow = parseFlow(`id: f
+namespace: n
+tasks:
+  - id: t
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands: [echo hi]
+pluginDefaults:
+  - type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes
+    values:
+      pullPolicy: IF_NOT_PRESENT
+      namespace: jobs
+`, 'flow.yaml');
+  assert.deepEqual(flow.runnerDefaults, { kubernetes: { pullPolicy: 'IF_NOT_PRESENT', namespace: 'jobs' } });
+  assert.equal((flow.tasks[0] as ScriptTask).taskRunner.kind, 'process', 'the task itself keeps its own runner');
+  assert.throws(() => parseFlow(`id: f
+namespace: n
+tasks: []
+pluginDefaults:
+  - type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes
+    values:
+      pullPolicy: SOMETIMES
+`, 'flow.yaml'), /pullPolicy/);
+});
