@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   logs: logThroughput,
   docker: async () => (await import('./docker.ts')).dockerBenches(),
   kubernetes: async () => (await import('./kubernetes.ts')).kubernetesBenches(),
+  'kubernetes-real': async () => (await import('./kubernetes.ts')).kubernetesRealBenches(),
 };
 
 const wanted = process.argv.slice(2);

@@ -14,6 +14,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.ts';
 import { renderKubeconfig } from '../kube-sim/kubeconfig.ts';
 import { issueClientCert } from '../kube-sim/tls.ts';
+import { NODE_NAME } from '../real-cluster/cluster.ts';
 import type { Pod } from '../kube-sim/types.ts';
 import { dockerStatus } from './docker.ts';
 
@@ -21,6 +22,10 @@ export type BackendName = 'simulator' | 'real cluster';
 
 export interface KubeBackend {
   readonly name: BackendName;
+  /** The node pods are scheduled to. */
+  readonly nodeName: string;
+  /** The simulator itself, for checks only it can make. */
+  readonly sim?: KubeSim;
   /** A kubeconfig with cluster-wide rights for the runner under test. */
   readonly kubeconfig: string;
   /** The same rights, authenticated by a bearer token. */
@@ -117,9 +122,10 @@ export async function startBackend(name: BackendName, simOptions: KubeSimOptions
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function simBackend(sim: KubeSim): KubeBackend & { sim: KubeSim } {
+function simBackend(sim: KubeSim): KubeBackend {
   return {
     name: 'simulator',
+    nodeName: 'sim-node',
     sim,
     kubeconfig: sim.kubeconfig,
     tokenKubeconfig: sim.tokenKubeconfig,
@@ -258,6 +264,7 @@ async function realBackend(): Promise<KubeBackend> {
 
   return {
     name: 'real cluster',
+    nodeName: NODE_NAME,
     kubeconfig: certKubeconfig,
     tokenKubeconfig: tokenKubeconfig(admin, token),
     requestCounts: async () => {
