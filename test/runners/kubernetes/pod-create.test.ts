@@ -66,6 +66,24 @@ for (const backendName of availableBackends()) describe(`PodCreate machinery on 
     assert.deepEqual((await backend.listPods('kestra')).map((pod) => pod.metadata.name), []);
   });
 
+  test('the shipped Role (deploy/rbac.yaml) is enough for PodCreate with files both ways', async () => {
+    stopAllInformers();
+    const role = readFileSync(new URL('../../../deploy/rbac.yaml', import.meta.url), 'utf8');
+    await backend.withRole('kestra', role, async (kubeconfig) => {
+      const { job: podJob, entries } = job(
+        { restartPolicy: 'Never', containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '/kestra/working-dir/commands.sh'] }] },
+        { connection: connectionFromKubeconfig(kubeconfig) },
+      );
+      const result = await runPodCreate(podJob);
+      assert.equal(result.exitCode, 0);
+      assert.deepEqual(entries.map((entry) => entry.line), ['from-script']);
+      assert.equal(readFileSync(join(podJob.hostWorkingDir, 'result.txt'), 'utf8'), 'built\n');
+    });
+    stopAllInformers();
+    await backend.settled('kestra');
+    assert.deepEqual((await backend.listPods('kestra')).map((pod) => pod.metadata.name), []);
+  });
+
   test('a failing container gives its exit code', async () => {
     const { job: podJob } = job({ containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo partial > /kestra/working-dir/result.txt; exit 4'] }] });
     const result = await runPodCreate(podJob);
