@@ -6,12 +6,14 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { LogCursor, LogEntry, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import type { LogCursor, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
 import { packDirectory } from '../shared/tar.ts';
+import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
 import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
 import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
-import { DockerLogDecoder } from './logs.ts';
+import { DockerLogDecoder, type DockerLogSink } from './logs.ts';
+import { longLineNotice } from '../line-splitter.ts';
 import { LogReplay, epochSecondOf } from '../log-replay.ts';
 import { collectOutputs, outputFolderUntouched } from './outputs.ts';
 import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
@@ -146,8 +148,10 @@ class ContainerAttempt {
   private async followAndFinish(logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const container = this.container!;
     const replay = new LogReplay(logCursor);
-    const emitNew = (entry: LogEntry): void => {
-      if (replay.accept(entry.timestamp)) this.job.log(entry);
+    const emitNew: DockerLogSink = (entry, cutStarts) => {
+      if (!replay.accept(entry.timestamp)) return;
+      if (cutStarts) this.job.notice('WARN', longLineNotice(`the container's ${entry.stream}`));
+      this.job.log(entry);
     };
     const following = this.readLogs(container, replay.startRead(), emitNew).catch(() => false);
     const exit = await this.abortable(this.call('waiting for the container', () => container.wait()));
@@ -205,7 +209,7 @@ class ContainerAttempt {
    * Follows the log from `since` (whole-second RFC 3339, or the start). Resolves true when the
    * stream ended cleanly, false when it broke (its unfinished lines are then dropped).
    */
-  private async readLogs(container: Docker.Container, since: string | undefined, emit: (entry: LogEntry) => void): Promise<boolean> {
+  private async readLogs(container: Docker.Container, since: string | undefined, emit: DockerLogSink): Promise<boolean> {
     const sinceSecond = since === undefined ? undefined : epochSecondOf(since);
     const stream = (await this.call('reading the container logs', () =>
       container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(sinceSecond !== undefined ? { since: sinceSecond } : {}) }),
@@ -221,7 +225,9 @@ class ContainerAttempt {
     await this.call('copying output files back', async () => {
       const nothingToCollect =
         job.outputGlobs.length === 0 && (await outputFolderUntouched(container, job.hostWorkingDir, job.hostWorkingDir, job.outputDirName));
-      if (!nothingToCollect) await collectOutputs(container, job.hostWorkingDir, job.hostWorkingDir, job.outputGlobs, job.outputDirName);
+      if (!nothingToCollect) {
+        await collectOutputs(container, job.hostWorkingDir, job.hostWorkingDir, job.outputGlobs, job.outputDirName, (skipped) => job.notice('WARN', skippedOutputNotice(skipped)));
+      }
     });
   }
 
@@ -311,7 +317,7 @@ class ContainerAttempt {
   }
 }
 
-function decodeStream(stream: Readable, emit: (entry: LogEntry) => void): Promise<boolean> {
+function decodeStream(stream: Readable, emit: DockerLogSink): Promise<boolean> {
   return new Promise((resolve) => {
     const decoder = new DockerLogDecoder(emit);
     let settled = false;

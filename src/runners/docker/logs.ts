@@ -3,32 +3,31 @@
  * (8-byte header: stream type, three zero bytes, big-endian payload length), and with
  * `timestamps=true` every log message starts with its RFC 3339 time and a space. A message is a
  * whole line, or a piece of one when the line was long or had no newline yet: pieces are joined
- * and the line keeps the time of its first piece.
+ * and the line keeps the time of its first piece. A line longer than MAX_LINE_BYTES is kept as several.
  */
-import { StringDecoder } from 'node:string_decoder';
 import type { LogEntry } from '../contract.ts';
+import { LineSplitter, MAX_LINE_BYTES } from '../line-splitter.ts';
 import { epochSecondOf } from '../log-replay.ts';
 
 type StreamName = LogEntry['stream'];
 
+/** Receives each line; `cutStarts` as in LineSink. */
+export type DockerLogSink = (entry: LogEntry, cutStarts: boolean) => void;
+
 interface PendingLine {
-  decoder: StringDecoder;
-  text: string;
+  splitter: LineSplitter;
   timestamp?: string;
   /** Which message of the log its first piece came in. */
   position: number;
 }
 
 export class DockerLogDecoder {
-  private readonly emit: (entry: LogEntry) => void;
+  private readonly emit: DockerLogSink;
   private buffered: Buffer = Buffer.alloc(0);
   private messages = 0;
-  private readonly pending: Record<StreamName, PendingLine> = {
-    stdout: { decoder: new StringDecoder('utf8'), text: '', position: 0 },
-    stderr: { decoder: new StringDecoder('utf8'), text: '', position: 0 },
-  };
+  private readonly pending: Record<StreamName, PendingLine> = { stdout: freshLine(), stderr: freshLine() };
 
-  constructor(emit: (entry: LogEntry) => void) {
+  constructor(emit: DockerLogSink) {
     this.emit = emit;
   }
 
@@ -55,32 +54,30 @@ export class DockerLogDecoder {
     const streams = (['stdout', 'stderr'] as const).toSorted((a, b) => this.pending[a].position - this.pending[b].position);
     for (const stream of streams) {
       const pending = this.pending[stream];
-      const rest = pending.text + pending.decoder.end();
-      if (rest.length > 0) this.emit({ stream, line: stripCarriageReturn(rest), timestamp: pending.timestamp ?? new Date().toISOString() });
-      this.pending[stream] = { decoder: new StringDecoder('utf8'), text: '', position: 0 };
+      pending.splitter.end((rest, cutStarts) => this.emit({ stream, line: stripCarriageReturn(rest), timestamp: pending.timestamp ?? new Date().toISOString() }, cutStarts));
+      this.pending[stream] = freshLine();
     }
   }
 
   private message(stream: StreamName, payload: Buffer): void {
     const pending = this.pending[stream];
     const position = this.messages++;
-    if (pending.text === '') pending.position = position;
+    if (pending.splitter.empty) pending.position = position;
     const space = payload.indexOf(0x20);
     const stamped = space > 0 && space <= 40 && epochSecondOf(payload.subarray(0, space).toString('latin1')) !== undefined;
     const timestamp = stamped ? payload.subarray(0, space).toString('latin1') : undefined;
     const body = stamped ? payload.subarray(space + 1) : payload;
-    if (pending.text === '' || pending.timestamp === undefined) pending.timestamp = timestamp ?? pending.timestamp;
-    let text = pending.text + pending.decoder.write(body);
-    let newline = text.indexOf('\n');
-    while (newline !== -1) {
-      this.emit({ stream, line: stripCarriageReturn(text.slice(0, newline)), timestamp: pending.timestamp ?? timestamp ?? new Date().toISOString() });
-      text = text.slice(newline + 1);
+    if (pending.splitter.empty || pending.timestamp === undefined) pending.timestamp = timestamp ?? pending.timestamp;
+    pending.splitter.push(body, (line, cutStarts) => {
+      this.emit({ stream, line, timestamp: pending.timestamp ?? timestamp ?? new Date().toISOString() }, cutStarts);
       pending.timestamp = timestamp;
-      newline = text.indexOf('\n');
-    }
-    pending.text = text;
-    if (text === '') pending.timestamp = undefined;
+    });
+    if (pending.splitter.empty) pending.timestamp = undefined;
   }
+}
+
+function freshLine(): PendingLine {
+  return { splitter: new LineSplitter({ maxLineBytes: MAX_LINE_BYTES }), position: 0 };
 }
 
 function stripCarriageReturn(line: string): string {

@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import picomatch from 'picomatch';
 import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely } from '../shared/tar.ts';
+import type { SkippedOutput } from '../shared/unsafe-output.ts';
 import { statusOf } from './engine.ts';
 
 /**
@@ -68,13 +69,17 @@ export async function outputFolderUntouched(container: Docker.Container, contain
   }
 }
 
-/** Copies every output from the container into the host working directory; returns their relative paths. */
+/**
+ * Copies every output from the container into the host working directory; returns their relative
+ * paths. Unsafe entries (unsafe-output.ts) are left out and reported to `onSkip`.
+ */
 export async function collectOutputs(
   container: Docker.Container,
   containerWorkingDir: string,
   hostWorkingDir: string,
   globs: readonly string[],
   outputDirName: string,
+  onSkip: (skipped: SkippedOutput) => void,
 ): Promise<string[]> {
   const matches = createOutputMatcher(globs, outputDirName);
   const collected: string[] = [];
@@ -92,9 +97,8 @@ export async function collectOutputs(
     const inWorkingDir = (relative: string): string => (parent ? `${parent}/${relative}` : relative);
     const written = await extractTarSafely(archive, parent ? join(hostWorkingDir, parent) : hostWorkingDir, {
       ...(root ? {} : { stripPrefix: posix.basename(containerWorkingDir) }),
-      // Only regular files are outputs (Kestra's rule): symlinks the task left are not even looked at.
-      filter: (relative, type) =>
-        type !== 'symlink' && (matches(inWorkingDir(relative)) || isAncestorOfOutputFolder(inWorkingDir(relative), outputDirName)),
+      filter: (relative) => matches(inWorkingDir(relative)) || isAncestorOfOutputFolder(inWorkingDir(relative), outputDirName),
+      onSkip: (skipped) => onSkip({ ...skipped, name: inWorkingDir(skipped.name) }),
     });
     for (const relative of written) if (matches(inWorkingDir(relative))) collected.push(inWorkingDir(relative));
   }

@@ -10,6 +10,7 @@ import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { RunnerError } from '../../shared/errors.ts';
 import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely, packDirectory } from '../shared/tar.ts';
+import type { SkippedOutput } from '../shared/unsafe-output.ts';
 import { execInPod } from './exec.ts';
 import type { KubeHttp } from './http.ts';
 import { CONTAINER_WORKING_DIR, ENDED_MARKER, INIT_CONTAINER, OUTPUT_LIST, READY_MARKER, SIDECAR_CONTAINER } from './layout.ts';
@@ -67,11 +68,20 @@ export function downloadScript(selection: string[] | undefined): string {
   return `cd ${CONTAINER_WORKING_DIR} && ${tar}; rc=$?; touch ${ENDED_MARKER}; exit $rc`;
 }
 
-/** Streams the outputs of the pod into `hostWorkingDir`; returns the relative paths written. */
-export async function downloadOutputs(ref: PodRef, hostWorkingDir: string, globs: readonly string[], outputDirName: string): Promise<string[]> {
+/**
+ * Streams the outputs of the pod into `hostWorkingDir`; returns the relative paths written. Unsafe
+ * entries (unsafe-output.ts) are left out and reported to `onSkip`, the others still kept.
+ */
+export async function downloadOutputs(
+  ref: PodRef,
+  hostWorkingDir: string,
+  globs: readonly string[],
+  outputDirName: string,
+  onSkip: (skipped: SkippedOutput) => void,
+): Promise<string[]> {
   const matcher = createOutputMatcher(globs, outputDirName);
   const tar = new ArchiveEnd();
-  const extraction = extractTarSafely(tar, hostWorkingDir, { filter: (path) => matcher(path) });
+  const extraction = extractTarSafely(tar, hostWorkingDir, { filter: (path) => matcher(path), onSkip });
   // Whatever happens to the exec, the extraction must settle; its error is reported below.
   extraction.catch(() => undefined);
   let result;

@@ -3,14 +3,16 @@
  * and stalled streams: each reconnect asks for `sinceTime` and the LogReplay drops what was
  * already delivered. The follower finishes when a stream ends after the container terminated,
  * so every line is read before the pod may be deleted. Kubernetes merges stdout and stderr in
- * the log, so every line is reported as stdout.
+ * the log, so every line is reported as stdout. Lines and their stamps are read by kubelet-log.ts;
+ * a line longer than MAX_LINE_BYTES is kept as several.
  */
 import type { IncomingMessage } from 'node:http';
-import { LineSplitter } from '../line-splitter.ts';
+import { MAX_LINE_BYTES } from '../line-splitter.ts';
 import { hasCode } from '../../shared/errors.ts';
 import type { LogCursor, LogEntry } from '../contract.ts';
 import type { KubeHttp } from './http.ts';
-import { LogReplay, epochSecondOf } from '../log-replay.ts';
+import { LogReplay } from '../log-replay.ts';
+import { KubeletLogParser } from './kubelet-log.ts';
 
 export interface LogFollowerOptions {
   http: KubeHttp;
@@ -20,6 +22,8 @@ export interface LogFollowerOptions {
   /** Where a previous process stopped (resume). */
   cursor?: LogCursor;
   onLine(entry: LogEntry): void;
+  /** A line longer than MAX_LINE_BYTES is being cut into several. */
+  onLongLine(): void;
   /** No data for this long while the container runs: reconnect. */
   stallMs: number;
   /** How long a stream may stay open after the container ended before it is reopened. */
@@ -78,10 +82,11 @@ export class LogFollower {
     while (!this.stopped) {
       const doneAtOpen = this.options.containerDone();
       let response: IncomingMessage;
+      const since = this.replay.startRead();
       try {
         this.requests++;
         response = await this.options.http.get(
-          this.path(this.replay.startRead()),
+          this.path(since),
           { verb: 'get', resource: 'pods/log', namespace: this.options.namespace, name: this.options.pod },
           this.abort.signal,
         );
@@ -94,7 +99,7 @@ export class LogFollower {
         await delay(RETRY_MS);
         continue;
       }
-      const endedCleanly = await this.consume(response, doneAtOpen);
+      const endedCleanly = await this.consume(response, doneAtOpen, since !== undefined);
       if (this.stopped) return;
       // Only a stream opened after the container ended is known to hold its last lines: a follow
       // stream that ends as the container stops may not have relayed them yet (Docker's json-file
@@ -115,38 +120,44 @@ export class LogFollower {
     return true;
   }
 
-  /** Delivers the stream's new lines; true when the server ended it, false when it broke or stalled. */
-  private consume(response: IncomingMessage, doneAtOpen: boolean): Promise<boolean> {
+  /**
+   * Delivers the stream's new lines; true when the server ended it, false when it broke or stalled.
+   * A read from `sinceTime` can begin with the unstamped tail of a line whose first record is older
+   * than it (kubelet-log.ts): that line was delivered whole by an earlier read, so it is dropped.
+   */
+  private consume(response: IncomingMessage, doneAtOpen: boolean, fromSince: boolean): Promise<boolean> {
     this.current = response;
     return new Promise<boolean>((resolve) => {
-      const splitter = new LineSplitter();
       let stall: NodeJS.Timeout | undefined;
       let settled = false;
       const armStall = (): void => {
         clearTimeout(stall);
         stall = setTimeout(() => response.destroy(new Error('log stream stalled')), doneAtOpen ? this.options.endGraceMs : this.options.stallMs);
       };
-      const onLine = (raw: string): void => {
-        const parsed = splitTimestamp(raw);
-        if (!parsed) {
-          this.options.onLine({ stream: 'stdout', line: raw, timestamp: new Date().toISOString() });
-          return;
-        }
-        if (this.replay.accept(parsed.timestamp)) this.options.onLine({ stream: 'stdout', line: parsed.line, timestamp: parsed.timestamp });
-      };
+      let mayStartInsideALine = fromSince;
+      const parser = new KubeletLogParser({
+        maxLineBytes: MAX_LINE_BYTES,
+        onLine: (line, timestamp, cutStarts) => {
+          if (timestamp === undefined && mayStartInsideALine) return;
+          mayStartInsideALine = false;
+          if (timestamp !== undefined && !this.replay.accept(timestamp)) return;
+          if (cutStarts) this.options.onLongLine();
+          this.options.onLine({ stream: 'stdout', line, timestamp: timestamp ?? new Date().toISOString() });
+        },
+      });
       const finish = (clean: boolean): void => {
         if (settled) return;
         settled = true;
         clearTimeout(stall);
         if (this.current === response) this.current = undefined;
         // A partial last line is only complete when the server ended the stream.
-        if (clean) splitter.end(onLine);
+        if (clean) parser.end();
         resolve(clean);
       };
       armStall();
       response.on('data', (chunk: Buffer) => {
         armStall();
-        splitter.push(chunk, onLine);
+        parser.push(chunk);
       });
       response.on('end', () => finish(true));
       response.on('error', () => finish(false));
@@ -157,12 +168,4 @@ export class LogFollower {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Splits `<RFC3339Nano> <line>` as the kubelet writes it with `timestamps=true`. */
-export function splitTimestamp(raw: string): { timestamp: string; line: string } | undefined {
-  const space = raw.indexOf(' ');
-  const timestamp = space === -1 ? raw : raw.slice(0, space);
-  if (epochSecondOf(timestamp) === undefined) return undefined;
-  return { timestamp, line: space === -1 ? '' : raw.slice(space + 1) };
 }

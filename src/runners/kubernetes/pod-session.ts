@@ -11,6 +11,8 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { formatDurationMs } from '../../shared/duration.ts';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { LogEntry, NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../contract.ts';
+import { longLineNotice } from '../line-splitter.ts';
+import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
 import { KubeHttp } from './http.ts';
@@ -335,6 +337,7 @@ class PodSession {
         container,
         cursor,
         onLine: (entry) => this.job.log(several ? { ...entry, container } : entry),
+        onLongLine: () => this.job.notice('WARN', longLineNotice(`container ${container}'s log`)),
         stallMs: this.plan.tuning.logStallMs,
         endGraceMs: this.plan.tuning.logEndGraceMs,
         containerDone: () => (this.lastPod ? hasTerminated(this.lastPod, container) : false),
@@ -374,7 +377,8 @@ class PodSession {
       this.job.notice('WARN', `output files of pod ${this.name} cannot be collected: container ${SIDECAR_CONTAINER} is ${sidecar.reason ?? sidecar.state}`);
       return;
     }
-    const files = await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName);
+    const files = await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName,
+      (skipped) => this.job.notice('WARN', skippedOutputNotice(skipped)));
     this.downloaded = true;
     this.job.notice('DEBUG', `collected ${files.length} output file(s) from pod ${this.name}: ${files.slice(0, 20).join(', ')}`);
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { LineSplitter } from '../line-splitter.ts';
+import { LineSplitter, MAX_LINE_BYTES, longLineNotice } from '../line-splitter.ts';
 import { RunnerError } from '../../shared/errors.ts';
 import type { LogEntry, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
 
@@ -44,10 +44,13 @@ export class ProcessRunner implements TaskRunner {
       job.signal.addEventListener('abort', onAbort, { once: true });
 
       const pump = (stream: NodeJS.ReadableStream, name: LogEntry['stream']): void => {
-        const splitter = new LineSplitter();
+        const splitter = new LineSplitter({ maxLineBytes: MAX_LINE_BYTES });
         // Lines that arrive in the same chunk were read at the same instant: one timestamp for all.
         let timestamp = '';
-        const emit = (line: string): void => job.log({ stream: name, line, timestamp });
+        const emit = (line: string, cutStarts: boolean): void => {
+          if (cutStarts) job.notice('WARN', longLineNotice(name));
+          job.log({ stream: name, line, timestamp });
+        };
         stream.on('data', (chunk: Buffer) => {
           timestamp = new Date().toISOString();
           splitter.push(chunk, emit);

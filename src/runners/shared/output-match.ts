@@ -26,22 +26,35 @@ export function matchesOutput(relativePath: string, globs: readonly string[], ou
   return createOutputMatcher(globs, outputDirName)(relativePath);
 }
 
-/** Every regular file under `dir` that is an output, as sorted relative paths with `/` separators. */
-export async function listOutputFiles(dir: string, globs: readonly string[], outputDirName: string): Promise<string[]> {
-  const matches = createOutputMatcher(globs, outputDirName);
-  const found: string[] = [];
-  await walk(dir, '', (relativePath) => {
-    if (matches(relativePath)) found.push(relativePath);
-  });
-  return found.sort();
+/**
+ * Every regular file under `dir` that is an output, as sorted relative paths with `/` separators;
+ * and the symbolic links the rule would match, which are not outputs, in `links`.
+ */
+export function listOutputFiles(dir: string, globs: readonly string[], outputDirName: string): Promise<{ files: string[]; links: string[] }> {
+  return listMatching(dir, createOutputMatcher(globs, outputDirName));
 }
 
-async function walk(root: string, relativeDir: string, onFile: (relativePath: string) => void): Promise<void> {
+/** Every regular file under `dir`, whatever its name, and the symbolic links apart, as listOutputFiles gives them. */
+export function listAllFiles(dir: string): Promise<{ files: string[]; links: string[] }> {
+  return listMatching(dir, () => true);
+}
+
+async function listMatching(dir: string, matches: OutputMatcher): Promise<{ files: string[]; links: string[] }> {
+  const files: string[] = [];
+  const links: string[] = [];
+  await walk(dir, '', (relativePath, isLink) => {
+    if (matches(relativePath)) (isLink ? links : files).push(relativePath);
+  });
+  return { files: files.sort(), links: links.sort() };
+}
+
+async function walk(root: string, relativeDir: string, onEntry: (relativePath: string, isLink: boolean) => void): Promise<void> {
   const directory = await opendir(relativeDir ? join(root, relativeDir) : root);
   for await (const dirent of directory) {
     const relativePath = relativeDir ? `${relativeDir}/${dirent.name}` : dirent.name;
-    if (dirent.isDirectory()) await walk(root, relativePath, onFile);
-    else if (dirent.isFile()) onFile(relativePath);
+    if (dirent.isDirectory()) await walk(root, relativePath, onEntry);
+    else if (dirent.isFile()) onEntry(relativePath, false);
+    else if (dirent.isSymbolicLink()) onEntry(relativePath, true);
   }
 }
 

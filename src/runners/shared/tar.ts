@@ -5,12 +5,13 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, lstat, mkdir, opendir, readlink, unlink } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tarStream from 'tar-stream';
 import { RunnerError } from '../../shared/errors.ts';
 import { transferMeter } from './transfer-memory.ts';
+import { linkStaysInside, safeRelativeName, type SkippedOutput } from './unsafe-output.ts';
 
 export interface PackOptions {
   /** Called for every entry below `dir`; returning false leaves it (and, for a directory, its content) out. */
@@ -24,6 +25,8 @@ export interface ExtractOptions {
   stripPrefix?: string;
   /** Called with the relative path and tar type of every entry; false skips it (links included, unchecked). */
   filter?: (relativePath: string, type: string) => boolean;
+  /** Told of every entry the filter wanted but that is unsafe and left out (see unsafe-output.ts); names are relative to dest. */
+  onSkip?: (skipped: SkippedOutput) => void;
 }
 
 /** Small read chunks: less memory held between the collections transfer-memory.ts asks for, at the same speed. */
@@ -67,7 +70,7 @@ async function packTree(
     } else if (stats.isSymbolicLink()) {
       if (filter && !filter(relativePath, false)) continue;
       const target = await readlink(absolutePath);
-      if (!staysInside(root, join(root, relativeDir), target)) {
+      if (!linkStaysInside(root, join(root, relativeDir), target)) {
         throw new RunnerError(
           `working directory: symlink ${relativePath} points outside it (to ${target})`,
           { code: 'PATH_UNSAFE', hint: 'replace the symlink with a copy of the file or point it inside the working directory' },
@@ -85,30 +88,29 @@ function addEntry(pack: tarStream.Pack, header: Parameters<tarStream.Pack['entry
   });
 }
 
-/** True when `target`, read relative to `fromDir`, names a path inside `root` (root itself included). */
-function staysInside(root: string, fromDir: string, target: string): boolean {
-  if (isAbsolute(target)) return false;
-  const resolved = resolve(fromDir, target);
-  const rel = relative(root, resolved);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-/** Extracts a tar stream into `dest` safely: no entry may leave dest (.., absolute paths), symlinks are skipped (or rejected if they escape), a hard link to a file extracted earlier becomes a copy of it, only files and dirs are created. Returns the relative paths of files written. Streams, bounded memory. */
+/**
+ * Extracts a tar stream into `dest` safely. Only files and directories are created; an entry whose
+ * name leaves dest (`..`, absolute), a symlink pointing outside, or a hard link to a file not
+ * extracted before is left out and reported to `onSkip`; symlinks inside are left out silently
+ * (they are never outputs); a hard link to an extracted file becomes a copy of it. Returns the
+ * relative paths of the files written. Streams, bounded memory.
+ */
 export async function extractTarSafely(tar: Readable, dest: string, options: ExtractOptions = {}): Promise<string[]> {
   const root = resolve(dest);
   const extract = tarStream.extract();
-  const state: ExtractState = { root, stripPrefix: options.stripPrefix, safeDirs: new Set(['']), written: [], writtenSet: new Set() };
+  const state: ExtractState = { root, options, safeDirs: new Set(['']), written: [], writtenSet: new Set() };
   await mkdir(root, { recursive: true });
   const source = pipeline(tar, extract as unknown as Writable);
   try {
     for await (const entry of extract) {
-      const relativePath = entryPath(entry.header.name, options.stripPrefix);
-      const accepted = relativePath !== undefined && relativePath !== '' && (!options.filter || options.filter(relativePath, entry.header.type ?? 'file'));
-      if (!accepted) {
-        await drain(entry);
-        continue;
-      }
-      await writeEntry(state, relativePath, entry);
+      const type = entry.header.type ?? 'file';
+      const name = withoutPrefix(entry.header.name, options.stripPrefix);
+      const relativePath = name === undefined ? '' : safeRelativeName(name);
+      // Outside the prefix, or the destination itself: nothing to write.
+      const skipped = relativePath === '' || (options.filter !== undefined && !options.filter(relativePath ?? name!, type));
+      if (!skipped && relativePath === undefined) options.onSkip?.({ name: name!.replace(/^(\.\/)+/, ''), reason: { kind: 'name-leaves' } });
+      if (skipped || relativePath === undefined) await drain(entry);
+      else await writeEntry(state, relativePath, entry);
     }
     await source;
   } catch (error) {
@@ -123,7 +125,7 @@ type TarEntry = tarStream.Extract extends AsyncIterable<infer E> ? E : never;
 
 interface ExtractState {
   root: string;
-  stripPrefix?: string;
+  options: ExtractOptions;
   safeDirs: Set<string>;
   written: string[];
   writtenSet: Set<string>;
@@ -149,17 +151,22 @@ async function writeEntry(state: ExtractState, relativePath: string, entry: TarE
     }
     case 'symlink': {
       const linkname = header.linkname ?? '';
-      if (!staysInside(root, join(root, parent), linkname)) {
-        throw new RunnerError(`archive entry ${relativePath}: link points outside the destination (to ${linkname})`, { code: 'ARCHIVE_UNSAFE' });
+      if (!linkStaysInside(root, join(root, parent), linkname)) {
+        state.options.onSkip?.({ name: relativePath, reason: { kind: 'symlink-outside', target: linkname } });
       }
       await drain(entry);
       return;
     }
     case 'link': {
       // A hard link names an earlier entry of the same archive; it becomes a copy of that file.
-      const target = entryPath(header.linkname ?? '', state.stripPrefix);
+      const linkname = header.linkname ?? '';
+      const named = withoutPrefix(linkname, state.options.stripPrefix);
+      const target = named === undefined ? undefined : safeRelativeName(named);
       await drain(entry);
-      if (target === undefined || !state.writtenSet.has(target)) return;
+      if (target === undefined || !state.writtenSet.has(target)) {
+        state.options.onSkip?.({ name: relativePath, reason: { kind: 'hardlink-uncollected', target: linkname } });
+        return;
+      }
       await ensureDirectory(root, parent, state.safeDirs);
       await replaceNonDirectory(join(root, relativePath), relativePath);
       await copyFile(join(root, target), join(root, relativePath));
@@ -176,24 +183,14 @@ function recordWritten(state: ExtractState, relativePath: string): void {
   state.writtenSet.add(relativePath);
 }
 
-/**
- * The safe relative path of an entry, or undefined when it must be ignored (outside the prefix).
- * Throws when the name tries to leave the destination.
- */
-function entryPath(name: string, stripPrefix: string | undefined): string | undefined {
-  let path = name.replace(/\\/g, '/');
-  if (stripPrefix !== undefined) {
-    const bare = stripPrefix.replace(/\/+$/, '');
-    if (path === bare || path === `${bare}/`) return '';
-    if (!path.startsWith(`${bare}/`)) return undefined;
-    path = path.slice(bare.length + 1);
-  }
-  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) {
-    throw new RunnerError(`archive entry ${name}: absolute paths are not allowed`, { code: 'ARCHIVE_UNSAFE' });
-  }
-  const parts = path.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw new RunnerError(`archive entry ${name}: paths with .. are not allowed`, { code: 'ARCHIVE_UNSAFE' });
-  return parts.join('/');
+/** The entry name with `stripPrefix` removed, or undefined when the entry lies outside the prefix (ignored). */
+function withoutPrefix(name: string, stripPrefix: string | undefined): string | undefined {
+  if (stripPrefix === undefined) return name;
+  const path = name.replace(/\\/g, '/');
+  const bare = stripPrefix.replace(/\/+$/, '');
+  if (path === bare || path === `${bare}/`) return '';
+  if (!path.startsWith(`${bare}/`)) return undefined;
+  return name.slice(bare.length + 1);
 }
 
 /** Creates every missing directory of `relativeDir`, refusing to pass through a symlink or a file. */

@@ -1,15 +1,16 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { renderDeep } from '../../expr/index.ts';
 import type { RunnerKind, ScriptTask } from '../../flow/model.ts';
-import { listOutputFiles } from '../../runners/shared/output-match.ts';
+import { listAllFiles, listOutputFiles } from '../../runners/shared/output-match.ts';
+import { linkStaysInside, safeRelativeName, skippedOutputNotice } from '../../runners/shared/unsafe-output.ts';
 import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
 import type { StoredFile } from '../../store/index.ts';
 import type { TaskContext, TaskOutcome } from '../contract.ts';
 import { OutputReader } from '../output-reader.ts';
 import { buildCommandLine, scriptCommand, scriptFileName } from './command-line.ts';
 import { PYTHON_HELPER_DIR, PYTHON_KESTRA_MODULE } from './python-helper.ts';
-import { assertSafeOutputPattern, copyNamespaceFiles, safeRelativePath, writeInputFiles } from './working-dir.ts';
+import { assertSafeOutputPattern, copyNamespaceFiles, writeInputFiles } from './working-dir.ts';
 
 /** The output folder's name inside the working directory. */
 export const OUTPUT_DIR_NAME = 'outputs';
@@ -145,25 +146,43 @@ export function renderInputFiles(
   });
 }
 
+/**
+ * Stores every output file found in `hostDir`. Unsafe entries (unsafe-output.ts) are left out with
+ * a warning, and a file sharing its inode with another (a hard link) is stored as a copy, never
+ * moved: the stored output must not change when a file outside does.
+ */
 export async function collectOutputFiles(ctx: TaskContext, hostDir: string, globs: string[]): Promise<Record<string, StoredFile>> {
   await rm(join(hostDir, '.harrier'), { recursive: true, force: true });
-  let found: string[];
+  let found: { files: string[]; links: string[] };
   try {
     // Without globs only the output folder can hold outputs: no need to walk the whole directory.
-    found = globs.length > 0
-      ? await listOutputFiles(hostDir, globs, OUTPUT_DIR_NAME)
-      : (await listOutputFiles(join(hostDir, OUTPUT_DIR_NAME), ['**'], OUTPUT_DIR_NAME)).map((path) => `${OUTPUT_DIR_NAME}/${path}`);
+    if (globs.length > 0) found = await listOutputFiles(hostDir, globs, OUTPUT_DIR_NAME);
+    else {
+      const inFolder = await listAllFiles(join(hostDir, OUTPUT_DIR_NAME));
+      const prefixed = (paths: string[]): string[] => paths.map((path) => `${OUTPUT_DIR_NAME}/${path}`);
+      found = { files: prefixed(inFolder.files), links: prefixed(inFolder.links) };
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw error;
   }
+  for (const link of found.links) {
+    const target = await readlink(join(hostDir, link));
+    if (!linkStaysInside(hostDir, join(hostDir, posix.dirname(link)), target)) {
+      ctx.notice('WARN', skippedOutputNotice({ name: link, reason: { kind: 'symlink-outside', target } }));
+    }
+  }
   const stored: Record<string, StoredFile> = {};
   const scope = { namespace: ctx.identity.namespace, flowId: ctx.identity.flowId, executionId: ctx.identity.executionId };
-  for (const relative of found) {
-    const name = relative.startsWith(`${OUTPUT_DIR_NAME}/`) ? relative.slice(OUTPUT_DIR_NAME.length + 1) : relative;
-    safeRelativePath(name, 'outputFiles');
+  for (const relative of found.files) {
+    const name = safeRelativeName(relative.startsWith(`${OUTPUT_DIR_NAME}/`) ? relative.slice(OUTPUT_DIR_NAME.length + 1) : relative);
+    if (name === undefined) {
+      ctx.notice('WARN', skippedOutputNotice({ name: relative, reason: { kind: 'name-leaves' } }));
+      continue;
+    }
+    const path = join(hostDir, relative);
     const key = ctx.storage.taskFileKey(scope, ctx.identity.taskId, ctx.identity.taskRunId, name);
-    stored[name] = await ctx.storage.put(key, join(hostDir, relative), { move: true });
+    stored[name] = await ctx.storage.put(key, path, { move: (await lstat(path)).nlink === 1 });
   }
   return stored;
 }

@@ -9,6 +9,7 @@ import { checkGates, containerCreateOptions, parsePortBindings, resourceName } f
 import { dockerOptions } from '../../../src/runners/docker/engine.ts';
 import { parseImageReference, registryAuth, withDefaultTag } from '../../../src/runners/docker/image.ts';
 import { DockerLogDecoder } from '../../../src/runners/docker/logs.ts';
+import { MAX_LINE_BYTES } from '../../../src/runners/line-splitter.ts';
 import { outputRoots } from '../../../src/runners/docker/outputs.ts';
 import { formatBytes, parseByteSize, parseDockerProperties } from '../../../src/runners/docker/properties.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
@@ -50,6 +51,23 @@ describe('DockerLogDecoder', () => {
       const entries = decodeAll([bytes.subarray(0, cut), bytes.subarray(cut)]);
       assert.deepEqual(entries.map((entry) => entry.line), ['héllo wörld ✓', 'second'], `cut at ${cut}`);
     }
+  });
+
+  test('a line longer than MAX_LINE_BYTES, in 16 KiB messages, comes out in pieces of at most that size, the first marked', () => {
+    const total = MAX_LINE_BYTES * 2 + 1000;
+    const frames: Buffer[] = [];
+    for (let sent = 0; sent < total; sent += 16_384) frames.push(frame(1, `${t1} ${'z'.repeat(Math.min(16_384, total - sent))}`));
+    frames.push(frame(1, `${t2} \n`), frame(1, `${t3} after\n`));
+    const seen: { length: number; cutStarts: boolean }[] = [];
+    const decoder = new DockerLogDecoder((entry, cutStarts) => seen.push({ length: entry.line.length, cutStarts }));
+    for (const chunk of frames) decoder.push(chunk);
+    decoder.end();
+    assert.deepEqual(seen, [
+      { length: MAX_LINE_BYTES, cutStarts: true },
+      { length: MAX_LINE_BYTES, cutStarts: false },
+      { length: 1000, cutStarts: false },
+      { length: 5, cutStarts: false },
+    ]);
   });
 
   test('joins partial messages into one line stamped with the first piece, and keeps a last line without newline', () => {

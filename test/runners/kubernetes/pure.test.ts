@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitTimestamp } from '../../../src/runners/kubernetes/log-follower.ts';
 import { containerState, notRunningReason, podFailure } from '../../../src/runners/kubernetes/pod-state.ts';
 import { errorFromNetwork, errorFromStatus, toRunnerError } from '../../../src/runners/kubernetes/api-errors.ts';
 import { downloadScript, podSelection } from '../../../src/runners/kubernetes/file-transfer.ts';
@@ -9,12 +8,6 @@ import { describeEvent, warningLines } from '../../../src/runners/kubernetes/pod
 import { kubeConfigFromConnection, pemAsBase64 } from '../../../src/runners/kubernetes/connection.ts';
 import { collectsOutputs } from '../../../src/runners/kubernetes/runner.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
-
-test('log lines: the kubelet stamp split from the text', () => {
-  assert.deepEqual(splitTimestamp('2024-01-01T00:00:01.5Z hello world'), { timestamp: '2024-01-01T00:00:01.5Z', line: 'hello world' });
-  assert.deepEqual(splitTimestamp('2024-01-01T00:00:01.5Z '), { timestamp: '2024-01-01T00:00:01.5Z', line: '' });
-  assert.equal(splitTimestamp('no timestamp here'), undefined);
-});
 
 function pod(status: object, spec: object = { containers: [{ name: 'main', image: 'img:1' }] }): any {
   return { metadata: { name: 'p1' }, spec, status };

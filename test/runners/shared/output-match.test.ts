@@ -41,7 +41,7 @@ describe('listOutputFiles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'harrier-output-match-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('lists regular files under the output folder and matching the globs, sorted, never through symlinks', async () => {
+  test('lists regular files under the output folder and matching the globs, sorted, never through symlinks, which are listed apart', async () => {
     mkdirSync(join(dir, 'out', 'nested'), { recursive: true });
     mkdirSync(join(dir, 'reports'));
     writeFileSync(join(dir, 'out', 'z.txt'), 'z');
@@ -54,8 +54,9 @@ describe('listOutputFiles', () => {
     writeFileSync(join(outside, 'secret.csv'), 's');
     symlinkSync(outside, join(dir, 'linked-dir'));
     try {
-      const files = await listOutputFiles(dir, ['**/*.csv'], 'out');
+      const { files, links } = await listOutputFiles(dir, ['**/*.csv'], 'out');
       assert.deepEqual(files, ['out/nested/a.txt', 'out/z.txt', 'reports/r.csv', 'top.csv']);
+      assert.deepEqual(links, ['link.csv'], 'a link matching a pattern is reported, one that does not (linked-dir) is not');
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

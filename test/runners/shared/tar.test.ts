@@ -129,21 +129,25 @@ describe('extractTarSafely', () => {
     assert.equal(readFileSync(join(dest, 'keep.txt'), 'utf8'), 'k');
   });
 
-  for (const name of ['../escape.txt', 'a/../../escape.txt', '/tmp/harrier-absolute-escape.txt']) {
-    test(`rejects the path-traversal entry ${name}`, async () => {
-      const dest = freshDir('traversal');
-      await assert.rejects(extractTarSafely(rawTar([{ name, content: 'pwned' }]), join(dest, 'inner')), (error: unknown) => {
-        assert.ok(error instanceof RunnerError, String(error));
-        assert.match(error.message, /not allowed/);
-        return true;
-      });
-      assert.equal(existsSync(join(dest, 'escape.txt')), false);
-      assert.equal(existsSync('/tmp/harrier-absolute-escape.txt'), false);
-    });
-  }
+  test('an entry whose name leaves the destination is left out and reported; every other entry is kept', async () => {
+    const dest = freshDir('traversal');
+    const names = ['../escape.txt', 'a/../../escape.txt', '/tmp/harrier-absolute-escape.txt', '..\\..\\bs', 'C:/windows.txt'];
+    const skipped: string[] = [];
+    const written = await extractTarSafely(
+      rawTar([{ name: 'first.txt', content: '1' }, ...names.map((name) => ({ name, content: 'pwned' })), { name: 'last.txt', content: '2' }]),
+      join(dest, 'inner'),
+      { onSkip: ({ name, reason }) => skipped.push(`${name}:${reason.kind}`) },
+    );
+    assert.deepEqual(written, ['first.txt', 'last.txt']);
+    assert.deepEqual(skipped, names.map((name) => `${name}:name-leaves`));
+    assert.equal(existsSync(join(dest, 'escape.txt')), false);
+    assert.equal(existsSync('/tmp/harrier-absolute-escape.txt'), false);
+    assert.equal(existsSync(join(dest, 'bs')), false);
+  });
 
-  test('skips symlinks that stay inside; a hard link to an extracted file becomes a copy, to anything else nothing', async () => {
+  test('skips symlinks that stay inside; a hard link to an extracted file becomes a copy, to anything else nothing (reported)', async () => {
     const dest = freshDir('links-inside');
+    const skipped: string[] = [];
     const written = await extractTarSafely(
       rawTar([
         { name: 'w/a.txt', content: 'a' },
@@ -152,9 +156,10 @@ describe('extractTarSafely', () => {
         { name: 'w/dangling', type: 'link', linkname: 'w/never-extracted' },
       ]),
       dest,
-      { stripPrefix: 'w' },
+      { stripPrefix: 'w', onSkip: ({ name, reason }) => skipped.push(`${name}:${JSON.stringify(reason)}`) },
     );
     assert.deepEqual(written, ['a.txt', 'sub/hard']);
+    assert.deepEqual(skipped, ['dangling:{"kind":"hardlink-uncollected","target":"w/never-extracted"}'], 'the inside symlink silently, the dangling hard link reported');
     assert.equal(existsSync(join(dest, 'link')), false);
     assert.equal(existsSync(join(dest, 'dangling')), false);
     assert.equal(lstatSync(join(dest, 'sub', 'hard')).isFile(), true);
@@ -174,25 +179,39 @@ describe('extractTarSafely', () => {
     assert.deepEqual(seen, ['f:file', 'l:symlink']);
   });
 
-  test('rejects a symlink escaping the destination, and never writes through it', async () => {
+  test('a symlink escaping the destination is left out and reported, never written through, and what follows is kept', async () => {
     const dest = freshDir('symlink-escape');
     const outside = freshDir('outside');
-    await assert.rejects(
-      extractTarSafely(
-        rawTar([
-          { name: 'evil', type: 'symlink', linkname: outside },
-          { name: 'evil/pwned.txt', content: 'x' },
-        ]),
-        dest,
-      ),
-      /link points outside/,
+    const skipped: string[] = [];
+    const written = await extractTarSafely(
+      rawTar([
+        { name: 'evil', type: 'symlink', linkname: outside },
+        { name: 'etc', type: 'symlink', linkname: '/etc' },
+        { name: 'up', type: 'symlink', linkname: '../..' },
+        { name: 'evil/pwned.txt', content: 'x' },
+        { name: 'after.txt', content: 'kept' },
+      ]),
+      dest,
+      { onSkip: ({ name, reason }) => skipped.push(`${name}:${JSON.stringify(reason)}`) },
     );
+    assert.deepEqual(skipped, [
+      `evil:{"kind":"symlink-outside","target":"${outside}"}`,
+      'etc:{"kind":"symlink-outside","target":"/etc"}',
+      'up:{"kind":"symlink-outside","target":"../.."}',
+    ]);
+    assert.deepEqual(written, ['evil/pwned.txt', 'after.txt']);
+    assert.equal(lstatSync(join(dest, 'evil')).isDirectory(), true, 'a real directory, not the link');
     assert.equal(existsSync(join(outside, 'pwned.txt')), false);
   });
 
-  test('a hard link to a path outside is rejected', async () => {
+  test('a hard link to a path outside is left out and reported', async () => {
     const dest = freshDir('hardlink-escape');
-    await assert.rejects(extractTarSafely(rawTar([{ name: 'h', type: 'link', linkname: '../../etc/passwd' }]), dest), /not allowed/);
+    const skipped: string[] = [];
+    const written = await extractTarSafely(rawTar([{ name: 'h', type: 'link', linkname: '../../etc/passwd' }, { name: 'f', content: 'f' }]), dest, {
+      onSkip: ({ name, reason }) => skipped.push(`${name}:${reason.kind}`),
+    });
+    assert.deepEqual(written, ['f']);
+    assert.deepEqual(skipped, ['h:hardlink-uncollected']);
     assert.equal(existsSync(join(dest, 'h')), false);
   });
 
