@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },
   RUNNER_PROPERTIES_INVALID: { meaning: 'the task runner\'s properties are invalid once rendered' },
   RUNNER_RESUME_FAILED: { meaning: 'the attempt a previous harrier process started cannot be re-attached' },
-  ARCHIVE_UNSAFE: { meaning: 'a file archive from a container or pod holds a path or link that leaves its destination' },
+  ARCHIVE_UNSAFE: { meaning: 'a file archive from a container or pod cannot be extracted: a directory or file stands in the way of an entry' },
   COMMAND_NOT_FOUND: { meaning: 'the Process runner cannot start the command' },
   DOCKER_UNREACHABLE: { meaning: 'no Docker engine answers at the configured address' },
   DOCKER_API_ERROR: { meaning: 'the Docker engine refused or failed a request' },
