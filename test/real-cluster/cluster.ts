@@ -334,6 +334,10 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       // vfs copies every image layer: disk-based eviction and image GC would evict test pods.
       evictionHard: { 'imagefs.available': '0%', 'nodefs.available': '0%', 'nodefs.inodesFree': '0%' },
       imageGCHighThresholdPercent: 100,
+      // A cluster DNS address, as every real cluster has, so that pods do not each get a
+      // MissingClusterDNS warning; nothing answers there, and no test resolves names in a pod.
+      clusterDNS: ['127.0.0.1'],
+      clusterDomain: 'cluster.local',
       nodeStatusUpdateFrequency: '2s',
       syncFrequency: '5s',
     }));
