@@ -1,7 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FlowValidationError, HarrierError, InputError, isDiskFull, StoreError, UsageError } from '../shared/errors.ts';
+import { isClosedOutput, tolerateClosedOutput } from './terminal.ts';
 
 const VERSION = '0.1.0';
+
+function printError(text: string): void {
+  if (!isClosedOutput(process.stderr)) process.stderr.write(text);
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -84,18 +89,20 @@ async function main(argv: string[]): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
     }
     if (error instanceof HarrierError) {
-      process.stderr.write(`${error instanceof FlowValidationError ? error.message : `error: ${error.userMessage()}`}\n`);
+      printError(`${error instanceof FlowValidationError ? error.message : `error: ${error.userMessage()}`}\n`);
       return exitCodeOf(error);
     }
     if (isDiskFull(error)) {
       // A copy names its source in `path` and the file it could not write in `dest`.
       const written = (error as { dest?: string }).dest ?? (error as NodeJS.ErrnoException).path;
-      process.stderr.write(`error: no space left on device${written ? ` writing ${written}` : ''} (free some space, or choose another --state-dir)\n`);
+      printError(`error: no space left on device${written ? ` writing ${written}` : ''} (free some space, or choose another --state-dir)\n`);
       return 1;
     }
-    process.stderr.write(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
+    printError(`harrier: internal error (please report it): ${error instanceof Error ? error.stack : String(error)}\n`);
     return 1;
   }
 }
 
+tolerateClosedOutput(process.stdout);
+tolerateClosedOutput(process.stderr);
 process.exitCode = await main(process.argv);

@@ -2,6 +2,20 @@
  * Buffered, colour-aware output. A task that prints a million lines must not cost a million
  * write() calls, so text is gathered and written once per turn of the event loop.
  */
+const closedStreams = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that went away (`harrier run … | head -1`: EPIPE) or a stream that broke ends our
+ * writing to it, never the process: the execution runs to its end, and its logs are all stored.
+ */
+export function tolerateClosedOutput(stream: NodeJS.WritableStream): void {
+  stream.on('error', () => closedStreams.add(stream));
+}
+
+export function isClosedOutput(stream: NodeJS.WritableStream): boolean {
+  return closedStreams.has(stream);
+}
+
 export class BufferedWriter {
   private readonly stream: NodeJS.WriteStream;
   private chunks: string[] = [];
@@ -27,18 +41,26 @@ export class BufferedWriter {
     this.write(`${text}\n`);
   }
 
+  /** True once the stream cannot be written any more; what is written then is dropped. */
+  get closed(): boolean {
+    return isClosedOutput(this.stream);
+  }
+
   flush(): void {
     this.scheduled = false;
     if (this.chunks.length === 0) return;
     const text = this.chunks.join('');
     this.chunks = [];
-    this.stream.write(text);
+    if (!this.closed) this.stream.write(text);
   }
 
-  /** Resolves once everything written so far has reached the stream. */
+  /** Resolves once everything written so far has reached the stream (or the stream closed). */
   drain(): Promise<void> {
     this.flush();
-    return new Promise((resolve) => this.stream.write('', () => resolve()));
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.stream.write('', () => resolve());
+    });
   }
 }
 

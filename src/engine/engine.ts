@@ -1,14 +1,14 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Flow } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
-import { diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionRecord } from '../store/index.ts';
+import { diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord } from '../store/index.ts';
 import { SecretCipher } from './encryption.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { ExecutionSecrets } from './execution-secrets.ts';
 import { newId } from './ids.ts';
+import { isOwnerAlive, thisProcessOwner } from './ownership.ts';
 import { resolveInputs } from './inputs.ts';
 import type { ExecutionListener } from './listener.ts';
 import { Secrets } from './secrets.ts';
@@ -42,6 +42,8 @@ export class Engine {
   private readonly cipher: SecretCipher;
   /** The secrets of each execution this engine ran, with every value derived from them it saw. */
   private readonly secretsByExecution = new Map<string, ExecutionSecrets>();
+  private readonly owner = thisProcessOwner();
+  private aborted = false;
 
   constructor(options: EngineOptions) {
     this.stateDir = resolve(options.stateDir);
@@ -116,19 +118,14 @@ export class Engine {
       stateDir: this.stateDir,
       namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
     }, flow, execution);
-    const lock = this.lockPath(execution.id);
-    try {
-      mkdirSync(join(this.stateDir, 'running'), { recursive: true });
-      writeFileSync(lock, String(process.pid));
-    } catch (error) {
-      throw isDiskFull(error) ? diskFullError(this.stateDir, error) : error;
-    }
+    this.claim(execution.id);
     this.running.add(run);
+    if (this.aborted) run.abort();
     try {
       return await run.run();
     } finally {
       this.running.delete(run);
-      rmSync(lock, { force: true });
+      this.store.releaseExecution(execution.id, this.owner);
     }
   }
 
@@ -153,6 +150,12 @@ export class Engine {
     return secrets;
   }
 
+  /** Makes this process the execution's one owner, or says which live process is. */
+  private claim(executionId: string): void {
+    const holder = this.store.claimExecution(executionId, this.owner, isOwnerAlive);
+    if (holder) throw ownedElsewhere(executionId, holder);
+  }
+
   /** Loads an unfinished execution and the flow it started with, refusing one still running elsewhere. */
   prepareResume(executionId: string): { execution: ExecutionRecord; flow: Flow } {
     let execution = this.findExecution(executionId);
@@ -166,13 +169,8 @@ export class Engine {
         hint: 'run the flow again with `harrier run`',
       });
     }
-    const owner = this.lockOwner(execution.id);
-    if (owner !== undefined) {
-      throw new HarrierError(`execution ${execution.id} is still being run by harrier process ${owner}`, {
-        code: 'EXECUTION_LOCKED',
-        hint: `stop that process first (kill ${owner}), or wait for it`,
-      });
-    }
+    // Claimed now, so that of two resumes started together the second stops here, before anything runs.
+    this.claim(execution.id);
     return { execution, flow: parseFlow(execution.flowSource, execution.flowFile) };
   }
 
@@ -191,28 +189,27 @@ export class Engine {
     });
   }
 
-  /** Ctrl-C / SIGTERM: kill everything this engine runs. */
+  /** Ctrl-C / SIGTERM: kill everything this engine runs, and whatever it was about to start. */
   abortAll(): void {
+    this.aborted = true;
     for (const run of this.running) run.abort();
   }
 
-  private lockPath(executionId: string): string {
-    return join(this.stateDir, 'running', `${executionId}.pid`);
+  /**
+   * The last word when the clean-up after a kill takes too long: every execution still running
+   * is stored KILLED, with what may be left behind, so that none stays RUNNING without an owner.
+   */
+  abandonAll(reason: string): void {
+    for (const run of this.running) {
+      run.abandon(reason);
+      this.store.releaseExecution(run.executionId, this.owner);
+    }
   }
+}
 
-  private lockOwner(executionId: string): number | undefined {
-    let pid: number;
-    try {
-      pid = Number(readFileSync(this.lockPath(executionId), 'utf8'));
-    } catch {
-      return undefined;
-    }
-    if (!Number.isInteger(pid) || pid === process.pid) return undefined;
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return undefined;
-    }
-  }
+function ownedElsewhere(executionId: string, holder: ExecutionOwner): HarrierError {
+  return new HarrierError(`execution ${executionId} is being run by harrier process ${holder.pid} (since ${holder.since}); only one process may run it`, {
+    code: 'EXECUTION_LOCKED',
+    hint: `wait for that process to end, or stop it (kill ${holder.pid}) and resume again`,
+  });
 }

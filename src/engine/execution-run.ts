@@ -7,12 +7,12 @@ import type { NoticeLevel, ResumeHandle } from '../runners/contract.ts';
 import { cursorsFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
-import { isHarrierError, TaskFailedError } from '../shared/errors.ts';
+import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
   AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
 } from '../store/index.ts';
-import { isSuccessful, lineageOf, LogWriter } from '../store/index.ts';
+import { isSuccessful, isTerminal, lineageOf, LogWriter } from '../store/index.ts';
 import { runTask, taskReattaches, type RunnableTask, type TaskContext, type TaskLogLine, type TaskResume } from '../tasks/index.ts';
 import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
@@ -83,9 +83,33 @@ export class ExecutionRun {
     }
   }
 
+  get executionId(): string {
+    return this.execution.id;
+  }
+
   /** Ctrl-C / SIGTERM: every running attempt is aborted and the execution ends KILLED. */
   abort(): void {
     this.kill.abort('killed');
+  }
+
+  /**
+   * Ends the execution KILLED in the store at once, without waiting for its attempts' clean-up:
+   * the process is about to exit. `reason` says why, and is stored on each attempt cut short.
+   */
+  abandon(reason: string): void {
+    this.notice(undefined, 'ERROR', reason);
+    this.logWriter.flush();
+    const endedAt = now();
+    this.deps.store.transaction(() => {
+      for (const taskRun of this.taskRuns.values()) {
+        if (isTerminal(taskRun.state)) continue;
+        for (const attempt of this.deps.store.attempts(taskRun.id)) {
+          if (attempt.state === 'RUNNING') this.deps.store.finishAttempt(taskRun.id, attempt.number, { state: 'KILLED', error: reason, endedAt });
+        }
+        this.deps.store.updateTaskRun(taskRun.id, { state: 'KILLED', endedAt });
+      }
+      this.setExecutionState('KILLED', endedAt);
+    });
   }
 
   async run(): Promise<ExecutionRecord> {
@@ -149,15 +173,27 @@ export class ExecutionRun {
   /** Runs tasks one after the other; stops at the first that does not succeed. */
   private async runSequence(tasks: TaskDef[], parent: TaskRunRecord | undefined): Promise<State> {
     let warned = false;
-    for (const task of tasks) {
+    for (const [index, task] of tasks.entries()) {
       if (task.disabled) continue;
-      if (this.kill.signal.aborted) return 'KILLED';
+      if (this.kill.signal.aborted) return this.settleKilled(tasks.slice(index), parent);
       if (this.halt.signal.aborted) return 'FAILED';
       const state = await this.runOne(task, parent);
       if (!isSuccessful(state)) return state;
       warned ||= state === 'WARNING';
     }
     return warned ? 'WARNING' : 'SUCCESS';
+  }
+
+  /**
+   * After a kill no task starts, but those a previous harrier process left running are visited:
+   * their container or pod is re-attached to only to be cleaned up, and their attempt ends KILLED.
+   */
+  private async settleKilled(tasks: TaskDef[], parent: TaskRunRecord | undefined): Promise<State> {
+    for (const task of tasks) {
+      const taskRun = this.taskRuns.get(task.id);
+      if (!task.disabled && taskRun && !isTerminal(taskRun.state)) await this.runOne(task, parent);
+    }
+    return 'KILLED';
   }
 
   /** Runs children concurrently, at most `concurrent` at once (0: all). A failure starts no more. */
@@ -174,6 +210,7 @@ export class ExecutionRun {
       }
     };
     await Promise.all(Array.from({ length: Math.max(limit, 1) }, worker));
+    if (this.kill.signal.aborted) await this.settleKilled(queue, parent);
     return combine(states, this.kill.signal.aborted);
   }
 
@@ -226,6 +263,7 @@ export class ExecutionRun {
         this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
       }
     }
+    if (this.kill.signal.aborted && !resuming) return this.endKilled(taskRun);
     let attemptNumber = resuming ? resuming.number : (last?.number ?? 0) + 1;
     const firstStartedAt = new Date(previous[0]?.startedAt ?? now());
     if (taskRun.state === 'RETRYING' && taskRun.nextAttemptAt) {
@@ -235,6 +273,12 @@ export class ExecutionRun {
     for (;;) {
       const result = await this.runAttempt(task, taskRun, attemptNumber, resuming);
       resuming = undefined;
+      if (result.gone && !this.halt.signal.aborted) {
+        if (this.kill.signal.aborted) return this.endKilled(taskRun);
+        this.notice(taskRun, 'WARN', `attempt ${attemptNumber} cannot be resumed (${result.gone}); starting attempt ${attemptNumber + 1}`);
+        attemptNumber++;
+        continue;
+      }
       if (result.state !== 'FAILED') {
         const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task)?.warningOnRetry ? 'WARNING' : result.state;
         this.updateTaskRun(taskRun, { state, endedAt: now() });
@@ -315,7 +359,7 @@ export class ExecutionRun {
     taskRun: TaskRunRecord,
     number: number,
     resuming: AttemptRecord | undefined,
-  ): Promise<{ state: State }> {
+  ): Promise<{ state: State; gone?: string }> {
     const attemptDir = this.attemptDir(taskRun, number);
     if (!resuming) {
       this.deps.store.insertAttempt({ taskRunId: taskRun.id, number, state: 'RUNNING', startedAt: now() });
@@ -330,12 +374,17 @@ export class ExecutionRun {
     const report: AttemptReport = { outputs: {} };
     const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any([this.kill.signal, timeout.signal, this.halt.signal]), report);
     let end: AttemptEnd;
+    let gone: string | undefined;
     try {
       const outcome = await runTask(task, ctx);
       end = { state: outcome.state, exitCode: outcome.exitCode };
     } catch (failure) {
       end = this.failedAttempt(failure, task, timeout.signal);
-      this.notice(taskRun, end.state === 'KILLED' ? 'WARN' : 'ERROR', `attempt ${number} ${end.state === 'KILLED' ? 'killed' : `failed: ${end.error}`}`, number);
+      if (resuming && hasCode(failure, 'ATTEMPT_GONE') && end.state === 'FAILED') {
+        gone = failure.message;
+      } else {
+        this.notice(taskRun, end.state === 'KILLED' ? 'WARN' : 'ERROR', `attempt ${number} ${end.state === 'KILLED' ? 'killed' : `failed: ${end.error}`}`, number);
+      }
     } finally {
       clearTimeout(timer);
     }
@@ -349,7 +398,7 @@ export class ExecutionRun {
     if (end.state === 'KILLED') {
       this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }
-    return { state: end.state };
+    return { state: end.state, gone };
   }
 
   /** What the task gets for one attempt (Kestra's RunContext); what it reports lands in `report`. */

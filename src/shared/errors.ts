@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },
   RUNNER_PROPERTIES_INVALID: { meaning: 'the task runner\'s properties are invalid once rendered' },
   RUNNER_RESUME_FAILED: { meaning: 'the attempt a previous harrier process started cannot be re-attached' },
+  ATTEMPT_GONE: { meaning: 'the container or pod of a resumed attempt no longer exists: the task runs again in a new attempt' },
   ARCHIVE_UNSAFE: { meaning: 'a file archive from a container or pod cannot be extracted: a directory or file stands in the way of an entry' },
   COMMAND_NOT_FOUND: { meaning: 'the Process runner cannot start the command' },
   DOCKER_UNREACHABLE: { meaning: 'no Docker engine answers at the configured address' },

@@ -136,3 +136,11 @@ export interface MetricRecord {
   tags: Record<string, string>;
   timestamp: string;
 }
+
+/** The harrier process driving an execution. */
+export interface ExecutionOwner {
+  pid: number;
+  /** What the system says about when that process started (Linux: /proc/PID/stat), to tell pid reuse apart. */
+  processStart?: string;
+  since: string;
+}

@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS log_chunks (
 CREATE INDEX IF NOT EXISTS log_chunks_by_execution ON log_chunks (execution_ref, seq);
 CREATE INDEX IF NOT EXISTS log_chunks_by_attempt ON log_chunks (task_run_ref, attempt, seq);
 
+-- The harrier process that drives an execution, taken and given back in one transaction each, so that
+-- of two processes asking at once exactly one gets it. process_start tells a live owner from a new
+-- process that got the dead owner's pid.
+CREATE TABLE IF NOT EXISTS execution_owners (
+  execution_id TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  process_start TEXT,
+  since TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS metrics (
   execution_id TEXT NOT NULL,
   task_run_id TEXT NOT NULL,

@@ -4,7 +4,7 @@ import { StoreError } from '../shared/errors.ts';
 import { storeFailure } from './failures.ts';
 import { openStoreDatabase, storePath } from './open.ts';
 import type {
-  AttemptRecord, ExecutionFailure, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
+  AttemptRecord, ExecutionFailure, ExecutionOwner, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
 } from './records.ts';
 
 type Row = Record<string, unknown>;
@@ -35,6 +35,10 @@ function json<T>(text: unknown): T | undefined {
 
 function optional(value: unknown): string | undefined {
   return value === null || value === undefined ? undefined : String(value);
+}
+
+function sameOwner(a: ExecutionOwner, b: ExecutionOwner): boolean {
+  return a.pid === b.pid && (a.processStart ?? '') === (b.processStart ?? '');
 }
 
 function toExecution(row: Row): ExecutionRecord {
@@ -183,6 +187,34 @@ export class Store {
 
   listExecutions(limit = 100): ExecutionRecord[] {
     return (this.prepare('SELECT * FROM executions ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[]).map(toExecution);
+  }
+
+  // Ownership
+
+  /**
+   * Compare-and-set of the execution's owner, in one write transaction (which SQLite serialises
+   * across processes): `claimant` becomes the owner unless another owner is recorded that
+   * `isAlive` says still runs; that owner is returned then, and nothing changes.
+   */
+  claimExecution(executionId: string, claimant: ExecutionOwner, isAlive: (owner: ExecutionOwner) => boolean): ExecutionOwner | undefined {
+    return this.transaction(() => {
+      const holder = this.ownerOf(executionId);
+      if (holder && !sameOwner(holder, claimant) && isAlive(holder)) return holder;
+      this.prepare('INSERT OR REPLACE INTO execution_owners (execution_id, pid, process_start, since) VALUES (?, ?, ?, ?)')
+        .run(executionId, claimant.pid, claimant.processStart ?? null, claimant.since);
+      return undefined;
+    });
+  }
+
+  /** Gives the execution up, only when `owner` still holds it. */
+  releaseExecution(executionId: string, owner: ExecutionOwner): void {
+    this.prepare('DELETE FROM execution_owners WHERE execution_id = ? AND pid = ? AND COALESCE(process_start, \'\') = ?')
+      .run(executionId, owner.pid, owner.processStart ?? '');
+  }
+
+  ownerOf(executionId: string): ExecutionOwner | undefined {
+    const row = this.prepare('SELECT * FROM execution_owners WHERE execution_id = ?').get(executionId) as Row | undefined;
+    return row ? { pid: Number(row.pid), processStart: optional(row.process_start), since: String(row.since) } : undefined;
   }
 
   // Task runs

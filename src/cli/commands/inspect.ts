@@ -53,6 +53,8 @@ export async function logsCommand(id: string, options: { stateDir?: string; task
       }
       if (batch.length === 10_000) continue;
       await out.drain();
+      // Nobody reads any more (`harrier logs -f ID | head`): following would never end.
+      if (out.closed) return 0;
       if (!options.follow || isTerminal(engine.store.getExecution(execution.id)!.state)) {
         const rest = engine.store.logs(execution.id, { taskId: options.task, afterSeq });
         for (const record of rest) if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(formatLogLine(record, out.colour));

@@ -4,12 +4,16 @@ import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import type { Flow } from '../../flow/model.ts';
 import { flowSizeProblem, FLOW_LIMITS } from '../../flow/limits.ts';
 import { parseFlow } from '../../flow/parse.ts';
+import { formatDurationMs } from '../../shared/duration.ts';
 import { FlowValidationError, HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
 import { parseInputOptions, stateDirOf } from '../context.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
+
+/** How long the clean-up after Ctrl-C / SIGTERM may take before harrier gives up on it and exits. */
+const CLEAN_UP_LIMIT_MS = 60_000;
 
 export interface RunOptions {
   input: string[];
@@ -78,12 +82,24 @@ async function withEngine(
     },
   };
   const engine = new Engine({ stateDir: stateDirOf(options), listener });
-  let signals = 0;
+  let cleanUpLimit: NodeJS.Timeout | undefined;
+  // Every signal, the first or a later one, leads to the same clean-up: only its time is bounded.
   const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    notices.line(`harrier: ${signal} received, killing the execution (press again to exit at once)`);
+    if (cleanUpLimit) {
+      notices.line(`harrier: ${signal} received again: the clean-up is still running (at most ${formatDurationMs(CLEAN_UP_LIMIT_MS)} in all)`);
+      notices.flush();
+      return;
+    }
+    notices.line(`harrier: ${signal} received, killing the execution and cleaning up what it started`);
     notices.flush();
+    cleanUpLimit = setTimeout(() => {
+      engine.abandonAll(`the clean-up after ${signal} did not finish within ${formatDurationMs(CLEAN_UP_LIMIT_MS)}: `
+        + 'a container, volume or pod of this execution may be left behind (look for the harrier.io/execution-id label)');
+      notices.line('harrier: the clean-up took too long; the execution is stored KILLED and harrier exits');
+      notices.flush();
+      process.exit(130);
+    }, CLEAN_UP_LIMIT_MS);
+    cleanUpLimit.unref();
     engine.abortAll();
   };
   process.on('SIGINT', onSignal);
@@ -101,16 +117,17 @@ async function withEngine(
     });
     await logs.drain();
     const secrets = engine.secretsFor(ended);
+    const out = new BufferedWriter(process.stdout);
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(secrets.redact(executionDocument(engine.store, ended)))}\n`);
+      out.line(JSON.stringify(secrets.redact(executionDocument(engine.store, ended))));
     } else {
-      const out = new BufferedWriter(process.stdout);
       const lines = summaryLines(ended, engine.store.taskRuns(ended.id), attemptsByTaskRun(engine.store, ended.id), out.colour);
       for (const line of lines) out.line(secrets.masker.mask(line));
-      await out.drain();
     }
+    await out.drain();
     return ended.state === 'SUCCESS' || ended.state === 'WARNING' ? 0 : 1;
   } finally {
+    clearTimeout(cleanUpLimit);
     await logs.drain();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -33,7 +33,8 @@ export class DockerRunner implements TaskRunner {
   }
 
   async run(given: RunnerJob): Promise<RunnerResult> {
-    given.signal.throwIfAborted();
+    // A killed resume still re-attaches: to remove the container the previous process left.
+    if (!given.resume) given.signal.throwIfAborted();
     // Container paths must be absolute: the same path on both sides.
     const job = { ...given, hostWorkingDir: resolve(given.hostWorkingDir) };
     const properties = parseDockerProperties(job.properties);
@@ -79,8 +80,13 @@ class ContainerAttempt {
         }),
       );
       const name = resourceName(job.identity);
-      if (properties.fileHandlingStrategy === 'VOLUME') {
-        this.volumeName = name;
+      this.containerName = name;
+      if (properties.fileHandlingStrategy === 'VOLUME') this.volumeName = name;
+      // Saved before anything exists, so that a process killed while creating leaves a handle
+      // that names what it may have made: a resume then finds it by name, or removes it.
+      await job.saveResumeHandle(this.handle());
+      this.throwIfAborted();
+      if (this.volumeName) {
         await this.call('creating the working-directory volume', () =>
           this.engine.docker.createVolume({ Name: name, Labels: identityLabels(job.identity) }),
         );
@@ -90,7 +96,6 @@ class ContainerAttempt {
         this.engine.docker.createContainer(containerCreateOptions(job, properties, { name, image, volumeName: this.volumeName })),
       );
       this.container = created;
-      this.containerName = name;
       await job.saveResumeHandle(this.handle());
       this.throwIfAborted();
       return await this.launchAndFinish();
@@ -101,9 +106,10 @@ class ContainerAttempt {
 
   async reattach(handle: ResumeHandle, logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const { job } = this;
-    const containerId = typeof handle.containerId === 'string' ? handle.containerId : undefined;
-    if (!containerId) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed', { code: 'RUNNER_RESUME_FAILED' });
-    this.container = this.engine.docker.getContainer(containerId);
+    // A handle saved before the container was created names it only.
+    const reference = typeof handle.containerId === 'string' ? handle.containerId : typeof handle.containerName === 'string' ? handle.containerName : undefined;
+    if (!reference) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed', { code: 'RUNNER_RESUME_FAILED' });
+    this.container = this.engine.docker.getContainer(reference);
     this.volumeName = typeof handle.volume === 'string' ? handle.volume : undefined;
     try {
       let info: Docker.ContainerInspectInfo;
@@ -112,10 +118,9 @@ class ContainerAttempt {
       } catch (error) {
         if (statusOf(error) === 404) {
           this.container = undefined;
-          throw new RunnerError(`Docker runner: container ${containerId.slice(0, 12)} of this attempt is gone from ${this.engine.host}; it cannot be resumed`, {
-            code: 'RUNNER_RESUME_FAILED',
-            hint: 'a new attempt has to run the task again',
-          });
+          // Its volume, if it was made, holds only this attempt's copy of the working directory.
+          if (this.volumeName) await this.removeVolume();
+          throw new RunnerError(`container ${reference.slice(0, 12)} of this attempt is gone from ${this.engine.host}`, { code: 'ATTEMPT_GONE' });
         }
         throw engineError(this.engine, 'inspecting the container', error);
       }
@@ -239,7 +244,7 @@ class ContainerAttempt {
       await this.container.kill().catch(() => undefined);
       await this.cleanUp().catch(() => undefined);
     } else if (this.volumeName && this.properties.delete) {
-      await this.engine.docker.getVolume(this.volumeName).remove().catch(() => undefined);
+      await this.removeVolume();
     }
     if (aborted) throw this.job.signal.reason;
     throw error instanceof RunnerError || error instanceof TaskFailedError ? error : engineError(this.engine, 'running the container', error);
@@ -260,19 +265,21 @@ class ContainerAttempt {
         if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove container ${this.describeContainer()}: ${engineError(this.engine, 'removing', error).message}`);
       });
     }
-    if (this.volumeName) {
-      await this.engine.docker
-        .getVolume(this.volumeName)
-        .remove()
-        .catch((error: unknown) => {
-          if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove volume ${this.volumeName}: ${engineError(this.engine, 'removing', error).message}`);
-        });
-    }
+    if (this.volumeName) await this.removeVolume();
+  }
+
+  private async removeVolume(): Promise<void> {
+    await this.engine.docker
+      .getVolume(this.volumeName!)
+      .remove()
+      .catch((error: unknown) => {
+        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove volume ${this.volumeName}: ${engineError(this.engine, 'removing', error).message}`);
+      });
   }
 
   private handle(): ResumeHandle {
     return {
-      containerId: this.container!.id,
+      ...(this.container ? { containerId: this.container.id } : {}),
       ...(this.volumeName ? { volume: this.volumeName } : {}),
       ...(this.containerName ? { containerName: this.containerName } : {}),
     };

@@ -11,7 +11,8 @@ import { parseConnection, parseFileSidecar } from './properties.ts';
 import { hasInputFiles } from './working-dir.ts';
 
 export async function runPodCreate(job: PodCreateJob, tuning: Partial<KubernetesTuning> = {}): Promise<PodCreateResult> {
-  job.signal.throwIfAborted();
+  // A killed resume still re-attaches: to delete the pod the previous process left.
+  if (!job.resume) job.signal.throwIfAborted();
   const connection = parseConnection(job.connection);
   const kc = kubeConfigFor(connection);
   const upload = await hasInputFiles(job.hostWorkingDir);

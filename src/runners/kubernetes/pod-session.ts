@@ -76,7 +76,8 @@ function metadataOf(pod: Json): Json {
 }
 
 export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: SessionPlan): Promise<SessionOutcome> {
-  job.signal.throwIfAborted();
+  // A killed resume still re-attaches: to delete the pod the previous process left.
+  if (!job.resume) job.signal.throwIfAborted();
   const http = new KubeHttp(kc);
   const lease = await acquireInformer(http, plan.namespace, { ...defaultsFor(plan.tuning) });
   try {
@@ -94,7 +95,7 @@ class PodSession {
   private readonly http: KubeHttp;
   private readonly informer: PodInformer;
   private readonly job: SessionJob;
-  private plan: SessionPlan;
+  private readonly plan: SessionPlan;
   private readonly core: CoreV1Api;
   private name: string;
   private lastPod: Json | undefined;
@@ -165,26 +166,8 @@ class PodSession {
   private async findOrCreate(): Promise<void> {
     const resume = this.job.resume;
     if (resume) {
-      const existing = this.findPrevious(resume.handle);
-      if (existing) {
-        const name = String(metadataOf(existing).name);
-        if (!this.plan.resumeEnabled) {
-          this.job.notice('INFO', `resume is false: deleting pod ${name} of the interrupted attempt and starting a new one`);
-          await this.deletePod(name);
-          await this.waitGone(name);
-          this.renameFresh();
-        } else if (isTerminating(existing)) {
-          this.job.notice('WARN', `pod ${name} of the interrupted attempt is being deleted and cannot be resumed: starting a new one`);
-          await this.waitGone(name);
-          this.renameFresh();
-        } else {
-          this.name = name;
-          this.owned = true;
-          this.adopted = true;
-          this.job.notice('INFO', `re-attached to pod ${name} in namespace ${this.plan.namespace} (phase ${podPhase(existing)})`);
-          return;
-        }
-      }
+      await this.reattach(resume.handle);
+      return;
     }
     this.job.signal.throwIfAborted();
     await this.job.saveResumeHandle({ podName: this.name, namespace: this.plan.namespace });
@@ -205,14 +188,31 @@ class PodSession {
   }
 
   /**
-   * A fresh pod never takes the name of the pod it replaces, so nothing of the old one (a late
-   * event, its log while it terminates) can be taken for the new one. The handle saved before
-   * create carries the new name, so a crash right after still finds it.
+   * Adopts the pod of the interrupted attempt. Without a pod to adopt (it is gone, being deleted,
+   * or `resume: false` deletes it) the attempt ends here: its log holds what the old pod printed,
+   * so the task runs again in a new attempt, with a pod and a log of its own.
    */
-  private renameFresh(): void {
-    const suffix = `-${Date.now().toString(36).slice(-6)}`;
-    this.name = `${this.name.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
-    this.plan = { ...this.plan, pod: { ...this.plan.pod, metadata: { ...metadataOf(this.plan.pod), name: this.name } } };
+  private async reattach(handle: ResumeHandle): Promise<void> {
+    const existing = this.findPrevious(handle);
+    const name = existing ? String(metadataOf(existing).name) : typeof handle.podName === 'string' ? handle.podName : this.name;
+    if (existing && this.plan.resumeEnabled && !isTerminating(existing)) {
+      this.name = name;
+      this.owned = true;
+      this.adopted = true;
+      this.job.notice('INFO', `re-attached to pod ${name} in namespace ${this.plan.namespace} (phase ${podPhase(existing)})`);
+      return;
+    }
+    if (!existing) {
+      throw new RunnerError(`pod ${name} of this attempt is gone from namespace ${this.plan.namespace}`, { code: 'ATTEMPT_GONE' });
+    }
+    if (!this.plan.resumeEnabled) {
+      this.job.notice('INFO', `resume is false: deleting pod ${name} of the interrupted attempt`);
+      await this.deletePod(name);
+    }
+    await this.waitGone(name);
+    throw new RunnerError(this.plan.resumeEnabled
+      ? `pod ${name} of this attempt was being deleted`
+      : `resume is false: pod ${name} of this attempt was deleted`, { code: 'ATTEMPT_GONE' });
   }
 
   private findPrevious(handle: ResumeHandle): Json | undefined {

@@ -40,7 +40,8 @@ export class KubernetesRunner implements TaskRunner {
   }
 
   async run(job: RunnerJob): Promise<RunnerResult> {
-    job.signal.throwIfAborted();
+    // A killed resume still re-attaches: to delete the pod the previous process left.
+    if (!job.resume) job.signal.throwIfAborted();
     const props = parseRunnerProperties(job.properties);
     if (!job.containerImage) {
       throw new RunnerError(`task '${job.identity.taskId}': the Kubernetes runner needs a containerImage`, { hint: 'set containerImage on the task' });
