@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { LineSplitter, MAX_LINE_BYTES, longLineNotice } from '../line-splitter.ts';
 import { RunnerError } from '../../shared/errors.ts';
 import type { LogEntry, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import { TaskCgroup } from './task-cgroup.ts';
 
 /** Grace between SIGTERM and SIGKILL when a task is killed or times out. */
 const KILL_GRACE_MS = 2_000;
@@ -15,8 +18,9 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Runs the command as a child process group in the host working directory. Kill, timeout and the
- * end of the main process all end the whole group, so nothing is left running.
+ * Runs the command as a child process group in the host working directory, inside a cgroup of its
+ * own where the machine has one (task-cgroup.ts). Kill, timeout and the end of the main process
+ * all end the whole group and every process of the cgroup, so nothing is left running.
  */
 export class ProcessRunner implements TaskRunner {
   readonly kind = 'process';
@@ -27,11 +31,15 @@ export class ProcessRunner implements TaskRunner {
 
   async run(job: RunnerJob): Promise<RunnerResult> {
     job.signal.throwIfAborted();
-    const [file, ...args] = job.command;
-    return new Promise<RunnerResult>((resolve, reject) => {
+    const { executionId, taskRunId, attempt } = job.identity;
+    const env = { ...process.env, ...job.env };
+    // Wrapped, a missing program would be the shell's exit 127: say it as without the wrapper.
+    const cgroup = findProgram(job.command[0], env.PATH) ? TaskCgroup.create(`${executionId}-${taskRunId}-${attempt}`) : undefined;
+    const [file, ...args] = cgroup ? cgroup.wrap(job.command) : job.command;
+    const started = new Promise<RunnerResult>((resolve, reject) => {
       const child = spawn(file, args, {
         cwd: job.hostWorkingDir,
-        env: { ...process.env, ...job.env },
+        env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -66,6 +74,7 @@ export class ProcessRunner implements TaskRunner {
       child.on('exit', () => {
         // Background children of the task must not outlive it, nor hold its pipes open.
         if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        void cgroup?.killAll();
       });
       child.on('error', (error: NodeJS.ErrnoException) => {
         job.signal.removeEventListener('abort', onAbort);
@@ -85,7 +94,20 @@ export class ProcessRunner implements TaskRunner {
         resolve({ exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1) });
       });
     });
+    return cgroup ? started.finally(() => cgroup.killAll()) : started;
   }
+}
+
+function findProgram(file: string, path: string | undefined): boolean {
+  const candidates = file.includes('/') ? [file] : (path ?? '').split(':').filter(Boolean).map((dir) => join(dir, file));
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -1,9 +1,10 @@
 /**
  * A harrier stand-in that the resume tests SIGKILL mid-task: it runs one Docker job and writes
  * every log line and the resume handle to files synchronously, as the engine's store would.
- * Usage: node crash-child.ts '<json RunnerJob fields>' <log file> <handle file> [die-after-save]
- * With `die-after-save` it kills itself right after saving the handle: the container is created
- * but never started.
+ * Usage: node crash-child.ts '<json RunnerJob fields>' <log file> <handle file> [die-after-save|die-before-create]
+ * With `die-after-save` it kills itself right after saving the handle that names the container: the
+ * container is created but never started. With `die-before-create` it dies at the first save,
+ * before the runner created anything.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { RunnerJob } from '../../../src/runners/contract.ts';
@@ -17,7 +18,7 @@ const job: RunnerJob = {
   notice: () => undefined,
   saveResumeHandle: async (handle) => {
     writeFileSync(handleFile, JSON.stringify(handle));
-    if (mode === 'die-after-save') process.kill(process.pid, 'SIGKILL');
+    if (mode === 'die-before-create' || (mode === 'die-after-save' && handle.containerId)) process.kill(process.pid, 'SIGKILL');
   },
 };
 await createDockerRunner().run(job);

@@ -51,7 +51,7 @@ async function runAndCrash(
   script: string,
   killWhen: (logged: LogEntry[]) => boolean,
   outputGlobs: string[] = [],
-  mode?: 'die-after-save',
+  mode?: 'die-after-save' | 'die-before-create',
 ): Promise<Crashed> {
   const first = jobs.track(makeJob({ script, outputGlobs, properties: { pullPolicy: 'NEVER' } }));
   const logFile = join(childFiles, `${first.executionId}.log.jsonl`);
@@ -128,6 +128,23 @@ describe('Docker runner resume', () => {
     assert.equal(result.exitCode, 0);
     assert.deepEqual(crashed.resumed.stdout(), ['from the host']);
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'made.txt'), 'utf8'), 'made\n');
+    assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
+  });
+
+  test('killed while creating (the volume made, not the container): the handle saved first names both; resume removes the volume and says the attempt is gone', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const crashed = await runAndCrash('echo never', () => false, [], 'die-before-create');
+    assert.equal(crashed.handle.containerId, undefined, 'saved before anything was created');
+    assert.equal(typeof crashed.handle.containerName, 'string');
+    assert.equal(crashed.handle.volume, crashed.handle.containerName);
+    // What the dead process would have made had it lived a moment longer.
+    await docker.createVolume({ Name: String(crashed.handle.volume), Labels: { 'harrier.io/execution-id': crashed.resumed.executionId } });
+
+    await assert.rejects(runner.run(crashed.resumed.job), (error: Error) => {
+      assert.equal(error.name, 'AttemptGoneError');
+      assert.match(error.message, /container .* of this attempt is gone/);
+      return true;
+    });
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 });
