@@ -16,6 +16,7 @@ import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/k
 import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
 import { connectionFromKubeconfig, identityFor, makeJob, removeDir, tempDir } from './helpers.ts';
+import { hasCode } from '../../../src/shared/errors.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const LINES = 40;
@@ -104,15 +105,27 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     assert.deepEqual(await leftPods(), []);
   });
 
-  test('resume: false deletes the old pod and starts a fresh attempt', async () => {
+  test('resume: false deletes the old pod and ends the attempt, for the engine to start a new one', async () => {
     await backend.resetCounts();
     const crashed = await crashMidTask(false, 5);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
-    assert.deepEqual(captured.lines, EXPECTED, 'the fresh pod logs from the start');
+    await assert.rejects(createKubernetesRunner().run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /resume is false/.test(error.message));
+    assert.deepEqual(captured.lines, [], 'nothing runs again inside the old attempt');
     assert.ok(captured.notices.some((notice) => notice.includes('resume is false')), captured.notices.join('\n'));
-    assert.equal((await backend.requestCounts())['create pods'], 2);
+    assert.equal((await backend.requestCounts())['create pods'], 1);
     assert.deepEqual(await leftPods(), []);
+  });
+
+  test('the pod of the attempt is gone: the runner creates nothing and says the attempt is gone', async () => {
+    await backend.resetCounts();
+    const crashed = await crashMidTask(true, 5);
+    await backend.deletePod('tasks', String(crashed.handle.podName), 0);
+    assert.deepEqual(await leftPods(), []);
+    const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
+    job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
+    await assert.rejects(createKubernetesRunner().run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /is gone/.test(error.message));
+    assert.deepEqual(captured.lines, []);
+    assert.equal((await backend.requestCounts())['create pods'], 1, 'no second pod inside the same attempt');
   });
 });
