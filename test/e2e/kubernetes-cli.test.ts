@@ -257,7 +257,7 @@ tasks:
   child.kill('SIGKILL');
   await child.result;
   const [pod] = sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id);
-  sim!.faults.deletePod('default', pod.metadata.name, 0);
+  sim!.faults.deletePod('default', pod.metadata.name!, 0);
   await sim!.settled();
   const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
   assert.equal(resumed.code, 0, resumed.stderr);
