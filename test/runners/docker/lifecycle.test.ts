@@ -74,12 +74,13 @@ describe('Docker runner lifecycle', () => {
     assert.equal(result.exitCode, 0);
     const { containers, volumes } = await resourcesOf(recorded.executionId);
     assert.equal(containers.length, 1);
-    assert.equal(containers[0].Id, recorded.handles[0].containerId);
-    assert.deepEqual(volumes, [recorded.handles[0].volume]);
+    assert.deepEqual(recorded.handles[0], { volume: recorded.handles.at(-1)!.volume, containerName: recorded.handles.at(-1)!.containerName }, 'a first handle before anything is created');
+    assert.equal(containers[0].Id, recorded.handles.at(-1)!.containerId);
+    assert.deepEqual(volumes, [recorded.handles.at(-1)!.volume]);
     const notice = recorded.notices.find((entry) => /kept \(delete: false\)/.test(entry.message));
     assert.ok(notice, JSON.stringify(recorded.notices));
-    assert.ok(notice.message.includes(String(recorded.handles[0].containerId).slice(0, 12)));
-    assert.ok(notice.message.includes(String(recorded.handles[0].volume)));
+    assert.ok(notice.message.includes(String(recorded.handles.at(-1)!.containerId).slice(0, 12)));
+    assert.ok(notice.message.includes(String(recorded.handles.at(-1)!.volume)));
   });
 
   test('delete: false on kill stops the container but keeps it', async (t) => {
@@ -99,7 +100,7 @@ describe('Docker runner lifecycle', () => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'true', properties: { pullPolicy: 'NEVER', delete: false } });
     await runner.run(recorded.job);
-    const info = await docker.getContainer(String(recorded.handles[0].containerId)).inspect();
+    const info = await docker.getContainer(String(recorded.handles.at(-1)!.containerId)).inspect();
     const { identity } = recorded.job;
     assert.deepEqual(
       Object.fromEntries(Object.entries(info.Config.Labels).filter(([key]) => key.startsWith('harrier.io/'))),
@@ -112,7 +113,7 @@ describe('Docker runner lifecycle', () => {
         'harrier.io/attempt': '1',
       },
     );
-    const volume = await docker.getVolume(String(recorded.handles[0].volume)).inspect();
+    const volume = await docker.getVolume(String(recorded.handles.at(-1)!.volume)).inspect();
     assert.equal(volume.Labels['harrier.io/task-run-id'], identity.taskRunId);
   });
 });
