@@ -63,7 +63,7 @@ after(async () => {
 function taskRunnerYaml(runner: RunnerName): string {
   if (runner === 'process') return 'type: io.kestra.plugin.core.runner.Process';
   if (runner === 'docker') return 'type: io.kestra.plugin.scripts.runner.docker.Docker\n      pullPolicy: NEVER';
-  return 'type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes';
+  return 'type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n      pullPolicy: IfNotPresent';
 }
 
 /** Two tasks: a short one, then one that prints for a while; each writes an output file. */

@@ -247,6 +247,7 @@ tasks:
     containerImage: ${ensureBusyboxImage()}
     taskRunner:
       type: Kubernetes
+      pullPolicy: IfNotPresent
     commands:
       - for i in $(seq 1 12); do echo "line $i"; sleep 0.1; done
 `);
