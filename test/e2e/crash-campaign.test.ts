@@ -163,7 +163,9 @@ async function runTrial(flow: string, trial: Trial, delayMs: number, env: Record
     await sleep(20);
     child.kill('SIGTERM');
     const result = await child.result;
-    assert.ok(result.code === 0 || result.code === 1, `exit ${result.code} after two signals: ${result.stderr}`);
+    // A second signal that lands as the process exits, its clean-up done, meets the default
+    // action (Node restores it at teardown): a death by SIGTERM, then, is no failure.
+    assert.ok(result.code === 0 || result.code === 1 || result.signal === 'SIGTERM', `exit ${result.code} (signal ${result.signal}) after two signals: ${result.stderr}`);
     expectKilled = true;
   } else {
     const result = await child.result;

@@ -129,8 +129,11 @@ async function withEngine(
   } finally {
     clearTimeout(cleanUpLimit);
     await logs.drain();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // After a signal the process is on its way out: a second one must not cut that short.
+    if (!cleanUpLimit) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     engine.close();
   }
 }
