@@ -217,3 +217,30 @@ tasks:
   assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [label] } }), []);
   assert.deepEqual((await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? [], []);
 });
+
+test('after SIGKILL of harrier, the resumed task\'s next attempt first kills what the interrupted one left running', async () => {
+  const marker = namedSleep();
+  const flow = flowFile(`id: leftover
+namespace: company.team
+tasks:
+  - id: quiet
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - echo "attempt {{ taskrun.attemptsCount }}"
+      - if [ {{ taskrun.attemptsCount }} = 0 ]; then ${marker.path} 300; fi
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir]);
+  const id = startedId(await waitForOutput(child, /Execution \S+ started/));
+  await waitForOutput(child, /\[quiet\] attempt 0/);
+  child.kill('SIGKILL');
+  await child.result;
+  await sleep(200);
+  assert.equal(pgrep(marker.name).length, 1, 'the task outlived harrier');
+  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.deepEqual(taskRun(JSON.parse(resumed.stdout), 'quiet').attempts.map((attempt) => attempt.state), ['FAILED', 'SUCCESS']);
+  assert.deepEqual(pgrep(marker.name), [], 'the interrupted attempt does not run on beside the new one');
+});

@@ -32,9 +32,14 @@ export class ProcessRunner implements TaskRunner {
   async run(job: RunnerJob): Promise<RunnerResult> {
     job.signal.throwIfAborted();
     const { executionId, taskRunId, attempt } = job.identity;
+    const taskRunGroup = `${executionId}-${taskRunId}-`;
+    const name = `${taskRunGroup}${attempt}`;
+    // The attempts of a task run follow one another: an earlier one still running was left by a
+    // harrier process that died, and must not run on beside this one.
+    await TaskCgroup.killLeftovers(taskRunGroup, name);
     const env = { ...process.env, ...job.env };
     // Wrapped, a missing program would be the shell's exit 127: say it as without the wrapper.
-    const cgroup = findProgram(job.command[0], env.PATH) ? TaskCgroup.create(`${executionId}-${taskRunId}-${attempt}`) : undefined;
+    const cgroup = findProgram(job.command[0], env.PATH) ? TaskCgroup.create(name) : undefined;
     const [file, ...args] = cgroup ? cgroup.wrap(job.command) : job.command;
     const started = new Promise<RunnerResult>((resolve, reject) => {
       const child = spawn(file, args, {

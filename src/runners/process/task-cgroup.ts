@@ -1,10 +1,11 @@
 /**
  * A cgroup (v1 freezer hierarchy) that holds every process a Process task starts, so that a kill
  * reaches those that left the task's process group or session (`setsid`, daemons): the group is
- * frozen, each member killed, then thawed. Where no writable freezer hierarchy is mounted (no
+ * frozen, each member killed, then thawed. What an attempt left running when its harrier process
+ * died is killed when the next attempt starts. Where no writable freezer hierarchy is mounted (no
  * cgroup v1, not root) tasks run without one, and only their process group is killed.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 
@@ -23,13 +24,29 @@ export class TaskCgroup {
 
   /** A fresh cgroup named `name`, or undefined when this machine offers none to this process. */
   static create(name: string, root = FREEZER_ROOT): TaskCgroup | undefined {
-    if (!existsSync(join(root, 'freezer.state')) && !existsSync(join(root, 'tasks'))) return undefined;
+    if (!existsSync(join(root, 'tasks'))) return undefined;
     const dir = join(root, HARRIER_GROUP, name);
     try {
       mkdirSync(dir, { recursive: true });
       return new TaskCgroup(dir);
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Kills what is left in the cgroups whose names start with `prefix`, except `keep`: the processes
+   * of an attempt whose harrier process died (SIGKILL) without ending them.
+   */
+  static async killLeftovers(prefix: string, keep: string, root = FREEZER_ROOT): Promise<void> {
+    let names: string[];
+    try {
+      names = readdirSync(join(root, HARRIER_GROUP));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith(prefix) && name !== keep) await new TaskCgroup(join(root, HARRIER_GROUP, name)).killAll();
     }
   }
 
