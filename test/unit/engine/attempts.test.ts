@@ -79,3 +79,31 @@ tasks:
     engine.close();
   }
 });
+
+test('abandonAll (the clean-up took too long): the execution, its task run and the running attempt are stored KILLED, the owner released', async () => {
+  const engine = new Engine({ stateDir: stateDir() });
+  try {
+    const { execution, flow } = await start(engine, `id: abandoned
+namespace: test
+tasks:
+  - id: long
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - sleep 30
+`);
+    const running = engine.runChain(execution, flow);
+    for (let i = 0; i < 200 && engine.store.attemptsOfExecution(execution.id).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    engine.abandonAll('the clean-up took too long');
+    assert.equal(engine.store.getExecution(execution.id)!.state, 'KILLED');
+    assert.deepEqual(engine.store.taskRuns(execution.id).map((taskRun) => taskRun.state), ['KILLED']);
+    assert.deepEqual(engine.store.attemptsOfExecution(execution.id).map((attempt) => [attempt.state, attempt.error]), [['KILLED', 'the clean-up took too long']]);
+    assert.equal(engine.store.ownerOf(execution.id), undefined);
+    assert.ok(engine.store.logs(execution.id).some((record) => record.level === 'ERROR' && record.line === 'the clean-up took too long'));
+    engine.abortAll();
+    await running;
+  } finally {
+    engine.close();
+  }
+});
