@@ -235,11 +235,9 @@ tasks:
     assert.equal(JSON.parse(result.stdout).state, 'KILLED');
     assert.equal(await podsOf(id), 0);
   });
-});
 
-test('SIGKILL, the pod deleted by someone, resume: a new attempt with a pod and a log of its own, never a second run inside the old one', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const flow = flowFile(`id: k8s_gone
+  test('SIGKILL, the pod deleted by someone, resume: a new attempt with a pod and a log of its own, never a second run inside the old one', async () => {
+    const flow = flowFile(`id: k8s_gone
 namespace: company.team
 tasks:
   - id: count
@@ -247,31 +245,31 @@ tasks:
     containerImage: ${ensureBusyboxImage()}
     taskRunner:
       type: Kubernetes
-      pullPolicy: IfNotPresent
+      pullPolicy: IF_NOT_PRESENT
     commands:
       - for i in $(seq 1 12); do echo "line $i"; sleep 0.1; done
 `);
-  const stateDir = tempStateDir();
-  const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
-  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
-  await waitForOutput(child, /\[count\] line 3\n/, 120_000);
-  child.kill('SIGKILL');
-  await child.result;
-  const [pod] = sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id);
-  sim!.faults.deletePod('default', pod.metadata.name!, 0);
-  await sim!.settled();
-  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stderr, /attempt 1 cannot be resumed \(pod .* is gone .*\); starting attempt 2/);
-  const count = taskRun(JSON.parse(resumed.stdout), 'count');
-  assert.deepEqual(count.attempts.map((a) => a.state), ['FAILED', 'SUCCESS']);
-  assert.match(count.attempts[0].error ?? '', /gone/);
-  const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
-  const attemptTwo = logs.stdout.slice(logs.stdout.indexOf('starting attempt 2'));
-  const numbers = (text: string): number[] => [...text.matchAll(/^\[count\] line (\d+)$/gm)].map((m) => Number(m[1]));
-  assert.deepEqual(numbers(attemptTwo), Array.from({ length: 12 }, (_, i) => i + 1), 'attempt 2 has the whole log, once');
-  const first = numbers(logs.stdout.slice(0, logs.stdout.indexOf('starting attempt 2')));
-  assert.deepEqual(first, Array.from({ length: first.length }, (_, i) => i + 1), 'attempt 1 keeps what its pod printed, once');
-  await sim!.settled();
-  assert.equal(sim!.store.list('default').filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id).length, 0);
+    const stateDir = tempStateDir();
+    const child = startHarrier(['run', flow, '--state-dir', stateDir], { env: env() });
+    const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+    await waitForOutput(child, /\[count\] line 3\n/, 120_000);
+    child.kill('SIGKILL');
+    await child.result;
+    const [pod] = (await backend.listPods('default')).filter((p) => p.metadata.labels?.['harrier.io/execution-id'] === id);
+    await backend.deletePod('default', String(pod.metadata.name), 0);
+    assert.equal(await podsOf(id), 0);
+    const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /attempt 1 cannot be resumed \(pod .* is gone .*\); starting attempt 2/);
+    const count = taskRun(JSON.parse(resumed.stdout), 'count');
+    assert.deepEqual(count.attempts.map((a) => a.state), ['FAILED', 'SUCCESS']);
+    assert.match(count.attempts[0].error ?? '', /gone/);
+    const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
+    const attemptTwo = logs.stdout.slice(logs.stdout.indexOf('starting attempt 2'));
+    const numbers = (text: string): number[] => [...text.matchAll(/^\[count\] line (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.deepEqual(numbers(attemptTwo), Array.from({ length: 12 }, (_, i) => i + 1), 'attempt 2 has the whole log, once');
+    const first = numbers(logs.stdout.slice(0, logs.stdout.indexOf('starting attempt 2')));
+    assert.deepEqual(first, Array.from({ length: first.length }, (_, i) => i + 1), 'attempt 1 keeps what its pod printed, once');
+    assert.equal(await podsOf(id), 0);
+  });
 });

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogCursor, LogEntry, ResumeHandle } from '../../../src/runners/contract.ts';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
+import type { HarrierError } from '../../../src/shared/errors.ts';
 import { dockerOrSkip } from '../../support/docker.ts';
 import { type RecordedJob, docker, makeJob, removeDir, resourcesOf, trackedJobs } from './job.ts';
 
@@ -140,8 +141,8 @@ describe('Docker runner resume', () => {
     // What the dead process would have made had it lived a moment longer.
     await docker.createVolume({ Name: String(crashed.handle.volume), Labels: { 'harrier.io/execution-id': crashed.resumed.executionId } });
 
-    await assert.rejects(runner.run(crashed.resumed.job), (error: Error) => {
-      assert.equal(error.name, 'AttemptGoneError');
+    await assert.rejects(runner.run(crashed.resumed.job), (error: HarrierError) => {
+      assert.equal(error.code, 'ATTEMPT_GONE');
       assert.match(error.message, /container .* of this attempt is gone/);
       return true;
     });
