@@ -78,9 +78,9 @@ describe('Docker runner errors', () => {
     }
   });
 
-  test('resuming a container that is gone says so', async (t) => {
+  test('resuming a container that is gone says so: the attempt is gone, for the engine to start a new one', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ resume: { handle: { containerId: 'f'.repeat(64), volume: 'harrier-gone-volume' } } });
-    await assert.rejects(runner.run(recorded.job), oneLine('RUNNER_RESUME_FAILED', /container ffffffffffff of this attempt is gone/));
+    await assert.rejects(runner.run(recorded.job), oneLine('ATTEMPT_GONE', /container ffffffffffff of this attempt is gone/));
   });
 });

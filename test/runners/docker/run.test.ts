@@ -20,8 +20,9 @@ describe('Docker runner on a real engine', () => {
     assert.equal(result.exitCode, 0);
     assert.deepEqual(recorded.stdout(), ['hello world']);
     assert.match(recorded.logs[0].timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
-    assert.equal(recorded.handles.length, 1);
-    assert.match(String(recorded.handles[0].containerId), /^[0-9a-f]{64}$/);
+    assert.equal(recorded.handles.length, 2, 'one handle before creating, one naming the container');
+    assert.equal(recorded.handles[0].containerId, undefined);
+    assert.match(String(recorded.handles[1].containerId), /^[0-9a-f]{64}$/);
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
     assert.equal(runner.workingDirFor('/some/dir'), '/some/dir');
   });
