@@ -201,11 +201,18 @@ function checkStored(store: Store, id: string, snapshots: Snapshot[]): State {
     }
     if (isSuccessful(taskRun.state)) {
       const file = taskRun.outputFiles?.[`${taskRun.taskId}.txt`];
-      assert.ok(file, `${taskRun.taskId} has its output file`);
+      assert.ok(file, `${taskRun.taskId} has its output file; its attempts and log:\n${describeTaskRun(store, taskRun.id, records)}`);
       assert.equal(readFileSync(file.path, 'utf8'), `${taskRun.taskId} complete\n`);
     }
   }
   return execution.state;
+}
+
+/** What a failed check shows of a task run: its attempts, then its stored log. */
+function describeTaskRun(store: Store, taskRunId: string, records: LogRecord[]): string {
+  const attempts = store.attempts(taskRunId).map((a) => `attempt ${a.number} ${a.state} ${a.error ?? ''} ${JSON.stringify(a.resumeHandle ?? {})}`);
+  const lines = records.filter((r) => r.taskRunId === taskRunId).map((r) => `  [${r.attempt ?? '-'}] ${r.level} ${r.line}`);
+  return [...attempts, ...lines].join('\n');
 }
 
 /** Lines of one attempt: intact, each at most once, in order; all of them when `complete` is given. */

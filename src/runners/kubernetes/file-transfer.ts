@@ -65,7 +65,9 @@ export function downloadScript(selection: string[] | undefined): string {
     ? `find . ! -type d \\( ${selection.map((pattern) => `-path ${shellQuote(pattern)}`).join(' -o ')} \\) > ${OUTPUT_LIST}`
       + ` && if [ -s ${OUTPUT_LIST} ]; then set -f; IFS='\n'; tar cf - $(cat ${OUTPUT_LIST}); else head -c 1024 /dev/zero; fi`
     : 'tar cf - .';
-  return `cd ${CONTAINER_WORKING_DIR} && ${tar}; rc=$?; touch ${ENDED_MARKER}; exit $rc`;
+  // The sidecar is not let go here, only once the archive is safe on the host (see pod-session.ts):
+  // a harrier killed mid-download must find the outputs still there when it resumes.
+  return `cd ${CONTAINER_WORKING_DIR} && ${tar}`;
 }
 
 /**
@@ -107,7 +109,7 @@ export async function downloadOutputs(
   return written;
 }
 
-/** Lets the sidecar exit when no download happened (failure paths, pods kept with delete: false). */
+/** Lets the sidecar exit, for a pod that is kept (delete: false) to complete. */
 export async function releaseSidecar(ref: PodRef): Promise<void> {
   await execInPod({ ...ref, container: SIDECAR_CONTAINER, command: ['touch', ENDED_MARKER] });
 }

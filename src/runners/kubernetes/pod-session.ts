@@ -4,7 +4,8 @@
  * reasons, follow their logs, collect outputs, delete. Pod state comes from the shared informer.
  *
  * Requests per pod: create, 1 log stream per task container (more only after a drop or stall),
- * 1 exec in (with inputs), 1 exec out (with outputs), delete; the informer's list and watch are
+ * 1 exec in (with inputs), 1 exec out (with outputs; a pod kept by `delete: false` one more, to let
+ * its sidecar end), delete; the informer's list and watch are
  * shared by every pod of the namespace.
  */
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -106,7 +107,6 @@ class PodSession {
   private followersDone: Promise<unknown> = Promise.resolve();
   private owned = false;
   private adopted = false;
-  private downloaded = false;
 
   constructor(kc: KubeConfig, http: KubeHttp, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
     this.http = http;
@@ -379,7 +379,6 @@ class PodSession {
     }
     const files = await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName,
       (skipped) => this.job.notice('WARN', skippedOutputNotice(skipped)));
-    this.downloaded = true;
     this.job.notice('DEBUG', `collected ${files.length} output file(s) from pod ${this.name}: ${files.slice(0, 20).join(', ')}`);
   }
 
@@ -403,7 +402,8 @@ class PodSession {
       });
       return;
     }
-    if (this.plan.collect && !this.downloaded && this.lastPod && containerState(this.lastPod, SIDECAR_CONTAINER).state === 'running') {
+    // A deleted pod takes its sidecar along; a kept one must let it end.
+    if (this.plan.collect && this.lastPod && containerState(this.lastPod, SIDECAR_CONTAINER).state === 'running') {
       await releaseSidecar({ ...this.ref, signal: undefined }).catch(() => undefined);
     }
     this.job.notice('INFO', `delete is false: pod ${this.name} is kept in namespace ${this.plan.namespace}`);

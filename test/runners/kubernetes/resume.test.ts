@@ -17,6 +17,11 @@ import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
 import { connectionFromKubeconfig, identityFor, makeJob, removeDir, tempDir } from './helpers.ts';
 import { hasCode } from '../../../src/shared/errors.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
+import { execInPod } from '../../../src/runners/kubernetes/exec.ts';
+import { downloadScript, podSelection } from '../../../src/runners/kubernetes/file-transfer.ts';
+import { KubeHttp } from '../../../src/runners/kubernetes/http.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const LINES = 40;
@@ -92,6 +97,28 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     assert.equal((await backend.requestCounts())['create pods'], 1, 'no second pod');
     assert.equal(readFileSync(join(crashed.dir, 'result.txt'), 'utf8'), 'finished\n');
     assert.deepEqual(await leftPods(), [], 'pod deleted');
+  });
+
+  test('killed while the outputs came down: the sidecar waits for the host, so the resume collects them', async () => {
+    await backend.resetCounts();
+    const crashed = await crashMidTask(true, 8);
+    await backend.waitForPod('tasks', crashed.handle.podName, (pod) => pod?.status?.containerStatuses?.some((s: any) => s.name === 'main' && s.state?.terminated) ?? false, 30_000);
+    // The dead process's download: the sidecar sent the archive, which never reached the host.
+    const kc = new KubeConfig();
+    kc.loadFromString(backend.kubeconfig);
+    await execInPod({
+      http: new KubeHttp(kc), namespace: 'tasks', pod: crashed.handle.podName, container: 'out-files',
+      command: ['sh', '-c', downloadScript(podSelection(['result.txt'], 'out'))], stdout: new Writable({ write: (_chunk, _encoding, done) => done() }),
+    });
+    // A sidecar let go by that download would be gone within these seconds.
+    const sidecarEnded = (pod: any): boolean => pod?.status?.containerStatuses?.some((s: any) => s.name === 'out-files' && s.state?.terminated) ?? false;
+    await backend.waitForPod('tasks', crashed.handle.podName, sidecarEnded, 4_000).catch(() => undefined);
+    const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
+    job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
+    assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
+    assert.ok(!captured.notices.some((notice) => notice.includes('cannot be collected')), captured.notices.join('\n'));
+    assert.equal(readFileSync(join(crashed.dir, 'result.txt'), 'utf8'), 'finished\n');
+    assert.deepEqual(await leftPods(), []);
   });
 
   test('resume while the pod still runs: log continues without loss or repetition', async () => {
