@@ -37,6 +37,7 @@ export class ProcessRunner implements TaskRunner {
     // The attempts of a task run follow one another: an earlier one still running was left by a
     // harrier process that died, and must not run on beside this one.
     await TaskCgroup.killLeftovers(taskRunGroup, name);
+    job.signal.throwIfAborted();
     const env = { ...process.env, ...job.env };
     // Wrapped, a missing program would be the shell's exit 127: say it as without the wrapper.
     const cgroup = findProgram(job.command[0], env.PATH) ? TaskCgroup.create(name) : undefined;
