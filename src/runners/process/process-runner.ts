@@ -47,7 +47,8 @@ export class ProcessRunner implements TaskRunner {
         cwd: job.hostWorkingDir,
         env,
         detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+        // fd 3: the cgroup watcher's line to this process (see TaskCgroup.wrap).
+        stdio: cgroup ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
       });
       let killTimer: NodeJS.Timeout | undefined;
       const onAbort = (): void => {

@@ -1,8 +1,8 @@
 /**
  * A cgroup (v1 freezer hierarchy) that holds every process a Process task starts, so that a kill
  * reaches those that left the task's process group or session (`setsid`, daemons): the group is
- * frozen, each member killed, then thawed. What an attempt left running when its harrier process
- * died is killed when the next attempt starts. Where no writable freezer hierarchy is mounted (no
+ * frozen, each member killed, then thawed. When harrier itself dies, a watcher in the cgroup kills
+ * the rest (see wrap); whatever survives that is killed when the next attempt starts. Where no writable freezer hierarchy is mounted (no
  * cgroup v1, not root) tasks run without one, and only their process group is killed.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -22,9 +22,14 @@ export class TaskCgroup {
     this.dir = dir;
   }
 
+  /** Whether this machine mounts the hierarchy (whether this process may write it, create tells). */
+  static available(root = FREEZER_ROOT): boolean {
+    return existsSync(join(root, 'tasks'));
+  }
+
   /** A fresh cgroup named `name`, or undefined when this machine offers none to this process. */
   static create(name: string, root = FREEZER_ROOT): TaskCgroup | undefined {
-    if (!existsSync(join(root, 'tasks'))) return undefined;
+    if (!TaskCgroup.available(root)) return undefined;
     const dir = join(root, HARRIER_GROUP, name);
     try {
       mkdirSync(dir, { recursive: true });
@@ -52,10 +57,16 @@ export class TaskCgroup {
 
   /**
    * The command line that first moves itself into the cgroup, then becomes `command`: nothing it
-   * starts can run outside the cgroup, however early it forks.
+   * starts can run outside the cgroup, however early it forks. Beside it, a watcher holds fd 3, a
+   * pipe from harrier that nobody writes: when harrier dies (SIGKILL) the pipe closes, and the
+   * watcher kills every other member of the cgroup.
    */
   wrap(command: string[]): string[] {
-    return ['/bin/sh', '-c', 'echo $$ > "$0"; exec "$@"', join(this.dir, 'cgroup.procs'), ...command];
+    // Kills until a round finds no one else left, for at most about five seconds.
+    const watcher = 'read -r _ <&3; i=0; while [ $i -lt 100 ]; do n=0; for p in $(cat "$0"); do'
+      + ' [ "$p" = $$ ] || { kill -9 "$p" 2>/dev/null && n=$((n+1)); }; done; [ $n = 0 ] && exit; i=$((i+1)); sleep 0.05; done';
+    const script = `echo $$ > "$0"; sh -c '${watcher}' "$0" </dev/null >/dev/null 2>&1 & exec "$@" 3<&-`;
+    return ['/bin/sh', '-c', script, join(this.dir, 'cgroup.procs'), ...command];
   }
 
   members(): number[] {
