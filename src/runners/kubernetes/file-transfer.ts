@@ -57,7 +57,7 @@ export function podSelection(globs: readonly string[], outputDirName: string): s
   return patterns;
 }
 
-/** The shell script of the download exec; the marker comes last, after tar wrote everything. */
+/** The shell script of the download exec. */
 export function downloadScript(selection: string[] | undefined): string {
   // An empty selection still yields a valid (empty) archive: two zero blocks.
   // busybox tar often lacks -T: the list becomes the arguments, split on newlines only, no globbing.
