@@ -36,7 +36,7 @@ let handleDir: string | undefined;
 if (files.some((file) => readFileSync(file, 'utf8').includes('availableBackends('))) {
   const started = Date.now();
   try {
-    cluster = await startRealCluster({ log: (line) => console.log(`# ${line}`) });
+    cluster = await startRealCluster({ log: (line) => console.log(`# ${line}`), waitForLockMs: 20 * 60_000 });
     handleDir = mkdtempSync(join(tmpdir(), 'harrier-test-cluster-'));
     const kubeconfigPath = join(handleDir, 'kubeconfig');
     writeFileSync(kubeconfigPath, cluster.kubeconfig, { mode: 0o600 });

@@ -31,6 +31,8 @@ export interface RealClusterOptions {
   kubeconfigPath?: string;
   /** How long the whole start may take once the binaries exist. */
   readyTimeoutMs?: number;
+  /** How long to wait for another cluster on this machine to stop (default: not at all). */
+  waitForLockMs?: number;
   log?: (line: string) => void;
 }
 
@@ -79,7 +81,10 @@ export class ClusterBusyError extends Error {
  */
 const LOCK_FILE = join(tmpdir(), 'harrier-real-cluster.lock');
 
-function takeMachineLock(): () => void {
+/** Takes the lock, waiting up to `waitMs` for a live owner to let it go. */
+async function takeMachineLock(waitMs: number, log: (line: string) => void): Promise<() => void> {
+  const deadline = Date.now() + waitMs;
+  let told = false;
   for (;;) {
     try {
       writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
@@ -88,10 +93,16 @@ function takeMachineLock(): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = Number(readFileSync(LOCK_FILE, 'utf8'));
-    if (owner > 0 && owner !== process.pid && isAlive(owner)) {
+    if (!(owner > 0 && owner !== process.pid && isAlive(owner))) {
+      rmSync(LOCK_FILE, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
       throw new ClusterBusyError(`another real cluster runs on this machine (process ${owner}, lock ${LOCK_FILE})`);
     }
-    rmSync(LOCK_FILE, { force: true });
+    if (!told) log(`real-cluster: waiting for the cluster of process ${owner} to stop (one cluster per machine)`);
+    told = true;
+    await sleep(2_000);
   }
 }
 
@@ -149,7 +160,7 @@ function kubeletContainers(): string[] {
 export async function startRealCluster(options: RealClusterOptions = {}): Promise<RealCluster> {
   const log = options.log ?? (() => {});
   buildCluster(log);
-  const releaseLock = takeMachineLock();
+  const releaseLock = await takeMachineLock(options.waitForLockMs ?? 0, log);
   const pauseImage = await ensurePauseImage(binary('pause'));
   const leftovers = kubeletContainers();
   if (leftovers.length) execFileSync('docker', ['rm', '-f', '-v', ...leftovers], { stdio: 'ignore' });
