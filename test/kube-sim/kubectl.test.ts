@@ -124,7 +124,7 @@ for (const backendName of availableBackends()) describe(`kubectl against the ${b
 
     const list = JSON.parse((await kubectl(['get', 'pods', '-l', 'suite=kubectl', '-o', 'json'])).stdout);
     assert.deepEqual(list.items.map((p: { metadata: { name: string } }) => p.metadata.name), ['k-logs']);
-    assert.equal((await kubectl(['get', 'pods', '-l', 'suite!=kubectl', '-o', 'name'])).stdout, '');
+    assert.equal((await kubectl(['get', 'pods', '-l', 'suite,suite!=kubectl', '-o', 'name'])).stdout, '');
     const deleted = await kubectl(['delete', 'pod', 'k-logs']);
     assert.equal(deleted.status, 0, deleted.stderr);
     await backend.settled('default');
