@@ -11,6 +11,7 @@ import type { KubeHttp } from './http.ts';
 import { clusterKey } from './connection.ts';
 import { MANAGED_SELECTOR } from './layout.ts';
 import type { Json } from './merge.ts';
+import { metadataOf } from './pod-state.ts';
 
 /** `pod` is undefined once the pod was deleted; `last` is the last state seen. */
 export type PodListener = (pod: Json | undefined, last: Json | undefined) => void;
@@ -37,10 +38,6 @@ export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
 interface WatchEvent {
   type: string;
   object: Json;
-}
-
-function metadataOf(object: Json): Json {
-  return (object.metadata ?? {}) as Json;
 }
 
 function isForbiddenOrUnauthorized(error: unknown): boolean {

@@ -6,7 +6,7 @@ import { isPlainObject } from './merge.ts';
 import type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
 import { buildPodCreatePod } from './pod-spec.ts';
 import { DEFAULT_TUNING, runPodSession, type KubernetesTuning } from './pod-session.ts';
-import { containerState, memoryLimit } from './pod-state.ts';
+import { containerState, memoryLimit, metadataOf } from './pod-state.ts';
 import { parseConnection, parseFileSidecar } from './properties.ts';
 import { hasInputFiles } from './working-dir.ts';
 
@@ -58,7 +58,7 @@ export async function runPodCreate(job: PodCreateJob, tuning: Partial<Kubernetes
   }
   return {
     exitCode,
-    metadata: (outcome.pod.metadata ?? {}) as Record<string, unknown>,
+    metadata: metadataOf(outcome.pod),
     status: (outcome.pod.status ?? {}) as Record<string, unknown>,
   };
 }

@@ -17,13 +17,13 @@ import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
 import { KubeHttp } from './http.ts';
-import { acquireInformer, type InformerOptions, type PodInformer } from './informer.ts';
+import { acquireInformer, DEFAULT_INFORMER_OPTIONS, type InformerOptions, type PodInformer } from './informer.ts';
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
 import { podWarningEvents } from './pod-events.ts';
 import type { Json } from './merge.ts';
 import { ATTEMPT_LABEL, TASKRUN_LABEL, labelValue } from './naming.ts';
-import { containerState, hasStarted, hasTerminated, isTerminating, notRunningReason, podFailure, podPhase } from './pod-state.ts';
+import { containerState, hasStarted, hasTerminated, isTerminating, metadataOf, notRunningReason, podFailure, podPhase } from './pod-state.ts';
 
 export interface SessionJob {
   identity: TaskIdentity;
@@ -72,24 +72,16 @@ export interface SessionOutcome {
   name: string;
 }
 
-function metadataOf(pod: Json): Json {
-  return (pod.metadata ?? {}) as Json;
-}
-
 export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: SessionPlan): Promise<SessionOutcome> {
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
   const http = new KubeHttp(kc);
-  const lease = await acquireInformer(http, plan.namespace, { ...defaultsFor(plan.tuning) });
+  const lease = await acquireInformer(http, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
   try {
     return await new PodSession(kc, http, lease.informer, job, plan).run();
   } finally {
     lease.release();
   }
-}
-
-function defaultsFor(tuning: KubernetesTuning): InformerOptions {
-  return { watchTimeoutSeconds: 240, stallMs: 300_000, initialBackoffMs: 250, maxBackoffMs: 10_000, lingerMs: 60_000, ...tuning.informer };
 }
 
 class PodSession {

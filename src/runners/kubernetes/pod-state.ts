@@ -21,8 +21,13 @@ function list(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter(isPlainObject) : [];
 }
 
+/** A pod's (or a list's) metadata, empty when it has none. */
+export function metadataOf(object: Json): Json {
+  return isPlainObject(object.metadata) ? object.metadata : {};
+}
+
 export function podName(pod: Json): string {
-  return String(object(pod.metadata).name ?? '');
+  return String(metadataOf(pod).name ?? '');
 }
 
 export function podPhase(pod: Json): string {
@@ -30,7 +35,7 @@ export function podPhase(pod: Json): string {
 }
 
 export function isTerminating(pod: Json): boolean {
-  return Boolean(object(pod.metadata).deletionTimestamp);
+  return Boolean(metadataOf(pod).deletionTimestamp);
 }
 
 export function containerState(pod: Json, name: string, init = false): ContainerState {
