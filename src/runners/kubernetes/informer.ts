@@ -1,5 +1,6 @@
 /**
- * One shared pod informer per (cluster, credentials, namespace) in this process: a list, then a
+ * One shared pod informer per (cluster, credentials, namespace) in a registry (normally one per
+ * process): a list, then a
  * watch from its resourceVersion (bookmarks on, server-side timeout), relisting after 410 Expired,
  * reconnecting with capped backoff after errors and after a stall. Every pod task the worker runs
  * subscribes to its pod by name: N tasks cost one watch, not N.
@@ -295,62 +296,76 @@ interface Entry {
   linger?: NodeJS.Timeout;
 }
 
-const registry = new Map<string, Entry>();
-
 export interface InformerLease {
   informer: PodInformer;
   release(): void;
 }
 
-/** The shared informer for this cluster and namespace, started (listed and watching). */
-export async function acquireInformer(http: KubeHttp, namespace: string, options: InformerOptions = DEFAULT_INFORMER_OPTIONS): Promise<InformerLease> {
-  const key = `${clusterKey(http.kc)}/${namespace}`;
-  let entry = registry.get(key);
-  if (!entry) {
-    const informer = new PodInformer(http, namespace, options);
-    const created: Entry = { informer, started: informer.start(), users: 0 };
-    entry = created;
-    registry.set(key, created);
-    created.started.catch(() => {
-      informer.stop();
-      if (registry.get(key) === created) registry.delete(key);
-    });
-  }
-  const current = entry;
-  current.users++;
-  clearTimeout(current.linger);
-  current.informer.hold(true);
-  try {
-    await current.started;
-  } catch (error) {
-    current.users--;
-    throw error;
-  }
-  let released = false;
-  return {
-    informer: current.informer,
-    release: () => {
-      if (released) return;
-      released = true;
+/**
+ * The informers one worker shares between its tasks, one per (cluster, credentials, namespace).
+ * A runner uses the process's registry unless it is given its own (tests, a multi-cluster worker).
+ */
+export class InformerRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  /** The shared informer for this cluster and namespace, started (listed and watching). */
+  async acquire(http: KubeHttp, namespace: string, options: InformerOptions = DEFAULT_INFORMER_OPTIONS): Promise<InformerLease> {
+    const key = `${clusterKey(http.kc)}/${namespace}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const informer = new PodInformer(http, namespace, options);
+      const created: Entry = { informer, started: informer.start(), users: 0 };
+      entry = created;
+      this.entries.set(key, created);
+      created.started.catch(() => {
+        informer.stop();
+        if (this.entries.get(key) === created) this.entries.delete(key);
+      });
+    }
+    const current = entry;
+    current.users++;
+    clearTimeout(current.linger);
+    current.informer.hold(true);
+    try {
+      await current.started;
+    } catch (error) {
       current.users--;
-      if (current.users > 0) return;
-      current.informer.hold(false);
-      current.linger = setTimeout(() => {
-        if (current.users === 0 && registry.get(key) === current) {
-          registry.delete(key);
-          current.informer.stop();
-        }
-      }, options.lingerMs);
-      current.linger.unref();
-    },
-  };
+      throw error;
+    }
+    let released = false;
+    return {
+      informer: current.informer,
+      release: () => {
+        if (released) return;
+        released = true;
+        current.users--;
+        if (current.users > 0) return;
+        current.informer.hold(false);
+        current.linger = setTimeout(() => {
+          if (current.users === 0 && this.entries.get(key) === current) {
+            this.entries.delete(key);
+            current.informer.stop();
+          }
+        }, options.lingerMs);
+        current.linger.unref();
+      },
+    };
+  }
+
+  /** Stops every informer of this registry (tests, shutdown). */
+  stopAll(): void {
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.linger);
+      entry.informer.stop();
+    }
+    this.entries.clear();
+  }
 }
 
-/** Stops every informer (tests, shutdown). */
+/** The registry of this process: what runners use when they are given none. */
+export const processInformers = new InformerRegistry();
+
+/** Stops every informer of the process's registry (tests, shutdown). */
 export function stopAllInformers(): void {
-  for (const entry of registry.values()) {
-    clearTimeout(entry.linger);
-    entry.informer.stop();
-  }
-  registry.clear();
+  processInformers.stopAll();
 }

@@ -1,16 +1,18 @@
 /** PodCreate: the user's pod spec, completed with the file containers, run like a task pod. */
 import { RunnerError } from '../../shared/errors.ts';
 import { kubeConfigFor } from './connection.ts';
+import { processInformers } from './informer.ts';
 import { SIDECAR_CONTAINER } from './layout.ts';
 import { isPlainObject } from './merge.ts';
 import type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
 import { buildPodCreatePod } from './pod-spec.ts';
-import { DEFAULT_TUNING, runPodSession, type KubernetesTuning } from './pod-session.ts';
+import { DEFAULT_TUNING, runPodSession } from './pod-session.ts';
 import { containerState, memoryLimit, metadataOf } from './pod-state.ts';
 import { parseConnection, parseFileSidecar } from './properties.ts';
+import type { KubernetesRunnerOptions } from './runner.ts';
 import { hasInputFiles } from './working-dir.ts';
 
-export async function runPodCreate(job: PodCreateJob, tuning: Partial<KubernetesTuning> = {}): Promise<PodCreateResult> {
+export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerOptions = {}): Promise<PodCreateResult> {
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
   const connection = parseConnection(job.connection);
@@ -46,7 +48,8 @@ export async function runPodCreate(job: PodCreateJob, tuning: Partial<Kubernetes
     completionProperty: job.taskTimeoutMs !== undefined ? 'timeout' : 'waitRunning',
     deleteAfter: job.delete,
     resumeEnabled: job.resumeEnabled,
-    tuning: { ...DEFAULT_TUNING, ...tuning },
+    tuning: { ...DEFAULT_TUNING, ...options.tuning },
+    informers: options.informers ?? processInformers,
   });
   let exitCode = 0;
   for (const name of taskContainers) {

@@ -17,7 +17,7 @@ import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
 import { KubeHttp } from './http.ts';
-import { acquireInformer, DEFAULT_INFORMER_OPTIONS, type InformerOptions, type PodInformer } from './informer.ts';
+import { DEFAULT_INFORMER_OPTIONS, type InformerOptions, type InformerRegistry, type PodInformer } from './informer.ts';
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
 import { podWarningEvents } from './pod-events.ts';
@@ -64,6 +64,8 @@ export interface SessionPlan {
   deleteAfter: boolean;
   resumeEnabled: boolean;
   tuning: KubernetesTuning;
+  /** Where the pod's informer is shared with the other pods of its namespace. */
+  informers: InformerRegistry;
 }
 
 export interface SessionOutcome {
@@ -76,7 +78,7 @@ export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: Sessi
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
   const http = new KubeHttp(kc);
-  const lease = await acquireInformer(http, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
+  const lease = await plan.informers.acquire(http, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
   try {
     return await new PodSession(kc, http, lease.informer, job, plan).run();
   } finally {
