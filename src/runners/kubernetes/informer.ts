@@ -6,16 +6,16 @@
  * subscribes to its pod by name: N tasks cost one watch, not N.
  */
 import type { IncomingMessage } from 'node:http';
+import type { V1Pod, V1PodList, V1Status } from '@kubernetes/client-node';
 import { LineSplitter } from '../line-splitter.ts';
 import { hasCode, type RunnerError } from '../../shared/errors.ts';
 import type { KubeHttp } from './http.ts';
 import { clusterKey } from './connection.ts';
 import { MANAGED_SELECTOR } from './layout.ts';
-import type { Json } from './merge.ts';
 import { metadataOf } from './pod-state.ts';
 
 /** `pod` is undefined once the pod was deleted; `last` is the last state seen. */
-export type PodListener = (pod: Json | undefined, last: Json | undefined) => void;
+export type PodListener = (pod: V1Pod | undefined, last: V1Pod | undefined) => void;
 export type FatalListener = (error: RunnerError) => void;
 
 export interface InformerOptions {
@@ -36,10 +36,9 @@ export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
   lingerMs: 60_000,
 };
 
-interface WatchEvent {
-  type: string;
-  object: Json;
-}
+type WatchEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: V1Pod }
+  | { type: 'ERROR'; object: V1Status };
 
 function isForbiddenOrUnauthorized(error: unknown): boolean {
   return hasCode(error, 'KUBE_FORBIDDEN', 'KUBE_UNAUTHORIZED');
@@ -49,7 +48,7 @@ export class PodInformer {
   readonly namespace: string;
   private readonly http: KubeHttp;
   private readonly options: InformerOptions;
-  private readonly pods = new Map<string, Json>();
+  private readonly pods = new Map<string, V1Pod>();
   private readonly listeners = new Map<string, Set<PodListener>>();
   private readonly fatalListeners = new Set<FatalListener>();
   private resourceVersion: string | undefined;
@@ -74,11 +73,11 @@ export class PodInformer {
     void this.loop(response);
   }
 
-  get(name: string): Json | undefined {
+  get(name: string): V1Pod | undefined {
     return this.pods.get(name);
   }
 
-  find(predicate: (pod: Json) => boolean): Json[] {
+  find(predicate: (pod: V1Pod) => boolean): V1Pod[] {
     return [...this.pods.values()].filter(predicate);
   }
 
@@ -128,7 +127,7 @@ export class PodInformer {
     const response = await this.http.get(this.basePath(), { verb: 'list', resource: 'pods', namespace: this.namespace }, this.abort.signal);
     const chunks: Buffer[] = [];
     for await (const chunk of response) chunks.push(chunk as Buffer);
-    const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { metadata?: Json; items?: Json[] };
+    const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as V1PodList;
     const seen = new Set<string>();
     for (const item of list.items ?? []) {
       const name = String(metadataOf(item).name);
@@ -136,7 +135,7 @@ export class PodInformer {
       this.store(name, item);
     }
     for (const name of [...this.pods.keys()]) if (!seen.has(name)) this.remove(name);
-    this.resourceVersion = metadataOf(list as Json).resourceVersion as string | undefined;
+    this.resourceVersion = list.metadata?.resourceVersion;
   }
 
   /** Opens the watch; a server that does not answer within stallMs counts as a stall too. */
@@ -248,20 +247,18 @@ export class PodInformer {
 
   /** Applies one event; returns an error when the watch must be abandoned. */
   private apply(event: WatchEvent): Error | undefined {
-    const object = event.object ?? {};
-    const rv = metadataOf(object).resourceVersion as string | undefined;
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
-        this.store(String(metadataOf(object).name), object);
+        this.store(String(metadataOf(event.object).name), event.object);
         break;
       case 'DELETED':
-        this.remove(String(metadataOf(object).name), object);
+        this.remove(String(metadataOf(event.object).name), event.object);
         break;
       case 'BOOKMARK':
         break;
       case 'ERROR': {
-        const status = object as { code?: number; message?: string };
+        const status = event.object ?? {};
         this.resourceVersion = undefined;
         // 410 Expired: relist then watch again; the server closes the stream itself.
         return status.code === 410 ? new ExpiredError() : new Error(`watch error ${status.code}: ${status.message}`);
@@ -269,18 +266,19 @@ export class PodInformer {
       default:
         return undefined;
     }
+    const rv = metadataOf(event.object).resourceVersion;
     if (rv) this.resourceVersion = rv;
     return undefined;
   }
 
-  private store(name: string, pod: Json): void {
+  private store(name: string, pod: V1Pod): void {
     const previous = this.pods.get(name);
     if (previous && metadataOf(previous).resourceVersion === metadataOf(pod).resourceVersion) return;
     this.pods.set(name, pod);
     for (const listener of [...(this.listeners.get(name) ?? [])]) listener(pod, previous);
   }
 
-  private remove(name: string, last?: Json): void {
+  private remove(name: string, last?: V1Pod): void {
     const previous = this.pods.get(name);
     this.pods.delete(name);
     for (const listener of [...(this.listeners.get(name) ?? [])]) listener(undefined, last ?? previous);

@@ -3,7 +3,6 @@ import { RunnerError } from '../../shared/errors.ts';
 import { kubeConfigFor } from './connection.ts';
 import { processInformers } from './informer.ts';
 import { SIDECAR_CONTAINER } from './layout.ts';
-import { isPlainObject } from './merge.ts';
 import type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
 import { buildPodCreatePod } from './pod-spec.ts';
 import { DEFAULT_TUNING, runPodSession } from './pod-session.ts';
@@ -31,9 +30,7 @@ export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerO
   for (const name of removedContainers) {
     job.notice('WARN', `container '${name}' of the spec was removed: the name is reserved for Harrier's file containers`);
   }
-  const spec = pod.spec as Record<string, unknown>;
-  const taskContainers = (spec.containers as unknown[]).filter(isPlainObject).map((container) => String(container.name))
-    .filter((name) => name !== SIDECAR_CONTAINER);
+  const taskContainers = (pod.spec?.containers ?? []).map((container) => container.name).filter((name) => name !== SIDECAR_CONTAINER);
   if (taskContainers.length === 0) {
     throw new RunnerError(`task '${job.identity.taskId}': the PodCreate spec has no containers`, { hint: 'add at least one entry under spec.containers' });
   }
@@ -62,6 +59,6 @@ export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerO
   return {
     exitCode,
     metadata: metadataOf(outcome.pod),
-    status: (outcome.pod.status ?? {}) as Record<string, unknown>,
+    status: outcome.pod.status ?? {},
   };
 }

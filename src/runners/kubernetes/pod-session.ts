@@ -21,7 +21,6 @@ import { DEFAULT_INFORMER_OPTIONS, type InformerOptions, type InformerRegistry, 
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
 import { podWarningEvents } from './pod-events.ts';
-import type { Json } from './merge.ts';
 import { ATTEMPT_LABEL, TASKRUN_LABEL, labelValue } from './naming.ts';
 import { containerState, hasStarted, hasTerminated, isTerminating, metadataOf, notRunningReason, podFailure, podPhase } from './pod-state.ts';
 
@@ -51,7 +50,7 @@ export interface KubernetesTuning {
 export const DEFAULT_TUNING: KubernetesTuning = { logStallMs: 120_000, logEndGraceMs: 5_000, goneTimeoutMs: 120_000 };
 
 export interface SessionPlan {
-  pod: Json;
+  pod: V1Pod;
   namespace: string;
   /** Containers whose logs are followed and whose end is the task's end. */
   taskContainers: string[];
@@ -70,7 +69,7 @@ export interface SessionPlan {
 
 export interface SessionOutcome {
   /** The last state of the pod seen before deletion. */
-  pod: Json;
+  pod: V1Pod;
   name: string;
 }
 
@@ -93,7 +92,7 @@ class PodSession {
   private readonly plan: SessionPlan;
   private readonly core: CoreV1Api;
   private name: string;
-  private lastPod: Json | undefined;
+  private lastPod: V1Pod | undefined;
   private deleted = false;
   private fatal: Error | undefined;
   private readonly waiters = new Set<() => void>();
@@ -142,7 +141,7 @@ class PodSession {
     }
   }
 
-  private onPod(pod: Json | undefined, last: Json | undefined): void {
+  private onPod(pod: V1Pod | undefined, last: V1Pod | undefined): void {
     if (pod) this.lastPod = pod;
     else if (last) {
       this.lastPod = last;
@@ -166,7 +165,7 @@ class PodSession {
     this.job.signal.throwIfAborted();
     await this.job.saveResumeHandle({ podName: this.name, namespace: this.plan.namespace });
     try {
-      await this.core.createNamespacedPod({ namespace: this.plan.namespace, body: this.plan.pod as V1Pod });
+      await this.core.createNamespacedPod({ namespace: this.plan.namespace, body: this.plan.pod });
       this.owned = true;
       this.job.notice('INFO', `created pod ${this.name} in namespace ${this.plan.namespace}`);
     } catch (error) {
@@ -209,12 +208,12 @@ class PodSession {
       : `resume is false: pod ${name} of this attempt was deleted`, { code: 'ATTEMPT_GONE' });
   }
 
-  private findPrevious(handle: ResumeHandle): Json | undefined {
+  private findPrevious(handle: ResumeHandle): V1Pod | undefined {
     const byName = typeof handle.podName === 'string' ? this.informer.get(handle.podName) : undefined;
     if (byName) return byName;
     const { taskRunId, attempt } = this.job.identity;
     const matches = this.informer.find((pod) => {
-      const labels = (metadataOf(pod).labels ?? {}) as Record<string, string>;
+      const labels = metadataOf(pod).labels ?? {};
       return labels[TASKRUN_LABEL] === labelValue(taskRunId) && labels[ATTEMPT_LABEL] === String(attempt);
     });
     return matches.length === 1 ? matches[0] : undefined;
@@ -245,7 +244,7 @@ class PodSession {
   // Waiting -------------------------------------------------------------------------------------
 
   /** The pod as last seen; throws when it was deleted or is being deleted by someone else. */
-  private current(): Json | undefined {
+  private current(): V1Pod | undefined {
     const pod = this.lastPod;
     if (this.deleted || (pod && isTerminating(pod))) {
       throw new RunnerError(`pod ${this.name} in namespace ${this.plan.namespace} was deleted by someone else while the task ran`, {
@@ -379,7 +378,7 @@ class PodSession {
   /** Before the pod is deleted: its Warning events into the task's log, to explain a failure. */
   private async reportWarningEvents(): Promise<void> {
     if (!this.owned) return;
-    const uid = this.lastPod ? (metadataOf(this.lastPod).uid as string | undefined) : undefined;
+    const uid = this.lastPod ? metadataOf(this.lastPod).uid : undefined;
     const events = await podWarningEvents(this.http, this.plan.namespace, this.name, uid);
     for (const line of events.lines) this.job.notice('WARN', `pod ${this.name} event: ${line}`);
     if (events.unavailable) this.job.notice('DEBUG', events.unavailable);

@@ -5,6 +5,7 @@
  * itself is reached through a lease from the registry the runners of the test are given.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
+import type { V1Pod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -250,8 +251,8 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   });
 });
 
-function phaseOf(pod: Record<string, unknown> | undefined): unknown {
-  return (pod?.status as { phase?: unknown } | undefined)?.phase;
+function phaseOf(pod: V1Pod | undefined): string | undefined {
+  return pod?.status?.phase;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 30_000, everyMs = 50): Promise<void> {
