@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { V1Pod, V1PodList, V1Status } from '@kubernetes/client-node';
 import { LineSplitter } from '../line-splitter.ts';
 import { hasCode, type RunnerError } from '../../shared/errors.ts';
-import type { KubeHttp } from './http.ts';
+import type { KubeClient } from './client.ts';
 import { clusterKey } from './connection.ts';
 import { MANAGED_SELECTOR } from './layout.ts';
 import { metadataOf } from './pod-state.ts';
@@ -46,7 +46,7 @@ function isForbiddenOrUnauthorized(error: unknown): boolean {
 
 export class PodInformer {
   readonly namespace: string;
-  private readonly http: KubeHttp;
+  private readonly client: KubeClient;
   private readonly options: InformerOptions;
   private readonly pods = new Map<string, V1Pod>();
   private readonly listeners = new Map<string, Set<PodListener>>();
@@ -60,8 +60,8 @@ export class PodInformer {
   /** Counts list and watch requests, for the request-budget tests. */
   requests = 0;
 
-  constructor(http: KubeHttp, namespace: string, options: InformerOptions) {
-    this.http = http;
+  constructor(client: KubeClient, namespace: string, options: InformerOptions) {
+    this.client = client;
     this.namespace = namespace;
     this.options = options;
   }
@@ -124,7 +124,7 @@ export class PodInformer {
 
   private async relist(): Promise<void> {
     this.requests++;
-    const response = await this.http.get(this.basePath(), { verb: 'list', resource: 'pods', namespace: this.namespace }, this.abort.signal);
+    const response = await this.client.get(this.basePath(), { verb: 'list', resource: 'pods', namespace: this.namespace }, this.abort.signal);
     const chunks: Buffer[] = [];
     for await (const chunk of response) chunks.push(chunk as Buffer);
     const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as V1PodList;
@@ -150,7 +150,7 @@ export class PodInformer {
     this.abort.signal.addEventListener('abort', stop, { once: true });
     const unanswered = setTimeout(() => request.abort(new Error('watch stalled: the API server did not answer')), this.options.stallMs);
     try {
-      return await this.http.get(path, { verb: 'watch', resource: 'pods', namespace: this.namespace }, request.signal);
+      return await this.client.get(path, { verb: 'watch', resource: 'pods', namespace: this.namespace }, request.signal);
     } finally {
       clearTimeout(unanswered);
       this.abort.signal.removeEventListener('abort', stop);
@@ -307,11 +307,11 @@ export class InformerRegistry {
   private readonly entries = new Map<string, Entry>();
 
   /** The shared informer for this cluster and namespace, started (listed and watching). */
-  async acquire(http: KubeHttp, namespace: string, options: InformerOptions = DEFAULT_INFORMER_OPTIONS): Promise<InformerLease> {
-    const key = `${clusterKey(http.kc)}/${namespace}`;
+  async acquire(client: KubeClient, namespace: string, options: InformerOptions = DEFAULT_INFORMER_OPTIONS): Promise<InformerLease> {
+    const key = `${clusterKey(client.kc)}/${namespace}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      const informer = new PodInformer(http, namespace, options);
+      const informer = new PodInformer(client, namespace, options);
       const created: Entry = { informer, started: informer.start(), users: 0 };
       entry = created;
       this.entries.set(key, created);

@@ -5,7 +5,7 @@
  */
 import type { CoreV1Event, CoreV1EventList } from '@kubernetes/client-node';
 import { hasCode } from '../../shared/errors.ts';
-import { readBody, type KubeHttp } from './http.ts';
+import { readBody, type KubeClient } from './client.ts';
 
 const MAX_EVENTS = 10;
 const MAX_BODY = 1024 * 1024;
@@ -39,11 +39,11 @@ export function warningLines(items: CoreV1Event[], uid: string | undefined): str
   return warnings.slice(-MAX_EVENTS).map(describeEvent);
 }
 
-export async function podWarningEvents(http: KubeHttp, namespace: string, pod: string, uid: string | undefined): Promise<PodEventsResult> {
+export async function podWarningEvents(client: KubeClient, namespace: string, pod: string, uid: string | undefined): Promise<PodEventsResult> {
   const selector = encodeURIComponent(`involvedObject.name=${pod},type=Warning`);
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events?fieldSelector=${selector}`;
   try {
-    const response = await http.get(path, { verb: 'list', resource: 'events', namespace }, AbortSignal.timeout(TIMEOUT_MS));
+    const response = await client.get(path, { verb: 'list', resource: 'events', namespace }, AbortSignal.timeout(TIMEOUT_MS));
     const body = JSON.parse(await readBody(response, MAX_BODY)) as CoreV1EventList;
     return { lines: warningLines(body.items ?? [], uid) };
   } catch (error) {

@@ -8,15 +8,14 @@
  * its sidecar end), delete; the informer's list and watch are
  * shared by every pod of the namespace.
  */
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { formatDurationMs } from '../../shared/duration.ts';
-import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
+import { hasCode, RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { LogEntry, NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../contract.ts';
 import { longLineNotice } from '../line-splitter.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
-import { toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
-import { KubeHttp } from './http.ts';
+import { KubeClient } from './client.ts';
 import { DEFAULT_INFORMER_OPTIONS, type InformerOptions, type InformerRegistry, type PodInformer } from './informer.ts';
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
@@ -76,21 +75,20 @@ export interface SessionOutcome {
 export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: SessionPlan): Promise<SessionOutcome> {
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
-  const http = new KubeHttp(kc);
-  const lease = await plan.informers.acquire(http, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
+  const client = new KubeClient(kc);
+  const lease = await plan.informers.acquire(client, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
   try {
-    return await new PodSession(kc, http, lease.informer, job, plan).run();
+    return await new PodSession(client, lease.informer, job, plan).run();
   } finally {
     lease.release();
   }
 }
 
 class PodSession {
-  private readonly http: KubeHttp;
+  private readonly client: KubeClient;
   private readonly informer: PodInformer;
   private readonly job: SessionJob;
   private readonly plan: SessionPlan;
-  private readonly core: CoreV1Api;
   private name: string;
   private lastPod: V1Pod | undefined;
   private deleted = false;
@@ -101,17 +99,16 @@ class PodSession {
   private owned = false;
   private adopted = false;
 
-  constructor(kc: KubeConfig, http: KubeHttp, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
-    this.http = http;
+  constructor(client: KubeClient, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
+    this.client = client;
     this.informer = informer;
     this.job = job;
     this.plan = plan;
-    this.core = kc.makeApiClient(CoreV1Api);
     this.name = String(metadataOf(plan.pod).name);
   }
 
   private get ref(): PodRef {
-    return { http: this.http, namespace: this.plan.namespace, pod: this.name, signal: this.job.signal };
+    return { client: this.client, namespace: this.plan.namespace, pod: this.name, signal: this.job.signal };
   }
 
   async run(): Promise<SessionOutcome> {
@@ -165,18 +162,17 @@ class PodSession {
     this.job.signal.throwIfAborted();
     await this.job.saveResumeHandle({ podName: this.name, namespace: this.plan.namespace });
     try {
-      await this.core.createNamespacedPod({ namespace: this.plan.namespace, body: this.plan.pod });
+      await this.client.createPod(this.plan.namespace, this.plan.pod);
       this.owned = true;
       this.job.notice('INFO', `created pod ${this.name} in namespace ${this.plan.namespace}`);
     } catch (error) {
-      const mapped = toRunnerError(error, { verb: 'create', resource: 'pods', namespace: this.plan.namespace, name: this.name, server: this.http.server });
-      if (mapped.code === 'KUBE_CONFLICT') {
+      if (hasCode(error, 'KUBE_CONFLICT')) {
         this.owned = true;
         this.adopted = true;
         this.job.notice('INFO', `pod ${this.name} already exists (made by an earlier try of this attempt): adopting it`);
         return;
       }
-      throw mapped;
+      throw error;
     }
   }
 
@@ -324,7 +320,7 @@ class PodSession {
     for (const container of this.plan.taskContainers) {
       const cursor = several ? resume?.containerCursors?.[container] : resume?.logCursor;
       const follower = new LogFollower({
-        http: this.http,
+        client: this.client,
         namespace: this.plan.namespace,
         pod: this.name,
         container,
@@ -379,7 +375,7 @@ class PodSession {
   private async reportWarningEvents(): Promise<void> {
     if (!this.owned) return;
     const uid = this.lastPod ? metadataOf(this.lastPod).uid : undefined;
-    const events = await podWarningEvents(this.http, this.plan.namespace, this.name, uid);
+    const events = await podWarningEvents(this.client, this.plan.namespace, this.name, uid);
     for (const line of events.lines) this.job.notice('WARN', `pod ${this.name} event: ${line}`);
     if (events.unavailable) this.job.notice('DEBUG', events.unavailable);
   }
@@ -404,12 +400,11 @@ class PodSession {
 
   private async deletePod(name: string): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ name, namespace: this.plan.namespace, gracePeriodSeconds: 0 });
+      await this.client.deletePod(this.plan.namespace, name);
     } catch (error) {
-      const mapped = toRunnerError(error, { verb: 'delete', resource: 'pods', namespace: this.plan.namespace, name, server: this.http.server });
       // Already gone: what deleting it was for.
-      if (mapped.code === 'KUBE_NOT_FOUND' || mapped.code === 'KUBE_NAMESPACE_NOT_FOUND') return;
-      throw mapped;
+      if (hasCode(error, 'KUBE_NOT_FOUND', 'KUBE_NAMESPACE_NOT_FOUND')) return;
+      throw error;
     }
   }
 }
