@@ -10,7 +10,7 @@ import type { LogCursor, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } fro
 import { packDirectory } from '../shared/tar.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
-import { type Engine, connectEngine, engineError, statusOf } from './engine.ts';
+import { type DockerClient, connectDocker, dockerError, statusOf } from './docker-client.ts';
 import { ensureImage, parseImageReference, registryAuth, withDefaultTag } from './image.ts';
 import { DockerLogDecoder, type DockerLogSink } from './logs.ts';
 import { longLineNotice } from '../line-splitter.ts';
@@ -39,14 +39,14 @@ export class DockerRunner implements TaskRunner {
     const job = { ...given, hostWorkingDir: resolve(given.hostWorkingDir) };
     const properties = parseDockerProperties(job.properties);
     checkGates(properties, gatesFromEnv());
-    const attempt = new ContainerAttempt(connectEngine(properties.host), job, properties);
+    const attempt = new ContainerAttempt(connectDocker(properties.host), job, properties);
     return job.resume ? attempt.reattach(job.resume.handle, job.resume.logCursor) : attempt.start();
   }
 }
 
 /** One attempt of one task in one container: create or re-attach, follow, collect, clean up. */
 class ContainerAttempt {
-  private readonly engine: Engine;
+  private readonly client: DockerClient;
   private readonly job: RunnerJob;
   private readonly properties: DockerProperties;
   private container?: Docker.Container;
@@ -54,8 +54,8 @@ class ContainerAttempt {
   private volumeName?: string;
   private logStream?: Readable;
 
-  constructor(engine: Engine, job: RunnerJob, properties: DockerProperties) {
-    this.engine = engine;
+  constructor(client: DockerClient, job: RunnerJob, properties: DockerProperties) {
+    this.client = client;
     this.job = job;
     this.properties = properties;
   }
@@ -72,7 +72,7 @@ class ContainerAttempt {
     const image = withDefaultTag(job.containerImage, reference);
     try {
       await this.abortable(
-        ensureImage(this.engine, image, {
+        ensureImage(this.client, image, {
           policy: properties.pullPolicy,
           auth: registryAuth(properties, reference),
           signal: job.signal,
@@ -88,12 +88,12 @@ class ContainerAttempt {
       this.throwIfAborted();
       if (this.volumeName) {
         await this.call('creating the working-directory volume', () =>
-          this.engine.docker.createVolume({ Name: name, Labels: identityLabels(job.identity) }),
+          this.client.docker.createVolume({ Name: name, Labels: identityLabels(job.identity) }),
         );
       }
       this.throwIfAborted();
       const created = await this.call('creating the container', () =>
-        this.engine.docker.createContainer(containerCreateOptions(job, properties, { name, image, volumeName: this.volumeName })),
+        this.client.docker.createContainer(containerCreateOptions(job, properties, { name, image, volumeName: this.volumeName })),
       );
       this.container = created;
       await job.saveResumeHandle(this.handle());
@@ -109,7 +109,7 @@ class ContainerAttempt {
     // A handle saved before the container was created names it only.
     const reference = typeof handle.containerId === 'string' ? handle.containerId : typeof handle.containerName === 'string' ? handle.containerName : undefined;
     if (!reference) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed', { code: 'RUNNER_RESUME_FAILED' });
-    this.container = this.engine.docker.getContainer(reference);
+    this.container = this.client.docker.getContainer(reference);
     this.volumeName = typeof handle.volume === 'string' ? handle.volume : undefined;
     try {
       let info: Docker.ContainerInspectInfo;
@@ -120,9 +120,9 @@ class ContainerAttempt {
           this.container = undefined;
           // Its volume, if it was made, holds only this attempt's copy of the working directory.
           if (this.volumeName) await this.removeVolume();
-          throw new RunnerError(`container ${reference.slice(0, 12)} of this attempt is gone from ${this.engine.host}`, { code: 'ATTEMPT_GONE' });
+          throw new RunnerError(`container ${reference.slice(0, 12)} of this attempt is gone from ${this.client.host}`, { code: 'ATTEMPT_GONE' });
         }
-        throw engineError(this.engine, 'inspecting the container', error);
+        throw dockerError(this.client, 'inspecting the container', error);
       }
       this.containerName = info.Name.replace(/^\//, '');
       job.notice('INFO', `re-attached to container ${this.describeContainer()} (${info.State.Status})`);
@@ -167,7 +167,7 @@ class ContainerAttempt {
       this.logStream?.destroy();
       await following;
     }
-    // A follow can end a moment before the engine wrote the last lines (a final line without
+    // A follow can end a moment before the daemon wrote the last lines (a final line without
     // newline especially): read the end of the log once more and emit only what was missed.
     // Following a stopped container streams what is there and ends: no whole-log buffer.
     await this.readLogs(container, replay.startRead(), emitNew);
@@ -188,15 +188,15 @@ class ContainerAttempt {
   }
 
   /**
-   * The engine learns of an OOM kill from a separate event, which can arrive after the exit; then
-   * `State.OOMKilled` stays false but the `oom` event is in the engine's event log. Asked only for
+   * The daemon learns of an OOM kill from a separate event, which can arrive after the exit; then
+   * `State.OOMKilled` stays false but the `oom` event is in the daemon's event log. Asked only for
    * a SIGKILLed container that had a memory limit.
    */
   private async oomEventSeen(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<boolean> {
     const since = Math.floor(Date.parse(info.State.StartedAt) / 1000) || Math.floor(Date.now() / 1000) - 3600;
     const until = Math.ceil(Date.now() / 1000) + OOM_EVENT_GRACE_S;
     const stream = (await this.call('reading the engine events', () =>
-      this.engine.docker.getEvents({ since, until, filters: { container: [container.id], event: ['oom'] } }),
+      this.client.docker.getEvents({ since, until, filters: { container: [container.id], event: ['oom'] } }),
     )) as Readable;
     return new Promise((resolve) => {
       let seen = false;
@@ -247,7 +247,7 @@ class ContainerAttempt {
       await this.removeVolume();
     }
     if (aborted) throw this.job.signal.reason;
-    throw error instanceof RunnerError || error instanceof TaskFailedError ? error : engineError(this.engine, 'running the container', error);
+    throw error instanceof RunnerError || error instanceof TaskFailedError ? error : dockerError(this.client, 'running the container', error);
   }
 
   private cleanedUp = false;
@@ -262,18 +262,18 @@ class ContainerAttempt {
     }
     if (this.container) {
       await this.container.remove({ force: true, v: true }).catch((error: unknown) => {
-        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove container ${this.describeContainer()}: ${engineError(this.engine, 'removing', error).message}`);
+        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove container ${this.describeContainer()}: ${dockerError(this.client, 'removing', error).message}`);
       });
     }
     if (this.volumeName) await this.removeVolume();
   }
 
   private async removeVolume(): Promise<void> {
-    await this.engine.docker
+    await this.client.docker
       .getVolume(this.volumeName!)
       .remove()
       .catch((error: unknown) => {
-        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove volume ${this.volumeName}: ${engineError(this.engine, 'removing', error).message}`);
+        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove volume ${this.volumeName}: ${dockerError(this.client, 'removing', error).message}`);
       });
   }
 
@@ -294,7 +294,7 @@ class ContainerAttempt {
     if (this.job.signal.aborted) throw this.job.signal.reason;
   }
 
-  /** Rejects as soon as the job is aborted, whatever the engine is still doing. */
+  /** Rejects as soon as the job is aborted, whatever the daemon is still doing. */
   private abortable<T>(promise: Promise<T>): Promise<T> {
     const { signal } = this.job;
     if (signal.aborted) return Promise.reject(signal.reason);
@@ -319,7 +319,7 @@ class ContainerAttempt {
       return await action();
     } catch (error) {
       if (this.job.signal.aborted) throw this.job.signal.reason;
-      throw engineError(this.engine, doing, error);
+      throw dockerError(this.client, doing, error);
     }
   }
 }

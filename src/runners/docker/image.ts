@@ -1,11 +1,11 @@
 /**
- * Getting the task's image onto the engine according to `pullPolicy`.
- * Under ALWAYS, a failed pull falls back to an image the engine already has, with a warning: an
- * engine that cannot reach its registry (an air-gapped machine, a CI box) still runs local images.
+ * Getting the task's image onto the Docker daemon according to `pullPolicy`.
+ * Under ALWAYS, a failed pull falls back to an image the daemon already has, with a warning: a
+ * daemon that cannot reach its registry (an air-gapped machine, a CI box) still runs local images.
  */
 import { hasCode, RunnerError } from '../../shared/errors.ts';
 import type { NoticeLevel } from '../contract.ts';
-import { type Engine, engineError, engineMessage, firstLine, statusOf } from './engine.ts';
+import { type DockerClient, dockerError, daemonMessage, firstLine, statusOf } from './docker-client.ts';
 import type { DockerProperties } from './properties.ts';
 
 const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -116,12 +116,12 @@ export interface EnsureImageOptions {
   notice(level: NoticeLevel, message: string): void;
 }
 
-/** Makes sure `image` is on the engine, pulling as the policy says. */
-export async function ensureImage(engine: Engine, image: string, options: EnsureImageOptions): Promise<void> {
-  const present = await imagePresent(engine, image, options.signal);
+/** Makes sure `image` is on the daemon, pulling as the policy says. */
+export async function ensureImage(client: DockerClient, image: string, options: EnsureImageOptions): Promise<void> {
+  const present = await imagePresent(client, image, options.signal);
   if (options.policy === 'NEVER') {
     if (present) return;
-    throw new RunnerError(`Docker runner: image ${image} is not on the Docker engine at ${engine.host} and pullPolicy is NEVER`, {
+    throw new RunnerError(`Docker runner: image ${image} is not on the Docker engine at ${client.host} and pullPolicy is NEVER`, {
       code: 'IMAGE_PULL',
       hint: `load it there first (docker pull ${image}, docker load or docker build), or set pullPolicy to IF_NOT_PRESENT`,
     });
@@ -129,11 +129,11 @@ export async function ensureImage(engine: Engine, image: string, options: Ensure
   if (options.policy === 'IF_NOT_PRESENT' && present) return;
   options.notice('INFO', `pulling image ${image}`);
   try {
-    await pullImage(engine, image, options.auth, options.signal);
+    await pullImage(client, image, options.auth, options.signal);
     options.notice('INFO', `pulled image ${image}`);
   } catch (error) {
     if (options.signal.aborted || hasCode(error, 'DOCKER_UNREACHABLE')) throw error;
-    const reason = firstLine(engineMessage(error));
+    const reason = firstLine(daemonMessage(error));
     if (present) {
       options.notice('WARN', `could not pull image ${image} (${reason}); using the copy already on the engine`);
       return;
@@ -146,24 +146,24 @@ export async function ensureImage(engine: Engine, image: string, options: Ensure
   }
 }
 
-async function imagePresent(engine: Engine, image: string, signal: AbortSignal): Promise<boolean> {
+async function imagePresent(client: DockerClient, image: string, signal: AbortSignal): Promise<boolean> {
   try {
-    await engine.docker.getImage(image).inspect({ abortSignal: signal } as object);
+    await client.docker.getImage(image).inspect({ abortSignal: signal } as object);
     return true;
   } catch (error) {
     if (statusOf(error) === 404) return false;
     if (signal.aborted) throw signal.reason;
-    throw engineError(engine, `inspecting image ${image}`, error);
+    throw dockerError(client, `inspecting image ${image}`, error);
   }
 }
 
-async function pullImage(engine: Engine, image: string, auth: AuthConfig | undefined, signal: AbortSignal): Promise<void> {
+async function pullImage(client: DockerClient, image: string, auth: AuthConfig | undefined, signal: AbortSignal): Promise<void> {
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engine.docker.pull(image, { ...(auth ? { authconfig: auth } : {}), abortSignal: signal });
+    stream = await client.docker.pull(image, { ...(auth ? { authconfig: auth } : {}), abortSignal: signal });
   } catch (error) {
     if (signal.aborted) throw signal.reason;
-    const translated = engineError(engine, `pulling ${image}`, error);
+    const translated = dockerError(client, `pulling ${image}`, error);
     throw translated.code === 'DOCKER_UNREACHABLE' ? translated : error;
   }
   await new Promise<void>((resolve, reject) => {
@@ -172,7 +172,7 @@ async function pullImage(engine: Engine, image: string, auth: AuthConfig | undef
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    engine.docker.modem.followProgress(stream, (error: Error | null) => {
+    client.docker.modem.followProgress(stream, (error: Error | null) => {
       signal.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve();

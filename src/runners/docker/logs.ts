@@ -1,5 +1,5 @@
 /**
- * Reading a container's log stream: the engine multiplexes stdout and stderr into frames
+ * Reading a container's log stream: the daemon multiplexes stdout and stderr into frames
  * (8-byte header: stream type, three zero bytes, big-endian payload length), and with
  * `timestamps=true` every log message starts with its RFC 3339 time and a space. A message is a
  * whole line, or a piece of one when the line was long or had no newline yet: pieces are joined
@@ -40,7 +40,7 @@ export class DockerLogDecoder {
       const type = this.buffered[offset];
       const payload = this.buffered.subarray(offset + 8, offset + 8 + size);
       offset += 8 + size;
-      // Type 0 (stdin) never carries output; type 3 is the engine's own error text: keep it visible.
+      // Type 0 (stdin) never carries output; type 3 is the daemon's own error text: keep it visible.
       this.message(type === 1 ? 'stdout' : 'stderr', payload);
     }
     this.buffered = offset === this.buffered.length ? Buffer.alloc(0) : Buffer.from(this.buffered.subarray(offset));

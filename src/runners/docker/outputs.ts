@@ -12,7 +12,7 @@ import picomatch from 'picomatch';
 import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely } from '../shared/tar.ts';
 import type { SkippedOutput } from '../shared/unsafe-output.ts';
-import { statusOf } from './engine.ts';
+import { statusOf } from './docker-client.ts';
 
 /**
  * The smallest set of paths (relative to the working directory, '' for all of it) whose content
@@ -45,7 +45,7 @@ function clean(path: string): string {
  * True when the task provably left the output folder as it was uploaded: empty, with the
  * modification time the upload gave it (whole seconds; any entry created or removed in it since
  * would have set the time of that moment, with its nanoseconds). Lets a task without outputs skip
- * a download, which costs the engine a process start. Any doubt answers false.
+ * a download, which costs the daemon a process start. Any doubt answers false.
  */
 export async function outputFolderUntouched(container: Docker.Container, containerWorkingDir: string, hostWorkingDir: string, outputDirName: string): Promise<boolean> {
   const hostFolder = join(hostWorkingDir, outputDirName);

@@ -1,6 +1,6 @@
 /**
  * The Docker runner's `taskRunner` properties: the flow's schema (Kestra's names and defaults)
- * applied to the rendered values, plus the size arithmetic the engine API needs.
+ * applied to the rendered values, plus the size arithmetic the Docker Engine API needs.
  */
 import { type DockerRunnerProperties, dockerRunnerPropertiesSchema } from './schema.ts';
 import { RunnerError } from '../../shared/errors.ts';

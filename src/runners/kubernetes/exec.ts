@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { RunnerError } from '../../shared/errors.ts';
 import { errorFromStatus, toRunnerError, type RequestContext } from './api-errors.ts';
-import type { KubeHttp } from './http.ts';
+import type { KubeClient } from './client.ts';
 
 const STDIN = 0;
 const STDOUT = 1;
@@ -20,7 +20,7 @@ const CLOSE = 255;
 const MAX_STDERR = 16 * 1024;
 
 export interface ExecOptions {
-  http: KubeHttp;
+  client: KubeClient;
   namespace: string;
   pod: string;
   container: string;
@@ -64,17 +64,17 @@ export function execPath(options: Pick<ExecOptions, 'namespace' | 'pod' | 'conta
 }
 
 export async function execInPod(options: ExecOptions): Promise<ExecResult> {
-  const { http } = options;
+  const { client } = options;
   const where = `container ${options.container} of pod ${options.pod}`;
-  const ctx: RequestContext = { verb: 'create', resource: 'pods/exec', namespace: options.namespace, name: options.pod, server: http.server };
+  const ctx: RequestContext = { verb: 'create', resource: 'pods/exec', namespace: options.namespace, name: options.pod, server: client.server };
   options.signal?.throwIfAborted();
-  let requestOptions: Awaited<ReturnType<KubeHttp['requestOptions']>>;
+  let requestOptions: Awaited<ReturnType<KubeClient['requestOptions']>>;
   try {
-    requestOptions = await http.requestOptions();
+    requestOptions = await client.requestOptions();
   } catch (error) {
     throw toRunnerError(error, ctx);
   }
-  const url = http.url(execPath(options));
+  const url = client.url(execPath(options));
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
 
   return new Promise<ExecResult>((resolve, reject) => {

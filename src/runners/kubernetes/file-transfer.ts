@@ -12,12 +12,12 @@ import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely, packDirectory } from '../shared/tar.ts';
 import type { SkippedOutput } from '../shared/unsafe-output.ts';
 import { execInPod } from './exec.ts';
-import type { KubeHttp } from './http.ts';
+import type { KubeClient } from './client.ts';
 import { CONTAINER_WORKING_DIR, ENDED_MARKER, INIT_CONTAINER, OUTPUT_LIST, READY_MARKER, SIDECAR_CONTAINER } from './layout.ts';
 import { shellQuote } from './pod-spec.ts';
 
 export interface PodRef {
-  http: KubeHttp;
+  client: KubeClient;
   namespace: string;
   pod: string;
   signal?: AbortSignal;

@@ -14,4 +14,4 @@ export type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
 export type { KubernetesRunnerOptions } from './runner.ts';
 export type { KubernetesTuning } from './pod-session.ts';
 export { CONTAINER_WORKING_DIR } from './layout.ts';
-export { stopAllInformers } from './informer.ts';
+export { InformerRegistry, stopAllInformers } from './informer.ts';

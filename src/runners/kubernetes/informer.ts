@@ -1,19 +1,21 @@
 /**
- * One shared pod informer per (cluster, credentials, namespace) in this process: a list, then a
+ * One shared pod informer per (cluster, credentials, namespace) in a registry (normally one per
+ * process): a list, then a
  * watch from its resourceVersion (bookmarks on, server-side timeout), relisting after 410 Expired,
  * reconnecting with capped backoff after errors and after a stall. Every pod task the worker runs
  * subscribes to its pod by name: N tasks cost one watch, not N.
  */
 import type { IncomingMessage } from 'node:http';
+import type { V1Pod, V1PodList, V1Status } from '@kubernetes/client-node';
 import { LineSplitter } from '../line-splitter.ts';
 import { hasCode, type RunnerError } from '../../shared/errors.ts';
-import type { KubeHttp } from './http.ts';
+import type { KubeClient } from './client.ts';
 import { clusterKey } from './connection.ts';
 import { MANAGED_SELECTOR } from './layout.ts';
-import type { Json } from './merge.ts';
+import { metadataOf } from './pod-state.ts';
 
 /** `pod` is undefined once the pod was deleted; `last` is the last state seen. */
-export type PodListener = (pod: Json | undefined, last: Json | undefined) => void;
+export type PodListener = (pod: V1Pod | undefined, last: V1Pod | undefined) => void;
 export type FatalListener = (error: RunnerError) => void;
 
 export interface InformerOptions {
@@ -34,14 +36,9 @@ export const DEFAULT_INFORMER_OPTIONS: InformerOptions = {
   lingerMs: 60_000,
 };
 
-interface WatchEvent {
-  type: string;
-  object: Json;
-}
-
-function metadataOf(object: Json): Json {
-  return (object.metadata ?? {}) as Json;
-}
+type WatchEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK'; object: V1Pod }
+  | { type: 'ERROR'; object: V1Status };
 
 function isForbiddenOrUnauthorized(error: unknown): boolean {
   return hasCode(error, 'KUBE_FORBIDDEN', 'KUBE_UNAUTHORIZED');
@@ -49,9 +46,9 @@ function isForbiddenOrUnauthorized(error: unknown): boolean {
 
 export class PodInformer {
   readonly namespace: string;
-  private readonly http: KubeHttp;
+  private readonly client: KubeClient;
   private readonly options: InformerOptions;
-  private readonly pods = new Map<string, Json>();
+  private readonly pods = new Map<string, V1Pod>();
   private readonly listeners = new Map<string, Set<PodListener>>();
   private readonly fatalListeners = new Set<FatalListener>();
   private resourceVersion: string | undefined;
@@ -63,8 +60,8 @@ export class PodInformer {
   /** Counts list and watch requests, for the request-budget tests. */
   requests = 0;
 
-  constructor(http: KubeHttp, namespace: string, options: InformerOptions) {
-    this.http = http;
+  constructor(client: KubeClient, namespace: string, options: InformerOptions) {
+    this.client = client;
     this.namespace = namespace;
     this.options = options;
   }
@@ -76,11 +73,11 @@ export class PodInformer {
     void this.loop(response);
   }
 
-  get(name: string): Json | undefined {
+  get(name: string): V1Pod | undefined {
     return this.pods.get(name);
   }
 
-  find(predicate: (pod: Json) => boolean): Json[] {
+  find(predicate: (pod: V1Pod) => boolean): V1Pod[] {
     return [...this.pods.values()].filter(predicate);
   }
 
@@ -127,10 +124,10 @@ export class PodInformer {
 
   private async relist(): Promise<void> {
     this.requests++;
-    const response = await this.http.get(this.basePath(), { verb: 'list', resource: 'pods', namespace: this.namespace }, this.abort.signal);
+    const response = await this.client.get(this.basePath(), { verb: 'list', resource: 'pods', namespace: this.namespace }, this.abort.signal);
     const chunks: Buffer[] = [];
     for await (const chunk of response) chunks.push(chunk as Buffer);
-    const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { metadata?: Json; items?: Json[] };
+    const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as V1PodList;
     const seen = new Set<string>();
     for (const item of list.items ?? []) {
       const name = String(metadataOf(item).name);
@@ -138,7 +135,7 @@ export class PodInformer {
       this.store(name, item);
     }
     for (const name of [...this.pods.keys()]) if (!seen.has(name)) this.remove(name);
-    this.resourceVersion = metadataOf(list as Json).resourceVersion as string | undefined;
+    this.resourceVersion = list.metadata?.resourceVersion;
   }
 
   /** Opens the watch; a server that does not answer within stallMs counts as a stall too. */
@@ -153,7 +150,7 @@ export class PodInformer {
     this.abort.signal.addEventListener('abort', stop, { once: true });
     const unanswered = setTimeout(() => request.abort(new Error('watch stalled: the API server did not answer')), this.options.stallMs);
     try {
-      return await this.http.get(path, { verb: 'watch', resource: 'pods', namespace: this.namespace }, request.signal);
+      return await this.client.get(path, { verb: 'watch', resource: 'pods', namespace: this.namespace }, request.signal);
     } finally {
       clearTimeout(unanswered);
       this.abort.signal.removeEventListener('abort', stop);
@@ -250,20 +247,18 @@ export class PodInformer {
 
   /** Applies one event; returns an error when the watch must be abandoned. */
   private apply(event: WatchEvent): Error | undefined {
-    const object = event.object ?? {};
-    const rv = metadataOf(object).resourceVersion as string | undefined;
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED':
-        this.store(String(metadataOf(object).name), object);
+        this.store(String(metadataOf(event.object).name), event.object);
         break;
       case 'DELETED':
-        this.remove(String(metadataOf(object).name), object);
+        this.remove(String(metadataOf(event.object).name), event.object);
         break;
       case 'BOOKMARK':
         break;
       case 'ERROR': {
-        const status = object as { code?: number; message?: string };
+        const status = event.object ?? {};
         this.resourceVersion = undefined;
         // 410 Expired: relist then watch again; the server closes the stream itself.
         return status.code === 410 ? new ExpiredError() : new Error(`watch error ${status.code}: ${status.message}`);
@@ -271,18 +266,19 @@ export class PodInformer {
       default:
         return undefined;
     }
+    const rv = metadataOf(event.object).resourceVersion;
     if (rv) this.resourceVersion = rv;
     return undefined;
   }
 
-  private store(name: string, pod: Json): void {
+  private store(name: string, pod: V1Pod): void {
     const previous = this.pods.get(name);
     if (previous && metadataOf(previous).resourceVersion === metadataOf(pod).resourceVersion) return;
     this.pods.set(name, pod);
     for (const listener of [...(this.listeners.get(name) ?? [])]) listener(pod, previous);
   }
 
-  private remove(name: string, last?: Json): void {
+  private remove(name: string, last?: V1Pod): void {
     const previous = this.pods.get(name);
     this.pods.delete(name);
     for (const listener of [...(this.listeners.get(name) ?? [])]) listener(undefined, last ?? previous);
@@ -298,62 +294,76 @@ interface Entry {
   linger?: NodeJS.Timeout;
 }
 
-const registry = new Map<string, Entry>();
-
 export interface InformerLease {
   informer: PodInformer;
   release(): void;
 }
 
-/** The shared informer for this cluster and namespace, started (listed and watching). */
-export async function acquireInformer(http: KubeHttp, namespace: string, options: InformerOptions = DEFAULT_INFORMER_OPTIONS): Promise<InformerLease> {
-  const key = `${clusterKey(http.kc)}/${namespace}`;
-  let entry = registry.get(key);
-  if (!entry) {
-    const informer = new PodInformer(http, namespace, options);
-    const created: Entry = { informer, started: informer.start(), users: 0 };
-    entry = created;
-    registry.set(key, created);
-    created.started.catch(() => {
-      informer.stop();
-      if (registry.get(key) === created) registry.delete(key);
-    });
-  }
-  const current = entry;
-  current.users++;
-  clearTimeout(current.linger);
-  current.informer.hold(true);
-  try {
-    await current.started;
-  } catch (error) {
-    current.users--;
-    throw error;
-  }
-  let released = false;
-  return {
-    informer: current.informer,
-    release: () => {
-      if (released) return;
-      released = true;
+/**
+ * The informers one worker shares between its tasks, one per (cluster, credentials, namespace).
+ * A runner uses the process's registry unless it is given its own (tests, a multi-cluster worker).
+ */
+export class InformerRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  /** The shared informer for this cluster and namespace, started (listed and watching). */
+  async acquire(client: KubeClient, namespace: string, options: InformerOptions = DEFAULT_INFORMER_OPTIONS): Promise<InformerLease> {
+    const key = `${clusterKey(client.kc)}/${namespace}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      const informer = new PodInformer(client, namespace, options);
+      const created: Entry = { informer, started: informer.start(), users: 0 };
+      entry = created;
+      this.entries.set(key, created);
+      created.started.catch(() => {
+        informer.stop();
+        if (this.entries.get(key) === created) this.entries.delete(key);
+      });
+    }
+    const current = entry;
+    current.users++;
+    clearTimeout(current.linger);
+    current.informer.hold(true);
+    try {
+      await current.started;
+    } catch (error) {
       current.users--;
-      if (current.users > 0) return;
-      current.informer.hold(false);
-      current.linger = setTimeout(() => {
-        if (current.users === 0 && registry.get(key) === current) {
-          registry.delete(key);
-          current.informer.stop();
-        }
-      }, options.lingerMs);
-      current.linger.unref();
-    },
-  };
+      throw error;
+    }
+    let released = false;
+    return {
+      informer: current.informer,
+      release: () => {
+        if (released) return;
+        released = true;
+        current.users--;
+        if (current.users > 0) return;
+        current.informer.hold(false);
+        current.linger = setTimeout(() => {
+          if (current.users === 0 && this.entries.get(key) === current) {
+            this.entries.delete(key);
+            current.informer.stop();
+          }
+        }, options.lingerMs);
+        current.linger.unref();
+      },
+    };
+  }
+
+  /** Stops every informer of this registry (tests, shutdown). */
+  stopAll(): void {
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.linger);
+      entry.informer.stop();
+    }
+    this.entries.clear();
+  }
 }
 
-/** Stops every informer (tests, shutdown). */
+/** The registry of this process: what runners use when they are given none. */
+export const processInformers = new InformerRegistry();
+
+/** Stops every informer of the process's registry (tests, shutdown). */
 export function stopAllInformers(): void {
-  for (const entry of registry.values()) {
-    clearTimeout(entry.linger);
-    entry.informer.stop();
-  }
-  registry.clear();
+  processInformers.stopAll();
 }

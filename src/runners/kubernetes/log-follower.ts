@@ -10,12 +10,12 @@ import type { IncomingMessage } from 'node:http';
 import { MAX_LINE_BYTES } from '../line-splitter.ts';
 import { hasCode } from '../../shared/errors.ts';
 import type { LogCursor, LogEntry } from '../contract.ts';
-import type { KubeHttp } from './http.ts';
+import type { KubeClient } from './client.ts';
 import { LogReplay } from '../log-replay.ts';
 import { KubeletLogParser } from './kubelet-log.ts';
 
 export interface LogFollowerOptions {
-  http: KubeHttp;
+  client: KubeClient;
   namespace: string;
   pod: string;
   container: string;
@@ -85,7 +85,7 @@ export class LogFollower {
       const since = this.replay.startRead();
       try {
         this.requests++;
-        response = await this.options.http.get(
+        response = await this.options.client.get(
           this.path(since),
           { verb: 'get', resource: 'pods/log', namespace: this.options.namespace, name: this.options.pod },
           this.abort.signal,

@@ -1,3 +1,4 @@
+import type { V1ObjectMeta, V1PodStatus } from '@kubernetes/client-node';
 import type { RunnerJob } from '../contract.ts';
 
 /** What the PodCreate task hands to the Kubernetes machinery: rendered values only. */
@@ -22,6 +23,7 @@ export interface PodCreateJob extends Pick<RunnerJob,
 export interface PodCreateResult {
   /** 0 when every task container exited 0, else the first non-zero exit code. */
   exitCode: number;
-  metadata: Record<string, unknown>;
-  status: Record<string, unknown>;
+  /** The pod's last metadata and status, as the API sent them (JSON: timestamps are strings). */
+  metadata: V1ObjectMeta;
+  status: V1PodStatus;
 }

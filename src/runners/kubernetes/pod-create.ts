@@ -1,16 +1,17 @@
 /** PodCreate: the user's pod spec, completed with the file containers, run like a task pod. */
 import { RunnerError } from '../../shared/errors.ts';
 import { kubeConfigFor } from './connection.ts';
+import { processInformers } from './informer.ts';
 import { SIDECAR_CONTAINER } from './layout.ts';
-import { isPlainObject } from './merge.ts';
 import type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
 import { buildPodCreatePod } from './pod-spec.ts';
-import { DEFAULT_TUNING, runPodSession, type KubernetesTuning } from './pod-session.ts';
-import { containerState, memoryLimit } from './pod-state.ts';
+import { DEFAULT_TUNING, runPodSession } from './pod-session.ts';
+import { containerState, memoryLimit, metadataOf } from './pod-state.ts';
 import { parseConnection, parseFileSidecar } from './properties.ts';
+import type { KubernetesRunnerOptions } from './runner.ts';
 import { hasInputFiles } from './working-dir.ts';
 
-export async function runPodCreate(job: PodCreateJob, tuning: Partial<KubernetesTuning> = {}): Promise<PodCreateResult> {
+export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerOptions = {}): Promise<PodCreateResult> {
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
   const connection = parseConnection(job.connection);
@@ -29,9 +30,7 @@ export async function runPodCreate(job: PodCreateJob, tuning: Partial<Kubernetes
   for (const name of removedContainers) {
     job.notice('WARN', `container '${name}' of the spec was removed: the name is reserved for Harrier's file containers`);
   }
-  const spec = pod.spec as Record<string, unknown>;
-  const taskContainers = (spec.containers as unknown[]).filter(isPlainObject).map((container) => String(container.name))
-    .filter((name) => name !== SIDECAR_CONTAINER);
+  const taskContainers = (pod.spec?.containers ?? []).map((container) => container.name).filter((name) => name !== SIDECAR_CONTAINER);
   if (taskContainers.length === 0) {
     throw new RunnerError(`task '${job.identity.taskId}': the PodCreate spec has no containers`, { hint: 'add at least one entry under spec.containers' });
   }
@@ -46,7 +45,8 @@ export async function runPodCreate(job: PodCreateJob, tuning: Partial<Kubernetes
     completionProperty: job.taskTimeoutMs !== undefined ? 'timeout' : 'waitRunning',
     deleteAfter: job.delete,
     resumeEnabled: job.resumeEnabled,
-    tuning: { ...DEFAULT_TUNING, ...tuning },
+    tuning: { ...DEFAULT_TUNING, ...options.tuning },
+    informers: options.informers ?? processInformers,
   });
   let exitCode = 0;
   for (const name of taskContainers) {
@@ -58,7 +58,7 @@ export async function runPodCreate(job: PodCreateJob, tuning: Partial<Kubernetes
   }
   return {
     exitCode,
-    metadata: (outcome.pod.metadata ?? {}) as Record<string, unknown>,
-    status: (outcome.pod.status ?? {}) as Record<string, unknown>,
+    metadata: metadataOf(outcome.pod),
+    status: outcome.pod.status ?? {},
   };
 }

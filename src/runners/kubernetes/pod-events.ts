@@ -3,9 +3,9 @@
  * would show (FailedScheduling, FailedMount, BackOff, Failed to pull...). Listing events is not
  * part of the minimal Role, so a refusal only says how to get them.
  */
+import type { CoreV1Event, CoreV1EventList } from '@kubernetes/client-node';
 import { hasCode } from '../../shared/errors.ts';
-import { readBody, type KubeHttp } from './http.ts';
-import { isPlainObject, type Json } from './merge.ts';
+import { readBody, type KubeClient } from './client.ts';
 
 const MAX_EVENTS = 10;
 const MAX_BODY = 1024 * 1024;
@@ -18,33 +18,34 @@ export interface PodEventsResult {
 }
 
 /** One event as a log line: `Warning FailedScheduling (x3, default-scheduler): 0/1 nodes are available...`. */
-export function describeEvent(event: Json): string {
-  const count = typeof event.count === 'number' && event.count > 1 ? `x${event.count}, ` : '';
-  const source = isPlainObject(event.source) && typeof event.source.component === 'string' ? event.source.component : String(event.reportingComponent ?? 'unknown');
-  const involved = isPlainObject(event.involvedObject) && typeof event.involvedObject.fieldPath === 'string' ? ` ${event.involvedObject.fieldPath}` : '';
-  const message = String(event.message ?? '').replace(/\s+/g, ' ').trim();
-  return `${String(event.type ?? 'Warning')} ${String(event.reason ?? '')} (${count}${source}${involved}): ${message}`;
+export function describeEvent(event: CoreV1Event): string {
+  const count = event.count !== undefined && event.count > 1 ? `x${event.count}, ` : '';
+  const source = event.source?.component ?? event.reportingComponent ?? 'unknown';
+  const involved = event.involvedObject?.fieldPath ? ` ${event.involvedObject.fieldPath}` : '';
+  const message = (event.message ?? '').replace(/\s+/g, ' ').trim();
+  return `${event.type ?? 'Warning'} ${event.reason ?? ''} (${count}${source}${involved}): ${message}`;
 }
 
 /** The newest Warning events of a list, oldest first, each described in one line. */
-export function warningLines(items: unknown[], uid: string | undefined): string[] {
-  const warnings = items.filter(isPlainObject).filter((event) => {
+export function warningLines(items: CoreV1Event[], uid: string | undefined): string[] {
+  const warnings = items.filter((event) => {
     if (event.type !== 'Warning') return false;
-    const involved = isPlainObject(event.involvedObject) ? event.involvedObject : {};
-    return uid === undefined || involved.uid === undefined || involved.uid === uid;
+    const involvedUid = event.involvedObject?.uid;
+    return uid === undefined || involvedUid === undefined || involvedUid === uid;
   });
-  const time = (event: Json): string => String(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
+  // Parsed JSON holds the RFC 3339 strings where the client's types say Date: both sort as text.
+  const time = (event: CoreV1Event): string => String(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? '');
   warnings.sort((a, b) => time(a).localeCompare(time(b)));
   return warnings.slice(-MAX_EVENTS).map(describeEvent);
 }
 
-export async function podWarningEvents(http: KubeHttp, namespace: string, pod: string, uid: string | undefined): Promise<PodEventsResult> {
+export async function podWarningEvents(client: KubeClient, namespace: string, pod: string, uid: string | undefined): Promise<PodEventsResult> {
   const selector = encodeURIComponent(`involvedObject.name=${pod},type=Warning`);
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events?fieldSelector=${selector}`;
   try {
-    const response = await http.get(path, { verb: 'list', resource: 'events', namespace }, AbortSignal.timeout(TIMEOUT_MS));
-    const body = JSON.parse(await readBody(response, MAX_BODY)) as Json;
-    return { lines: warningLines(Array.isArray(body.items) ? body.items : [], uid) };
+    const response = await client.get(path, { verb: 'list', resource: 'events', namespace }, AbortSignal.timeout(TIMEOUT_MS));
+    const body = JSON.parse(await readBody(response, MAX_BODY)) as CoreV1EventList;
+    return { lines: warningLines(body.items ?? [], uid) };
   } catch (error) {
     if (hasCode(error, 'KUBE_FORBIDDEN')) {
       return { lines: [], unavailable: `the pod's Warning events are not shown: the service account may not list events in namespace ${namespace} (optional rule in deploy/rbac.yaml)` };

@@ -8,22 +8,20 @@
  * its sidecar end), delete; the informer's list and watch are
  * shared by every pod of the namespace.
  */
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { formatDurationMs } from '../../shared/duration.ts';
-import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
+import { hasCode, RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { LogEntry, NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../contract.ts';
 import { longLineNotice } from '../line-splitter.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
-import { toRunnerError } from './api-errors.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
-import { KubeHttp } from './http.ts';
-import { acquireInformer, type InformerOptions, type PodInformer } from './informer.ts';
+import { KubeClient } from './client.ts';
+import { DEFAULT_INFORMER_OPTIONS, type InformerOptions, type InformerRegistry, type PodInformer } from './informer.ts';
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
 import { podWarningEvents } from './pod-events.ts';
-import type { Json } from './merge.ts';
 import { ATTEMPT_LABEL, TASKRUN_LABEL, labelValue } from './naming.ts';
-import { containerState, hasStarted, hasTerminated, isTerminating, notRunningReason, podFailure, podPhase } from './pod-state.ts';
+import { containerState, hasStarted, hasTerminated, isTerminating, metadataOf, notRunningReason, podFailure, podPhase } from './pod-state.ts';
 
 export interface SessionJob {
   identity: TaskIdentity;
@@ -51,7 +49,7 @@ export interface KubernetesTuning {
 export const DEFAULT_TUNING: KubernetesTuning = { logStallMs: 120_000, logEndGraceMs: 5_000, goneTimeoutMs: 120_000 };
 
 export interface SessionPlan {
-  pod: Json;
+  pod: V1Pod;
   namespace: string;
   /** Containers whose logs are followed and whose end is the task's end. */
   taskContainers: string[];
@@ -64,42 +62,35 @@ export interface SessionPlan {
   deleteAfter: boolean;
   resumeEnabled: boolean;
   tuning: KubernetesTuning;
+  /** Where the pod's informer is shared with the other pods of its namespace. */
+  informers: InformerRegistry;
 }
 
 export interface SessionOutcome {
   /** The last state of the pod seen before deletion. */
-  pod: Json;
+  pod: V1Pod;
   name: string;
-}
-
-function metadataOf(pod: Json): Json {
-  return (pod.metadata ?? {}) as Json;
 }
 
 export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: SessionPlan): Promise<SessionOutcome> {
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
-  const http = new KubeHttp(kc);
-  const lease = await acquireInformer(http, plan.namespace, { ...defaultsFor(plan.tuning) });
+  const client = new KubeClient(kc);
+  const lease = await plan.informers.acquire(client, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
   try {
-    return await new PodSession(kc, http, lease.informer, job, plan).run();
+    return await new PodSession(client, lease.informer, job, plan).run();
   } finally {
     lease.release();
   }
 }
 
-function defaultsFor(tuning: KubernetesTuning): InformerOptions {
-  return { watchTimeoutSeconds: 240, stallMs: 300_000, initialBackoffMs: 250, maxBackoffMs: 10_000, lingerMs: 60_000, ...tuning.informer };
-}
-
 class PodSession {
-  private readonly http: KubeHttp;
+  private readonly client: KubeClient;
   private readonly informer: PodInformer;
   private readonly job: SessionJob;
   private readonly plan: SessionPlan;
-  private readonly core: CoreV1Api;
   private name: string;
-  private lastPod: Json | undefined;
+  private lastPod: V1Pod | undefined;
   private deleted = false;
   private fatal: Error | undefined;
   private readonly waiters = new Set<() => void>();
@@ -108,17 +99,16 @@ class PodSession {
   private owned = false;
   private adopted = false;
 
-  constructor(kc: KubeConfig, http: KubeHttp, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
-    this.http = http;
+  constructor(client: KubeClient, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
+    this.client = client;
     this.informer = informer;
     this.job = job;
     this.plan = plan;
-    this.core = kc.makeApiClient(CoreV1Api);
     this.name = String(metadataOf(plan.pod).name);
   }
 
   private get ref(): PodRef {
-    return { http: this.http, namespace: this.plan.namespace, pod: this.name, signal: this.job.signal };
+    return { client: this.client, namespace: this.plan.namespace, pod: this.name, signal: this.job.signal };
   }
 
   async run(): Promise<SessionOutcome> {
@@ -148,7 +138,7 @@ class PodSession {
     }
   }
 
-  private onPod(pod: Json | undefined, last: Json | undefined): void {
+  private onPod(pod: V1Pod | undefined, last: V1Pod | undefined): void {
     if (pod) this.lastPod = pod;
     else if (last) {
       this.lastPod = last;
@@ -172,18 +162,17 @@ class PodSession {
     this.job.signal.throwIfAborted();
     await this.job.saveResumeHandle({ podName: this.name, namespace: this.plan.namespace });
     try {
-      await this.core.createNamespacedPod({ namespace: this.plan.namespace, body: this.plan.pod as V1Pod });
+      await this.client.createPod(this.plan.namespace, this.plan.pod);
       this.owned = true;
       this.job.notice('INFO', `created pod ${this.name} in namespace ${this.plan.namespace}`);
     } catch (error) {
-      const mapped = toRunnerError(error, { verb: 'create', resource: 'pods', namespace: this.plan.namespace, name: this.name, server: this.http.server });
-      if (mapped.code === 'KUBE_CONFLICT') {
+      if (hasCode(error, 'KUBE_CONFLICT')) {
         this.owned = true;
         this.adopted = true;
         this.job.notice('INFO', `pod ${this.name} already exists (made by an earlier try of this attempt): adopting it`);
         return;
       }
-      throw mapped;
+      throw error;
     }
   }
 
@@ -215,12 +204,12 @@ class PodSession {
       : `resume is false: pod ${name} of this attempt was deleted`, { code: 'ATTEMPT_GONE' });
   }
 
-  private findPrevious(handle: ResumeHandle): Json | undefined {
+  private findPrevious(handle: ResumeHandle): V1Pod | undefined {
     const byName = typeof handle.podName === 'string' ? this.informer.get(handle.podName) : undefined;
     if (byName) return byName;
     const { taskRunId, attempt } = this.job.identity;
     const matches = this.informer.find((pod) => {
-      const labels = (metadataOf(pod).labels ?? {}) as Record<string, string>;
+      const labels = metadataOf(pod).labels ?? {};
       return labels[TASKRUN_LABEL] === labelValue(taskRunId) && labels[ATTEMPT_LABEL] === String(attempt);
     });
     return matches.length === 1 ? matches[0] : undefined;
@@ -251,7 +240,7 @@ class PodSession {
   // Waiting -------------------------------------------------------------------------------------
 
   /** The pod as last seen; throws when it was deleted or is being deleted by someone else. */
-  private current(): Json | undefined {
+  private current(): V1Pod | undefined {
     const pod = this.lastPod;
     if (this.deleted || (pod && isTerminating(pod))) {
       throw new RunnerError(`pod ${this.name} in namespace ${this.plan.namespace} was deleted by someone else while the task ran`, {
@@ -331,7 +320,7 @@ class PodSession {
     for (const container of this.plan.taskContainers) {
       const cursor = several ? resume?.containerCursors?.[container] : resume?.logCursor;
       const follower = new LogFollower({
-        http: this.http,
+        client: this.client,
         namespace: this.plan.namespace,
         pod: this.name,
         container,
@@ -385,8 +374,8 @@ class PodSession {
   /** Before the pod is deleted: its Warning events into the task's log, to explain a failure. */
   private async reportWarningEvents(): Promise<void> {
     if (!this.owned) return;
-    const uid = this.lastPod ? (metadataOf(this.lastPod).uid as string | undefined) : undefined;
-    const events = await podWarningEvents(this.http, this.plan.namespace, this.name, uid);
+    const uid = this.lastPod ? metadataOf(this.lastPod).uid : undefined;
+    const events = await podWarningEvents(this.client, this.plan.namespace, this.name, uid);
     for (const line of events.lines) this.job.notice('WARN', `pod ${this.name} event: ${line}`);
     if (events.unavailable) this.job.notice('DEBUG', events.unavailable);
   }
@@ -411,12 +400,11 @@ class PodSession {
 
   private async deletePod(name: string): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ name, namespace: this.plan.namespace, gracePeriodSeconds: 0 });
+      await this.client.deletePod(this.plan.namespace, name);
     } catch (error) {
-      const mapped = toRunnerError(error, { verb: 'delete', resource: 'pods', namespace: this.plan.namespace, name, server: this.http.server });
       // Already gone: what deleting it was for.
-      if (mapped.code === 'KUBE_NOT_FOUND' || mapped.code === 'KUBE_NAMESPACE_NOT_FOUND') return;
-      throw mapped;
+      if (hasCode(error, 'KUBE_NOT_FOUND', 'KUBE_NAMESPACE_NOT_FOUND')) return;
+      throw error;
     }
   }
 }

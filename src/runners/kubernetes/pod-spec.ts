@@ -8,6 +8,7 @@
  * killed exactly when the outputs are needed: the kubelet stops native sidecars as soon as the
  * task's containers end.
  */
+import type { V1ObjectMeta, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import type { TaskIdentity } from '../contract.ts';
 import {
   CONTAINER_WORKING_DIR, ENDED_MARKER, FILE_CONTAINERS, FILES_ROOT, FILES_VOLUME, INIT_CONTAINER, MAIN_CONTAINER,
@@ -115,8 +116,16 @@ function mergedLabels(userLabels: unknown, identity: TaskIdentity): Record<strin
   return { ...(isPlainObject(userLabels) ? (userLabels as Record<string, string>) : {}), ...podLabels(identity) };
 }
 
+/**
+ * The pod the API receives. Its metadata and spec hold the user's maps merged in as written: the
+ * API server validates them, so they are taken as the client's types here, once.
+ */
+function podManifest(metadata: Json, spec: Json): V1Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: metadata as V1ObjectMeta, spec: spec as unknown as V1PodSpec };
+}
+
 /** The task runner's pod: `main` runs the task's command in the shared working directory. */
-export function buildRunnerPod(input: RunnerPodInput): Json {
+export function buildRunnerPod(input: RunnerPodInput): V1Pod {
   const { init, sidecars } = fileContainers(input.files, input.fileSidecar, input.containerDefaultSpec);
   const resources = toKubernetesResources(input.resources);
   const main = applyContainerDefaults(input.containerDefaultSpec, {
@@ -140,17 +149,12 @@ export function buildRunnerPod(input: RunnerPodInput): Json {
     volumes: [filesVolume(input.emptyDirSizeLimit)],
   };
   if (input.podSpec) spec = deepMerge(spec, input.podSpec);
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: podNameFor(input.identity),
-      namespace: input.namespace,
-      labels: mergedLabels(input.labels, input.identity),
-      ...(input.annotations ? { annotations: input.annotations } : {}),
-    },
-    spec,
-  };
+  return podManifest({
+    name: podNameFor(input.identity),
+    namespace: input.namespace,
+    labels: mergedLabels(input.labels, input.identity),
+    ...(input.annotations ? { annotations: input.annotations } : {}),
+  }, spec);
 }
 
 export interface PodCreateInput {
@@ -164,7 +168,7 @@ export interface PodCreateInput {
 }
 
 export interface PodCreateManifest {
-  pod: Json;
+  pod: V1Pod;
   /** User containers dropped because their names are reserved for the file containers. */
   removedContainers: string[];
 }
@@ -201,12 +205,7 @@ export function buildPodCreatePod(input: PodCreateInput): PodCreateManifest {
   const { namespace: _namespace, ...metadata } = input.metadata;
   const name = typeof metadata.name === 'string' && metadata.name !== '' ? metadata.name : podNameFor(input.identity);
   return {
-    pod: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { ...metadata, name, namespace: input.namespace, labels: mergedLabels(metadata.labels, input.identity) },
-      spec,
-    },
+    pod: podManifest({ ...metadata, name, namespace: input.namespace, labels: mergedLabels(metadata.labels, input.identity) }, spec),
     removedContainers,
   };
 }

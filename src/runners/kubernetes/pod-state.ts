@@ -2,65 +2,52 @@
  * Reading a pod's status, with no I/O: which containers started or ended, and whether the pod
  * can no longer succeed (with the Kubernetes reason in one line).
  */
+import type { V1ObjectMeta, V1Pod } from '@kubernetes/client-node';
 import { formatDurationMs } from '../../shared/duration.ts';
-import { isPlainObject, type Json } from './merge.ts';
 
 export interface ContainerState {
   state: 'waiting' | 'running' | 'terminated' | 'unknown';
   reason?: string;
   message?: string;
   exitCode?: number;
-  finishedAt?: string;
 }
 
-function object(value: unknown): Json {
-  return isPlainObject(value) ? value : {};
+/** A pod's metadata, empty when it has none. */
+export function metadataOf(pod: V1Pod): V1ObjectMeta {
+  return pod.metadata ?? {};
 }
 
-function list(value: unknown): Json[] {
-  return Array.isArray(value) ? value.filter(isPlainObject) : [];
+export function podName(pod: V1Pod): string {
+  return metadataOf(pod).name ?? '';
 }
 
-export function podName(pod: Json): string {
-  return String(object(pod.metadata).name ?? '');
+export function podPhase(pod: V1Pod): string {
+  return pod.status?.phase ?? 'Pending';
 }
 
-export function podPhase(pod: Json): string {
-  return String(object(pod.status).phase ?? 'Pending');
+export function isTerminating(pod: V1Pod): boolean {
+  return Boolean(metadataOf(pod).deletionTimestamp);
 }
 
-export function isTerminating(pod: Json): boolean {
-  return Boolean(object(pod.metadata).deletionTimestamp);
-}
-
-export function containerState(pod: Json, name: string, init = false): ContainerState {
-  const statuses = list(object(pod.status)[init ? 'initContainerStatuses' : 'containerStatuses']);
-  const status = statuses.find((entry) => entry.name === name);
-  if (!status) return { state: 'unknown' };
-  const state = object(status.state);
-  if (isPlainObject(state.terminated)) {
-    const terminated = state.terminated;
-    return {
-      state: 'terminated',
-      reason: terminated.reason as string | undefined,
-      message: terminated.message as string | undefined,
-      exitCode: typeof terminated.exitCode === 'number' ? terminated.exitCode : undefined,
-      finishedAt: terminated.finishedAt as string | undefined,
-    };
+export function containerState(pod: V1Pod, name: string, init = false): ContainerState {
+  const statuses = (init ? pod.status?.initContainerStatuses : pod.status?.containerStatuses) ?? [];
+  const state = statuses.find((entry) => entry.name === name)?.state;
+  if (!state) return { state: 'unknown' };
+  if (state.terminated) {
+    const { reason, message, exitCode } = state.terminated;
+    return { state: 'terminated', reason, message, exitCode };
   }
-  if (isPlainObject(state.running)) return { state: 'running' };
-  if (isPlainObject(state.waiting)) {
-    return { state: 'waiting', reason: state.waiting.reason as string | undefined, message: state.waiting.message as string | undefined };
-  }
+  if (state.running) return { state: 'running' };
+  if (state.waiting) return { state: 'waiting', reason: state.waiting.reason, message: state.waiting.message };
   return { state: 'unknown' };
 }
 
-export function hasStarted(pod: Json, name: string): boolean {
+export function hasStarted(pod: V1Pod, name: string): boolean {
   const { state } = containerState(pod, name);
   return state === 'running' || state === 'terminated';
 }
 
-export function hasTerminated(pod: Json, name: string): boolean {
+export function hasTerminated(pod: V1Pod, name: string): boolean {
   return containerState(pod, name).state === 'terminated';
 }
 
@@ -70,22 +57,22 @@ const FATAL_WAITING = new Set([
   'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff',
 ]);
 
-function containerNames(pod: Json, key: 'initContainers' | 'containers'): string[] {
-  return list(object(pod.spec)[key]).map((container) => String(container.name));
+function containerNames(pod: V1Pod, key: 'initContainers' | 'containers'): string[] {
+  return (pod.spec?.[key] ?? []).map((container) => container.name);
 }
 
-function imageOf(pod: Json, name: string): string {
-  const all = [...list(object(pod.spec).initContainers), ...list(object(pod.spec).containers)];
-  return String(all.find((container) => container.name === name)?.image ?? '?');
+function imageOf(pod: V1Pod, name: string): string {
+  const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
+  return all.find((container) => container.name === name)?.image ?? '?';
 }
 
 /**
  * Why this pod can no longer run its task, or undefined while there is hope. Terminated task
  * containers are not failures here: their exit codes are the task's result.
  */
-export function podFailure(pod: Json): string | undefined {
+export function podFailure(pod: V1Pod): string | undefined {
   const name = podName(pod);
-  const status = object(pod.status);
+  const status = pod.status ?? {};
   if (status.reason === 'Evicted') return `pod ${name} was evicted: ${status.message ?? 'no message'}`;
   if (status.reason === 'DeadlineExceeded') return `pod ${name} exceeded its activeDeadlineSeconds: ${status.message ?? ''}`.trim();
   for (const [key, init] of [['initContainers', true], ['containers', false]] as const) {
@@ -107,11 +94,11 @@ export function podFailure(pod: Json): string | undefined {
 }
 
 /** Why the pod has not started after `waitedMs`: unschedulable, still pulling, still creating. */
-export function notRunningReason(pod: Json | undefined, waitedMs: number, containers: string[]): string {
+export function notRunningReason(pod: V1Pod | undefined, waitedMs: number, containers: string[]): string {
   const waited = formatDurationMs(waitedMs);
   if (!pod) return `the pod did not appear within ${waited}`;
   const name = podName(pod);
-  const scheduled = list(object(pod.status).conditions).find((condition) => condition.type === 'PodScheduled');
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
   if (scheduled && scheduled.status === 'False') {
     return `pod ${name} could not be scheduled within ${waited} (waitUntilRunning): ${scheduled.reason ?? 'Unschedulable'}: ${scheduled.message ?? ''}`.trim();
   }
@@ -123,8 +110,6 @@ export function notRunningReason(pod: Json | undefined, waitedMs: number, contai
 }
 
 /** The memory limit of a container, for the OOMKilled message. */
-export function memoryLimit(pod: Json, container: string): string | undefined {
-  const spec = list(object(pod.spec).containers).find((entry) => entry.name === container);
-  const limit = object(object(spec?.resources).limits).memory;
-  return limit === undefined ? undefined : String(limit);
+export function memoryLimit(pod: V1Pod, container: string): string | undefined {
+  return pod.spec?.containers.find((entry) => entry.name === container)?.resources?.limits?.memory;
 }

@@ -5,6 +5,7 @@
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
 import { kubeConfigFor } from './connection.ts';
+import { processInformers, type InformerRegistry } from './informer.ts';
 import { CONTAINER_WORKING_DIR, MAIN_CONTAINER, containerOutputDir } from './layout.ts';
 import { buildRunnerPod } from './pod-spec.ts';
 import { DEFAULT_TUNING, runPodSession, type KubernetesTuning } from './pod-session.ts';
@@ -14,6 +15,8 @@ import { hasInputFiles } from './working-dir.ts';
 
 export interface KubernetesRunnerOptions {
   tuning?: Partial<KubernetesTuning>;
+  /** The process's registry unless given: tests and a multi-cluster worker bring their own. */
+  informers?: InformerRegistry;
 }
 
 /**
@@ -30,9 +33,11 @@ export function collectsOutputs(job: Pick<RunnerJob, 'outputGlobs' | 'command' |
 export class KubernetesRunner implements TaskRunner {
   readonly kind = 'kubernetes';
   private readonly tuning: KubernetesTuning;
+  private readonly informers: InformerRegistry;
 
   constructor(options: KubernetesRunnerOptions = {}) {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.informers = options.informers ?? processInformers;
   }
 
   workingDirFor(): string {
@@ -80,6 +85,7 @@ export class KubernetesRunner implements TaskRunner {
       deleteAfter: props.delete,
       resumeEnabled: props.resume,
       tuning: this.tuning,
+      informers: this.informers,
     });
     const main = containerState(outcome.pod, MAIN_CONTAINER);
     if (main.reason === 'OOMKilled' && main.exitCode === 0) {

@@ -1,4 +1,4 @@
-/** The Docker runner's pure parts: no engine needed. */
+/** The Docker runner's pure parts: no Docker daemon needed. */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { LogEntry } from '../../../src/runners/contract.ts';
 import { checkGates, containerCreateOptions, parsePortBindings, resourceName } from '../../../src/runners/docker/container-spec.ts';
-import { dockerOptions } from '../../../src/runners/docker/engine.ts';
+import { dockerOptions } from '../../../src/runners/docker/docker-client.ts';
 import { parseImageReference, registryAuth, withDefaultTag } from '../../../src/runners/docker/image.ts';
 import { DockerLogDecoder } from '../../../src/runners/docker/logs.ts';
 import { MAX_LINE_BYTES } from '../../../src/runners/line-splitter.ts';
@@ -135,7 +135,7 @@ describe('image references', () => {
     });
   }
 
-  test('credentials and config.json become the engine auth for the image registry', () => {
+  test('credentials and config.json become the Docker auth for the image registry', () => {
     const fromCredentials = registryAuth(parseDockerProperties({ credentials: { username: 'u', password: 'p', registry: 'ghcr.io' } }), parseImageReference('ghcr.io/o/i:1'));
     assert.deepEqual(fromCredentials, { username: 'u', password: 'p', serveraddress: 'ghcr.io' });
     const config = { auths: { 'ghcr.io': { auth: Buffer.from('me:secret').toString('base64') } } };
@@ -145,7 +145,7 @@ describe('image references', () => {
   });
 });
 
-describe('engine address', () => {
+describe('Docker daemon address', () => {
   test('unix sockets, tcp with and without TLS, ssh', () => {
     assert.deepEqual(dockerOptions('unix:///run/docker.sock', {}), { socketPath: '/run/docker.sock' });
     assert.deepEqual(dockerOptions('tcp://10.0.0.1:2375', {}), { protocol: 'http', host: '10.0.0.1', port: '2375' });

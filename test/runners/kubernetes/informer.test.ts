@@ -2,19 +2,20 @@
  * The shared pod informer under watch faults, against the API simulator (whose kubelet runs pods
  * in the real Docker engine): connections cut while a pod runs, history expired during the gap
  * (410), failing reconnects, silent watches. Request counts are the simulator's; the informer
- * itself is reached through a lease on the same cluster and namespace as the runner's.
+ * itself is reached through a lease from the registry the runners of the test are given.
  */
 import { after, before, beforeEach, describe, test } from 'node:test';
+import type { V1Pod } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
-import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
+import { createKubernetesRunner } from '../../../src/runners/kubernetes/index.ts';
 import type { KubernetesTuning } from '../../../src/runners/kubernetes/index.ts';
-import { acquireInformer, DEFAULT_INFORMER_OPTIONS, type InformerLease } from '../../../src/runners/kubernetes/informer.ts';
-import { KubeHttp } from '../../../src/runners/kubernetes/http.ts';
+import { DEFAULT_INFORMER_OPTIONS, InformerRegistry, processInformers, type InformerLease } from '../../../src/runners/kubernetes/informer.ts';
+import { KubeClient } from '../../../src/runners/kubernetes/client.ts';
 import { kubeConfigFor } from '../../../src/runners/kubernetes/connection.ts';
 import { connectionFromKubeconfig, makeJob, removeDir, tempDir } from './helpers.ts';
 
@@ -36,6 +37,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   let config: Record<string, string>;
   const dirs: string[] = [];
   const leases: InformerLease[] = [];
+  const informers = new InformerRegistry();
 
   before(async () => {
     if (!dockerStatus().ok) return;
@@ -48,13 +50,15 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   // each test starts its own, with its own tuning.
   beforeEach(() => {
     for (const lease of leases.splice(0)) lease.release();
-    stopAllInformers();
+    informers.stopAll();
+    processInformers.stopAll();
     sim?.faults.clearRequestFaults();
   });
 
   after(async () => {
     for (const lease of leases.splice(0)) lease.release();
-    stopAllInformers();
+    informers.stopAll();
+    processInformers.stopAll();
     await sim?.stop();
     for (const dir of dirs) removeDir(dir);
   });
@@ -67,8 +71,8 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   }
 
   /** The informer the runner started for this namespace (the lease joins it, it starts none). */
-  async function sharedInformer() {
-    const lease = await acquireInformer(new KubeHttp(kubeConfigFor(config as never)), NAMESPACE, DEFAULT_INFORMER_OPTIONS);
+  async function sharedInformer(registry = informers) {
+    const lease = await registry.acquire(new KubeClient(kubeConfigFor(config as never)), NAMESPACE, DEFAULT_INFORMER_OPTIONS);
     leases.push(lease);
     return lease.informer;
   }
@@ -81,9 +85,21 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
     return sim.store.list(NAMESPACE).map((pod) => String(pod.metadata.name));
   }
 
+  test('a runner given its own registry shares its informer with no other registry', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const runner = createKubernetesRunner({ tuning: tuning({}), informers });
+    assert.equal((await runner.run(job('own-registry', 'true').job)).exitCode, 0);
+    sim.resetStats();
+    const own = await sharedInformer();
+    assert.equal(requests('list pods'), 0, 'the runner\'s informer is in the registry it was given');
+    const processWide = await sharedInformer(processInformers);
+    assert.notEqual(processWide, own);
+    assert.equal(requests('list pods'), 1, 'the process\'s registry starts an informer of its own');
+  });
+
   test('a watch cut while a pod runs resumes from its resourceVersion and sees the pod end during the gap', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }) });
+    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }), informers });
     const { job: task, captured } = job('cut');
     let settled = false;
     const running = runner.run(task).finally(() => (settled = true));
@@ -114,7 +130,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('history expired during the gap: 410 Expired, one relist, the task completes and no pod is left', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }) });
+    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }), informers });
     const { job: task, captured } = job('expired');
     const running = runner.run(task);
     await waitUntil(() => captured.lines.includes('started'));
@@ -151,7 +167,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('failing reconnects back off, capped at maxBackoffMs, without relisting', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 50, maxBackoffMs: 100 }) });
+    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 50, maxBackoffMs: 100 }), informers });
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -174,7 +190,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
     if (!dockerOrSkip(t)) return;
     const stallMs = 600;
     assert.ok(stallMs < BOOKMARK_MS, 'the bookmarks come too late to keep this watch alive');
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }) });
+    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }), informers });
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -199,7 +215,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   test('bookmarks keep a quiet watch alive: no reopen while they come within stallMs', async (t) => {
     if (!dockerOrSkip(t)) return;
     const stallMs = 1_800;
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }) });
+    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }), informers });
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -216,7 +232,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
     assert.ok(stallMs > BOOKMARK_MS);
     // The simulator still serves the abandoned request once its delay is over, to a client that
     // left; a short server-side timeout ends that orphan soon, so the test process can exit.
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100, watchTimeoutSeconds: 3 }) });
+    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100, watchTimeoutSeconds: 3 }), informers });
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -235,8 +251,8 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   });
 });
 
-function phaseOf(pod: Record<string, unknown> | undefined): unknown {
-  return (pod?.status as { phase?: unknown } | undefined)?.phase;
+function phaseOf(pod: V1Pod | undefined): string | undefined {
+  return pod?.status?.phase;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 30_000, everyMs = 50): Promise<void> {

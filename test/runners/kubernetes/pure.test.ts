@@ -24,7 +24,7 @@ test('pod failures name the Kubernetes reason', () => {
   assert.match(podFailure(initFailed)!, /init container init-files of pod p1 failed with exit code 2/);
   const mainFailed = pod({ phase: 'Failed', containerStatuses: [{ name: 'main', state: { terminated: { exitCode: 3, reason: 'Error' } } }] });
   assert.equal(podFailure(mainFailed), undefined, 'a task container exit is a result, not a pod failure');
-  assert.deepEqual(containerState(mainFailed, 'main'), { state: 'terminated', reason: 'Error', message: undefined, exitCode: 3, finishedAt: undefined });
+  assert.deepEqual(containerState(mainFailed, 'main'), { state: 'terminated', reason: 'Error', message: undefined, exitCode: 3 });
 });
 
 test('not running in time: unschedulable says so with the scheduler message', () => {
@@ -97,6 +97,11 @@ test('connection values: base64 PEM as in kubeconfig, raw PEM accepted, token an
   assert.equal(kubeConfigFromConnection({}).getCurrentCluster()!.server, 'https://kubernetes.default.svc');
 });
 
+/** Objects as the API sends them: parsed JSON (timestamps are strings). */
+function fromWire<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 test('Warning events: only this pod\'s warnings, oldest first, newest ten, each on one line', () => {
   const event = (reason: string, at: string, extra: object = {}) => ({
     type: 'Warning', reason, message: `${reason} happened\n  twice`, lastTimestamp: at, count: 1,
@@ -108,11 +113,11 @@ test('Warning events: only this pod\'s warnings, oldest first, newest ten, each 
     { ...event('Scheduled', '2024-01-01T00:00:00Z'), type: 'Normal' },
     { ...event('OldPod', '2024-01-01T00:00:02Z'), involvedObject: { kind: 'Pod', name: 'p1', uid: 'other' } },
   ];
-  assert.deepEqual(warningLines(items, 'u1'), [
+  assert.deepEqual(warningLines(fromWire(items), 'u1'), [
     'Warning Failed (kubelet spec.containers{main}): Failed happened twice',
     'Warning BackOff (x4, kubelet spec.containers{main}): BackOff happened twice',
   ]);
   const many = Array.from({ length: 15 }, (_, i) => event(`R${i}`, `2024-01-01T00:00:${String(i).padStart(2, '0')}Z`));
-  assert.deepEqual(warningLines(many, undefined).map((line) => line.split(' ')[1]), Array.from({ length: 10 }, (_, i) => `R${i + 5}`));
-  assert.equal(describeEvent({ reason: 'X', message: 'm', reportingComponent: 'default-scheduler' }), 'Warning X (default-scheduler): m');
+  assert.deepEqual(warningLines(fromWire(many), undefined).map((line) => line.split(' ')[1]), Array.from({ length: 10 }, (_, i) => `R${i + 5}`));
+  assert.equal(describeEvent(fromWire({ reason: 'X', message: 'm', reportingComponent: 'default-scheduler' })), 'Warning X (default-scheduler): m');
 });

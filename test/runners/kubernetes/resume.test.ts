@@ -21,7 +21,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import { execInPod } from '../../../src/runners/kubernetes/exec.ts';
 import { downloadScript, podSelection } from '../../../src/runners/kubernetes/file-transfer.ts';
-import { KubeHttp } from '../../../src/runners/kubernetes/http.ts';
+import { KubeClient } from '../../../src/runners/kubernetes/client.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 const LINES = 40;
@@ -107,7 +107,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     const kc = new KubeConfig();
     kc.loadFromString(backend.kubeconfig);
     await execInPod({
-      http: new KubeHttp(kc), namespace: 'tasks', pod: crashed.handle.podName, container: 'out-files',
+      client: new KubeClient(kc), namespace: 'tasks', pod: crashed.handle.podName, container: 'out-files',
       command: ['sh', '-c', downloadScript(podSelection(['result.txt'], 'out'))], stdout: new Writable({ write: (_chunk, _encoding, done) => done() }),
     });
     // A sidecar let go by that download would be gone within these seconds.

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { engineError } from '../../../src/runners/docker/engine.ts';
-import type { Engine } from '../../../src/runners/docker/engine.ts';
+import { dockerError } from '../../../src/runners/docker/docker-client.ts';
+import type { DockerClient } from '../../../src/runners/docker/docker-client.ts';
 import { errorFromNetwork, errorFromStatus, toRunnerError } from '../../../src/runners/kubernetes/api-errors.ts';
 import {
   ERROR_CODES, type ErrorCode, ExpressionError, FlowValidationError, HarrierError, hasCode, InputError, RunnerError, StoreError,
@@ -84,10 +84,10 @@ test('Kubernetes network and TLS failures get their own codes', () => {
 });
 
 test('Docker engine failures: DOCKER_UNREACHABLE without an answer, DOCKER_API_ERROR with its status otherwise', () => {
-  const engine = { host: 'unix:///var/run/docker.sock' } as Engine;
-  const unreachable = engineError(engine, 'creating the container', Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }));
+  const client = { host: 'unix:///var/run/docker.sock' } as DockerClient;
+  const unreachable = dockerError(client, 'creating the container', Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }));
   assert.equal(unreachable.code, 'DOCKER_UNREACHABLE');
-  const refused = engineError(engine, 'creating the container', Object.assign(new Error('(HTTP code 409) conflict - name in use'), { statusCode: 409 }));
+  const refused = dockerError(client, 'creating the container', Object.assign(new Error('(HTTP code 409) conflict - name in use'), { statusCode: 409 }));
   assert.deepEqual([refused.code, refused.status], ['DOCKER_API_ERROR', 409]);
   assert.match(refused.message, /creating the container failed on unix:\/\/\/var\/run\/docker\.sock: name in use/);
 });

@@ -1,7 +1,7 @@
 /**
- * Which Docker engine a task talks to, and how its failures read to a user.
+ * Which Docker daemon a task talks to, and how its failures read to a user.
  * The host comes from the runner's `host` property, else DOCKER_HOST, else the local socket. A TCP
- * engine uses TLS when DOCKER_TLS_VERIFY is set or DOCKER_CERT_PATH names a certificate folder
+ * daemon uses TLS when DOCKER_TLS_VERIFY is set or DOCKER_CERT_PATH names a certificate folder
  * (ca.pem, cert.pem, key.pem, as the Docker CLI expects them).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,13 +12,13 @@ import { RunnerError } from '../../shared/errors.ts';
 
 export const LOCAL_SOCKET = 'unix:///var/run/docker.sock';
 
-export interface Engine {
+export interface DockerClient {
   docker: Docker;
   /** The host as the user would write it, for messages. */
   host: string;
 }
 
-export function connectEngine(hostProperty: string | undefined, env: NodeJS.ProcessEnv = process.env): Engine {
+export function connectDocker(hostProperty: string | undefined, env: NodeJS.ProcessEnv = process.env): DockerClient {
   const host = hostProperty?.trim() || env.DOCKER_HOST?.trim() || LOCAL_SOCKET;
   return { docker: new Docker(dockerOptions(host, env)), host };
 }
@@ -69,39 +69,39 @@ function invalidHost(host: string): RunnerError {
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
-/** The engine's HTTP status of a failed call, if it answered at all. */
+/** The daemon's HTTP status of a failed call, if it answered at all. */
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' ? status : undefined;
 }
 
-/** The engine's own message for a failed call (its JSON `message`), or the client error's text. */
-export function engineMessage(error: unknown): string {
+/** The daemon's own message for a failed call (its JSON `message`), or the client error's text. */
+export function daemonMessage(error: unknown): string {
   const json = (error as { json?: unknown } | null)?.json;
   if (json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string') {
     return (json as { message: string }).message.trim();
   }
   if (typeof json === 'string' && json.trim()) return json.trim();
   if (Buffer.isBuffer(json) && json.length > 0) return json.toString('utf8').trim();
-  // dockerode's own text: "(HTTP code 500) server error - <engine message>".
+  // dockerode's own text: "(HTTP code 500) server error - <daemon message>".
   return error instanceof Error ? error.message.replace(/^\(HTTP code \d+\)\s*(?:[\w ]+ - )?/, '').trim() : String(error);
 }
 
 /**
- * Turns a failed engine call into a one-line RunnerError; an unreachable engine (DOCKER_UNREACHABLE:
+ * Turns a failed Docker call into a one-line RunnerError; an unreachable daemon (DOCKER_UNREACHABLE:
  * nothing the task or its image can change) says what to do.
  */
-export function engineError(engine: Engine, doing: string, error: unknown): RunnerError {
+export function dockerError(client: DockerClient, doing: string, error: unknown): RunnerError {
   if (error instanceof RunnerError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && CONNECTION_CODES.has(code) && statusOf(error) === undefined) {
-    return new RunnerError(`Docker runner: cannot reach the Docker engine at ${engine.host} (${code})`, {
+    return new RunnerError(`Docker runner: cannot reach the Docker engine at ${client.host} (${code})`, {
       code: 'DOCKER_UNREACHABLE',
       hint: 'start dockerd (or Docker Desktop), or point DOCKER_HOST or the runner\'s host property at a running engine',
       cause: error,
     });
   }
-  return new RunnerError(`Docker runner: ${doing} failed on ${engine.host}: ${firstLine(engineMessage(error))}`, {
+  return new RunnerError(`Docker runner: ${doing} failed on ${client.host}: ${firstLine(daemonMessage(error))}`, {
     code: 'DOCKER_API_ERROR',
     status: statusOf(error),
     cause: error,

@@ -1,24 +1,45 @@
 /**
- * Streaming GETs to the API server (watch, logs) over Node's own http(s), with the connection
- * options client-node computes (`applyToHTTPSOptions`: CA, client certificate, token, agent).
- * client-node's Log class loses error bodies and hangs on dropped connections, so the streaming
- * requests are made here.
+ * The one way a session talks to the API server. Creating and deleting pods go through
+ * client-node's typed CoreV1Api; streaming GETs (watch, logs, events) are made here over Node's
+ * own http(s), and exec (exec.ts) over a WebSocket, both with the connection options client-node
+ * computes (`applyToHTTPSOptions`: CA, client certificate, token, agent). client-node's Log class
+ * loses error bodies and hangs on dropped connections, hence the hand-written streaming requests.
+ * Every failure is a RunnerError with its KUBE_* code.
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { errorFromStatus, toRunnerError, type RequestContext } from './api-errors.ts';
 import { serverUrl } from './connection.ts';
 
 const MAX_ERROR_BODY = 64 * 1024;
 
-export class KubeHttp {
+export class KubeClient {
   readonly kc: KubeConfig;
   readonly server: string;
+  private readonly core: CoreV1Api;
 
   constructor(kc: KubeConfig) {
     this.kc = kc;
     this.server = serverUrl(kc);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async createPod(namespace: string, pod: V1Pod): Promise<void> {
+    try {
+      await this.core.createNamespacedPod({ namespace, body: pod });
+    } catch (error) {
+      throw toRunnerError(error, { verb: 'create', resource: 'pods', namespace, name: pod.metadata?.name, server: this.server });
+    }
+  }
+
+  /** Deletes at once (grace period 0): the runner has already decided the pod is done. */
+  async deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+    } catch (error) {
+      throw toRunnerError(error, { verb: 'delete', resource: 'pods', namespace, name, server: this.server });
+    }
   }
 
   /** The server URL joined with an API path (a server URL may carry a path prefix). */
