@@ -6,7 +6,9 @@ import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
 import { DEFAULT_RUNNER, RUNNERS, runnerOfKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
-import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef } from './model.ts';
+import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef, TriggerDef } from './model.ts';
+import { triggerSchema } from '../triggers/common.ts';
+import { lookupTriggerType, TRIGGER_TYPE_NAMES } from '../triggers/table.ts';
 import { flowValidationSchema, inputSchema, pluginDefaultSchema } from './flow-schemas.ts';
 import type { retrySchema } from './flow-schemas.ts';
 import { applyPluginDefaults, isPlainMap } from './plugin-defaults.ts';
@@ -59,6 +61,7 @@ class FlowChecker {
       ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
       : [];
     const inputs = Array.isArray(merged.inputs) ? this.inputs(merged.inputs) : [];
+    const triggers = Array.isArray(merged.triggers) ? this.triggers(merged.triggers) : [];
     const runnerDefaults = this.runnerDefaults(defaults);
     this.expressions(merged, []);
     if (!parsed || this.problems.length > 0) return undefined;
@@ -74,6 +77,7 @@ class FlowChecker {
       variables: parsed.variables,
       tasks: tasks as TaskDef[],
       retry: parsed.retry && retryPolicy(parsed.retry),
+      triggers,
       runnerDefaults,
     });
   }
@@ -190,6 +194,38 @@ class FlowChecker {
     // Properties stay unrendered in the model; the runner parses them again once rendered.
     const valid = this.parse(runnerOfKind(kind).schema, properties, path, true);
     return valid === undefined ? undefined : { type, kind, properties };
+  }
+
+  private triggers(raw: unknown[]): TriggerDef[] {
+    const seen = new Set<string>();
+    return raw.flatMap((entry, index) => {
+      const path: PathSegment[] = ['triggers', index];
+      if (!isPlainMap(entry)) {
+        this.problems.push({ path, message: `expected a trigger (a map with id and type), got ${describeType(entry)}` });
+        return [];
+      }
+      if (typeof entry.id === 'string') {
+        if (seen.has(entry.id)) this.problems.push({ path: [...path, 'id'], message: `duplicate trigger id '${entry.id}'; trigger ids must be unique in the flow` });
+        seen.add(entry.id);
+      }
+      if (typeof entry.type !== 'string') {
+        this.problems.push(entry.type === undefined
+          ? { path: [...path, 'type'], message: `missing required key 'type'` }
+          : { path: [...path, 'type'], message: `expected a trigger type (a string), got ${describeType(entry.type)}` });
+        return [];
+      }
+      const descriptor = lookupTriggerType(entry.type);
+      if (!descriptor) {
+        this.problems.push({ path: [...path, 'type'], message: unknownTypeMessage('trigger type', entry.type, TRIGGER_TYPE_NAMES) });
+        return [];
+      }
+      const before = this.problems.length;
+      const parsed = this.parse(triggerSchema(descriptor.properties()), entry, path, true);
+      if (entry.taskRunner !== undefined) this.taskRunner(entry.taskRunner, [...path, 'taskRunner']);
+      if (!parsed || this.problems.length > before) return [];
+      const { id, type: _type, disabled, ...properties } = parsed as Record<string, unknown>;
+      return [{ id: id as string, type: descriptor.types[0], disabled: disabled as boolean, properties }];
+    });
   }
 
   private inputs(raw: unknown[]): InputDef[] {

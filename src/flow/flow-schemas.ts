@@ -81,6 +81,7 @@ export interface Slots {
   /** The flow's list of tasks (`taskList` of some task schema). */
   tasks: z.ZodType;
   input: z.ZodType;
+  trigger: z.ZodType;
 }
 
 /** A text that holds a file's content; null stands for an empty file, as in Kestra. */
@@ -133,8 +134,9 @@ export function buildFlowSchema(slots: Slots) {
     tasks: slots.tasks,
     pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
     retry: retrySchema.optional(),
+    triggers: z.array(slots.trigger, { error: expected('a list of triggers') }).default([]),
   }, 'a flow map (id, namespace, tasks, ...)');
 }
 
 /** The flow schema the validator runs: tasks and inputs are left to the validator. */
-export const flowValidationSchema = buildFlowSchema({ tasks: taskList(z.unknown()), input: z.unknown() });
+export const flowValidationSchema = buildFlowSchema({ tasks: taskList(z.unknown()), input: z.unknown(), trigger: z.unknown() });

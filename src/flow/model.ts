@@ -24,6 +24,8 @@ export interface Flow {
    * the runner a task names: a flow tested locally then gets its cluster settings from its defaults.
    */
   runnerDefaults: Partial<Record<RunnerKind, Record<string, unknown>>>;
+  /** Checked and kept; nothing fires them yet, so a run of the flow simply runs it. */
+  triggers: TriggerDef[];
   /** Where the flow came from, so run-time errors can point back into the file. */
   source: { file: string };
 }
@@ -45,6 +47,15 @@ export interface InputDef {
   values?: string[];
   /** Element type of ARRAY. */
   itemType?: InputType;
+}
+
+export interface TriggerDef {
+  id: string;
+  /** Kestra's full name of the trigger's type. */
+  type: string;
+  disabled: boolean;
+  /** The other properties, checked by the trigger's schema; expressions not yet rendered. */
+  properties: Record<string, unknown>;
 }
 
 export type RetryType = 'constant' | 'exponential' | 'random';
