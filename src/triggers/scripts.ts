@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { boolean, duration, string } from '../flow/schema-kit.ts';
-import { commandsProperties, scriptProperties } from '../tasks/script/schema.ts';
+import { commandsProperties, pythonProperties, scriptProperties } from '../tasks/script/schema.ts';
 import type { TriggerDescriptor } from './descriptor.ts';
 
 /** The task runner is checked apart from the schema, like a task's. */
@@ -26,6 +26,7 @@ export function scriptTrigger(language: 'shell' | 'python' | 'node', mode: 'Comm
     types: [`io.kestra.plugin.scripts.${language}.${name}`, `${language}.${name}`],
     properties: () => ({
       ...(mode === 'Commands' ? commandsProperties(slots) : scriptProperties(slots)),
+      ...(language === 'python' ? pythonProperties() : {}),
       ...polling(),
     }),
   };

@@ -1,7 +1,7 @@
 /** The properties of the script tasks (shell, Python, Node, dbt), with Kestra's names and defaults. */
 import { z } from 'zod';
 import { inputFiles } from '../../flow/flow-schemas.ts';
-import { boolean, expected, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
+import { boolean, expected, oneOf, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
 import type { TaskSlots } from '../descriptor.ts';
 
 function scriptCommon(slots: TaskSlots) {
@@ -20,6 +20,19 @@ function scriptCommon(slots: TaskSlots) {
     containerImage: string().optional(),
     taskRunner: slots.taskRunner,
     warningOnStdErr: boolean().default(true),
+  };
+}
+
+/**
+ * Python tasks only: packages to install before the script runs (Kestra installs them with uv or
+ * pip, in a cached per-task environment), and through which tool.
+ */
+export function pythonProperties() {
+  return {
+    dependencies: stringList().default([]),
+    packageManager: oneOf(['UV', 'PIP'], (value) => value.toUpperCase()).default('UV'),
+    pythonVersion: text().optional(),
+    dependencyCacheEnabled: boolean().default(true),
   };
 }
 
@@ -47,4 +60,4 @@ export type ScriptProperties = z.output<z.ZodObject<ReturnType<typeof scriptComm
   script?: string;
   profiles?: string;
   projectDir?: string;
-};
+} & Partial<z.output<z.ZodObject<ReturnType<typeof pythonProperties>>>>;

@@ -54,6 +54,9 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
     ? render(task.taskRunner.properties, 'taskRunner')
     : render(ctx.taskRunnerOverrideProperties ?? {}, 'pluginDefaults');
 
+  if (task.python && task.python.dependencies.length > 0 && !ctx.resume) {
+    ctx.notice('WARN', `task '${task.id}': dependencies (${task.python.dependencies.join(', ')}) are not installed by Harrier yet; the image or host must provide them`);
+  }
   if (!ctx.resume) {
     await prepareWorkingDir(task, ctx, render, hostDir);
   }

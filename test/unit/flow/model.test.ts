@@ -197,3 +197,23 @@ test('inputs: required by default, Kestra\'s deprecated name, values, itemType, 
     { id: 'later', type: 'STRING', required: true, defaults: '{{ now() }}' },
   ]);
 });
+
+test('Python tasks take dependencies and a package manager (Kestra\'s default UV); other languages refuse them', () => {
+  const flow = parse([
+    'id: f', 'namespace: a', 'tasks:',
+    '  - id: a',
+    '    type: io.kestra.plugin.scripts.python.Script',
+    '    dependencies: [requests, kestra]',
+    '    script: print(1)',
+    '  - id: b',
+    '    type: python.Commands',
+    '    packageManager: pip',
+    '    commands: [python main.py]',
+  ]);
+  assert.deepEqual((flow.tasks[0] as ScriptTask).python, { dependencies: ['requests', 'kestra'], packageManager: 'UV', dependencyCacheEnabled: true });
+  assert.deepEqual((flow.tasks[1] as ScriptTask).python, { dependencies: [], packageManager: 'PIP', dependencyCacheEnabled: true });
+  assert.throws(
+    () => parse(['id: f', 'namespace: a', 'tasks:', '  - id: a', '    type: shell.Commands', '    dependencies: [x]', '    commands: [ls]']),
+    /tasks\[0\]\.dependencies: unknown key 'dependencies'/,
+  );
+});
