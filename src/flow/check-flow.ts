@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
 import { DEFAULT_RUNNER, RUNNERS, runnerOfKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
-import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef, TriggerDef } from './model.ts';
+import type { Flow, InputDef, InputType, LogLevel, RetryPolicy, TaskDef, TaskRunnerDef, TriggerDef } from './model.ts';
 import { triggerSchema } from '../triggers/common.ts';
 import { lookupTriggerType, TRIGGER_TYPE_NAMES } from '../triggers/table.ts';
 import { flowValidationSchema, inputSchema, pluginDefaultSchema } from './flow-schemas.ts';
@@ -52,14 +52,17 @@ class FlowChecker {
       this.problems.push({ path: [], message: `expected a flow map (id, namespace, tasks, ...), got ${describeType(document)}` });
       return undefined;
     }
-    const { pluginDefaults: rawDefaults, ...rest } = document;
-    const defaults = this.pluginDefaults(rawDefaults);
+    const { pluginDefaults: rawDefaults, taskDefaults: rawTaskDefaults, ...rest } = document;
+    const defaults = [...this.pluginDefaults(rawDefaults, 'pluginDefaults'), ...this.pluginDefaults(rawTaskDefaults, 'taskDefaults')];
     const merged = applyPluginDefaults(rest, defaults, { canonicalType: canonicalTypeName }) as PlainMap;
 
     const parsed = this.parse(flowValidationSchema, merged, []);
-    const tasks = Array.isArray(merged.tasks)
-      ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
-      : [];
+    const taskList = (key: 'tasks' | 'errors' | 'finally' | 'afterExecution'): TaskDef[] => {
+      const list = merged[key];
+      return Array.isArray(list) ? list.map((task, index) => this.task(task, [key, index])) as TaskDef[] : [];
+    };
+    const tasks = taskList('tasks');
+    const handlers = { errors: taskList('errors'), finally: taskList('finally'), afterExecution: taskList('afterExecution') };
     const inputs = Array.isArray(merged.inputs) ? this.inputs(merged.inputs) : [];
     const triggers = Array.isArray(merged.triggers) ? this.triggers(merged.triggers) : [];
     const runnerDefaults = this.runnerDefaults(defaults);
@@ -75,7 +78,9 @@ class FlowChecker {
         : parsed.labels,
       inputs,
       variables: parsed.variables,
-      tasks: tasks as TaskDef[],
+      tasks,
+      ...handlers,
+      outputs: parsed.outputs.map((output) => compact({ ...output, type: output.type as InputType })),
       retry: parsed.retry && retryPolicy(parsed.retry),
       triggers,
       runnerDefaults,
@@ -99,14 +104,15 @@ class FlowChecker {
     return found;
   }
 
-  private pluginDefaults(raw: unknown): PluginDefault[] {
+  /** `pluginDefaults`, or `taskDefaults`, the name Kestra gave them before. */
+  private pluginDefaults(raw: unknown, key: 'pluginDefaults' | 'taskDefaults'): PluginDefault[] {
     if (raw === undefined || raw === null) return [];
     if (!Array.isArray(raw)) {
-      this.problems.push({ path: ['pluginDefaults'], message: `expected a list of plugin defaults, got ${describeType(raw)}` });
+      this.problems.push({ path: [key], message: `expected a list of plugin defaults, got ${describeType(raw)}` });
       return [];
     }
     return raw.flatMap((entry, index) => {
-      const parsed = this.parse(pluginDefaultSchema, entry, ['pluginDefaults', index]);
+      const parsed = this.parse(pluginDefaultSchema, entry, [key, index]);
       return parsed ? [parsed] : [];
     });
   }
@@ -265,6 +271,7 @@ class FlowChecker {
       return [compact({
         id,
         type: input.type as InputType,
+        displayName: input.displayName,
         description: input.description,
         required: input.required,
         defaults: input.defaults,
@@ -330,6 +337,10 @@ interface ParsedCommon {
   retry?: z.output<typeof retrySchema>;
   timeout?: string;
   disabled: boolean;
+  allowFailure: boolean;
+  allowWarning: boolean;
+  runIf: string;
+  logLevel?: LogLevel;
 }
 
 function base(task: ParsedCommon, path: string) {
@@ -340,6 +351,10 @@ function base(task: ParsedCommon, path: string) {
     retry: task.retry && retryPolicy(task.retry),
     timeoutMs: task.timeout === undefined ? undefined : ms(task.timeout),
     disabled: task.disabled,
+    allowFailure: task.allowFailure,
+    allowWarning: task.allowWarning,
+    runIf: task.runIf,
+    logLevel: task.logLevel,
     path,
   };
 }
@@ -352,7 +367,7 @@ function retryPolicy(retry: NonNullable<ParsedCommon['retry']>): RetryPolicy {
     maxIntervalMs: optionalMs(retry.maxInterval),
     minIntervalMs: optionalMs(retry.minInterval),
     delayFactor: retry.delayFactor,
-    maxAttempt: retry.maxAttempt,
+    maxAttempt: retry.maxAttempt ?? retry.maxAttempts,
     maxDurationMs: optionalMs(retry.maxDuration),
     warningOnRetry: retry.warningOnRetry,
     behavior: retry.behavior,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { RUNNERS } from '../runners/table.ts';
 import type { TaskSlots } from '../tasks/descriptor.ts';
 import { TASKS } from '../tasks/table.ts';
-import { buildFlowSchema, inputSchema, taskList, taskSchema } from './flow-schemas.ts';
+import { buildFlowSchema, handlerList, inputSchema, taskList, taskSchema } from './flow-schemas.ts';
 import { eitherAlternatives } from './schema-kit.ts';
 import { triggerSchema } from '../triggers/common.ts';
 import { TRIGGERS } from '../triggers/table.ts';
@@ -42,7 +42,7 @@ export function flowJsonSchema(): object {
   const trigger = z.discriminatedUnion('type', TRIGGERS.map(
     (descriptor) => triggerSchema(descriptor.properties()).extend({ type: typeNames(descriptor.types) }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'trigger', description: 'A trigger, chosen by its type.' });
-  const flow = buildFlowSchema({ tasks, input: inputSchema, trigger });
+  const flow = buildFlowSchema({ tasks, handlers: handlerList(task), input: inputSchema, trigger });
 
   const schema = z.toJSONSchema(flow, {
     target: 'draft-7',

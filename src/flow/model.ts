@@ -17,6 +17,14 @@ export interface Flow {
   inputs: InputDef[];
   variables: Record<string, unknown>;
   tasks: TaskDef[];
+  /** Kestra's `errors`: run when the tasks failed; the execution stays FAILED. */
+  errors: TaskDef[];
+  /** Kestra's `finally`: run after the tasks (and errors), whatever their end. */
+  finally: TaskDef[];
+  /** Kestra's `afterExecution`: run once the execution's state is known, without changing it. */
+  afterExecution: TaskDef[];
+  /** Rendered when the tasks are done, into the execution's outputs. */
+  outputs: FlowOutputDef[];
   /** Flow-level retry: applies to every runnable task that has none of its own. */
   retry?: RetryPolicy;
   /**
@@ -36,9 +44,20 @@ export const INPUT_TYPES = [
 ] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
+export interface FlowOutputDef {
+  id: string;
+  type: InputType;
+  /** Unrendered; may be any YAML value holding expressions. */
+  value: unknown;
+  displayName?: string;
+  description?: string;
+  required: boolean;
+}
+
 export interface InputDef {
   id: string;
   type: InputType;
+  displayName?: string;
   description?: string;
   /** Kestra's default is true. */
   required: boolean;
@@ -57,6 +76,8 @@ export interface TriggerDef {
   /** The other properties, checked by the trigger's schema; expressions not yet rendered. */
   properties: Record<string, unknown>;
 }
+
+export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
 
 export type RetryType = 'constant' | 'exponential' | 'random';
 
@@ -97,6 +118,14 @@ export interface TaskBase {
   retry?: RetryPolicy;
   timeoutMs?: number;
   disabled: boolean;
+  /** A failure makes the execution WARNING instead of FAILED, and the next tasks run. */
+  allowFailure: boolean;
+  /** A WARNING of this task counts as SUCCESS. */
+  allowWarning: boolean;
+  /** Rendered before the task starts; false skips it (SKIPPED). Kestra's default "true". */
+  runIf: string;
+  /** The lowest level of the task's log lines that is kept. */
+  logLevel?: LogLevel;
   /** Path inside the flow, e.g. `tasks[1].tasks[0]`, for run-time error messages. */
   path: string;
 }

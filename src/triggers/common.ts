@@ -3,7 +3,7 @@ import { z } from 'zod';
 import {
   anyMap, boolean, expected, identifier, oneOf, string, strictMap,
 } from '../flow/schema-kit.ts';
-import { ID_PATTERN } from '../flow/flow-schemas.ts';
+import { ID_PATTERN, LOG_LEVELS } from '../flow/flow-schemas.ts';
 
 /** Kestra's execution states (State.Type), which `stopAfter` and `states` name. */
 export const EXECUTION_STATES = [
@@ -11,7 +11,6 @@ export const EXECUTION_STATES = [
   'QUEUED', 'RETRYING', 'RETRIED', 'SKIPPED', 'BREAKPOINT', 'SUBMITTED', 'RESUBMITTED',
 ] as const;
 
-export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
 
 export function executionStates() {
   return z.array(oneOf(EXECUTION_STATES, (value) => value.toUpperCase()), { error: expected('a list of execution states') });
