@@ -487,6 +487,7 @@ export class ExecutionRun {
       storage: this.deps.storage,
       runners: this.deps.runners,
       namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
+      namespaceFilesOf: (namespace) => namespaceFolder(this.deps.namespaceFilesRoot, namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride,
       taskRunnerOverrideProperties: this.execution.options.taskRunnerOverride && this.flow.runnerDefaults[this.execution.options.taskRunnerOverride],
       timeoutMs: task.timeoutMs,

@@ -9,6 +9,8 @@ export interface NamespaceFilesDef {
   enabled: boolean;
   include: string[];
   exclude: string[];
+  namespaces?: string[];
+  folderPerNamespace: boolean;
 }
 
 export interface ScriptTask extends TaskBase {

@@ -16,7 +16,11 @@ function scriptCommon(slots: TaskSlots) {
       enabled: boolean().default(true),
       include: stringList().default([]),
       exclude: stringList().default([]),
-    }, 'a map with enabled, include and exclude').optional(),
+      /** The namespaces whose files are copied, in order; by default the flow's own. */
+      namespaces: stringList().optional(),
+      /** Each namespace's files go into a folder named after it, instead of all into the working directory. */
+      folderPerNamespace: boolean().default(false),
+    }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional(),
     containerImage: string().optional(),
     taskRunner: slots.taskRunner,
     warningOnStdErr: boolean().default(true),

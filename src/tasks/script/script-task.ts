@@ -1,5 +1,5 @@
 import { lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { renderDeep } from '../../expr/index.ts';
 import type { RunnerKind, ScriptTask } from '../../flow/model.ts';
 import { listAllFiles, listOutputFiles } from '../../runners/shared/output-match.ts';
@@ -113,8 +113,14 @@ async function prepareWorkingDir(
 ): Promise<void> {
   await mkdir(join(hostDir, OUTPUT_DIR_NAME), { recursive: true });
   if (task.namespaceFiles?.enabled) {
-    const copied = await copyNamespaceFiles(ctx.namespaceFilesDir, hostDir, task.namespaceFiles);
-    ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${ctx.namespaceFilesDir}`);
+    const { namespaces, folderPerNamespace } = task.namespaceFiles;
+    // Later namespaces' files replace earlier ones of the same name, as in Kestra.
+    for (const namespace of namespaces === undefined ? [undefined] : render(namespaces, 'namespaceFiles.namespaces')) {
+      const source = namespace === undefined ? ctx.namespaceFilesDir : ctx.namespaceFilesOf(namespace);
+      const target = folderPerNamespace ? join(hostDir, basename(source)) : hostDir;
+      const copied = await copyNamespaceFiles(source, target, task.namespaceFiles);
+      ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${source}`);
+    }
   }
   await writeInputFiles(hostDir, renderInputFiles(task.inputFiles, render), ctx.storage);
   if (task.mode === 'script') {

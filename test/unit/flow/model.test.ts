@@ -70,7 +70,7 @@ test('script properties as written: env coerced to strings, inputFiles as an exp
   assert.deepEqual(task.env, { N: '1', B: 'true', S: 'text' });
   assert.equal(task.inputFiles, '{{ outputs.prev.files | json }}');
   assert.deepEqual(task.outputFiles, ['*.csv', 'out/**']);
-  assert.deepEqual(task.namespaceFiles, { enabled: true, include: ['scripts/**'], exclude: [] });
+  assert.deepEqual(task.namespaceFiles, { enabled: true, include: ['scripts/**'], exclude: [], folderPerNamespace: false });
   assert.equal(task.containerImage, 'python:3.12');
   assert.equal(task.warningOnStdErr, false);
   assert.equal(task.timeoutMs, 90_000);
