@@ -21,7 +21,7 @@ import { nextRetryAt } from './retry.ts';
 import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
 import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
-import { allowedState, runIfHolds, stateAfterHandlers } from './task-rules.ts';
+import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
 
 export interface ExecutionRunDeps {
   store: Store;
@@ -494,7 +494,9 @@ export class ExecutionRun {
       signal,
       resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,
       saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
-      log: (line) => this.taskLog(taskRun, number, line),
+      log: (line) => {
+        if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);
+      },
       notice: (level, message) => this.notice(taskRun, level, message, number),
       metric: (metric) => {
         try {

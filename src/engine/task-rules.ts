@@ -2,7 +2,7 @@
  * Kestra's per-task rules on how a task's end counts for the execution, and its `runIf` test; pure,
  * so the engine's walk stays a walk.
  */
-import type { TaskBase } from '../flow/model.ts';
+import type { LogLevel, TaskBase } from '../flow/model.ts';
 import type { State } from '../store/index.ts';
 
 /** `allowFailure` turns a FAILED task into WARNING (the next tasks run); `allowWarning` a WARNING into SUCCESS. */
@@ -10,6 +10,13 @@ export function allowedState(task: Pick<TaskBase, 'allowFailure' | 'allowWarning
   if (state === 'FAILED' && task.allowFailure) return task.allowWarning ? 'SUCCESS' : 'WARNING';
   if (state === 'WARNING' && task.allowWarning) return 'SUCCESS';
   return state;
+}
+
+const LEVEL_RANK: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
+
+/** A task's `logLevel` keeps its lines of that level and above. */
+export function logLevelKeeps(minimum: LogLevel | undefined, level: LogLevel): boolean {
+  return minimum === undefined || LEVEL_RANK[level] >= LEVEL_RANK[minimum];
 }
 
 const FALSY = new Set(['false', '0', '-0', '', 'null', 'undefined']);

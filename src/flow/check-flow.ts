@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
-import { DEFAULT_RUNNER, RUNNERS, runnerOfKind } from '../runners/table.ts';
+import { DEFAULT_RUNNER, RUNNERS, runnerOfKind, type RunnerKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
 import type { Flow, InputDef, InputType, LogLevel, RetryPolicy, TaskDef, TaskRunnerDef, TriggerDef } from './model.ts';
 import { triggerSchema } from '../triggers/common.ts';
@@ -31,16 +31,21 @@ export interface Problem {
   offsetInString?: number;
 }
 
-export type FlowBody = Omit<Flow, 'source'>;
+export type FlowBody = Omit<Flow, 'source' | 'warnings'>;
 
-export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[] } {
+export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[]; warnings: Problem[] } {
   const checker = new FlowChecker();
   const flow = checker.flow(document);
-  return { flow: checker.problems.length === 0 ? flow : undefined, problems: checker.problems };
+  return { flow: checker.problems.length === 0 ? flow : undefined, problems: checker.problems, warnings: checker.warnings };
 }
+
+/** The runner kind Kestra's deprecated `runner: PROCESS | DOCKER` stands for. */
+const DEPRECATED_RUNNERS: Record<string, RunnerKind> = { PROCESS: 'process', DOCKER: 'docker' };
 
 class FlowChecker {
   readonly problems: Problem[] = [];
+  /** Accepted, but worth telling: deprecated spellings. */
+  readonly warnings: Problem[] = [];
   private readonly taskIds = new Map<string, string>();
 
   flow(document: unknown): FlowBody | undefined {
@@ -148,7 +153,7 @@ class FlowChecker {
     if (!type || !check) return undefined;
 
     const properties = this.parse(check.schema, raw, path);
-    const taskRunner = check.runnerKey === undefined ? undefined : this.taskRunner(raw[check.runnerKey], [...path, check.runnerKey]);
+    const taskRunner = check.runnerKey === undefined ? undefined : this.taskRunner(this.runnerOf(raw, check.runnerKey, path), [...path, check.runnerKey]);
     for (const [key, schema] of check.settings) {
       // Unrendered here; the task parses them again once rendered.
       if (raw[key] !== undefined) this.parse(schema, raw[key], [...path, key], true);
@@ -156,6 +161,19 @@ class FlowChecker {
     if (!properties || this.problems.length > before) return undefined;
     const common = base(properties as unknown as ParsedCommon, formatPath(path));
     return compact(type.descriptor.model({ type: type.canonical, properties, raw, tasks: children as TaskDef[], taskRunner }, common));
+  }
+
+  /** The task's `taskRunner`, or the one its deprecated `runner` names. */
+  private runnerOf(raw: PlainMap, runnerKey: string, path: PathSegment[]): unknown {
+    const named = typeof raw.runner === 'string' ? DEPRECATED_RUNNERS[raw.runner.toUpperCase()] : undefined;
+    if (named === undefined) return raw[runnerKey];
+    const type = runnerOfKind(named).types[0];
+    if (raw[runnerKey] !== undefined) {
+      this.problems.push({ path: [...path, 'runner'], message: `'runner' is the deprecated way to pick a task runner: give only '${runnerKey}'` });
+      return raw[runnerKey];
+    }
+    this.warnings.push({ path: [...path, 'runner'], message: `'runner: ${raw.runner}' is deprecated: write '${runnerKey}: { type: ${type} }' (Harrier runs it so)` });
+    return { type };
   }
 
   private recordTaskId(id: unknown, path: PathSegment[]): void {

@@ -4,6 +4,7 @@
  * Durations are already converted to milliseconds.
  */
 import type { RunnerKind } from '../runners/table.ts';
+import type { FlowIssue } from '../shared/errors.ts';
 import type { TaskDescriptor } from '../tasks/descriptor.ts';
 import type { ParallelTask } from '../tasks/parallel/descriptor.ts';
 import type { SequentialTask } from '../tasks/sequential/descriptor.ts';
@@ -36,6 +37,8 @@ export interface Flow {
   triggers: TriggerDef[];
   /** Where the flow came from, so run-time errors can point back into the file. */
   source: { file: string };
+  /** What the flow may keep, but should change (deprecated spellings), located like validation issues. */
+  warnings: FlowIssue[];
 }
 
 export const INPUT_TYPES = [

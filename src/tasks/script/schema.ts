@@ -23,6 +23,10 @@ function scriptCommon(slots: TaskSlots) {
     }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional(),
     containerImage: string().optional(),
     taskRunner: slots.taskRunner,
+    /** Kestra's deprecated way to pick a runner, before taskRunner: mapped onto one, with a warning. */
+    runner: oneOf(['PROCESS', 'DOCKER'], (value) => value.toUpperCase()).optional(),
+    /** The OS the commands are written for; Harrier's runners run Linux and POSIX shells. */
+    targetOS: oneOf(['LINUX', 'WINDOWS', 'AUTO'], (value) => value.toUpperCase()).default('AUTO'),
     warningOnStdErr: boolean().default(true),
   };
 }

@@ -88,3 +88,24 @@ outputs:
   assert.equal(ended.labels['system.correlationId'], started.execution.id);
   started.engine.close();
 });
+
+test('logLevel keeps the task\'s lines of that level and above', async () => {
+  const yaml = flowYaml(`tasks:
+  - id: quiet
+    type: io.kestra.plugin.core.log.Log
+    level: DEBUG
+    logLevel: INFO
+    message: hidden
+  - id: loud
+    type: io.kestra.plugin.core.log.Log
+    level: WARN
+    logLevel: INFO
+    message: shown
+`);
+  const started = await start(dir, yaml, {});
+  assert.equal((await started.done).state, 'SUCCESS');
+  const lines = started.engine.store.logs(started.execution.id).map((record) => record.line);
+  assert.ok(lines.includes('shown'));
+  assert.ok(!lines.includes('hidden'));
+  started.engine.close();
+});

@@ -55,3 +55,22 @@ test('task properties every Kestra task has: allowFailure, allowWarning, runIf, 
     "7:74 tasks[0].retry.maxAttempts: 'maxAttempts' and 'maxAttempt' mean the same: give only one",
   ]);
 });
+
+test('the deprecated runner: PROCESS | DOCKER becomes a taskRunner, with a located warning; targetOS is accepted', () => {
+  const flow = parse([
+    'id: f', 'namespace: a', 'tasks:',
+    '  - id: t',
+    '    type: shell.Commands',
+    '    runner: DOCKER',
+    '    targetOS: LINUX',
+    '    commands: [ls]',
+  ]);
+  const task = flow.tasks[0] as import('../../../src/flow/index.ts').ScriptTask;
+  assert.equal(task.taskRunner.kind, 'docker');
+  assert.deepEqual(flow.warnings.map((warning) => `${warning.line}:${warning.column} ${warning.path}: ${warning.message}`), [
+    "6:13 tasks[0].runner: 'runner: DOCKER' is deprecated: write 'taskRunner: { type: io.kestra.plugin.scripts.runner.docker.Docker }' (Harrier runs it so)",
+  ]);
+  assert.deepEqual(issuesOf(['id: f', 'namespace: a', 'tasks:', '  - id: t', '    type: shell.Commands', '    runner: PROCESS', '    taskRunner: { type: Docker }', '    commands: [ls]'].join('\n')), [
+    "6:5 tasks[0].runner: 'runner' is the deprecated way to pick a task runner: give only 'taskRunner'",
+  ]);
+});
