@@ -71,6 +71,6 @@ test('the deprecated runner: PROCESS | DOCKER becomes a taskRunner, with a locat
     "6:13 tasks[0].runner: 'runner: DOCKER' is deprecated: write 'taskRunner: { type: io.kestra.plugin.scripts.runner.docker.Docker }' (Harrier runs it so)",
   ]);
   assert.deepEqual(issuesOf(['id: f', 'namespace: a', 'tasks:', '  - id: t', '    type: shell.Commands', '    runner: PROCESS', '    taskRunner: { type: Docker }', '    commands: [ls]'].join('\n')), [
-    "6:5 tasks[0].runner: 'runner' is the deprecated way to pick a task runner: give only 'taskRunner'",
+    "6:13 tasks[0].runner: 'runner' is the deprecated way to pick a task runner: give only 'taskRunner'",
   ]);
 });
