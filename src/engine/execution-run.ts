@@ -21,6 +21,7 @@ import { nextRetryAt } from './retry.ts';
 import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
 import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
+import { readForExpression } from './file-reader.ts';
 import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
 
 export interface ExecutionRunDeps {
@@ -76,7 +77,14 @@ export class ExecutionRun {
     this.execution = execution;
     this.halt = new StoreHalt(deps.stateDir);
     this.logWriter = new LogWriter(deps.store, { onFailure: (error) => this.halt.haltOn(error) });
-    this.runtime = deps.secrets.runtime;
+    this.runtime = {
+      ...deps.secrets.runtime,
+      read: (path) => readForExpression(path, {
+        storage: deps.storage,
+        executionPrefix: deps.storage.executionPrefix({ namespace: flow.namespace, flowId: flow.id, executionId: execution.id }),
+        namespaceDir: namespaceFolder(deps.namespaceFilesRoot, flow.namespace),
+      }),
+    };
     this.inputs = deps.secrets.open(execution.inputs);
     for (const taskRun of deps.store.taskRuns(execution.id)) {
       this.taskRuns.set(taskRun.taskId, taskRun);

@@ -109,3 +109,27 @@ test('logLevel keeps the task\'s lines of that level and above', async () => {
   assert.ok(!lines.includes('hidden'));
   started.engine.close();
 });
+
+test('read() in a task property gives the text of an earlier task\'s output file', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const fake = new FakeRunner('process').on('write', async (job) => {
+    await writeFile(join(job.hostWorkingDir, 'hello.txt'), 'Hello Kestra!\n');
+    return 0;
+  });
+  const yaml = flowYaml(`tasks:
+  - id: write
+    type: io.kestra.plugin.scripts.shell.Commands
+    outputFiles: [hello.txt]
+    commands: [run]
+  - id: show
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      text: "{{ read(outputs.write.outputFiles['hello.txt']) }}"
+`);
+  const started = await start(dir, yaml, { process: fake });
+  assert.equal((await started.done).state, 'SUCCESS');
+  const show = started.engine.store.taskRuns(started.execution.id).find((run) => run.taskId === 'show');
+  assert.deepEqual((show?.outputs as { values: unknown }).values, { text: 'Hello Kestra!\n' });
+  started.engine.close();
+});
