@@ -81,6 +81,7 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
     endDate: execution.endedAt ?? null,
     failure: execution.failure ?? null,
     inputs: execution.inputs,
+    outputs: execution.outputs ?? {},
     metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt, originalId: lineage.originalId },
     taskRuns: taskRuns.map((taskRun) => ({
       id: taskRun.id,

@@ -12,6 +12,7 @@ import { isOwnerAlive, thisProcessOwner } from './ownership.ts';
 import { resolveInputs } from './inputs.ts';
 import type { ExecutionListener } from './listener.ts';
 import { Secrets } from './secrets.ts';
+import { systemLabels } from './task-rules.ts';
 
 export interface EngineOptions {
   stateDir: string;
@@ -67,10 +68,11 @@ export class Engine {
       const value = inputs.values[input.id];
       if (input.type === 'SECRET' && typeof value === 'string') inputs.values[input.id] = this.cipher.encrypt(value);
     }
+    const id = newId();
     const execution: ExecutionRecord = {
-      id: newId(), flowId: request.flow.id, namespace: request.flow.namespace, state: 'CREATED',
+      id, flowId: request.flow.id, namespace: request.flow.namespace, state: 'CREATED',
       flowFile: resolve(request.flowFile), flowSource: request.flowSource, inputs: inputs.values,
-      labels: request.flow.labels, options: request.options, createdAt: new Date().toISOString(),
+      labels: systemLabels(id, request.flow.labels), options: request.options, createdAt: new Date().toISOString(),
     };
     const scope = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
     for (const file of inputs.files) {

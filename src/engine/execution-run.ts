@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderDeep, renderTemplate } from '../expr/index.ts';
 import type { ExprRuntime } from '../expr/index.ts';
 import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
 import { isFlowable } from '../flow/model.ts';
@@ -20,6 +21,8 @@ import { nextRetryAt } from './retry.ts';
 import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
 import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
+import { readForExpression } from './file-reader.ts';
+import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
 
 export interface ExecutionRunDeps {
   store: Store;
@@ -74,7 +77,14 @@ export class ExecutionRun {
     this.execution = execution;
     this.halt = new StoreHalt(deps.stateDir);
     this.logWriter = new LogWriter(deps.store, { onFailure: (error) => this.halt.haltOn(error) });
-    this.runtime = deps.secrets.runtime;
+    this.runtime = {
+      ...deps.secrets.runtime,
+      read: (path) => readForExpression(path, {
+        storage: deps.storage,
+        executionPrefix: deps.storage.executionPrefix({ namespace: flow.namespace, flowId: flow.id, executionId: execution.id }),
+        namespaceDir: namespaceFolder(deps.namespaceFilesRoot, flow.namespace),
+      }),
+    };
     this.inputs = deps.secrets.open(execution.inputs);
     for (const taskRun of deps.store.taskRuns(execution.id)) {
       this.taskRuns.set(taskRun.taskId, taskRun);
@@ -125,7 +135,7 @@ export class ExecutionRun {
     }
     let state: State;
     try {
-      state = await this.runSequence(this.flow.tasks, undefined);
+      state = await this.runFlowTasks();
     } catch (error) {
       if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `execution stopped: ${describe(error)}`);
       state = 'FAILED';
@@ -144,8 +154,43 @@ export class ExecutionRun {
       });
     } else {
       this.setExecutionState(state, now());
+      await this.runAfterExecution();
     }
     return this.execution;
+  }
+
+  /**
+   * The flow's tasks, then Kestra's flow-level handlers: `errors` when the tasks failed, `finally`
+   * whatever their end, then the flow's `outputs`, rendered into the execution's.
+   */
+  private async runFlowTasks(): Promise<State> {
+    const main = await this.runSequence(this.flow.tasks, undefined);
+    if (main === 'FAILED' && !this.kill.signal.aborted) await this.runSequence(this.flow.errors, undefined);
+    const finallyState = this.flow.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(this.flow.finally, undefined) : undefined;
+    const state = stateAfterHandlers(main, finallyState);
+    if (!isSuccessful(state) || this.flow.outputs.length === 0) return state;
+    try {
+      const scope = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs);
+      const outputs = Object.fromEntries(this.flow.outputs.map((output) => [output.id, renderDeep(output.value, scope, this.runtime, `flow output '${output.id}'`)]));
+      const sealed = this.deps.secrets.seal(outputs) as Record<string, unknown>;
+      this.deps.store.setExecutionOutputs(this.execution.id, sealed);
+      this.execution = { ...this.execution, outputs: sealed };
+      return state;
+    } catch (error) {
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', describe(error));
+      return 'FAILED';
+    }
+  }
+
+  /** Kestra's `afterExecution`: runs once the execution has its state, and does not change it. */
+  private async runAfterExecution(): Promise<void> {
+    if (this.flow.afterExecution.length === 0 || this.kill.signal.aborted) return;
+    try {
+      await this.runSequence(this.flow.afterExecution, undefined);
+    } catch (error) {
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describe(error)}`);
+    }
+    this.logWriter.flush();
   }
 
   /** The next execution of a `CREATE_NEW_EXECUTION` retry: same flow source, inputs and options. */
@@ -214,7 +259,19 @@ export class ExecutionRun {
     return combine(states, this.kill.signal.aborted);
   }
 
+  /** A task run to its end, counted as `allowFailure` / `allowWarning` say. */
   private async runOne(task: TaskDef, parent: TaskRunRecord | undefined): Promise<State> {
+    const state = await this.runTaskRun(task, parent);
+    const allowed = allowedState(task, state);
+    if (allowed !== state) {
+      const taskRun = this.taskRuns.get(task.id)!;
+      this.updateTaskRun(taskRun, { state: allowed, endedAt: taskRun.endedAt ?? now() });
+      this.outputs[task.id] = this.deps.secrets.open(taskRun.outputs ?? {});
+    }
+    return allowed;
+  }
+
+  private async runTaskRun(task: TaskDef, parent: TaskRunRecord | undefined): Promise<State> {
     let taskRun = this.taskRuns.get(task.id);
     if (taskRun && isSuccessful(taskRun.state)) return taskRun.state;
     if (!taskRun) {
@@ -225,6 +282,11 @@ export class ExecutionRun {
       this.deps.store.insertTaskRun(taskRun);
       this.taskRuns.set(task.id, taskRun);
     }
+    const skip = this.runIfSkips(task, taskRun);
+    if (skip) {
+      this.updateTaskRun(taskRun, { state: skip, endedAt: now() });
+      return skip;
+    }
     if (isFlowable(task)) {
       this.markRunning(taskRun);
       const state = task.kind === 'parallel' ? await this.runParallel(task, taskRun) : await this.runSequence(task.tasks, taskRun);
@@ -232,6 +294,18 @@ export class ExecutionRun {
       return state;
     }
     return this.runAttempts(task, taskRun);
+  }
+
+  /** SKIPPED when the task's `runIf` renders false, FAILED when it cannot be rendered; undefined to run it. */
+  private runIfSkips(task: TaskDef, taskRun: TaskRunRecord): State | undefined {
+    if (task.runIf === 'true') return undefined;
+    const scope = taskScope(executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs), task, taskRun, 1);
+    try {
+      return runIfHolds(renderTemplate(task.runIf, scope, this.runtime, `task '${task.id}', property 'runIf'`)) ? undefined : 'SKIPPED';
+    } catch (error) {
+      this.notice(taskRun, 'ERROR', describe(error));
+      return 'FAILED';
+    }
   }
 
   private updateTaskRun(taskRun: TaskRunRecord, change: Pick<TaskRunRecord, 'state' | 'endedAt' | 'nextAttemptAt'>): TaskRunRecord {
@@ -421,13 +495,16 @@ export class ExecutionRun {
       storage: this.deps.storage,
       runners: this.deps.runners,
       namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
+      namespaceFilesOf: (namespace) => namespaceFolder(this.deps.namespaceFilesRoot, namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride,
       taskRunnerOverrideProperties: this.execution.options.taskRunnerOverride && this.flow.runnerDefaults[this.execution.options.taskRunnerOverride],
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,
       saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
-      log: (line) => this.taskLog(taskRun, number, line),
+      log: (line) => {
+        if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);
+      },
       notice: (level, message) => this.notice(taskRun, level, message, number),
       metric: (metric) => {
         try {

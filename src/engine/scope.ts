@@ -1,6 +1,7 @@
 import type { Scope } from '../expr/index.ts';
 import type { Flow, TaskDef } from '../flow/model.ts';
 import type { ExecutionRecord } from '../store/index.ts';
+import { labelScope } from './task-rules.ts';
 
 /**
  * Kestra's `envs`: environment variables prefixed ENV_, without the prefix and lower-cased
@@ -23,7 +24,7 @@ export function executionScope(
     execution: { id: execution.id, startDate: execution.createdAt },
     inputs,
     vars: flow.variables,
-    labels: { ...flow.labels, ...execution.labels },
+    labels: labelScope({ ...flow.labels, ...execution.labels }),
     outputs,
     envs,
   };

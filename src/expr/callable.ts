@@ -3,6 +3,11 @@
 export interface ExprRuntime {
   /** Resolves secret('NAME'); throws ExpressionError when unknown. The caller records values for log masking. */
   secret(name: string): string;
+  /**
+   * Resolves read(path): the text of an internal storage file (a `kestra://` URI) or of a namespace
+   * file. Absent where no files exist (validation), where read() fails.
+   */
+  read?(path: string): string;
   /** Defaults to () => new Date(). */
   now?: () => Date;
   /** How many secret values were read so far: secret() calls, and scope values the caller marks as secret. */

@@ -1,4 +1,4 @@
-/** Built-in functions (`name(args)`): secret, now, render, fromJson, range, min, max, yaml, ids, random numbers. */
+/** Built-in functions (`name(args)`): secret, read, now, render, fromJson, range, min, max, yaml, ids, random numbers. */
 import { randomInt, randomUUID } from 'node:crypto';
 import { parse as parseYamlText } from 'yaml';
 import type { CallContext, FunctionDef } from './callable.ts';
@@ -108,6 +108,15 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     apply: ([key], context) => {
       if (typeof key !== 'string' || key === '') throw new EvalFailure(`expected the secret name to be a non-empty string, got ${typeName(key)}`);
       return context.runtime.secret(key);
+    },
+  },
+  read: {
+    params: ['path'],
+    required: 1,
+    apply: ([path], context) => {
+      if (typeof path !== 'string' || path === '') throw new EvalFailure(`expected a storage URI or a namespace file path, got ${typeName(path)}`);
+      if (!context.runtime.read) throw new EvalFailure('no files can be read here');
+      return context.runtime.read(path);
     },
   },
   now: {

@@ -4,9 +4,11 @@
  */
 import type { z } from 'zod';
 import { findExpressionSyntaxErrors } from '../expr/index.ts';
-import { DEFAULT_RUNNER, RUNNERS, runnerOfKind } from '../runners/table.ts';
+import { DEFAULT_RUNNER, RUNNERS, runnerOfKind, type RunnerKind } from '../runners/table.ts';
 import { parseIsoDuration } from '../shared/duration.ts';
-import type { Flow, InputDef, InputType, RetryPolicy, TaskDef, TaskRunnerDef } from './model.ts';
+import type { Flow, InputDef, InputType, LogLevel, RetryPolicy, TaskDef, TaskRunnerDef, TriggerDef } from './model.ts';
+import { triggerSchema } from '../triggers/common.ts';
+import { lookupTriggerType, TRIGGER_TYPE_NAMES } from '../triggers/table.ts';
 import { flowValidationSchema, inputSchema, pluginDefaultSchema } from './flow-schemas.ts';
 import type { retrySchema } from './flow-schemas.ts';
 import { applyPluginDefaults, isPlainMap } from './plugin-defaults.ts';
@@ -29,16 +31,21 @@ export interface Problem {
   offsetInString?: number;
 }
 
-export type FlowBody = Omit<Flow, 'source'>;
+export type FlowBody = Omit<Flow, 'source' | 'warnings'>;
 
-export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[] } {
+export function checkFlow(document: unknown): { flow?: FlowBody; problems: Problem[]; warnings: Problem[] } {
   const checker = new FlowChecker();
   const flow = checker.flow(document);
-  return { flow: checker.problems.length === 0 ? flow : undefined, problems: checker.problems };
+  return { flow: checker.problems.length === 0 ? flow : undefined, problems: checker.problems, warnings: checker.warnings };
 }
+
+/** The runner kind Kestra's deprecated `runner: PROCESS | DOCKER` stands for. */
+const DEPRECATED_RUNNERS: Record<string, RunnerKind> = { PROCESS: 'process', DOCKER: 'docker' };
 
 class FlowChecker {
   readonly problems: Problem[] = [];
+  /** Accepted, but worth telling: deprecated spellings. */
+  readonly warnings: Problem[] = [];
   private readonly taskIds = new Map<string, string>();
 
   flow(document: unknown): FlowBody | undefined {
@@ -50,15 +57,19 @@ class FlowChecker {
       this.problems.push({ path: [], message: `expected a flow map (id, namespace, tasks, ...), got ${describeType(document)}` });
       return undefined;
     }
-    const { pluginDefaults: rawDefaults, ...rest } = document;
-    const defaults = this.pluginDefaults(rawDefaults);
+    const { pluginDefaults: rawDefaults, taskDefaults: rawTaskDefaults, ...rest } = document;
+    const defaults = [...this.pluginDefaults(rawDefaults, 'pluginDefaults'), ...this.pluginDefaults(rawTaskDefaults, 'taskDefaults')];
     const merged = applyPluginDefaults(rest, defaults, { canonicalType: canonicalTypeName }) as PlainMap;
 
     const parsed = this.parse(flowValidationSchema, merged, []);
-    const tasks = Array.isArray(merged.tasks)
-      ? merged.tasks.map((task, index) => this.task(task, ['tasks', index]))
-      : [];
+    const taskList = (key: 'tasks' | 'errors' | 'finally' | 'afterExecution'): TaskDef[] => {
+      const list = merged[key];
+      return Array.isArray(list) ? list.map((task, index) => this.task(task, [key, index])) as TaskDef[] : [];
+    };
+    const tasks = taskList('tasks');
+    const handlers = { errors: taskList('errors'), finally: taskList('finally'), afterExecution: taskList('afterExecution') };
     const inputs = Array.isArray(merged.inputs) ? this.inputs(merged.inputs) : [];
+    const triggers = Array.isArray(merged.triggers) ? this.triggers(merged.triggers) : [];
     const runnerDefaults = this.runnerDefaults(defaults);
     this.expressions(merged, []);
     if (!parsed || this.problems.length > 0) return undefined;
@@ -72,8 +83,11 @@ class FlowChecker {
         : parsed.labels,
       inputs,
       variables: parsed.variables,
-      tasks: tasks as TaskDef[],
+      tasks,
+      ...handlers,
+      outputs: parsed.outputs.map((output) => compact({ ...output, type: output.type as InputType })),
       retry: parsed.retry && retryPolicy(parsed.retry),
+      triggers,
       runnerDefaults,
     });
   }
@@ -95,14 +109,15 @@ class FlowChecker {
     return found;
   }
 
-  private pluginDefaults(raw: unknown): PluginDefault[] {
+  /** `pluginDefaults`, or `taskDefaults`, the name Kestra gave them before. */
+  private pluginDefaults(raw: unknown, key: 'pluginDefaults' | 'taskDefaults'): PluginDefault[] {
     if (raw === undefined || raw === null) return [];
     if (!Array.isArray(raw)) {
-      this.problems.push({ path: ['pluginDefaults'], message: `expected a list of plugin defaults, got ${describeType(raw)}` });
+      this.problems.push({ path: [key], message: `expected a list of plugin defaults, got ${describeType(raw)}` });
       return [];
     }
     return raw.flatMap((entry, index) => {
-      const parsed = this.parse(pluginDefaultSchema, entry, ['pluginDefaults', index]);
+      const parsed = this.parse(pluginDefaultSchema, entry, [key, index]);
       return parsed ? [parsed] : [];
     });
   }
@@ -138,7 +153,7 @@ class FlowChecker {
     if (!type || !check) return undefined;
 
     const properties = this.parse(check.schema, raw, path);
-    const taskRunner = check.runnerKey === undefined ? undefined : this.taskRunner(raw[check.runnerKey], [...path, check.runnerKey]);
+    const taskRunner = check.runnerKey === undefined ? undefined : this.taskRunner(this.runnerOf(raw, check.runnerKey, path), [...path, check.runnerKey]);
     for (const [key, schema] of check.settings) {
       // Unrendered here; the task parses them again once rendered.
       if (raw[key] !== undefined) this.parse(schema, raw[key], [...path, key], true);
@@ -146,6 +161,19 @@ class FlowChecker {
     if (!properties || this.problems.length > before) return undefined;
     const common = base(properties as unknown as ParsedCommon, formatPath(path));
     return compact(type.descriptor.model({ type: type.canonical, properties, raw, tasks: children as TaskDef[], taskRunner }, common));
+  }
+
+  /** The task's `taskRunner`, or the one its deprecated `runner` names. */
+  private runnerOf(raw: PlainMap, runnerKey: string, path: PathSegment[]): unknown {
+    const named = typeof raw.runner === 'string' ? DEPRECATED_RUNNERS[raw.runner.toUpperCase()] : undefined;
+    if (named === undefined) return raw[runnerKey];
+    const type = runnerOfKind(named).types[0];
+    if (raw[runnerKey] !== undefined) {
+      this.problems.push({ path: [...path, 'runner'], message: `'runner' is the deprecated way to pick a task runner: give only '${runnerKey}'` });
+      return raw[runnerKey];
+    }
+    this.warnings.push({ path: [...path, 'runner'], message: `'runner: ${raw.runner}' is deprecated: write '${runnerKey}: { type: ${type} }' (Harrier runs it so)` });
+    return { type };
   }
 
   private recordTaskId(id: unknown, path: PathSegment[]): void {
@@ -192,6 +220,38 @@ class FlowChecker {
     return valid === undefined ? undefined : { type, kind, properties };
   }
 
+  private triggers(raw: unknown[]): TriggerDef[] {
+    const seen = new Set<string>();
+    return raw.flatMap((entry, index) => {
+      const path: PathSegment[] = ['triggers', index];
+      if (!isPlainMap(entry)) {
+        this.problems.push({ path, message: `expected a trigger (a map with id and type), got ${describeType(entry)}` });
+        return [];
+      }
+      if (typeof entry.id === 'string') {
+        if (seen.has(entry.id)) this.problems.push({ path: [...path, 'id'], message: `duplicate trigger id '${entry.id}'; trigger ids must be unique in the flow` });
+        seen.add(entry.id);
+      }
+      if (typeof entry.type !== 'string') {
+        this.problems.push(entry.type === undefined
+          ? { path: [...path, 'type'], message: `missing required key 'type'` }
+          : { path: [...path, 'type'], message: `expected a trigger type (a string), got ${describeType(entry.type)}` });
+        return [];
+      }
+      const descriptor = lookupTriggerType(entry.type);
+      if (!descriptor) {
+        this.problems.push({ path: [...path, 'type'], message: unknownTypeMessage('trigger type', entry.type, TRIGGER_TYPE_NAMES) });
+        return [];
+      }
+      const before = this.problems.length;
+      const parsed = this.parse(triggerSchema(descriptor.properties()), entry, path, true);
+      if (entry.taskRunner !== undefined) this.taskRunner(entry.taskRunner, [...path, 'taskRunner']);
+      if (!parsed || this.problems.length > before) return [];
+      const { id, type: _type, disabled, ...properties } = parsed as Record<string, unknown>;
+      return [{ id: id as string, type: descriptor.types[0], disabled: disabled as boolean, properties }];
+    });
+  }
+
   private inputs(raw: unknown[]): InputDef[] {
     const seen = new Set<string>();
     return raw.flatMap((entry, index) => {
@@ -229,6 +289,7 @@ class FlowChecker {
       return [compact({
         id,
         type: input.type as InputType,
+        displayName: input.displayName,
         description: input.description,
         required: input.required,
         defaults: input.defaults,
@@ -294,6 +355,10 @@ interface ParsedCommon {
   retry?: z.output<typeof retrySchema>;
   timeout?: string;
   disabled: boolean;
+  allowFailure: boolean;
+  allowWarning: boolean;
+  runIf: string;
+  logLevel?: LogLevel;
 }
 
 function base(task: ParsedCommon, path: string) {
@@ -304,6 +369,10 @@ function base(task: ParsedCommon, path: string) {
     retry: task.retry && retryPolicy(task.retry),
     timeoutMs: task.timeout === undefined ? undefined : ms(task.timeout),
     disabled: task.disabled,
+    allowFailure: task.allowFailure,
+    allowWarning: task.allowWarning,
+    runIf: task.runIf,
+    logLevel: task.logLevel,
     path,
   };
 }
@@ -316,7 +385,7 @@ function retryPolicy(retry: NonNullable<ParsedCommon['retry']>): RetryPolicy {
     maxIntervalMs: optionalMs(retry.maxInterval),
     minIntervalMs: optionalMs(retry.minInterval),
     delayFactor: retry.delayFactor,
-    maxAttempt: retry.maxAttempt,
+    maxAttempt: retry.maxAttempt ?? retry.maxAttempts,
     maxDurationMs: optionalMs(retry.maxDuration),
     warningOnRetry: retry.warningOnRetry,
     behavior: retry.behavior,

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
 import { INPUT_TYPES } from './model.ts';
 import {
-  anyMap, boolean, duration, either, expected, identifier, integer, isList, isMap, isText, knownName, number, oneOf, string,
+  anyMap, boolean, duration, either, expected, identifier, integer, isList, isMap, isText, knownName, MISSING_KEY, number, oneOf, string,
   strictMap, stringList, text,
 } from './schema-kit.ts';
 
@@ -21,6 +21,8 @@ export const INPUT_ID_PATTERN = /^[a-zA-Z0-9][.a-zA-Z0-9_-]*$/;
 const ID_MEANING = 'an id made of letters, digits, _ and - (starting with a letter or digit)';
 const NAMESPACE_MEANING = 'a namespace made of lowercase letters, digits, ., _ and - (starting with a letter or digit)';
 const INPUT_ID_MEANING = 'an input id made of letters, digits, ., _ and - (starting with a letter or digit)';
+
+export const LOG_LEVELS = ['ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE'] as const;
 
 export const RETRY_TYPES = ['constant', 'exponential', 'random'] as const;
 
@@ -39,10 +41,15 @@ export const retrySchema = strictMap({
   minInterval: duration().optional(),
   delayFactor: number().optional(),
   maxAttempt: integer('an integer', 1).optional(),
+  /** The spelling Kestra's documentation often uses; means maxAttempt. */
+  maxAttempts: integer('an integer', 1).optional(),
   maxDuration: duration().optional(),
   warningOnRetry: boolean().default(false),
   behavior: oneOf(['RETRY_FAILED_TASK', 'CREATE_NEW_EXECUTION'], (value) => value.toUpperCase()).default('RETRY_FAILED_TASK'),
 }, 'a retry map (type, interval, maxAttempt, ...)').superRefine((retry, context) => {
+  if (retry.maxAttempt !== undefined && retry.maxAttempts !== undefined) {
+    context.addIssue({ code: 'custom', path: ['maxAttempts'], message: `'maxAttempts' and 'maxAttempt' mean the same: give only one` });
+  }
   const fields = RETRY_FIELDS[retry.type];
   const record = retry as Record<string, unknown>;
   for (const name of fields.required) {
@@ -64,12 +71,23 @@ export const inputSchema = strictMap({
   /** Kestra's deprecated spelling of `id`. */
   name: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional(),
   type: knownName(INPUT_TYPES, 'input type'),
+  displayName: string().optional(),
   description: string().optional(),
   required: boolean().default(true),
   defaults: z.unknown().optional(),
   values: stringList().optional(),
   itemType: knownName(INPUT_TYPES, 'input type').optional(),
 }, 'an input map (id, type, ...)');
+
+/** A flow output: rendered once the execution's tasks are done, into the execution's outputs. */
+export const flowOutputSchema = strictMap({
+  id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING),
+  type: knownName(INPUT_TYPES, 'output type'),
+  value: z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY }),
+  displayName: string().optional(),
+  description: string().optional(),
+  required: boolean().default(true),
+}, 'an output map (id, type, value)');
 
 export const pluginDefaultSchema = strictMap({
   type: string(),
@@ -80,7 +98,10 @@ export const pluginDefaultSchema = strictMap({
 export interface Slots {
   /** The flow's list of tasks (`taskList` of some task schema). */
   tasks: z.ZodType;
+  /** `errors`, `finally`, `afterExecution`: lists of tasks that may be empty. */
+  handlers: z.ZodType;
   input: z.ZodType;
+  trigger: z.ZodType;
 }
 
 /** A text that holds a file's content; null stands for an empty file, as in Kestra. */
@@ -104,11 +125,25 @@ export function taskCommon() {
     retry: retrySchema.optional(),
     timeout: duration().optional(),
     disabled: boolean().default(false),
+    /** A failure makes the execution WARNING instead of FAILED, and the next tasks run. */
+    allowFailure: boolean().default(false),
+    /** A WARNING of this task counts as SUCCESS. */
+    allowWarning: boolean().default(false),
+    /** An expression; when it renders false the task is SKIPPED. */
+    runIf: text().default('true'),
+    logLevel: oneOf(LOG_LEVELS, (value) => value.toUpperCase()).optional(),
+    /** Accepted; the logs are kept in the store as usual. */
+    logToFile: boolean().default(false),
+    workerGroup: anyMap('a worker group map (key, fallback)').optional(),
   };
 }
 
 export function taskList(task: z.ZodType) {
   return z.array(task, { error: expected('a list of tasks') }).min(1, { error: 'expected at least one task' });
+}
+
+export function handlerList(task: z.ZodType) {
+  return z.array(task, { error: expected('a list of tasks') }).default([]);
 }
 
 /** The schema of a task variant: the common properties, then the variant's own. */
@@ -131,10 +166,20 @@ export function buildFlowSchema(slots: Slots) {
     inputs: z.array(slots.input, { error: expected('a list of inputs') }).default([]),
     variables: anyMap('a map of variables').default({}),
     tasks: slots.tasks,
+    /** Run when the tasks failed; the execution stays FAILED. */
+    errors: slots.handlers,
+    /** Run after the tasks (and errors) whatever their end. */
+    finally: slots.handlers,
+    /** Run once the execution's state is known; they do not change it. */
+    afterExecution: slots.handlers,
+    outputs: z.array(flowOutputSchema, { error: expected('a list of outputs') }).default([]),
     pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
+    /** Kestra's former name of pluginDefaults. */
+    taskDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
     retry: retrySchema.optional(),
+    triggers: z.array(slots.trigger, { error: expected('a list of triggers') }).default([]),
   }, 'a flow map (id, namespace, tasks, ...)');
 }
 
 /** The flow schema the validator runs: tasks and inputs are left to the validator. */
-export const flowValidationSchema = buildFlowSchema({ tasks: taskList(z.unknown()), input: z.unknown() });
+export const flowValidationSchema = buildFlowSchema({ tasks: taskList(z.unknown()), handlers: handlerList(z.unknown()), input: z.unknown(), trigger: z.unknown() });

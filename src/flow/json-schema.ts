@@ -6,8 +6,10 @@ import { z } from 'zod';
 import { RUNNERS } from '../runners/table.ts';
 import type { TaskSlots } from '../tasks/descriptor.ts';
 import { TASKS } from '../tasks/table.ts';
-import { buildFlowSchema, inputSchema, taskList, taskSchema } from './flow-schemas.ts';
+import { buildFlowSchema, handlerList, inputSchema, taskList, taskSchema } from './flow-schemas.ts';
 import { eitherAlternatives } from './schema-kit.ts';
+import { triggerSchema } from '../triggers/common.ts';
+import { TRIGGERS } from '../triggers/table.ts';
 
 function typeNames(names: readonly string[]) {
   return z.enum(names as [string, ...string[]]);
@@ -37,7 +39,10 @@ export function flowJsonSchema(): object {
   }));
   const taskUnion = z.discriminatedUnion('type', variants.map(({ schema }) => schema) as unknown as [z.ZodObject, ...z.ZodObject[]])
     .meta({ id: 'task', description: 'A task, chosen by its type.' });
-  const flow = buildFlowSchema({ tasks, input: inputSchema });
+  const trigger = z.discriminatedUnion('type', TRIGGERS.map(
+    (descriptor) => triggerSchema(descriptor.properties()).extend({ type: typeNames(descriptor.types) }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'trigger', description: 'A trigger, chosen by its type.' });
+  const flow = buildFlowSchema({ tasks, handlers: handlerList(task), input: inputSchema, trigger });
 
   const schema = z.toJSONSchema(flow, {
     target: 'draft-7',

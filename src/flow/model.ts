@@ -4,6 +4,7 @@
  * Durations are already converted to milliseconds.
  */
 import type { RunnerKind } from '../runners/table.ts';
+import type { FlowIssue } from '../shared/errors.ts';
 import type { TaskDescriptor } from '../tasks/descriptor.ts';
 import type { ParallelTask } from '../tasks/parallel/descriptor.ts';
 import type { SequentialTask } from '../tasks/sequential/descriptor.ts';
@@ -17,6 +18,14 @@ export interface Flow {
   inputs: InputDef[];
   variables: Record<string, unknown>;
   tasks: TaskDef[];
+  /** Kestra's `errors`: run when the tasks failed; the execution stays FAILED. */
+  errors: TaskDef[];
+  /** Kestra's `finally`: run after the tasks (and errors), whatever their end. */
+  finally: TaskDef[];
+  /** Kestra's `afterExecution`: run once the execution's state is known, without changing it. */
+  afterExecution: TaskDef[];
+  /** Rendered when the tasks are done, into the execution's outputs. */
+  outputs: FlowOutputDef[];
   /** Flow-level retry: applies to every runnable task that has none of its own. */
   retry?: RetryPolicy;
   /**
@@ -24,8 +33,12 @@ export interface Flow {
    * the runner a task names: a flow tested locally then gets its cluster settings from its defaults.
    */
   runnerDefaults: Partial<Record<RunnerKind, Record<string, unknown>>>;
+  /** Checked and kept; nothing fires them yet, so a run of the flow simply runs it. */
+  triggers: TriggerDef[];
   /** Where the flow came from, so run-time errors can point back into the file. */
   source: { file: string };
+  /** What the flow may keep, but should change (deprecated spellings), located like validation issues. */
+  warnings: FlowIssue[];
 }
 
 export const INPUT_TYPES = [
@@ -34,9 +47,20 @@ export const INPUT_TYPES = [
 ] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
+export interface FlowOutputDef {
+  id: string;
+  type: InputType;
+  /** Unrendered; may be any YAML value holding expressions. */
+  value: unknown;
+  displayName?: string;
+  description?: string;
+  required: boolean;
+}
+
 export interface InputDef {
   id: string;
   type: InputType;
+  displayName?: string;
   description?: string;
   /** Kestra's default is true. */
   required: boolean;
@@ -46,6 +70,17 @@ export interface InputDef {
   /** Element type of ARRAY. */
   itemType?: InputType;
 }
+
+export interface TriggerDef {
+  id: string;
+  /** Kestra's full name of the trigger's type. */
+  type: string;
+  disabled: boolean;
+  /** The other properties, checked by the trigger's schema; expressions not yet rendered. */
+  properties: Record<string, unknown>;
+}
+
+export type LogLevel = 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
 
 export type RetryType = 'constant' | 'exponential' | 'random';
 
@@ -86,6 +121,14 @@ export interface TaskBase {
   retry?: RetryPolicy;
   timeoutMs?: number;
   disabled: boolean;
+  /** A failure makes the execution WARNING instead of FAILED, and the next tasks run. */
+  allowFailure: boolean;
+  /** A WARNING of this task counts as SUCCESS. */
+  allowWarning: boolean;
+  /** Rendered before the task starts; false skips it (SKIPPED). Kestra's default "true". */
+  runIf: string;
+  /** The lowest level of the task's log lines that is kept. */
+  logLevel?: LogLevel;
   /** Path inside the flow, e.g. `tasks[1].tasks[0]`, for run-time error messages. */
   path: string;
 }

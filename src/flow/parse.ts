@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { FlowValidationError, HarrierError } from '../shared/errors.ts';
 import type { FlowIssue } from '../shared/errors.ts';
-import { checkFlow } from './check-flow.ts';
+import { checkFlow, type Problem } from './check-flow.ts';
 import { fileInputDefaultProblems, hostFileConnectionProblems, taskFileNameProblems } from './file-names.ts';
 import { documentLimitProblem, flowSizeProblem } from './limits.ts';
 import type { Flow } from './model.ts';
@@ -27,16 +27,14 @@ export function parseFlow(text: string, file: string): Flow {
   const problems = flow
     ? [...checked.problems, ...fileInputDefaultProblems(flow.inputs), ...taskFileNameProblems(flow.tasks), ...hostFileConnectionProblems(flow.tasks)]
     : checked.problems;
-  if (!flow || problems.length > 0) {
-    const issues = problems.map((problem): FlowIssue => {
-      const position = problem.offsetInString === undefined
-        ? source.locate(problem.path, problem.at)
-        : source.locateInString(problem.path, problem.offsetInString);
-      return { file, ...position, path: formatPath(problem.path), message: problem.message };
-    });
-    throw new FlowValidationError(sortIssues(issues));
-  }
-  return { ...flow, source: { file } };
+  const located = (problem: Problem): FlowIssue => {
+    const position = problem.offsetInString === undefined
+      ? source.locate(problem.path, problem.at)
+      : source.locateInString(problem.path, problem.offsetInString);
+    return { file, ...position, path: formatPath(problem.path), message: problem.message };
+  };
+  if (!flow || problems.length > 0) throw new FlowValidationError(sortIssues(problems.map(located)));
+  return { ...flow, source: { file }, warnings: sortIssues(checked.warnings.map(located)) };
 }
 
 /** Read a flow file, then parseFlow. */

@@ -47,9 +47,7 @@ export function expected(what: string) {
 
 /** Kestra properties a Kestra user may well write, which Harrier does not implement. */
 const KESTRA_ONLY_KEYS = new Set([
-  'triggers', 'errors', 'finally', 'afterExecution', 'concurrency', 'outputs', 'revision', 'workerGroup', 'allowFailure',
-  'allowWarning', 'logLevel', 'logToFile', 'runIf', 'docker', 'outputDirectory', 'targetOS', 'inheritClusterConfig',
-  'disabled', 'checks', 'sla',
+  'concurrency', 'revision', 'workerGroup', 'docker', 'outputDirectory', 'inheritClusterConfig', 'disabled', 'checks', 'sla',
 ]);
 
 export function unknownKeyMessage(key: string, known: readonly string[]): string {

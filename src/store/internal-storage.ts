@@ -23,7 +23,8 @@ export class InternalStorage {
     this.root = resolve(stateDir, 'storage');
   }
 
-  private executionPrefix(scope: ExecutionScope): string {
+  /** The folder of an execution's files, relative to the storage root. */
+  executionPrefix(scope: ExecutionScope): string {
     return `${scope.namespace.split('.').join('/')}/${scope.flowId}/executions/${scope.executionId}`;
   }
 

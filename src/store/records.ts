@@ -62,6 +62,8 @@ export interface ExecutionRecord {
   endedAt?: string;
   /** Why harrier itself stopped the execution, when it did (the task's own failures are on its attempts). */
   failure?: ExecutionFailure;
+  /** The flow's `outputs`, rendered once its tasks ended successfully. */
+  outputs?: Record<string, unknown>;
 }
 
 /** `DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is room. */

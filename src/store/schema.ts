@@ -2,7 +2,7 @@
  * Tables of the embedded store. Bump STORE_VERSION when what a table holds changes, and add the step
  * that brings a store of the previous version up to date to MIGRATIONS.
  */
-export const STORE_VERSION = 3;
+export const STORE_VERSION = 4;
 
 /** SQL that takes a store from version `n` to `n + 1`, keyed by `n`; each step runs in its own transaction at open. */
 export const MIGRATIONS: Readonly<Record<number, string>> = {
@@ -12,6 +12,8 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   1: '',
   // Version 3: executions.failure_json, why harrier itself stopped an execution (a full disk).
   2: 'ALTER TABLE executions ADD COLUMN failure_json TEXT',
+  // Version 4: executions.outputs_json, the flow's `outputs` rendered at the end.
+  3: 'ALTER TABLE executions ADD COLUMN outputs_json TEXT',
 };
 
 export const SCHEMA_SQL = `
@@ -30,7 +32,9 @@ CREATE TABLE IF NOT EXISTS executions (
   created_at TEXT NOT NULL,
   ended_at TEXT,
   -- Set when harrier itself stopped the execution (a full disk): {code, message}.
-  failure_json TEXT
+  failure_json TEXT,
+  -- The flow's outputs, rendered when its tasks ended (strings holding a secret encrypted).
+  outputs_json TEXT
 );
 
 CREATE TABLE IF NOT EXISTS task_runs (

@@ -55,6 +55,7 @@ function toExecution(row: Row): ExecutionRecord {
     createdAt: String(row.created_at),
     endedAt: optional(row.ended_at),
     failure: json<ExecutionFailure>(row.failure_json),
+    outputs: json(row.outputs_json),
   };
 }
 
@@ -165,6 +166,10 @@ export class Store {
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): void {
     this.prepare('UPDATE executions SET state = ?, ended_at = ?, failure_json = ? WHERE id = ?')
       .run(state, endedAt ?? null, failure ? JSON.stringify(failure) : null, id);
+  }
+
+  setExecutionOutputs(id: string, outputs: Record<string, unknown>): void {
+    this.prepare('UPDATE executions SET outputs_json = ? WHERE id = ?').run(JSON.stringify(outputs), id);
   }
 
   getExecution(id: string): ExecutionRecord | undefined {

@@ -29,6 +29,8 @@ export interface TaskContext {
   runners: RunnerRegistry;
   /** Folder with this namespace's files (for `namespaceFiles`). */
   namespaceFilesDir: string;
+  /** Folder with another namespace's files (`namespaceFiles.namespaces`). */
+  namespaceFilesOf(namespace: string): string;
   /** `--task-runner` from the command line: replaces every script task's runner for this run. */
   taskRunnerOverride?: RunnerKind;
   /** The override runner's properties from the flow's pluginDefaults (unrendered). */

@@ -5,7 +5,7 @@ import type { Flow } from '../../flow/model.ts';
 import { flowSizeProblem, FLOW_LIMITS } from '../../flow/limits.ts';
 import { parseFlow } from '../../flow/parse.ts';
 import { formatDurationMs } from '../../shared/duration.ts';
-import { FlowValidationError, HarrierError } from '../../shared/errors.ts';
+import { FlowValidationError, formatFlowIssue, HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
 import { parseInputOptions, stateDirOf } from '../context.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
@@ -41,7 +41,9 @@ export async function readFlowFile(path: string): Promise<{ source: string; flow
       hint: 'check the path; flows are YAML files such as examples/hello.yaml',
     });
   }
-  return { source, flow: parseFlow(source, path) };
+  const flow = parseFlow(source, path);
+  for (const warning of flow.warnings) process.stderr.write(`warning: ${formatFlowIssue(warning)}\n`);
+  return { source, flow };
 }
 
 export async function runCommand(flowPath: string, options: RunOptions): Promise<number> {

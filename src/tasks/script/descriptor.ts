@@ -1,7 +1,7 @@
 import type { TaskBase, TaskRunnerDef } from '../../flow/model.ts';
 import { runnerOfKind } from '../../runners/table.ts';
 import type { TaskDescriptor } from '../descriptor.ts';
-import { commandsProperties, dbtProperties, type ScriptProperties, scriptProperties } from './schema.ts';
+import { commandsProperties, dbtProperties, pythonProperties, type ScriptProperties, scriptProperties } from './schema.ts';
 
 export type ScriptLanguage = 'shell' | 'python' | 'node' | 'dbt';
 
@@ -9,6 +9,8 @@ export interface NamespaceFilesDef {
   enabled: boolean;
   include: string[];
   exclude: string[];
+  namespaces?: string[];
+  folderPerNamespace: boolean;
 }
 
 export interface ScriptTask extends TaskBase {
@@ -36,14 +38,23 @@ export interface ScriptTask extends TaskBase {
   profiles?: string;
   /** DbtCLI only: the dbt project folder, relative to the working directory. */
   projectDir?: string;
+  /** Python only: packages Kestra installs before the script, with `packageManager` (UV or PIP). */
+  python?: PythonEnvironment;
 }
 
-const LANGUAGES = ['shell', 'python', 'node'] as const;
+export interface PythonEnvironment {
+  dependencies: string[];
+  packageManager: 'UV' | 'PIP';
+  pythonVersion?: string;
+  dependencyCacheEnabled: boolean;
+}
+
+type ScriptPluginLanguage = Exclude<ScriptLanguage, 'dbt'>;
 const DBT_TYPE = 'io.kestra.plugin.dbt.cli.DbtCLI';
 
 /** `io.kestra.plugin.scripts.shell.Commands` and its alias `shell.Commands`, and so on. */
-function typesOf(mode: 'Commands' | 'Script'): Array<readonly [string, string]> {
-  return LANGUAGES.map((language) => [`io.kestra.plugin.scripts.${language}.${mode}`, `${language}.${mode}`] as const);
+function typesOf(mode: 'Commands' | 'Script', languages: ScriptPluginLanguage[]): Array<readonly [string, string]> {
+  return languages.map((language) => [`io.kestra.plugin.scripts.${language}.${mode}`, `${language}.${mode}`] as const);
 }
 
 function languageAndMode(type: string): Pick<ScriptTask, 'language' | 'mode'> {
@@ -56,8 +67,10 @@ function languageAndMode(type: string): Pick<ScriptTask, 'language' | 'mode'> {
 export const scriptTask: TaskDescriptor<ScriptTask> = {
   kind: 'script',
   variants: [
-    { types: typesOf('Commands'), properties: commandsProperties },
-    { types: typesOf('Script'), properties: scriptProperties },
+    { types: typesOf('Commands', ['shell', 'node']), properties: commandsProperties },
+    { types: typesOf('Commands', ['python']), properties: (slots) => ({ ...commandsProperties(slots), ...pythonProperties() }) },
+    { types: typesOf('Script', ['shell', 'node']), properties: scriptProperties },
+    { types: typesOf('Script', ['python']), properties: (slots) => ({ ...scriptProperties(slots), ...pythonProperties() }) },
     { types: [[DBT_TYPE, 'dbt.DbtCLI']], properties: dbtProperties },
   ],
   model: ({ type, properties, taskRunner }, common) => {
@@ -80,6 +93,12 @@ export const scriptTask: TaskDescriptor<ScriptTask> = {
       warningOnStdErr: task.warningOnStdErr,
       profiles: task.profiles,
       projectDir: task.projectDir,
+      python: task.packageManager === undefined ? undefined : {
+        dependencies: task.dependencies ?? [],
+        packageManager: task.packageManager,
+        dependencyCacheEnabled: task.dependencyCacheEnabled ?? true,
+        ...(task.pythonVersion === undefined ? {} : { pythonVersion: task.pythonVersion }),
+      },
     };
   },
   load: async () => (await import('./script-task.ts')).runScriptTask,

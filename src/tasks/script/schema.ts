@@ -1,7 +1,7 @@
 /** The properties of the script tasks (shell, Python, Node, dbt), with Kestra's names and defaults. */
 import { z } from 'zod';
 import { inputFiles } from '../../flow/flow-schemas.ts';
-import { boolean, expected, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
+import { boolean, expected, oneOf, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
 import type { TaskSlots } from '../descriptor.ts';
 
 function scriptCommon(slots: TaskSlots) {
@@ -16,10 +16,31 @@ function scriptCommon(slots: TaskSlots) {
       enabled: boolean().default(true),
       include: stringList().default([]),
       exclude: stringList().default([]),
-    }, 'a map with enabled, include and exclude').optional(),
+      /** The namespaces whose files are copied, in order; by default the flow's own. */
+      namespaces: stringList().optional(),
+      /** Each namespace's files go into a folder named after it, instead of all into the working directory. */
+      folderPerNamespace: boolean().default(false),
+    }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional(),
     containerImage: string().optional(),
     taskRunner: slots.taskRunner,
+    /** Kestra's deprecated way to pick a runner, before taskRunner: mapped onto one, with a warning. */
+    runner: oneOf(['PROCESS', 'DOCKER'], (value) => value.toUpperCase()).optional(),
+    /** The OS the commands are written for; Harrier's runners run Linux and POSIX shells. */
+    targetOS: oneOf(['LINUX', 'WINDOWS', 'AUTO'], (value) => value.toUpperCase()).default('AUTO'),
     warningOnStdErr: boolean().default(true),
+  };
+}
+
+/**
+ * Python tasks only: packages to install before the script runs (Kestra installs them with uv or
+ * pip, in a cached per-task environment), and through which tool.
+ */
+export function pythonProperties() {
+  return {
+    dependencies: stringList().default([]),
+    packageManager: oneOf(['UV', 'PIP'], (value) => value.toUpperCase()).default('UV'),
+    pythonVersion: text().optional(),
+    dependencyCacheEnabled: boolean().default(true),
   };
 }
 
@@ -47,4 +68,4 @@ export type ScriptProperties = z.output<z.ZodObject<ReturnType<typeof scriptComm
   script?: string;
   profiles?: string;
   projectDir?: string;
-};
+} & Partial<z.output<z.ZodObject<ReturnType<typeof pythonProperties>>>>;

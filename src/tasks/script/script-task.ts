@@ -1,5 +1,5 @@
-import { lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { copyFile, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, posix } from 'node:path';
 import { renderDeep } from '../../expr/index.ts';
 import type { RunnerKind, ScriptTask } from '../../flow/model.ts';
 import { listAllFiles, listOutputFiles } from '../../runners/shared/output-match.ts';
@@ -10,6 +10,7 @@ import type { TaskContext, TaskOutcome } from '../contract.ts';
 import { OutputReader } from '../output-reader.ts';
 import { buildCommandLine, scriptCommand, scriptFileName } from './command-line.ts';
 import { PYTHON_HELPER_DIR, PYTHON_KESTRA_MODULE } from './python-helper.ts';
+import { replaceStorageUris, type StorageCopy } from './storage-uris.ts';
 import { assertSafeOutputPattern, copyNamespaceFiles, writeInputFiles } from './working-dir.ts';
 
 /** The output folder's name inside the working directory. */
@@ -47,15 +48,19 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
     const helperPath = posix.join(workingDir, PYTHON_HELPER_DIR);
     env.PYTHONPATH = env.PYTHONPATH ? `${helperPath}:${env.PYTHONPATH}` : helperPath;
   }
-  const command = buildScriptCommand(task, render, workingDir);
+  const { command, copies } = replaceStorageUris(buildScriptCommand(task, render, workingDir), workingDir);
   const outputGlobs = render(task.outputFiles, 'outputFiles');
   outputGlobs.forEach((pattern, i) => assertSafeOutputPattern(pattern, `task '${task.id}', property 'outputFiles[${i}]'`));
   const runnerProperties = runnerKind === task.taskRunner.kind
     ? render(task.taskRunner.properties, 'taskRunner')
     : render(ctx.taskRunnerOverrideProperties ?? {}, 'pluginDefaults');
 
+  if (task.python && task.python.dependencies.length > 0 && !ctx.resume) {
+    ctx.notice('WARN', `task '${task.id}': dependencies (${task.python.dependencies.join(', ')}) are not installed by Harrier yet; the image or host must provide them`);
+  }
   if (!ctx.resume) {
     await prepareWorkingDir(task, ctx, render, hostDir);
+    await copyStoredFiles(ctx, hostDir, copies);
   }
 
   const printed = new OutputReader(ctx);
@@ -102,6 +107,14 @@ function buildScriptCommand(task: ScriptTask, render: <T>(value: T, property: st
   });
 }
 
+async function copyStoredFiles(ctx: TaskContext, hostDir: string, copies: StorageCopy[]): Promise<void> {
+  for (const { uri, name } of copies) {
+    const target = join(hostDir, name);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(await ctx.storage.resolveUri(uri), target);
+  }
+}
+
 async function prepareWorkingDir(
   task: ScriptTask,
   ctx: TaskContext,
@@ -110,8 +123,14 @@ async function prepareWorkingDir(
 ): Promise<void> {
   await mkdir(join(hostDir, OUTPUT_DIR_NAME), { recursive: true });
   if (task.namespaceFiles?.enabled) {
-    const copied = await copyNamespaceFiles(ctx.namespaceFilesDir, hostDir, task.namespaceFiles);
-    ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${ctx.namespaceFilesDir}`);
+    const { namespaces, folderPerNamespace } = task.namespaceFiles;
+    // Later namespaces' files replace earlier ones of the same name, as in Kestra.
+    for (const namespace of namespaces === undefined ? [undefined] : render(namespaces, 'namespaceFiles.namespaces')) {
+      const source = namespace === undefined ? ctx.namespaceFilesDir : ctx.namespaceFilesOf(namespace);
+      const target = folderPerNamespace ? join(hostDir, basename(source)) : hostDir;
+      const copied = await copyNamespaceFiles(source, target, task.namespaceFiles);
+      ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${source}`);
+    }
   }
   await writeInputFiles(hostDir, renderInputFiles(task.inputFiles, render), ctx.storage);
   if (task.mode === 'script') {

@@ -25,7 +25,7 @@ test('the error names the file, and its message lists every issue on its own lin
     assert.ok(error instanceof FlowValidationError);
     assert.equal(error.message, [
       'flows/x.yaml:3:8: tasks: expected at least one task',
-      "flows/x.yaml:4:1: owner: unknown key 'owner' (expected one of: id, namespace, description, labels, inputs, variables, tasks, pluginDefaults, retry)",
+      "flows/x.yaml:4:1: owner: unknown key 'owner' (expected one of: id, namespace, description, labels, inputs, variables, tasks, errors, finally, afterExecution, outputs, pluginDefaults, taskDefaults, retry, triggers)",
     ].join('\n'));
     assert.equal(error.issues[0].file, 'flows/x.yaml');
   }
@@ -334,22 +334,22 @@ test('tasks and task runners of the wrong shape, Kestra-only keys, several YAML 
   assert.deepEqual(issuesOf([
     'id: f',
     'namespace: a',
-    'triggers: []',
+    'concurrency: {limit: 1}',
     'tasks:',
     '  - just a string',
     '  - id: p',
     '    type: shell.Commands',
     '    commands: [x]',
-    '    allowFailure: true',
+    '    sla: []',
     '    taskRunner: Docker',
     '  - id: q',
     '    type: Parallel',
     '    tasks: {}',
     '',
   ].join('\n')), [
-    "3:1 triggers: unknown key 'triggers': Kestra's 'triggers' is not supported by Harrier here",
+    "3:1 concurrency: unknown key 'concurrency': Kestra's 'concurrency' is not supported by Harrier here",
     '5:5 tasks[0]: expected a task (a map with id and type), got a string',
-    "9:5 tasks[1].allowFailure: unknown key 'allowFailure': Kestra's 'allowFailure' is not supported by Harrier here",
+    "9:5 tasks[1].sla: unknown key 'sla': Kestra's 'sla' is not supported by Harrier here",
     '10:17 tasks[1].taskRunner: expected a task runner (a map with a type), got a string',
     '13:12 tasks[2].tasks: expected a list of tasks, got a map',
   ]);

@@ -14,7 +14,7 @@ test('the flow JSON Schema is plain JSON (draft-07) describing the top-level key
   assert.equal(root.type, 'object');
   assert.equal(root.additionalProperties, false);
   assert.deepEqual(root.required, ['id', 'namespace', 'tasks']);
-  assert.deepEqual(Object.keys(root.properties), ['id', 'namespace', 'description', 'labels', 'inputs', 'variables', 'tasks', 'pluginDefaults', 'retry']);
+  assert.deepEqual(Object.keys(root.properties), ['id', 'namespace', 'description', 'labels', 'inputs', 'variables', 'tasks', 'errors', 'finally', 'afterExecution', 'outputs', 'pluginDefaults', 'taskDefaults', 'retry', 'triggers']);
   assert.equal(root.properties.id.pattern, '^[a-zA-Z0-9][a-zA-Z0-9_-]*$');
 });
 

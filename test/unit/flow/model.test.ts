@@ -13,6 +13,9 @@ test('a script task gets Kestra\'s defaults', () => {
     id: 't',
     type: 'shell.Commands',
     disabled: false,
+    allowFailure: false,
+    allowWarning: false,
+    runIf: 'true',
     path: 'tasks[0]',
     kind: 'script',
     language: 'shell',
@@ -67,7 +70,7 @@ test('script properties as written: env coerced to strings, inputFiles as an exp
   assert.deepEqual(task.env, { N: '1', B: 'true', S: 'text' });
   assert.equal(task.inputFiles, '{{ outputs.prev.files | json }}');
   assert.deepEqual(task.outputFiles, ['*.csv', 'out/**']);
-  assert.deepEqual(task.namespaceFiles, { enabled: true, include: ['scripts/**'], exclude: [] });
+  assert.deepEqual(task.namespaceFiles, { enabled: true, include: ['scripts/**'], exclude: [], folderPerNamespace: false });
   assert.equal(task.containerImage, 'python:3.12');
   assert.equal(task.warningOnStdErr, false);
   assert.equal(task.timeoutMs, 90_000);
@@ -196,4 +199,24 @@ test('inputs: required by default, Kestra\'s deprecated name, values, itemType, 
     { id: 'when', type: 'DATETIME', required: true, defaults: '2024-01-31T12:00:00Z' },
     { id: 'later', type: 'STRING', required: true, defaults: '{{ now() }}' },
   ]);
+});
+
+test('Python tasks take dependencies and a package manager (Kestra\'s default UV); other languages refuse them', () => {
+  const flow = parse([
+    'id: f', 'namespace: a', 'tasks:',
+    '  - id: a',
+    '    type: io.kestra.plugin.scripts.python.Script',
+    '    dependencies: [requests, kestra]',
+    '    script: print(1)',
+    '  - id: b',
+    '    type: python.Commands',
+    '    packageManager: pip',
+    '    commands: [python main.py]',
+  ]);
+  assert.deepEqual((flow.tasks[0] as ScriptTask).python, { dependencies: ['requests', 'kestra'], packageManager: 'UV', dependencyCacheEnabled: true });
+  assert.deepEqual((flow.tasks[1] as ScriptTask).python, { dependencies: [], packageManager: 'PIP', dependencyCacheEnabled: true });
+  assert.throws(
+    () => parse(['id: f', 'namespace: a', 'tasks:', '  - id: a', '    type: shell.Commands', '    dependencies: [x]', '    commands: [ls]']),
+    /tasks\[0\]\.dependencies: unknown key 'dependencies'/,
+  );
 });

@@ -1,0 +1,33 @@
+/**
+ * The script plugins' polling triggers (`io.kestra.plugin.scripts.<language>.CommandsTrigger` and
+ * `ScriptTrigger`): a script task's properties plus how often it runs and which exit fires it.
+ */
+import { z } from 'zod';
+import { boolean, duration, string } from '../flow/schema-kit.ts';
+import { commandsProperties, pythonProperties, scriptProperties } from '../tasks/script/schema.ts';
+import type { TriggerDescriptor } from './descriptor.ts';
+
+/** The task runner is checked apart from the schema, like a task's. */
+const slots = { tasks: z.unknown(), taskRunner: z.unknown().optional(), settings: (schema: z.ZodType) => schema.optional() };
+
+function polling() {
+  return {
+    interval: duration().default('PT1M'),
+    /** The exit code, as `exit N`, that starts an execution. */
+    exitCondition: string(),
+    /** Fire only when the condition starts holding, not on every poll while it holds. */
+    edge: boolean().default(false),
+  };
+}
+
+export function scriptTrigger(language: 'shell' | 'python' | 'node', mode: 'Commands' | 'Script'): TriggerDescriptor {
+  const name = `${mode}Trigger`;
+  return {
+    types: [`io.kestra.plugin.scripts.${language}.${name}`, `${language}.${name}`],
+    properties: () => ({
+      ...(mode === 'Commands' ? commandsProperties(slots) : scriptProperties(slots)),
+      ...(language === 'python' ? pythonProperties() : {}),
+      ...polling(),
+    }),
+  };
+}
