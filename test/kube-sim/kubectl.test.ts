@@ -87,14 +87,14 @@ for (const backendName of availableBackends()) describe(`kubectl against the ${b
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('kubectl create, get -w sees every phase, logs -f streams, get -o json shows the final status', async () => {
+  test('kubectl create, get -w sees every phase, logs -f streams, get -o json shows the final status', async (t) => {
     const file = join(dir, 'p1.yaml');
     const init = `  initContainers:\n  - name: init\n    image: ${image}\n    command: ["sleep", "1"]\n`;
     // Running for seconds, so that `kubectl wait` sees it Ready even on a loaded real cluster.
     writeFileSync(file, podYaml('k-logs', 'for i in 1 2 3; do echo line $i; sleep 1; done', init));
     const watcher = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'pods', '-w', '-l', 'suite=kubectl', '--request-timeout=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     // A failed assertion must not leave the watch running: it would keep this test file alive.
-    after(() => watcher.kill());
+    t.after(() => watcher.kill());
     let watched = '';
     watcher.stdout.on('data', (d: Buffer) => (watched += d.toString()));
     await new Promise((resolve) => setTimeout(resolve, 500));
