@@ -4,6 +4,7 @@
  */
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import type { Alias, Document, Node } from 'yaml';
+import { JavaDouble } from '../expr/numbers.ts';
 import { FLOW_LIMITS } from './limits.ts';
 
 export type PathSegment = string | number;
@@ -66,6 +67,7 @@ export function readYaml(text: string): YamlSource {
   if (problems.length === 0) {
     try {
       value = doc.toJS({ maxAliasCount: FLOW_LIMITS.maxAliasExpansion });
+      keepVariableDoubles(doc, text, value);
     } catch (error) {
       if (!(error instanceof RangeError || error instanceof ReferenceError)) throw error;
       problems.push({ line: 1, column: 1, message: error instanceof RangeError ? TOO_DEEP : ALIAS_BOMB });
@@ -236,4 +238,36 @@ function offsetInBlockLiteral(source: string, start: number, value: string, offs
   const indent = sourceLine.length - valueLine.length;
   if (indent < 0 || sourceLine.slice(indent) !== valueLine) return undefined;
   return lineStart + indent + columnInLine;
+}
+
+/** A plain YAML number written with a point or an exponent: a double for Java, even when whole. */
+const DOUBLE_TEXT = /^[-+]?(\d+\.\d*|\.\d+|\d+(\.\d*)?[eE][-+]?\d+)$/;
+
+/**
+ * Kestra reads `variables: {x: 1.0}` as a Java double, which prints `1.0`; JavaScript's 1.0 is 1.
+ * Whole-valued doubles under `variables` become JavaDoubles (they serialise as plain numbers), so
+ * expressions print them as Kestra does. Only there: every other property is read by a schema.
+ */
+function keepVariableDoubles(doc: Document, text: string, value: unknown): void {
+  const root = doc.contents;
+  if (!isMap(root) || !value || typeof value !== 'object') return;
+  const variables = root.items.find((pair) => isScalar(pair.key) && pair.key.value === 'variables');
+  const target = (value as Record<string, unknown>).variables;
+  if (variables && target && typeof target === 'object') replaceDoubles(variables.value as Node, text, target as Record<string, unknown>);
+}
+
+function replaceDoubles(node: Node | null, text: string, target: Record<string, unknown> | unknown[]): void {
+  if (!node || !isCollection(node)) return;
+  node.items.forEach((item, index) => {
+    const key = isPair(item) ? (isScalar(item.key) ? String(item.key.value) : undefined) : index;
+    const child = (isPair(item) ? item.value : item) as Node | null;
+    if (key === undefined || !child) return;
+    const current = (target as Record<string | number, unknown>)[key];
+    if (isScalar(child) && typeof current === 'number' && Number.isInteger(current) && child.type === 'PLAIN' && child.range
+      && DOUBLE_TEXT.test(text.slice(child.range[0], child.range[1]).trim())) {
+      (target as Record<string | number, unknown>)[key] = new JavaDouble(current);
+    } else if (current && typeof current === 'object') {
+      replaceDoubles(child, text, current as Record<string, unknown>);
+    }
+  });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { JavaDouble } from '../../../src/expr/numbers.ts';
 import { formatPath, readYaml } from '../../../src/flow/yaml-source.ts';
 
 test('paths read as a user writes them', () => {
@@ -60,4 +61,16 @@ test('YAML errors come with yaml\'s positions and leave no value', () => {
   assert.equal(source.value, undefined);
   assert.ok(source.problems.length > 0);
   assert.ok(source.problems.every((problem) => problem.line >= 1 && problem.column >= 1 && !problem.message.includes('\n')));
+});
+
+test('whole-valued doubles under variables stay doubles, as Kestra reads them; nothing else changes', () => {
+  const { value } = readYaml('variables:\n  a: 1.0\n  b: [2.0, 3, 4.5, 1e3]\n  c: {d: 10.0, e: "1.0"}\n  f: 7\nother: 1.0\n');
+  const doc = value as { variables: Record<string, any>; other: unknown };
+  assert.ok(doc.variables.a instanceof JavaDouble);
+  assert.deepEqual(doc.variables.b.map((x: unknown) => x instanceof JavaDouble), [true, false, false, true]);
+  assert.ok(doc.variables.c.d instanceof JavaDouble);
+  assert.equal(doc.variables.c.e, '1.0');
+  assert.equal(doc.variables.f, 7);
+  assert.equal(doc.other, 1, 'outside variables a schema reads plain numbers');
+  assert.equal(JSON.stringify(doc.variables), '{"a":1,"b":[2,3,4.5,1000],"c":{"d":10,"e":"1.0"},"f":7}');
 });
