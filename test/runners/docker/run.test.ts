@@ -149,7 +149,7 @@ describe('Docker runner on a real engine', () => {
 
   test('an OOM kill fails with "out of memory" and the limit', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const recorded = job({ script: 'head -c 100m /dev/zero | tail', properties: { pullPolicy: 'NEVER', memory: { memory: '16m' } } });
+    const recorded = job({ script: 'set -o pipefail; head -c 100m /dev/zero | tail', properties: { pullPolicy: 'NEVER', memory: { memory: '16m' } } });
     await assert.rejects(runner.run(recorded.job), (error: unknown) => {
       assert.ok(error instanceof TaskFailedError, String(error));
       assert.match(error.message, /out of memory \(limit 16 MiB\)/);

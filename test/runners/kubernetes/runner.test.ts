@@ -151,8 +151,9 @@ for (const backendName of availableBackends()) {
     });
 
     test('OOMKilled names the memory limit', async () => {
+      // pipefail: the OOM killer may pick `head` rather than `tail`, and the pipeline must fail either way.
       const { job } = makeJob({
-        name: 'oom', image, hostWorkingDir: workDir(), script: 'head -c 100m /dev/zero | tail',
+        name: 'oom', image, hostWorkingDir: workDir(), script: 'set -o pipefail; head -c 100m /dev/zero | tail',
         properties: props({ resources: { limit: { memory: '16Mi' } } }),
       });
       await assert.rejects(runner.run(job), (error: Error) => {
