@@ -8,7 +8,6 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { stringify } from 'yaml';
 import { renderKubeconfig } from '../kube-sim/kubeconfig.ts';
 import { createPki, issueClientCert, type Pki } from '../kube-sim/tls.ts';
 import { binary, buildCluster } from './build.ts';
+import { apiCaller, type ApiCall } from '../support/kube-api.ts';
 import { startDockerProxy, type DockerProxy } from './docker-proxy.ts';
 import { ensurePauseImage } from './images.ts';
 
@@ -41,9 +41,6 @@ export interface RealCluster {
   url: string;
   /** Kubeconfig of an admin (group `system:masters`) with CA, client certificate and key inline. */
   kubeconfig: string;
-  /** The same admin rights through a static bearer token. */
-  tokenKubeconfig: string;
-  token: string;
   pki: Pki;
   /** Where every component's log file is (`<component>.log`). */
   logDir: string;
@@ -54,10 +51,8 @@ export interface RealCluster {
   caKeyPath: string;
   /** A kubeconfig for another user (CN) signed by the cluster's CA, e.g. for RBAC tests. */
   kubeconfigFor(user: string, groups?: string[]): string;
-  /** A kubeconfig that authenticates with `token` (for example a service account's). */
-  kubeconfigWithToken(token: string, namespace?: string): string;
   /** An admin request to the API server; resolves with the status and body text. */
-  api(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: string }>;
+  api: ApiCall;
   stop(): Promise<void>;
 }
 
@@ -193,19 +188,15 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     Array.from({ length: 6 }, freePort),
   );
   const url = `https://127.0.0.1:${apiPort}`;
-  const token = `harrier-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const auditPolicy = file('audit-policy.yaml', stringify({
     apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived'], rules: [{ level: 'Metadata' }],
   }));
   const auditLogPath = join(logDir, 'audit.log');
-  file('tokens.csv', `${token},harrier-token-admin,harrier-token-admin,"system:masters"\n`);
 
   const kubeconfigFor = (user: string, groups: string[] = []) => {
     const issued = issueClientCert(pki, { user, groups });
     return renderKubeconfig({ server: url, caCert: pki.caCert, clientCert: issued.cert, clientKey: issued.key, name: 'harrier-real' });
   };
-  const kubeconfigWithToken = (bearer: string, namespace?: string) =>
-    renderKubeconfig({ server: url, caCert: pki.caCert, token: bearer, namespace, name: 'harrier-real' });
   const kubeconfig = renderKubeconfig({ server: url, caCert: pki.caCert, clientCert: pki.clientCert, clientKey: pki.clientKey, name: 'harrier-real' });
   const componentKubeconfig = (name: string, user: string, groups: string[] = []) => file(`${name}.kubeconfig`, kubeconfigFor(user, groups));
 
@@ -235,24 +226,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     throw new ClusterStartError(`timed out waiting for ${what}; component logs are in ${logDir}`);
   };
 
-  const api: RealCluster['api'] = (method, path, body, contentType = 'application/json') =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = httpsRequest(`${url}${path}`, {
-        method,
-        ca: pki.caCert,
-        cert: pki.clientCert,
-        key: pki.clientKey,
-        headers: payload === undefined ? {} : { 'content-type': contentType },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const api = apiCaller({ server: url, caCert: pki.caCert, clientCert: pki.clientCert, clientKey: pki.clientKey });
 
   const stop = async (keepLogs = false) => {
     // The kubelet first, so that it does not restart what is being removed; the containers it ran
@@ -292,7 +266,7 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     start('kube-apiserver', [
       `--etcd-servers=${etcdUrl}`, '--bind-address=127.0.0.1', `--secure-port=${apiPort}`, '--advertise-address=127.0.0.1',
       `--tls-cert-file=${join(work, 'apiserver.crt')}`, `--tls-private-key-file=${join(work, 'apiserver.key')}`,
-      `--client-ca-file=${caFile}`, `--token-auth-file=${join(work, 'tokens.csv')}`,
+      `--client-ca-file=${caFile}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${join(work, 'sa.pub')}`, `--service-account-signing-key-file=${join(work, 'sa.key')}`,
       '--service-cluster-ip-range=10.0.0.0/24', '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
@@ -375,15 +349,12 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
   return {
     url,
     kubeconfig,
-    tokenKubeconfig: kubeconfigWithToken(token),
-    token,
     pki,
     logDir,
     auditLogPath,
     caCertPath: caFile,
     caKeyPath: caKeyFile,
     kubeconfigFor,
-    kubeconfigWithToken,
     api,
     stop: () => stop(),
   };

@@ -15,8 +15,6 @@ const CREATE_CONTAINER = /^(\/v[\d.]+)?\/containers\/create(\?|$)/;
 
 export interface DockerProxy {
   socketPath: string;
-  /** How many container creations had their oom_score_adj raised to 0. */
-  clamped(): number;
   close(): Promise<void>;
 }
 
@@ -38,14 +36,12 @@ export function clampOomScore(body: Buffer): Buffer | undefined {
 }
 
 export async function startDockerProxy(socketPath: string, dockerSocket = '/var/run/docker.sock'): Promise<DockerProxy> {
-  let clamped = 0;
   const server: Server = createServer(async (req, res) => {
     let body = await readBody(req);
     const headers = { ...req.headers };
     if (req.method === 'POST' && CREATE_CONTAINER.test(req.url ?? '') && body.length) {
       const changed = clampOomScore(body);
       if (changed) {
-        clamped++;
         body = changed;
         headers['content-length'] = String(body.length);
         delete headers['transfer-encoding'];
@@ -87,7 +83,6 @@ export async function startDockerProxy(socketPath: string, dockerSocket = '/var/
   });
   return {
     socketPath,
-    clamped: () => clamped,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

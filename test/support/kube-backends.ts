@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.ts';
 import { renderKubeconfig } from '../kube-sim/kubeconfig.ts';
+import { apiCaller, type ApiCall } from './kube-api.ts';
 import { issueClientCert } from '../kube-sim/tls.ts';
 import { NODE_NAME } from '../real-cluster/cluster.ts';
 import type { Pod } from '../kube-sim/types.ts';
@@ -159,7 +159,7 @@ interface Kubeconfig {
 interface ApiClient {
   server: string;
   caCert: string;
-  call(method: string, path: string, body?: unknown, contentType?: string): Promise<{ status: number; body: string }>;
+  call: ApiCall;
 }
 
 function apiClient(kubeconfig: string): ApiClient {
@@ -171,36 +171,12 @@ function apiClient(kubeconfig: string): ApiClient {
   return {
     server,
     caCert,
-    call: (method, path, body, contentType = 'application/json') => new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const headers: Record<string, string> = {};
-      if (payload !== undefined) headers['content-type'] = contentType;
-      if (user.token) headers.authorization = `Bearer ${user.token}`;
-      const req = request(`${server}${path}`, {
-        method, ca: caCert, cert: decode(user['client-certificate-data']), key: decode(user['client-key-data']), headers,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    }),
+    call: apiCaller({ server, caCert, clientCert: decode(user['client-certificate-data']), clientKey: decode(user['client-key-data']), token: user.token }),
   };
 }
 
 function tokenKubeconfig(client: ApiClient, token: string, namespace?: string): string {
-  const context: Record<string, string> = { cluster: 'harrier-real', user: 'harrier-real' };
-  if (namespace) context.namespace = namespace;
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'harrier-real', cluster: { server: client.server, 'certificate-authority-data': Buffer.from(client.caCert).toString('base64') } }],
-    users: [{ name: 'harrier-real', user: { token } }],
-    contexts: [{ name: 'harrier-real', context }],
-    'current-context': 'harrier-real',
-  });
+  return renderKubeconfig({ server: client.server, caCert: client.caCert, token, namespace, name: 'harrier-real' });
 }
 
 async function expectOk(response: Promise<{ status: number; body: string }>, what: string, allowConflict = false): Promise<string> {
