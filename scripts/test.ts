@@ -1,18 +1,20 @@
 /**
- * `npm test`: type-check, then every `*.test.ts` under test/ with Node's test runner.
- * Extra arguments narrow the run: `npm test -- test/unit/expr`.
+ * `npm test`: type-check and build dist/ (one tsc pass), then every `*.test.ts` under test/ with
+ * Node's test runner. Extra arguments narrow the run: `npm test -- test/unit/expr`; dist/ is still
+ * built (without the type check), because the end-to-end tests run the built `harrier`.
  *
  * When a selected file tests against the real Kubernetes cluster (it calls `availableBackends(`),
  * one cluster is built if needed and started here for the whole run, and shared with every file
  * through HARRIER_TEST_REAL_CLUSTER. Under CI=true a cluster that cannot be built or started fails
  * the run; elsewhere the reason is printed and those tests say they skipped.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRealCluster, type RealCluster } from '../test/real-cluster/cluster.ts';
 import { REAL_CLUSTER_ENV } from '../test/support/kube-backends.ts';
+import { build } from './build.ts';
 
 function collect(path: string): string[] {
   if (statSync(path).isFile()) return path.endsWith('.test.ts') ? [path] : [];
@@ -22,12 +24,10 @@ function collect(path: string): string[] {
 const roots = process.argv.slice(2);
 const files = (roots.length ? roots : ['test']).flatMap(collect);
 
-if (!roots.length) {
-  const typecheck = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
-  if (typecheck.status !== 0) {
-    console.error('type check failed');
-    process.exit(typecheck.status ?? 1);
-  }
+const built = build({ check: !roots.length });
+if (built !== 0) {
+  console.error(roots.length ? 'build failed' : 'type check failed');
+  process.exit(built);
 }
 
 const env: NodeJS.ProcessEnv = { ...process.env };

@@ -10,6 +10,9 @@ import type { JqReply, JqRequest } from './jq-worker.ts';
 
 export const JQ_TIMEOUT_MS = 10_000;
 
+/** The worker beside this module: its .ts source when run from the sources, its build when built. */
+const WORKER_FILE = import.meta.url.endsWith('.ts') ? './jq-worker.ts' : './jq-worker.js';
+
 interface JqWorker {
   worker: Worker;
   port: MessagePort;
@@ -21,7 +24,7 @@ let running: JqWorker | undefined;
 function startWorker(): JqWorker {
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(new URL('./jq-worker.ts', import.meta.url), { workerData: { port: port2, signal }, transferList: [port2] });
+  const worker = new Worker(new URL(WORKER_FILE, import.meta.url), { workerData: { port: port2, signal }, transferList: [port2] });
   worker.unref();
   port1.unref();
   worker.on('error', () => {

@@ -25,8 +25,8 @@ test('a flow of local processes loads neither the Docker nor the Kubernetes clie
   ].join('\n'));
   const { code, stderr, modules } = await modulesLoadedBy(['run', flow, '--state-dir', tempStateDir()]);
   assert.equal(code, 0, stderr);
-  assert.ok(modules.some((url) => url.endsWith('/src/runners/process/process-runner.ts')), 'the process runner did load');
-  assert.ok(modules.some((url) => url.endsWith('/src/runners/docker/schema.ts')), 'the Docker schema is known to the checker');
+  assert.ok(modules.some((url) => url.endsWith('/dist/src/runners/process/process-runner.js')), 'the process runner did load');
+  assert.ok(modules.some((url) => url.endsWith('/dist/src/runners/docker/schema.js')), 'the Docker schema is known to the checker');
   assert.deepEqual(modules.filter((url) => CLIENT_LIBRARIES.test(url)), []);
 });
 
@@ -34,6 +34,6 @@ test('--version and --help load neither the runner table nor zod', async () => {
   for (const args of [['--version'], ['--help']]) {
     const { code, stderr, modules } = await modulesLoadedBy(args);
     assert.equal(code, 0, stderr);
-    assert.deepEqual(modules.filter((url) => /\/node_modules\/zod\/|\/src\/runners\/table\.ts$/.test(url)), [], args.join(' '));
+    assert.deepEqual(modules.filter((url) => /\/node_modules\/zod\/|\/src\/runners\/table\.js$/.test(url)), [], args.join(' '));
   }
 });

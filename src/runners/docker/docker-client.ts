@@ -7,24 +7,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 import { RunnerError } from '../../shared/errors.ts';
+import { DockerEngine, type EngineConnection } from './engine-api.ts';
 
 export const LOCAL_SOCKET = 'unix:///var/run/docker.sock';
 
 export interface DockerClient {
-  docker: Docker;
+  docker: DockerEngine;
   /** The host as the user would write it, for messages. */
   host: string;
 }
 
 export function connectDocker(hostProperty: string | undefined, env: NodeJS.ProcessEnv = process.env): DockerClient {
   const host = hostProperty?.trim() || env.DOCKER_HOST?.trim() || LOCAL_SOCKET;
-  return { docker: new Docker(dockerOptions(host, env)), host };
+  return { docker: new DockerEngine(dockerOptions(host, env)), host };
 }
 
-/** dockerode options for a host URL; exported for tests of the parsing. */
-export function dockerOptions(host: string, env: NodeJS.ProcessEnv): Docker.DockerOptions {
+/** How to reach the engine at a host URL; exported for tests of the parsing. */
+export function dockerOptions(host: string, env: NodeJS.ProcessEnv): EngineConnection {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host.startsWith('/')) return { socketPath: host };
   if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe:'.length).replace(/\//g, '\\') };
@@ -83,7 +83,7 @@ export function daemonMessage(error: unknown): string {
   }
   if (typeof json === 'string' && json.trim()) return json.trim();
   if (Buffer.isBuffer(json) && json.length > 0) return json.toString('utf8').trim();
-  // dockerode's own text: "(HTTP code 500) server error - <daemon message>".
+  // The client's own text: "(HTTP code 500) <daemon message>".
   return error instanceof Error ? error.message.replace(/^\(HTTP code \d+\)\s*(?:[\w ]+ - )?/, '').trim() : String(error);
 }
 

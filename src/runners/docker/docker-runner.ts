@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import type { EngineContainer } from './engine-api.ts';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { LogCursor, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
 import { packDirectory } from '../shared/tar.ts';
@@ -49,7 +50,7 @@ class ContainerAttempt {
   private readonly client: DockerClient;
   private readonly job: RunnerJob;
   private readonly properties: DockerProperties;
-  private container?: Docker.Container;
+  private container?: EngineContainer;
   private containerName?: string;
   private volumeName?: string;
   private logStream?: Readable;
@@ -192,7 +193,7 @@ class ContainerAttempt {
    * `State.OOMKilled` stays false but the `oom` event is in the daemon's event log. Asked only for
    * a SIGKILLed container that had a memory limit.
    */
-  private async oomEventSeen(container: Docker.Container, info: Docker.ContainerInspectInfo): Promise<boolean> {
+  private async oomEventSeen(container: EngineContainer, info: Docker.ContainerInspectInfo): Promise<boolean> {
     const since = Math.floor(Date.parse(info.State.StartedAt) / 1000) || Math.floor(Date.now() / 1000) - 3600;
     const until = Math.ceil(Date.now() / 1000) + OOM_EVENT_GRACE_S;
     const stream = (await this.call('reading the engine events', () =>
@@ -214,7 +215,7 @@ class ContainerAttempt {
    * Follows the log from `since` (whole-second RFC 3339, or the start). Resolves true when the
    * stream ended cleanly, false when it broke (its unfinished lines are then dropped).
    */
-  private async readLogs(container: Docker.Container, since: string | undefined, emit: DockerLogSink): Promise<boolean> {
+  private async readLogs(container: EngineContainer, since: string | undefined, emit: DockerLogSink): Promise<boolean> {
     const sinceSecond = since === undefined ? undefined : epochSecondOf(since);
     const stream = (await this.call('reading the container logs', () =>
       container.logs({ follow: true, stdout: true, stderr: true, timestamps: true, ...(sinceSecond !== undefined ? { since: sinceSecond } : {}) }),

@@ -3,6 +3,7 @@
  * Under ALWAYS, a failed pull falls back to an image the daemon already has, with a warning: a
  * daemon that cannot reach its registry (an air-gapped machine, a CI box) still runs local images.
  */
+import type { Readable } from 'node:stream';
 import { hasCode, RunnerError } from '../../shared/errors.ts';
 import type { NoticeLevel } from '../contract.ts';
 import { type DockerClient, dockerError, daemonMessage, firstLine, statusOf } from './docker-client.ts';
@@ -148,7 +149,7 @@ export async function ensureImage(client: DockerClient, image: string, options: 
 
 async function imagePresent(client: DockerClient, image: string, signal: AbortSignal): Promise<boolean> {
   try {
-    await client.docker.getImage(image).inspect({ abortSignal: signal } as object);
+    await client.docker.getImage(image).inspect({ abortSignal: signal });
     return true;
   } catch (error) {
     if (statusOf(error) === 404) return false;
@@ -158,7 +159,7 @@ async function imagePresent(client: DockerClient, image: string, signal: AbortSi
 }
 
 async function pullImage(client: DockerClient, image: string, auth: AuthConfig | undefined, signal: AbortSignal): Promise<void> {
-  let stream: NodeJS.ReadableStream;
+  let stream: Readable;
   try {
     stream = await client.docker.pull(image, { ...(auth ? { authconfig: auth } : {}), abortSignal: signal });
   } catch (error) {
@@ -168,11 +169,11 @@ async function pullImage(client: DockerClient, image: string, auth: AuthConfig |
   }
   await new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      stream.destroy();
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    client.docker.modem.followProgress(stream, (error: Error | null) => {
+    client.docker.followProgress(stream, (error: Error | null) => {
       signal.removeEventListener('abort', onAbort);
       if (error) reject(error);
       else resolve();

@@ -7,12 +7,12 @@ import { readdir, stat } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import type Docker from 'dockerode';
 import picomatch from 'picomatch';
 import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely } from '../shared/tar.ts';
 import type { SkippedOutput } from '../shared/unsafe-output.ts';
 import { statusOf } from './docker-client.ts';
+import type { EngineContainer } from './engine-api.ts';
 
 /**
  * The smallest set of paths (relative to the working directory, '' for all of it) whose content
@@ -47,13 +47,13 @@ function clean(path: string): string {
  * would have set the time of that moment, with its nanoseconds). Lets a task without outputs skip
  * a download, which costs the daemon a process start. Any doubt answers false.
  */
-export async function outputFolderUntouched(container: Docker.Container, containerWorkingDir: string, hostWorkingDir: string, outputDirName: string): Promise<boolean> {
+export async function outputFolderUntouched(container: EngineContainer, containerWorkingDir: string, hostWorkingDir: string, outputDirName: string): Promise<boolean> {
   const hostFolder = join(hostWorkingDir, outputDirName);
   const local = await stat(hostFolder).catch(() => undefined);
   if (!local?.isDirectory() || (await readdir(hostFolder)).length > 0) return false;
   let response: IncomingMessage;
   try {
-    response = (await container.infoArchive({ path: `${containerWorkingDir}/${clean(outputDirName)}` })) as IncomingMessage;
+    response = await container.infoArchive({ path: `${containerWorkingDir}/${clean(outputDirName)}` });
   } catch {
     return false;
   }
@@ -74,7 +74,7 @@ export async function outputFolderUntouched(container: Docker.Container, contain
  * paths. Unsafe entries (unsafe-output.ts) are left out and reported to `onSkip`.
  */
 export async function collectOutputs(
-  container: Docker.Container,
+  container: EngineContainer,
   containerWorkingDir: string,
   hostWorkingDir: string,
   globs: readonly string[],
@@ -86,7 +86,7 @@ export async function collectOutputs(
   for (const root of outputRoots(globs, outputDirName)) {
     let archive: Readable;
     try {
-      archive = (await container.getArchive({ path: root ? `${containerWorkingDir}/${root}` : containerWorkingDir })) as Readable;
+      archive = await container.getArchive({ path: root ? `${containerWorkingDir}/${root}` : containerWorkingDir });
     } catch (error) {
       // The task created no such file or folder: nothing to collect there.
       if (statusOf(error) === 404) continue;
