@@ -14,7 +14,7 @@ import { REPO_ROOT } from '../support/harrier.ts';
 const work = mkdtempSync(join(tmpdir(), 'harrier-package-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 /** Node 24 first on the PATH, as a user's shell would find it, and no npm settings of this repository. */
-const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, npm_config_userconfig: join(work, 'npmrc'), NO_COLOR: '1' };
+const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, npm_config_userconfig: join(work, 'npmrc'), NO_COLOR: '1' };
 for (const key of Object.keys(env)) if (key.startsWith('npm_') && key !== 'npm_config_userconfig') delete env[key];
 writeFileSync(join(work, 'npmrc'), 'fund=false\naudit=false\nupdate-notifier=false\nprefer-offline=true\n');
 
