@@ -7,29 +7,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO_ROOT } from '../support/harrier.ts';
+import { PackageInstaller } from '../support/install.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'harrier-package-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-/** Node 24 first on the PATH, as a user's shell would find it, and no npm settings of this repository. */
-const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, npm_config_userconfig: join(work, 'npmrc'), NO_COLOR: '1' };
-for (const key of Object.keys(env)) if (key.startsWith('npm_') && key !== 'npm_config_userconfig') delete env[key];
-writeFileSync(join(work, 'npmrc'), 'fund=false\naudit=false\nupdate-notifier=false\nprefer-offline=true\n');
+const installer = new PackageInstaller(work);
+const env = installer.env;
 
 let tarball: string;
-
-function npm(args: string[], cwd: string): string {
-  const result = spawnSync('npm', args, { cwd, env, encoding: 'utf8', timeout: 300_000 });
-  assert.equal(result.status, 0, `npm ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
-
 before(() => {
-  // dist/ is built by the test run (scripts/test.ts); pack exactly that.
-  const packed = npm(['pack', '--ignore-scripts', '--pack-destination', work, REPO_ROOT], work).trim().split('\n');
-  tarball = join(work, packed.filter(Boolean).at(-1)!.trim());
+  tarball = installer.pack();
 });
 
 /** Every package.json under node_modules that would run a script at install time, or a native build file. */
@@ -80,17 +69,14 @@ test('the tarball holds the build and no tests, benchmarks, CI or scripts', () =
 });
 
 test('installed globally into a prefix: nothing runs at install time, and `harrier run` works from another directory', () => {
-  const prefix = join(work, 'global');
-  npm(['install', '--global', '--prefix', prefix, '--foreground-scripts', tarball], work);
+  const prefix = installer.installGlobally(tarball);
   assert.deepEqual(installTimeWork(join(prefix, 'lib', 'node_modules', 'harrier', 'node_modules')), []);
   assert.ok(existsSync(join(prefix, 'bin', 'harrier')));
   runFlow(join(prefix, 'bin', 'harrier'));
 });
 
 test('installed as a dependency of a project: nothing runs at install time, and its bin works from another directory', () => {
-  const project = mkdtempSync(join(work, 'project-'));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-harrier', version: '1.0.0', private: true }));
-  npm(['install', '--foreground-scripts', tarball], project);
+  const project = installer.installInProject(tarball);
   assert.deepEqual(installTimeWork(join(project, 'node_modules')), []);
   runFlow(join(project, 'node_modules', '.bin', 'harrier'));
 });
