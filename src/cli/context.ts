@@ -1,10 +1,27 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
+import { storePath } from '../store/open.ts';
 
-export const DEFAULT_STATE_DIR = '.harrier';
+/**
+ * The state directory when nothing names one: per user, as the XDG base directories say
+ * ($XDG_STATE_HOME/harrier, else ~/.local/state/harrier), so history does not depend on the
+ * current directory. A relative XDG_STATE_HOME is ignored, as the specification asks.
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME;
+  return xdg && isAbsolute(xdg) ? join(xdg, 'harrier') : join(env.HOME || homedir(), '.local', 'state', 'harrier');
+}
 
-export function stateDirOf(options: { stateDir?: string }): string {
-  return resolve(options.stateDir ?? process.env.HARRIER_STATE_DIR ?? DEFAULT_STATE_DIR);
+/** --state-dir, else HARRIER_STATE_DIR, else the per-user default. */
+export function stateDirOf(options: { stateDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(options.stateDir ?? (env.HARRIER_STATE_DIR || defaultStateDir(env)));
+}
+
+/** Whether a store exists there: read-only commands look before they open, so they never create one. */
+export function storeExists(stateDir: string): boolean {
+  return existsSync(storePath(stateDir));
 }
 
 /** `--input k=v` (repeatable) into a map; `k=@path` is kept as is for FILE inputs. */

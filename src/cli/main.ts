@@ -26,7 +26,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .version(`harrier ${VERSION} (node ${process.version})`, '-v, --version')
     .showHelpAfterError('(run `harrier --help` for usage)')
     .exitOverride();
-  const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default ./.harrier or $HARRIER_STATE_DIR)');
+  const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default $HARRIER_STATE_DIR, else $XDG_STATE_HOME/harrier, else ~/.local/state/harrier)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
 

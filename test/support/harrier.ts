@@ -21,6 +21,13 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
+/**
+ * The home of every harrier these tests start: never the real user's. Its state and config folders
+ * (XDG_STATE_HOME, XDG_CONFIG_HOME) are inside it; a test may set its own in `env`.
+ */
+export const TEST_HOME = tempDir('harrier-home-');
+export const TEST_ENV = { HOME: TEST_HOME, XDG_STATE_HOME: join(TEST_HOME, 'state'), XDG_CONFIG_HOME: join(TEST_HOME, 'config') };
+
 export function tempStateDir(prefix = 'harrier-state-'): string {
   return tempDir(prefix);
 }
@@ -44,7 +51,7 @@ export function startHarrier(args: string[], options: HarrierOptions = {}): Chil
   // Run as a user's shell would: the file itself, its shebang finding Node 24 first on the PATH.
   const child = spawn(HARRIER_BIN, args, {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, PATH: `${NODE_DIR}:${process.env.PATH}`, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, PATH: `${NODE_DIR}:${process.env.PATH}`, NO_COLOR: '1', HARRIER_STATE_DIR: undefined, ...TEST_ENV, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -3,17 +3,18 @@ import { formatDurationMs } from '../../shared/duration.ts';
 import { InputError } from '../../shared/errors.ts';
 import { isTerminal, Store } from '../../store/index.ts';
 import { Engine } from '../../engine/index.ts';
-import { stateDirOf } from '../context.ts';
+import { stateDirOf, storeExists } from '../context.ts';
 import { alignedTable, durationBetween, formatLogLine, paintState } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 
 /** `harrier executions`: newest first. */
 export async function executionsCommand(options: { stateDir?: string; json?: boolean; limit?: string }): Promise<number> {
-  const store = Store.open(stateDirOf(options));
+  const limit = options.limit === undefined ? 50 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit <= 0) throw new InputError(`--limit must be a positive whole number, not '${options.limit}'`);
+  const stateDir = stateDirOf(options);
+  const store = storeExists(stateDir) ? Store.open(stateDir) : undefined;
   try {
-    const limit = options.limit === undefined ? 50 : Number(options.limit);
-    if (!Number.isInteger(limit) || limit <= 0) throw new InputError(`--limit must be a positive whole number, not '${options.limit}'`);
-    const executions = store.listExecutions(limit);
+    const executions = store?.listExecutions(limit) ?? [];
     const out = new BufferedWriter(process.stdout);
     if (options.json) {
       out.line(JSON.stringify(executions.map((e) => ({
@@ -21,7 +22,7 @@ export async function executionsCommand(options: { stateDir?: string; json?: boo
         endDate: e.endedAt ?? null, durationMs: durationBetween(e.createdAt, e.endedAt) ?? null,
       }))));
     } else if (executions.length === 0) {
-      out.line(`no executions in ${store.stateDir}`);
+      out.line(`no executions in ${stateDir}`);
     } else {
       const rows = [['ID', 'FLOW', 'STATE', 'STARTED', 'DURATION']];
       for (const e of executions) {
@@ -34,13 +35,13 @@ export async function executionsCommand(options: { stateDir?: string; json?: boo
     await out.drain();
     return 0;
   } finally {
-    store.close();
+    store?.close();
   }
 }
 
 /** `harrier logs ID [--task T] [--follow]`: stored logs, in order; --follow waits for more until the end. */
 export async function logsCommand(id: string, options: { stateDir?: string; task?: string; follow?: boolean; all?: boolean }): Promise<number> {
-  const engine = new Engine({ stateDir: stateDirOf(options) });
+  const engine = openExisting(stateDirOf(options), id);
   try {
     const execution = engine.findExecution(id);
     const out = new BufferedWriter(process.stdout);
@@ -66,4 +67,15 @@ export async function logsCommand(id: string, options: { stateDir?: string; task
   } finally {
     engine.close();
   }
+}
+
+/** The engine over an existing store; without one, no execution can be found and nothing is created. */
+export function openExisting(stateDir: string, id: string): Engine {
+  if (!storeExists(stateDir)) {
+    throw new InputError(`no execution '${id}' in ${stateDir} (no store there yet)`, {
+      code: 'EXECUTION_NOT_FOUND',
+      hint: 'pass the same --state-dir (or HARRIER_STATE_DIR) as the run',
+    });
+  }
+  return new Engine({ stateDir });
 }

@@ -1,0 +1,66 @@
+/** Where state lives: per user by default, HARRIER_STATE_DIR and --state-dir over it, never the current directory. */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { harrier, REPO_ROOT } from '../support/harrier.ts';
+
+const HELLO = join(REPO_ROOT, 'examples/hello.yaml');
+
+function fresh(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+function executionIdOf(stderr: string): string {
+  return /Execution (\S+) started/.exec(stderr)![1];
+}
+
+test('by default state is per user ($XDG_STATE_HOME/harrier): a run from one folder is listed from another, and neither folder gets state', async () => {
+  const xdg = fresh('harrier-xdg-');
+  const [here, there] = [fresh('harrier-cwd-'), fresh('harrier-cwd-')];
+  const env = { XDG_STATE_HOME: xdg };
+  const run = await harrier(['run', HELLO], { cwd: here, env });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, new RegExp(`state dir ${join(xdg, 'harrier')}\\)`));
+  const listed = await harrier(['executions'], { cwd: there, env });
+  assert.match(listed.stdout, new RegExp(executionIdOf(run.stderr)));
+  assert.deepEqual([...readdirSync(here), ...readdirSync(there)], []);
+  assert.ok(existsSync(join(xdg, 'harrier', 'harrier.db')));
+});
+
+test('without XDG_STATE_HOME (or with a relative one) the state dir is ~/.local/state/harrier', async () => {
+  for (const XDG_STATE_HOME of [undefined, 'relative/state']) {
+    const home = fresh('harrier-home-');
+    const run = await harrier(['run', HELLO], { cwd: fresh('harrier-cwd-'), env: { HOME: home, XDG_STATE_HOME } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(existsSync(join(home, '.local', 'state', 'harrier', 'harrier.db')), String(XDG_STATE_HOME));
+  }
+});
+
+test('HARRIER_STATE_DIR replaces the default, and --state-dir replaces both', async () => {
+  const xdg = fresh('harrier-xdg-');
+  const fromEnv = join(fresh('harrier-env-'), 'state');
+  const fromFlag = join(fresh('harrier-flag-'), 'state');
+  const byEnv = await harrier(['run', HELLO], { env: { XDG_STATE_HOME: xdg, HARRIER_STATE_DIR: fromEnv } });
+  assert.equal(byEnv.code, 0, byEnv.stderr);
+  const byFlag = await harrier(['run', HELLO, '--state-dir', fromFlag], { env: { XDG_STATE_HOME: xdg, HARRIER_STATE_DIR: fromEnv } });
+  assert.equal(byFlag.code, 0, byFlag.stderr);
+  assert.ok(existsSync(join(fromEnv, 'harrier.db')) && existsSync(join(fromFlag, 'harrier.db')));
+  assert.equal(existsSync(join(xdg, 'harrier')), false);
+  const inEnv = await harrier(['executions', '--json'], { env: { HARRIER_STATE_DIR: fromEnv } });
+  assert.deepEqual(JSON.parse(inEnv.stdout).map((e: { id: string }) => e.id), [executionIdOf(byEnv.stderr)]);
+});
+
+test('read-only commands never create state: executions and logs on a state dir that does not exist', async () => {
+  const xdg = fresh('harrier-xdg-');
+  const none = await harrier(['executions'], { env: { XDG_STATE_HOME: xdg } });
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stdout, /no executions in /);
+  for (const args of [['logs', 'ABCDEFGH']]) {
+    const result = await harrier(args, { env: { XDG_STATE_HOME: xdg } });
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, /^error: no execution 'ABCDEFGH' in .*\n/);
+  }
+  assert.deepEqual(readdirSync(xdg), []);
+});
