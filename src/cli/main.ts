@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { FlowValidationError, HarrierError, InputError, isDiskFull, StoreError, UsageError } from '../shared/errors.ts';
+import { FlowValidationError, HarrierError, InputError, isDiskFull, UsageError } from '../shared/errors.ts';
+import { outputOption } from './output.ts';
 import { isClosedOutput, tolerateClosedOutput } from './terminal.ts';
 
 const VERSION = '0.1.0';
@@ -12,11 +13,16 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Exit code 2 for what the user must fix before anything can run; 1 for anything else. */
+/**
+ * Codes of what the user must fix before anything can run: a file that is missing or wrong (a flow,
+ * the secrets file, the configuration file) or a store file to restore or move aside.
+ */
+const USER_FIXES = new Set(['FLOW_UNREADABLE', 'SECRETS_FILE_INVALID', 'CONFIG_INVALID', 'STORE_NOT_A_STORE', 'STORE_DAMAGED', 'STORE_VERSION']);
+
+/** Exit code 2 for invalid flows, inputs, usage and missing files; 1 for anything else. */
 function exitCodeOf(error: HarrierError): number {
   if (error instanceof UsageError || error instanceof FlowValidationError || error instanceof InputError) return 2;
-  // A store file to restore or move aside: nothing runs until the user has done it.
-  return error instanceof StoreError && (error.code === 'STORE_NOT_A_STORE' || error.code === 'STORE_DAMAGED' || error.code === 'STORE_VERSION') ? 2 : 1;
+  return USER_FIXES.has(error.code) ? 2 : 1;
 }
 
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
@@ -72,6 +78,25 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   program.command('schema')
     .description('print the JSON Schema of the flow format (for editors)')
     .action(async () => setExitCode((await import('./commands/validate.ts')).schemaCommand()));
+  program.command('config')
+    .description('show the effective settings and where each came from (flag, env, file, default)')
+    .addOption(outputOption())
+    .action(async (options) => setExitCode(await (await import('./commands/config.ts')).configCommand(options)));
+
+  // Every command sees its settings resolved (flag, else variable, else config file, else default).
+  program.hook('preAction', async (_program, command) => {
+    const options = command.opts() as Record<string, string | undefined>;
+    const { settings, applyKubernetesSettings } = await import('./config.ts');
+    const resolved = await settings({
+      stateDir: options.stateDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
+      taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context,
+    });
+    command.setOptionValue('stateDir', resolved.stateDir.value);
+    for (const name of ['secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
+      if (resolved[name].value !== undefined) command.setOptionValue(name, resolved[name].value);
+    }
+    applyKubernetesSettings(resolved);
+  });
   return program;
 }
 

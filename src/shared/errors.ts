@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   INPUT_INVALID: { meaning: 'an input value is missing, unknown or does not fit its type' },
   EXPRESSION_FAILED: { meaning: 'a {{ ... }} expression failed to render' },
   SECRET_UNDEFINED: { meaning: 'secret(\'NAME\') names a secret that is not defined' },
+  CONFIG_INVALID: { meaning: 'the configuration file (config.yaml) cannot be read, or holds an unknown setting or a bad value' },
   SECRETS_FILE_INVALID: { meaning: 'the secrets file cannot be read, or is neither NAME=value lines nor a YAML/JSON map' },
 
   // Executions

@@ -53,7 +53,9 @@ export function kubeConfigFromConnection(connection: KubernetesConnection): Kube
   return kc;
 }
 
-export function kubeConfigFromEnvironment(context: string | undefined): KubeConfig {
+export function kubeConfigFromEnvironment(taskContext: string | undefined): KubeConfig {
+  // The task's `context` first, else the one harrier's settings name (`--context`, the config file).
+  const context = taskContext ?? process.env.HARRIER_KUBE_CONTEXT;
   const kubeconfig = process.env.KUBECONFIG;
   const home = join(homedir(), '.kube', 'config');
   const found = (kubeconfig && kubeconfig.length > 0) || existsSync(home) || existsSync(SERVICE_ACCOUNT_TOKEN);
