@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FlowValidationError, HarrierError, InputError, isDiskFull, UsageError } from '../shared/errors.ts';
-import { outputOption } from './output.ts';
+import { jsonAliasOption, outputOption } from './output.ts';
 import { isClosedOutput, tolerateClosedOutput } from './terminal.ts';
 
 const VERSION = '0.1.0';
@@ -31,6 +31,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .description('Run Kestra-style YAML flows as local processes, Docker containers or Kubernetes pods.')
     .version(`harrier ${VERSION} (node ${process.version})`, '-v, --version')
     .showHelpAfterError('(run `harrier --help` for usage)')
+    // A command's options are its own: `executions show ID --state-dir D` is show's --state-dir.
+    .enablePositionalOptions()
     .exitOverride();
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default $HARRIER_STATE_DIR, else $XDG_STATE_HOME/harrier, else ~/.local/state/harrier)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
@@ -54,12 +56,29 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
 
-  program.command('executions')
+  program.command('kill')
+    .description('kill an execution: signal the harrier process that runs it, or, if that process died, remove what it left running')
+    .argument('<execution-id>', 'execution id (or a unique prefix)')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
+    .addOption(stateDir())
+    .action(async (id: string, options) => setExitCode(await (await import('./commands/kill.ts')).killCommand(id, options)));
+
+  const executions = program.command('executions')
+    .enablePositionalOptions()
     .description('list executions, newest first')
-    .option('--json', 'print JSON')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
     .option('--limit <n>', 'how many (default 50)')
     .addOption(stateDir())
     .action(async (options) => setExitCode(await (await import('./commands/inspect.ts')).executionsCommand(options)));
+  executions.command('show')
+    .description('show one execution: state, inputs, outputs, task runs and output files')
+    .argument('<execution-id>', 'execution id (or a unique prefix)')
+    .addOption(outputOption())
+    .addOption(jsonAliasOption())
+    .addOption(stateDir())
+    .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).showCommand(id, options)));
 
   program.command('logs')
     .description('print the stored logs of an execution')

@@ -176,6 +176,30 @@ export class Engine {
     return { execution, flow: parseFlow(execution.flowSource, execution.flowFile) };
   }
 
+  /** The execution an id stands for now: a flow retried as new executions goes on in the newest of the chain. */
+  currentOf(idOrPrefix: string): ExecutionRecord {
+    let execution = this.findExecution(idOrPrefix);
+    for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
+    return execution;
+  }
+
+  /** The process that runs the execution now, if one does (`harrier kill` signals it). */
+  liveOwnerOf(executionId: string): ExecutionOwner | undefined {
+    const owner = this.store.ownerOf(executionId);
+    return owner && isOwnerAlive(owner) ? owner : undefined;
+  }
+
+  /**
+   * `harrier kill` of an execution no live process runs: this process claims it, and with the kill
+   * already set, the attempts a dead process left running are re-attached to only to be cleaned up
+   * (containers, volumes and pods removed through their resume handles); it ends KILLED.
+   */
+  async killOrphaned(executionId: string): Promise<ExecutionRecord> {
+    const { execution, flow } = this.prepareResume(executionId);
+    this.abortAll();
+    return this.runChain(execution, flow);
+  }
+
   /** An execution by id or unique id prefix. */
   findExecution(idOrPrefix: string): ExecutionRecord {
     const exact = this.store.getExecution(idOrPrefix);

@@ -76,7 +76,11 @@ export interface RunnerJob {
   log(entry: LogEntry): void;
   /** The runner's own messages (pulling image, pod kept, re-attached), stored with the task's logs. */
   notice(level: NoticeLevel, message: string): void;
-  /** Set when the engine resumes an attempt that a previous harrier process started. */
+  /**
+   * Set when the engine resumes an attempt that a previous harrier process started. With `signal`
+   * already aborted (`harrier kill` of an execution whose process died), a re-attaching runner only
+   * removes what the handle names (container, volume, pod) and rejects with the reason.
+   */
   resume?: RunnerResume;
   /** Persist the handle before starting anything that could outlive this process. */
   saveResumeHandle(handle: ResumeHandle): Promise<void>;

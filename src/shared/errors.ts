@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   // Executions
   EXECUTION_NOT_FOUND: { meaning: 'no execution has that id, or the id prefix matches several' },
   EXECUTION_ENDED: { meaning: 'the execution already ended: there is nothing to resume' },
+  EXECUTION_KILL_TIMEOUT: { meaning: 'harrier kill signalled the process that runs the execution, and the execution did not end in time' },
   EXECUTION_LOCKED: { meaning: 'another live harrier process is running the execution' },
 
   // Tasks

@@ -52,12 +52,12 @@ test('HARRIER_STATE_DIR replaces the default, and --state-dir replaces both', as
   assert.deepEqual(JSON.parse(inEnv.stdout).map((e: { id: string }) => e.id), [executionIdOf(byEnv.stderr)]);
 });
 
-test('read-only commands never create state: executions and logs on a state dir that does not exist', async () => {
+test('read-only commands never create state: executions, logs, executions show (and kill of an unknown id) on a state dir that does not exist', async () => {
   const xdg = fresh('harrier-xdg-');
   const none = await harrier(['executions'], { env: { XDG_STATE_HOME: xdg } });
   assert.equal(none.code, 0, none.stderr);
   assert.match(none.stdout, /no executions in /);
-  for (const args of [['logs', 'ABCDEFGH']]) {
+  for (const args of [['logs', 'ABCDEFGH'], ['executions', 'show', 'ABCDEFGH'], ['kill', 'ABCDEFGH']]) {
     const result = await harrier(args, { env: { XDG_STATE_HOME: xdg } });
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /^error: no execution 'ABCDEFGH' in .*\n/);

@@ -2,26 +2,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { InputError } from '../../shared/errors.ts';
 import { isTerminal, Store } from '../../store/index.ts';
-import { Engine } from '../../engine/index.ts';
+import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import { stateDirOf, storeExists } from '../context.ts';
-import { alignedTable, durationBetween, formatLogLine, paintState } from '../report.ts';
+import { formatOf, printDocument } from '../output.ts';
+import { alignedTable, attemptsByTaskRun, durationBetween, executionDocument, formatLogLine, paintState, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 
 /** `harrier executions`: newest first. */
-export async function executionsCommand(options: { stateDir?: string; json?: boolean; limit?: string }): Promise<number> {
+export async function executionsCommand(options: { stateDir?: string; output?: string; json?: boolean; limit?: string }): Promise<number> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit <= 0) throw new InputError(`--limit must be a positive whole number, not '${options.limit}'`);
   const stateDir = stateDirOf(options);
   const store = storeExists(stateDir) ? Store.open(stateDir) : undefined;
   try {
     const executions = store?.listExecutions(limit) ?? [];
-    const out = new BufferedWriter(process.stdout);
-    if (options.json) {
-      out.line(JSON.stringify(executions.map((e) => ({
+    const format = formatOf(options);
+    if (format !== 'text') {
+      await printDocument(format, executions.map((e) => ({
         id: e.id, flowId: e.flowId, namespace: e.namespace, state: e.state, startDate: e.createdAt,
         endDate: e.endedAt ?? null, durationMs: durationBetween(e.createdAt, e.endedAt) ?? null,
-      }))));
-    } else if (executions.length === 0) {
+      })));
+      return 0;
+    }
+    const out = new BufferedWriter(process.stdout);
+    if (executions.length === 0) {
       out.line(`no executions in ${stateDir}`);
     } else {
       const rows = [['ID', 'FLOW', 'STATE', 'STARTED', 'DURATION']];
@@ -70,12 +74,42 @@ export async function logsCommand(id: string, options: { stateDir?: string; task
 }
 
 /** The engine over an existing store; without one, no execution can be found and nothing is created. */
-export function openExisting(stateDir: string, id: string): Engine {
+export function openExisting(stateDir: string, id: string, listener?: ExecutionListener): Engine {
   if (!storeExists(stateDir)) {
     throw new InputError(`no execution '${id}' in ${stateDir} (no store there yet)`, {
       code: 'EXECUTION_NOT_FOUND',
       hint: 'pass the same --state-dir (or HARRIER_STATE_DIR) as the run',
     });
   }
-  return new Engine({ stateDir });
+  return new Engine({ stateDir, listener });
+}
+
+/** `harrier executions show ID`: the execution with its inputs, outputs, task runs and output files. */
+export async function showCommand(id: string, options: { stateDir?: string; output?: string; json?: boolean }): Promise<number> {
+  const engine = openExisting(stateDirOf(options), id);
+  try {
+    const execution = engine.findExecution(id);
+    const secrets = engine.secretsFor(execution);
+    const format = formatOf(options);
+    if (format !== 'text') {
+      await printDocument(format, secrets.redact(executionDocument(engine.store, execution)));
+      return 0;
+    }
+    const out = new BufferedWriter(process.stdout);
+    const taskRuns = engine.store.taskRuns(execution.id);
+    const lines = summaryLines(execution, taskRuns, attemptsByTaskRun(engine.store, execution.id), out.colour).slice(1);
+    lines.splice(1, 0, `flow file: ${execution.flowFile}`, ...valueLines('inputs', secrets.redact(execution.inputs)), ...valueLines('outputs', secrets.redact(execution.outputs ?? {})));
+    const taskOutputs = taskRuns.flatMap((taskRun) => valueLines(`${taskRun.taskId} outputs`, secrets.redact(taskRun.outputs ?? {})));
+    for (const line of [...lines, ...(taskOutputs.length ? ['', ...taskOutputs] : [])]) out.line(secrets.masker.mask(line));
+    await out.drain();
+    return 0;
+  } finally {
+    engine.close();
+  }
+}
+
+function valueLines(title: string, values: unknown): string[] {
+  const entries = Object.entries((values ?? {}) as Record<string, unknown>);
+  if (entries.length === 0) return [];
+  return [`${title}:`, ...entries.map(([key, value]) => `  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)];
 }

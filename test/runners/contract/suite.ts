@@ -25,7 +25,7 @@ export type Behaviour =
   | 'exit-codes' | 'environment' | 'working-dir' | 'outputs-on-failure' | 'log-order' | 'no-trailing-newline'
   | 'long-lines' | 'many-lines' | 'stdin-closed'
   | 'kill' | 'abort-at-start' | 'aborted-before-run' | 'timeout' | 'task-timeout'
-  | 'resume-handle' | 'reattach-running' | 'reattach-finished' | 'crash-leaves-nothing';
+  | 'resume-handle' | 'reattach-running' | 'reattach-finished' | 'killed-after-crash' | 'crash-leaves-nothing';
 
 export interface SuiteOptions {
   /**
@@ -410,6 +410,24 @@ export function runnerContractSuite(
       assert.equal((await runner.run(second.job)).exitCode, 4, second.notices.join('\n'));
       assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...second.lines()], ['first', ...expected]);
       assert.equal(readFileSync(join(first.dir, 'later.csv'), 'utf8'), 'x\n');
+      assert.deepEqual(await leftBehind(second), []);
+    });
+
+    behaviour('killed-after-crash', 'after a crash mid-task, a run() with the saved handle and an already aborted signal removes what was left and rejects with the reason (harrier kill)', async (t) => {
+      if (!runnerOfKind(runner.kind).reattaches) {
+        t.skip(`${runner.kind} does not re-attach`);
+        return;
+      }
+      const first = makeJob('orphaned', 'echo started; sleep 60');
+      const crashed = await crashDuring(first, (logged) => logged.some((entry) => entry.line === 'started'));
+      assert.notDeepEqual(await leftBehind(first), [], 'the crash left the task running');
+      const second = resumed(first, crashed);
+      second.controller.abort('killed');
+      const startedAt = Date.now();
+      await assert.rejects(runner.run(second.job), (reason: unknown) => reason === 'killed');
+      assert.ok(Date.now() - startedAt < ABORT_BUDGET_MS, 'the clean-up does not wait for the task to end');
+      assert.deepEqual(second.lines(), [], 'nothing is run again');
+      await until(async () => (await leftBehind(second)).length === 0, 'what the crash left to be removed', undefined, 10_000).catch(() => undefined);
       assert.deepEqual(await leftBehind(second), []);
     });
 
