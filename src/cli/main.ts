@@ -1,5 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { FlowValidationError, HarrierError, InputError, isDiskFull, UsageError } from '../shared/errors.ts';
+import { HELP, helpFooter } from './help.ts';
 import { jsonAliasOption, outputOption } from './output.ts';
 import { isClosedOutput, tolerateClosedOutput } from './terminal.ts';
 
@@ -33,74 +34,78 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .showHelpAfterError('(run `harrier --help` for usage)')
     // A command's options are its own: `executions show ID --state-dir D` is show's --state-dir.
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText('after', helpFooter(HELP.harrier));
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default $HARRIER_STATE_DIR, else $XDG_STATE_HOME/harrier, else ~/.local/state/harrier)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
+  const command = (parent: Command, name: string): Command => parent.command(name).exitOverride().addHelpText('after', helpFooter(HELP[name]));
+  const printsData = (cmd: Command): Command => cmd.addOption(outputOption()).addOption(jsonAliasOption());
 
-  program.command('run')
-    .description('run a flow and wait for its end')
+  printsData(command(program, 'run')
+    .description('run a flow and wait for its end (logs on stdout, or on stderr with -o)')
     .argument('<flow>', 'flow file (YAML)')
     .option('-i, --input <name=value>', 'an input value; name=@path for a FILE input (repeatable)', collect, [])
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
     .addOption(taskRunner)
-    .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
-    .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
+    .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)'))
     .addOption(stateDir())
     .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
 
-  program.command('resume')
+  printsData(command(program, 'resume')
     .description('continue an execution that a stopped harrier process left unfinished')
-    .argument('<execution-id>', 'execution id (or a unique prefix)')
-    .option('--json', 'print one JSON document about the execution on stdout')
+    .argument('<execution-id>', 'execution id (or a unique prefix)'))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
 
-  program.command('kill')
+  printsData(command(program, 'kill')
     .description('kill an execution: signal the harrier process that runs it, or, if that process died, remove what it left running')
-    .argument('<execution-id>', 'execution id (or a unique prefix)')
-    .addOption(outputOption())
-    .addOption(jsonAliasOption())
+    .argument('<execution-id>', 'execution id (or a unique prefix)'))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/kill.ts')).killCommand(id, options)));
 
-  const executions = program.command('executions')
+  const executions = printsData(command(program, 'executions')
     .enablePositionalOptions()
-    .description('list executions, newest first')
-    .addOption(outputOption())
-    .addOption(jsonAliasOption())
+    .description('list executions, newest first (`executions show ID` for one)'))
     .option('--limit <n>', 'how many (default 50)')
     .addOption(stateDir())
     .action(async (options) => setExitCode(await (await import('./commands/inspect.ts')).executionsCommand(options)));
-  executions.command('show')
+  printsData(command(executions, 'show')
     .description('show one execution: state, inputs, outputs, task runs and output files')
-    .argument('<execution-id>', 'execution id (or a unique prefix)')
-    .addOption(outputOption())
-    .addOption(jsonAliasOption())
+    .argument('<execution-id>', 'execution id (or a unique prefix)'))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).showCommand(id, options)));
 
-  program.command('logs')
+  printsData(command(program, 'logs')
     .description('print the stored logs of an execution')
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--task <id>', 'only this task\'s logs')
     .option('-f, --follow', 'keep printing new lines until the execution ends')
-    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines')
+    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines'))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).logsCommand(id, options)));
 
-  program.command('validate')
+  printsData(command(program, 'validate')
     .description('check flow files without running them')
-    .argument('<flows...>', 'flow files')
-    .action(async (files: string[]) => setExitCode(await (await import('./commands/validate.ts')).validateCommand(files)));
+    .argument('<flows...>', 'flow files'))
+    .action(async (files: string[], options) => setExitCode(await (await import('./commands/validate.ts')).validateCommand(files, options)));
 
-  program.command('schema')
+  command(program, 'schema')
     .description('print the JSON Schema of the flow format (for editors)')
-    .action(async () => setExitCode((await import('./commands/validate.ts')).schemaCommand()));
-  program.command('config')
-    .description('show the effective settings and where each came from (flag, env, file, default)')
     .addOption(outputOption())
+    .action(async (options) => setExitCode(await (await import('./commands/validate.ts')).schemaCommand(options)));
+
+  printsData(command(program, 'config')
+    .description('show the effective settings and where each came from (flag, env, file, default)'))
     .action(async (options) => setExitCode(await (await import('./commands/config.ts')).configCommand(options)));
+
+  command(program, 'completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: 'bash' | 'zsh' | 'fish') => {
+      process.stdout.write((await import('./completion.ts')).completionScript(program, shell));
+      setExitCode(0);
+    });
 
   // Every command sees its settings resolved (flag, else variable, else config file, else default).
   program.hook('preAction', async (_program, command) => {
@@ -123,14 +128,15 @@ async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   // `run`'s options are parsed or shown only when `run` is on the command line; the runner table
   // behind `--task-runner` loads the runners' schemas (zod), which other commands do without.
-  const runnerChoices = argv.includes('run') ? (await import('./runner-choice.ts')).RUNNER_CHOICES : undefined;
+  const runnerChoices = argv.includes('run') || argv.includes('completion') ? (await import('./runner-choice.ts')).RUNNER_CHOICES : undefined;
   const program = buildProgram((code) => (exitCode = code), runnerChoices);
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+      // `commander.help` is help shown because a command was missing (bare `harrier`): a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
     }
     if (error instanceof HarrierError) {
       printError(`${error instanceof FlowValidationError ? error.message : `error: ${error.userMessage()}`}\n`);

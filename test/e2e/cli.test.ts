@@ -214,7 +214,7 @@ test('bad usage is exit 2 with a one-line message', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /podman/);
   const missingFile = await harrier(['run', 'no/such/flow.yaml']);
-  assert.equal(missingFile.code, 1);
+  assert.equal(missingFile.code, 2, 'a missing flow file is exit 2, as for validate');
   assert.match(missingFile.stderr, /cannot read flow file no\/such\/flow\.yaml: no such file/);
 });
 

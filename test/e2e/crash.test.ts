@@ -212,7 +212,7 @@ tasks:
   await sleep(20);
   child.kill('SIGINT');
   const result = await child.result;
-  assert.equal(result.code, 1, result.stderr);
+  assert.equal(result.code, 130, `Ctrl-C is exit 130: ${result.stderr}`);
   assert.equal(await executionState(id, stateDir), 'KILLED');
   const label = `harrier.io/execution-id=${id}`;
   assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [label] } }), []);

@@ -109,7 +109,7 @@ tasks:
   await waitForOutput(child, /\[long\] up/);
   child.kill('SIGINT');
   const result = await child.result;
-  assert.equal(result.code, 1);
+  assert.equal(result.code, 130, 'Ctrl-C is exit 130');
   assert.equal(JSON.parse(result.stdout).state, 'KILLED');
   assert.deepEqual(containersOf(id), []);
 });

@@ -231,7 +231,7 @@ tasks:
     await waitForOutput(child, /\[long\] up/, 120_000);
     child.kill('SIGINT');
     const result = await child.result;
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 130, 'Ctrl-C is exit 130');
     assert.equal(JSON.parse(result.stdout).state, 'KILLED');
     assert.equal(await podsOf(id), 0);
   });

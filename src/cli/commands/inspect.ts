@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { InputError } from '../../shared/errors.ts';
-import { isTerminal, Store } from '../../store/index.ts';
+import { isTerminal, Store, type LogRecord } from '../../store/index.ts';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import { stateDirOf, storeExists } from '../context.ts';
-import { formatOf, printDocument } from '../output.ts';
+import { formatOf, printDocument, type OutputFormat } from '../output.ts';
 import { alignedTable, attemptsByTaskRun, durationBetween, executionDocument, formatLogLine, paintState, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 
@@ -44,16 +44,17 @@ export async function executionsCommand(options: { stateDir?: string; output?: s
 }
 
 /** `harrier logs ID [--task T] [--follow]`: stored logs, in order; --follow waits for more until the end. */
-export async function logsCommand(id: string, options: { stateDir?: string; task?: string; follow?: boolean; all?: boolean }): Promise<number> {
+export async function logsCommand(id: string, options: { stateDir?: string; task?: string; follow?: boolean; all?: boolean; output?: string; json?: boolean }): Promise<number> {
   const engine = openExisting(stateDirOf(options), id);
   try {
     const execution = engine.findExecution(id);
     const out = new BufferedWriter(process.stdout);
+    const show = await logLineFormat(formatOf(options), out.colour);
     let afterSeq = 0;
     for (;;) {
       const batch = engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
       for (const record of batch) {
-        if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(formatLogLine(record, out.colour));
+        if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(show(record));
         afterSeq = record.seq ?? afterSeq;
       }
       if (batch.length === 10_000) continue;
@@ -62,7 +63,7 @@ export async function logsCommand(id: string, options: { stateDir?: string; task
       if (out.closed) return 0;
       if (!options.follow || isTerminal(engine.store.getExecution(execution.id)!.state)) {
         const rest = engine.store.logs(execution.id, { taskId: options.task, afterSeq });
-        for (const record of rest) if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(formatLogLine(record, out.colour));
+        for (const record of rest) if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(show(record));
         await out.drain();
         return 0;
       }
@@ -112,4 +113,19 @@ function valueLines(title: string, values: unknown): string[] {
   const entries = Object.entries((values ?? {}) as Record<string, unknown>);
   if (entries.length === 0) return [];
   return [`${title}:`, ...entries.map(([key, value]) => `  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)];
+}
+
+/**
+ * One stored log record as printed: text for people; with -o json one JSON object per line (JSON
+ * Lines, so `logs -f` can be read as it goes), with -o yaml one YAML document per record.
+ */
+async function logLineFormat(format: OutputFormat, colour: boolean): Promise<(record: LogRecord) => string> {
+  if (format === 'text') return (record) => formatLogLine(record, colour);
+  const fields = (record: LogRecord): object => ({
+    timestamp: record.timestamp, taskId: record.taskId ?? null, attempt: record.attempt ?? null, level: record.level,
+    stream: record.stream ?? null, container: record.container ?? null, line: record.line,
+  });
+  if (format === 'json') return (record) => JSON.stringify(fields(record));
+  const { stringify } = await import('yaml');
+  return (record) => `---\n${stringify(fields(record), { lineWidth: 0 }).trimEnd()}`;
 }

@@ -10,6 +10,7 @@ import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
 import { parseInputOptions, stateDirOf } from '../context.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
+import { documentText, formatOf } from '../output.ts';
 import { BufferedWriter } from '../terminal.ts';
 
 /** How long the clean-up after Ctrl-C / SIGTERM may take before harrier gives up on it and exits. */
@@ -21,10 +22,12 @@ export interface RunOptions {
   stateDir?: string;
   taskRunner?: string;
   namespaceFiles?: string;
+  output?: string;
   json?: boolean;
 }
 
-export async function readFlowFile(path: string): Promise<{ source: string; flow: Flow }> {
+/** Reads and checks a flow file; its warnings go to stderr unless `quiet` (validate -o json lists them). */
+export async function readFlowFile(path: string, options: { quiet?: boolean } = {}): Promise<{ source: string; flow: Flow }> {
   let source: string;
   try {
     // A file far over the limit is refused before it is read into memory.
@@ -42,7 +45,7 @@ export async function readFlowFile(path: string): Promise<{ source: string; flow
     });
   }
   const flow = parseFlow(source, path);
-  for (const warning of flow.warnings) process.stderr.write(`warning: ${formatFlowIssue(warning)}\n`);
+  if (!options.quiet) for (const warning of flow.warnings) process.stderr.write(`warning: ${formatFlowIssue(warning)}\n`);
   return { source, flow };
 }
 
@@ -63,20 +66,21 @@ export async function runCommand(flowPath: string, options: RunOptions): Promise
   });
 }
 
-export async function resumeCommand(executionId: string, options: { stateDir?: string; json?: boolean }): Promise<number> {
+export async function resumeCommand(executionId: string, options: { stateDir?: string; output?: string; json?: boolean }): Promise<number> {
   return withEngine(options, async (engine) => engine.prepareResume(executionId));
 }
 
 /**
  * Runs one execution (and the executions its flow retries make) with live logs (stdout, or stderr
- * under --json), handles Ctrl-C / SIGTERM, and prints the summary or the JSON document. Returns
+ * under -o/--json), handles Ctrl-C / SIGTERM, and prints the summary or the JSON document. Returns
  * the process exit code.
  */
 async function withEngine(
-  options: { stateDir?: string; json?: boolean },
+  options: { stateDir?: string; output?: string; json?: boolean },
   prepare: (engine: Engine) => Promise<{ execution: ExecutionRecord; flow: Flow }>,
 ): Promise<number> {
-  const logs = new BufferedWriter(options.json ? process.stderr : process.stdout);
+  const format = formatOf(options);
+  const logs = new BufferedWriter(format !== 'text' ? process.stderr : process.stdout);
   const notices = new BufferedWriter(process.stderr);
   const listener: ExecutionListener = {
     log: (record) => {
@@ -86,7 +90,9 @@ async function withEngine(
   const engine = new Engine({ stateDir: stateDirOf(options), listener });
   let cleanUpLimit: NodeJS.Timeout | undefined;
   // Every signal, the first or a later one, leads to the same clean-up: only its time is bounded.
+  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    interrupted ||= signal === 'SIGINT';
     if (cleanUpLimit) {
       notices.line(`harrier: ${signal} received again: the clean-up is still running (at most ${formatDurationMs(CLEAN_UP_LIMIT_MS)} in all)`);
       notices.flush();
@@ -120,13 +126,15 @@ async function withEngine(
     await logs.drain();
     const secrets = engine.secretsFor(ended);
     const out = new BufferedWriter(process.stdout);
-    if (options.json) {
-      out.line(JSON.stringify(secrets.redact(executionDocument(engine.store, ended))));
+    if (format !== 'text') {
+      out.line(await documentText(format, secrets.redact(executionDocument(engine.store, ended))));
     } else {
       const lines = summaryLines(ended, engine.store.taskRuns(ended.id), attemptsByTaskRun(engine.store, ended.id), out.colour);
       for (const line of lines) out.line(secrets.masker.mask(line));
     }
     await out.drain();
+    // Ctrl-C is 130 whatever the execution's end, as shells report an interrupted command.
+    if (interrupted) return 130;
     return ended.state === 'SUCCESS' || ended.state === 'WARNING' ? 0 : 1;
   } finally {
     clearTimeout(cleanUpLimit);
