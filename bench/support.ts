@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const HARRIER_BIN = join(REPO_ROOT, 'dist', 'bin', 'harrier.js');
+export const HARRIER_BIN = join(REPO_ROOT, 'dist', 'bundle', 'harrier.js');
 
 export interface Measured {
   ms: number;

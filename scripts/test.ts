@@ -24,7 +24,7 @@ function collect(path: string): string[] {
 const roots = process.argv.slice(2);
 const files = (roots.length ? roots : ['test']).flatMap(collect);
 
-const built = build({ check: !roots.length });
+const built = await build({ check: !roots.length });
 if (built !== 0) {
   console.error(roots.length ? 'build failed' : 'type check failed');
   process.exit(built);

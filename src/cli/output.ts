@@ -20,11 +20,19 @@ export function formatOf(options: { output?: string; json?: boolean }): OutputFo
   return options.json ? 'json' : 'text';
 }
 
+/**
+ * The YAML writer, loaded only by a command that prints YAML. yaml is CommonJS: bundled, a dynamic
+ * import of it yields its exports as `default`.
+ */
+export async function yamlText(): Promise<(value: unknown) => string> {
+  const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  const stringify = yaml.stringify ?? yaml.default!.stringify;
+  return (value) => stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
+}
+
 /** The document as JSON (one line) or YAML. */
 export async function documentText(format: 'json' | 'yaml', value: unknown): Promise<string> {
-  if (format === 'json') return JSON.stringify(value);
-  const { stringify } = await import('yaml');
-  return stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
+  return format === 'json' ? JSON.stringify(value) : (await yamlText())(value);
 }
 
 export async function printDocument(format: 'json' | 'yaml', value: unknown): Promise<void> {

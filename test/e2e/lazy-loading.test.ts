@@ -1,19 +1,30 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUNDLE_META } from '../../scripts/build.ts';
 import { test } from 'node:test';
 import { flowFile, harrier, REPO_ROOT, tempStateDir } from '../support/harrier.ts';
 
 const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node)\//;
 
-/** The modules `harrier <args>` loaded, as URLs. */
+/**
+ * The modules `harrier <args>` loaded, as URLs: the files of node_modules it loaded itself, and the
+ * modules inside each bundle file it loaded (from esbuild's metafile, as `/dist/src/...` and
+ * `/node_modules/...` URLs of where they were bundled from).
+ */
 async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; stderr: string; modules: string[] }> {
   const trace = join(mkdtempSync(join(tmpdir(), 'harrier-trace-')), 'modules.txt');
   const result = await harrier(args, {
     env: { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'test/support/trace-modules.ts')}`, HARRIER_TRACE_MODULES: trace },
   });
-  return { code: result.code, stderr: result.stderr, modules: readFileSync(trace, 'utf8').split('\n') };
+  const meta = JSON.parse(readFileSync(BUNDLE_META, 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  const modules = readFileSync(trace, 'utf8').split('\n').flatMap((url) => {
+    const bundled = url.startsWith('file://') ? meta.outputs[relative(REPO_ROOT, fileURLToPath(url))] : undefined;
+    return bundled ? Object.keys(bundled.inputs).map((input) => `file://${join(REPO_ROOT, input)}`) : [url];
+  });
+  return { code: result.code, stderr: result.stderr, modules };
 }
 
 test('a flow of local processes loads neither the Docker nor the Kubernetes client library', async () => {
@@ -27,6 +38,7 @@ test('a flow of local processes loads neither the Docker nor the Kubernetes clie
   assert.equal(code, 0, stderr);
   assert.ok(modules.some((url) => url.endsWith('/dist/src/runners/process/process-runner.js')), 'the process runner did load');
   assert.ok(modules.some((url) => url.endsWith('/dist/src/runners/docker/schema.js')), 'the Docker schema is known to the checker');
+  assert.ok(modules.some((url) => url.includes('/node_modules/zod/')), 'bundled libraries are seen too (zod checks the flow)');
   assert.deepEqual(modules.filter((url) => CLIENT_LIBRARIES.test(url)), []);
 });
 

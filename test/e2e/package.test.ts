@@ -61,11 +61,11 @@ function runFlow(bin: string): void {
 
 test('the tarball holds the build and no tests, benchmarks, CI or scripts', () => {
   const listing = spawnSync('tar', ['tzf', tarball], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-  assert.ok(listing.includes('package/dist/bin/harrier.js'), listing.slice(0, 5).join(', '));
-  assert.deepEqual(listing.filter((path) => !/^package\/(dist\/(bin|src)\/|package\.json$|README\.md$)/.test(path)), []);
+  assert.ok(listing.includes('package/dist/bundle/harrier.js'), listing.slice(0, 5).join(', '));
+  assert.deepEqual(listing.filter((path) => !/^package\/(dist\/bundle\/|package\.json$|README\.md$)/.test(path)), []);
   const manifest = JSON.parse(spawnSync('tar', ['xzfO', tarball, 'package/package.json'], { encoding: 'utf8' }).stdout) as Record<string, unknown>;
   assert.equal(manifest.private, undefined);
-  assert.deepEqual(manifest.bin, { harrier: 'dist/bin/harrier.js' });
+  assert.deepEqual(manifest.bin, { harrier: 'dist/bundle/harrier.js' });
 });
 
 test('installed globally into a prefix: nothing runs at install time, and `harrier run` works from another directory', () => {

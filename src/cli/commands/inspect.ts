@@ -4,7 +4,7 @@ import { InputError } from '../../shared/errors.ts';
 import { isTerminal, Store, type LogRecord } from '../../store/index.ts';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import { stateDirOf, storeExists } from '../context.ts';
-import { formatOf, printDocument, type OutputFormat } from '../output.ts';
+import { formatOf, printDocument, yamlText, type OutputFormat } from '../output.ts';
 import { alignedTable, attemptsByTaskRun, durationBetween, executionDocument, formatLogLine, paintState, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 
@@ -126,6 +126,6 @@ async function logLineFormat(format: OutputFormat, colour: boolean): Promise<(re
     stream: record.stream ?? null, container: record.container ?? null, line: record.line,
   });
   if (format === 'json') return (record) => JSON.stringify(fields(record));
-  const { stringify } = await import('yaml');
-  return (record) => `---\n${stringify(fields(record), { lineWidth: 0 }).trimEnd()}`;
+  const text = await yamlText();
+  return (record) => `---\n${text(fields(record))}`;
 }
