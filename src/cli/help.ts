@@ -68,5 +68,5 @@ export function helpFooter(help: CommandHelp): string {
     const width = Math.max(...help.env.map((name) => name.length)) + 2;
     for (const name of help.env) lines.push(`  ${name.padEnd(width)}${ENVIRONMENT[name]}`);
   }
-  return lines.join('\n');
+  return `${lines.join('\n')}\n`;
 }
