@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { REPO_ROOT } from '../support/harrier.ts';
 import { PackageInstaller } from '../support/install.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'harrier-package-'));
@@ -79,4 +80,20 @@ test('installed as a dependency of a project: nothing runs at install time, and 
   const project = installer.installInProject(tarball);
   assert.deepEqual(installTimeWork(join(project, 'node_modules')), []);
   runFlow(join(project, 'node_modules', '.bin', 'harrier'));
+});
+
+test('on a Node older than 22.13 the bin says, in one line, which version it needs (exit 2)', (t) => {
+  // The machine's own Node, when it is an old one (Debian's is 20): the bin must still parse there.
+  const old = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
+    const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+    return version !== undefined && /^v(1\d|20|21|22\.(\d|1[0-2]))\./.test(version);
+  });
+  if (!old) {
+    t.skip('no Node older than 22.13 on this machine');
+    console.log('# SKIPPED (old Node): no Node older than 22.13 in /usr/bin or /usr/local/bin');
+    return;
+  }
+  const result = spawnSync(old, [join(REPO_ROOT, 'dist/bundle/harrier.js'), '--version'], { encoding: 'utf8' });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /^harrier needs Node\.js 22\.13 or later \(this is v\d+\.\d+\.\d+\)\n$/);
 });

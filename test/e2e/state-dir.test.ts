@@ -1,6 +1,6 @@
 /** Where state lives: per user by default, HARRIER_STATE_DIR and --state-dir over it, never the current directory. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -63,4 +63,14 @@ test('read-only commands never create state: executions, logs, executions show (
     assert.match(result.stderr, /^error: no execution 'ABCDEFGH' in .*\n/);
   }
   assert.deepEqual(readdirSync(xdg), []);
+});
+
+test('a flow given by a relative path is stored by its absolute path, shown from any other folder', async () => {
+  const xdg = fresh('harrier-xdg-');
+  const project = fresh('harrier-project-');
+  writeFileSync(join(project, 'flow.yaml'), 'id: rel\nnamespace: t\ntasks:\n  - id: say\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n');
+  const run = await harrier(['run', 'flow.yaml'], { cwd: project, env: { XDG_STATE_HOME: xdg } });
+  assert.equal(run.code, 0, run.stderr);
+  const shown = await harrier(['executions', 'show', executionIdOf(run.stderr)], { cwd: fresh('harrier-cwd-'), env: { XDG_STATE_HOME: xdg } });
+  assert.match(shown.stdout, new RegExp(`^flow file: ${join(project, 'flow.yaml')}$`, 'm'));
 });
