@@ -34,6 +34,13 @@ export const ERROR_CODES = {
   HOST_PATH_REFUSED: { meaning: 'a flow names a host file outside internal storage and the namespace files' },
   STORAGE_FILE_NOT_FOUND: { meaning: 'an internal storage URI is malformed or names no stored file' },
 
+  // HTTP tasks (Request, Download, the Google Cloud tasks)
+  HTTP_STATUS_FAILED: { meaning: 'an HTTP server answered a failure status (400 or more, or one outside allowedResponseCodes); `status` holds it' },
+  HTTP_UNREACHABLE: { meaning: 'the HTTP server cannot be reached: unknown host, connection refused or reset' },
+  HTTP_TLS_UNTRUSTED: { meaning: 'the HTTP server\'s TLS certificate is not trusted (or does not name the host)' },
+  HTTP_TIMEOUT: { meaning: 'the HTTP server took longer than the connect or read-idle timeout' },
+  HTTP_RESPONSE_INVALID: { meaning: 'an HTTP answer cannot be used: cut short, too large, empty, or too many redirects' },
+
   // Runners
   RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },
   RUNNER_PROPERTIES_INVALID: { meaning: 'the task runner\'s properties are invalid once rendered' },
