@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   HTTP_TLS_UNTRUSTED: { meaning: 'the HTTP server\'s TLS certificate is not trusted (or does not name the host)' },
   HTTP_TIMEOUT: { meaning: 'the HTTP server took longer than the connect or read-idle timeout' },
   HTTP_RESPONSE_INVALID: { meaning: 'an HTTP answer cannot be used: cut short, too large, empty, or too many redirects' },
+  GCP_CREDENTIALS_MISSING: { meaning: 'no Google Cloud credentials: no serviceAccount, GOOGLE_APPLICATION_CREDENTIALS or application default credentials' },
+  GCP_CREDENTIALS_INVALID: { meaning: 'the Google Cloud credentials (serviceAccount or the GOOGLE_APPLICATION_CREDENTIALS file) are not a valid key' },
+  GCP_AUTH_FAILED: { meaning: 'Google\'s token endpoint refused the credentials' },
+  GCP_API_ERROR: { meaning: 'a Google Cloud API answered an error; `status` holds its HTTP status' },
 
   // Runners
   RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },
