@@ -493,6 +493,7 @@ export class ExecutionRun {
       runtime: this.runtime,
       attemptDir: this.attemptDir(taskRun, number),
       storage: this.deps.storage,
+      cacheDir: join(this.deps.stateDir, 'cache'),
       runners: this.deps.runners,
       namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
       namespaceFilesOf: (namespace) => namespaceFolder(this.deps.namespaceFilesRoot, namespace),

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   PATH_UNSAFE: { meaning: 'a file name or glob would reach outside the working directory' },
   HOST_PATH_REFUSED: { meaning: 'a flow names a host file outside internal storage and the namespace files' },
   STORAGE_FILE_NOT_FOUND: { meaning: 'an internal storage URI is malformed or names no stored file' },
+  PYTHON_DEPENDENCIES_FAILED: { meaning: 'a Python task\'s dependencies could not be installed (no python3 on the host, or pip/uv failed)' },
 
   // HTTP tasks (Request, Download, the Google Cloud tasks)
   HTTP_STATUS_FAILED: { meaning: 'an HTTP server answered a failure status (400 or more, or one outside allowedResponseCodes); `status` holds it' },

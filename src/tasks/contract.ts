@@ -26,6 +26,8 @@ export interface TaskContext {
   /** Host directory for this attempt, created empty (or kept from a crashed run when resuming). */
   attemptDir: string;
   storage: InternalStorage;
+  /** `<state dir>/cache`: what tasks keep between executions (installed Python dependencies). */
+  cacheDir: string;
   runners: RunnerRegistry;
   /** Folder with this namespace's files (for `namespaceFiles`). */
   namespaceFilesDir: string;

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { harrier, REPO_ROOT, runJson, taskRun, tempStateDir } from '../support/harrier.ts';
+import { greetingWheelDir } from '../support/wheel.ts';
 
 /** The HTTP example's server: a CSV to download and an API that stores reports. */
 const exampleServer = createServer((request, response) => {
@@ -20,14 +21,16 @@ const exampleServer = createServer((request, response) => {
   });
 });
 let exampleBaseUrl = '';
+let exampleWheels = '';
 before(async () => {
+  exampleWheels = greetingWheelDir();
   await new Promise<void>((resolve) => exampleServer.listen(0, '127.0.0.1', resolve));
   exampleBaseUrl = `http://127.0.0.1:${(exampleServer.address() as AddressInfo).port}`;
 });
 after(() => exampleServer.close());
 
 /** Every example under examples/ (top level: Process runner) is run; this is what each must give. */
-const EXPECTED: Record<string, { state: string; args?: string[] | (() => string[]); env?: Record<string, string>; check?: (r: Awaited<ReturnType<typeof runJson>>) => void }> = {
+const EXPECTED: Record<string, { state: string; args?: string[] | (() => string[]); env?: Record<string, string> | (() => Record<string, string>); check?: (r: Awaited<ReturnType<typeof runJson>>) => void }> = {
   'hello.yaml': {
     state: 'SUCCESS',
     check: ({ doc, stderr }) => {
@@ -118,6 +121,14 @@ const EXPECTED: Record<string, { state: string; args?: string[] | (() => string[
       assert.match(stderr, /\[done\] report r-1 stored \(HTTP 201\), 35 bytes downloaded/);
     },
   },
+  'python-dependencies.yaml': {
+    state: 'SUCCESS',
+    env: () => ({ PIP_NO_INDEX: '1', PIP_FIND_LINKS: exampleWheels }),
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'greet').outputs.vars.message, 'Hello, python_dependencies, from a wheel');
+      assert.match(stderr, /installing Python dependencies for 3\.\d+ with pip: harrier-greeting==1\.0\.0/);
+    },
+  },
   'dbt.yaml': {
     state: 'SUCCESS',
     env: { PATH: `${join(REPO_ROOT, 'examples', 'bin')}:${process.env.PATH}` },
@@ -135,7 +146,8 @@ for (const name of examples) {
   test(`example ${name} runs to ${EXPECTED[name]?.state}`, async () => {
     const expected = EXPECTED[name];
     const args = typeof expected.args === 'function' ? expected.args() : expected.args ?? [];
-    const result = await runJson(join('examples', name), tempStateDir(), args, { env: expected.env });
+    const env = typeof expected.env === 'function' ? expected.env() : expected.env;
+    const result = await runJson(join('examples', name), tempStateDir(), args, { env });
     assert.equal(result.doc.state, expected.state, result.stderr);
     assert.equal(result.code, expected.state === 'FAILED' || expected.state === 'KILLED' ? 1 : 0);
     expected.check?.(result);

@@ -37,10 +37,11 @@ function scriptCommon(slots: TaskSlots) {
  */
 export function pythonProperties() {
   return {
-    dependencies: stringList().default([]),
-    packageManager: oneOf(['UV', 'PIP'], (value) => value.toUpperCase()).default('UV'),
-    pythonVersion: text().optional(),
-    dependencyCacheEnabled: boolean().default(true),
+    dependencies: stringList().default([]).describe('Python packages installed before the commands (pip requirement lines, e.g. requests>=2)'),
+    packageManager: oneOf(['UV', 'PIP'], (value) => value.toUpperCase()).default('UV')
+      .describe('How dependencies are installed: UV (default; pip when uv is not on harrier\'s PATH) or PIP'),
+    pythonVersion: text().optional().describe('The Python (X.Y) a container task runs, when the image tag does not say'),
+    dependencyCacheEnabled: boolean().default(true).describe('Keep installed dependencies under the state directory for the next runs, default true'),
   };
 }
 
