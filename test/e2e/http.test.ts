@@ -4,6 +4,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { startGcpFake } from '../gcp-fake/index.ts';
 import { flowFile, runJson, startHarrier, taskRun, tempStateDir } from '../support/harrier.ts';
 
 /**
@@ -280,6 +281,32 @@ describe('HTTP tasks against a local server', () => {
     assert.match(taskRun(doc, 'bad_option').attempts[0].error ?? '', /property 'options': invalid after rendering: timeout\.connectTimeout: expected an ISO-8601 duration/);
   });
 
+  test('HTTPS: a CA from NODE_EXTRA_CA_CERTS is trusted; without it the certificate is refused unless insecureTrustAllCertificates', async () => {
+    // Any local HTTPS server with its own CA does: the GCP fake answers 404 with JSON on unknown routes.
+    const https = await startGcpFake({ accessToken: 'unused', clusters: [] });
+    try {
+      const tasks = `
+  - id: get
+    type: io.kestra.plugin.core.http.Request
+    uri: ${https.url}/nothing
+    options: {allowFailed: true}
+    allowFailure: true
+  - id: insecure
+    type: io.kestra.plugin.core.http.Request
+    uri: ${https.url}/nothing
+    options: {allowFailed: true, ssl: {insecureTrustAllCertificates: true}}
+`;
+      const trusted = await runJson(flow(tasks), tempStateDir(), [], { env: { NODE_EXTRA_CA_CERTS: https.caFile } });
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(taskRun(trusted.doc, 'get').outputs.code, 404);
+      const untrusted = await runJson(flow(tasks), tempStateDir(), [], { env: { NODE_EXTRA_CA_CERTS: undefined } });
+      assert.match(taskRun(untrusted.doc, 'get').attempts[0].error ?? '', /^GET https:\/\/127\.0\.0\.1:\d+\/nothing: the server's certificate is not trusted/);
+      assert.equal(taskRun(untrusted.doc, 'insecure').outputs.code, 404);
+    } finally {
+      await https.stop();
+    }
+  });
+
   test('timeouts: the read-idle timeout, then the task timeout, end a request the server never answers', async () => {
     const started = Date.now();
     const { doc, code } = await runJson(flow(`
@@ -410,7 +437,8 @@ describe('HTTP tasks against a local server', () => {
     for await (const chunk of createReadStream(storedPath(stateDir, large.outputs.uri))) hash.update(chunk as Buffer);
     assert.equal(hash.digest('hex'), largeDigest());
     console.log(`# harrier's peak RSS: ${Math.round(small.peakMiB)} MiB for a 15-byte download, ${Math.round(peakMiB)} MiB for 200 MiB`);
-    assert.ok(peakMiB - small.peakMiB < 100, `peak RSS grew by ${Math.round(peakMiB - small.peakMiB)} MiB for a 200 MiB file`);
+    // Buffering the body would add at least the file's 200 MiB; streaming adds what the GC has yet to hand back (69-83 MiB measured).
+    assert.ok(peakMiB - small.peakMiB < 150, `peak RSS grew by ${Math.round(peakMiB - small.peakMiB)} MiB for a 200 MiB file`);
   });
 });
 
