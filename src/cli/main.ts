@@ -29,6 +29,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default ./.harrier or $HARRIER_STATE_DIR)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
+  const kubeconfig = (): Option => new Option('--kubeconfig <file>', 'kubeconfig for Kubernetes tasks without `config` (instead of $KUBECONFIG or ~/.kube/config)');
+  const kubeContext = (): Option => new Option('--context <name>', 'kubeconfig context for Kubernetes tasks without `config` or `context`');
 
   program.command('run')
     .description('run a flow and wait for its end')
@@ -38,6 +40,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .addOption(taskRunner)
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
     .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
+    .addOption(kubeconfig())
+    .addOption(kubeContext())
     .addOption(stateDir())
     .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
 
@@ -45,6 +49,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .description('continue an execution that a stopped harrier process left unfinished')
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--json', 'print one JSON document about the execution on stdout')
+    .addOption(kubeconfig().default(undefined, 'the run\'s'))
+    .addOption(kubeContext().default(undefined, 'the run\'s'))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
 

@@ -498,6 +498,7 @@ export class ExecutionRun {
       namespaceFilesOf: (namespace) => namespaceFolder(this.deps.namespaceFilesRoot, namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride,
       taskRunnerOverrideProperties: this.execution.options.taskRunnerOverride && this.flow.runnerDefaults[this.execution.options.taskRunnerOverride],
+      runnerSettings: this.execution.options.runnerSettings,
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,

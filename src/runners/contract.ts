@@ -76,6 +76,11 @@ export interface RunnerJob {
   log(entry: LogEntry): void;
   /** The runner's own messages (pulling image, pod kept, re-attached), stored with the task's logs. */
   notice(level: NoticeLevel, message: string): void;
+  /**
+   * The command line's settings for this runner kind (Kubernetes: `kubeconfig`, `context`), kept
+   * with the execution so that a resume uses the same. A task's own properties win over them.
+   */
+  settings?: Record<string, string>;
   /** Set when the engine resumes an attempt that a previous harrier process started. */
   resume?: RunnerResume;
   /** Persist the handle before starting anything that could outlive this process. */

@@ -35,6 +35,8 @@ export interface TaskContext {
   taskRunnerOverride?: RunnerKind;
   /** The override runner's properties from the flow's pluginDefaults (unrendered). */
   taskRunnerOverrideProperties?: Record<string, unknown>;
+  /** The command line's settings per runner kind (RunnerJob.settings). */
+  runnerSettings?: Partial<Record<RunnerKind, Record<string, string>>>;
   timeoutMs?: number;
   signal: AbortSignal;
   /** Set when this attempt was started by a harrier process that died: the runner re-attaches. */

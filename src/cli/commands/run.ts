@@ -7,6 +7,7 @@ import { parseFlow } from '../../flow/parse.ts';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { FlowValidationError, formatFlowIssue, HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
+import { clusterRunnerSettings, type ClusterOptions } from '../cluster-options.ts';
 import { parseInputOptions, stateDirOf } from '../context.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
@@ -15,7 +16,7 @@ import { BufferedWriter } from '../terminal.ts';
 /** How long the clean-up after Ctrl-C / SIGTERM may take before harrier gives up on it and exits. */
 const CLEAN_UP_LIMIT_MS = 60_000;
 
-export interface RunOptions {
+export interface RunOptions extends ClusterOptions {
   input: string[];
   secretsFile?: string;
   stateDir?: string;
@@ -57,14 +58,15 @@ export async function runCommand(flowPath: string, options: RunOptions): Promise
         taskRunnerOverride,
         secretsFile: options.secretsFile ? resolve(options.secretsFile) : undefined,
         namespaceFilesDir: options.namespaceFiles ? resolve(options.namespaceFiles) : undefined,
+        runnerSettings: clusterRunnerSettings(options),
       },
     });
     return { execution, flow };
   });
 }
 
-export async function resumeCommand(executionId: string, options: { stateDir?: string; json?: boolean }): Promise<number> {
-  return withEngine(options, async (engine) => engine.prepareResume(executionId));
+export async function resumeCommand(executionId: string, options: ClusterOptions & { stateDir?: string; json?: boolean }): Promise<number> {
+  return withEngine(options, async (engine) => engine.prepareResume(executionId, clusterRunnerSettings(options)));
 }
 
 /**

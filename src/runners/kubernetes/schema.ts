@@ -67,7 +67,7 @@ export const kubernetesRunnerObject = strictMap({
   config: kubernetesConnectionSchema.optional(),
   /** A kubeconfig context, used when `config` is absent. */
   context: string().optional(),
-  namespace: string().default('default'),
+  namespace: string().optional(),
   pullPolicy: oneOf(['Always', 'IfNotPresent', 'Never'], kubernetesPullPolicy).default('Always'),
   resources: containerResources.optional(),
   serviceAccountName: string().optional(),

@@ -6,7 +6,7 @@ import type { TaskSlots } from '../descriptor.ts';
 
 export function podCreateProperties(slots: TaskSlots) {
   return {
-    namespace: string().default('default'),
+    namespace: string().optional(),
     metadata: anyMap('a metadata map (name, labels, annotations)').default({}),
     spec: anyMap('a pod spec map'),
     inputFiles: inputFiles().optional(),

@@ -75,6 +75,7 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         outputGlobs,
         containerImage: runnerKind === 'process' ? undefined : (render(task.containerImage, 'containerImage') ?? DEFAULT_IMAGES[task.language]),
         properties: runnerProperties,
+        settings: ctx.runnerSettings?.[runnerKind],
         taskTimeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
         log: printed.accept,
