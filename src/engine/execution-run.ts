@@ -507,6 +507,7 @@ export class ExecutionRun {
         if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);
       },
       notice: (level, message) => this.notice(taskRun, level, message, number),
+      progress: (progress) => this.deps.listener.progress?.(taskRun, progress),
       metric: (metric) => {
         try {
           this.deps.store.insertMetrics([{

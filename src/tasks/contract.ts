@@ -1,5 +1,5 @@
 import type { ExprRuntime, Scope } from '../expr/index.ts';
-import type { NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../runners/contract.ts';
+import type { NoticeLevel, ResumeHandle, RunnerProgress, RunnerResume, TaskIdentity } from '../runners/contract.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import type { RunnerKind } from '../runners/table.ts';
 import type { InternalStorage, MetricRecord, StoredFile, StoredOutputLine } from '../store/index.ts';
@@ -46,6 +46,8 @@ export interface TaskContext {
   log(line: TaskLogLine): void;
   /** The engine's or runner's own messages. */
   notice(level: NoticeLevel, message: string): void;
+  /** The runner's live progress (RunnerJob.progress), for the caller's status line. */
+  progress?(progress: RunnerProgress): void;
   metric(metric: Omit<MetricRecord, 'executionId' | 'taskRunId'>): void;
   /**
    * Outputs known so far, merged over those recorded before (output files replace earlier ones):

@@ -35,6 +35,7 @@ export async function runPodCreateTask(task: PodCreateTask, ctx: TaskContext): P
       signal: ctx.signal,
       log: printed.accept,
       notice: ctx.notice,
+      progress: ctx.progress,
       resume: ctx.resume,
       saveResumeHandle: ctx.saveResumeHandle,
       taskTimeoutMs: ctx.timeoutMs,

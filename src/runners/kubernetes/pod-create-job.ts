@@ -3,7 +3,7 @@ import type { RunnerJob } from '../contract.ts';
 
 /** What the PodCreate task hands to the Kubernetes machinery: rendered values only. */
 export interface PodCreateJob extends Pick<RunnerJob,
-  'identity' | 'hostWorkingDir' | 'outputDirName' | 'outputGlobs' | 'signal' | 'log' | 'notice' | 'resume' | 'saveResumeHandle' | 'taskTimeoutMs' | 'settings'> {
+  'identity' | 'hostWorkingDir' | 'outputDirName' | 'outputGlobs' | 'signal' | 'log' | 'notice' | 'resume' | 'saveResumeHandle' | 'taskTimeoutMs' | 'settings' | 'progress'> {
   /** The task's `namespace`; kubectl's rule (connection.ts) when absent. */
   namespace?: string;
   /** Rendered `metadata`: name, labels, annotations. */

@@ -80,6 +80,7 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         signal: ctx.signal,
         log: printed.accept,
         notice: ctx.notice,
+        progress: ctx.progress,
         resume: ctx.resume,
         saveResumeHandle: ctx.saveResumeHandle,
       });
