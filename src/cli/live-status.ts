@@ -3,8 +3,8 @@ import type { ExecutionListener } from '../engine/index.ts';
 import { TaskStatusBoard } from './progress.ts';
 import type { BufferedWriter } from './terminal.ts';
 
-/** The elapsed times tick once a second. */
-const REFRESH_MS = 1000;
+/** The elapsed times tick once a second; looked at more often, drawn only when they changed. */
+const REFRESH_MS = 250;
 
 export interface LiveStatus {
   listener: Required<Pick<ExecutionListener, 'taskRunChanged' | 'progress'>>;

@@ -38,6 +38,7 @@ export class BufferedWriter {
   private scheduled = false;
   private footer: (() => string[]) | undefined;
   private footerLines = 0;
+  private footerDrawn = '';
   private footerDirty = false;
   readonly colour: boolean;
 
@@ -112,8 +113,15 @@ export class BufferedWriter {
     this.chunks = [];
     if (this.footer !== undefined || this.footerLines > 0) {
       const lines = this.footer?.() ?? [];
-      text = eraseLines(this.footerLines) + text + lines.join('\n');
+      const drawn = lines.join('\n');
+      // The same lines with nothing above them: the terminal already shows them.
+      if (text === '' && drawn === this.footerDrawn) {
+        this.footerDirty = false;
+        return;
+      }
+      text = eraseLines(this.footerLines) + text + drawn;
       this.footerLines = lines.length;
+      this.footerDrawn = drawn;
     }
     this.footerDirty = false;
     if (!this.closed && text !== '') this.stream.write(text);
