@@ -11,7 +11,7 @@ import { paint } from './terminal.ts';
 export interface TaskStatus {
   taskId: string;
   state: string;
-  /** When this process first saw the task run running. */
+  /** When the task run started (ms since the epoch). */
   since: number;
   phase?: { phase: string; reason?: string };
   transfer?: { direction: 'upload' | 'download'; bytes: number; startedAt: number };
@@ -41,20 +41,21 @@ export function wholeSeconds(ms: number): string {
 
 export class TaskStatusBoard {
   private readonly running = new Map<string, TaskStatus>();
+  /** Task runs that ended: a runner's late word about them draws nothing. */
+  private readonly ended = new Set<string>();
 
   taskRunChanged(taskRun: TaskRunRecord): void {
-    if (taskRun.state === 'RUNNING' || taskRun.state === 'RETRYING') {
-      const known = this.running.get(taskRun.id);
-      if (known) known.state = taskRun.state;
-      else this.running.set(taskRun.id, { taskId: taskRun.taskId, state: taskRun.state, since: Date.now() });
-    } else {
+    if (taskRun.state === 'RUNNING' || taskRun.state === 'RETRYING') this.statusOf(taskRun).state = taskRun.state;
+    else {
       this.running.delete(taskRun.id);
+      this.ended.add(taskRun.id);
     }
   }
 
+  /** A task run resumed after a crash is RUNNING already: its runner's progress is the first news of it. */
   progress(taskRun: TaskRunRecord, progress: RunnerProgress): void {
-    const status = this.running.get(taskRun.id);
-    if (!status) return;
+    if (this.ended.has(taskRun.id)) return;
+    const status = this.statusOf(taskRun);
     if (progress.kind === 'phase') {
       status.phase = { phase: progress.phase, reason: progress.reason };
     } else if (progress.done) {
@@ -62,6 +63,16 @@ export class TaskStatusBoard {
     } else {
       status.transfer = { direction: progress.direction, bytes: progress.bytes, startedAt: status.transfer?.startedAt ?? Date.now() };
     }
+  }
+
+  private statusOf(taskRun: TaskRunRecord): TaskStatus {
+    let status = this.running.get(taskRun.id);
+    if (!status) {
+      const started = Date.parse(taskRun.startedAt);
+      status = { taskId: taskRun.taskId, state: 'RUNNING', since: Number.isFinite(started) ? started : Date.now() };
+      this.running.set(taskRun.id, status);
+    }
+    return status;
   }
 
   /** The lines to draw, each cut to the terminal's width so that none wraps. */

@@ -22,7 +22,7 @@ test('status lines: elapsed whole seconds, the runner\'s phase and reason, a tra
 
 test('the board follows task runs: a line while running, progress applied, gone once ended', () => {
   const board = new TaskStatusBoard();
-  const run = (state: TaskRunRecord['state']) => ({ id: 'r1', taskId: 'pod', state } as TaskRunRecord);
+  const run = (state: TaskRunRecord['state']) => ({ id: 'r1', taskId: 'pod', state, startedAt: new Date().toISOString() } as TaskRunRecord);
   board.taskRunChanged(run('RUNNING'));
   board.progress(run('RUNNING'), { kind: 'phase', phase: 'Pending', reason: 'PodInitializing' });
   assert.match(board.lines(false, 80)[0], /^… pod {2}0s {2}Pending: PodInitializing$/);
@@ -33,6 +33,11 @@ test('the board follows task runs: a line while running, progress applied, gone 
   assert.equal(board.lines(false, 20)[0].length, 19, 'cut to the terminal width, never wrapped');
   board.taskRunChanged(run('SUCCESS'));
   assert.deepEqual(board.lines(false, 80), []);
+  board.progress(run('SUCCESS'), { kind: 'phase', phase: 'Running' });
+  assert.deepEqual(board.lines(false, 80), [], 'a late word about an ended task run draws nothing');
+  // A resumed task run is RUNNING already: its runner's progress brings its line, timed from its start.
+  board.progress({ ...run('RUNNING'), id: 'r2', startedAt: new Date(Date.now() - 65_000).toISOString() }, { kind: 'phase', phase: 'Running' });
+  assert.match(board.lines(false, 80)[0], /^… pod {2}1m0[5-6]s {2}Running$/);
 });
 
 test('a pod\'s phase and reason: unscheduled, the init container\'s wait, the task container\'s wait, running', () => {
