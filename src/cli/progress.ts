@@ -45,8 +45,11 @@ export class TaskStatusBoard {
   private readonly ended = new Set<string>();
 
   taskRunChanged(taskRun: TaskRunRecord): void {
-    if (taskRun.state === 'RUNNING' || taskRun.state === 'RETRYING') this.statusOf(taskRun).state = taskRun.state;
-    else {
+    if (taskRun.state === 'RUNNING' || taskRun.state === 'RETRYING') {
+      const status = this.statusOf(taskRun);
+      // A retry starts a new attempt: the last one's pod phase is no news of it.
+      if (status.state !== taskRun.state) Object.assign(status, { state: taskRun.state, phase: undefined, transfer: undefined });
+    } else {
       this.running.delete(taskRun.id);
       this.ended.add(taskRun.id);
     }

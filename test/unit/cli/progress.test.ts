@@ -31,6 +31,8 @@ test('the board follows task runs: a line while running, progress applied, gone 
   board.progress(run('RUNNING'), { kind: 'transfer', direction: 'download', bytes: 4096, done: true });
   assert.match(board.lines(false, 80)[0], /Pending: PodInitializing$/);
   assert.equal(board.lines(false, 20)[0].length, 19, 'cut to the terminal width, never wrapped');
+  board.taskRunChanged(run('RETRYING'));
+  assert.match(board.lines(false, 80)[0], /^… pod {2}0s {2}retrying$/, 'the failed attempt\'s phase is gone');
   board.taskRunChanged(run('SUCCESS'));
   assert.deepEqual(board.lines(false, 80), []);
   board.progress(run('SUCCESS'), { kind: 'phase', phase: 'Running' });
