@@ -69,6 +69,9 @@ export const ERROR_CODES = {
   KUBE_TLS_UNTRUSTED: { meaning: 'the Kubernetes API server\'s certificate is not trusted' },
   KUBE_CLIENT_CERT_REJECTED: { meaning: 'the Kubernetes API server rejected the client certificate' },
   KUBE_CREDENTIALS_UNREADABLE: { meaning: 'the certificate or key in the Kubernetes connection cannot be read' },
+  KUBE_CONFIG_MISSING: { meaning: 'no Kubernetes connection is configured: no `config`, no kubeconfig file, not inside a cluster' },
+  KUBE_CONFIG_UNREADABLE: { meaning: 'a kubeconfig file cannot be read or parsed' },
+  KUBE_CONTEXT_UNKNOWN: { meaning: 'the kubeconfig has no such context, or no current context' },
 
   // State
   STORE_FAILED: { meaning: 'the state directory or its store cannot be used' },

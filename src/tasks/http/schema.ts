@@ -18,7 +18,7 @@ function method() {
 }
 
 const authSchema = strictMap({
-  type: oneOf(['BASIC', 'BEARER'], (value) => value.toUpperCase()).describe('BASIC (username and password) or BEARER (token)'),
+  type: oneOf(['BASIC', 'BEARER'], 'any case').describe('BASIC (username and password) or BEARER (token)'),
   username: text().optional().describe('BASIC: the user name'),
   password: text().optional().describe('BASIC: the password'),
   token: text().optional().describe('BEARER: the token sent as `Authorization: Bearer <token>`'),
@@ -37,8 +37,8 @@ export const httpOptionsSchema = strictMap({
   allowFailed: boolean().default(false).describe('Accept answers with a status of 400 or more instead of failing the task, default false'),
   allowedResponseCodes: z.array(integer('an HTTP status code'), { error: () => 'expected a list of HTTP status codes' }).optional()
     .describe('Only these status codes succeed; any other fails the task'),
-  defaultCharset: oneOf(['UTF-8'], (value) => value.toUpperCase()).default('UTF-8').describe('The charset of a text body (only UTF-8)'),
-  logs: z.array(oneOf(['REQUEST_HEADERS', 'REQUEST_BODY', 'RESPONSE_HEADERS', 'RESPONSE_BODY'], (value) => value.toUpperCase()),
+  defaultCharset: oneOf(['UTF-8'], 'any case').default('UTF-8').describe('The charset of a text body (only UTF-8)'),
+  logs: z.array(oneOf(['REQUEST_HEADERS', 'REQUEST_BODY', 'RESPONSE_HEADERS', 'RESPONSE_BODY'], 'any case'),
     { error: () => 'expected a list of REQUEST_HEADERS, REQUEST_BODY, RESPONSE_HEADERS, RESPONSE_BODY' }).default([])
     .describe('What of the exchange goes into the task log (at DEBUG)'),
   maxContentLength: integer('a number of bytes', 1).optional()
@@ -63,8 +63,7 @@ function httpCommon(slots: TaskSlots) {
       .describe('Form fields: URL-encoded, or multipart/form-data when contentType says so (a kestra:/// value, or {name, content}, sends a stored file)'),
     contentType: string().default('application/json').describe('The Content-Type of the request, default application/json'),
     headers: stringMap('a map of header names to values').optional().describe('Request headers'),
-    // No .describe() here: the slot is matched by identity; the options schema carries its own.
-    options: slots.settings(httpOptionsSchema),
+    options: slots.settings(httpOptionsSchema, 'Connection options: timeouts, redirects, allowed response codes, authentication, TLS, what to log'),
     allowFailed: boolean().optional().describe('Deprecated: options.allowFailed'),
     sslOptions: strictMap({
       insecureTrustAllCertificates: boolean().optional().describe('Accept any server certificate'),

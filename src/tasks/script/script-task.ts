@@ -79,10 +79,12 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         outputGlobs,
         containerImage,
         properties: runnerProperties,
+        settings: ctx.runnerSettings?.[runnerKind],
         taskTimeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
         log: printed.accept,
         notice: ctx.notice,
+        progress: ctx.progress,
         resume: ctx.resume,
         saveResumeHandle: ctx.saveResumeHandle,
       });
