@@ -145,10 +145,13 @@ export async function settings(flags: Partial<Record<SettingName, string | undef
 }
 
 /**
- * Hands the Kubernetes settings to where the runner reads them: KUBECONFIG, and the context the
- * runner uses when a task names none (HARRIER_KUBE_CONTEXT).
+ * The `--kubeconfig` / `--context` values a `run` takes from the settings when its command line
+ * names none: the file's kubeconfig (KUBECONFIG itself the runner reads as kubectl does), and the
+ * context of HARRIER_KUBE_CONTEXT or the file. A resume keeps the run's own.
  */
-export function applyKubernetesSettings(current: Settings, env: NodeJS.ProcessEnv = process.env): void {
-  if (current.kubeconfig.value !== undefined) env.KUBECONFIG = current.kubeconfig.value;
-  if (current.context.value !== undefined) env.HARRIER_KUBE_CONTEXT = current.context.value;
+export function kubernetesDefaults(current: Settings): { kubeconfig?: string; context?: string } {
+  return {
+    ...(current.kubeconfig.source === 'file' ? { kubeconfig: current.kubeconfig.value } : {}),
+    ...(current.context.source === 'env' || current.context.source === 'file' ? { context: current.context.value } : {}),
+  };
 }

@@ -41,6 +41,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
   const command = (parent: Command, name: string): Command => parent.command(name).exitOverride().addHelpText('after', helpFooter(HELP[name]));
   const printsData = (cmd: Command): Command => cmd.addOption(outputOption()).addOption(jsonAliasOption());
+  const kubeconfig = (): Option => new Option('--kubeconfig <file>', 'kubeconfig for Kubernetes tasks without `config` (instead of $KUBECONFIG or ~/.kube/config)');
+  const kubeContext = (): Option => new Option('--context <name>', 'kubeconfig context for Kubernetes tasks without `config` or `context`');
+  const timestamps = (): Option => new Option('--timestamps', 'show each log line\'s time');
 
   printsData(command(program, 'run')
     .description('run a flow and wait for its end (logs on stdout, or on stderr with -o)')
@@ -48,13 +51,19 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('-i, --input <name=value>', 'an input value; name=@path for a FILE input (repeatable)', collect, [])
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
     .addOption(taskRunner)
-    .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)'))
+    .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
+    .addOption(kubeconfig())
+    .addOption(kubeContext())
+    .addOption(timestamps()))
     .addOption(stateDir())
     .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
 
   printsData(command(program, 'resume')
     .description('continue an execution that a stopped harrier process left unfinished')
-    .argument('<execution-id>', 'execution id (or a unique prefix)'))
+    .argument('<execution-id>', 'execution id (or a unique prefix)')
+    .addOption(kubeconfig().default(undefined, 'the run\'s'))
+    .addOption(kubeContext().default(undefined, 'the run\'s'))
+    .addOption(timestamps()))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
 
@@ -81,7 +90,11 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--task <id>', 'only this task\'s logs')
     .option('-f, --follow', 'keep printing new lines until the execution ends')
-    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines'))
+    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines (the same as --level TRACE)')
+    .option('--level <level>', 'the lowest level shown: TRACE, DEBUG, INFO (default), WARN, ERROR')
+    .option('--since <time>', 'only lines since a time ago (90s, 10m, 2h, 1d) or a date-time (2026-12-01T10:00:00Z)')
+    .option('--tail <n>', 'only the last n lines (then new ones, with --follow)')
+    .addOption(timestamps()))
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).logsCommand(id, options)));
 
@@ -110,7 +123,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   // Every command sees its settings resolved (flag, else variable, else config file, else default).
   program.hook('preAction', async (_program, command) => {
     const options = command.opts() as Record<string, string | undefined>;
-    const { settings, applyKubernetesSettings } = await import('./config.ts');
+    const { settings, kubernetesDefaults } = await import('./config.ts');
     const resolved = await settings({
       stateDir: options.stateDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
       taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context,
@@ -119,7 +132,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     for (const name of ['secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
       if (resolved[name].value !== undefined) command.setOptionValue(name, resolved[name].value);
     }
-    applyKubernetesSettings(resolved);
+    if (command.name() === 'run') {
+      for (const [name, value] of Object.entries(kubernetesDefaults(resolved))) command.setOptionValue(name, value);
+    }
   });
   return program;
 }

@@ -7,12 +7,20 @@ import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
 import { taskList, taskSchema } from './flow-schemas.ts';
 
 /** Child tasks and the runner are dispatched on their type by the checker; a settings map is checked with its own schema. */
-const CHILD_TASKS = taskList(z.unknown());
-const TASK_RUNNER = z.unknown().optional();
+const CHILD_TASKS = new Set<z.ZodType>();
+const TASK_RUNNER = new Set<z.ZodType>();
 const SETTINGS = new Map<z.ZodType, z.ZodType>();
 const VALIDATION_SLOTS: TaskSlots = {
-  tasks: CHILD_TASKS,
-  taskRunner: TASK_RUNNER,
+  tasks: () => {
+    const slot = taskList(z.unknown());
+    CHILD_TASKS.add(slot);
+    return slot;
+  },
+  taskRunner: () => {
+    const slot = z.unknown().optional();
+    TASK_RUNNER.add(slot);
+    return slot;
+  },
   settings: (schema) => {
     const slot = z.unknown().optional();
     SETTINGS.set(slot, schema);
@@ -38,8 +46,8 @@ export function variantCheck(variant: TaskVariant): VariantCheck {
     const entries = Object.entries(schema.shape) as Array<[string, z.ZodType]>;
     check = {
       schema,
-      childrenKey: entries.find(([, slot]) => slot === CHILD_TASKS)?.[0],
-      runnerKey: entries.find(([, slot]) => slot === TASK_RUNNER)?.[0],
+      childrenKey: entries.find(([, slot]) => CHILD_TASKS.has(slot))?.[0],
+      runnerKey: entries.find(([, slot]) => TASK_RUNNER.has(slot))?.[0],
       settings: entries.flatMap(([key, slot]) => (SETTINGS.has(slot) ? [[key, SETTINGS.get(slot)!] as [string, z.ZodType]] : [])),
     };
     variantChecks.set(variant, check);

@@ -15,14 +15,14 @@ import type { TaskContext, TaskOutcome } from './contract.ts';
  */
 export interface TaskSlots {
   /** A non-empty list of child tasks, which the engine runs (Parallel, Sequential). */
-  tasks: z.ZodType;
+  tasks(description: string): z.ZodType;
   /** The optional `taskRunner` a task's commands run through. */
-  taskRunner: z.ZodType;
+  taskRunner(description: string): z.ZodType;
   /**
    * An optional map of settings that may hold unrendered expressions at any depth (a Kubernetes
    * connection): checked at parse time wherever no expression stands, parsed again once rendered.
    */
-  settings(schema: z.ZodType): z.ZodType;
+  settings(schema: z.ZodType, description: string): z.ZodType;
 }
 
 export interface TaskVariant {

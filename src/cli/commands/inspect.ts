@@ -6,6 +6,7 @@ import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import { stateDirOf, storeExists } from '../context.ts';
 import { formatOf, printDocument, yamlText, type OutputFormat } from '../output.ts';
 import { alignedTable, attemptsByTaskRun, durationBetween, executionDocument, formatLogLine, paintState, summaryLines } from '../report.ts';
+import { keeps, LastLines, logFilterOf, type LogFilterOptions } from '../log-filter.ts';
 import { BufferedWriter } from '../terminal.ts';
 
 /** `harrier executions`: newest first. */
@@ -43,30 +44,54 @@ export async function executionsCommand(options: { stateDir?: string; output?: s
   }
 }
 
-/** `harrier logs ID [--task T] [--follow]`: stored logs, in order; --follow waits for more until the end. */
-export async function logsCommand(id: string, options: { stateDir?: string; task?: string; follow?: boolean; all?: boolean; output?: string; json?: boolean }): Promise<number> {
+export interface LogsOptions extends LogFilterOptions {
+  stateDir?: string;
+  task?: string;
+  follow?: boolean;
+  timestamps?: boolean;
+  output?: string;
+  json?: boolean;
+}
+
+/**
+ * `harrier logs ID [--task T] [--follow] [--tail N] [--since T] [--level L] [--timestamps]`: stored
+ * logs, in order; --follow waits for more until the execution ends.
+ */
+export async function logsCommand(id: string, options: LogsOptions): Promise<number> {
+  const filter = logFilterOf(options);
   const engine = openExisting(stateDirOf(options), id);
   try {
     const execution = engine.findExecution(id);
     const out = new BufferedWriter(process.stdout);
-    const show = await logLineFormat(formatOf(options), out.colour);
+    const show = await logLineFormat(formatOf(options), out.colour, options.timestamps);
+    const print = (record: LogRecord): void => {
+      if (keeps(filter, record)) out.line(show(record));
+    };
     let afterSeq = 0;
-    for (;;) {
-      const batch = engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
-      for (const record of batch) {
-        if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(show(record));
-        afterSeq = record.seq ?? afterSeq;
+    const read = (each: (record: LogRecord) => void): void => {
+      for (;;) {
+        const batch = engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
+        for (const record of batch) {
+          each(record);
+          afterSeq = record.seq ?? afterSeq;
+        }
+        if (batch.length < 10_000) return;
       }
-      if (batch.length === 10_000) continue;
+    };
+    if (filter.tail !== undefined) {
+      const last = new LastLines(filter.tail);
+      read((record) => {
+        if (keeps(filter, record)) last.offer(record);
+      });
+      last.lines.forEach(print);
+    }
+    for (;;) {
+      // The state is read first: lines stored before the end are all read below.
+      const ended = isTerminal(engine.store.getExecution(execution.id)!.state);
+      read(print);
       await out.drain();
       // Nobody reads any more (`harrier logs -f ID | head`): following would never end.
-      if (out.closed) return 0;
-      if (!options.follow || isTerminal(engine.store.getExecution(execution.id)!.state)) {
-        const rest = engine.store.logs(execution.id, { taskId: options.task, afterSeq });
-        for (const record of rest) if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(show(record));
-        await out.drain();
-        return 0;
-      }
+      if (out.closed || !options.follow || ended) return 0;
       await sleep(200);
     }
   } finally {
@@ -119,8 +144,8 @@ function valueLines(title: string, values: unknown): string[] {
  * One stored log record as printed: text for people; with -o json one JSON object per line (JSON
  * Lines, so `logs -f` can be read as it goes), with -o yaml one YAML document per record.
  */
-async function logLineFormat(format: OutputFormat, colour: boolean): Promise<(record: LogRecord) => string> {
-  if (format === 'text') return (record) => formatLogLine(record, colour);
+async function logLineFormat(format: OutputFormat, colour: boolean, timestamps: boolean | undefined): Promise<(record: LogRecord) => string> {
+  if (format === 'text') return (record) => formatLogLine(record, colour, timestamps);
   const fields = (record: LogRecord): object => ({
     timestamp: record.timestamp, taskId: record.taskId ?? null, attempt: record.attempt ?? null, level: record.level,
     stream: record.stream ?? null, container: record.container ?? null, line: record.line,

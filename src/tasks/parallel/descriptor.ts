@@ -14,7 +14,10 @@ export const parallelTask: TaskDescriptor<ParallelTask> = {
   kind: 'parallel',
   variants: [{
     types: [['io.kestra.plugin.core.flow.Parallel', 'Parallel']],
-    properties: (slots) => ({ tasks: slots.tasks, concurrent: integer('a non-negative integer', 0).default(0) }),
+    properties: (slots) => ({
+      tasks: slots.tasks('The tasks run at the same time.'),
+      concurrent: integer('a non-negative integer', 0).default(0).describe('How many of the tasks run at once; 0 means all of them.'),
+    }),
   }],
   model: ({ properties, tasks }, common) => ({ ...common, kind: 'parallel', tasks, concurrent: properties.concurrent as number }),
 };

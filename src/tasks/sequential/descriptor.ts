@@ -11,7 +11,7 @@ export const sequentialTask: TaskDescriptor<SequentialTask> = {
   kind: 'sequential',
   variants: [{
     types: [['io.kestra.plugin.core.flow.Sequential', 'Sequential']],
-    properties: (slots) => ({ tasks: slots.tasks }),
+    properties: (slots) => ({ tasks: slots.tasks('The tasks, run one after the other.') }),
   }],
   model: ({ tasks }, common) => ({ ...common, kind: 'sequential', tasks }),
 };

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configFilePath, readConfigFile, resolveSettings } from '../../../src/cli/config.ts';
+import { configFilePath, kubernetesDefaults, readConfigFile, resolveSettings } from '../../../src/cli/config.ts';
 import { hasCode } from '../../../src/shared/errors.ts';
 
 const KINDS = ['process', 'docker', 'kubernetes'];
@@ -55,4 +55,11 @@ test('bad files are one located line each: unknown setting (with a suggestion), 
       return true;
     });
   }
+});
+
+test("run's --kubeconfig/--context defaults: the file's kubeconfig (KUBECONFIG is the runner's own), the context from the variable or the file", () => {
+  const file = readConfigFile(configFile('kubeconfig: kube/config\ncontext: from-file\n'), KINDS);
+  assert.deepEqual(kubernetesDefaults(resolveSettings({}, { HOME: '/h' }, file)), { kubeconfig: file!.kubeconfig!.value, context: 'from-file' });
+  assert.deepEqual(kubernetesDefaults(resolveSettings({}, { HOME: '/h', KUBECONFIG: '/a:/b', HARRIER_KUBE_CONTEXT: 'env' }, file)), { context: 'env' });
+  assert.deepEqual(kubernetesDefaults(resolveSettings({ kubeconfig: '/flag', context: 'flag' }, { HOME: '/h' }, file)), {});
 });
