@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { build } from '../scripts/build.ts';
 import { Store } from '../src/store/index.ts';
 import { PackageInstaller } from '../test/support/install.ts';
 import { harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
@@ -78,7 +77,6 @@ export async function logThroughput(): Promise<void> {
 export async function startup(): Promise<void> {
   const flow = writeFlow('startup', 'id: startup\nnamespace: bench\ntasks:\n  - id: only\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n');
   const installer = new PackageInstaller(tempDir('harrier-bench-install-'));
-  if ((await build({ check: false })) !== 0) throw new Error('the build failed');
   const installed = join(installer.installGlobally(installer.pack()), 'bin', 'harrier');
   const nodeTimes: number[] = [];
   const harrierTimes: number[] = [];

@@ -2,6 +2,7 @@
  * `npm run bench [-- NAME...]`: speed figures, each measured against a baseline taken in the same
  * run (these machines are noisy). Not a test: it prints figures and whether each target is met.
  */
+import { build } from '../scripts/build.ts';
 import { logThroughput, startup, taskOverhead } from './core.ts';
 
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -20,5 +21,7 @@ for (const name of wanted) {
     process.exit(2);
   }
 }
+// Every bench runs the built harrier: built now, so that none times stale code.
+if ((await build({ check: false })) !== 0) process.exit(1);
 console.log(`# Harrier benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 for (const name of wanted.length ? wanted : Object.keys(BENCHES)) await BENCHES[name]();
