@@ -139,9 +139,9 @@ tasks:
 });
 
 describe('CREATE_NEW_EXECUTION: the execution ends RETRIED and the whole flow runs again as a new one', () => {
-  const chainFlow = (limit: string): string => flowYaml(`retry:
+  const chainFlow = (limit: string, interval = 'PT0.2S'): string => flowYaml(`retry:
   type: constant
-  interval: PT0.2S
+  interval: ${interval}
   ${limit}
   behavior: CREATE_NEW_EXECUTION
 tasks:
@@ -184,8 +184,9 @@ tasks:
 
   test('maxDuration is timed from the first execution of the chain', async () => {
     const fake = new FakeRunner('process').on('flaky', exits(1));
-    // The second execution starts at about 0.2 s; a third would start at 0.4 s, past the 0.3 s budget.
-    const started = await start(dir, chainFlow('maxDuration: PT0.3S'), { process: fake });
+    // The second execution starts at about 1 s; a third would start at 2 s, past the 1.5 s budget. The
+    // margins are wide because a loaded machine may take half a second over the first execution.
+    const started = await start(dir, chainFlow('maxDuration: PT1.5S', 'PT1S'), { process: fake });
     const chain = await chainOf(started);
     assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'FAILED']);
     started.engine.close();
