@@ -61,7 +61,7 @@ class FlowChecker {
     const defaults = [...this.pluginDefaults(rawDefaults, 'pluginDefaults'), ...this.pluginDefaults(rawTaskDefaults, 'taskDefaults')];
     const merged = applyPluginDefaults(rest, defaults, { canonicalType: canonicalTypeName }) as PlainMap;
 
-    const parsed = this.parse(flowValidationSchema, merged, []);
+    const parsed = this.parse(flowValidationSchema(), merged, []);
     const taskList = (key: 'tasks' | 'errors' | 'finally' | 'afterExecution'): TaskDef[] => {
       const list = merged[key];
       return Array.isArray(list) ? list.map((task, index) => this.task(task, [key, index])) as TaskDef[] : [];
@@ -117,7 +117,7 @@ class FlowChecker {
       return [];
     }
     return raw.flatMap((entry, index) => {
-      const parsed = this.parse(pluginDefaultSchema, entry, [key, index]);
+      const parsed = this.parse(pluginDefaultSchema(), entry, [key, index]);
       return parsed ? [parsed] : [];
     });
   }
@@ -216,7 +216,7 @@ class FlowChecker {
       return undefined;
     }
     // Properties stay unrendered in the model; the runner parses them again once rendered.
-    const valid = this.parse(runnerOfKind(kind).schema, properties, path, true);
+    const valid = this.parse(runnerOfKind(kind).schema(), properties, path, true);
     return valid === undefined ? undefined : { type, kind, properties };
   }
 
@@ -262,7 +262,7 @@ class FlowChecker {
         if (seen.has(rawId)) this.problems.push({ path: [...path, idKey], message: `duplicate input id '${rawId}'` });
         seen.add(rawId);
       }
-      const input = this.parse(inputSchema, entry, path);
+      const input = this.parse(inputSchema(), entry, path);
       if (!input) return [];
       const before = this.problems.length;
       if (input.id !== undefined && input.name !== undefined) {
@@ -352,7 +352,7 @@ interface ParsedCommon {
   id: string;
   type: string;
   description?: string;
-  retry?: z.output<typeof retrySchema>;
+  retry?: z.output<ReturnType<typeof retrySchema>>;
   timeout?: string;
   disabled: boolean;
   allowFailure: boolean;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
 import { INPUT_TYPES } from './model.ts';
 import {
-  anyMap, boolean, duration, either, expected, identifier, integer, isList, isMap, isText, knownName, MISSING_KEY, number, oneOf, string,
+  anyMap, boolean, duration, either, expected, identifier, integer, isList, isMap, isText, knownName, lazily, MISSING_KEY, number, oneOf, string,
   strictMap, stringList, text,
 } from './schema-kit.ts';
 
@@ -34,7 +34,7 @@ export const RETRY_FIELDS: Record<(typeof RETRY_TYPES)[number], { required: stri
 };
 const PER_TYPE_FIELDS = ['interval', 'maxInterval', 'minInterval', 'delayFactor'];
 
-export const retrySchema = strictMap({
+export const retrySchema = lazily(() => strictMap({
   type: oneOf(RETRY_TYPES, 'any case').describe('How the wait between attempts is chosen: constant (interval), exponential (interval growing by delayFactor up to maxInterval) or random (between minInterval and maxInterval).'),
   interval: duration().optional().describe('The wait between attempts (constant), or the first wait (exponential), as an ISO-8601 duration like PT30S.'),
   maxInterval: duration().optional().describe('The longest wait between attempts (exponential, random), as an ISO-8601 duration like PT5M.'),
@@ -60,13 +60,13 @@ export const retrySchema = strictMap({
       context.addIssue({ code: 'custom', path: [name], message: `'${name}' does not apply to ${article(retry.type)} ${retry.type} retry (it uses ${fields.allowed.join(', ')})` });
     }
   }
-});
+}));
 
 function article(word: string): string {
   return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
-export const inputSchema = strictMap({
+export const inputSchema = lazily(() => strictMap({
   id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional().describe('The input\'s name: `{{ inputs.<id> }}` in expressions, `--input <id>=value` on the command line.'),
   name: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional().describe('Kestra\'s deprecated spelling of id.'),
   type: knownName(INPUT_TYPES, 'input type').describe('The value\'s type: STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON, YAML, URI, FILE, SECRET, ENUM, SELECT, MULTISELECT, ARRAY, ...'),
@@ -76,10 +76,10 @@ export const inputSchema = strictMap({
   defaults: z.unknown().optional().describe('The value when none is given (not allowed for a FILE input).'),
   values: stringList().optional().describe('The allowed values of an ENUM, SELECT or MULTISELECT input.'),
   itemType: knownName(INPUT_TYPES, 'input type').optional().describe('The type of each item of an ARRAY input.'),
-}, 'an input map (id, type, ...)');
+}, 'an input map (id, type, ...)'));
 
 /** A flow output: rendered once the execution's tasks are done, into the execution's outputs. */
-export const flowOutputSchema = strictMap({
+export const flowOutputSchema = lazily(() => strictMap({
   id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).describe('The output\'s name in the execution\'s outputs.'),
   type: knownName(INPUT_TYPES, 'output type').describe('The value\'s type, as for inputs (STRING, INT, JSON, FILE, ...).'),
   value: z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY })
@@ -87,13 +87,13 @@ export const flowOutputSchema = strictMap({
   displayName: string().optional().describe('A human-friendly name for the output.'),
   description: string().optional().describe('What the output holds.'),
   required: boolean().default(true).describe('Whether an output that renders empty fails the execution.'),
-}, 'an output map (id, type, value)');
+}, 'an output map (id, type, value)'));
 
-export const pluginDefaultSchema = strictMap({
+export const pluginDefaultSchema = lazily(() => strictMap({
   type: string().describe('The task or task runner type these defaults apply to, e.g. io.kestra.plugin.scripts.shell.Commands, or a prefix such as io.kestra.plugin.scripts.'),
   forced: boolean().default(false).describe('When true, these values replace the task\'s own; otherwise the task\'s own values win.'),
   values: anyMap('a map of property values').describe('Property values given to every matching task, e.g. {containerImage: python:3.12}.'),
-}, 'a plugin default map (type, forced, values)');
+}, 'a plugin default map (type, forced, values)'));
 
 export interface Slots {
   /** The flow's list of tasks (`taskList` of some task schema). */
@@ -105,13 +105,13 @@ export interface Slots {
 }
 
 /** A text that holds a file's content; null stands for an empty file, as in Kestra. */
-const fileContent = z.preprocess((value) => value ?? '', text('a file content (a string)')).describe('The file\'s content; expressions are rendered.');
+const fileContent = lazily(() => z.preprocess((value) => value ?? '', text('a file content (a string)')).describe('The file\'s content; expressions are rendered.'));
 
 /** `inputFiles`: file name → content, or an expression rendering to such a map. */
 export function inputFiles() {
   return either(
     'a map of file names to contents, or an expression',
-    { accepts: isMap, schema: z.record(z.string(), fileContent) },
+    { accepts: isMap, schema: z.record(z.string(), fileContent()) },
     { accepts: isText, schema: string().describe('An expression that renders to a map of file names to contents.') },
   ).describe('Files written into the working directory before the task runs: file name → content (a kestra:/// URI copies a stored file), or an expression that renders to such a map.');
 }
@@ -122,7 +122,7 @@ export function taskCommon() {
     id: identifier(ID_PATTERN, ID_MEANING).describe('The task\'s id, unique in the flow: `{{ outputs.<id>... }}` in expressions.'),
     type: string().describe('The task type, e.g. io.kestra.plugin.scripts.shell.Commands.'),
     description: string().optional().describe('What the task does.'),
-    retry: retrySchema.optional().describe('How a failed attempt is tried again (type, interval, maxAttempt, ...); the flow\'s retry when absent.'),
+    retry: retrySchema().optional().describe('How a failed attempt is tried again (type, interval, maxAttempt, ...); the flow\'s retry when absent.'),
     timeout: duration().optional().describe('The longest an attempt may run (an ISO-8601 duration like PT10M); past it the attempt is killed and fails.'),
     disabled: boolean().default(false).describe('A disabled task is skipped, as if it were not in the flow.'),
     allowFailure: boolean().default(false).describe('A failure makes the execution WARNING instead of FAILED, and the next tasks run.'),
@@ -168,14 +168,14 @@ export function buildFlowSchema(slots: Slots) {
     errors: slots.handlers.describe('Tasks run when the tasks failed; the execution stays FAILED.'),
     finally: slots.handlers.describe('Tasks run after the tasks (and errors) whatever their end; a failure here fails a successful execution.'),
     afterExecution: slots.handlers.describe('Tasks run once the execution\'s state is known; they do not change it.'),
-    outputs: z.array(flowOutputSchema, { error: expected('a list of outputs') }).default([]).describe('The flow\'s outputs, rendered when its tasks are done and stored on the execution.'),
-    pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([])
+    outputs: z.array(flowOutputSchema(), { error: expected('a list of outputs') }).default([]).describe('The flow\'s outputs, rendered when its tasks are done and stored on the execution.'),
+    pluginDefaults: z.array(pluginDefaultSchema(), { error: expected('a list of plugin defaults') }).default([])
       .describe('Property values for every task or task runner of a type (type, values, forced).'),
-    taskDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]).describe('Kestra\'s former name of pluginDefaults.'),
-    retry: retrySchema.optional().describe('The retry of every task that has none of its own.'),
+    taskDefaults: z.array(pluginDefaultSchema(), { error: expected('a list of plugin defaults') }).default([]).describe('Kestra\'s former name of pluginDefaults.'),
+    retry: retrySchema().optional().describe('The retry of every task that has none of its own.'),
     triggers: z.array(slots.trigger, { error: expected('a list of triggers') }).default([]).describe('What starts the flow (Schedule, Flow, Webhook, ...): validated and kept; Harrier does not run triggers yet.'),
   }, 'a flow map (id, namespace, tasks, ...)');
 }
 
 /** The flow schema the validator runs: tasks and inputs are left to the validator. */
-export const flowValidationSchema = buildFlowSchema({ tasks: taskList(z.unknown()), handlers: handlerList(z.unknown()), input: z.unknown(), trigger: z.unknown() });
+export const flowValidationSchema = lazily(() => buildFlowSchema({ tasks: taskList(z.unknown()), handlers: handlerList(z.unknown()), input: z.unknown(), trigger: z.unknown() }));

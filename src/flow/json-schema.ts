@@ -19,7 +19,7 @@ function typeNames(names: readonly string[], kind: string) {
 
 export function flowJsonSchema(): object {
   const taskRunner = z.discriminatedUnion('type', RUNNERS.map(
-    (runner) => runner.properties.extend({ type: typeNames(runner.types, 'task runner') }),
+    (runner) => runner.properties().extend({ type: typeNames(runner.types, 'task runner') }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'taskRunner', description: 'Where the task\'s commands run.' });
 
   const task: z.ZodType = z.lazy(() => taskUnion);
@@ -44,7 +44,7 @@ export function flowJsonSchema(): object {
   const trigger = z.discriminatedUnion('type', TRIGGERS.map(
     (descriptor) => triggerSchema(descriptor.properties()).extend({ type: typeNames(descriptor.types, 'trigger') }),
   ) as unknown as [z.ZodObject, ...z.ZodObject[]]).meta({ id: 'trigger', description: 'A trigger, chosen by its type.' });
-  const flow = buildFlowSchema({ tasks, handlers: handlerList(task), input: inputSchema, trigger });
+  const flow = buildFlowSchema({ tasks, handlers: handlerList(task), input: inputSchema(), trigger });
 
   const schema = z.toJSONSchema(flow, JSON_SCHEMA_OPTIONS);
   const definitions = schema.definitions as Record<string, JsonNode>;

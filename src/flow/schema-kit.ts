@@ -6,6 +6,15 @@ import { z } from 'zod';
 import { parseIsoDuration } from '../shared/duration.ts';
 import { didYouMean } from '../shared/suggest.ts';
 
+/**
+ * A schema built on its first use rather than at module load: zod schemas are costly to build, and
+ * start-up should build only those of the task types, runners and triggers a flow uses.
+ */
+export function lazily<Schema>(build: () => Schema): () => Schema {
+  let schema: Schema | undefined;
+  return () => (schema ??= build());
+}
+
 /** The message of an issue raised because a required key is absent; the report names the key. */
 export const MISSING_KEY = 'missing required key';
 

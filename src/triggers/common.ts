@@ -1,7 +1,7 @@
 /** What every Kestra trigger has (Kestra's AbstractTrigger), and the pieces several triggers share. */
 import { z } from 'zod';
 import {
-  anyMap, boolean, expected, identifier, oneOf, string, strictMap,
+  anyMap, boolean, expected, identifier, lazily, oneOf, string, strictMap,
 } from '../flow/schema-kit.ts';
 import { ID_PATTERN, LOG_LEVELS } from '../flow/flow-schemas.ts';
 
@@ -17,14 +17,14 @@ export function executionStates() {
 }
 
 /** A condition is a map with a `type`; Harrier keeps conditions without evaluating them. */
-const condition = z.looseObject({ type: string('a condition type (a string)').describe('The condition type, e.g. io.kestra.plugin.core.condition.ExecutionStatus.') }, { error: expected('a condition (a map with a type)') });
+const condition = lazily(() => z.looseObject({ type: string('a condition type (a string)').describe('The condition type, e.g. io.kestra.plugin.core.condition.ExecutionStatus.') }, { error: expected('a condition (a map with a type)') }));
 
 export function triggerCommon() {
   return {
     id: identifier(ID_PATTERN, 'an id made of letters, digits, _ and - (starting with a letter or digit)').describe('The trigger\'s id, unique in the flow.'),
     type: string().describe('The trigger type, e.g. io.kestra.plugin.core.trigger.Schedule.'),
     description: string().optional().describe('What the trigger is for.'),
-    conditions: z.array(condition, { error: expected('a list of conditions') }).default([]).describe('Conditions that must hold for the trigger to start an execution (kept, not evaluated by Harrier).'),
+    conditions: z.array(condition(), { error: expected('a list of conditions') }).default([]).describe('Conditions that must hold for the trigger to start an execution (kept, not evaluated by Harrier).'),
     disabled: boolean().default(false).describe('A disabled trigger starts nothing.'),
     stopAfter: executionStates().optional().describe('Disable the trigger once an execution it started ends in one of these states. Example: [FAILED].'),
     workerGroup: anyMap('a worker group map (key, fallback)').optional().describe('Kestra Enterprise\'s worker group; not supported by Harrier.'),

@@ -1,6 +1,6 @@
 /** Kestra's core triggers: Schedule, Flow, Webhook and the HTTP polling trigger. */
 import { z } from 'zod';
-import { anyMap, boolean, duration, expected, oneOf, string, stringMap, strictMap } from '../flow/schema-kit.ts';
+import { anyMap, boolean, duration, expected, lazily, oneOf, string, stringMap, strictMap } from '../flow/schema-kit.ts';
 import { executionStates, triggerInputs } from './common.ts';
 import type { TriggerDescriptor } from './descriptor.ts';
 import { cronExpression } from './cron.ts';
@@ -19,14 +19,14 @@ export const scheduleTrigger: TriggerDescriptor = {
   }),
 };
 
-const preconditionFlow = strictMap({
+const preconditionFlow = lazily(() => strictMap({
   namespace: string().describe('The namespace of the flows to watch.'),
   flowId: string().optional().describe('The flow to watch; every flow of the namespace when absent.'),
   states: executionStates().optional().describe('The end states that count. Example: [SUCCESS].'),
   labels: anyMap('a map of labels').optional().describe('Labels the watched executions must have.'),
-}, 'a flow precondition (namespace, flowId, states, labels)');
+}, 'a flow precondition (namespace, flowId, states, labels)'));
 
-const timeWindow = strictMap({
+const timeWindow = lazily(() => strictMap({
   type: oneOf(['DAILY_TIME_DEADLINE', 'DAILY_TIME_WINDOW', 'DURATION_WINDOW', 'SLIDING_WINDOW'], 'any case').default('DURATION_WINDOW')
     .describe('The kind of window the preconditions must be met in.'),
   window: duration().optional().describe('The window\'s length (DURATION_WINDOW, SLIDING_WINDOW). Example: PT1H.'),
@@ -34,7 +34,7 @@ const timeWindow = strictMap({
   deadline: string().optional().describe('The daily time by which the preconditions must be met (DAILY_TIME_DEADLINE). Example: "09:00:00".'),
   startTime: string().optional().describe('The daily window\'s start (DAILY_TIME_WINDOW). Example: "06:00:00".'),
   endTime: string().optional().describe('The daily window\'s end (DAILY_TIME_WINDOW). Example: "09:00:00".'),
-}, 'a time window (type, window, deadline, ...)');
+}, 'a time window (type, window, deadline, ...)'));
 
 export const flowTrigger: TriggerDescriptor = {
   types: ['io.kestra.plugin.core.trigger.Flow', 'io.kestra.core.models.triggers.types.Flow'],
@@ -44,9 +44,9 @@ export const flowTrigger: TriggerDescriptor = {
       .describe('The end states of the upstream executions that start this flow.'),
     preconditions: strictMap({
       id: string().optional().describe('The preconditions\' id.'),
-      flows: z.array(preconditionFlow, { error: expected('a list of flow preconditions') }).optional().describe('Flows that must all have ended in the states given.'),
+      flows: z.array(preconditionFlow(), { error: expected('a list of flow preconditions') }).optional().describe('Flows that must all have ended in the states given.'),
       where: z.array(anyMap(), { error: expected('a list of filters') }).optional().describe('Filters on the upstream executions (id, filters).'),
-      timeWindow: timeWindow.optional().describe('The window within which every precondition must be met.'),
+      timeWindow: timeWindow().optional().describe('The window within which every precondition must be met.'),
       resetOnSuccess: boolean().default(true).describe('Start counting again once the preconditions were met.'),
     }, 'a preconditions map (id, flows, where, timeWindow, resetOnSuccess)').optional().describe('Which upstream executions must have ended, within which time window.'),
   }),

@@ -10,7 +10,7 @@ export type DockerProperties = DockerRunnerProperties;
 export function parseDockerProperties(raw: Record<string, unknown>): DockerProperties {
   // `type` selects the runner; a caller may pass the whole taskRunner map.
   const { type: _type, ...properties } = raw;
-  const parsed = dockerRunnerPropertiesSchema.safeParse(properties);
+  const parsed = dockerRunnerPropertiesSchema().safeParse(properties);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const where = issue.path.length > 0 ? `taskRunner.${issue.path.join('.')}` : 'taskRunner';

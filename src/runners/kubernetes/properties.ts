@@ -9,7 +9,7 @@ function describeIssues(error: { issues: { path: PropertyKey[]; message: string 
 }
 
 export function parseRunnerProperties(properties: Record<string, unknown>): KubernetesRunnerProperties {
-  const parsed = kubernetesRunnerPropertiesSchema.safeParse(properties);
+  const parsed = kubernetesRunnerPropertiesSchema().safeParse(properties);
   if (!parsed.success) {
     throw new RunnerError(`Kubernetes runner: invalid taskRunner properties after rendering: ${describeIssues(parsed.error)}`);
   }
@@ -18,13 +18,13 @@ export function parseRunnerProperties(properties: Record<string, unknown>): Kube
 
 export function parseConnection(connection: Record<string, unknown> | undefined): KubernetesConnection | undefined {
   if (!connection) return undefined;
-  const parsed = kubernetesConnectionSchema.safeParse(connection);
+  const parsed = kubernetesConnectionSchema().safeParse(connection);
   if (!parsed.success) throw new RunnerError(`PodCreate: invalid connection after rendering: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 
 export function parseFileSidecar(fileSidecar: Record<string, unknown> | undefined): FileSidecar {
-  const parsed = fileSidecarSchema.safeParse(fileSidecar ?? {});
+  const parsed = fileSidecarSchema().safeParse(fileSidecar ?? {});
   if (!parsed.success) throw new RunnerError(`PodCreate: invalid fileSidecar after rendering: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }

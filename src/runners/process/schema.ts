@@ -1,6 +1,6 @@
 /** The Process runner's `taskRunner` properties: it has none, so any key is a mistake. */
 import type { z } from 'zod';
-import { strictMap } from '../../flow/schema-kit.ts';
+import { lazily, strictMap } from '../../flow/schema-kit.ts';
 
-export const processRunnerPropertiesSchema = strictMap({}, 'a map (the Process runner has no properties)');
-export type ProcessRunnerProperties = z.output<typeof processRunnerPropertiesSchema>;
+export const processRunnerPropertiesSchema = lazily(() => strictMap({}, 'a map (the Process runner has no properties)'));
+export type ProcessRunnerProperties = z.output<ReturnType<typeof processRunnerPropertiesSchema>>;

@@ -62,7 +62,7 @@ export async function runHttpTask(task: HttpTask, ctx: TaskContext): Promise<Tas
 }
 
 function parseOptions(rendered: Record<string, unknown>, where: string): HttpOptions {
-  const parsed = httpOptionsSchema.safeParse(rendered);
+  const parsed = httpOptionsSchema().safeParse(rendered);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw new HarrierError(`${where}: invalid after rendering: ${problems}`, { code: 'TASK_PROPERTY_INVALID' });

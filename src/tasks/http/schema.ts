@@ -4,7 +4,7 @@
  * flow checker checks it where none stands, and the task parses it again once rendered.
  */
 import { z } from 'zod';
-import { anyMap, boolean, duration, integer, isExpression, oneOf, string, stringMap, strictMap, text } from '../../flow/schema-kit.ts';
+import { anyMap, boolean, duration, integer, isExpression, lazily, oneOf, string, stringMap, strictMap, text } from '../../flow/schema-kit.ts';
 import type { TaskSlots } from '../descriptor.ts';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'] as const;
@@ -17,19 +17,19 @@ function method() {
     });
 }
 
-const authSchema = strictMap({
+const authSchema = lazily(() => strictMap({
   type: oneOf(['BASIC', 'BEARER'], 'any case').describe('BASIC (username and password) or BEARER (token)'),
   username: text().optional().describe('BASIC: the user name'),
   password: text().optional().describe('BASIC: the password'),
   token: text().optional().describe('BEARER: the token sent as `Authorization: Bearer <token>`'),
-}, 'an auth map (type BASIC with username and password, or BEARER with token)');
+}, 'an auth map (type BASIC with username and password, or BEARER with token)'));
 
-export const httpOptionsSchema = strictMap({
+export const httpOptionsSchema = lazily(() => strictMap({
   timeout: strictMap({
     connectTimeout: duration().optional().describe('How long establishing the connection (and TLS) may take; no limit by default'),
     readIdleTimeout: duration().default('PT5M').describe('How long the connection may stay silent while the answer is awaited or read (default PT5M)'),
   }, 'a timeout map (connectTimeout, readIdleTimeout)').optional().describe('Connection and read timeouts'),
-  auth: authSchema.optional().describe('Credentials sent with the request (sent up front, not after a 401 challenge)'),
+  auth: authSchema().optional().describe('Credentials sent with the request (sent up front, not after a 401 challenge)'),
   ssl: strictMap({
     insecureTrustAllCertificates: boolean().optional().describe('Accept any server certificate: for test servers only'),
   }, 'an ssl map (insecureTrustAllCertificates)').optional().describe('TLS settings'),
@@ -50,9 +50,9 @@ export const httpOptionsSchema = strictMap({
   connectionPoolIdleTimeout: duration().optional().describe('Deprecated and ignored, as in Kestra'),
   basicAuthUser: text().optional().describe('Deprecated: auth.username with type BASIC'),
   basicAuthPassword: text().optional().describe('Deprecated: auth.password with type BASIC'),
-}, 'an options map (timeout, auth, ssl, followRedirects, allowFailed, ...)').describe('Timeouts, auth, TLS, redirects and failure handling');
+}, 'an options map (timeout, auth, ssl, followRedirects, allowFailed, ...)').describe('Timeouts, auth, TLS, redirects and failure handling'));
 
-export type HttpOptions = z.output<typeof httpOptionsSchema>;
+export type HttpOptions = z.output<ReturnType<typeof httpOptionsSchema>>;
 
 function httpCommon(slots: TaskSlots) {
   return {
@@ -63,7 +63,7 @@ function httpCommon(slots: TaskSlots) {
       .describe('Form fields: URL-encoded, or multipart/form-data when contentType says so (a kestra:/// value, or {name, content}, sends a stored file)'),
     contentType: string().default('application/json').describe('The Content-Type of the request, default application/json'),
     headers: stringMap('a map of header names to values').optional().describe('Request headers'),
-    options: slots.settings(httpOptionsSchema, 'Connection options: timeouts, redirects, allowed response codes, authentication, TLS, what to log'),
+    options: slots.settings(httpOptionsSchema(), 'Connection options: timeouts, redirects, allowed response codes, authentication, TLS, what to log'),
     allowFailed: boolean().optional().describe('Deprecated: options.allowFailed'),
     sslOptions: strictMap({
       insecureTrustAllCertificates: boolean().optional().describe('Accept any server certificate'),

@@ -5,7 +5,7 @@ import { kubernetesConnectionSchema, kubernetesRunnerPropertiesSchema } from '..
 import { processRunnerPropertiesSchema } from '../../../src/runners/process/schema.ts';
 
 test('Kubernetes runner: Kestra\'s defaults (no namespace: kubectl\'s rule applies when the task runs), durations as ms', () => {
-  assert.deepEqual(kubernetesRunnerPropertiesSchema.parse({}), {
+  assert.deepEqual(kubernetesRunnerPropertiesSchema().parse({}), {
     pullPolicy: 'Always',
     delete: true,
     resume: true,
@@ -17,7 +17,7 @@ test('Kubernetes runner: Kestra\'s defaults (no namespace: kubectl\'s rule appli
 });
 
 test('Kubernetes runner: rendered values are coerced, pull policy spellings and resources spellings normalised', () => {
-  const parsed = kubernetesRunnerPropertiesSchema.parse({
+  const parsed = kubernetesRunnerPropertiesSchema().parse({
     config: { masterUrl: 'https://k:6443', oauthToken: 't', trustCerts: 'true' },
     context: 'kind',
     namespace: 'jobs',
@@ -60,13 +60,13 @@ test('Kubernetes runner: rendered values are coerced, pull policy spellings and 
     emptyDirSizeLimit: '1Gi',
   });
   for (const spelling of ['ALWAYS', 'always', 'Always']) {
-    assert.equal(kubernetesRunnerPropertiesSchema.parse({ pullPolicy: spelling }).pullPolicy, 'Always');
+    assert.equal(kubernetesRunnerPropertiesSchema().parse({ pullPolicy: spelling }).pullPolicy, 'Always');
   }
-  assert.equal(kubernetesRunnerPropertiesSchema.parse({ pullPolicy: 'NEVER' }).pullPolicy, 'Never');
+  assert.equal(kubernetesRunnerPropertiesSchema().parse({ pullPolicy: 'NEVER' }).pullPolicy, 'Never');
 });
 
 test('Kubernetes runner: bad rendered values are rejected with readable messages', () => {
-  const result = kubernetesRunnerPropertiesSchema.safeParse({ waitUntilRunning: '10m', pullPolicy: 'sometimes', namespce: 'x' });
+  const result = kubernetesRunnerPropertiesSchema().safeParse({ waitUntilRunning: '10m', pullPolicy: 'sometimes', namespce: 'x' });
   assert.equal(result.success, false);
   assert.deepEqual(result.error.issues.map((issue) => [issue.path.join('.'), issue.message]), [
     ['pullPolicy', "expected one of Always, IfNotPresent, Never, got 'sometimes'"],
@@ -81,12 +81,12 @@ test('Kubernetes connection: every Kestra field, nothing else', () => {
     clientCertFile: '/b', clientKeyData: 'c', clientKeyFile: '/c', clientKeyAlgo: 'EC', clientKeyPassphrase: 'p',
     oauthToken: 't', username: 'u', password: 'p', trustCerts: false, disableHostnameVerification: true,
   };
-  assert.deepEqual(kubernetesConnectionSchema.parse(connection), connection);
-  assert.equal(kubernetesConnectionSchema.safeParse({ server: 'https://x' }).success, false);
+  assert.deepEqual(kubernetesConnectionSchema().parse(connection), connection);
+  assert.equal(kubernetesConnectionSchema().safeParse({ server: 'https://x' }).success, false);
 });
 
 test('Docker runner: Kestra\'s defaults', () => {
-  assert.deepEqual(dockerRunnerPropertiesSchema.parse({}), {
+  assert.deepEqual(dockerRunnerPropertiesSchema().parse({}), {
     entryPoint: [''],
     pullPolicy: 'ALWAYS',
     privileged: false,
@@ -97,7 +97,7 @@ test('Docker runner: Kestra\'s defaults', () => {
 });
 
 test('Docker runner: every property, rendered strings coerced', () => {
-  const parsed = dockerRunnerPropertiesSchema.parse({
+  const parsed = dockerRunnerPropertiesSchema().parse({
     host: 'tcp://docker:2376',
     config: { auths: {} },
     credentials: { registry: 'r', username: 'u', password: 'p', auth: 'a', identityToken: 'i', registryToken: 't' },
@@ -137,12 +137,12 @@ test('Docker runner: every property, rendered strings coerced', () => {
     delete: false,
     wait: false,
   });
-  assert.equal(dockerRunnerPropertiesSchema.safeParse({ pullPolicy: 'SOMETIMES' }).success, false);
+  assert.equal(dockerRunnerPropertiesSchema().safeParse({ pullPolicy: 'SOMETIMES' }).success, false);
 });
 
 test('Process runner: no properties at all', () => {
-  assert.deepEqual(processRunnerPropertiesSchema.parse({}), {});
-  const result = processRunnerPropertiesSchema.safeParse({ image: 'x' });
+  assert.deepEqual(processRunnerPropertiesSchema().parse({}), {});
+  const result = processRunnerPropertiesSchema().safeParse({ image: 'x' });
   assert.equal(result.success, false);
   assert.match(result.error.issues[0].message, /^unknown key 'image'/);
 });

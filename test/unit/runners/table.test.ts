@@ -39,8 +39,8 @@ test('the registry loads each runner once, through its descriptor, and the runne
 
 test('each runner schema checks its properties: defaults applied, unknown keys refused', () => {
   for (const runner of RUNNERS) {
-    assert.equal(runner.schema.safeParse({}).success, true, runner.kind);
-    assert.equal(runner.schema.safeParse({ notAProperty: 1 }).success, false, runner.kind);
+    assert.equal(runner.schema().safeParse({}).success, true, runner.kind);
+    assert.equal(runner.schema().safeParse({ notAProperty: 1 }).success, false, runner.kind);
     assert.equal(runnerOfKind(runner.kind), runner);
   }
   assert.deepEqual(RUNNERS.map((runner) => [runner.kind, runner.reattaches]), [['process', false], ['docker', true], ['kubernetes', true]]);
