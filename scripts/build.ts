@@ -6,7 +6,7 @@
  * JavaScript (a targeted `npm test -- FILE`, which must not run stale code).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -35,6 +35,24 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * commander requires node:child_process at load for its executable subcommands, which harrier has
+ * none of; that require alone loads net, stream, dgram and more on every start. Here it is made on
+ * first use instead.
+ */
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(build: { onLoad(options: { filter: RegExp }, callback: (args: { path: string }) => { contents: string; loader: 'js' }): void }): void {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      // A commander that no longer has this line fails the build, rather than quietly losing the saving.
+      if (!source.includes(eager)) throw new Error(`${args.path}: no \`${eager}\` to make lazy (commander changed: update scripts/build.ts)`);
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
 /** Builds dist/; returns 0 when the build is complete. */
 export async function build(options: { check: boolean }): Promise<number> {
   const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT, ...(options.check ? [] : ['--noCheck'])], { stdio: 'inherit' });
@@ -53,7 +71,7 @@ export async function build(options: { check: boolean }): Promise<number> {
     external: EXTERNAL,
     // commander and yaml are CommonJS: inside an ES module bundle their require() needs one.
     banner: { js: "import { createRequire as __harrierRequire } from 'node:module'; const require = __harrierRequire(import.meta.url);" },
-    plugins: [zodEnglishOnly],
+    plugins: [zodEnglishOnly, commanderLazyChildProcess],
     metafile: true,
     logLevel: 'warning',
   });

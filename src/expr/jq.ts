@@ -4,7 +4,7 @@
  * caller waits for its answer (Atomics.wait); the worker starts on first use and never keeps the
  * process alive. A query that runs longer than JQ_TIMEOUT_MS is stopped with an error.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { EvalFailure } from './errors.ts';
 import type { JqReply, JqRequest } from './jq-worker.ts';
 
@@ -21,7 +21,13 @@ interface JqWorker {
 
 let running: JqWorker | undefined;
 
+/** Loaded on first use: every expression module is loaded at start-up, and few flows call jq. */
+function workerThreads(): typeof import('node:worker_threads') {
+  return process.getBuiltinModule('node:worker_threads');
+}
+
 function startWorker(): JqWorker {
+  const { MessageChannel, Worker } = workerThreads();
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL(WORKER_FILE, import.meta.url), { workerData: { port: port2, signal }, transferList: [port2] });
@@ -44,7 +50,7 @@ export function runJq(input: string, query: string): string[] {
     void worker.terminate();
     throw new EvalFailure(`jq did not finish within ${JQ_TIMEOUT_MS / 1000} s`);
   }
-  const reply = receiveMessageOnPort(port)?.message as JqReply | undefined;
+  const reply = workerThreads().receiveMessageOnPort(port)?.message as JqReply | undefined;
   if (!reply) throw new EvalFailure('jq stopped without an answer');
   if ('error' in reply) throw new EvalFailure(reply.error);
   return reply.outputs;
