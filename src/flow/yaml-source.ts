@@ -70,7 +70,7 @@ export function readYaml(text: string): YamlSource {
       keepVariableDoubles(doc, text, value);
     } catch (error) {
       if (!(error instanceof RangeError || error instanceof ReferenceError)) throw error;
-      problems.push({ line: 1, column: 1, message: error instanceof RangeError ? TOO_DEEP : ALIAS_BOMB });
+      problems.push({ line: 1, column: 1, message: error instanceof RangeError ? TOO_DEEP : aliasBombMessage() });
     }
   }
 
@@ -96,8 +96,11 @@ export function readYaml(text: string): YamlSource {
 }
 
 const TOO_DEEP = `the YAML nests too deeply to be read (keep maps and lists under ${FLOW_LIMITS.maxNesting} levels)`;
-const ALIAS_BOMB = `the YAML aliases expand to more than ${FLOW_LIMITS.maxAliasExpansion.toLocaleString('en-US')} nodes, the limit `
-  + '(an alias bomb? write the repeated parts out, or use fewer nested aliases)';
+/** Worded on demand: toLocaleString's first call loads ICU's number formats, some 5 ms of every start-up. */
+function aliasBombMessage(): string {
+  return `the YAML aliases expand to more than ${FLOW_LIMITS.maxAliasExpansion.toLocaleString('en-US')} nodes, the limit `
+    + '(an alias bomb? write the repeated parts out, or use fewer nested aliases)';
+}
 
 /** A source that holds only problems: nothing in it can be located further. */
 function failedSource(problems: YamlProblem[]): YamlSource {
@@ -158,7 +161,7 @@ function aliasProblems(doc: Document): { offset: number; message: string }[] {
         return visit.BREAK;
       }
       if (expanded > FLOW_LIMITS.maxAliasExpansion) {
-        problems.push({ offset: at, message: ALIAS_BOMB });
+        problems.push({ offset: at, message: aliasBombMessage() });
         return visit.BREAK;
       }
       return undefined;
