@@ -32,9 +32,13 @@ export function openStoreDatabase(stateDir: string): DatabaseSync {
     const version = existed ? storedVersion(db, dbPath) : undefined;
     db.exec(PRAGMAS);
     if (version !== undefined) migrate(db, version);
-    db.exec(SCHEMA_SQL);
-    if (version === undefined) db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('version', String(STORE_VERSION));
-    return db;
+    // One transaction: a new store's tables are one commit, not one per statement.
+    const opened = db;
+    inTransaction(opened, () => {
+      opened.exec(SCHEMA_SQL);
+      if (version === undefined) opened.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('version', String(STORE_VERSION));
+    });
+    return opened;
   } catch (error) {
     db?.close();
     if (error instanceof StoreError) throw error;
@@ -106,20 +110,26 @@ function storedVersion(db: DatabaseSync, dbPath: string): number | undefined {
   return version;
 }
 
+function inTransaction(db: DatabaseSync, work: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    work();
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
 /** Brings a store of an older version up to this one, one migration per version, each in a transaction. */
 function migrate(db: DatabaseSync, from: number): void {
   let version = from;
   while (version < STORE_VERSION) {
     const step = MIGRATIONS[version];
-    db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(db, () => {
       if (step) db.exec(step);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(version + 1));
-      db.exec('COMMIT');
-    } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      throw error;
-    }
+    });
     version++;
   }
 }
