@@ -53,7 +53,7 @@ export function summaryLines(execution: ExecutionRecord, taskRuns: TaskRunRecord
   const rows = [['TASK', 'STATE', 'ATTEMPTS', 'DURATION']];
   for (const taskRun of taskRuns) {
     const duration = durationBetween(taskRun.startedAt, taskRun.endedAt);
-    rows.push([taskRun.taskId, paintState(colour, taskRun.state), String(attempts.get(taskRun.id)?.length ?? 0), duration === undefined ? '-' : formatDurationMs(duration)]);
+    rows.push([taskRun.value === undefined ? taskRun.taskId : `${taskRun.taskId} [${taskRun.value}]`, paintState(colour, taskRun.state), String(attempts.get(taskRun.id)?.length ?? 0), duration === undefined ? '-' : formatDurationMs(duration)]);
   }
   lines.push(...alignedTable(rows));
   const files = taskRuns.flatMap((taskRun) => Object.entries(taskRun.outputFiles ?? {}).map(([name, file]) => [taskRun.taskId, name, file.path]));
@@ -87,6 +87,7 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
       id: taskRun.id,
       taskId: taskRun.taskId,
       parentTaskRunId: taskRun.parentTaskRunId ?? null,
+      ...(taskRun.value === undefined ? {} : { value: taskRun.value, iteration: taskRun.iteration ?? null }),
       state: taskRun.state,
       attempts: store.attempts(taskRun.id).map((attempt) => ({
         state: attempt.state,

@@ -30,10 +30,21 @@ export function executionScope(
   };
 }
 
-export function taskScope(base: Scope, task: TaskDef, taskRun: { id: string; startedAt: string }, attempt: number): Scope {
-  return {
-    ...base,
-    task: { id: task.id, type: task.type },
-    taskrun: { id: taskRun.id, startDate: taskRun.startedAt, attemptsCount: attempt - 1 },
-  };
+/** What a task run sees of itself (`taskrun`) and of the flowables around it (`parent`, `parents`). */
+export interface TaskRunView {
+  id: string;
+  startedAt: string;
+  parentTaskRunId?: string;
+  value?: string;
+  iteration?: number;
+}
+
+export function taskScope(base: Scope, task: TaskDef, taskRun: TaskRunView, attempt: number, parents: Array<Record<string, unknown>> = []): Scope {
+  const taskrun: Record<string, unknown> = { id: taskRun.id, startDate: taskRun.startedAt, attemptsCount: attempt - 1 };
+  if (taskRun.parentTaskRunId !== undefined) taskrun.parentId = taskRun.parentTaskRunId;
+  if (taskRun.value !== undefined) taskrun.value = taskRun.value;
+  if (taskRun.iteration !== undefined) taskrun.iteration = taskRun.iteration;
+  const scope: Scope = { ...base, task: { id: task.id, type: task.type }, taskrun, parents };
+  if (parents.length > 0) scope.parent = parents[0];
+  return scope;
 }

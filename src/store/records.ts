@@ -82,6 +82,12 @@ export interface TaskRunRecord {
   executionId: string;
   taskId: string;
   parentTaskRunId?: string;
+  /** The ForEach iteration's value, on the ForEach's direct children (Kestra's `taskrun.value`). */
+  value?: string;
+  /** The iteration's number from 0, with `value` (Kestra's `taskrun.iteration`). */
+  iteration?: number;
+  /** Which iteration of the enclosing ForEach tasks this run belongs to: their numbers joined by '/', '' outside any. */
+  loopPath: string;
   /** Order of creation inside the execution, for listings. */
   ordinal: number;
   state: State;

@@ -65,6 +65,9 @@ function toTaskRun(row: Row): TaskRunRecord {
     executionId: String(row.execution_id),
     taskId: String(row.task_id),
     parentTaskRunId: optional(row.parent_task_run_id),
+    value: optional(row.value),
+    iteration: row.iteration === null || row.iteration === undefined ? undefined : Number(row.iteration),
+    loopPath: String(row.loop_path ?? ''),
     ordinal: Number(row.ordinal),
     state: row.state as State,
     outputs: json(row.outputs_json),
@@ -225,9 +228,10 @@ export class Store {
   // Task runs
 
   insertTaskRun(taskRun: TaskRunRecord): void {
-    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, ordinal, state, outputs_json,
-      output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.ordinal, taskRun.state,
+    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, value, iteration, loop_path, ordinal, state,
+      outputs_json, output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.value ?? null, taskRun.iteration ?? null,
+      taskRun.loopPath, taskRun.ordinal, taskRun.state,
       taskRun.outputs ? JSON.stringify(taskRun.outputs) : null,
       taskRun.outputFiles ? JSON.stringify(taskRun.outputFiles) : null,
       taskRun.nextAttemptAt ?? null, taskRun.startedAt, taskRun.endedAt ?? null,

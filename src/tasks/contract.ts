@@ -3,6 +3,7 @@ import type { NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../r
 import type { RunnerRegistry } from '../runners/registry.ts';
 import type { RunnerKind } from '../runners/table.ts';
 import type { InternalStorage, MetricRecord, StoredFile, StoredOutputLine } from '../store/index.ts';
+import type { SharedDir } from './flowable.ts';
 
 /** One line of task output on its way to the store: already masked by the engine. */
 export interface TaskLogLine {
@@ -25,6 +26,11 @@ export interface TaskContext {
   runtime: ExprRuntime;
   /** Host directory for this attempt, created empty (or kept from a crashed run when resuming). */
   attemptDir: string;
+  /**
+   * Set inside a WorkingDirectory task: the folder its tasks share, used instead of `attemptDir`
+   * as the working directory; it holds what earlier tasks left there.
+   */
+  sharedDir?: SharedDir;
   storage: InternalStorage;
   runners: RunnerRegistry;
   /** Folder with this namespace's files (for `namespaceFiles`). */

@@ -4,6 +4,19 @@ import { inputFiles } from '../../flow/flow-schemas.ts';
 import { boolean, expected, oneOf, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
 import type { TaskSlots } from '../descriptor.ts';
 
+/** `namespaceFiles`: which of the namespace's files are copied into the working directory. */
+export function namespaceFilesSchema() {
+  return strictMap({
+    enabled: boolean().default(true),
+    include: stringList().default([]),
+    exclude: stringList().default([]),
+    /** The namespaces whose files are copied, in order; by default the flow's own. */
+    namespaces: stringList().optional(),
+    /** Each namespace's files go into a folder named after it, instead of all into the working directory. */
+    folderPerNamespace: boolean().default(false),
+  }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional();
+}
+
 function scriptCommon(slots: TaskSlots) {
   return {
     interpreter: stringList().min(1, { error: 'expected at least one word, like ["/bin/sh", "-c"]' }).default(['/bin/sh', '-c']),
@@ -12,15 +25,7 @@ function scriptCommon(slots: TaskSlots) {
     env: z.record(z.string(), text(), { error: expected('a map of environment variables to strings') }).default({}),
     inputFiles: inputFiles().optional(),
     outputFiles: stringList().default([]),
-    namespaceFiles: strictMap({
-      enabled: boolean().default(true),
-      include: stringList().default([]),
-      exclude: stringList().default([]),
-      /** The namespaces whose files are copied, in order; by default the flow's own. */
-      namespaces: stringList().optional(),
-      /** Each namespace's files go into a folder named after it, instead of all into the working directory. */
-      folderPerNamespace: boolean().default(false),
-    }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional(),
+    namespaceFiles: namespaceFilesSchema(),
     containerImage: string().optional(),
     taskRunner: slots.taskRunner,
     /** Kestra's deprecated way to pick a runner, before taskRunner: mapped onto one, with a warning. */
