@@ -37,6 +37,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
     .addOption(taskRunner)
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
+    .option('--flows <dir>', 'a folder of flow files where Subflow tasks find their flows (repeatable; default the flow\'s own folder)', collect, [])
     .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
     .addOption(stateDir())
     .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));

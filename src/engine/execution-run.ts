@@ -10,8 +10,9 @@ import { formatDurationMs } from '../shared/duration.ts';
 import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
-  AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
+  AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, ParentExecution, State, StoredFile, Store, TaskRunRecord,
 } from '../store/index.ts';
+import type { SubflowLauncher } from '../tasks/contract.ts';
 import { isSuccessful, isTerminal, lineageOf, LogWriter } from '../store/index.ts';
 import {
   isFlowable, runFlowable, runTask, taskReattaches, type FlowableContext, type Frame, type RunnableTask, type TaskContext, type TaskLogLine,
@@ -37,6 +38,8 @@ export interface ExecutionRunDeps {
   secrets: ExecutionSecrets;
   stateDir: string;
   namespaceFilesRoot: string;
+  /** How a Subflow task of this execution starts its child execution. */
+  subflows(parent: ParentExecution): SubflowLauncher;
 }
 
 const now = (): string => new Date().toISOString();
@@ -595,6 +598,9 @@ export class ExecutionRun {
       recordRunner: (kind) => {
         report.runnerKind = kind;
       },
+      subflows: this.deps.subflows({
+        executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id, taskId: task.id, taskRunId: taskRun.id,
+      }),
     };
   }
 

@@ -27,7 +27,13 @@ export function executionScope(
     labels: labelScope({ ...flow.labels, ...execution.labels }),
     outputs,
     envs,
+    ...(execution.options.parent ? { trigger: triggerOf(execution.options.parent) } : {}),
   };
+}
+
+/** What a subflow's expressions see of the execution that started it, under Kestra's names. */
+function triggerOf(parent: NonNullable<ExecutionRecord['options']['parent']>): Record<string, unknown> {
+  return { executionId: parent.executionId, namespace: parent.namespace, flowId: parent.flowId, taskId: parent.taskId };
 }
 
 /** What a task run sees of itself (`taskrun`) and of the flowables around it (`parent`, `parents`). */

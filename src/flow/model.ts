@@ -143,6 +143,7 @@ export type { SwitchTask } from '../tasks/switch/descriptor.ts';
 export type { DagTask } from '../tasks/dag/descriptor.ts';
 export type { FailTask } from '../tasks/fail/descriptor.ts';
 export type { SleepTask } from '../tasks/sleep/descriptor.ts';
+export type { SubflowTask } from '../tasks/subflow/descriptor.ts';
 export type { WorkingDirectoryTask } from '../tasks/working-directory/descriptor.ts';
 
 /** A task of any type: the union of the models the task table declares. */

@@ -27,6 +27,19 @@ export interface ExecutionOptions {
   retryOf?: ExecutionLineage;
   /** A retried execution starts no earlier than this. */
   notBefore?: string;
+  /** Folders where a Subflow task looks for flow files (absolute); by default the running flow's folder. */
+  flowsDirs?: string[];
+  /** Set on an execution a Subflow task started: the execution and task run that started it. */
+  parent?: ParentExecution;
+}
+
+/** Kestra's `trigger` of a subflow execution: who started it. */
+export interface ParentExecution {
+  executionId: string;
+  namespace: string;
+  flowId: string;
+  taskId: string;
+  taskRunId: string;
 }
 
 /** Where an execution stands in its chain of flow retries; the first execution is number 1 of its own chain. */

@@ -14,10 +14,11 @@ import { podCreateTask } from './pod-create/descriptor.ts';
 import { scriptTask } from './script/descriptor.ts';
 import { sequentialTask } from './sequential/descriptor.ts';
 import { sleepTask } from './sleep/descriptor.ts';
+import { subflowTask } from './subflow/descriptor.ts';
 import { switchTask } from './switch/descriptor.ts';
 import { workingDirectoryTask } from './working-directory/descriptor.ts';
 
 export const TASKS = [
   scriptTask, logTask, outputValuesTask, parallelTask, sequentialTask, podCreateTask,
-  forEachTask, ifTask, switchTask, dagTask, workingDirectoryTask, failTask, sleepTask,
+  forEachTask, ifTask, switchTask, dagTask, workingDirectoryTask, subflowTask, failTask, sleepTask,
 ] as const;

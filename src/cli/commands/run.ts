@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import type { Flow } from '../../flow/model.ts';
 import { flowSizeProblem, FLOW_LIMITS } from '../../flow/limits.ts';
@@ -21,6 +21,7 @@ export interface RunOptions {
   stateDir?: string;
   taskRunner?: string;
   namespaceFiles?: string;
+  flows?: string[];
   json?: boolean;
 }
 
@@ -57,6 +58,7 @@ export async function runCommand(flowPath: string, options: RunOptions): Promise
         taskRunnerOverride,
         secretsFile: options.secretsFile ? resolve(options.secretsFile) : undefined,
         namespaceFilesDir: options.namespaceFiles ? resolve(options.namespaceFiles) : undefined,
+        flowsDirs: (options.flows ?? []).length > 0 ? options.flows!.map((dir) => resolve(dir)) : [dirname(resolve(flowPath))],
       },
     });
     return { execution, flow };
@@ -117,6 +119,7 @@ async function withEngine(
         + ` (execution ${attemptNumber} of the chain that began with ${originalId})`);
       notices.flush();
     });
+    await engine.waitForDetached();
     await logs.drain();
     const secrets = engine.secretsFor(ended);
     const out = new BufferedWriter(process.stdout);
