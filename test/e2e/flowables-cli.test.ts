@@ -33,7 +33,7 @@ tasks:
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines.length, 2, result.stderr);
   assert.match(lines[0], /flow\.yaml:8:20: tasks\[0\]\.tasks\[0\]\.dependsOn: dependency cycle: a → b → a/);
-  assert.match(lines[1], /flow\.yaml:10:23: tasks\[0\]\.tasks\[1\]\.dependsOn\[1\]: 'b' depends on 'ghost', which is not a task of this Dag/);
+  assert.match(lines[1], /flow\.yaml:10:24: tasks\[0\]\.tasks\[1\]\.dependsOn\[1\]: 'b' depends on 'ghost', which is not a task of this Dag/);
   assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/);
 });
 
