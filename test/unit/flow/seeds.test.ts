@@ -111,10 +111,9 @@ test('dbt-task-runner seeds: the same DbtCLI task under Kubernetes and under Doc
 });
 
 test('gke_task_runner seed: exactly the two unimplemented GCP task types are reported', () => {
-  assert.deepEqual(issuesOf(fixture('seed-gke_task_runner.yaml')), [
-    "6:11 tasks[0].type: unknown task type 'io.kestra.plugin.gcp.gke.ClusterMetadata': Harrier does not implement it " +
-      '(nearest known: io.kestra.plugin.core.flow.Sequential, io.kestra.plugin.core.flow.Parallel, io.kestra.plugin.core.log.Log)',
-    "12:11 tasks[1].type: unknown task type 'io.kestra.plugin.gcp.auth.OauthAccessToken': Harrier does not implement it " +
-      '(nearest known: io.kestra.plugin.scripts.python.Script, io.kestra.plugin.core.output.OutputValues, io.kestra.plugin.scripts.node.Script)',
+  // The nearest known names depend on the whole task table; only the two types and their place matter here.
+  assert.deepEqual(issuesOf(fixture('seed-gke_task_runner.yaml')).map((issue) => issue.replace(/ \(nearest known: .*\)$/, '')), [
+    "6:11 tasks[0].type: unknown task type 'io.kestra.plugin.gcp.gke.ClusterMetadata': Harrier does not implement it",
+    "12:11 tasks[1].type: unknown task type 'io.kestra.plugin.gcp.auth.OauthAccessToken': Harrier does not implement it",
   ]);
 });
