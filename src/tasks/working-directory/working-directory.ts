@@ -12,7 +12,7 @@ import type { WorkingDirectoryTask } from './descriptor.ts';
  * `io.kestra.plugin.core.flow.WorkingDirectory`: one host folder, prepared once (namespace files,
  * input files), is the working directory of every script task inside; what one task writes there
  * the next one finds. Kept across a crash so `harrier resume` goes on in it; removed at the end,
- * after `outputFiles` are stored.
+ * after `outputFiles` are stored (on a kill, without storing them).
  */
 export async function runWorkingDirectory(task: WorkingDirectoryTask, ctx: FlowableContext): Promise<State> {
   const hostDir = join(ctx.workDir, 'shared');
@@ -22,7 +22,9 @@ export async function runWorkingDirectory(task: WorkingDirectoryTask, ctx: Flowa
   try {
     return await ctx.sequence(task.tasks, ctx.withSharedDir({ hostDir, taskId: task.id }));
   } finally {
-    if (!ctx.killed()) {
+    // Kept only when the store stopped writing (a full disk): `harrier resume` goes on in it.
+    if (ctx.killed()) await rm(hostDir, { recursive: true, force: true });
+    else if (!ctx.stopped()) {
       ctx.recordOutputs({ outputFiles: await storeOutputFiles(task, ctx, hostDir, render) });
       await rm(hostDir, { recursive: true, force: true });
     }

@@ -370,3 +370,48 @@ outputs:
   assert.match(fake.callsOf('after')[0].job.command.join(' '), new RegExp(`got 42 from ${childId}`));
   engine.close();
 });
+
+/** A parent calling `child.yaml` (whose task `inner` the fake runs) from a flows folder of its own. */
+async function subflowSetup(dir: string, fake: FakeRunner) {
+  const flows = join(dir, 'flows');
+  mkdirSync(flows, { recursive: true });
+  writeFileSync(join(flows, 'child.yaml'), `id: child\nnamespace: harrier.test\ntasks:\n  - {id: inner, ${SHELL}, commands: [run]}\n`);
+  const engine = openEngine(dir, { process: fake });
+  const { parseFlow } = await import('../../../src/flow/parse.ts');
+  const yaml = flowYaml(`tasks:\n  - {id: call, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: child}\n  - {id: after, ${SHELL}, commands: [run]}\n`);
+  const flow = parseFlow(yaml, join(dir, 'parent.yaml'));
+  const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'parent.yaml'), rawInputs: {}, options: { flowsDirs: [flows] } });
+  return { engine, flow, execution };
+}
+
+test('killing the parent kills the running subflow execution', async () => {
+  const fake = new FakeRunner('process').on('inner', takes(10_000));
+  const { engine, flow, execution } = await subflowSetup(stateDir(), fake);
+  const done = engine.runChain(execution, flow);
+  await until(() => fake.calls.length === 1, 'the child task');
+  engine.abortAll();
+  assert.equal((await done).state, 'KILLED');
+  const child = engine.store.listExecutions().find((listed) => listed.flowId === 'child')!;
+  assert.equal(child.state, 'KILLED');
+  assert.equal(fake.calls[0].aborted, 'killed');
+  engine.close();
+});
+
+test('a parent resumed after a crash goes on with the same subflow execution, not a second one', async () => {
+  const dir = stateDir();
+  const first = new FakeRunner('process').on('inner', hangs);
+  const { engine, execution } = await subflowSetup(dir, first);
+  const { parseFlow } = await import('../../../src/flow/parse.ts');
+  const done = engine.runChain(execution, parseFlow(execution.flowSource, execution.flowFile));
+  await until(() => first.calls.length === 1, 'the child task');
+  await crash({ engine, done } as unknown as Started);
+  const second = new FakeRunner('process');
+  const resumed = openEngine(dir, { process: second });
+  const prepared = resumed.prepareResume(execution.id);
+  assert.equal((await resumed.runChain(prepared.execution, prepared.flow)).state, 'SUCCESS');
+  const children = resumed.store.listExecutions().filter((listed) => listed.flowId === 'child');
+  assert.equal(children.length, 1);
+  assert.equal(children[0].state, 'SUCCESS');
+  assert.deepEqual(second.calls.map((call) => call.taskId), ['inner', 'after']);
+  resumed.close();
+});
