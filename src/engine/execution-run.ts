@@ -294,8 +294,11 @@ export class ExecutionRun {
       this.updateTaskRun(taskRun, { state: skip, endedAt: now() });
       return skip;
     }
-    if (isFlowable(task)) return this.runFlowableRun(task, taskRun, frame);
-    return this.runAttempts(task, taskRun, frame);
+    const state = isFlowable(task) ? await this.runFlowableRun(task, taskRun, frame) : await this.runAttempts(task, taskRun, frame);
+    // Its attempts' folders are gone already; the task run's own would pile up, one per iteration.
+    // A full disk keeps it: `harrier resume` goes on (in a WorkingDirectory's folder) once there is room.
+    if (isTerminal(state) && !this.halt.signal.aborted) await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
+    return state;
   }
 
   /**
@@ -346,7 +349,7 @@ export class ExecutionRun {
       }),
       withSharedDir: (dir) => ({ ...inside, sharedDir: dir }),
       taskRunId: taskRun.id,
-      workDir: join(this.deps.stateDir, 'work', this.execution.id, taskRun.id),
+      workDir: this.taskRunDir(taskRun),
       recordOutputs: (outputs) => {
         const sealed = this.deps.secrets.seal({ ...taskRun.outputs, ...outputs }) as Record<string, unknown>;
         taskRun.outputs = sealed;
@@ -626,8 +629,12 @@ export class ExecutionRun {
     this.deps.store.saveTaskRunOutputs(taskRun.id, outputs, report.outputFiles);
   }
 
+  private taskRunDir(taskRun: TaskRunRecord): string {
+    return join(this.deps.stateDir, 'work', this.execution.id, taskRun.id);
+  }
+
   private attemptDir(taskRun: TaskRunRecord, attempt: number): string {
-    return join(this.deps.stateDir, 'work', this.execution.id, taskRun.id, String(attempt));
+    return join(this.taskRunDir(taskRun), String(attempt));
   }
 
   /** A re-attach: the saved handle, the log cursors of what reached the store, and the stored lines. */
