@@ -307,7 +307,9 @@ export class ExecutionRun {
    */
   private async runFlowableRun(task: FlowableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
     this.markRunning(taskRun);
-    const inside: Frame = { loopPath: frame.loopPath, values: frame.values, parentTaskRunId: taskRun.id, sharedDir: frame.sharedDir };
+    const inside: Frame = {
+      loopPath: frame.loopPath, values: frame.values, parentTaskRunId: taskRun.id, sharedDir: frame.sharedDir, retry: task.retry ?? frame.retry,
+    };
     let body: State;
     try {
       body = await runFlowable(task, this.flowableContext(task, taskRun, inside));
@@ -346,6 +348,7 @@ export class ExecutionRun {
         iteration: { value, index },
         parentTaskRunId: taskRun.id,
         sharedDir: inside.sharedDir,
+        retry: inside.retry,
       }),
       withSharedDir: (dir) => ({ ...inside, sharedDir: dir }),
       taskRunId: taskRun.id,
@@ -430,12 +433,12 @@ export class ExecutionRun {
         continue;
       }
       if (result.state !== 'FAILED') {
-        const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task)?.warningOnRetry ? 'WARNING' : result.state;
+        const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task, frame)?.warningOnRetry ? 'WARNING' : result.state;
         this.updateTaskRun(taskRun, { state, endedAt: now() });
         if (isSuccessful(state)) this.fileOutputs(taskRun);
         return state;
       }
-      const policy = this.retryPolicy(task);
+      const policy = this.retryPolicy(task, frame);
       if (this.halt.signal.aborted) {
         // No retry can help while the store cannot write; `harrier resume` goes on once it can.
         this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
@@ -482,8 +485,9 @@ export class ExecutionRun {
     return 'KILLED';
   }
 
-  private retryPolicy(task: RunnableTask): RetryPolicy | undefined {
-    return task.retry ?? this.flow.retry;
+  /** Kestra's order: the task's retry, else the nearest enclosing flowable's, else the flow's. */
+  private retryPolicy(task: RunnableTask, frame: Frame): RetryPolicy | undefined {
+    return task.retry ?? frame.retry ?? this.flow.retry;
   }
 
   /** false when the execution was killed while waiting. */

@@ -4,7 +4,7 @@
  * run of its own (attempts, retries, timeouts, kill, resume) and persists everything.
  */
 import type { ExprRuntime, Scope } from '../expr/index.ts';
-import type { TaskBase, TaskDef } from '../flow/model.ts';
+import type { RetryPolicy, TaskBase, TaskDef } from '../flow/model.ts';
 import type { NoticeLevel } from '../runners/contract.ts';
 import type { InternalStorage, State } from '../store/index.ts';
 import type { TaskSlots } from './descriptor.ts';
@@ -24,6 +24,8 @@ export interface Frame {
   readonly parentTaskRunId?: string;
   /** The shared working directory of an enclosing WorkingDirectory task, if any. */
   readonly sharedDir?: SharedDir;
+  /** The retry of the nearest enclosing flowable that has one: its children without their own use it. */
+  readonly retry?: RetryPolicy;
 }
 
 /** A WorkingDirectory's folder, which every script task inside it uses as its working directory. */

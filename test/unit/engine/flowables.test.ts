@@ -415,3 +415,17 @@ test('a parent resumed after a crash goes on with the same subflow execution, no
   assert.deepEqual(second.calls.map((call) => call.taskId), ['inner', 'after']);
   resumed.close();
 });
+
+test('a child without a retry of its own uses the nearest enclosing flowable\'s, as Kestra does', async () => {
+  const fake = new FakeRunner('process').on('flaky', exits(1, 1, 0));
+  const started = await start(stateDir(), flowYaml(`tasks:
+  - id: group
+    type: io.kestra.plugin.core.flow.Sequential
+    retry: {type: constant, interval: PT0.01S, maxAttempt: 3}
+    tasks:
+      - {id: flaky, ${SHELL}, commands: [run]}
+`), { process: fake });
+  assert.equal((await started.done).state, 'SUCCESS');
+  assert.equal(fake.callsOf('flaky').length, 3);
+  started.engine.close();
+});
