@@ -245,7 +245,7 @@ export class ExecutionRun {
     for (const [index, task] of tasks.entries()) {
       if (task.disabled) continue;
       if (this.kill.signal.aborted) return this.settleKilled(tasks.slice(index), frame);
-      if (this.halt.signal.aborted) return 'FAILED';
+      if (this.halt.signal.aborted || frame.deadline?.aborted) return 'FAILED';
       const state = await this.runOne(task, frame);
       if (!isSuccessful(state)) return state;
       warned ||= state === 'WARNING';
@@ -307,18 +307,30 @@ export class ExecutionRun {
    */
   private async runFlowableRun(task: FlowableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
     this.markRunning(taskRun);
-    const inside: Frame = {
+    const handlers: Frame = {
       loopPath: frame.loopPath, values: frame.values, parentTaskRunId: taskRun.id, sharedDir: frame.sharedDir, retry: task.retry ?? frame.retry,
+      deadline: frame.deadline,
     };
+    // The flowable's own `timeout` bounds its children, not its errors and finally.
+    const timeout = task.timeoutMs === undefined ? undefined : new AbortController();
+    // Runners read the reason 'timeout' as a timeout: they stop the work and clean up.
+    const timer = timeout && setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
+    const inside: Frame = timeout ? { ...handlers, deadline: frame.deadline ? AbortSignal.any([frame.deadline, timeout.signal]) : timeout.signal } : handlers;
     let body: State;
     try {
       body = await runFlowable(task, this.flowableContext(task, taskRun, inside));
     } catch (error) {
       if (!this.halt.haltOnFailure(error)) this.notice(taskRun, 'ERROR', describe(error));
       body = this.kill.signal.aborted ? 'KILLED' : 'FAILED';
+    } finally {
+      clearTimeout(timer);
     }
-    if (body === 'FAILED' && task.errors.length > 0 && !this.kill.signal.aborted) await this.runSequence(task.errors, inside);
-    const finallyState = task.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(task.finally, inside) : undefined;
+    if (timeout?.signal.aborted && !this.kill.signal.aborted) {
+      this.notice(taskRun, 'ERROR', `timed out after ${formatDurationMs(task.timeoutMs!)} (task timeout): its running children were stopped`);
+      body = 'FAILED';
+    }
+    if (body === 'FAILED' && task.errors.length > 0 && !this.kill.signal.aborted) await this.runSequence(task.errors, handlers);
+    const finallyState = task.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(task.finally, handlers) : undefined;
     const state = stateAfterHandlers(body, finallyState);
     this.updateTaskRun(taskRun, { state, endedAt: now() });
     if (isSuccessful(state)) this.fileOutputs(taskRun);
@@ -332,14 +344,14 @@ export class ExecutionRun {
       frame: inside,
       scope: () => this.scopeOf(task, taskRun, 1),
       runtime: this.runtime,
-      stopped: () => killed() || this.halt.signal.aborted,
+      stopped: () => killed() || this.halt.signal.aborted || inside.deadline?.aborted === true,
       killed,
       sequence: (tasks, frame = inside) => this.runSequence(tasks, frame),
       one: (child, frame = inside) => this.runOne(child, frame),
       concurrently: async (items, limit, run, settle) => {
-        const states = await runLimited(items, limit, run, { stop: () => killed() || this.halt.signal.aborted });
+        const states = await runLimited(items, limit, run, { stop: () => killed() || this.halt.signal.aborted || inside.deadline?.aborted === true });
         if (killed() && settle) for (const item of states.notStarted) await settle(item);
-        if (this.halt.signal.aborted && !killed()) return 'FAILED';
+        if ((this.halt.signal.aborted || inside.deadline?.aborted) && !killed()) return 'FAILED';
         return combineStates(states.ended, killed());
       },
       iteration: (value, index) => ({
@@ -349,6 +361,7 @@ export class ExecutionRun {
         parentTaskRunId: taskRun.id,
         sharedDir: inside.sharedDir,
         retry: inside.retry,
+        deadline: inside.deadline,
       }),
       withSharedDir: (dir) => ({ ...inside, sharedDir: dir }),
       taskRunId: taskRun.id,
@@ -439,6 +452,10 @@ export class ExecutionRun {
         return state;
       }
       const policy = this.retryPolicy(task, frame);
+      if (frame.deadline?.aborted) {
+        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        return 'FAILED';
+      }
       if (this.halt.signal.aborted) {
         // No retry can help while the store cannot write; `harrier resume` goes on once it can.
         this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
@@ -527,14 +544,15 @@ export class ExecutionRun {
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
     const report: AttemptReport = { outputs: {} };
-    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any([this.kill.signal, timeout.signal, this.halt.signal]), report, frame);
+    const signals = [this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
+    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
     let gone: string | undefined;
     try {
       const outcome = await runTask(task, ctx);
       end = { state: outcome.state, exitCode: outcome.exitCode };
     } catch (failure) {
-      end = this.failedAttempt(failure, task, timeout.signal);
+      end = this.failedAttempt(failure, task, timeout.signal, frame);
       if (resuming && hasCode(failure, 'ATTEMPT_GONE') && end.state === 'FAILED') {
         gone = failure.message;
       } else {
@@ -612,9 +630,10 @@ export class ExecutionRun {
   }
 
   /** How an attempt that threw ended: killed, timed out, or failed with the task's error. */
-  private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal): AttemptEnd {
+  private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal, frame: Frame): AttemptEnd {
     if (this.kill.signal.aborted) return { state: 'KILLED', error: 'killed' };
     if (timeout.aborted) return { state: 'FAILED', error: `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)` };
+    if (frame.deadline?.aborted) return { state: 'FAILED', error: 'stopped: the timeout of an enclosing flowable task was reached' };
     if (this.halt.signal.aborted || this.halt.haltOnFailure(failure)) {
       this.halt.reported = true;
       return { state: 'FAILED', error: this.halt.message(this.deps.store, this.execution.id) };

@@ -26,6 +26,8 @@ export interface Frame {
   readonly sharedDir?: SharedDir;
   /** The retry of the nearest enclosing flowable that has one: its children without their own use it. */
   readonly retry?: RetryPolicy;
+  /** Aborted when an enclosing flowable's `timeout` is reached: its children stop, and no more start. */
+  readonly deadline?: AbortSignal;
 }
 
 /** A WorkingDirectory's folder, which every script task inside it uses as its working directory. */

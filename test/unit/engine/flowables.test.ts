@@ -429,3 +429,27 @@ test('a child without a retry of its own uses the nearest enclosing flowable\'s,
   assert.equal(fake.callsOf('flaky').length, 3);
   started.engine.close();
 });
+
+test('a flowable\'s timeout stops its running children and starts no more; the flowable FAILS and its errors run', async () => {
+  const fake = new FakeRunner('process').on('slow', takes(10_000));
+  const started = await start(stateDir(), flowYaml(`tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [a, b, c]
+    timeout: PT0.3S
+    tasks:
+      - {id: slow, ${SHELL}, commands: [run], retry: {type: constant, interval: PT0.01S, maxAttempt: 5}}
+    errors:
+      - {id: on_timeout, ${SHELL}, commands: [run]}
+`), { process: fake });
+  const before = Date.now();
+  assert.equal((await started.done).state, 'FAILED');
+  assert.ok(Date.now() - before < 3_000);
+  assert.equal(fake.callsOf('slow').length, 1, 'no retry, no next iteration');
+  assert.equal(fake.callsOf('slow')[0].aborted, 'timeout');
+  assert.equal(fake.callsOf('on_timeout').length, 1);
+  const [attempt] = started.engine.store.attempts(runsOf(started, 'slow')[0].id);
+  assert.equal(attempt.error, 'stopped: the timeout of an enclosing flowable task was reached');
+  assert.ok(started.engine.store.logs(started.execution.id, { taskId: 'each' }).some((line) => /timed out after 300ms \(task timeout\)/.test(line.line)));
+  started.engine.close();
+});
