@@ -38,7 +38,7 @@ export function outputPatternProblem(pattern: string): string | undefined {
  */
 export function taskFileNameProblems(tasks: readonly TaskDef[], path: PathSegment[] = ['tasks']): Problem[] {
   return eachTask(tasks, path, (task, at): Problem[] => {
-    if (task.kind !== 'script' && task.kind !== 'podCreate') return [];
+    if (task.kind !== 'script' && task.kind !== 'podCreate' && task.kind !== 'workingDirectory') return [];
     const problems: Problem[] = [];
     if (typeof task.inputFiles !== 'string') {
       for (const name of Object.keys(task.inputFiles)) {

@@ -99,3 +99,16 @@ test('a Switch without cases or defaults, a ForEach without values and a Sleep w
   assert.match(issues[1], /tasks\[1\]\.values: missing required key 'values'/);
   assert.match(issues[2], /tasks\[2\]\.duration: expected an ISO-8601 duration like PT5M, got '5 seconds'/);
 });
+
+test('a WorkingDirectory\'s inputFiles names and outputFiles patterns follow the working-directory rule', () => {
+  const issues = issuesOf(flowWithTasks(`  - id: wd
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    inputFiles:
+      ../escape.txt: x
+    outputFiles: ["/etc/*"]
+    tasks: [{id: a, type: Log, message: a}]
+`));
+  assert.equal(issues.length, 2, issues.join('\n'));
+  assert.match(issues[0], /^7:7 tasks\[0\]\.inputFiles\["\.\.\/escape\.txt"\]: '\.\.\/escape\.txt' must be a relative file name/);
+  assert.match(issues[1], /tasks\[0\]\.outputFiles\[0\]: '\/etc\/\*' reaches outside the working directory/);
+});
