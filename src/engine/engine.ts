@@ -18,6 +18,9 @@ import type { ExecutionListener } from './listener.ts';
 import { Secrets } from './secrets.ts';
 import { systemLabels } from './task-rules.ts';
 
+/** How many executions deep subflows may call subflows. */
+const MAX_SUBFLOW_DEPTH = 20;
+
 export interface EngineOptions {
   stateDir: string;
   listener?: ExecutionListener;
@@ -162,6 +165,7 @@ export class Engine {
         if (execution) {
           flow = parseFlow(execution.flowSource, execution.flowFile);
         } else {
+          this.refuseDeepNesting(parentExecution);
           const found = await findFlow(parentExecution.options.flowsDirs ?? [dirname(parentExecution.flowFile)], request.namespace, request.flowId);
           flow = found.flow;
           const inherited = request.inheritLabels ? parentExecution.labels
@@ -180,6 +184,18 @@ export class Engine {
         return { executionId, ended };
       },
     };
+  }
+
+  /** A flow that calls itself as a subflow would make executions without end: the chain of parents is bounded. */
+  private refuseDeepNesting(parent: ExecutionRecord): void {
+    let depth = 1;
+    for (let at = parent.options.parent; at; at = this.store.getExecution(at.executionId)?.options.parent) {
+      if (++depth > MAX_SUBFLOW_DEPTH) {
+        throw new HarrierError(`subflows are nested more than ${MAX_SUBFLOW_DEPTH} deep (execution ${parent.id} of ${parent.namespace}.${parent.flowId})`, {
+          code: 'SUBFLOW_TOO_DEEP', hint: 'a flow probably calls itself; give the recursion an end with runIf or an If',
+        });
+      }
+    }
   }
 
   /** Waits for the subflow executions started without `wait`, so that harrier does not exit before them. */

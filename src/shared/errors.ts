@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   FAIL_TASK: { meaning: 'a Fail task failed the execution on purpose (its errorMessage says why)' },
   FOR_EACH_VALUES_INVALID: { meaning: 'a ForEach\'s values did not render to a list of values' },
   SUBFLOW_NOT_FOUND: { meaning: 'a Subflow names a namespace and flow id that no flow file in the flow folders has' },
+  SUBFLOW_TOO_DEEP: { meaning: 'subflows call subflows deeper than Harrier allows (a flow that calls itself without end)' },
 
   // Runners
   RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },

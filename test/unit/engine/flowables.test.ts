@@ -453,3 +453,19 @@ test('a flowable\'s timeout stops its running children and starts no more; the f
   assert.ok(started.engine.store.logs(started.execution.id, { taskId: 'each' }).some((line) => /timed out after 300ms \(task timeout\)/.test(line.line)));
   started.engine.close();
 });
+
+test('a flow that calls itself as a subflow stops at the nesting limit with one line', async () => {
+  const dir = stateDir();
+  const engine = openEngine(dir, { process: new FakeRunner('process') });
+  const { parseFlow } = await import('../../../src/flow/parse.ts');
+  const yaml = flowYaml(`tasks:\n  - {id: again, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: engine_test}\n`);
+  writeFileSync(join(dir, 'self.yaml'), yaml);
+  const flow = parseFlow(yaml, join(dir, 'self.yaml'));
+  const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'self.yaml'), rawInputs: {}, options: {} });
+  assert.equal((await engine.runChain(execution, flow)).state, 'FAILED');
+  const executions = engine.store.listExecutions(100);
+  assert.equal(executions.length, 21, 'the first execution and 20 levels of subflows');
+  const deepest = executions.find((listed) => engine.store.taskRuns(listed.id).some((run) => engine.store.attempts(run.id)[0]?.error?.startsWith('subflows are nested more than 20 deep')));
+  assert.ok(deepest, 'the deepest execution says why');
+  engine.close();
+});
