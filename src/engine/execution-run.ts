@@ -672,14 +672,14 @@ export class ExecutionRun {
 
   private taskLog(taskRun: TaskRunRecord, attempt: number, line: TaskLogLine): void {
     this.record({
-      executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, attempt,
+      executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, taskRunValue: taskRun.value, attempt,
       level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.masker.mask(line.line), container: line.container,
     });
   }
 
   private notice(taskRun: TaskRunRecord | undefined, level: NoticeLevel, message: string, attempt?: number): void {
     this.record({
-      executionId: this.execution.id, taskRunId: taskRun?.id, taskId: taskRun?.taskId, attempt,
+      executionId: this.execution.id, taskRunId: taskRun?.id, taskId: taskRun?.taskId, taskRunValue: taskRun?.value, attempt,
       level, timestamp: now(), line: this.deps.secrets.masker.mask(message),
     });
   }

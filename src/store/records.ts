@@ -131,6 +131,8 @@ export interface LogRecord {
   executionId: string;
   taskRunId?: string;
   taskId?: string;
+  /** The ForEach value of the task run, when it has one (read from the task run, never stored with the line). */
+  taskRunValue?: string;
   attempt?: number;
   level: LogLevel;
   stream?: 'stdout' | 'stderr';

@@ -333,7 +333,7 @@ export class Store {
     if (execution === undefined) return [];
     const afterSeq = options.afterSeq ?? 0;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id
+    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id, t.value AS task_run_value
       FROM log_chunks c LEFT JOIN task_runs t ON t.rowid = c.task_run_ref WHERE c.execution_ref = ? AND c.seq >= ?`;
     const statement = options.taskId === undefined
       ? this.prepare(`${select} ORDER BY c.seq`)
@@ -349,7 +349,7 @@ export class Store {
         if (seq <= afterSeq) continue;
         const [level, stream, timestamp, line, container] = lines[i];
         records.push({
-          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id),
+          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id), taskRunValue: optional(row.task_run_value),
           attempt: row.attempt === null ? undefined : Number(row.attempt),
           level, stream: stream ?? undefined, timestamp, line, container,
         });

@@ -57,7 +57,7 @@ tasks:
   const stateDir = tempStateDir();
   const child = startHarrier(['run', flow, '--state-dir', stateDir]);
   const id = startedId(await waitForOutput(child, /Execution \S+ started/));
-  await waitForOutput(child, /\[work\] begin b/);
+  await waitForOutput(child, /\[work b\] begin b/);
   child.kill('SIGKILL');
   await child.result;
   appendFileSync(`${marks}.resumed`, '');
@@ -95,7 +95,7 @@ tasks:
   const stateDir = tempStateDir();
   const child = startHarrier(['run', flow, '--state-dir', stateDir]);
   const id = startedId(await waitForOutput(child, /Execution \S+ started/));
-  await waitForOutput(child, /\[work\] begin two/);
+  await waitForOutput(child, /\[work two\] begin two/);
   child.kill('SIGKILL');
   await child.result;
   const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir]);
