@@ -294,9 +294,9 @@ export class ExecutionRun {
       this.updateTaskRun(taskRun, { state: skip, endedAt: now() });
       return skip;
     }
-    const state = isFlowable(task) ? await this.runFlowableRun(task, taskRun, frame) : await this.runAttempts(task, taskRun, frame);
-    // Its attempts' folders are gone already; the task run's own would pile up, one per iteration.
-    // A full disk keeps it: `harrier resume` goes on (in a WorkingDirectory's folder) once there is room.
+    if (!isFlowable(task)) return this.runAttempts(task, taskRun, frame);
+    const state = await this.runFlowableRun(task, taskRun, frame);
+    // A full disk keeps its folder (a WorkingDirectory's): `harrier resume` goes on in it once there is room.
     if (isTerminal(state) && !this.halt.signal.aborted) await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     return state;
   }
@@ -567,7 +567,8 @@ export class ExecutionRun {
       this.saveOutputs(taskRun, report);
     });
     if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
-    await rm(attemptDir, { recursive: true, force: true });
+    // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
+    await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
       this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }
