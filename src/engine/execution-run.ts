@@ -341,7 +341,6 @@ export class ExecutionRun {
   private flowableContext(task: FlowableTask, taskRun: TaskRunRecord, inside: Frame): FlowableContext {
     const killed = (): boolean => this.kill.signal.aborted;
     return {
-      frame: inside,
       scope: () => this.scopeOf(task, taskRun, 1),
       runtime: this.runtime,
       stopped: () => killed() || this.halt.signal.aborted || inside.deadline?.aborted === true,

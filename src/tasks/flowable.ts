@@ -38,9 +38,8 @@ export interface SharedDir {
   taskId: string;
 }
 
+/** What a flowable's code gets; its children run in the flowable's frame unless it makes new ones. */
 export interface FlowableContext {
-  /** The frame the flowable itself runs in; its children run in `frame` unless it makes new ones. */
-  frame: Frame;
   /** The flowable's own expression scope (its `taskrun`, `parent`, outputs so far). */
   scope(): Scope;
   runtime: ExprRuntime;
@@ -61,8 +60,9 @@ export interface FlowableContext {
   iteration(value: string, index: number): Frame;
   /** A frame whose script tasks share `dir` as their working directory. */
   withSharedDir(dir: SharedDir): Frame;
-  /** This flowable's task run's id, and its own attempt folder parent (for a shared directory). */
+  /** This flowable's task run's id. */
   taskRunId: string;
+  /** A host folder of this task run's own (a WorkingDirectory's shared folder goes inside), removed when it ends. */
   workDir: string;
   /** Outputs of the flowable's own task run (If's `evaluationResult`, Switch's `value`). */
   recordOutputs(outputs: Record<string, unknown>): void;
