@@ -469,3 +469,27 @@ test('a flow that calls itself as a subflow stops at the nesting limit with one 
   assert.ok(deepest, 'the deepest execution says why');
   engine.close();
 });
+
+test('currentEachOutput(outputs.t) reads t\'s outputs of the current iteration, nested loops included', async () => {
+  const fake = new FakeRunner('process');
+  fake.on('make', (job) => {
+    const [, outer, inner] = /make (\w+) (\w+)/.exec(job.command.join(' '))!;
+    job.log({ stream: 'stdout', line: `::{"outputs":{"pair":"${outer}-${inner}"}}::`, timestamp: new Date().toISOString() });
+    return 0;
+  });
+  const started = await start(stateDir(), flowYaml(`tasks:
+  - id: outer
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [a, b]
+    tasks:
+      - id: inner
+        type: io.kestra.plugin.core.flow.ForEach
+        values: [x, y]
+        tasks:
+          - {id: make, ${SHELL}, commands: ['make {{ parent.taskrun.value }} {{ taskrun.value }}']}
+          - {id: use, ${SHELL}, commands: ['use {{ currentEachOutput(outputs.make).pair }}']}
+`), { process: fake });
+  assert.equal((await started.done).state, 'SUCCESS');
+  assert.deepEqual(fake.callsOf('use').map((call) => /use (\S+)/.exec(call.job.command.join(' '))![1]), ['a-x', 'a-y', 'b-x', 'b-y']);
+  started.engine.close();
+});
