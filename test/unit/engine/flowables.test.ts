@@ -493,3 +493,61 @@ test('currentEachOutput(outputs.t) reads t\'s outputs of the current iteration, 
   assert.deepEqual(fake.callsOf('use').map((call) => /use (\S+)/.exec(call.job.command.join(' '))![1]), ['a-x', 'a-y', 'b-x', 'b-y']);
   started.engine.close();
 });
+
+test('Subflow: transmitFailed fails the task with a failed child (and not without it); wait: false goes on at once and harrier waits for the child', async () => {
+  const dir = stateDir();
+  const fake = new FakeRunner('process').on('inner', (job) => (job.command.join(' ').includes('bad') ? 1 : 0));
+  const flows = join(dir, 'flows');
+  mkdirSync(flows);
+  writeFileSync(join(flows, 'child.yaml'), `id: child
+namespace: harrier.test
+inputs: [{id: mode, type: STRING}]
+tasks:
+  - {id: inner, ${SHELL}, commands: ['{{ inputs.mode }}']}
+`);
+  const engine = openEngine(dir, { process: fake });
+  const { parseFlow } = await import('../../../src/flow/parse.ts');
+  const run = async (body: string) => {
+    const yaml = flowYaml(`tasks:\n${body}`);
+    const flow = parseFlow(yaml, join(dir, 'parent.yaml'));
+    const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'parent.yaml'), rawInputs: {}, options: { flowsDirs: [flows] } });
+    return engine.runChain(execution, flow);
+  };
+  const call = (extra: string, mode: string) => `  - {id: call, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: child, inputs: {mode: ${mode}}${extra}}\n`;
+  const transmitted = await run(call('', 'bad'));
+  assert.equal(transmitted.state, 'FAILED');
+  assert.match(engine.store.attempts(engine.store.taskRuns(transmitted.id)[0].id)[0].error ?? '', /^subflow execution \S+ \(harrier\.test\.child\) ended FAILED$/);
+  assert.equal((await run(call(', transmitFailed: false', 'bad'))).state, 'SUCCESS');
+
+  fake.on('inner', takes(300));
+  const detached = await run(call(', wait: false', 'slow'));
+  assert.equal(detached.state, 'SUCCESS');
+  const outputs = engine.store.taskRuns(detached.id)[0].outputs as { executionId: string; state?: string };
+  assert.equal(outputs.state, undefined, 'no state without wait');
+  assert.notEqual(engine.store.getExecution(outputs.executionId)!.state, 'SUCCESS', 'the child still runs');
+  await engine.waitForDetached();
+  assert.equal(engine.store.getExecution(outputs.executionId)!.state, 'SUCCESS');
+  engine.close();
+});
+
+test('a WARNING child makes its flowable and the execution WARNING; allowWarning on the flowable makes it SUCCESS', async () => {
+  const fake = new FakeRunner('process').on('noisy', (job) => {
+    job.log({ stream: 'stderr', line: 'careful', timestamp: new Date().toISOString() });
+    return 0;
+  });
+  const flow = (allowWarning: boolean) => flowYaml(`tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [a]
+    allowWarning: ${allowWarning}
+    tasks:
+      - {id: noisy, ${SHELL}, commands: [run]}
+`);
+  const warned = await start(stateDir(), flow(false), { process: fake });
+  assert.equal((await warned.done).state, 'WARNING');
+  assert.equal(runsOf(warned, 'each')[0].state, 'WARNING');
+  warned.engine.close();
+  const allowed = await start(stateDir(), flow(true), { process: fake });
+  assert.equal((await allowed.done).state, 'SUCCESS');
+  allowed.engine.close();
+});
