@@ -29,6 +29,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default ./.harrier or $HARRIER_STATE_DIR)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
+  const kubeconfig = (): Option => new Option('--kubeconfig <file>', 'kubeconfig for Kubernetes tasks without `config` (instead of $KUBECONFIG or ~/.kube/config)');
+  const kubeContext = (): Option => new Option('--context <name>', 'kubeconfig context for Kubernetes tasks without `config` or `context`');
+  const timestamps = (): Option => new Option('--timestamps', 'show each log line\'s time');
 
   program.command('run')
     .description('run a flow and wait for its end')
@@ -39,6 +42,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
     .option('--flows <dir>', 'a folder of flow files where Subflow tasks find their flows (repeatable; default the flow\'s own folder)', collect, [])
     .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
+    .addOption(kubeconfig())
+    .addOption(kubeContext())
+    .addOption(timestamps())
     .addOption(stateDir())
     .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
 
@@ -46,6 +52,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .description('continue an execution that a stopped harrier process left unfinished')
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--json', 'print one JSON document about the execution on stdout')
+    .addOption(kubeconfig().default(undefined, 'the run\'s'))
+    .addOption(kubeContext().default(undefined, 'the run\'s'))
+    .addOption(timestamps())
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
 
@@ -61,7 +70,11 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--task <id>', 'only this task\'s logs')
     .option('-f, --follow', 'keep printing new lines until the execution ends')
-    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines')
+    .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines (the same as --level TRACE)')
+    .option('--level <level>', 'the lowest level shown: TRACE, DEBUG, INFO (default), WARN, ERROR')
+    .option('--since <time>', 'only lines since a time ago (90s, 10m, 2h, 1d) or a date-time (2026-12-01T10:00:00Z)')
+    .option('--tail <n>', 'only the last n lines (then new ones, with --follow)')
+    .addOption(timestamps())
     .addOption(stateDir())
     .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).logsCommand(id, options)));
 

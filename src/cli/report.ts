@@ -16,13 +16,19 @@ export function paintState(colour: boolean, state: State): string {
  * and `[container] ` before the line when one of several containers printed it. The one named `main`
  * goes without: it is the task's own output, as in a pod with a single container.
  */
-export function formatLogLine(record: LogRecord, colour: boolean): string {
+export function formatLogLine(record: LogRecord, colour: boolean, timestamps = false): string {
   const name = record.taskRunValue === undefined ? record.taskId : `${record.taskId} ${record.taskRunValue}`;
   const prefix = record.taskId ? paint(colour, taskColour(record.taskId), `[${name}]`) : paint(colour, 'bold', '[harrier]');
   const plainOutput = record.level === 'INFO' || (record.level === 'WARN' && record.stream === 'stderr');
   const level = plainOutput ? '' : `${paint(colour, record.level === 'ERROR' ? 'red' : record.level === 'WARN' ? 'yellow' : 'grey', record.level)} `;
   const container = record.container && record.container !== 'main' ? `[${record.container}] ` : '';
-  return `${prefix} ${level}${container}${record.line}`;
+  const stamp = timestamps ? `${paint(colour, 'grey', shortStamp(record.timestamp))} ` : '';
+  return `${stamp}${prefix} ${level}${container}${record.line}`;
+}
+
+/** A stored stamp to the millisecond, as `--timestamps` shows it: `2026-12-01T13:00:00.123Z`. */
+export function shortStamp(timestamp: string): string {
+  return timestamp.replace(/(\.\d{3})\d+/, '$1');
 }
 
 export function durationBetween(start: string, end: string | undefined): number | undefined {

@@ -235,7 +235,8 @@ export class Engine {
   }
 
   /** Loads an unfinished execution and the flow it started with, refusing one still running elsewhere. */
-  prepareResume(executionId: string): { execution: ExecutionRecord; flow: Flow } {
+  /** `runnerSettings` given for the resume are merged over the run's, per runner kind, and stored. */
+  prepareResume(executionId: string, runnerSettings: ExecutionOptions['runnerSettings'] = {}): { execution: ExecutionRecord; flow: Flow } {
     let execution = this.findExecution(executionId);
     // A flow retried as a new execution goes on in the newest execution of its chain.
     for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
@@ -249,7 +250,17 @@ export class Engine {
     }
     // Claimed now, so that of two resumes started together the second stops here, before anything runs.
     this.claim(execution.id);
+    if (Object.keys(runnerSettings).length > 0) execution = this.withRunnerSettings(execution, runnerSettings);
     return { execution, flow: parseFlow(execution.flowSource, execution.flowFile) };
+  }
+
+  private withRunnerSettings(execution: ExecutionRecord, given: NonNullable<ExecutionOptions['runnerSettings']>): ExecutionRecord {
+    const merged = { ...execution.options.runnerSettings };
+    for (const [kind, settings] of Object.entries(given) as [keyof typeof given, Record<string, string>][]) {
+      merged[kind] = { ...merged[kind], ...settings };
+    }
+    this.store.setRunnerSettings(execution.id, merged);
+    return { ...execution, options: { ...execution.options, runnerSettings: merged } };
   }
 
   /** An execution by id or unique id prefix. */

@@ -594,11 +594,13 @@ export class ExecutionRun {
       attemptDir: this.attemptDir(taskRun, number),
       sharedDir: frame.sharedDir,
       storage: this.deps.storage,
+      cacheDir: join(this.deps.stateDir, 'cache'),
       runners: this.deps.runners,
       namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
       namespaceFilesOf: (namespace) => namespaceFolder(this.deps.namespaceFilesRoot, namespace),
       taskRunnerOverride: this.execution.options.taskRunnerOverride,
       taskRunnerOverrideProperties: this.execution.options.taskRunnerOverride && this.flow.runnerDefaults[this.execution.options.taskRunnerOverride],
+      runnerSettings: this.execution.options.runnerSettings,
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,
@@ -607,6 +609,7 @@ export class ExecutionRun {
         if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);
       },
       notice: (level, message) => this.notice(taskRun, level, message, number),
+      progress: (progress) => this.deps.listener.progress?.(taskRun, progress),
       metric: (metric) => {
         try {
           this.deps.store.insertMetrics([{

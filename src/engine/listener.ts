@@ -1,3 +1,4 @@
+import type { RunnerProgress } from '../runners/contract.ts';
 import type { LogRecord, TaskRunRecord } from '../store/index.ts';
 
 /** What the engine tells its caller while an execution runs. Every method is optional. */
@@ -6,4 +7,6 @@ export interface ExecutionListener {
   log?(record: LogRecord): void;
   /** Every change of a task run's state, once stored (the engine's tests follow them). */
   taskRunChanged?(taskRun: TaskRunRecord): void;
+  /** A running task's live progress from its runner (never stored). */
+  progress?(taskRun: TaskRunRecord, progress: RunnerProgress): void;
 }

@@ -35,17 +35,17 @@ export const RETRY_FIELDS: Record<(typeof RETRY_TYPES)[number], { required: stri
 const PER_TYPE_FIELDS = ['interval', 'maxInterval', 'minInterval', 'delayFactor'];
 
 export const retrySchema = strictMap({
-  type: oneOf(RETRY_TYPES, (value) => value.toLowerCase()),
-  interval: duration().optional(),
-  maxInterval: duration().optional(),
-  minInterval: duration().optional(),
-  delayFactor: number().optional(),
-  maxAttempt: integer('an integer', 1).optional(),
-  /** The spelling Kestra's documentation often uses; means maxAttempt. */
-  maxAttempts: integer('an integer', 1).optional(),
-  maxDuration: duration().optional(),
-  warningOnRetry: boolean().default(false),
-  behavior: oneOf(['RETRY_FAILED_TASK', 'CREATE_NEW_EXECUTION'], (value) => value.toUpperCase()).default('RETRY_FAILED_TASK'),
+  type: oneOf(RETRY_TYPES, 'any case').describe('How the wait between attempts is chosen: constant (interval), exponential (interval growing by delayFactor up to maxInterval) or random (between minInterval and maxInterval).'),
+  interval: duration().optional().describe('The wait between attempts (constant), or the first wait (exponential), as an ISO-8601 duration like PT30S.'),
+  maxInterval: duration().optional().describe('The longest wait between attempts (exponential, random), as an ISO-8601 duration like PT5M.'),
+  minInterval: duration().optional().describe('The shortest wait between attempts (random), as an ISO-8601 duration like PT10S.'),
+  delayFactor: number().optional().describe('Each wait of an exponential retry is the previous one times this factor (default 2).'),
+  maxAttempt: integer('an integer', 1).optional().describe('How many attempts in all, the first one included.'),
+  maxAttempts: integer('an integer', 1).optional().describe('The same as maxAttempt (the spelling Kestra\'s documentation often uses); give only one.'),
+  maxDuration: duration().optional().describe('No new attempt starts once this long has passed since the first one (an ISO-8601 duration like PT1H).'),
+  warningOnRetry: boolean().default(false).describe('End in WARNING rather than SUCCESS when an attempt other than the first succeeded.'),
+  behavior: oneOf(['RETRY_FAILED_TASK', 'CREATE_NEW_EXECUTION'], 'any case').default('RETRY_FAILED_TASK')
+    .describe('RETRY_FAILED_TASK runs the failed task again in the same execution; CREATE_NEW_EXECUTION ends the execution RETRIED and runs the whole flow again.'),
 }, 'a retry map (type, interval, maxAttempt, ...)').superRefine((retry, context) => {
   if (retry.maxAttempt !== undefined && retry.maxAttempts !== undefined) {
     context.addIssue({ code: 'custom', path: ['maxAttempts'], message: `'maxAttempts' and 'maxAttempt' mean the same: give only one` });
@@ -67,32 +67,32 @@ function article(word: string): string {
 }
 
 export const inputSchema = strictMap({
-  id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional(),
-  /** Kestra's deprecated spelling of `id`. */
-  name: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional(),
-  type: knownName(INPUT_TYPES, 'input type'),
-  displayName: string().optional(),
-  description: string().optional(),
-  required: boolean().default(true),
-  defaults: z.unknown().optional(),
-  values: stringList().optional(),
-  itemType: knownName(INPUT_TYPES, 'input type').optional(),
+  id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional().describe('The input\'s name: `{{ inputs.<id> }}` in expressions, `--input <id>=value` on the command line.'),
+  name: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).optional().describe('Kestra\'s deprecated spelling of id.'),
+  type: knownName(INPUT_TYPES, 'input type').describe('The value\'s type: STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, TIME, DURATION, JSON, YAML, URI, FILE, SECRET, ENUM, SELECT, MULTISELECT, ARRAY, ...'),
+  displayName: string().optional().describe('A human-friendly name for the input.'),
+  description: string().optional().describe('What the input is for.'),
+  required: boolean().default(true).describe('Whether a run without this input (and without defaults) is refused.'),
+  defaults: z.unknown().optional().describe('The value when none is given (not allowed for a FILE input).'),
+  values: stringList().optional().describe('The allowed values of an ENUM, SELECT or MULTISELECT input.'),
+  itemType: knownName(INPUT_TYPES, 'input type').optional().describe('The type of each item of an ARRAY input.'),
 }, 'an input map (id, type, ...)');
 
 /** A flow output: rendered once the execution's tasks are done, into the execution's outputs. */
 export const flowOutputSchema = strictMap({
-  id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING),
-  type: knownName(INPUT_TYPES, 'output type'),
-  value: z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY }),
-  displayName: string().optional(),
-  description: string().optional(),
-  required: boolean().default(true),
+  id: identifier(INPUT_ID_PATTERN, INPUT_ID_MEANING).describe('The output\'s name in the execution\'s outputs.'),
+  type: knownName(INPUT_TYPES, 'output type').describe('The value\'s type, as for inputs (STRING, INT, JSON, FILE, ...).'),
+  value: z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY })
+    .describe('The value, usually an expression such as "{{ outputs.task.vars.x }}", rendered when the tasks are done.'),
+  displayName: string().optional().describe('A human-friendly name for the output.'),
+  description: string().optional().describe('What the output holds.'),
+  required: boolean().default(true).describe('Whether an output that renders empty fails the execution.'),
 }, 'an output map (id, type, value)');
 
 export const pluginDefaultSchema = strictMap({
-  type: string(),
-  forced: boolean().default(false),
-  values: anyMap('a map of property values'),
+  type: string().describe('The task or task runner type these defaults apply to, e.g. io.kestra.plugin.scripts.shell.Commands, or a prefix such as io.kestra.plugin.scripts.'),
+  forced: boolean().default(false).describe('When true, these values replace the task\'s own; otherwise the task\'s own values win.'),
+  values: anyMap('a map of property values').describe('Property values given to every matching task, e.g. {containerImage: python:3.12}.'),
 }, 'a plugin default map (type, forced, values)');
 
 export interface Slots {
@@ -105,36 +105,32 @@ export interface Slots {
 }
 
 /** A text that holds a file's content; null stands for an empty file, as in Kestra. */
-const fileContent = z.preprocess((value) => value ?? '', text('a file content (a string)'));
+const fileContent = z.preprocess((value) => value ?? '', text('a file content (a string)')).describe('The file\'s content; expressions are rendered.');
 
 /** `inputFiles`: file name → content, or an expression rendering to such a map. */
 export function inputFiles() {
   return either(
     'a map of file names to contents, or an expression',
     { accepts: isMap, schema: z.record(z.string(), fileContent) },
-    { accepts: isText, schema: string() },
-  );
+    { accepts: isText, schema: string().describe('An expression that renders to a map of file names to contents.') },
+  ).describe('Files written into the working directory before the task runs: file name → content (a kestra:/// URI copies a stored file), or an expression that renders to such a map.');
 }
 
 /** The properties every task has, first in every task's schema. */
 export function taskCommon() {
   return {
-    id: identifier(ID_PATTERN, ID_MEANING),
-    type: string(),
-    description: string().optional(),
-    retry: retrySchema.optional(),
-    timeout: duration().optional(),
-    disabled: boolean().default(false),
-    /** A failure makes the execution WARNING instead of FAILED, and the next tasks run. */
-    allowFailure: boolean().default(false),
-    /** A WARNING of this task counts as SUCCESS. */
-    allowWarning: boolean().default(false),
-    /** An expression; when it renders false the task is SKIPPED. */
-    runIf: text().default('true'),
-    logLevel: oneOf(LOG_LEVELS, (value) => value.toUpperCase()).optional(),
-    /** Accepted; the logs are kept in the store as usual. */
-    logToFile: boolean().default(false),
-    workerGroup: anyMap('a worker group map (key, fallback)').optional(),
+    id: identifier(ID_PATTERN, ID_MEANING).describe('The task\'s id, unique in the flow: `{{ outputs.<id>... }}` in expressions.'),
+    type: string().describe('The task type, e.g. io.kestra.plugin.scripts.shell.Commands.'),
+    description: string().optional().describe('What the task does.'),
+    retry: retrySchema.optional().describe('How a failed attempt is tried again (type, interval, maxAttempt, ...); the flow\'s retry when absent.'),
+    timeout: duration().optional().describe('The longest an attempt may run (an ISO-8601 duration like PT10M); past it the attempt is killed and fails.'),
+    disabled: boolean().default(false).describe('A disabled task is skipped, as if it were not in the flow.'),
+    allowFailure: boolean().default(false).describe('A failure makes the execution WARNING instead of FAILED, and the next tasks run.'),
+    allowWarning: boolean().default(false).describe('A WARNING of this task counts as SUCCESS.'),
+    runIf: text().default('true').describe('An expression; when it renders false, 0, empty or null, the task is SKIPPED. Example: "{{ inputs.deploy }}".'),
+    logLevel: oneOf(LOG_LEVELS, 'any case').optional().describe('The lowest level of this task\'s log lines that is kept (ERROR, WARN, INFO, DEBUG, TRACE).'),
+    logToFile: boolean().default(false).describe('Accepted for Kestra flows; Harrier keeps the logs in its store as usual.'),
+    workerGroup: anyMap('a worker group map (key, fallback)').optional().describe('Kestra Enterprise\'s worker group; not supported by Harrier.'),
   };
 }
 
@@ -171,29 +167,29 @@ export function buildFlowSchema(slots: Slots) {
   const labels = either(
     'a map of label names to values',
     { accepts: isMap, schema: z.record(z.string(), text()) },
-    { accepts: isList, schema: z.array(strictMap({ key: string(), value: text() }, 'a label map (key, value)')) },
+    { accepts: isList, schema: z.array(strictMap({
+      key: string().describe('The label\'s name.'),
+      value: text().describe('The label\'s value.'),
+    }, 'a label map (key, value)')) },
   );
 
   return strictMap({
-    id: identifier(ID_PATTERN, ID_MEANING),
-    namespace: identifier(NAMESPACE_PATTERN, NAMESPACE_MEANING),
-    description: string().optional(),
-    labels: labels.default({}),
-    inputs: z.array(slots.input, { error: expected('a list of inputs') }).default([]),
-    variables: anyMap('a map of variables').default({}),
-    tasks: slots.tasks,
-    /** Run when the tasks failed; the execution stays FAILED. */
-    errors: slots.handlers,
-    /** Run after the tasks (and errors) whatever their end. */
-    finally: slots.handlers,
-    /** Run once the execution's state is known; they do not change it. */
-    afterExecution: slots.handlers,
-    outputs: z.array(flowOutputSchema, { error: expected('a list of outputs') }).default([]),
-    pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
-    /** Kestra's former name of pluginDefaults. */
-    taskDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]),
-    retry: retrySchema.optional(),
-    triggers: z.array(slots.trigger, { error: expected('a list of triggers') }).default([]),
+    id: identifier(ID_PATTERN, ID_MEANING).describe('The flow\'s id, unique in its namespace. Example: hello_world.'),
+    namespace: identifier(NAMESPACE_PATTERN, NAMESPACE_MEANING).describe('The flow\'s namespace, dot-separated. Example: company.team.'),
+    description: string().optional().describe('What the flow does (Markdown).'),
+    labels: labels.default({}).describe('Labels of every execution of the flow: a map of names to values, or a list of {key, value}.'),
+    inputs: z.array(slots.input, { error: expected('a list of inputs') }).default([]).describe('Values given when the flow runs (`--input id=value`), read as `{{ inputs.<id> }}`.'),
+    variables: anyMap('a map of variables').default({}).describe('Values read as `{{ vars.<name> }}`; they may hold expressions.'),
+    tasks: slots.tasks.describe('The tasks, run one after the other.'),
+    errors: slots.handlers.describe('Tasks run when the tasks failed; the execution stays FAILED.'),
+    finally: slots.handlers.describe('Tasks run after the tasks (and errors) whatever their end; a failure here fails a successful execution.'),
+    afterExecution: slots.handlers.describe('Tasks run once the execution\'s state is known; they do not change it.'),
+    outputs: z.array(flowOutputSchema, { error: expected('a list of outputs') }).default([]).describe('The flow\'s outputs, rendered when its tasks are done and stored on the execution.'),
+    pluginDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([])
+      .describe('Property values for every task or task runner of a type (type, values, forced).'),
+    taskDefaults: z.array(pluginDefaultSchema, { error: expected('a list of plugin defaults') }).default([]).describe('Kestra\'s former name of pluginDefaults.'),
+    retry: retrySchema.optional().describe('The retry of every task that has none of its own.'),
+    triggers: z.array(slots.trigger, { error: expected('a list of triggers') }).default([]).describe('What starts the flow (Schedule, Flow, Webhook, ...): validated and kept; Harrier does not run triggers yet.'),
   }, 'a flow map (id, namespace, tasks, ...)');
 }
 

@@ -124,21 +124,36 @@ export function duration() {
 }
 
 /**
- * One of fixed words. `normalize` maps accepted spellings (other cases, Kubernetes vs Kestra
- * spelling) onto the canonical one before the check.
+ * Which spellings of a fixed word are accepted: `any case` takes `always`, `Always`, `ALWAYS`;
+ * `any case, underscores ignored` also takes `IF_NOT_PRESENT` for `IfNotPresent`.
  */
-export function oneOf<const Values extends readonly [string, ...string[]]>(
-  values: Values,
-  normalize: (value: string) => string = (value) => value,
-) {
-  return z.preprocess(
-    (value) => (typeof value === 'string' ? normalize(value) : value),
+export type Spelling = 'exact' | 'any case' | 'any case, underscores ignored';
+
+function spellingKey(spelling: Spelling, value: string): string {
+  if (spelling === 'exact') return value;
+  const lower = value.toLowerCase();
+  return spelling === 'any case' ? lower : lower.replaceAll('_', '');
+}
+
+/** For the JSON Schema: the words and spelling of each `oneOf` schema. */
+export const oneOfWords = new WeakMap<object, { values: readonly string[]; spelling: Spelling }>();
+
+/**
+ * One of fixed words, in the given spelling; the value is the canonical word. The editor schema
+ * accepts the same spellings (json-schema.ts), so an editor and `harrier validate` agree.
+ */
+export function oneOf<const Values extends readonly [string, ...string[]]>(values: Values, spelling: Spelling = 'exact') {
+  const canonical = new Map(values.map((value) => [spellingKey(spelling, value), value]));
+  const schema = z.preprocess(
+    (value) => (typeof value === 'string' ? canonical.get(spellingKey(spelling, value)) ?? value : value),
     z.enum(values, {
       error: (issue) => issue.input === undefined
         ? MISSING_KEY
         : `expected one of ${values.join(', ')}, got ${describeValue(issue.input)}${typeof issue.input === 'string' ? didYouMean(issue.input, values) : ''}`,
     }),
   );
+  oneOfWords.set(schema, { values, spelling });
+  return schema;
 }
 
 /** One of many names of a kind (`input type`): an unknown one is named, with the nearest if any. */

@@ -15,7 +15,7 @@ export type ChildSlotKind = 'list' | 'map' | 'dag';
  * with its own schema. Each slot made is remembered, so the checker finds the properties holding them.
  */
 const CHILD_SLOTS = new Map<z.ZodType, ChildSlotKind>();
-const TASK_RUNNER = z.unknown().optional();
+const TASK_RUNNER = new Set<z.ZodType>();
 const SETTINGS = new Map<z.ZodType, z.ZodType>();
 
 function childSlot(kind: ChildSlotKind, schema: z.ZodType, description: string): z.ZodType {
@@ -33,7 +33,11 @@ const VALIDATION_SLOTS: TaskSlots = {
   optionalTasks: (description) => childSlot('list', z.preprocess((value) => value ?? undefined, handlerList(z.unknown())), description),
   taskMap: (description) => childSlot('map', taskMap(z.unknown()).optional(), description),
   dagTasks: (description) => childSlot('dag', dagEntries(DAG_TASK), description),
-  taskRunner: TASK_RUNNER,
+  taskRunner: () => {
+    const slot = z.unknown().optional();
+    TASK_RUNNER.add(slot);
+    return slot;
+  },
   settings: (schema) => {
     const slot = z.unknown().optional();
     SETTINGS.set(slot, schema);
@@ -60,7 +64,7 @@ export function variantCheck(variant: TaskVariant): VariantCheck {
     check = {
       schema,
       children: entries.flatMap(([key, slot]) => (CHILD_SLOTS.has(slot) ? [[key, CHILD_SLOTS.get(slot)!] as [string, ChildSlotKind]] : [])),
-      runnerKey: entries.find(([, slot]) => slot === TASK_RUNNER)?.[0],
+      runnerKey: entries.find(([, slot]) => TASK_RUNNER.has(slot))?.[0],
       settings: entries.flatMap(([key, slot]) => (SETTINGS.has(slot) ? [[key, SETTINGS.get(slot)!] as [string, z.ZodType]] : [])),
     };
     variantChecks.set(variant, check);

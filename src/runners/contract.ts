@@ -30,6 +30,15 @@ export interface LogEntry {
 export type NoticeLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 /**
+ * Where an attempt stands, for a live status line; never stored. `phase` is the runner's own
+ * word for it (a pod's phase) with an optional reason; `transfer` counts the bytes of input or
+ * output files on their way so far.
+ */
+export type RunnerProgress =
+  | { kind: 'phase'; phase: string; reason?: string }
+  | { kind: 'transfer'; direction: 'upload' | 'download'; bytes: number; done: boolean };
+
+/**
  * What a runner persists for an attempt so that, after the harrier process died, a new process can
  * re-attach to the same container or pod. Runner-defined content; stored as JSON.
  */
@@ -76,6 +85,13 @@ export interface RunnerJob {
   log(entry: LogEntry): void;
   /** The runner's own messages (pulling image, pod kept, re-attached), stored with the task's logs. */
   notice(level: NoticeLevel, message: string): void;
+  /** Live progress, as often as it changes; the caller keeps only the latest. */
+  progress?(progress: RunnerProgress): void;
+  /**
+   * The command line's settings for this runner kind (Kubernetes: `kubeconfig`, `context`), kept
+   * with the execution so that a resume uses the same. A task's own properties win over them.
+   */
+  settings?: Record<string, string>;
   /** Set when the engine resumes an attempt that a previous harrier process started. */
   resume?: RunnerResume;
   /** Persist the handle before starting anything that could outlive this process. */

@@ -37,6 +37,18 @@ export const ERROR_CODES = {
   FOR_EACH_VALUES_INVALID: { meaning: 'a ForEach\'s values did not render to a list of values' },
   SUBFLOW_NOT_FOUND: { meaning: 'a Subflow names a namespace and flow id that no flow file in the flow folders has' },
   SUBFLOW_TOO_DEEP: { meaning: 'subflows call subflows deeper than Harrier allows (a flow that calls itself without end)' },
+  PYTHON_DEPENDENCIES_FAILED: { meaning: 'a Python task\'s dependencies could not be installed (no python3 on the host, or pip/uv failed)' },
+
+  // HTTP tasks (Request, Download, the Google Cloud tasks)
+  HTTP_STATUS_FAILED: { meaning: 'an HTTP server answered a failure status (400 or more, or one outside allowedResponseCodes); `status` holds it' },
+  HTTP_UNREACHABLE: { meaning: 'the HTTP server cannot be reached: unknown host, connection refused or reset' },
+  HTTP_TLS_UNTRUSTED: { meaning: 'the HTTP server\'s TLS certificate is not trusted (or does not name the host)' },
+  HTTP_TIMEOUT: { meaning: 'the HTTP server took longer than the connect or read-idle timeout' },
+  HTTP_RESPONSE_INVALID: { meaning: 'an HTTP answer cannot be used: cut short, too large, empty, or too many redirects' },
+  GCP_CREDENTIALS_MISSING: { meaning: 'no Google Cloud credentials: no serviceAccount, GOOGLE_APPLICATION_CREDENTIALS or application default credentials' },
+  GCP_CREDENTIALS_INVALID: { meaning: 'the Google Cloud credentials (serviceAccount or the GOOGLE_APPLICATION_CREDENTIALS file) are not a valid key' },
+  GCP_AUTH_FAILED: { meaning: 'Google\'s token endpoint refused the credentials' },
+  GCP_API_ERROR: { meaning: 'a Google Cloud API answered an error; `status` holds its HTTP status' },
 
   // Runners
   RUNNER_FAILED: { meaning: 'a task runner could not do its job, for a reason outside the task\'s own code' },
@@ -61,6 +73,9 @@ export const ERROR_CODES = {
   KUBE_TLS_UNTRUSTED: { meaning: 'the Kubernetes API server\'s certificate is not trusted' },
   KUBE_CLIENT_CERT_REJECTED: { meaning: 'the Kubernetes API server rejected the client certificate' },
   KUBE_CREDENTIALS_UNREADABLE: { meaning: 'the certificate or key in the Kubernetes connection cannot be read' },
+  KUBE_CONFIG_MISSING: { meaning: 'no Kubernetes connection is configured: no `config`, no kubeconfig file, not inside a cluster' },
+  KUBE_CONFIG_UNREADABLE: { meaning: 'a kubeconfig file cannot be read or parsed' },
+  KUBE_CONTEXT_UNKNOWN: { meaning: 'the kubeconfig has no such context, or no current context' },
 
   // State
   STORE_FAILED: { meaning: 'the state directory or its store cannot be used' },

@@ -18,6 +18,8 @@ export interface ExecutionOptions {
   taskRunnerOverride?: RunnerKind;
   secretsFile?: string;
   namespaceFilesDir?: string;
+  /** The command line's settings per runner kind (RunnerJob.settings), so that a resume uses the same. */
+  runnerSettings?: Partial<Record<RunnerKind, Record<string, string>>>;
   /**
    * Names (never values) of the secrets this execution's expressions read: a resumed execution
    * resolves them again to mask their values.

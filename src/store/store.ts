@@ -4,7 +4,7 @@ import { StoreError } from '../shared/errors.ts';
 import { storeFailure } from './failures.ts';
 import { openStoreDatabase, storePath } from './open.ts';
 import type {
-  AttemptRecord, ExecutionFailure, ExecutionOwner, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
+  AttemptRecord, ExecutionFailure, ExecutionOptions, ExecutionOwner, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
 } from './records.ts';
 
 type Row = Record<string, unknown>;
@@ -163,6 +163,11 @@ export class Store {
   /** The names of the secrets an execution read (see ExecutionOptions.secretNames). */
   setSecretNames(id: string, names: readonly string[]): void {
     this.prepare("UPDATE executions SET options_json = json_set(options_json, '$.secretNames', json(?)) WHERE id = ?").run(JSON.stringify(names), id);
+  }
+
+  /** A resume's own command-line runner settings replace the run's (see ExecutionOptions.runnerSettings). */
+  setRunnerSettings(id: string, settings: NonNullable<ExecutionOptions['runnerSettings']>): void {
+    this.prepare("UPDATE executions SET options_json = json_set(options_json, '$.runnerSettings', json(?)) WHERE id = ?").run(JSON.stringify(settings), id);
   }
 
   /** The new state; `failure` is kept only with the state it explains, so a resumed execution loses it. */

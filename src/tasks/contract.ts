@@ -1,5 +1,5 @@
 import type { ExprRuntime, Scope } from '../expr/index.ts';
-import type { NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../runners/contract.ts';
+import type { NoticeLevel, ResumeHandle, RunnerProgress, RunnerResume, TaskIdentity } from '../runners/contract.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import type { RunnerKind } from '../runners/table.ts';
 import type { InternalStorage, MetricRecord, State, StoredFile, StoredOutputLine } from '../store/index.ts';
@@ -32,6 +32,8 @@ export interface TaskContext {
    */
   sharedDir?: SharedDir;
   storage: InternalStorage;
+  /** `<state dir>/cache`: what tasks keep between executions (installed Python dependencies). */
+  cacheDir: string;
   runners: RunnerRegistry;
   /** Folder with this namespace's files (for `namespaceFiles`). */
   namespaceFilesDir: string;
@@ -41,6 +43,8 @@ export interface TaskContext {
   taskRunnerOverride?: RunnerKind;
   /** The override runner's properties from the flow's pluginDefaults (unrendered). */
   taskRunnerOverrideProperties?: Record<string, unknown>;
+  /** The command line's settings per runner kind (RunnerJob.settings). */
+  runnerSettings?: Partial<Record<RunnerKind, Record<string, string>>>;
   timeoutMs?: number;
   signal: AbortSignal;
   /** Set when this attempt was started by a harrier process that died: the runner re-attaches. */
@@ -50,6 +54,8 @@ export interface TaskContext {
   log(line: TaskLogLine): void;
   /** The engine's or runner's own messages. */
   notice(level: NoticeLevel, message: string): void;
+  /** The runner's live progress (RunnerJob.progress), for the caller's status line. */
+  progress?(progress: RunnerProgress): void;
   metric(metric: Omit<MetricRecord, 'executionId' | 'taskRunId'>): void;
   /**
    * Outputs known so far, merged over those recorded before (output files replace earlier ones):

@@ -26,12 +26,12 @@ export interface TaskSlots {
   /** Dag's list of `{task, dependsOn}` entries. */
   dagTasks(description: string): z.ZodType;
   /** The optional `taskRunner` a task's commands run through. */
-  taskRunner: z.ZodType;
+  taskRunner(description: string): z.ZodType;
   /**
    * An optional map of settings that may hold unrendered expressions at any depth (a Kubernetes
    * connection): checked at parse time wherever no expression stands, parsed again once rendered.
    */
-  settings(schema: z.ZodType): z.ZodType;
+  settings(schema: z.ZodType, description: string): z.ZodType;
 }
 
 export interface TaskVariant {

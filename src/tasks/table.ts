@@ -7,6 +7,8 @@ import { dagTask } from './dag/descriptor.ts';
 import { failTask } from './fail/descriptor.ts';
 import { forEachTask } from './for-each/descriptor.ts';
 import { ifTask } from './if/descriptor.ts';
+import { gcpTask } from './gcp/descriptor.ts';
+import { httpTask } from './http/descriptor.ts';
 import { logTask } from './log/descriptor.ts';
 import { outputValuesTask } from './output-values/descriptor.ts';
 import { parallelTask } from './parallel/descriptor.ts';
@@ -19,6 +21,6 @@ import { switchTask } from './switch/descriptor.ts';
 import { workingDirectoryTask } from './working-directory/descriptor.ts';
 
 export const TASKS = [
-  scriptTask, logTask, outputValuesTask, parallelTask, sequentialTask, podCreateTask,
+  scriptTask, logTask, outputValuesTask, parallelTask, sequentialTask, podCreateTask, httpTask, gcpTask,
   forEachTask, ifTask, switchTask, dagTask, workingDirectoryTask, subflowTask, failTask, sleepTask,
 ] as const;

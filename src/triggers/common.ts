@@ -13,24 +13,24 @@ export const EXECUTION_STATES = [
 
 
 export function executionStates() {
-  return z.array(oneOf(EXECUTION_STATES, (value) => value.toUpperCase()), { error: expected('a list of execution states') });
+  return z.array(oneOf(EXECUTION_STATES, 'any case'), { error: expected('a list of execution states') });
 }
 
 /** A condition is a map with a `type`; Harrier keeps conditions without evaluating them. */
-const condition = z.looseObject({ type: string('a condition type (a string)') }, { error: expected('a condition (a map with a type)') });
+const condition = z.looseObject({ type: string('a condition type (a string)').describe('The condition type, e.g. io.kestra.plugin.core.condition.ExecutionStatus.') }, { error: expected('a condition (a map with a type)') });
 
 export function triggerCommon() {
   return {
-    id: identifier(ID_PATTERN, 'an id made of letters, digits, _ and - (starting with a letter or digit)'),
-    type: string(),
-    description: string().optional(),
-    conditions: z.array(condition, { error: expected('a list of conditions') }).default([]),
-    disabled: boolean().default(false),
-    stopAfter: executionStates().optional(),
-    workerGroup: anyMap('a worker group map (key, fallback)').optional(),
-    logLevel: oneOf(LOG_LEVELS, (value) => value.toUpperCase()).optional(),
-    logToFile: boolean().default(false),
-    failOnTriggerError: boolean().default(false),
+    id: identifier(ID_PATTERN, 'an id made of letters, digits, _ and - (starting with a letter or digit)').describe('The trigger\'s id, unique in the flow.'),
+    type: string().describe('The trigger type, e.g. io.kestra.plugin.core.trigger.Schedule.'),
+    description: string().optional().describe('What the trigger is for.'),
+    conditions: z.array(condition, { error: expected('a list of conditions') }).default([]).describe('Conditions that must hold for the trigger to start an execution (kept, not evaluated by Harrier).'),
+    disabled: boolean().default(false).describe('A disabled trigger starts nothing.'),
+    stopAfter: executionStates().optional().describe('Disable the trigger once an execution it started ends in one of these states. Example: [FAILED].'),
+    workerGroup: anyMap('a worker group map (key, fallback)').optional().describe('Kestra Enterprise\'s worker group; not supported by Harrier.'),
+    logLevel: oneOf(LOG_LEVELS, 'any case').optional().describe('The lowest level of the trigger\'s log lines that is kept.'),
+    logToFile: boolean().default(false).describe('Accepted for Kestra flows; logs are kept in the store.'),
+    failOnTriggerError: boolean().default(false).describe('Create a FAILED execution when the trigger itself fails to evaluate.'),
   };
 }
 
@@ -40,5 +40,5 @@ export function triggerSchema(properties: z.ZodRawShape) {
 
 /** `inputs` a trigger passes to the executions it starts. */
 export function triggerInputs() {
-  return anyMap('a map of input values').optional();
+  return anyMap('a map of input values').optional().describe('Input values of the executions the trigger starts. Example: {env: prod}.');
 }

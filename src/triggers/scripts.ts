@@ -12,16 +12,14 @@ import type { TriggerDescriptor } from './descriptor.ts';
 const noChildren = (): z.ZodType => z.never();
 const slots: TaskSlots = {
   tasks: noChildren, optionalTasks: noChildren, taskMap: noChildren, dagTasks: noChildren,
-  taskRunner: z.unknown().optional(), settings: (schema: z.ZodType) => schema.optional(),
+  taskRunner: (description) => z.unknown().optional().describe(description), settings: (schema) => schema.optional(),
 };
 
 function polling() {
   return {
-    interval: duration().default('PT1M'),
-    /** The exit code, as `exit N`, that starts an execution. */
-    exitCondition: string(),
-    /** Fire only when the condition starts holding, not on every poll while it holds. */
-    edge: boolean().default(false),
+    interval: duration().default('PT1M').describe('How often the script runs (an ISO-8601 duration).'),
+    exitCondition: string().describe('The exit of the script that starts an execution, as `exit N`. Example: "exit 0".'),
+    edge: boolean().default(false).describe('Start an execution only when the condition starts holding, not on every poll while it holds.'),
   };
 }
 

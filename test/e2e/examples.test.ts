@@ -1,11 +1,36 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
 import { harrier, REPO_ROOT, runJson, taskRun, tempStateDir } from '../support/harrier.ts';
+import { greetingWheelDir } from '../support/wheel.ts';
+
+/** The HTTP example's server: a CSV to download and an API that stores reports. */
+const exampleServer = createServer((request, response) => {
+  if (request.url === '/orders.csv') {
+    response.writeHead(200, { 'Content-Type': 'text/csv' }).end('id,brand\n1,acme\n2,globex\n3,initech\n');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => {
+    const report = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+    const valid = request.method === 'POST' && request.url === '/reports' && report?.rows === 3 && /^kestra:\/\/\//.test(report.file);
+    response.writeHead(valid ? 201 : 400, { 'Content-Type': 'application/json' }).end(JSON.stringify(valid ? { id: 'r-1' } : { error: 'bad report' }));
+  });
+});
+let exampleBaseUrl = '';
+let exampleWheels = '';
+before(async () => {
+  exampleWheels = greetingWheelDir();
+  await new Promise<void>((resolve) => exampleServer.listen(0, '127.0.0.1', resolve));
+  exampleBaseUrl = `http://127.0.0.1:${(exampleServer.address() as AddressInfo).port}`;
+});
+after(() => exampleServer.close());
 
 /** Every example under examples/ (top level: Process runner) is run; this is what each must give. */
-const EXPECTED: Record<string, { state: string; args?: string[]; env?: Record<string, string>; check?: (r: Awaited<ReturnType<typeof runJson>>) => void }> = {
+const EXPECTED: Record<string, { state: string; args?: string[] | (() => string[]); env?: Record<string, string> | (() => Record<string, string>); check?: (r: Awaited<ReturnType<typeof runJson>>) => void }> = {
   'hello.yaml': {
     state: 'SUCCESS',
     check: ({ doc, stderr }) => {
@@ -140,6 +165,23 @@ const EXPECTED: Record<string, { state: string; args?: string[]; env?: Record<st
       assert.equal(taskRun(doc, 'after').state, 'SUCCESS');
     },
   },
+  'http.yaml': {
+    state: 'SUCCESS',
+    args: () => ['--input', `base_url=${exampleBaseUrl}`],
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'extract').outputs.length, 35);
+      assert.equal(taskRun(doc, 'report').outputs.code, 201);
+      assert.match(stderr, /\[done\] report r-1 stored \(HTTP 201\), 35 bytes downloaded/);
+    },
+  },
+  'python-dependencies.yaml': {
+    state: 'SUCCESS',
+    env: () => ({ PIP_NO_INDEX: '1', PIP_FIND_LINKS: exampleWheels }),
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'greet').outputs.vars.message, 'Hello, python_dependencies, from a wheel');
+      assert.match(stderr, /installing Python dependencies for 3\.\d+ with pip: harrier-greeting==1\.0\.0/);
+    },
+  },
   'dbt.yaml': {
     state: 'SUCCESS',
     env: { PATH: `${join(REPO_ROOT, 'examples', 'bin')}:${process.env.PATH}` },
@@ -156,7 +198,9 @@ test('every top-level example has an expectation', () => {
 for (const name of examples) {
   test(`example ${name} runs to ${EXPECTED[name]?.state}`, async () => {
     const expected = EXPECTED[name];
-    const result = await runJson(join('examples', name), tempStateDir(), expected.args ?? [], { env: expected.env });
+    const args = typeof expected.args === 'function' ? expected.args() : expected.args ?? [];
+    const env = typeof expected.env === 'function' ? expected.env() : expected.env;
+    const result = await runJson(join('examples', name), tempStateDir(), args, { env });
     assert.equal(result.doc.state, expected.state, result.stderr);
     assert.equal(result.code, expected.state === 'FAILED' || expected.state === 'KILLED' ? 1 : 0);
     expected.check?.(result);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { flowFile, harrier, REPO_ROOT, tempStateDir } from '../support/harrier.ts';
 
-const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node)\//;
+const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node|google-auth-library|gaxios)\//;
 
 /** The modules `harrier <args>` loaded, as URLs. */
 async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; stderr: string; modules: string[] }> {
@@ -16,7 +16,7 @@ async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; s
   return { code: result.code, stderr: result.stderr, modules: readFileSync(trace, 'utf8').split('\n') };
 }
 
-test('a flow of local processes loads neither the Docker nor the Kubernetes client library', async () => {
+test('a flow of local processes loads neither the Docker, the Kubernetes nor Google\'s client library', async () => {
   const flow = flowFile([
     'id: local', 'namespace: test', 'tasks:',
     '  - id: sh', '    type: shell.Commands', '    commands: [echo hi]',

@@ -7,7 +7,7 @@
  * `stop()` stops every component and removes every container the kubelet ran.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -299,6 +299,8 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
       `--streaming-bind-addr=127.0.0.1:${streamingPort}`, `--cri-dockerd-root-directory=${join(work, 'cri-dockerd')}`,
       '--hairpin-mode=none', '--log-level=warn',
     ]);
+    // The kubelet exits at once when the runtime socket is not there yet (seen once on a loaded machine).
+    await waitFor('the cri-dockerd socket', () => Promise.resolve(existsSync(criSocket)), deadline);
     const kubeletConfig = file('kubelet.yaml', stringify({
       apiVersion: 'kubelet.config.k8s.io/v1beta1',
       kind: 'KubeletConfiguration',

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { InputError } from '../../shared/errors.ts';
-import { isTerminal, Store } from '../../store/index.ts';
+import { isTerminal, Store, type LogRecord } from '../../store/index.ts';
 import { Engine } from '../../engine/index.ts';
 import { stateDirOf } from '../context.ts';
 import { alignedTable, durationBetween, formatLogLine, paintState } from '../report.ts';
+import { keeps, LastLines, logFilterOf, type LogFilterOptions } from '../log-filter.ts';
 import { BufferedWriter } from '../terminal.ts';
 
 /** `harrier executions`: newest first. */
@@ -39,29 +40,51 @@ export async function executionsCommand(options: { stateDir?: string; json?: boo
   }
 }
 
-/** `harrier logs ID [--task T] [--follow]`: stored logs, in order; --follow waits for more until the end. */
-export async function logsCommand(id: string, options: { stateDir?: string; task?: string; follow?: boolean; all?: boolean }): Promise<number> {
+export interface LogsOptions extends LogFilterOptions {
+  stateDir?: string;
+  task?: string;
+  follow?: boolean;
+  timestamps?: boolean;
+}
+
+/**
+ * `harrier logs ID [--task T] [--follow] [--tail N] [--since T] [--level L] [--timestamps]`: stored
+ * logs, in order; --follow waits for more until the execution ends.
+ */
+export async function logsCommand(id: string, options: LogsOptions): Promise<number> {
+  const filter = logFilterOf(options);
   const engine = new Engine({ stateDir: stateDirOf(options) });
   try {
     const execution = engine.findExecution(id);
     const out = new BufferedWriter(process.stdout);
+    const print = (record: LogRecord): void => {
+      if (keeps(filter, record)) out.line(formatLogLine(record, out.colour, options.timestamps));
+    };
     let afterSeq = 0;
-    for (;;) {
-      const batch = engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
-      for (const record of batch) {
-        if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(formatLogLine(record, out.colour));
-        afterSeq = record.seq ?? afterSeq;
+    const read = (each: (record: LogRecord) => void): void => {
+      for (;;) {
+        const batch = engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
+        for (const record of batch) {
+          each(record);
+          afterSeq = record.seq ?? afterSeq;
+        }
+        if (batch.length < 10_000) return;
       }
-      if (batch.length === 10_000) continue;
+    };
+    if (filter.tail !== undefined) {
+      const last = new LastLines(filter.tail);
+      read((record) => {
+        if (keeps(filter, record)) last.offer(record);
+      });
+      last.lines.forEach(print);
+    }
+    for (;;) {
+      // The state is read first: lines stored before the end are all read below.
+      const ended = isTerminal(engine.store.getExecution(execution.id)!.state);
+      read(print);
       await out.drain();
       // Nobody reads any more (`harrier logs -f ID | head`): following would never end.
-      if (out.closed) return 0;
-      if (!options.follow || isTerminal(engine.store.getExecution(execution.id)!.state)) {
-        const rest = engine.store.logs(execution.id, { taskId: options.task, afterSeq });
-        for (const record of rest) if (options.all || (record.level !== 'TRACE' && record.level !== 'DEBUG')) out.line(formatLogLine(record, out.colour));
-        await out.drain();
-        return 0;
-      }
+      if (out.closed || !options.follow || ended) return 0;
       await sleep(200);
     }
   } finally {

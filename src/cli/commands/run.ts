@@ -7,7 +7,9 @@ import { parseFlow } from '../../flow/parse.ts';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { FlowValidationError, formatFlowIssue, HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
+import { clusterRunnerSettings, type ClusterOptions } from '../cluster-options.ts';
 import { parseInputOptions, stateDirOf } from '../context.ts';
+import { liveStatus } from '../live-status.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
@@ -15,7 +17,14 @@ import { BufferedWriter } from '../terminal.ts';
 /** How long the clean-up after Ctrl-C / SIGTERM may take before harrier gives up on it and exits. */
 const CLEAN_UP_LIMIT_MS = 60_000;
 
-export interface RunOptions {
+/** What `run` and `resume` share. */
+interface ExecutionCommandOptions extends ClusterOptions {
+  stateDir?: string;
+  json?: boolean;
+  timestamps?: boolean;
+}
+
+export interface RunOptions extends ExecutionCommandOptions {
   input: string[];
   secretsFile?: string;
   stateDir?: string;
@@ -59,14 +68,15 @@ export async function runCommand(flowPath: string, options: RunOptions): Promise
         secretsFile: options.secretsFile ? resolve(options.secretsFile) : undefined,
         namespaceFilesDir: options.namespaceFiles ? resolve(options.namespaceFiles) : undefined,
         flowsDirs: (options.flows ?? []).length > 0 ? options.flows!.map((dir) => resolve(dir)) : [dirname(resolve(flowPath))],
+        runnerSettings: clusterRunnerSettings(options),
       },
     });
     return { execution, flow };
   });
 }
 
-export async function resumeCommand(executionId: string, options: { stateDir?: string; json?: boolean }): Promise<number> {
-  return withEngine(options, async (engine) => engine.prepareResume(executionId));
+export async function resumeCommand(executionId: string, options: ExecutionCommandOptions): Promise<number> {
+  return withEngine(options, async (engine) => engine.prepareResume(executionId, clusterRunnerSettings(options)));
 }
 
 /**
@@ -75,15 +85,25 @@ export async function resumeCommand(executionId: string, options: { stateDir?: s
  * the process exit code.
  */
 async function withEngine(
-  options: { stateDir?: string; json?: boolean },
+  options: ExecutionCommandOptions,
   prepare: (engine: Engine) => Promise<{ execution: ExecutionRecord; flow: Flow }>,
 ): Promise<number> {
   const logs = new BufferedWriter(options.json ? process.stderr : process.stdout);
-  const notices = new BufferedWriter(process.stderr);
+  const stderrNotices = new BufferedWriter(process.stderr);
+  // Written beside the status lines, which are erased and drawn again around them.
+  const notices = {
+    line: (text: string): void => logs.aside(() => {
+      stderrNotices.line(text);
+      stderrNotices.flush();
+    }),
+    flush: (): void => stderrNotices.flush(),
+  };
+  const status = liveStatus(logs);
   const listener: ExecutionListener = {
     log: (record) => {
-      if (record.level !== 'TRACE' && record.level !== 'DEBUG') logs.line(formatLogLine(record, logs.colour));
+      if (record.level !== 'TRACE' && record.level !== 'DEBUG') logs.line(formatLogLine(record, logs.colour, options.timestamps));
     },
+    ...status.listener,
   };
   const engine = new Engine({ stateDir: stateDirOf(options), listener });
   let cleanUpLimit: NodeJS.Timeout | undefined;
@@ -120,6 +140,7 @@ async function withEngine(
       notices.flush();
     });
     await engine.waitForDetached();
+    status.stop();
     await logs.drain();
     const secrets = engine.secretsFor(ended);
     const out = new BufferedWriter(process.stdout);
@@ -133,6 +154,7 @@ async function withEngine(
     return ended.state === 'SUCCESS' || ended.state === 'WARNING' ? 0 : 1;
   } finally {
     clearTimeout(cleanUpLimit);
+    status.stop();
     await logs.drain();
     // After a signal the process is on its way out: a second one must not cut that short.
     if (!cleanUpLimit) {

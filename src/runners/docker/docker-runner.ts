@@ -7,6 +7,8 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { LogCursor, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import { pipeline } from 'node:stream';
+import { countingStream } from '../shared/byte-count.ts';
 import { packDirectory } from '../shared/tar.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
@@ -16,7 +18,8 @@ import { DockerLogDecoder, type DockerLogSink } from './logs.ts';
 import { longLineNotice } from '../line-splitter.ts';
 import { LogReplay, epochSecondOf } from '../log-replay.ts';
 import { collectOutputs, outputFolderUntouched } from './outputs.ts';
-import { type DockerProperties, formatBytes, parseDockerProperties } from './properties.ts';
+import { formatBytes } from '../../shared/bytes.ts';
+import { type DockerProperties, parseDockerProperties } from './properties.ts';
 
 /** How long the log stream may lag behind the container's exit before it is read again without following. */
 const LOG_DRAIN_GRACE_MS = 5_000;
@@ -77,6 +80,7 @@ class ContainerAttempt {
           auth: registryAuth(properties, reference),
           signal: job.signal,
           notice: job.notice,
+          pulling: () => job.progress?.({ kind: 'phase', phase: 'Pending', reason: 'pulling image' }),
         }),
       );
       const name = resourceName(job.identity);
@@ -92,6 +96,7 @@ class ContainerAttempt {
         );
       }
       this.throwIfAborted();
+      job.progress?.({ kind: 'phase', phase: 'Pending', reason: 'creating the container' });
       const created = await this.call('creating the container', () =>
         this.client.docker.createContainer(containerCreateOptions(job, properties, { name, image, volumeName: this.volumeName })),
       );
@@ -136,12 +141,15 @@ class ContainerAttempt {
   private async launchAndFinish(): Promise<RunnerResult> {
     const container = this.container!;
     if (this.volumeName) {
+      const files = pipeline(packDirectory(this.job.hostWorkingDir),
+        countingStream((bytes, done) => this.job.progress?.({ kind: 'transfer', direction: 'upload', bytes, done })), () => undefined);
       await this.call('copying the working directory into the volume', () =>
-        container.putArchive(packDirectory(this.job.hostWorkingDir), { path: this.job.hostWorkingDir, abortSignal: this.job.signal }),
+        container.putArchive(files, { path: this.job.hostWorkingDir, abortSignal: this.job.signal }),
       );
     }
     this.throwIfAborted();
     await this.call('starting the container', () => container.start());
+    this.job.progress?.({ kind: 'phase', phase: 'Running' });
     if (!this.properties.wait) {
       this.job.notice('INFO', `container ${this.describeContainer()} started; not waiting for it (wait: false), it is left running`);
       return { exitCode: 0, details: { containerId: container.id } };

@@ -114,6 +114,8 @@ export interface EnsureImageOptions {
   auth?: AuthConfig;
   signal: AbortSignal;
   notice(level: NoticeLevel, message: string): void;
+  /** Told just before a pull starts. */
+  pulling?(): void;
 }
 
 /** Makes sure `image` is on the daemon, pulling as the policy says. */
@@ -128,6 +130,7 @@ export async function ensureImage(client: DockerClient, image: string, options: 
   }
   if (options.policy === 'IF_NOT_PRESENT' && present) return;
   options.notice('INFO', `pulling image ${image}`);
+  options.pulling?.();
   try {
     await pullImage(client, image, options.auth, options.signal);
     options.notice('INFO', `pulled image ${image}`);

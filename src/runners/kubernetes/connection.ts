@@ -1,18 +1,15 @@
 /**
- * How to reach the API server: Kestra's `config` / `connection` values, else kubeconfig
- * (`KUBECONFIG`, `~/.kube/config`, its current context or the `context` property), else the
- * in-cluster service account.
+ * How to reach the API server and which namespace to use: Kestra's `config` / `connection`
+ * values, else kubectl's rules (kubeconfig.ts) with its current context, the `context` property
+ * or `--context`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { RunnerError } from '../../shared/errors.ts';
 import { HOST_FILE_CONNECTION_KEYS, hostFileConnectionMessage } from '../../flow/file-names.ts';
+import { inClusterKubeconfig, kubeconfigSource, loadKubeconfig, serviceAccountDir, serviceAccountNamespace } from './kubeconfig.ts';
 import type { KubernetesConnection } from './schema.ts';
-
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /**
  * Certificates and keys are the base64 of the PEM, as kubeconfig's `*-data` fields hold them.
@@ -53,38 +50,82 @@ export function kubeConfigFromConnection(connection: KubernetesConnection): Kube
   return kc;
 }
 
-export function kubeConfigFromEnvironment(context: string | undefined): KubeConfig {
-  const kubeconfig = process.env.KUBECONFIG;
-  const home = join(homedir(), '.kube', 'config');
-  const found = (kubeconfig && kubeconfig.length > 0) || existsSync(home) || existsSync(SERVICE_ACCOUNT_TOKEN);
-  if (!found) {
-    throw new RunnerError('Kubernetes runner: no connection to a cluster is configured', {
-      hint: 'set the runner\'s `config` (masterUrl, caCertData, oauthToken...), or KUBECONFIG / ~/.kube/config, or run inside a cluster',
+/** What the command line says about the cluster (`--kubeconfig`, `--context`), below a task's own properties. */
+export interface ClusterSettings {
+  kubeconfig?: string;
+  context?: string;
+}
+
+export function clusterSettingsOf(settings: Record<string, string> | undefined): ClusterSettings {
+  return { kubeconfig: settings?.kubeconfig || undefined, context: settings?.context || undefined };
+}
+
+/** Where pods go, how they are reached, and a line saying so at the start of each attempt. */
+export interface ClusterTarget {
+  kc: KubeConfig;
+  namespace: string;
+  summary: string;
+}
+
+export interface TargetRequest {
+  /** Kestra's `config` / `connection`: when set, no kubeconfig is read. */
+  connection?: KubernetesConnection;
+  /** The task's `context` property, which wins over `--context`. */
+  context?: string;
+  /** The task's `namespace`, which wins over every default. */
+  namespace?: string;
+  settings?: ClusterSettings;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * kubectl's rule for the namespace when the task sets none: the context's, else the mounted
+ * service account's, else `default`. With a task `config`, Kestra's fixed `default` applies.
+ */
+export function clusterTarget(request: TargetRequest): ClusterTarget {
+  if (request.connection && Object.keys(request.connection).length > 0) {
+    const kc = kubeConfigFromConnection(request.connection);
+    const namespace = request.namespace ?? 'default';
+    return { kc, namespace, summary: `Kubernetes: the task's connection (server ${serverUrl(kc)}), namespace ${namespace}${request.namespace ? '' : ' (the default)'}` };
+  }
+  const env = request.env ?? process.env;
+  const accountDir = serviceAccountDir(env);
+  const source = kubeconfigSource(request.settings?.kubeconfig, env);
+  const fromFiles = loadKubeconfig(source);
+  const kc = fromFiles ?? inClusterKubeconfig(accountDir, env);
+  if (!kc) {
+    throw new RunnerError(`Kubernetes: no connection to a cluster is configured (no kubeconfig at ${source.files.join(delimiter)}, no service account at ${accountDir})`, {
+      code: 'KUBE_CONFIG_MISSING',
+      hint: 'set the runner\'s `config` (masterUrl, caCertData, oauthToken...), or --kubeconfig / KUBECONFIG / ~/.kube/config, or run inside a cluster',
     });
   }
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromDefault();
-  } catch (error) {
-    throw new RunnerError(`Kubernetes runner: cannot read the kubeconfig (${kubeconfig || home}): ${(error as Error).message}`, { cause: error });
-  }
+  const context = request.context ?? request.settings?.context;
+  const where = fromFiles ? `the kubeconfig ${source.files.join(delimiter)}` : `the service account at ${accountDir}`;
   if (context !== undefined) {
     if (!kc.getContexts().some((entry) => entry.name === context)) {
       const known = kc.getContexts().map((entry) => entry.name).join(', ') || 'none';
-      throw new RunnerError(`Kubernetes runner: context '${context}' is not in the kubeconfig (contexts: ${known})`, {
-        hint: 'fix the runner\'s `context` property or the kubeconfig',
+      throw new RunnerError(`Kubernetes: context '${context}' is not in ${where} (contexts: ${known})`, {
+        code: 'KUBE_CONTEXT_UNKNOWN', hint: 'fix the runner\'s `context` property or --context, or the kubeconfig',
       });
     }
     kc.setCurrentContext(context);
   }
   if (!kc.getCurrentCluster()) {
-    throw new RunnerError('Kubernetes runner: the kubeconfig has no current context', { hint: 'set current-context or the runner\'s `context` property' });
+    throw new RunnerError(`Kubernetes: ${where} has no current context`, {
+      code: 'KUBE_CONTEXT_UNKNOWN', hint: 'set current-context in it, or pass --context (or the runner\'s `context` property)',
+    });
   }
-  return kc;
+  const contextName = kc.getCurrentContext();
+  const [namespace, from] = request.namespace ? [request.namespace, 'the task\'s'] : defaultNamespace(kc, contextName, accountDir);
+  return { kc, namespace, summary: `Kubernetes: context ${contextName} of ${where} (server ${serverUrl(kc)}), namespace ${namespace} (${from})` };
 }
 
-export function kubeConfigFor(connection: KubernetesConnection | undefined, context?: string): KubeConfig {
-  return connection && Object.keys(connection).length > 0 ? kubeConfigFromConnection(connection) : kubeConfigFromEnvironment(context);
+function defaultNamespace(kc: KubeConfig, contextName: string, accountDir: string): [namespace: string, from: string] {
+  const fromContext = kc.getContextObject(contextName)?.namespace;
+  if (fromContext) return [fromContext, 'the context\'s'];
+  const fromAccount = serviceAccountNamespace(accountDir);
+  if (fromAccount) return [fromAccount, 'the service account\'s'];
+  return ['default', 'the default'];
 }
 
 export function serverUrl(kc: KubeConfig): string {

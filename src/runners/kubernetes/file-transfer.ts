@@ -6,8 +6,9 @@
  *   streams them with `tar cf -`, then creates the ended marker so the sidecar exits 0 (one exec);
  *   the host keeps only real matches and extracts them safely.
  */
-import { PassThrough, Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, pipeline, Transform, type TransformCallback } from 'node:stream';
 import { RunnerError } from '../../shared/errors.ts';
+import { ByteCounter, countingStream, type BytesListener } from '../shared/byte-count.ts';
 import { createOutputMatcher } from '../shared/output-match.ts';
 import { extractTarSafely, packDirectory } from '../shared/tar.ts';
 import type { SkippedOutput } from '../shared/unsafe-output.ts';
@@ -25,12 +26,14 @@ export interface PodRef {
 
 export const UPLOAD_SCRIPT = `tar xf - -C ${CONTAINER_WORKING_DIR} && touch ${READY_MARKER}`;
 
-export async function uploadWorkingDir(ref: PodRef, hostWorkingDir: string): Promise<void> {
+export async function uploadWorkingDir(ref: PodRef, hostWorkingDir: string, onBytes: BytesListener = () => undefined): Promise<void> {
+  // pipeline() destroys the counter with the packer's error, which the exec then reports.
+  const stdin = pipeline(packDirectory(hostWorkingDir), countingStream(onBytes), () => undefined);
   const result = await execInPod({
     ...ref,
     container: INIT_CONTAINER,
     command: ['sh', '-c', UPLOAD_SCRIPT],
-    stdin: packDirectory(hostWorkingDir),
+    stdin,
     stdout: new PassThrough().resume(),
   });
   if (result.exitCode !== 0) {
@@ -80,9 +83,10 @@ export async function downloadOutputs(
   globs: readonly string[],
   outputDirName: string,
   onSkip: (skipped: SkippedOutput) => void,
+  onBytes: BytesListener = () => undefined,
 ): Promise<string[]> {
   const matcher = createOutputMatcher(globs, outputDirName);
-  const tar = new ArchiveEnd();
+  const tar = new ArchiveEnd(new ByteCounter(onBytes));
   const extraction = extractTarSafely(tar, hostWorkingDir, { filter: (path) => matcher(path), onSkip });
   // Whatever happens to the exec, the extraction must settle; its error is reported below.
   extraction.catch(() => undefined);
@@ -117,14 +121,22 @@ export async function releaseSidecar(ref: PodRef): Promise<void> {
 /** Passes a tar stream through, watching its last bytes: an archive is complete when it ends with two zero blocks. */
 class ArchiveEnd extends Transform {
   private tail = Buffer.alloc(0);
+  private readonly counter: ByteCounter;
 
-  constructor() {
+  constructor(counter: ByteCounter) {
     super({ highWaterMark: 1024 * 1024 });
+    this.counter = counter;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.tail = Buffer.concat([this.tail, chunk.subarray(Math.max(0, chunk.length - 1024))]).subarray(-1024);
+    this.counter.add(chunk.length);
     callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.counter.end();
+    callback();
   }
 
   complete(): boolean {

@@ -3,8 +3,9 @@ import type { RunnerJob } from '../contract.ts';
 
 /** What the PodCreate task hands to the Kubernetes machinery: rendered values only. */
 export interface PodCreateJob extends Pick<RunnerJob,
-  'identity' | 'hostWorkingDir' | 'outputDirName' | 'outputGlobs' | 'signal' | 'log' | 'notice' | 'resume' | 'saveResumeHandle' | 'taskTimeoutMs'> {
-  namespace: string;
+  'identity' | 'hostWorkingDir' | 'outputDirName' | 'outputGlobs' | 'signal' | 'log' | 'notice' | 'resume' | 'saveResumeHandle' | 'taskTimeoutMs' | 'settings' | 'progress'> {
+  /** The task's `namespace`; kubectl's rule (connection.ts) when absent. */
+  namespace?: string;
   /** Rendered `metadata`: name, labels, annotations. */
   metadata: Record<string, unknown>;
   /** Rendered PodSpec. */

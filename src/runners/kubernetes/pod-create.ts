@@ -1,6 +1,6 @@
 /** PodCreate: the user's pod spec, completed with the file containers, run like a task pod. */
 import { RunnerError } from '../../shared/errors.ts';
-import { kubeConfigFor } from './connection.ts';
+import { clusterSettingsOf, clusterTarget } from './connection.ts';
 import { processInformers } from './informer.ts';
 import { SIDECAR_CONTAINER } from './layout.ts';
 import type { PodCreateJob, PodCreateResult } from './pod-create-job.ts';
@@ -14,13 +14,15 @@ import { hasInputFiles } from './working-dir.ts';
 export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerOptions = {}): Promise<PodCreateResult> {
   // A killed resume still re-attaches: to delete the pod the previous process left.
   if (!job.resume) job.signal.throwIfAborted();
-  const connection = parseConnection(job.connection);
-  const kc = kubeConfigFor(connection);
+  const { kc, namespace, summary } = clusterTarget({
+    connection: parseConnection(job.connection), namespace: job.namespace, settings: clusterSettingsOf(job.settings),
+  });
+  job.notice('INFO', summary);
   const upload = await hasInputFiles(job.hostWorkingDir);
   const collect = job.outputGlobs.length > 0;
   const { pod, removedContainers } = buildPodCreatePod({
     identity: job.identity,
-    namespace: job.namespace,
+    namespace,
     metadata: job.metadata,
     spec: job.spec,
     files: { upload, collect, outputDirName: job.outputDirName },
@@ -36,7 +38,7 @@ export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerO
   }
   const outcome = await runPodSession(kc, job, {
     pod,
-    namespace: job.namespace,
+    namespace,
     taskContainers,
     upload,
     collect,

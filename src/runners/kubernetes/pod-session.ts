@@ -11,7 +11,7 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { hasCode, RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { LogEntry, NoticeLevel, ResumeHandle, RunnerResume, TaskIdentity } from '../contract.ts';
+import type { LogEntry, NoticeLevel, ResumeHandle, RunnerProgress, RunnerResume, TaskIdentity } from '../contract.ts';
 import { longLineNotice } from '../line-splitter.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
@@ -21,7 +21,7 @@ import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
 import { LogFollower } from './log-follower.ts';
 import { podWarningEvents } from './pod-events.ts';
 import { ATTEMPT_LABEL, TASKRUN_LABEL, labelValue } from './naming.ts';
-import { containerState, hasStarted, hasTerminated, isTerminating, metadataOf, notRunningReason, podFailure, podPhase } from './pod-state.ts';
+import { containerState, hasStarted, hasTerminated, isTerminating, metadataOf, notRunningReason, podFailure, podPhase, podProgress } from './pod-state.ts';
 
 export interface SessionJob {
   identity: TaskIdentity;
@@ -31,6 +31,7 @@ export interface SessionJob {
   signal: AbortSignal;
   log(entry: LogEntry): void;
   notice(level: NoticeLevel, message: string): void;
+  progress?(progress: RunnerProgress): void;
   resume?: RunnerResume;
   saveResumeHandle(handle: ResumeHandle): Promise<void>;
 }
@@ -98,6 +99,7 @@ class PodSession {
   private followersDone: Promise<unknown> = Promise.resolve();
   private owned = false;
   private adopted = false;
+  private shownProgress = '';
 
   constructor(client: KubeClient, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
     this.client = client;
@@ -139,12 +141,28 @@ class PodSession {
   }
 
   private onPod(pod: V1Pod | undefined, last: V1Pod | undefined): void {
-    if (pod) this.lastPod = pod;
-    else if (last) {
+    if (pod) {
+      this.lastPod = pod;
+      this.reportProgress(pod);
+    } else if (last) {
       this.lastPod = last;
       this.deleted = true;
     }
     this.wake();
+  }
+
+  /** The pod's phase and reason, each time they change. */
+  private reportProgress(pod: V1Pod): void {
+    if (!this.job.progress) return;
+    const { phase, reason } = podProgress(pod, this.plan.taskContainers);
+    const shown = `${phase}:${reason ?? ''}`;
+    if (shown === this.shownProgress) return;
+    this.shownProgress = shown;
+    this.job.progress({ kind: 'phase', phase, reason });
+  }
+
+  private transferProgress(direction: 'upload' | 'download'): (bytes: number, done: boolean) => void {
+    return (bytes, done) => this.job.progress?.({ kind: 'transfer', direction, bytes, done });
   }
 
   private wake(): void {
@@ -293,7 +311,7 @@ class PodSession {
         if (init.state === 'terminated' || plan.taskContainers.some((name) => hasStarted(pod, name))) return 'skip';
         return undefined;
       }, runningDeadline, notRunning);
-      if (step === 'upload') await uploadWorkingDir(this.ref, this.job.hostWorkingDir);
+      if (step === 'upload') await uploadWorkingDir(this.ref, this.job.hostWorkingDir, this.transferProgress('upload'));
     }
     await this.waitFor(() => {
       const pod = this.current();
@@ -367,7 +385,7 @@ class PodSession {
       return;
     }
     const files = await downloadOutputs(this.ref, this.job.hostWorkingDir, this.job.outputGlobs, this.job.outputDirName,
-      (skipped) => this.job.notice('WARN', skippedOutputNotice(skipped)));
+      (skipped) => this.job.notice('WARN', skippedOutputNotice(skipped)), this.transferProgress('download'));
     this.job.notice('DEBUG', `collected ${files.length} output file(s) from pod ${this.name}: ${files.slice(0, 20).join(', ')}`);
   }
 

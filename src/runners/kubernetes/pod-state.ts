@@ -113,3 +113,22 @@ export function notRunningReason(pod: V1Pod | undefined, waitedMs: number, conta
 export function memoryLimit(pod: V1Pod, container: string): string | undefined {
   return pod.spec?.containers.find((entry) => entry.name === container)?.resources?.limits?.memory;
 }
+
+/**
+ * A pod's phase and, while it is not running its task yet, why: not scheduled, or the waiting
+ * reason of the container it waits on (ContainerCreating covers the image pull; ErrImagePull,
+ * PodInitializing, ...), for the live status line.
+ */
+export function podProgress(pod: V1Pod, taskContainers: readonly string[]): { phase: string; reason?: string } {
+  const phase = podPhase(pod);
+  if (phase !== 'Pending') return { phase };
+  const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
+  if (!scheduled || scheduled.status !== 'True') return { phase, reason: scheduled?.reason ?? 'waiting for a node' };
+  for (const init of pod.status?.initContainerStatuses ?? []) {
+    const state = containerState(pod, init.name, true);
+    if (state.state === 'waiting') return { phase, reason: state.reason ?? 'ContainerCreating' };
+    if (state.state === 'running') return { phase, reason: `${init.name} running` };
+  }
+  const waiting = taskContainers.map((name) => containerState(pod, name)).find((state) => state.state === 'waiting');
+  return { phase, reason: waiting?.reason ?? 'ContainerCreating' };
+}

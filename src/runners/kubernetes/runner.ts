@@ -4,7 +4,7 @@
  */
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import type { RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
-import { kubeConfigFor } from './connection.ts';
+import { clusterSettingsOf, clusterTarget } from './connection.ts';
 import { processInformers, type InformerRegistry } from './informer.ts';
 import { CONTAINER_WORKING_DIR, MAIN_CONTAINER, containerOutputDir } from './layout.ts';
 import { buildRunnerPod } from './pod-spec.ts';
@@ -51,12 +51,15 @@ export class KubernetesRunner implements TaskRunner {
     if (!job.containerImage) {
       throw new RunnerError(`task '${job.identity.taskId}': the Kubernetes runner needs a containerImage`, { hint: 'set containerImage on the task' });
     }
-    const kc = kubeConfigFor(props.config, props.context);
+    const { kc, namespace, summary } = clusterTarget({
+      connection: props.config, context: props.context, namespace: props.namespace, settings: clusterSettingsOf(job.settings),
+    });
+    job.notice('INFO', summary);
     const upload = await hasInputFiles(job.hostWorkingDir);
     const collect = collectsOutputs(job, upload);
     const pod = buildRunnerPod({
       identity: job.identity,
-      namespace: props.namespace,
+      namespace,
       image: job.containerImage,
       command: job.command,
       env: job.env,
@@ -75,7 +78,7 @@ export class KubernetesRunner implements TaskRunner {
     });
     const outcome = await runPodSession(kc, job, {
       pod,
-      namespace: props.namespace,
+      namespace,
       taskContainers: [MAIN_CONTAINER],
       upload,
       collect,
@@ -97,6 +100,6 @@ export class KubernetesRunner implements TaskRunner {
         { code: 'OOM_KILLED', hint: 'raise resources.limit.memory or make the task use less memory', exitCode: main.exitCode ?? 137 },
       );
     }
-    return { exitCode: main.exitCode ?? 1, details: { pod: outcome.name, namespace: props.namespace } };
+    return { exitCode: main.exitCode ?? 1, details: { pod: outcome.name, namespace } };
   }
 }

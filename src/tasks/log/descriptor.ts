@@ -13,8 +13,9 @@ export const logTask: TaskDescriptor<LogTask> = {
   variants: [{
     types: [['io.kestra.plugin.core.log.Log', 'Log']],
     properties: () => ({
-      message: either('a string or a list of strings', { accepts: isText, schema: string() }, { accepts: isList, schema: stringList() }),
-      level: oneOf(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], (value) => value.toUpperCase()).default('INFO'),
+      message: either('a string or a list of strings', { accepts: isText, schema: string() }, { accepts: isList, schema: stringList() })
+        .describe('The text to log, or a list of texts (one line each); expressions are rendered. Example: "Hello {{ inputs.name }}".'),
+      level: oneOf(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], 'any case').default('INFO').describe('The level of the logged lines.'),
     }),
   }],
   model: ({ properties }, common) => {

@@ -16,8 +16,8 @@ export const parallelTask: TaskDescriptor<ParallelTask> = {
   variants: [{
     types: [['io.kestra.plugin.core.flow.Parallel', 'Parallel', 'io.kestra.core.tasks.flows.Parallel']],
     properties: (slots) => ({
-      tasks: slots.tasks('The tasks, run at the same time.'),
-      concurrent: integer('a non-negative integer', 0).default(0).describe('How many tasks run at once; 0: all of them.'),
+      tasks: slots.tasks('The tasks run at the same time.'),
+      concurrent: integer('a non-negative integer', 0).default(0).describe('How many of the tasks run at once; 0 means all of them.'),
       ...flowableHandlers(slots),
     }),
   }],

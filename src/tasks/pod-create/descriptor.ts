@@ -5,8 +5,8 @@ import { podCreateProperties } from './schema.ts';
 
 export interface PodCreateTask extends TaskBase {
   kind: 'podCreate';
-  /** Kubernetes namespace, default `default`. */
-  namespace: string;
+  /** Kubernetes namespace; without it (and without `connection`), kubectl's rule picks one. */
+  namespace?: string;
   metadata: Record<string, unknown>;
   spec: Record<string, unknown>;
   inputFiles: Record<string, string> | string;
@@ -21,7 +21,7 @@ export interface PodCreateTask extends TaskBase {
 }
 
 interface PodCreateProperties {
-  namespace: string;
+  namespace?: string;
   metadata: Record<string, unknown>;
   spec: Record<string, unknown>;
   inputFiles?: Record<string, string> | string;

@@ -1,4 +1,4 @@
-import { copyFile, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { renderDeep } from '../../expr/index.ts';
 import type { NamespaceFilesDef, RunnerKind, ScriptTask } from '../../flow/model.ts';
@@ -9,6 +9,7 @@ import type { StoredFile } from '../../store/index.ts';
 import type { TaskContext, TaskOutcome } from '../contract.ts';
 import { OutputReader } from '../output-reader.ts';
 import { buildCommandLine, scriptCommand, scriptFileName } from './command-line.ts';
+import { installPythonDependencies, pythonVersionOfImage } from './python-dependencies.ts';
 import { PYTHON_HELPER_DIR, PYTHON_KESTRA_MODULE } from './python-helper.ts';
 import { replaceStorageUris, type StorageCopy } from './storage-uris.ts';
 import { assertSafeOutputPattern, copyNamespaceFiles, writeInputFiles } from './working-dir.ts';
@@ -45,9 +46,14 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
     WORKING_DIR: workingDir,
     OUTPUT_DIR: outputDir,
   };
+  const containerImage = runnerKind === 'process' ? undefined : (render(task.containerImage, 'containerImage') ?? DEFAULT_IMAGES[task.language]);
+  const pythonLibs = task.python && !ctx.resume ? await pythonDependencies(task.python, ctx, render, runnerKind, containerImage) : undefined;
   if (task.language === 'python') {
-    const helperPath = posix.join(workingDir, PYTHON_HELPER_DIR);
-    env.PYTHONPATH = env.PYTHONPATH ? `${helperPath}:${env.PYTHONPATH}` : helperPath;
+    // In a container, the libraries travel with the working directory (copied in below).
+    const libPath = pythonLibs === undefined ? undefined : runnerKind === 'process' ? pythonLibs : posix.join(workingDir, PYTHON_LIBS_DIR);
+    const paths = [posix.join(workingDir, PYTHON_HELPER_DIR), libPath, env.PYTHONPATH].filter((path) => path);
+    env.PYTHONPATH = paths.join(':');
+    if (libPath !== undefined && runnerKind === 'process') env.PATH = `${posix.join(libPath, 'bin')}:${env.PATH ?? process.env.PATH ?? ''}`;
   }
   const { command, copies } = replaceStorageUris(buildScriptCommand(task, render, workingDir), workingDir);
   const outputGlobs = render(task.outputFiles, 'outputFiles');
@@ -56,12 +62,10 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
     ? render(task.taskRunner.properties, 'taskRunner')
     : render(ctx.taskRunnerOverrideProperties ?? {}, 'pluginDefaults');
 
-  if (task.python && task.python.dependencies.length > 0 && !ctx.resume) {
-    ctx.notice('WARN', `task '${task.id}': dependencies (${task.python.dependencies.join(', ')}) are not installed by Harrier yet; the image or host must provide them`);
-  }
   if (!ctx.resume) {
     await prepareWorkingDir(task, ctx, render, hostDir);
     await copyStoredFiles(ctx, hostDir, copies);
+    if (pythonLibs !== undefined && runnerKind !== 'process' && pythonLibs !== join(hostDir, PYTHON_LIBS_DIR)) await cp(pythonLibs, join(hostDir, PYTHON_LIBS_DIR), { recursive: true, verbatimSymlinks: true });
   }
 
   const printed = new OutputReader(ctx);
@@ -75,12 +79,14 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         outputDirName: OUTPUT_DIR_NAME,
         // In a shared directory every file the task writes comes back, for the tasks after it.
         outputGlobs: shared ? [...outputGlobs, '**'] : outputGlobs,
-        containerImage: runnerKind === 'process' ? undefined : (render(task.containerImage, 'containerImage') ?? DEFAULT_IMAGES[task.language]),
+        containerImage,
         properties: runnerProperties,
+        settings: ctx.runnerSettings?.[runnerKind],
         taskTimeoutMs: ctx.timeoutMs,
         signal: ctx.signal,
         log: printed.accept,
         notice: ctx.notice,
+        progress: ctx.progress,
         resume: ctx.resume,
         saveResumeHandle: ctx.saveResumeHandle,
       });
@@ -95,6 +101,34 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
   }
   ctx.recordOutputs({ ...printed.vars, vars: printed.vars, exitCode: outcome.exitCode });
   return { state: task.warningOnStdErr && printed.wroteToStderr ? 'WARNING' : 'SUCCESS', exitCode: outcome.exitCode };
+}
+
+/** Where a container task finds its Python dependencies, inside the working directory. */
+const PYTHON_LIBS_DIR = '.harrier/python-libs';
+
+/** The host folder with the task's installed `dependencies`, or undefined when it has none. */
+async function pythonDependencies(
+  python: NonNullable<ScriptTask['python']>,
+  ctx: TaskContext,
+  render: <T>(value: T, property: string) => T,
+  runnerKind: RunnerKind,
+  containerImage: string | undefined,
+): Promise<string | undefined> {
+  const dependencies = render(python.dependencies, 'dependencies');
+  if (dependencies.length === 0) return undefined;
+  const pythonVersion = python.pythonVersion === undefined ? undefined : render(python.pythonVersion, 'pythonVersion');
+  return installPythonDependencies({
+    dependencies,
+    packageManager: python.packageManager,
+    // A process task runs the host's Python: the libraries must fit that one.
+    targetVersion: runnerKind === 'process' ? undefined : pythonVersion ?? pythonVersionOfImage(containerImage),
+    cacheEnabled: python.dependencyCacheEnabled,
+    cacheDir: ctx.cacheDir,
+    scratchDir: join(ctx.attemptDir, PYTHON_LIBS_DIR),
+    signal: ctx.signal,
+    log: ctx.log,
+    notice: ctx.notice,
+  });
 }
 
 function buildScriptCommand(task: ScriptTask, render: <T>(value: T, property: string) => T, workingDir: string): string[] {

@@ -11,7 +11,8 @@ import { parseImageReference, registryAuth, withDefaultTag } from '../../../src/
 import { DockerLogDecoder } from '../../../src/runners/docker/logs.ts';
 import { MAX_LINE_BYTES } from '../../../src/runners/line-splitter.ts';
 import { outputRoots } from '../../../src/runners/docker/outputs.ts';
-import { formatBytes, parseByteSize, parseDockerProperties } from '../../../src/runners/docker/properties.ts';
+import { formatBytes } from '../../../src/shared/bytes.ts';
+import { parseByteSize, parseDockerProperties } from '../../../src/runners/docker/properties.ts';
 import { RunnerError } from '../../../src/shared/errors.ts';
 import { makeJob } from './job.ts';
 

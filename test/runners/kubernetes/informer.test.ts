@@ -16,7 +16,7 @@ import { createKubernetesRunner } from '../../../src/runners/kubernetes/index.ts
 import type { KubernetesTuning } from '../../../src/runners/kubernetes/index.ts';
 import { DEFAULT_INFORMER_OPTIONS, InformerRegistry, processInformers, type InformerLease } from '../../../src/runners/kubernetes/informer.ts';
 import { KubeClient } from '../../../src/runners/kubernetes/client.ts';
-import { kubeConfigFor } from '../../../src/runners/kubernetes/connection.ts';
+import { kubeConfigFromConnection } from '../../../src/runners/kubernetes/connection.ts';
 import { connectionFromKubeconfig, makeJob, removeDir, tempDir } from './helpers.ts';
 
 const NAMESPACE = 'tasks';
@@ -72,7 +72,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   /** The informer the runner started for this namespace (the lease joins it, it starts none). */
   async function sharedInformer(registry = informers) {
-    const lease = await registry.acquire(new KubeClient(kubeConfigFor(config as never)), NAMESPACE, DEFAULT_INFORMER_OPTIONS);
+    const lease = await registry.acquire(new KubeClient(kubeConfigFromConnection(config as never)), NAMESPACE, DEFAULT_INFORMER_OPTIONS);
     leases.push(lease);
     return lease.informer;
   }

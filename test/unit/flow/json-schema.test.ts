@@ -47,3 +47,52 @@ test('task runners are a union discriminated by type; non-string runner properti
   assert.equal(kubernetes.properties.namespace.type, 'string');
   assert.ok(kubernetes.properties.config.properties.masterUrl);
 });
+
+/** Every property of every map in the schema, with its path. */
+function properties(node: unknown, path = ''): Array<[string, Node]> {
+  if (!node || typeof node !== 'object') return [];
+  if (Array.isArray(node)) return node.flatMap((child, i) => properties(child, `${path}[${i}]`));
+  const own = Object.entries((node as Node).properties ?? {}).map(([key, child]) => [`${path}.${key}`, child as Node] as [string, Node]);
+  const nested = Object.entries(node as Node).flatMap(([key, child]) => (key === 'properties'
+    ? Object.entries(child as Node).flatMap(([name, grandChild]) => properties(grandChild, `${path}.${name}`))
+    : properties(child, `${path}/${key}`)));
+  return [...own, ...nested];
+}
+
+test('every property of every task, runner, trigger, input and flow map has a description (a $ref carries its definition\'s)', () => {
+  const all = properties(schema());
+  assert.ok(all.length > 300, `${all.length} properties`);
+  const missing = all.filter(([, node]) => typeof node.description !== 'string' && node.$ref === undefined).map(([path]) => path);
+  assert.deepEqual(missing, [], 'add .describe(\'…\') to these zod properties');
+  for (const [path, node] of all) {
+    if (node.description !== undefined) assert.ok(node.description.length >= 10, `${path}: '${node.description}' says too little`);
+  }
+});
+
+test('defaults reach the editor, preprocessed values (booleans, fixed words) included', () => {
+  const root = schema();
+  const commands = (root.definitions.task.oneOf as Node[]).find((variant) => variant.properties.type.enum.includes('shell.Commands')) as Node;
+  assert.equal(commands.properties.failFast.default, true);
+  assert.equal(commands.properties.targetOS.default, 'AUTO');
+  const kubernetes = (root.definitions.taskRunner.oneOf as Node[]).find((variant) => variant.properties.type.enum.includes('Kubernetes')) as Node;
+  assert.equal(kubernetes.properties.delete.default, true);
+  assert.equal(kubernetes.properties.pullPolicy.default, 'Always');
+  assert.match(kubernetes.properties.pullPolicy.description, /IfNotPresent/);
+  assert.match(kubernetes.properties.namespace.description, /kubeconfig context's namespace/);
+});
+
+test('fixed words accept every spelling the validator accepts, and list both Kestra\'s and Kubernetes\' for completion', () => {
+  const root = schema();
+  const kubernetes = (root.definitions.taskRunner.oneOf as Node[]).find((variant) => variant.properties.type.enum.includes('Kubernetes')) as Node;
+  const text = JSON.stringify(kubernetes.properties.pullPolicy);
+  const listed = JSON.parse(text.match(/"enum":(\[[^\]]*\])/)![1]) as string[];
+  assert.deepEqual(listed, ['Always', 'IfNotPresent', 'Never', 'ALWAYS', 'IF_NOT_PRESENT', 'NEVER']);
+  const pattern = new RegExp(JSON.parse(text.match(/"pattern":("\^[^"]*")/)![1]) as string);
+  for (const spelling of ['ALWAYS', 'always', 'Always', 'if_not_present', 'IfNotPresent', 'IF_NOT_PRESENT', 'never']) assert.match(spelling, pattern);
+  for (const wrong of ['Sometimes', 'Alway', 'IfPresent']) assert.doesNotMatch(wrong, pattern);
+  const log = (root.definitions.task.oneOf as Node[]).find((variant) => variant.properties.type.enum.includes('Log')) as Node;
+  const level = new RegExp(log.properties.level.anyOf[1].pattern);
+  assert.match('warn', level);
+  assert.match('Warn', level);
+  assert.doesNotMatch('WARNING', level);
+});

@@ -147,7 +147,7 @@ test('PodCreate: durations in ms, defaults, connection kept unrendered, DbtCLI p
     '  - id: dbt', '    type: dbt.DbtCLI', '    commands: [dbt build]', '    profiles: "jaffle: {}"', '    projectDir: project',
   ]);
   const pod = flow.tasks[0] as PodCreateTask;
-  assert.equal(pod.namespace, 'default');
+  assert.equal(pod.namespace, undefined, 'no namespace: kubectl\'s rule picks one when the task runs');
   assert.deepEqual(pod.metadata, { labels: { app: 'x' } });
   assert.deepEqual(pod.connection, { masterUrl: 'https://{{ vars.host }}', trustCerts: '{{ vars.trust }}' });
   assert.deepEqual([pod.waitUntilRunningMs, pod.waitRunningMs], [60_000, 7_200_000]);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseFlow } from '../../../src/flow/index.ts';
 import type { ParallelTask, PodCreateTask, ScriptTask } from '../../../src/flow/index.ts';
-import { fixture, issuesOf } from './helpers.ts';
+import type { GcpTask } from '../../../src/tasks/gcp/descriptor.ts';
+import { fixture } from './helpers.ts';
 
 test('kubernetes_task_runner seed: FILE input, inputFiles from it, Kubernetes runner config', () => {
   const flow = parseFlow(fixture('seed-kubernetes_task_runner.yaml'), 'seed.yaml');
@@ -110,10 +111,12 @@ test('dbt-task-runner seeds: the same DbtCLI task under Kubernetes and under Doc
   assert.equal(onDocker.containerImage, 'ghcr.io/kestra-io/dbt-duckdb:latest');
 });
 
-test('gke_task_runner seed: exactly the two unimplemented GCP task types are reported', () => {
-  // The nearest known names depend on the whole task table; only the two types and their place matter here.
-  assert.deepEqual(issuesOf(fixture('seed-gke_task_runner.yaml')).map((issue) => issue.replace(/ \(nearest known: .*\)$/, '')), [
-    "6:11 tasks[0].type: unknown task type 'io.kestra.plugin.gcp.gke.ClusterMetadata': Harrier does not implement it",
-    "12:11 tasks[1].type: unknown task type 'io.kestra.plugin.gcp.auth.OauthAccessToken': Harrier does not implement it",
-  ]);
+test('gke_task_runner seed: validates unchanged, its GCP tasks and the runner config that takes their outputs', () => {
+  const flow = parseFlow(fixture('seed-gke_task_runner.yaml'), 'seed.yaml');
+  assert.deepEqual(flow.tasks.map((task) => task.kind), ['gcp', 'gcp', 'script']);
+  const [metadata, auth, pod] = flow.tasks as [GcpTask, GcpTask, ScriptTask];
+  assert.deepEqual([metadata.action, metadata.clusterId, metadata.clusterZone, metadata.clusterProjectId], ['clusterMetadata', 'kestra-dev-gke', 'europe-west1', 'kestra-dev']);
+  assert.deepEqual([auth.action, auth.scopes], ['accessToken', ['https://www.googleapis.com/auth/cloud-platform']]);
+  assert.equal(pod.taskRunner.properties.config && (pod.taskRunner.properties.config as Record<string, string>).oauthToken,
+    "{{ outputs.auth.accessToken['tokenValue'] }}");
 });

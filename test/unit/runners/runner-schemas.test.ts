@@ -4,9 +4,8 @@ import { dockerRunnerPropertiesSchema } from '../../../src/runners/docker/schema
 import { kubernetesConnectionSchema, kubernetesRunnerPropertiesSchema } from '../../../src/runners/kubernetes/schema.ts';
 import { processRunnerPropertiesSchema } from '../../../src/runners/process/schema.ts';
 
-test('Kubernetes runner: Kestra\'s defaults, durations as ms', () => {
+test('Kubernetes runner: Kestra\'s defaults (no namespace: kubectl\'s rule applies when the task runs), durations as ms', () => {
   assert.deepEqual(kubernetesRunnerPropertiesSchema.parse({}), {
-    namespace: 'default',
     pullPolicy: 'Always',
     delete: true,
     resume: true,
