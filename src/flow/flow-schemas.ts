@@ -141,7 +141,7 @@ export function taskList(task: z.ZodType) {
 /** One entry of a Dag's `tasks`: the task and the ids it waits for. */
 export function dagEntry(task: z.ZodType) {
   return strictMap({
-    task: task.describe('The task.'),
+    task: task.describe('The task this entry runs once its dependencies succeeded.'),
     dependsOn: stringList('a list of task ids').optional().describe('Ids of the tasks of this Dag that must succeed before this one starts.'),
   }, 'a Dag entry (a map with task and dependsOn)');
 }

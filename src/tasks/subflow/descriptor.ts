@@ -17,7 +17,7 @@ export interface SubflowTask extends TaskBase {
 
 const labels = () => either('a map of label names to values, or a list of {key, value}',
   { accepts: isMap, schema: z.record(z.string(), text()) },
-  { accepts: isList, schema: z.array(strictMap({ key: text(), value: text() }, 'a label map (key, value)')) });
+  { accepts: isList, schema: z.array(strictMap({ key: text().describe('The label name.'), value: text().describe('The label value.') }, 'a label map (key, value)')) });
 
 export const subflowTask: TaskDescriptor<SubflowTask> = {
   kind: 'subflow',
