@@ -7,12 +7,20 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { crash, exits, FakeRunner, flowYaml, hangs, openEngine, start, stateDir, takes, until, type Started } from './harness.ts';
+import { crash, exits, FakeRunner, flowYaml, hangs, openEngine, start, stateDir, takes, until, type Behaviour, type Started } from './harness.ts';
 
 const SHELL = 'type: io.kestra.plugin.scripts.shell.Commands';
 
 function runsOf(started: Started, taskId: string) {
   return started.engine.store.taskRuns(started.execution.id).filter((run) => run.taskId === taskId);
+}
+
+/** A fake task that prints `outputs(its command line)` as a Kestra outputs line and exits 0. */
+function announces(outputs: (command: string) => Record<string, unknown>): Behaviour {
+  return (job) => {
+    job.log({ stream: 'stdout', line: `::${JSON.stringify({ outputs: outputs(job.command.join(' ')) })}::`, timestamp: new Date().toISOString() });
+    return 0;
+  };
 }
 
 function commandOf(fake: FakeRunner, taskId: string, index = 0): string {
@@ -64,12 +72,7 @@ test('ForEach concurrencyLimit 2 runs two iterations at a time, 0 all at once; a
 });
 
 test('outputs of a ForEach child are filed under the value (outputs.t[value]); parent.taskrun.value reaches nested tasks', async () => {
-  const fake = new FakeRunner('process');
-  fake.on('produce', (job) => {
-    const value = /value=(\w+)/.exec(job.command.join(' '))![1];
-    job.log({ stream: 'stdout', line: `::{"outputs":{"up":"${value.toUpperCase()}"}}::`, timestamp: new Date().toISOString() });
-    return 0;
-  });
+  const fake = new FakeRunner('process').on('produce', announces((command) => ({ up: /value=(\w+)/.exec(command)![1].toUpperCase() })));
   const started = await start(stateDir(), flowYaml(`tasks:
   - id: each
     type: io.kestra.plugin.core.flow.ForEach
@@ -471,12 +474,7 @@ test('a flow that calls itself as a subflow stops at the nesting limit with one 
 });
 
 test('currentEachOutput(outputs.t) reads t\'s outputs of the current iteration, nested loops included', async () => {
-  const fake = new FakeRunner('process');
-  fake.on('make', (job) => {
-    const [, outer, inner] = /make (\w+) (\w+)/.exec(job.command.join(' '))!;
-    job.log({ stream: 'stdout', line: `::{"outputs":{"pair":"${outer}-${inner}"}}::`, timestamp: new Date().toISOString() });
-    return 0;
-  });
+  const fake = new FakeRunner('process').on('make', announces((command) => ({ pair: /make (\w+) (\w+)/.exec(command)!.slice(1).join('-') })));
   const started = await start(stateDir(), flowYaml(`tasks:
   - id: outer
     type: io.kestra.plugin.core.flow.ForEach
