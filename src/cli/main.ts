@@ -52,6 +52,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
     .addOption(taskRunner)
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
+    .option('--flows <dir>', 'a folder of flow files where Subflow tasks find their flows (repeatable; default the flow\'s own folder)', collect, [])
     .addOption(kubeconfig())
     .addOption(kubeContext())
     .addOption(timestamps()))

@@ -29,6 +29,19 @@ export interface ExecutionOptions {
   retryOf?: ExecutionLineage;
   /** A retried execution starts no earlier than this. */
   notBefore?: string;
+  /** Folders where a Subflow task looks for flow files (absolute); by default the running flow's folder. */
+  flowsDirs?: string[];
+  /** Set on an execution a Subflow task started: the execution and task run that started it. */
+  parent?: ParentExecution;
+}
+
+/** Kestra's `trigger` of a subflow execution: who started it. */
+export interface ParentExecution {
+  executionId: string;
+  namespace: string;
+  flowId: string;
+  taskId: string;
+  taskRunId: string;
 }
 
 /** Where an execution stands in its chain of flow retries; the first execution is number 1 of its own chain. */
@@ -84,6 +97,12 @@ export interface TaskRunRecord {
   executionId: string;
   taskId: string;
   parentTaskRunId?: string;
+  /** The ForEach iteration's value, on the ForEach's direct children (Kestra's `taskrun.value`). */
+  value?: string;
+  /** The iteration's number from 0, with `value` (Kestra's `taskrun.iteration`). */
+  iteration?: number;
+  /** Which iteration of the enclosing ForEach tasks this run belongs to: their numbers joined by '/', '' outside any. */
+  loopPath: string;
   /** Order of creation inside the execution, for listings. */
   ordinal: number;
   state: State;
@@ -114,6 +133,8 @@ export interface LogRecord {
   executionId: string;
   taskRunId?: string;
   taskId?: string;
+  /** The ForEach value of the task run, when it has one (read from the task run, never stored with the line). */
+  taskRunValue?: string;
   attempt?: number;
   level: LogLevel;
   stream?: 'stdout' | 'stderr';

@@ -2,7 +2,30 @@
  * Tables of the embedded store. Bump STORE_VERSION when what a table holds changes, and add the step
  * that brings a store of the previous version up to date to MIGRATIONS.
  */
-export const STORE_VERSION = 4;
+export const STORE_VERSION = 5;
+
+/**
+ * A task run: one per task, and per ForEach iteration for the tasks inside one. `loop_path` names
+ * the iteration (the iteration numbers of the enclosing ForEach tasks, outermost first, joined
+ * by '/'; '' outside any), `value` is the iteration's value for a ForEach's direct children.
+ */
+const TASK_RUNS_V5 = `CREATE TABLE IF NOT EXISTS task_runs (
+  id TEXT PRIMARY KEY,
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  task_id TEXT NOT NULL,
+  parent_task_run_id TEXT,
+  ordinal INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  outputs_json TEXT,
+  output_files_json TEXT,
+  next_attempt_at TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  value TEXT,
+  iteration INTEGER,
+  loop_path TEXT NOT NULL DEFAULT '',
+  UNIQUE (execution_id, task_id, loop_path)
+);`;
 
 /** SQL that takes a store from version `n` to `n + 1`, keyed by `n`; each step runs in its own transaction at open. */
 export const MIGRATIONS: Readonly<Record<number, string>> = {
@@ -14,6 +37,16 @@ export const MIGRATIONS: Readonly<Record<number, string>> = {
   2: 'ALTER TABLE executions ADD COLUMN failure_json TEXT',
   // Version 4: executions.outputs_json, the flow's `outputs` rendered at the end.
   3: 'ALTER TABLE executions ADD COLUMN outputs_json TEXT',
+  // Version 5: a task runs once per ForEach iteration, so a task run is one per (task, loop_path)
+  // with the iteration's value; SQLite changes a UNIQUE constraint only by rebuilding the table.
+  // rowids are kept: log chunks refer to task runs by rowid.
+  4: `${TASK_RUNS_V5.replace('task_runs', 'task_runs_v5')}
+INSERT INTO task_runs_v5 (rowid, id, execution_id, task_id, parent_task_run_id, ordinal, state, outputs_json, output_files_json,
+  next_attempt_at, started_at, ended_at)
+  SELECT rowid, id, execution_id, task_id, parent_task_run_id, ordinal, state, outputs_json, output_files_json,
+  next_attempt_at, started_at, ended_at FROM task_runs;
+DROP TABLE task_runs;
+ALTER TABLE task_runs_v5 RENAME TO task_runs;`,
 };
 
 export const SCHEMA_SQL = `
@@ -37,20 +70,7 @@ CREATE TABLE IF NOT EXISTS executions (
   outputs_json TEXT
 );
 
-CREATE TABLE IF NOT EXISTS task_runs (
-  id TEXT PRIMARY KEY,
-  execution_id TEXT NOT NULL REFERENCES executions(id),
-  task_id TEXT NOT NULL,
-  parent_task_run_id TEXT,
-  ordinal INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  outputs_json TEXT,
-  output_files_json TEXT,
-  next_attempt_at TEXT,
-  started_at TEXT NOT NULL,
-  ended_at TEXT,
-  UNIQUE (execution_id, task_id)
-);
+${TASK_RUNS_V5}
 
 CREATE TABLE IF NOT EXISTS attempts (
   task_run_id TEXT NOT NULL REFERENCES task_runs(id),

@@ -65,6 +65,9 @@ function toTaskRun(row: Row): TaskRunRecord {
     executionId: String(row.execution_id),
     taskId: String(row.task_id),
     parentTaskRunId: optional(row.parent_task_run_id),
+    value: optional(row.value),
+    iteration: row.iteration === null || row.iteration === undefined ? undefined : Number(row.iteration),
+    loopPath: String(row.loop_path ?? ''),
     ordinal: Number(row.ordinal),
     state: row.state as State,
     outputs: json(row.outputs_json),
@@ -230,9 +233,10 @@ export class Store {
   // Task runs
 
   insertTaskRun(taskRun: TaskRunRecord): void {
-    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, ordinal, state, outputs_json,
-      output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.ordinal, taskRun.state,
+    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, value, iteration, loop_path, ordinal, state,
+      outputs_json, output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.value ?? null, taskRun.iteration ?? null,
+      taskRun.loopPath, taskRun.ordinal, taskRun.state,
       taskRun.outputs ? JSON.stringify(taskRun.outputs) : null,
       taskRun.outputFiles ? JSON.stringify(taskRun.outputFiles) : null,
       taskRun.nextAttemptAt ?? null, taskRun.startedAt, taskRun.endedAt ?? null,
@@ -334,7 +338,7 @@ export class Store {
     if (execution === undefined) return [];
     const afterSeq = options.afterSeq ?? 0;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id
+    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id, t.value AS task_run_value
       FROM log_chunks c LEFT JOIN task_runs t ON t.rowid = c.task_run_ref WHERE c.execution_ref = ? AND c.seq >= ?`;
     const statement = options.taskId === undefined
       ? this.prepare(`${select} ORDER BY c.seq`)
@@ -350,7 +354,7 @@ export class Store {
         if (seq <= afterSeq) continue;
         const [level, stream, timestamp, line, container] = lines[i];
         records.push({
-          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id),
+          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id), taskRunValue: optional(row.task_run_value),
           attempt: row.attempt === null ? undefined : Number(row.attempt),
           level, stream: stream ?? undefined, timestamp, line, container,
         });
