@@ -69,6 +69,23 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .argument('<flows...>', 'flow files')
     .action(async (files: string[]) => setExitCode(await (await import('./commands/validate.ts')).validateCommand(files)));
 
+  program.command('server')
+    .description('run the API, the executor and worker slots on the state directory\'s store, until SIGTERM')
+    .option('--port <port>', 'TCP port (0: any free one)', '8080')
+    .option('--bind <address>', 'address to listen on; any but loopback needs authentication', '127.0.0.1')
+    .addOption(stateDir())
+    .option('--workers <n>', 'worker slots, each driving one execution at a time (0: none)', '4')
+    .option('--flows <dir>', 'deploy every flow file in this folder at start and when it changes')
+    .option('--basic-auth <user:password>', 'require HTTP basic auth (prefer $HARRIER_SERVER_BASIC_AUTH: flags show in ps)')
+    .option('--token <token>', 'accept this bearer token (repeatable; or $HARRIER_SERVER_TOKENS, comma-separated)', collect, [])
+    .option('--lease-ms <ms>', 'an execution\'s lease expires after this long without renewal (default 10000 or $HARRIER_LEASE_MS)')
+    .option('--renew-ms <ms>', 'how often a slot renews its lease (default 2000 or $HARRIER_RENEW_MS)')
+    .option('--poll-ms <ms>', 'how often idle slots look at the queue (default 500 or $HARRIER_POLL_MS)')
+    .option('--max-body-bytes <n>', 'largest flow or form field accepted (default 4 MiB)')
+    .option('--max-upload-bytes <n>', 'largest uploaded file accepted (default 1 GiB)')
+    .option('--name <name>', 'this server\'s name in leases (default host:pid)')
+    .action(async (options) => setExitCode(await (await import('./commands/server.ts')).serverCommand(options, VERSION)));
+
   program.command('schema')
     .description('print the JSON Schema of the flow format (for editors)')
     .action(async () => setExitCode((await import('./commands/validate.ts')).schemaCommand()));

@@ -3,7 +3,9 @@ import type { Flow } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
-import { diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord } from '../store/index.ts';
+import {
+  diskFullError, FencedStore, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord, type ExecutionStore, type Fence,
+} from '../store/index.ts';
 import { SecretCipher } from './encryption.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { ExecutionSecrets } from './execution-secrets.ts';
@@ -27,6 +29,10 @@ export interface StartRequest {
   flowFile: string;
   rawInputs: Record<string, string>;
   options: ExecutionOptions;
+  /** Labels the caller sets, beside the flow's and the system's. */
+  labels?: Record<string, string>;
+  /** Put the execution in the server's queue (a lease row nobody holds) in the same transaction. */
+  queued?: boolean;
 }
 
 /**
@@ -72,7 +78,7 @@ export class Engine {
     const execution: ExecutionRecord = {
       id, flowId: request.flow.id, namespace: request.flow.namespace, state: 'CREATED',
       flowFile: resolve(request.flowFile), flowSource: request.flowSource, inputs: inputs.values,
-      labels: systemLabels(id, request.flow.labels), options: request.options, createdAt: new Date().toISOString(),
+      labels: { ...systemLabels(id, request.flow.labels), ...request.labels }, options: request.options, createdAt: new Date().toISOString(),
     };
     const scope = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
     for (const file of inputs.files) {
@@ -84,7 +90,10 @@ export class Engine {
       }
       execution.inputs[file.inputId] = stored.uri;
     }
-    this.store.insertExecution(execution);
+    this.store.transaction(() => {
+      this.store.insertExecution(execution);
+      if (request.queued) this.store.queueExecution(execution.id);
+    });
     return execution;
   }
 
@@ -113,13 +122,7 @@ export class Engine {
 
   /** Runs one execution to its end. */
   private async run(execution: ExecutionRecord, flow: Flow): Promise<ExecutionRecord> {
-    const secrets = this.secretsOf(execution, (names) => this.store.setSecretNames(execution.id, names));
-    this.secretsByExecution.set(execution.id, secrets);
-    const run = new ExecutionRun({
-      store: this.store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
-      stateDir: this.stateDir,
-      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
-    }, flow, execution);
+    const run = this.newRun(execution, flow, this.store);
     this.claim(execution.id);
     this.running.add(run);
     if (this.aborted) run.abort();
@@ -129,6 +132,32 @@ export class Engine {
       this.running.delete(run);
       this.store.releaseExecution(execution.id, this.owner);
     }
+  }
+
+  /**
+   * A worker slot's run of one execution under its lease: every write is fenced by the lease's
+   * epoch (the lease replaces the process claim of `harrier run`). The slot keeps the run to
+   * detach it when the lease is lost, or to abort it on a kill request; `done` rejects with
+   * LEASE_LOST once a write was refused.
+   */
+  startLeased(execution: ExecutionRecord, flow: Flow, fence: Fence): { run: ExecutionRun; done: Promise<ExecutionRecord> } {
+    const run = this.newRun(execution, flow, new FencedStore(this.store, fence));
+    this.running.add(run);
+    const done = run.run().finally(() => {
+      this.running.delete(run);
+      this.secretsByExecution.delete(execution.id);
+    });
+    return { run, done };
+  }
+
+  private newRun(execution: ExecutionRecord, flow: Flow, store: ExecutionStore): ExecutionRun {
+    const secrets = this.secretsOf(execution, (names) => store.setSecretNames(execution.id, names));
+    this.secretsByExecution.set(execution.id, secrets);
+    return new ExecutionRun({
+      store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
+      stateDir: this.stateDir,
+      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
+    }, flow, execution);
   }
 
   /**

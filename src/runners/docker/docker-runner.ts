@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { LogCursor, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import { isDetached, type LogCursor, type ResumeHandle, type RunnerJob, type RunnerResult, type TaskRunner } from '../contract.ts';
 import { packDirectory } from '../shared/tar.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { checkGates, containerCreateOptions, gatesFromEnv, identityLabels, resourceName } from './container-spec.ts';
@@ -240,6 +240,8 @@ class ContainerAttempt {
   private async fail(error: unknown): Promise<never> {
     const aborted = this.job.signal.aborted;
     this.logStream?.destroy();
+    // Handed over: the container and its volume now belong to the process that re-attaches to them.
+    if (isDetached(this.job.signal)) throw this.job.signal.reason;
     if (this.container) {
       await this.container.kill().catch(() => undefined);
       await this.cleanUp().catch(() => undefined);
