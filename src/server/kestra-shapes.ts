@@ -45,7 +45,7 @@ function taskRunShape(execution: ExecutionRecord, taskRun: TaskRunRecord, attemp
     parentTaskRunId: taskRun.parentTaskRunId ?? null,
     value: null,
     attempts: attempts.map(attemptShape),
-    outputs: { ...taskRun.outputs, ...Object.fromEntries(Object.entries(taskRun.outputFiles ?? {}).map(([name, file]) => [name, file.uri])) },
+    outputs: taskRun.outputs ?? {},
     outputFiles: Object.fromEntries(Object.entries(taskRun.outputFiles ?? {}).map(([name, file]) => [name, file.uri])),
     state: stateOf(taskRun.state, simpleHistory(taskRun.state, taskRun.startedAt, taskRun.endedAt), taskRun.startedAt, taskRun.endedAt),
   };
