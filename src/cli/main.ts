@@ -19,6 +19,14 @@ function exitCodeOf(error: HarrierError): number {
   return error instanceof StoreError && (error.code === 'STORE_NOT_A_STORE' || error.code === 'STORE_DAMAGED' || error.code === 'STORE_VERSION') ? 2 : 1;
 }
 
+type RemoteCommands = typeof import('./commands/remote.ts');
+
+/** With `--server URL` (or HARRIER_SERVER) the command talks to that server; otherwise it runs on the local store. */
+async function remote(options: { server?: string }, onServer: (server: string, commands: RemoteCommands) => Promise<number>, local: () => Promise<number>): Promise<number> {
+  const server = options.server ?? (process.env.HARRIER_SERVER || undefined);
+  return server ? onServer(server, await import('./commands/remote.ts')) : local();
+}
+
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
 function buildProgram(setExitCode: (code: number) => void, runnerChoices?: readonly string[]): Command {
   const program = new Command('harrier')
@@ -39,21 +47,27 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
     .option('--json', 'print one JSON document about the execution on stdout (logs go to stderr)')
     .addOption(stateDir())
-    .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (flow: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteRun(server, flow, options), async () => (await import('./commands/run.ts')).runCommand(flow, options))));
 
   program.command('resume')
     .description('continue an execution that a stopped harrier process left unfinished')
     .argument('<execution-id>', 'execution id (or a unique prefix)')
     .option('--json', 'print one JSON document about the execution on stdout')
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (id: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteResume(server, id, options), async () => (await import('./commands/run.ts')).resumeCommand(id, options))));
 
   program.command('executions')
     .description('list executions, newest first')
     .option('--json', 'print JSON')
     .option('--limit <n>', 'how many (default 50)')
     .addOption(stateDir())
-    .action(async (options) => setExitCode(await (await import('./commands/inspect.ts')).executionsCommand(options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (options) => setExitCode(await remote(options,
+      (server, client) => client.remoteExecutions(server, options), async () => (await import('./commands/inspect.ts')).executionsCommand(options))));
 
   program.command('logs')
     .description('print the stored logs of an execution')
@@ -62,7 +76,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('-f, --follow', 'keep printing new lines until the execution ends')
     .option('--all', 'include DEBUG lines and raw ::{...}:: protocol lines')
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).logsCommand(id, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (id: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteLogs(server, id, options), async () => (await import('./commands/inspect.ts')).logsCommand(id, options))));
 
   program.command('validate')
     .description('check flow files without running them')

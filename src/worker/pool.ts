@@ -110,11 +110,12 @@ export class WorkerPool {
     const renewal = setInterval(() => this.renew(driving), this.options.renewMs);
     const id = lease.executionId;
     try {
-      if (lease.previous) {
-        log(`worker: took execution ${id} over from ${lease.previous.worker} (pid ${lease.previous.pid}), lease epoch ${lease.epoch}`);
-      }
       const execution = store.getExecution(id);
       if (!execution || isTerminal(execution.state)) return;
+      if (execution.state !== 'CREATED') {
+        const from = lease.previous ? ` from ${lease.previous.worker} (pid ${lease.previous.pid}, lease expired)` : ' (released by its previous worker)';
+        log(`worker: took execution ${id} over${from}, lease epoch ${lease.epoch}: resuming it`);
+      }
       if (this.endedBeforeStart(execution, lease)) return;
       const { run, done } = engine.startLeased(execution, parseFlow(execution.flowSource, execution.flowFile), { executionId: id, epoch: lease.epoch });
       driving.run = run;

@@ -47,7 +47,7 @@ export async function api(url: string, path: string, init: RequestInit = {}): Pr
   return { status: response.status, body, text, headers: response.headers };
 }
 
-export async function deployFlow(url: string, yaml: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+export async function deployFlow(url: string, yaml: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; text: string }> {
   return api(url, '/api/v1/flows', { method: 'POST', headers: { 'Content-Type': 'application/x-yaml', ...headers }, body: yaml });
 }
 

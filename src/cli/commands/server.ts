@@ -60,5 +60,7 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
   log(`harrier server: ${signal} received: taking no more work, handing running executions over (their containers and pods keep running)`);
   await server.stop();
   log('harrier server: stopped');
-  return 0;
+  // Detached runners may still hold a request open to Docker or the API server (a container's
+  // wait, a watch) until their container ends: nothing is left to write, so the process ends now.
+  process.exit(0);
 }
