@@ -42,7 +42,7 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
     stateDir: stateDirOf(options),
     workers: whole('--workers', options.workers, undefined, 4),
     flowsDir: options.flows,
-    auth: { basic: options.basicAuth ?? process.env.HARRIER_SERVER_BASIC_AUTH, tokens },
+    auth: { basic: options.basicAuth ?? (process.env.HARRIER_SERVER_BASIC_AUTH || undefined), tokens },
     limits: {
       bodyBytes: whole('--max-body-bytes', options.maxBodyBytes, 'HARRIER_MAX_BODY_BYTES', 4 * 1024 * 1024, 1),
       uploadBytes: whole('--max-upload-bytes', options.maxUploadBytes, 'HARRIER_MAX_UPLOAD_BYTES', 1024 * 1024 * 1024, 1),
