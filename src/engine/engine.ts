@@ -200,6 +200,13 @@ export class Engine {
         hint: 'run the flow again with `harrier run`',
       });
     }
+    // A server's slots drive it under a lease, which this process would not respect.
+    if (this.store.leaseOf(execution.id)) {
+      throw new HarrierError(`execution ${execution.id} belongs to a harrier server's queue: its worker slots resume it by themselves`, {
+        code: 'EXECUTION_LOCKED',
+        hint: 'start `harrier server` on this state dir, or follow it with `harrier resume ID --server URL`',
+      });
+    }
     // Claimed now, so that of two resumes started together the second stops here, before anything runs.
     this.claim(execution.id);
     return { execution, flow: parseFlow(execution.flowSource, execution.flowFile) };

@@ -12,7 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } from '../http.ts';
 import { executionShape, executionSummary } from '../kestra-shapes.ts';
 import { readMultipart } from '../multipart.ts';
-import type { ApiContext } from './context.ts';
+import { executionOr404, type ApiContext } from './context.ts';
 
 const POLL_MS = 200;
 
@@ -32,11 +32,7 @@ function labelsOf(query: URLSearchParams): Record<string, string> {
 export function executionRoutes(router: Router, ctx: ApiContext): void {
   const { engine } = ctx;
   const store = engine.store;
-  const find = (id: string): ExecutionRecord => {
-    const execution = store.getExecution(id);
-    if (!execution) throw apiError('EXECUTION_NOT_FOUND', `no execution '${id}'`);
-    return execution;
-  };
+  const find = (id: string): ExecutionRecord => executionOr404(ctx, id);
   /** The Kestra document with the execution's secrets masked. */
   const document = (execution: ExecutionRecord): unknown => engine.secretsFor(execution).redact(executionShape(store, execution));
   const untilEnded = async (id: string, response: ServerResponse): Promise<ExecutionRecord> => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type ExecutionRecord, type LogLevel, type LogRecord } from '../../store/index.ts';
 import { apiError, startEvents, sendJson, type Request, type Router } from '../http.ts';
 import { logShape } from '../kestra-shapes.ts';
-import type { ApiContext } from './context.ts';
+import { executionOr404, type ApiContext } from './context.ts';
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 const BATCH = 5_000;
@@ -29,11 +29,7 @@ function keeps(query: LogQuery, record: LogRecord): boolean {
 export function logRoutes(router: Router, ctx: ApiContext): void {
   const { engine } = ctx;
   const store = engine.store;
-  const find = (id: string): ExecutionRecord => {
-    const execution = store.getExecution(id);
-    if (!execution) throw apiError('EXECUTION_NOT_FOUND', `no execution '${id}'`);
-    return execution;
-  };
+  const find = (id: string): ExecutionRecord => executionOr404(ctx, id);
   /** Every stored record after `afterSeq` that the query keeps, in batches. */
   const eachBatch = function* (execution: ExecutionRecord, query: LogQuery, afterSeq = 0): Generator<LogRecord[]> {
     for (;;) {
