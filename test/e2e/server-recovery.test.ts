@@ -212,3 +212,34 @@ describe('server recovery with Kubernetes pods (simulator)', { concurrency: fals
     creates: async () => (await backend!.requestCounts())['create pods'] ?? 0,
   }));
 });
+
+test('a Process attempt cut short by a server\'s death cannot be re-attached: the restarted server runs it again as a new attempt', async () => {
+  const stateDir = tempStateDir('harrier-server-');
+  const first = await startServerProcess({ stateDir, args: ['--workers', '1', ...LEASE_ARGS] });
+  await deployFlow(first.url, `id: local
+namespace: company.team
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - echo begin
+      - sleep 2
+      - echo done
+`);
+  const { body: execution } = await api(first.url, '/api/v1/executions/company.team/local', { method: 'POST' });
+  for (let i = 0; i < 100 && !(await api(first.url, `/api/v1/logs/${execution.id}`)).body.some((entry: any) => entry.message === 'begin'); i++) await sleep(100);
+  first.child.kill('SIGKILL');
+  await first.child.result;
+  const second = await startServerProcess({ stateDir, args: ['--workers', '1', ...LEASE_ARGS] });
+  try {
+    const ended = await untilState(second.url, execution.id, ['SUCCESS', 'FAILED', 'KILLED'], 60_000);
+    assert.equal(ended.state.current, 'SUCCESS', second.output());
+    const attempts = ended.taskRunList[0].attempts;
+    assert.deepEqual(attempts.map((attempt: any) => attempt.state.current), ['FAILED', 'SUCCESS']);
+    assert.match(attempts[0].error, /interrupted/);
+  } finally {
+    await second.stop();
+  }
+});
