@@ -4,6 +4,9 @@
  * namespace files, kill, restart, replay, SSE, and the OpenAPI document.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
 
@@ -238,4 +241,24 @@ test('the OpenAPI document lists the endpoints; Kestra\'s tenant paths name the 
     assert.ok(body.paths[path], path);
   }
   assert.equal((await api(server.url, '/api/v1/main/flows/search')).status, 200);
+});
+
+test('--flows DIR deploys every flow file at start and a new revision when one changes; a bad file is reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'harrier-flows-'));
+  writeFileSync(join(dir, 'one.yaml'), HELLO.replace('id: hello', 'id: from_dir'));
+  writeFileSync(join(dir, 'broken.yml'), 'id: broken\nnamespace: company.team\ntasks: 3\n');
+  const watched = await startServerProcess({ args: ['--workers', '0', '--flows', dir] });
+  try {
+    assert.equal((await api(watched.url, '/api/v1/flows/company.team/from_dir')).body.revision, 1);
+    assert.match(watched.output(), /broken\.yml:3:8: tasks: expected a list of tasks/);
+    writeFileSync(join(dir, 'one.yaml'), `${HELLO.replace('id: hello', 'id: from_dir')}description: changed\n`);
+    let revision = 1;
+    for (let i = 0; i < 50 && revision === 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      revision = (await api(watched.url, '/api/v1/flows/company.team/from_dir')).body.revision;
+    }
+    assert.equal(revision, 2);
+  } finally {
+    await watched.stop();
+  }
 });
