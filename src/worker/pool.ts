@@ -9,10 +9,9 @@ import { hostname } from 'node:os';
 import type { Engine } from '../engine/index.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { hasCode, isHarrierError } from '../shared/errors.ts';
-import { isTerminal, type ExecutionRecord, type LeaseHolder, type TakenLease } from '../store/index.ts';
+import { FencedStore, isTerminal, type ExecutionRecord, type LeaseHolder, type TakenLease } from '../store/index.ts';
 import { processStartOf } from '../engine/ownership.ts';
 import type { ExecutionRun } from '../engine/execution-run.ts';
-import { FencedStore } from '../store/index.ts';
 
 export interface WorkerPoolOptions {
   engine: Engine;
@@ -120,6 +119,8 @@ export class WorkerPool {
       const { run, done } = engine.startLeased(execution, parseFlow(execution.flowSource, execution.flowFile), { executionId: id, epoch: lease.epoch });
       driving.run = run;
       if (driving.lost) run.detach();
+      // A kill that came while nobody held it (a lease that expired): the take-over cleans up.
+      if (store.killRequested(id)) run.abort();
       const ended = await done;
       log(`worker: execution ${id} ended ${ended.state}`);
     } catch (error) {
