@@ -262,3 +262,29 @@ test('--flows DIR deploys every flow file at start and a new revision when one c
     await watched.stop();
   }
 });
+
+test('a kill sent to one server reaches the slot of another server that runs the execution', async () => {
+  const apiOnly = await startServerProcess({ args: ['--workers', '0'] });
+  const worker = await startServerProcess({ stateDir: apiOnly.stateDir, args: ['--workers', '1', '--renew-ms', '300'] });
+  try {
+    await deployFlow(apiOnly.url, `id: long
+namespace: company.team
+tasks:
+  - id: nap
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - sleep 60
+`);
+    const { body: execution } = await api(apiOnly.url, '/api/v1/executions/company.team/long', { method: 'POST' });
+    await untilState(apiOnly.url, execution.id, ['RUNNING']);
+    assert.equal((await api(apiOnly.url, `/api/v1/executions/${execution.id}/kill`, { method: 'DELETE' })).status, 202);
+    const ended = await untilState(apiOnly.url, execution.id, ['KILLED', 'SUCCESS', 'FAILED'], 20_000);
+    assert.equal(ended.state.current, 'KILLED');
+    assert.match(worker.output(), new RegExp(`execution ${execution.id} ended KILLED`));
+  } finally {
+    await worker.stop();
+    await apiOnly.stop();
+  }
+});
