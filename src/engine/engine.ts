@@ -4,7 +4,8 @@ import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
 import {
-  diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord, type ParentExecution,
+  diskFullError, FencedStore, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
+  type ExecutionStore, type Fence, type ParentExecution,
 } from '../store/index.ts';
 import type { SubflowLauncher } from '../tasks/contract.ts';
 import { findFlow } from './flow-finder.ts';
@@ -40,6 +41,8 @@ export interface StartRequest {
   labels?: Record<string, string>;
   /** The id to use, chosen beforehand (a Subflow task stores it before the execution exists). */
   id?: string;
+  /** Put the execution in the server's queue (a lease row nobody holds) in the same transaction. */
+  queued?: boolean;
 }
 
 /**
@@ -98,7 +101,10 @@ export class Engine {
       }
       execution.inputs[file.inputId] = stored.uri;
     }
-    this.store.insertExecution(execution);
+    this.store.transaction(() => {
+      this.store.insertExecution(execution);
+      if (request.queued) this.store.queueExecution(execution.id);
+    });
     return execution;
   }
 
@@ -128,14 +134,7 @@ export class Engine {
 
   /** Runs one execution to its end. */
   private async run(execution: ExecutionRecord, flow: Flow, signal?: AbortSignal): Promise<ExecutionRecord> {
-    const secrets = this.secretsOf(execution, (names) => this.store.setSecretNames(execution.id, names));
-    this.secretsByExecution.set(execution.id, secrets);
-    const run = new ExecutionRun({
-      store: this.store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
-      stateDir: this.stateDir,
-      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
-      subflows: (parent) => this.subflowLauncher(parent),
-    }, flow, execution);
+    const run = this.newRun(execution, flow, this.store);
     this.claim(execution.id);
     this.running.add(run);
     const abort = (): void => run.abort();
@@ -208,6 +207,33 @@ export class Engine {
   }
 
   /**
+   * A worker slot's run of one execution under its lease: every write is fenced by the lease's
+   * epoch (the lease replaces the process claim of `harrier run`). The slot keeps the run to
+   * detach it when the lease is lost, or to abort it on a kill request; `done` rejects with
+   * LEASE_LOST once a write was refused.
+   */
+  startLeased(execution: ExecutionRecord, flow: Flow, fence: Fence): { run: ExecutionRun; done: Promise<ExecutionRecord> } {
+    const run = this.newRun(execution, flow, new FencedStore(this.store, fence));
+    this.running.add(run);
+    const done = run.run().finally(() => {
+      this.running.delete(run);
+      this.secretsByExecution.delete(execution.id);
+    });
+    return { run, done };
+  }
+
+  private newRun(execution: ExecutionRecord, flow: Flow, store: ExecutionStore): ExecutionRun {
+    const secrets = this.secretsOf(execution, (names) => store.setSecretNames(execution.id, names));
+    this.secretsByExecution.set(execution.id, secrets);
+    return new ExecutionRun({
+      store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
+      stateDir: this.stateDir,
+      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
+      subflows: (parent) => this.subflowLauncher(parent),
+    }, flow, execution);
+  }
+
+  /**
    * An execution's secrets as this process can know them: the SECRET inputs and stored outputs it
    * decrypts, and the secrets the execution read, resolved again from their source.
    */
@@ -246,6 +272,13 @@ export class Engine {
       throw new HarrierError(`execution ${execution.id} already ended in ${execution.state}; there is nothing to resume`, {
         code: 'EXECUTION_ENDED',
         hint: 'run the flow again with `harrier run`',
+      });
+    }
+    // A server's slots drive it under a lease, which this process would not respect.
+    if (this.store.leaseOf(execution.id)) {
+      throw new HarrierError(`execution ${execution.id} belongs to a harrier server's queue: its worker slots resume it by themselves`, {
+        code: 'EXECUTION_LOCKED',
+        hint: 'start `harrier server` on this state dir, or follow it with `harrier resume ID --server URL`',
       });
     }
     // Claimed now, so that of two resumes started together the second stops here, before anything runs.

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { renderDeep, renderTemplate } from '../expr/index.ts';
 import type { ExprRuntime } from '../expr/index.ts';
 import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
-import type { NoticeLevel, ResumeHandle } from '../runners/contract.ts';
+import { DETACHED, type NoticeLevel, type ResumeHandle } from '../runners/contract.ts';
 import { cursorsFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
-  AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, ParentExecution, State, StoredFile, Store, TaskRunRecord,
+  AttemptRecord, ExecutionRecord, ExecutionStore, InternalStorage, LogRecord, ParentExecution, State, StoredFile, TaskRunRecord,
 } from '../store/index.ts';
 import type { SubflowLauncher } from '../tasks/contract.ts';
 import { isSuccessful, isTerminal, lineageOf, LogWriter } from '../store/index.ts';
@@ -31,7 +31,8 @@ import { readForExpression } from './file-reader.ts';
 import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
 
 export interface ExecutionRunDeps {
-  store: Store;
+  /** A FencedStore when a server's worker slot drives the execution under a lease. */
+  store: ExecutionStore;
   storage: InternalStorage;
   runners: RunnerRegistry;
   listener: ExecutionListener;
@@ -76,6 +77,8 @@ export class ExecutionRun {
   private readonly outputs: Record<string, unknown> = {};
   private readonly inputs: Record<string, unknown>;
   private readonly kill = new AbortController();
+  /** Aborted (reason DETACHED) when another worker took the execution over: stop, touch nothing. */
+  private readonly handover = new AbortController();
   private readonly halt: StoreHalt;
   private readonly logWriter: LogWriter;
   private readonly runtime: ExprRuntime;
@@ -88,7 +91,7 @@ export class ExecutionRun {
     this.deps = deps;
     this.flow = flow;
     this.execution = execution;
-    this.halt = new StoreHalt(deps.stateDir);
+    this.halt = new StoreHalt(deps.stateDir, () => this.detach());
     this.logWriter = new LogWriter(deps.store, { onFailure: (error) => this.halt.haltOn(error) });
     this.runtime = {
       ...deps.secrets.runtime,
@@ -124,6 +127,18 @@ export class ExecutionRun {
   /** Ctrl-C / SIGTERM: every running attempt is aborted and the execution ends KILLED. */
   abort(): void {
     this.kill.abort('killed');
+  }
+
+  /**
+   * The lease is lost: running attempts stop watching their containers and pods without deleting
+   * them (the new owner re-attaches), a local process is stopped, and nothing more is written.
+   */
+  detach(): void {
+    this.handover.abort(DETACHED);
+  }
+
+  get detached(): boolean {
+    return this.handover.signal.aborted;
   }
 
   /**
@@ -509,18 +524,19 @@ export class ExecutionRun {
   /** false when the execution was killed while waiting. */
   private sleepUntil(when: Date): Promise<boolean> {
     const delay = when.getTime() - Date.now();
-    if (this.kill.signal.aborted) return Promise.resolve(false);
+    const signal = AbortSignal.any([this.kill.signal, this.handover.signal]);
+    if (signal.aborted) return Promise.resolve(false);
     if (delay <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.kill.signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(true);
       }, delay);
       const onAbort = (): void => {
         clearTimeout(timer);
         resolve(false);
       };
-      this.kill.signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -543,7 +559,7 @@ export class ExecutionRun {
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
     const report: AttemptReport = { outputs: {} };
-    const signals = [this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
+    const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
     const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
     let gone: string | undefined;

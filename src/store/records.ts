@@ -33,6 +33,8 @@ export interface ExecutionOptions {
   flowsDirs?: string[];
   /** Set on an execution a Subflow task started: the execution and task run that started it. */
   parent?: ParentExecution;
+  /** Set on executions of a flow deployed to the server: the revision they run. */
+  flowRevision?: number;
 }
 
 /** Kestra's `trigger` of a subflow execution: who started it. */
@@ -79,12 +81,23 @@ export interface ExecutionRecord {
   failure?: ExecutionFailure;
   /** The flow's `outputs`, rendered once its tasks ended successfully. */
   outputs?: Record<string, unknown>;
+  /** Every state it went through, oldest first (filled by the store). */
+  histories?: StateChange[];
 }
 
-/** `DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is room. */
+/**
+ * `STORE_DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is
+ * room. `FLOW_DELETED`: the server's flow was deleted before the execution could go on.
+ */
 export interface ExecutionFailure {
-  code: 'STORE_DISK_FULL';
+  code: 'STORE_DISK_FULL' | 'FLOW_DELETED';
   message: string;
+}
+
+/** One entry of Kestra's `state.histories`. */
+export interface StateChange {
+  state: State;
+  date: string;
 }
 
 export interface StoredFile {
@@ -168,4 +181,48 @@ export interface ExecutionOwner {
   /** What the system says about when that process started (Linux: /proc/PID/stat), to tell pid reuse apart. */
   processStart?: string;
   since: string;
+}
+
+/** Who holds a server lease: a worker slot's process. */
+export interface LeaseHolder {
+  /** The worker's name (the server's, or --name), for people reading the store. */
+  worker: string;
+  pid: number;
+  processStart?: string;
+}
+
+export interface Lease {
+  executionId: string;
+  /** Grows at every take-over; every write of the execution must carry the current one. */
+  epoch: number;
+  /** Milliseconds since the Unix epoch; 0 when nobody holds it. */
+  expiresAt: number;
+  holder?: LeaseHolder;
+}
+
+/** A lease just taken, with the holder it replaced when that one let it expire. */
+export interface TakenLease {
+  executionId: string;
+  epoch: number;
+  expiresAt: number;
+  previous?: LeaseHolder;
+}
+
+/** A flow deployed to the server: its current (or one past) revision. */
+export interface DeployedFlow {
+  namespace: string;
+  id: string;
+  revision: number;
+  source: string;
+  updatedAt: string;
+}
+
+/** The API's execution search: every field optional. */
+export interface ExecutionFilter {
+  namespace?: string;
+  flowId?: string;
+  states?: State[];
+  labels?: Record<string, string>;
+  startDate?: string;
+  endDate?: string;
 }

@@ -2,7 +2,7 @@
  * Tables of the embedded store. Bump STORE_VERSION when what a table holds changes, and add the step
  * that brings a store of the previous version up to date to MIGRATIONS.
  */
-export const STORE_VERSION = 5;
+export const STORE_VERSION = 6;
 
 /**
  * A task run: one per task, and per ForEach iteration for the tasks inside one. `loop_path` names
@@ -47,6 +47,10 @@ INSERT INTO task_runs_v5 (rowid, id, execution_id, task_id, parent_task_run_id, 
   next_attempt_at, started_at, ended_at FROM task_runs;
 DROP TABLE task_runs;
 ALTER TABLE task_runs_v5 RENAME TO task_runs;`,
+  // Version 6: the server's tables (leases, deployed flows and their revisions), each execution's
+  // state history and a kill request a worker slot of any process obeys.
+  5: `ALTER TABLE executions ADD COLUMN histories_json TEXT;
+    ALTER TABLE executions ADD COLUMN kill_requested INTEGER NOT NULL DEFAULT 0;`,
 };
 
 export const SCHEMA_SQL = `
@@ -67,7 +71,11 @@ CREATE TABLE IF NOT EXISTS executions (
   -- Set when harrier itself stopped the execution (a full disk): {code, message}.
   failure_json TEXT,
   -- The flow's outputs, rendered when its tasks ended (strings holding a secret encrypted).
-  outputs_json TEXT
+  outputs_json TEXT,
+  -- Every state the execution went through: [{state, date}], Kestra's state.histories.
+  histories_json TEXT,
+  -- Set by the API's kill: the worker slot running the execution (in any process) kills it.
+  kill_requested INTEGER NOT NULL DEFAULT 0
 );
 
 ${TASK_RUNS_V5}
@@ -108,6 +116,39 @@ CREATE TABLE IF NOT EXISTS execution_owners (
   pid INTEGER NOT NULL,
   process_start TEXT,
   since TEXT NOT NULL
+);
+
+-- The server's lease on an execution: the worker slot that drives it, until expires_at (ms since the
+-- Unix epoch; 0 when nobody holds it: queued, released, or ended). epoch grows at every take-over, and
+-- every write of a leased execution checks it in its own transaction (fencing). Only executions the
+-- server queued have a row: those of \`harrier run\` keep to execution_owners.
+CREATE TABLE IF NOT EXISTS execution_leases (
+  execution_id TEXT PRIMARY KEY,
+  worker TEXT,
+  pid INTEGER,
+  process_start TEXT,
+  epoch INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS execution_leases_by_expiry ON execution_leases (expires_at);
+
+-- Flows deployed to the server: the current revision of each, and every revision ever saved.
+CREATE TABLE IF NOT EXISTS flows (
+  namespace TEXT NOT NULL,
+  id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, id)
+);
+CREATE TABLE IF NOT EXISTS flow_revisions (
+  namespace TEXT NOT NULL,
+  id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (namespace, id, revision)
 );
 
 CREATE TABLE IF NOT EXISTS metrics (

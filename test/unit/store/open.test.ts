@@ -103,7 +103,7 @@ test('a store of version 1 is migrated, its executions kept; a newer one is refu
   store.insertExecution(execution('old'));
   store.close();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
-  db.exec("ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; UPDATE meta SET value = '1' WHERE key = 'version'");
+  db.exec("ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested; UPDATE meta SET value = '1' WHERE key = 'version'");
   db.close();
   const migrated = Store.open(dir);
   assert.equal(migrated.getExecution('old')?.id, 'old');

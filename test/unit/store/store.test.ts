@@ -90,7 +90,7 @@ test('a version 1 store opens, its lines read as lines of no container; a newer 
   store.close();
   const db = new DatabaseSync(join(stateDir, 'harrier.db'));
   db.prepare("UPDATE meta SET value = '1' WHERE key = 'version'").run();
-  db.exec('ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json');
+  db.exec('ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested');
   db.prepare('INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json) VALUES (1, 1, 1, 1, ?)')
     .run(JSON.stringify([['INFO', 'stdout', '2024-01-01T00:00:01.000Z', '[side] printed before the upgrade']]));
   db.close();
