@@ -30,8 +30,7 @@ type RemoteCommands = typeof import('./commands/remote.ts');
 
 /** With `--server URL` (or HARRIER_SERVER) the command talks to that server; otherwise it runs on the local store. */
 async function remote(options: { server?: string }, onServer: (server: string, commands: RemoteCommands) => Promise<number>, local: () => Promise<number>): Promise<number> {
-  const server = options.server ?? (process.env.HARRIER_SERVER || undefined);
-  return server ? onServer(server, await import('./commands/remote.ts')) : local();
+  return options.server ? onServer(options.server, await import('./commands/remote.ts')) : local();
 }
 
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
@@ -84,7 +83,9 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .description('kill an execution: signal the harrier process that runs it, or, if that process died, remove what it left running')
     .argument('<execution-id>', 'execution id (or a unique prefix)'))
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await (await import('./commands/kill.ts')).killCommand(id, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (id: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteKill(server, id, options), async () => (await import('./commands/kill.ts')).killCommand(id, options))));
 
   const executions = printsData(command(program, 'executions')
     .enablePositionalOptions()
@@ -160,8 +161,14 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     const { settings, kubernetesDefaults } = await import('./config.ts');
     const resolved = await settings({
       stateDir: options.stateDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
-      taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context,
+      taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context, serverUrl: options.server,
     });
+    // A command that talks to a server keeps only what was typed: the server has its own settings.
+    const talksToServers = command.options.some((option) => option.long === '--server');
+    if (talksToServers && resolved.serverUrl.value !== undefined) {
+      command.setOptionValue('server', resolved.serverUrl.value);
+      return;
+    }
     command.setOptionValue('stateDir', resolved.stateDir.value);
     for (const name of ['secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
       if (resolved[name].value !== undefined) command.setOptionValue(name, resolved[name].value);

@@ -104,6 +104,10 @@ export class HarrierClient {
     return this.json(`/api/v1/executions/${encodeURIComponent(id)}`);
   }
 
+  async killExecution(id: string): Promise<void> {
+    await this.request(`/api/v1/executions/${encodeURIComponent(id)}/kill`, { method: 'DELETE' });
+  }
+
   async searchExecutions(size: number): Promise<KestraExecution[]> {
     return (await this.json<{ results: KestraExecution[] }>(`/api/v1/executions/search?size=${size}`)).results;
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { flowFile, harrier, tempStateDir } from '../support/harrier.ts';
+import { flowFile, harrier, startHarrier, tempStateDir, waitForOutput } from '../support/harrier.ts';
 import { startServerProcess, type ServerProcess } from '../support/server.ts';
 
 let server: ServerProcess;
@@ -60,4 +60,15 @@ test('a failing execution exits 1; a missing input is the server\'s one-line ans
   const nobody = await harrier(['executions', '--server', 'http://127.0.0.1:9']);
   assert.equal(nobody.code, 1);
   assert.match(nobody.stderr, /^error: no harrier server answers at http:\/\/127\.0\.0\.1:9/m);
+});
+
+test('kill --server kills the execution in the server\'s slot, and -o yaml prints the killed execution', async () => {
+  const sleepy = flowFile('id: sleepy\nnamespace: company.team\ntasks:\n  - id: nap\n    type: io.kestra.plugin.core.flow.Sleep\n    duration: PT5M\n', 'sleepy.yaml');
+  const run = startHarrier(['run', sleepy, '--server', server.url]);
+  const started = await waitForOutput(run, /Execution (\S+) started/);
+  const id = /Execution (\S+) started/.exec(started)![1];
+  const killed = await harrier(['kill', id, '-o', 'yaml'], { env: { HARRIER_SERVER: server.url } });
+  assert.equal(killed.code, 0, killed.stderr);
+  assert.match(killed.stdout, /^ {2}current: KILLED$/m);
+  assert.equal((await run.result).code, 1);
 });

@@ -3,6 +3,7 @@ import { HarrierClient, isEnded, type KestraExecution, type KestraLogEntry } fro
 import { UsageError } from '../../shared/errors.ts';
 import type { LogRecord } from '../../store/index.ts';
 import { parseInputOptions } from '../context.ts';
+import { documentText, formatOf, printDocument, type OutputFormat } from '../output.ts';
 import { alignedTable, formatLogLine } from '../report.ts';
 import { BufferedWriter } from '../terminal.ts';
 import { readFlowFile, type RunOptions } from './run.ts';
@@ -15,8 +16,8 @@ function asRecord(executionId: string, entry: KestraLogEntry): LogRecord {
 }
 
 /** Follows the logs to the end, then prints the execution (JSON or one line); exit code from its state. */
-async function followToEnd(client: HarrierClient, execution: KestraExecution, json: boolean | undefined): Promise<number> {
-  const logs = new BufferedWriter(json ? process.stderr : process.stdout);
+async function followToEnd(client: HarrierClient, execution: KestraExecution, format: OutputFormat): Promise<number> {
+  const logs = new BufferedWriter(format !== 'text' ? process.stderr : process.stdout);
   await client.followLogs(execution.id, (entry) => {
     if (entry.level !== 'TRACE' && entry.level !== 'DEBUG') logs.line(formatLogLine(asRecord(execution.id, entry), logs.colour));
   });
@@ -28,7 +29,7 @@ async function followToEnd(client: HarrierClient, execution: KestraExecution, js
     ended = await client.getExecution(execution.id);
   }
   const out = new BufferedWriter(process.stdout);
-  out.line(json ? JSON.stringify(ended) : `\nExecution ${ended.id} ${ended.state.current} (flow ${ended.namespace}.${ended.flowId})`);
+  out.line(format !== 'text' ? await documentText(format, ended) : `\nExecution ${ended.id} ${ended.state.current} (flow ${ended.namespace}.${ended.flowId})`);
   await out.drain();
   return ended.state.current === 'SUCCESS' || ended.state.current === 'WARNING' ? 0 : 1;
 }
@@ -42,25 +43,28 @@ export async function remoteRun(server: string, flowPath: string, options: RunOp
   const { revision } = await client.deployFlow(source, flow.namespace, flow.id);
   const execution = await client.createExecution(flow.namespace, flow.id, parseInputOptions(options.input));
   process.stderr.write(`Execution ${execution.id} started (flow ${flow.namespace}.${flow.id} revision ${revision}, server ${server})\n`);
-  return followToEnd(client, execution, options.json);
+  return followToEnd(client, execution, formatOf(options));
 }
 
-export async function remoteResume(server: string, id: string, options: { json?: boolean }): Promise<number> {
+export async function remoteResume(server: string, id: string, options: { json?: boolean; output?: string }): Promise<number> {
   const client = new HarrierClient(server);
   const execution = await client.getExecution(id);
   // The server resumes its executions by itself: this follows it to its end.
   if (!isEnded(execution)) process.stderr.write(`Execution ${execution.id} is ${execution.state.current} on ${server}; following it\n`);
-  return followToEnd(client, execution, options.json);
+  return followToEnd(client, execution, formatOf(options));
 }
 
-export async function remoteExecutions(server: string, options: { json?: boolean; limit?: string }): Promise<number> {
+export async function remoteExecutions(server: string, options: { json?: boolean; output?: string; limit?: string }): Promise<number> {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit <= 0 || limit > 1000) throw new UsageError(`--limit must be a whole number from 1 to 1000, not '${options.limit}'`);
   const executions = await new HarrierClient(server).searchExecutions(limit);
+  const format = formatOf(options);
+  if (format !== 'text') {
+    await printDocument(format, executions.map((e) => ({ id: e.id, flowId: e.flowId, namespace: e.namespace, state: e.state.current, startDate: e.state.startDate, endDate: e.state.endDate })));
+    return 0;
+  }
   const out = new BufferedWriter(process.stdout);
-  if (options.json) {
-    out.line(JSON.stringify(executions.map((e) => ({ id: e.id, flowId: e.flowId, namespace: e.namespace, state: e.state.current, startDate: e.state.startDate, endDate: e.state.endDate }))));
-  } else if (executions.length === 0) {
+  if (executions.length === 0) {
     out.line(`no executions on ${server}`);
   } else {
     const rows = [['ID', 'FLOW', 'STATE', 'STARTED']];
@@ -81,4 +85,19 @@ export async function remoteLogs(server: string, id: string, options: { task?: s
   else for (const entry of await client.logs(id, options.task)) print(entry);
   await out.drain();
   return 0;
+}
+
+/** `kill --server`: the server's slot that runs the execution, in whichever process, kills it. */
+export async function remoteKill(server: string, id: string, options: { json?: boolean; output?: string }): Promise<number> {
+  const client = new HarrierClient(server);
+  await client.killExecution(id);
+  let execution = await client.getExecution(id);
+  for (let i = 0; i < 600 && !isEnded(execution); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    execution = await client.getExecution(id);
+  }
+  const format = formatOf(options);
+  if (format !== 'text') await printDocument(format, execution);
+  else process.stderr.write(`Execution ${execution.id} ${execution.state.current} on ${server}\n`);
+  return isEnded(execution) ? 0 : 1;
 }
