@@ -26,7 +26,7 @@ interface SettingSpec {
 
 export const SETTINGS: Record<SettingName, SettingSpec> = {
   stateDir: { description: 'state directory (executions, logs, output files)', flag: '--state-dir', env: 'HARRIER_STATE_DIR', path: true, fallback: defaultStateDir },
-  serverUrl: { description: 'URL of a Harrier server (kept for clients; nothing uses it yet)', env: 'HARRIER_SERVER_URL', path: false },
+  serverUrl: { description: 'URL of the harrier server that run, resume, executions and logs talk to instead of the local store', flag: '--server', env: 'HARRIER_SERVER', path: false },
   secretsFile: { description: "file of secrets for secret('NAME')", flag: '--secrets-file', env: 'HARRIER_SECRETS_FILE', path: true },
   namespaceFiles: {
     description: 'folder with one sub-folder of files per namespace', flag: '--namespace-files', env: 'HARRIER_NAMESPACE_FILES', path: true,

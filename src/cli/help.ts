@@ -23,10 +23,16 @@ const ENVIRONMENT: Record<string, string> = {
   KUBECONFIG: 'kubeconfig file(s) of the Kubernetes runner and PodCreate',
   HARRIER_KUBE_CONTEXT: 'kubeconfig context when a task names none',
   NO_COLOR: 'no colour even on a terminal',
+  HARRIER_SERVER: 'the default of --server: talk to this harrier server instead of the local store',
+  HARRIER_SERVER_BASIC_AUTH: 'user:password the server requires (HTTP basic auth)',
+  HARRIER_SERVER_TOKENS: 'bearer tokens the server accepts, comma-separated',
+  HARRIER_LEASE_MS: 'the default of --lease-ms',
+  HARRIER_RENEW_MS: 'the default of --renew-ms',
+  HARRIER_POLL_MS: 'the default of --poll-ms',
 };
 
 const COMMON_ENV = ['HARRIER_STATE_DIR', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME'];
-const RUN_ENV = [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'SECRET_NAME', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'DOCKER_HOST', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT', 'NO_COLOR'];
+const RUN_ENV = [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'SECRET_NAME', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'DOCKER_HOST', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT', 'NO_COLOR', 'HARRIER_SERVER'];
 
 export interface CommandHelp {
   examples: string[];
@@ -47,10 +53,15 @@ export const HELP: Record<string, CommandHelp> = {
   },
   resume: { examples: ['harrier resume 4f2aQ', 'harrier resume 4f2aQ -o json'], exitCodes: [0, 1, 2, 130], env: RUN_ENV },
   kill: { examples: ['harrier kill 4f2aQ'], exitCodes: [0, 1, 2], env: [...COMMON_ENV, 'DOCKER_HOST', 'KUBECONFIG'] },
-  executions: { examples: ['harrier executions', 'harrier executions --limit 5 -o yaml'], exitCodes: [0, 2], env: COMMON_ENV },
+  executions: { examples: ['harrier executions', 'harrier executions --limit 5 -o yaml', 'harrier executions --server http://127.0.0.1:8080'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SERVER'] },
   show: { examples: ['harrier executions show 4f2aQ', 'harrier executions show 4f2aQ -o json'], exitCodes: [0, 2], env: COMMON_ENV },
-  logs: { examples: ['harrier logs 4f2aQ', 'harrier logs 4f2aQ --task build --follow', 'harrier logs 4f2aQ -o json'], exitCodes: [0, 2], env: [...COMMON_ENV, 'NO_COLOR'] },
+  logs: { examples: ['harrier logs 4f2aQ', 'harrier logs 4f2aQ --task build --follow', 'harrier logs 4f2aQ -o json'], exitCodes: [0, 2], env: [...COMMON_ENV, 'NO_COLOR', 'HARRIER_SERVER'] },
   validate: { examples: ['harrier validate flows/*.yaml', 'harrier validate flow.yaml -o json'], exitCodes: [0, 2], env: ['XDG_CONFIG_HOME'] },
+  server: {
+    examples: ['harrier server', 'harrier server --port 9000 --workers 8 --flows flows/', 'HARRIER_SERVER_TOKENS=s3cret harrier server --bind 0.0.0.0'],
+    exitCodes: [0, 1, 2],
+    env: [...RUN_ENV, 'HARRIER_SERVER_BASIC_AUTH', 'HARRIER_SERVER_TOKENS', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
+  },
   schema: { examples: ['harrier schema > harrier.schema.json'], exitCodes: [0], env: [] },
   config: { examples: ['harrier config', 'harrier config -o yaml'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT'] },
   completion: {

@@ -26,6 +26,13 @@ function exitCodeOf(error: HarrierError): number {
   return USER_FIXES.has(error.code) ? 2 : 1;
 }
 
+type RemoteCommands = typeof import('./commands/remote.ts');
+
+/** With `--server URL` (or HARRIER_SERVER) the command talks to that server; otherwise it runs on the local store. */
+async function remote(options: { server?: string }, onServer: (server: string, commands: RemoteCommands) => Promise<number>, local: () => Promise<number>): Promise<number> {
+  return options.server ? onServer(options.server, await import('./commands/remote.ts')) : local();
+}
+
 /** Each command's module is loaded when it runs, so start-up pays only for the one in use. */
 function buildProgram(setExitCode: (code: number) => void, runnerChoices?: readonly string[]): Command {
   const program = new Command('harrier')
@@ -52,11 +59,14 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
     .addOption(taskRunner)
     .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
+    .option('--flows <dir>', 'a folder of flow files where Subflow tasks find their flows (repeatable; default the flow\'s own folder)', collect, [])
     .addOption(kubeconfig())
     .addOption(kubeContext())
     .addOption(timestamps()))
     .addOption(stateDir())
-    .action(async (flow: string, options) => setExitCode(await (await import('./commands/run.ts')).runCommand(flow, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (flow: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteRun(server, flow, options), async () => (await import('./commands/run.ts')).runCommand(flow, options))));
 
   printsData(command(program, 'resume')
     .description('continue an execution that a stopped harrier process left unfinished')
@@ -65,20 +75,26 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .addOption(kubeContext().default(undefined, 'the run\'s'))
     .addOption(timestamps()))
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await (await import('./commands/run.ts')).resumeCommand(id, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (id: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteResume(server, id, options), async () => (await import('./commands/run.ts')).resumeCommand(id, options))));
 
   printsData(command(program, 'kill')
     .description('kill an execution: signal the harrier process that runs it, or, if that process died, remove what it left running')
     .argument('<execution-id>', 'execution id (or a unique prefix)'))
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await (await import('./commands/kill.ts')).killCommand(id, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (id: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteKill(server, id, options), async () => (await import('./commands/kill.ts')).killCommand(id, options))));
 
   const executions = printsData(command(program, 'executions')
     .enablePositionalOptions()
     .description('list executions, newest first (`executions show ID` for one)'))
     .option('--limit <n>', 'how many (default 50)')
     .addOption(stateDir())
-    .action(async (options) => setExitCode(await (await import('./commands/inspect.ts')).executionsCommand(options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (options) => setExitCode(await remote(options,
+      (server, client) => client.remoteExecutions(server, options), async () => (await import('./commands/inspect.ts')).executionsCommand(options))));
   printsData(command(executions, 'show')
     .description('show one execution: state, inputs, outputs, task runs and output files')
     .argument('<execution-id>', 'execution id (or a unique prefix)'))
@@ -96,12 +112,31 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--tail <n>', 'only the last n lines (then new ones, with --follow)')
     .addOption(timestamps()))
     .addOption(stateDir())
-    .action(async (id: string, options) => setExitCode(await (await import('./commands/inspect.ts')).logsCommand(id, options)));
+    .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
+    .action(async (id: string, options) => setExitCode(await remote(options,
+      (server, client) => client.remoteLogs(server, id, options), async () => (await import('./commands/inspect.ts')).logsCommand(id, options))));
 
   printsData(command(program, 'validate')
     .description('check flow files without running them')
     .argument('<flows...>', 'flow files'))
     .action(async (files: string[], options) => setExitCode(await (await import('./commands/validate.ts')).validateCommand(files, options)));
+
+  command(program, 'server')
+    .description('run the API, the executor and worker slots on the state directory\'s store, until SIGTERM')
+    .option('--port <port>', 'TCP port (0: any free one)', '8080')
+    .option('--bind <address>', 'address to listen on; any but loopback needs authentication', '127.0.0.1')
+    .addOption(stateDir())
+    .option('--workers <n>', 'worker slots, each driving one execution at a time (0: none)', '4')
+    .option('--flows <dir>', 'deploy every flow file in this folder at start and when it changes')
+    .option('--basic-auth <user:password>', 'require HTTP basic auth (prefer $HARRIER_SERVER_BASIC_AUTH: flags show in ps)')
+    .option('--token <token>', 'accept this bearer token (repeatable; or $HARRIER_SERVER_TOKENS, comma-separated)', collect, [])
+    .option('--lease-ms <ms>', 'an execution\'s lease expires after this long without renewal (default 10000 or $HARRIER_LEASE_MS)')
+    .option('--renew-ms <ms>', 'how often a slot renews its lease (default 2000 or $HARRIER_RENEW_MS)')
+    .option('--poll-ms <ms>', 'how often idle slots look at the queue (default 500 or $HARRIER_POLL_MS)')
+    .option('--max-body-bytes <n>', 'largest flow or form field accepted (default 4 MiB)')
+    .option('--max-upload-bytes <n>', 'largest uploaded file accepted (default 1 GiB)')
+    .option('--name <name>', 'this server\'s name in leases (default host:pid)')
+    .action(async (options) => setExitCode(await (await import('./commands/server.ts')).serverCommand(options, VERSION)));
 
   command(program, 'schema')
     .description('print the JSON Schema of the flow format (for editors)')
@@ -126,8 +161,14 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     const { settings, kubernetesDefaults } = await import('./config.ts');
     const resolved = await settings({
       stateDir: options.stateDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
-      taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context,
+      taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context, serverUrl: options.server,
     });
+    // A command that talks to a server keeps only what was typed: the server has its own settings.
+    const talksToServers = command.options.some((option) => option.long === '--server');
+    if (talksToServers && resolved.serverUrl.value !== undefined) {
+      command.setOptionValue('server', resolved.serverUrl.value);
+      return;
+    }
     command.setOptionValue('stateDir', resolved.stateDir.value);
     for (const name of ['secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
       if (resolved[name].value !== undefined) command.setOptionValue(name, resolved[name].value);

@@ -72,7 +72,9 @@ export class TaskStatusBoard {
     let status = this.running.get(taskRun.id);
     if (!status) {
       const started = Date.parse(taskRun.startedAt);
-      status = { taskId: taskRun.taskId, state: 'RUNNING', since: Number.isFinite(started) ? started : Date.now() };
+      // A ForEach iteration is named by its value too, as in its log lines.
+      const taskId = taskRun.value === undefined ? taskRun.taskId : `${taskRun.taskId} ${taskRun.value}`;
+      status = { taskId, state: 'RUNNING', since: Number.isFinite(started) ? started : Date.now() };
       this.running.set(taskRun.id, status);
     }
     return status;

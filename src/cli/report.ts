@@ -12,12 +12,13 @@ export function paintState(colour: boolean, state: State): string {
 }
 
 /**
- * One log record as the terminal shows it: `[task] line`, with the level when it is not plain output,
+ * One log record as the terminal shows it: `[task] line` (`[task value]` in a ForEach iteration), with the level when it is not plain output,
  * and `[container] ` before the line when one of several containers printed it. The one named `main`
  * goes without: it is the task's own output, as in a pod with a single container.
  */
 export function formatLogLine(record: LogRecord, colour: boolean, timestamps = false): string {
-  const prefix = record.taskId ? paint(colour, taskColour(record.taskId), `[${record.taskId}]`) : paint(colour, 'bold', '[harrier]');
+  const name = record.taskRunValue === undefined ? record.taskId : `${record.taskId} ${record.taskRunValue}`;
+  const prefix = record.taskId ? paint(colour, taskColour(record.taskId), `[${name}]`) : paint(colour, 'bold', '[harrier]');
   const plainOutput = record.level === 'INFO' || (record.level === 'WARN' && record.stream === 'stderr');
   const level = plainOutput ? '' : `${paint(colour, record.level === 'ERROR' ? 'red' : record.level === 'WARN' ? 'yellow' : 'grey', record.level)} `;
   const container = record.container && record.container !== 'main' ? `[${record.container}] ` : '';
@@ -59,7 +60,7 @@ export function summaryLines(execution: ExecutionRecord, taskRuns: TaskRunRecord
   const rows = [['TASK', 'STATE', 'ATTEMPTS', 'DURATION']];
   for (const taskRun of taskRuns) {
     const duration = durationBetween(taskRun.startedAt, taskRun.endedAt);
-    rows.push([taskRun.taskId, paintState(colour, taskRun.state), String(attempts.get(taskRun.id)?.length ?? 0), duration === undefined ? '-' : formatDurationMs(duration)]);
+    rows.push([taskRun.value === undefined ? taskRun.taskId : `${taskRun.taskId} [${taskRun.value}]`, paintState(colour, taskRun.state), String(attempts.get(taskRun.id)?.length ?? 0), duration === undefined ? '-' : formatDurationMs(duration)]);
   }
   lines.push(...alignedTable(rows));
   const files = taskRuns.flatMap((taskRun) => Object.entries(taskRun.outputFiles ?? {}).map(([name, file]) => [taskRun.taskId, name, file.path]));
@@ -93,6 +94,7 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
       id: taskRun.id,
       taskId: taskRun.taskId,
       parentTaskRunId: taskRun.parentTaskRunId ?? null,
+      ...(taskRun.value === undefined ? {} : { value: taskRun.value, iteration: taskRun.iteration ?? null }),
       state: taskRun.state,
       attempts: store.attempts(taskRun.id).map((attempt) => ({
         state: attempt.state,

@@ -1,18 +1,26 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Flow } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
-import { diskFullError, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord } from '../store/index.ts';
+import {
+  diskFullError, FencedStore, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
+  type ExecutionStore, type Fence, type ParentExecution,
+} from '../store/index.ts';
+import type { SubflowLauncher } from '../tasks/contract.ts';
+import { findFlow } from './flow-finder.ts';
 import { SecretCipher } from './encryption.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { ExecutionSecrets } from './execution-secrets.ts';
 import { newId } from './ids.ts';
 import { isOwnerAlive, thisProcessOwner } from './ownership.ts';
-import { resolveInputs } from './inputs.ts';
+import { resolveInputs, type InputSource } from './inputs.ts';
 import type { ExecutionListener } from './listener.ts';
 import { Secrets } from './secrets.ts';
 import { systemLabels } from './task-rules.ts';
+
+/** How many executions deep subflows may call subflows. */
+const MAX_SUBFLOW_DEPTH = 20;
 
 export interface EngineOptions {
   stateDir: string;
@@ -25,8 +33,16 @@ export interface StartRequest {
   flow: Flow;
   flowSource: string;
   flowFile: string;
-  rawInputs: Record<string, string>;
+  /** `--input` texts, or a Subflow task's rendered values (with `inputSource: 'subflow'`). */
+  rawInputs: Record<string, unknown>;
+  inputSource?: InputSource;
   options: ExecutionOptions;
+  /** Labels besides the flow's (a Subflow task's); the system labels come first. */
+  labels?: Record<string, string>;
+  /** The id to use, chosen beforehand (a Subflow task stores it before the execution exists). */
+  id?: string;
+  /** Put the execution in the server's queue (a lease row nobody holds) in the same transaction. */
+  queued?: boolean;
 }
 
 /**
@@ -45,6 +61,7 @@ export class Engine {
   private readonly secretsByExecution = new Map<string, ExecutionSecrets>();
   private readonly owner = thisProcessOwner();
   private aborted = false;
+  private readonly detached = new Set<Promise<void>>();
 
   constructor(options: EngineOptions) {
     this.stateDir = resolve(options.stateDir);
@@ -63,16 +80,16 @@ export class Engine {
   async createExecution(request: StartRequest): Promise<ExecutionRecord> {
     // Read now so that a bad secrets file fails before anything is stored.
     Secrets.load(request.options.secretsFile);
-    const inputs = await resolveInputs(request.flow, request.rawInputs);
+    const inputs = await resolveInputs(request.flow, request.rawInputs, request.inputSource);
     for (const input of request.flow.inputs) {
       const value = inputs.values[input.id];
       if (input.type === 'SECRET' && typeof value === 'string') inputs.values[input.id] = this.cipher.encrypt(value);
     }
-    const id = newId();
+    const id = request.id ?? newId();
     const execution: ExecutionRecord = {
       id, flowId: request.flow.id, namespace: request.flow.namespace, state: 'CREATED',
       flowFile: resolve(request.flowFile), flowSource: request.flowSource, inputs: inputs.values,
-      labels: systemLabels(id, request.flow.labels), options: request.options, createdAt: new Date().toISOString(),
+      labels: systemLabels(id, { ...request.flow.labels, ...request.labels }), options: request.options, createdAt: new Date().toISOString(),
     };
     const scope = { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id };
     for (const file of inputs.files) {
@@ -84,7 +101,10 @@ export class Engine {
       }
       execution.inputs[file.inputId] = stored.uri;
     }
-    this.store.insertExecution(execution);
+    this.store.transaction(() => {
+      this.store.insertExecution(execution);
+      if (request.queued) this.store.queueExecution(execution.id);
+    });
     return execution;
   }
 
@@ -96,9 +116,10 @@ export class Engine {
     execution: ExecutionRecord,
     flow: Flow,
     onRetried?: (retried: ExecutionRecord, next: ExecutionRecord) => void | Promise<void>,
+    signal?: AbortSignal,
   ): Promise<ExecutionRecord> {
     for (;;) {
-      const ended = await this.run(execution, flow);
+      const ended = await this.run(execution, flow, signal);
       const next = this.retriedAs(ended);
       if (!next) return ended;
       await onRetried?.(ended, next);
@@ -112,23 +133,104 @@ export class Engine {
   }
 
   /** Runs one execution to its end. */
-  private async run(execution: ExecutionRecord, flow: Flow): Promise<ExecutionRecord> {
-    const secrets = this.secretsOf(execution, (names) => this.store.setSecretNames(execution.id, names));
-    this.secretsByExecution.set(execution.id, secrets);
-    const run = new ExecutionRun({
-      store: this.store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
-      stateDir: this.stateDir,
-      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
-    }, flow, execution);
+  private async run(execution: ExecutionRecord, flow: Flow, signal?: AbortSignal): Promise<ExecutionRecord> {
+    const run = this.newRun(execution, flow, this.store);
     this.claim(execution.id);
     this.running.add(run);
-    if (this.aborted) run.abort();
+    const abort = (): void => run.abort();
+    if (this.aborted || signal?.aborted) run.abort();
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       return await run.run();
     } finally {
+      signal?.removeEventListener('abort', abort);
       this.running.delete(run);
       this.store.releaseExecution(execution.id, this.owner);
     }
+  }
+
+  /**
+   * How a Subflow task of `parent` runs its child: found among the flow files of the parent's
+   * `flowsDirs` (default: the parent flow's folder), stored as an execution of its own that
+   * records its parent, and run by this engine; one that exists already (a resumed parent) goes on.
+   */
+  private subflowLauncher(parent: ParentExecution): SubflowLauncher {
+    return {
+      newExecutionId: newId,
+      run: async (executionId, request, { signal, detached }) => {
+        const parentExecution = this.store.getExecution(parent.executionId)!;
+        let execution = this.store.getExecution(executionId);
+        let flow: Flow;
+        if (execution) {
+          flow = parseFlow(execution.flowSource, execution.flowFile);
+        } else {
+          this.refuseDeepNesting(parentExecution);
+          const found = await findFlow(parentExecution.options.flowsDirs ?? [dirname(parentExecution.flowFile)], request.namespace, request.flowId);
+          flow = found.flow;
+          const inherited = request.inheritLabels ? parentExecution.labels
+            : Object.fromEntries(Object.entries(parentExecution.labels).filter(([key]) => key.startsWith('system.')));
+          const { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs } = parentExecution.options;
+          execution = await this.createExecution({
+            flow, flowSource: found.source, flowFile: found.file, rawInputs: request.inputs, inputSource: 'subflow', id: executionId,
+            labels: { ...inherited, ...request.labels },
+            options: { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs, parent },
+          });
+        }
+        const started = execution;
+        const ended = (isTerminal(started.state) ? Promise.resolve(started) : this.runChain(started, flow, undefined, signal))
+          .then((last) => ({ state: last.state, outputs: this.secretsFor(last).open(last.outputs ?? {}) as Record<string, unknown> }));
+        if (detached) this.detached.add(ended.then(() => undefined, () => undefined));
+        return { executionId, ended };
+      },
+    };
+  }
+
+  /** A flow that calls itself as a subflow would make executions without end: the chain of parents is bounded. */
+  private refuseDeepNesting(parent: ExecutionRecord): void {
+    let depth = 1;
+    for (let at = parent.options.parent; at; at = this.store.getExecution(at.executionId)?.options.parent) {
+      if (++depth > MAX_SUBFLOW_DEPTH) {
+        throw new HarrierError(`subflows are nested more than ${MAX_SUBFLOW_DEPTH} deep (execution ${parent.id} of ${parent.namespace}.${parent.flowId})`, {
+          code: 'SUBFLOW_TOO_DEEP', hint: 'a flow probably calls itself; give the recursion an end with runIf or an If',
+        });
+      }
+    }
+  }
+
+  /** Waits for the subflow executions started without `wait`, so that harrier does not exit before them. */
+  async waitForDetached(): Promise<void> {
+    while (this.detached.size > 0) {
+      const pending = [...this.detached];
+      await Promise.all(pending);
+      for (const done of pending) this.detached.delete(done);
+    }
+  }
+
+  /**
+   * A worker slot's run of one execution under its lease: every write is fenced by the lease's
+   * epoch (the lease replaces the process claim of `harrier run`). The slot keeps the run to
+   * detach it when the lease is lost, or to abort it on a kill request; `done` rejects with
+   * LEASE_LOST once a write was refused.
+   */
+  startLeased(execution: ExecutionRecord, flow: Flow, fence: Fence): { run: ExecutionRun; done: Promise<ExecutionRecord> } {
+    const run = this.newRun(execution, flow, new FencedStore(this.store, fence));
+    this.running.add(run);
+    const done = run.run().finally(() => {
+      this.running.delete(run);
+      this.secretsByExecution.delete(execution.id);
+    });
+    return { run, done };
+  }
+
+  private newRun(execution: ExecutionRecord, flow: Flow, store: ExecutionStore): ExecutionRun {
+    const secrets = this.secretsOf(execution, (names) => store.setSecretNames(execution.id, names));
+    this.secretsByExecution.set(execution.id, secrets);
+    return new ExecutionRun({
+      store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
+      stateDir: this.stateDir,
+      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
+      subflows: (parent) => this.subflowLauncher(parent),
+    }, flow, execution);
   }
 
   /**
@@ -170,6 +272,13 @@ export class Engine {
       throw new HarrierError(`execution ${execution.id} already ended in ${execution.state}; there is nothing to resume`, {
         code: 'EXECUTION_ENDED',
         hint: 'run the flow again with `harrier run`',
+      });
+    }
+    // A server's slots drive it under a lease, which this process would not respect.
+    if (this.store.leaseOf(execution.id)) {
+      throw new HarrierError(`execution ${execution.id} belongs to a harrier server's queue: its worker slots resume it by themselves`, {
+        code: 'EXECUTION_LOCKED',
+        hint: 'start `harrier server` on this state dir, or follow it with `harrier resume ID --server URL`',
       });
     }
     // Claimed now, so that of two resumes started together the second stops here, before anything runs.

@@ -3,18 +3,24 @@ import { join } from 'node:path';
 import { renderDeep, renderTemplate } from '../expr/index.ts';
 import type { ExprRuntime } from '../expr/index.ts';
 import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
-import { isFlowable } from '../flow/model.ts';
-import type { NoticeLevel, ResumeHandle } from '../runners/contract.ts';
+import { DETACHED, type NoticeLevel, type ResumeHandle } from '../runners/contract.ts';
 import { cursorsFromStored } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
-  AttemptRecord, ExecutionRecord, InternalStorage, LogRecord, State, StoredFile, Store, TaskRunRecord,
+  AttemptRecord, ExecutionRecord, ExecutionStore, InternalStorage, LogRecord, ParentExecution, State, StoredFile, TaskRunRecord,
 } from '../store/index.ts';
+import type { SubflowLauncher } from '../tasks/contract.ts';
 import { isSuccessful, isTerminal, lineageOf, LogWriter } from '../store/index.ts';
-import { runTask, taskReattaches, type RunnableTask, type TaskContext, type TaskLogLine, type TaskResume } from '../tasks/index.ts';
+import {
+  isFlowable, runFlowable, runTask, taskReattaches, type FlowableContext, type Frame, type RunnableTask, type TaskContext, type TaskLogLine,
+  type TaskResume,
+} from '../tasks/index.ts';
+import { combineStates } from '../tasks/flowable.ts';
+import { runLimited } from './concurrency.ts';
+import { fileOutputs, parentsScope, runKey, valuePath } from './task-run-tree.ts';
 import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
@@ -25,16 +31,22 @@ import { readForExpression } from './file-reader.ts';
 import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
 
 export interface ExecutionRunDeps {
-  store: Store;
+  /** A FencedStore when a server's worker slot drives the execution under a lease. */
+  store: ExecutionStore;
   storage: InternalStorage;
   runners: RunnerRegistry;
   listener: ExecutionListener;
   secrets: ExecutionSecrets;
   stateDir: string;
   namespaceFilesRoot: string;
+  /** How a Subflow task of this execution starts its child execution. */
+  subflows(parent: ParentExecution): SubflowLauncher;
 }
 
 const now = (): string => new Date().toISOString();
+
+/** Where the flow's own tasks run: outside any flowable. */
+const ROOT_FRAME: Frame = { loopPath: '', values: [] };
 
 /** What a task reports about an attempt besides its logs, stored when the attempt ends. */
 interface AttemptReport {
@@ -58,11 +70,15 @@ export class ExecutionRun {
   private readonly deps: ExecutionRunDeps;
   private readonly flow: Flow;
   private execution: ExecutionRecord;
+  /** By run key (task and iteration, see runKey), and by id for the parent chain. */
   private readonly taskRuns = new Map<string, TaskRunRecord>();
+  private readonly taskRunsById = new Map<string, TaskRunRecord>();
   /** What expressions see of earlier tasks' outputs and of the inputs: secrets decrypted. */
   private readonly outputs: Record<string, unknown> = {};
   private readonly inputs: Record<string, unknown>;
   private readonly kill = new AbortController();
+  /** Aborted (reason DETACHED) when another worker took the execution over: stop, touch nothing. */
+  private readonly handover = new AbortController();
   private readonly halt: StoreHalt;
   private readonly logWriter: LogWriter;
   private readonly runtime: ExprRuntime;
@@ -75,7 +91,7 @@ export class ExecutionRun {
     this.deps = deps;
     this.flow = flow;
     this.execution = execution;
-    this.halt = new StoreHalt(deps.stateDir);
+    this.halt = new StoreHalt(deps.stateDir, () => this.detach());
     this.logWriter = new LogWriter(deps.store, { onFailure: (error) => this.halt.haltOn(error) });
     this.runtime = {
       ...deps.secrets.runtime,
@@ -86,11 +102,22 @@ export class ExecutionRun {
       }),
     };
     this.inputs = deps.secrets.open(execution.inputs);
-    for (const taskRun of deps.store.taskRuns(execution.id)) {
-      this.taskRuns.set(taskRun.taskId, taskRun);
+    const stored = deps.store.taskRuns(execution.id);
+    for (const taskRun of stored) {
+      this.remember(taskRun);
       this.ordinal = Math.max(this.ordinal, taskRun.ordinal + 1);
-      if (isSuccessful(taskRun.state)) this.outputs[taskRun.taskId] = deps.secrets.open(taskRun.outputs ?? {});
     }
+    for (const taskRun of stored) if (isSuccessful(taskRun.state)) this.fileOutputs(taskRun);
+  }
+
+  private remember(taskRun: TaskRunRecord): void {
+    this.taskRuns.set(runKey(taskRun.taskId, taskRun.loopPath), taskRun);
+    this.taskRunsById.set(taskRun.id, taskRun);
+  }
+
+  /** Makes a run's outputs visible to the expressions of the tasks after it. */
+  private fileOutputs(taskRun: TaskRunRecord): void {
+    fileOutputs(this.outputs, taskRun.taskId, valuePath(taskRun, this.taskRunsById), this.deps.secrets.open(taskRun.outputs ?? {}));
   }
 
   get executionId(): string {
@@ -100,6 +127,18 @@ export class ExecutionRun {
   /** Ctrl-C / SIGTERM: every running attempt is aborted and the execution ends KILLED. */
   abort(): void {
     this.kill.abort('killed');
+  }
+
+  /**
+   * The lease is lost: running attempts stop watching their containers and pods without deleting
+   * them (the new owner re-attaches), a local process is stopped, and nothing more is written.
+   */
+  detach(): void {
+    this.handover.abort(DETACHED);
+  }
+
+  get detached(): boolean {
+    return this.handover.signal.aborted;
   }
 
   /**
@@ -164,9 +203,9 @@ export class ExecutionRun {
    * whatever their end, then the flow's `outputs`, rendered into the execution's.
    */
   private async runFlowTasks(): Promise<State> {
-    const main = await this.runSequence(this.flow.tasks, undefined);
-    if (main === 'FAILED' && !this.kill.signal.aborted) await this.runSequence(this.flow.errors, undefined);
-    const finallyState = this.flow.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(this.flow.finally, undefined) : undefined;
+    const main = await this.runSequence(this.flow.tasks, ROOT_FRAME);
+    if (main === 'FAILED' && !this.kill.signal.aborted) await this.runSequence(this.flow.errors, ROOT_FRAME);
+    const finallyState = this.flow.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(this.flow.finally, ROOT_FRAME) : undefined;
     const state = stateAfterHandlers(main, finallyState);
     if (!isSuccessful(state) || this.flow.outputs.length === 0) return state;
     try {
@@ -186,7 +225,7 @@ export class ExecutionRun {
   private async runAfterExecution(): Promise<void> {
     if (this.flow.afterExecution.length === 0 || this.kill.signal.aborted) return;
     try {
-      await this.runSequence(this.flow.afterExecution, undefined);
+      await this.runSequence(this.flow.afterExecution, ROOT_FRAME);
     } catch (error) {
       if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describe(error)}`);
     }
@@ -216,13 +255,13 @@ export class ExecutionRun {
   }
 
   /** Runs tasks one after the other; stops at the first that does not succeed. */
-  private async runSequence(tasks: TaskDef[], parent: TaskRunRecord | undefined): Promise<State> {
+  private async runSequence(tasks: readonly TaskDef[], frame: Frame): Promise<State> {
     let warned = false;
     for (const [index, task] of tasks.entries()) {
       if (task.disabled) continue;
-      if (this.kill.signal.aborted) return this.settleKilled(tasks.slice(index), parent);
-      if (this.halt.signal.aborted) return 'FAILED';
-      const state = await this.runOne(task, parent);
+      if (this.kill.signal.aborted) return this.settleKilled(tasks.slice(index), frame);
+      if (this.halt.signal.aborted || frame.deadline?.aborted) return 'FAILED';
+      const state = await this.runOne(task, frame);
       if (!isSuccessful(state)) return state;
       warned ||= state === 'WARNING';
     }
@@ -233,73 +272,140 @@ export class ExecutionRun {
    * After a kill no task starts, but those a previous harrier process left running are visited:
    * their container or pod is re-attached to only to be cleaned up, and their attempt ends KILLED.
    */
-  private async settleKilled(tasks: TaskDef[], parent: TaskRunRecord | undefined): Promise<State> {
+  private async settleKilled(tasks: readonly TaskDef[], frame: Frame): Promise<State> {
     for (const task of tasks) {
-      const taskRun = this.taskRuns.get(task.id);
-      if (!task.disabled && taskRun && !isTerminal(taskRun.state)) await this.runOne(task, parent);
+      const taskRun = this.taskRuns.get(runKey(task.id, frame.loopPath));
+      if (!task.disabled && taskRun && !isTerminal(taskRun.state)) await this.runOne(task, frame);
     }
     return 'KILLED';
   }
 
-  /** Runs children concurrently, at most `concurrent` at once (0: all). A failure starts no more. */
-  private async runParallel(task: FlowableTask & { kind: 'parallel' }, parent: TaskRunRecord): Promise<State> {
-    const queue = task.tasks.filter((child) => !child.disabled);
-    const limit = task.concurrent > 0 ? task.concurrent : queue.length;
-    const states: State[] = [];
-    let failed = false;
-    const worker = async (): Promise<void> => {
-      while (queue.length > 0 && !failed && !this.kill.signal.aborted && !this.halt.signal.aborted) {
-        const state = await this.runOne(queue.shift()!, parent);
-        states.push(state);
-        if (!isSuccessful(state)) failed = true;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(limit, 1) }, worker));
-    if (this.kill.signal.aborted) await this.settleKilled(queue, parent);
-    return combine(states, this.kill.signal.aborted);
-  }
-
   /** A task run to its end, counted as `allowFailure` / `allowWarning` say. */
-  private async runOne(task: TaskDef, parent: TaskRunRecord | undefined): Promise<State> {
-    const state = await this.runTaskRun(task, parent);
+  private async runOne(task: TaskDef, frame: Frame): Promise<State> {
+    const state = await this.runTaskRun(task, frame);
     const allowed = allowedState(task, state);
     if (allowed !== state) {
-      const taskRun = this.taskRuns.get(task.id)!;
+      const taskRun = this.taskRuns.get(runKey(task.id, frame.loopPath))!;
       this.updateTaskRun(taskRun, { state: allowed, endedAt: taskRun.endedAt ?? now() });
-      this.outputs[task.id] = this.deps.secrets.open(taskRun.outputs ?? {});
+      this.fileOutputs(taskRun);
     }
     return allowed;
   }
 
-  private async runTaskRun(task: TaskDef, parent: TaskRunRecord | undefined): Promise<State> {
-    let taskRun = this.taskRuns.get(task.id);
+  private async runTaskRun(task: TaskDef, frame: Frame): Promise<State> {
+    let taskRun = this.taskRuns.get(runKey(task.id, frame.loopPath));
     if (taskRun && isSuccessful(taskRun.state)) return taskRun.state;
     if (!taskRun) {
       taskRun = {
-        id: newId(), executionId: this.execution.id, taskId: task.id, parentTaskRunId: parent?.id,
+        id: newId(), executionId: this.execution.id, taskId: task.id, parentTaskRunId: frame.parentTaskRunId,
+        value: frame.iteration?.value, iteration: frame.iteration?.index, loopPath: frame.loopPath,
         ordinal: this.ordinal++, state: 'CREATED', startedAt: now(),
       };
       this.deps.store.insertTaskRun(taskRun);
-      this.taskRuns.set(task.id, taskRun);
+      this.remember(taskRun);
     }
     const skip = this.runIfSkips(task, taskRun);
     if (skip) {
       this.updateTaskRun(taskRun, { state: skip, endedAt: now() });
       return skip;
     }
-    if (isFlowable(task)) {
-      this.markRunning(taskRun);
-      const state = task.kind === 'parallel' ? await this.runParallel(task, taskRun) : await this.runSequence(task.tasks, taskRun);
-      this.updateTaskRun(taskRun, { state, endedAt: now() });
-      return state;
+    if (!isFlowable(task)) return this.runAttempts(task, taskRun, frame);
+    const state = await this.runFlowableRun(task, taskRun, frame);
+    // A full disk keeps its folder (a WorkingDirectory's): `harrier resume` goes on in it once there is room.
+    if (isTerminal(state) && !this.halt.signal.aborted) await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
+    return state;
+  }
+
+  /**
+   * A flowable: its own code picks the children; then, as for the flow, its `errors` when they
+   * failed and its `finally` whatever their end. Its outputs (If's, Switch's) are filed at the end.
+   */
+  private async runFlowableRun(task: FlowableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
+    this.markRunning(taskRun);
+    const handlers: Frame = {
+      loopPath: frame.loopPath, values: frame.values, parentTaskRunId: taskRun.id, sharedDir: frame.sharedDir, retry: task.retry ?? frame.retry,
+      deadline: frame.deadline,
+    };
+    // The flowable's own `timeout` bounds its children, not its errors and finally.
+    const timeout = task.timeoutMs === undefined ? undefined : new AbortController();
+    // Runners read the reason 'timeout' as a timeout: they stop the work and clean up.
+    const timer = timeout && setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
+    const inside: Frame = timeout ? { ...handlers, deadline: frame.deadline ? AbortSignal.any([frame.deadline, timeout.signal]) : timeout.signal } : handlers;
+    let body: State;
+    try {
+      body = await runFlowable(task, this.flowableContext(task, taskRun, inside));
+    } catch (error) {
+      if (!this.halt.haltOnFailure(error)) this.notice(taskRun, 'ERROR', describe(error));
+      body = this.kill.signal.aborted ? 'KILLED' : 'FAILED';
+    } finally {
+      clearTimeout(timer);
     }
-    return this.runAttempts(task, taskRun);
+    if (timeout?.signal.aborted && !this.kill.signal.aborted) {
+      this.notice(taskRun, 'ERROR', `timed out after ${formatDurationMs(task.timeoutMs!)} (task timeout): its running children were stopped`);
+      body = 'FAILED';
+    }
+    if (body === 'FAILED' && task.errors.length > 0 && !this.kill.signal.aborted) await this.runSequence(task.errors, handlers);
+    const finallyState = task.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(task.finally, handlers) : undefined;
+    const state = stateAfterHandlers(body, finallyState);
+    this.updateTaskRun(taskRun, { state, endedAt: now() });
+    if (isSuccessful(state)) this.fileOutputs(taskRun);
+    return state;
+  }
+
+  /** What a flowable's code may do: run children in frames, record its own outputs. */
+  private flowableContext(task: FlowableTask, taskRun: TaskRunRecord, inside: Frame): FlowableContext {
+    const killed = (): boolean => this.kill.signal.aborted;
+    return {
+      scope: () => this.scopeOf(task, taskRun, 1),
+      runtime: this.runtime,
+      stopped: () => killed() || this.halt.signal.aborted || inside.deadline?.aborted === true,
+      killed,
+      sequence: (tasks, frame = inside) => this.runSequence(tasks, frame),
+      one: (child, frame = inside) => this.runOne(child, frame),
+      concurrently: async (items, limit, run, settle) => {
+        const states = await runLimited(items, limit, run, { stop: () => killed() || this.halt.signal.aborted || inside.deadline?.aborted === true });
+        if (killed() && settle) for (const item of states.notStarted) await settle(item);
+        if ((this.halt.signal.aborted || inside.deadline?.aborted) && !killed()) return 'FAILED';
+        return combineStates(states.ended, killed());
+      },
+      iteration: (value, index) => ({
+        loopPath: inside.loopPath === '' ? String(index) : `${inside.loopPath}/${index}`,
+        values: [...inside.values, value],
+        iteration: { value, index },
+        parentTaskRunId: taskRun.id,
+        sharedDir: inside.sharedDir,
+        retry: inside.retry,
+        deadline: inside.deadline,
+      }),
+      withSharedDir: (dir) => ({ ...inside, sharedDir: dir }),
+      taskRunId: taskRun.id,
+      workDir: this.taskRunDir(taskRun),
+      recordOutputs: (outputs) => {
+        const sealed = this.deps.secrets.seal({ ...taskRun.outputs, ...outputs }) as Record<string, unknown>;
+        taskRun.outputs = sealed;
+        this.deps.store.saveTaskRunOutputs(taskRun.id, sealed, undefined);
+      },
+      storedOutputs: () => taskRun.outputs && this.deps.secrets.open(taskRun.outputs),
+      notice: (level, message) => this.notice(taskRun, level, message),
+      files: {
+        storage: this.deps.storage,
+        namespaceFilesDir: namespaceFolder(this.deps.namespaceFilesRoot, this.flow.namespace),
+        namespaceFilesOf: (namespace) => namespaceFolder(this.deps.namespaceFilesRoot, namespace),
+        scope: { namespace: this.flow.namespace, flowId: this.flow.id, executionId: this.execution.id },
+      },
+    };
+  }
+
+  /** The expression scope of a task run: the execution's, its own `taskrun`, and its `parent`/`parents`. */
+  private scopeOf(task: TaskDef, taskRun: TaskRunRecord, attempt: number) {
+    const base = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs);
+    return taskScope(base, task, taskRun, attempt, parentsScope(taskRun, this.taskRunsById, (outputs) => this.deps.secrets.open(outputs)));
   }
 
   /** SKIPPED when the task's `runIf` renders false, FAILED when it cannot be rendered; undefined to run it. */
   private runIfSkips(task: TaskDef, taskRun: TaskRunRecord): State | undefined {
     if (task.runIf === 'true') return undefined;
-    const scope = taskScope(executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs), task, taskRun, 1);
+    const scope = this.scopeOf(task, taskRun, 1);
     try {
       return runIfHolds(renderTemplate(task.runIf, scope, this.runtime, `task '${task.id}', property 'runIf'`)) ? undefined : 'SKIPPED';
     } catch (error) {
@@ -321,7 +427,7 @@ export class ExecutionRun {
     if (taskRun.state !== 'RUNNING') this.updateTaskRun(taskRun, { state: 'RUNNING' });
   }
 
-  private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord): Promise<State> {
+  private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
     const override = this.execution.options.taskRunnerOverride;
     const previous = this.deps.store.attempts(taskRun.id);
     let resuming: AttemptRecord | undefined;
@@ -345,7 +451,7 @@ export class ExecutionRun {
     }
 
     for (;;) {
-      const result = await this.runAttempt(task, taskRun, attemptNumber, resuming);
+      const result = await this.runAttempt(task, taskRun, attemptNumber, resuming, frame);
       resuming = undefined;
       if (result.gone && !this.halt.signal.aborted) {
         if (this.kill.signal.aborted) return this.endKilled(taskRun);
@@ -354,12 +460,16 @@ export class ExecutionRun {
         continue;
       }
       if (result.state !== 'FAILED') {
-        const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task)?.warningOnRetry ? 'WARNING' : result.state;
+        const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task, frame)?.warningOnRetry ? 'WARNING' : result.state;
         this.updateTaskRun(taskRun, { state, endedAt: now() });
-        if (isSuccessful(state)) this.outputs[task.id] = this.deps.secrets.open(taskRun.outputs ?? {});
+        if (isSuccessful(state)) this.fileOutputs(taskRun);
         return state;
       }
-      const policy = this.retryPolicy(task);
+      const policy = this.retryPolicy(task, frame);
+      if (frame.deadline?.aborted) {
+        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        return 'FAILED';
+      }
       if (this.halt.signal.aborted) {
         // No retry can help while the store cannot write; `harrier resume` goes on once it can.
         this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
@@ -406,25 +516,27 @@ export class ExecutionRun {
     return 'KILLED';
   }
 
-  private retryPolicy(task: RunnableTask): RetryPolicy | undefined {
-    return task.retry ?? this.flow.retry;
+  /** Kestra's order: the task's retry, else the nearest enclosing flowable's, else the flow's. */
+  private retryPolicy(task: RunnableTask, frame: Frame): RetryPolicy | undefined {
+    return task.retry ?? frame.retry ?? this.flow.retry;
   }
 
   /** false when the execution was killed while waiting. */
   private sleepUntil(when: Date): Promise<boolean> {
     const delay = when.getTime() - Date.now();
-    if (this.kill.signal.aborted) return Promise.resolve(false);
+    const signal = AbortSignal.any([this.kill.signal, this.handover.signal]);
+    if (signal.aborted) return Promise.resolve(false);
     if (delay <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.kill.signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(true);
       }, delay);
       const onAbort = (): void => {
         clearTimeout(timer);
         resolve(false);
       };
-      this.kill.signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -433,6 +545,7 @@ export class ExecutionRun {
     taskRun: TaskRunRecord,
     number: number,
     resuming: AttemptRecord | undefined,
+    frame: Frame,
   ): Promise<{ state: State; gone?: string }> {
     const attemptDir = this.attemptDir(taskRun, number);
     if (!resuming) {
@@ -446,14 +559,15 @@ export class ExecutionRun {
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
     const report: AttemptReport = { outputs: {} };
-    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any([this.kill.signal, timeout.signal, this.halt.signal]), report);
+    const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
+    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
     let gone: string | undefined;
     try {
       const outcome = await runTask(task, ctx);
       end = { state: outcome.state, exitCode: outcome.exitCode };
     } catch (failure) {
-      end = this.failedAttempt(failure, task, timeout.signal);
+      end = this.failedAttempt(failure, task, timeout.signal, frame);
       if (resuming && hasCode(failure, 'ATTEMPT_GONE') && end.state === 'FAILED') {
         gone = failure.message;
       } else {
@@ -468,7 +582,8 @@ export class ExecutionRun {
       this.saveOutputs(taskRun, report);
     });
     if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
-    await rm(attemptDir, { recursive: true, force: true });
+    // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
+    await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
       this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }
@@ -483,15 +598,17 @@ export class ExecutionRun {
     resuming: AttemptRecord | undefined,
     signal: AbortSignal,
     report: AttemptReport,
+    frame: Frame,
   ): TaskContext {
     return {
       identity: {
         executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id,
         taskId: task.id, taskRunId: taskRun.id, attempt: number,
       },
-      scope: taskScope(executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs), task, taskRun, number),
+      scope: this.scopeOf(task, taskRun, number),
       runtime: this.runtime,
       attemptDir: this.attemptDir(taskRun, number),
+      sharedDir: frame.sharedDir,
       storage: this.deps.storage,
       cacheDir: join(this.deps.stateDir, 'cache'),
       runners: this.deps.runners,
@@ -525,13 +642,17 @@ export class ExecutionRun {
       recordRunner: (kind) => {
         report.runnerKind = kind;
       },
+      subflows: this.deps.subflows({
+        executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id, taskId: task.id, taskRunId: taskRun.id,
+      }),
     };
   }
 
   /** How an attempt that threw ended: killed, timed out, or failed with the task's error. */
-  private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal): AttemptEnd {
+  private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal, frame: Frame): AttemptEnd {
     if (this.kill.signal.aborted) return { state: 'KILLED', error: 'killed' };
     if (timeout.aborted) return { state: 'FAILED', error: `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)` };
+    if (frame.deadline?.aborted) return { state: 'FAILED', error: 'stopped: the timeout of an enclosing flowable task was reached' };
     if (this.halt.signal.aborted || this.halt.haltOnFailure(failure)) {
       this.halt.reported = true;
       return { state: 'FAILED', error: this.halt.message(this.deps.store, this.execution.id) };
@@ -550,8 +671,12 @@ export class ExecutionRun {
     this.deps.store.saveTaskRunOutputs(taskRun.id, outputs, report.outputFiles);
   }
 
+  private taskRunDir(taskRun: TaskRunRecord): string {
+    return join(this.deps.stateDir, 'work', this.execution.id, taskRun.id);
+  }
+
   private attemptDir(taskRun: TaskRunRecord, attempt: number): string {
-    return join(this.deps.stateDir, 'work', this.execution.id, taskRun.id, String(attempt));
+    return join(this.taskRunDir(taskRun), String(attempt));
   }
 
   /** A re-attach: the saved handle, the log cursors of what reached the store, and the stored lines. */
@@ -566,14 +691,14 @@ export class ExecutionRun {
 
   private taskLog(taskRun: TaskRunRecord, attempt: number, line: TaskLogLine): void {
     this.record({
-      executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, attempt,
+      executionId: this.execution.id, taskRunId: taskRun.id, taskId: taskRun.taskId, taskRunValue: taskRun.value, attempt,
       level: line.level, stream: line.stream, timestamp: line.timestamp, line: this.deps.secrets.masker.mask(line.line), container: line.container,
     });
   }
 
   private notice(taskRun: TaskRunRecord | undefined, level: NoticeLevel, message: string, attempt?: number): void {
     this.record({
-      executionId: this.execution.id, taskRunId: taskRun?.id, taskId: taskRun?.taskId, attempt,
+      executionId: this.execution.id, taskRunId: taskRun?.id, taskId: taskRun?.taskId, taskRunValue: taskRun?.value, attempt,
       level, timestamp: now(), line: this.deps.secrets.masker.mask(message),
     });
   }
@@ -582,13 +707,6 @@ export class ExecutionRun {
     this.logWriter.write(record);
     this.deps.listener.log?.(record);
   }
-}
-
-function combine(states: State[], killed: boolean): State {
-  if (killed) return 'KILLED';
-  if (states.some((state) => state === 'FAILED')) return 'FAILED';
-  if (states.some((state) => state === 'KILLED')) return 'KILLED';
-  return states.some((state) => state === 'WARNING') ? 'WARNING' : 'SUCCESS';
 }
 
 function describe(error: unknown): string {

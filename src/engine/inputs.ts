@@ -8,6 +8,17 @@ import { describeValue } from '../flow/schema-kit.ts';
 import { closeMatches } from '../shared/suggest.ts';
 import { InputError } from '../shared/errors.ts';
 
+/** The command line may name host files; a Subflow task's inputs only what internal storage holds. */
+export type InputSource = 'command line' | 'subflow';
+
+/** A FILE input given by a parent flow: a kestra:// URI of a file it may read, never a host path. */
+function storedFileInput(input: InputDef, value: unknown): string {
+  if (typeof value === 'string' && value.trim().startsWith('kestra://')) return value.trim();
+  throw new InputError(`input '${input.id}': a subflow's FILE input must be a kestra:// URI (an output file or a FILE input), got ${describeValue(value)}`, {
+    hint: 'pass an output file, e.g. "{{ outputs.task.outputFiles[\'data.csv\'] }}"',
+  });
+}
+
 /** A FILE input to copy into internal storage once the execution id exists. */
 export interface PendingFile {
   inputId: string;
@@ -25,7 +36,7 @@ export interface ResolvedInputs {
  * InputError that names the input, what was expected and how to pass it; nothing is stored before
  * all inputs are valid.
  */
-export async function resolveInputs(flow: Flow, raw: Record<string, string>): Promise<ResolvedInputs> {
+export async function resolveInputs(flow: Flow, raw: Record<string, unknown>, from: InputSource = 'command line'): Promise<ResolvedInputs> {
   const known = new Map(flow.inputs.map((input) => [input.id, input]));
   for (const id of Object.keys(raw)) {
     if (!known.has(id)) {
@@ -43,7 +54,7 @@ export async function resolveInputs(flow: Flow, raw: Record<string, string>): Pr
         throw new InputError(`input '${input.id}': ${FILE_DEFAULTS_MESSAGE}`, { hint: `pass the file with --input ${input.id}=@path` });
       }
       if (input.defaults !== undefined) {
-        resolved.values[input.id] = await coerce(input, input.defaults, resolved);
+        resolved.values[input.id] = await coerce(input, input.defaults, resolved, from);
       } else if (input.required) {
         throw new InputError(`missing required input '${input.id}' (${input.type})`, {
           hint: `pass it with --input ${input.id}=${example(input.type)}`,
@@ -51,7 +62,7 @@ export async function resolveInputs(flow: Flow, raw: Record<string, string>): Pr
       }
       continue;
     }
-    resolved.values[input.id] = await coerce(input, given, resolved);
+    resolved.values[input.id] = await coerce(input, given, resolved, from);
   }
   return resolved;
 }
@@ -68,11 +79,11 @@ function example(type: InputType): string {
  * A value from the command line (text) or the flow's `defaults` (already typed) as the input's
  * type wants it; the check itself is the one `harrier validate` applies to defaults.
  */
-async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs): Promise<unknown> {
+async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs, from: InputSource): Promise<unknown> {
   const fail = (problem: string): never => {
     throw new InputError(`input '${input.id}': ${problem}`, { hint: `pass it with --input ${input.id}=${example(input.type)}` });
   };
-  if (input.type === 'FILE') return fileInput(input, value, resolved);
+  if (input.type === 'FILE') return from === 'subflow' ? storedFileInput(input, value) : fileInput(input, value, resolved);
   if ((input.type === 'YAML' || input.type === 'JSON') && typeof value === 'string') {
     try {
       return input.type === 'YAML' ? parseYaml(value) : JSON.parse(value);

@@ -27,13 +27,30 @@ export function executionScope(
     labels: labelScope({ ...flow.labels, ...execution.labels }),
     outputs,
     envs,
+    ...(execution.options.parent ? { trigger: triggerOf(execution.options.parent) } : {}),
   };
 }
 
-export function taskScope(base: Scope, task: TaskDef, taskRun: { id: string; startedAt: string }, attempt: number): Scope {
-  return {
-    ...base,
-    task: { id: task.id, type: task.type },
-    taskrun: { id: taskRun.id, startDate: taskRun.startedAt, attemptsCount: attempt - 1 },
-  };
+/** What a subflow's expressions see of the execution that started it, under Kestra's names. */
+function triggerOf(parent: NonNullable<ExecutionRecord['options']['parent']>): Record<string, unknown> {
+  return { executionId: parent.executionId, namespace: parent.namespace, flowId: parent.flowId, taskId: parent.taskId };
+}
+
+/** What a task run sees of itself (`taskrun`) and of the flowables around it (`parent`, `parents`). */
+export interface TaskRunView {
+  id: string;
+  startedAt: string;
+  parentTaskRunId?: string;
+  value?: string;
+  iteration?: number;
+}
+
+export function taskScope(base: Scope, task: TaskDef, taskRun: TaskRunView, attempt: number, parents: Array<Record<string, unknown>> = []): Scope {
+  const taskrun: Record<string, unknown> = { id: taskRun.id, startDate: taskRun.startedAt, attemptsCount: attempt - 1 };
+  if (taskRun.parentTaskRunId !== undefined) taskrun.parentId = taskRun.parentTaskRunId;
+  if (taskRun.value !== undefined) taskrun.value = taskRun.value;
+  if (taskRun.iteration !== undefined) taskrun.iteration = taskRun.iteration;
+  const scope: Scope = { ...base, task: { id: task.id, type: task.type }, taskrun, parents };
+  if (parents.length > 0) scope.parent = parents[0];
+  return scope;
 }

@@ -13,8 +13,12 @@ export class StoreHalt {
   /** Set once an attempt's failure has told the user why: the execution does not say it twice. */
   reported = false;
 
-  constructor(stateDir: string) {
+  private readonly onLeaseLost: () => void;
+
+  /** `onLeaseLost`: a write was refused because another worker took the execution over (no halt then). */
+  constructor(stateDir: string, onLeaseLost: () => void = () => {}) {
     this.stateDir = stateDir;
+    this.onLeaseLost = onLeaseLost;
   }
 
   get signal(): AbortSignal {
@@ -27,6 +31,7 @@ export class StoreHalt {
 
   /** The first store failure halts; later ones are its echoes. */
   haltOn(error: StoreError): void {
+    if (error.code === 'LEASE_LOST') return this.onLeaseLost();
     if (this.error) return;
     this.error = error;
     this.controller.abort(error);
@@ -41,7 +46,7 @@ export class StoreHalt {
   }
 
   /** "no space left on device at DIR, N lines stored": what the user reads, and the attempt's error. */
-  message(store: Store, executionId: string): string {
+  message(store: Pick<Store, 'countLogs'>, executionId: string): string {
     const error = this.error!;
     if (error.code !== 'STORE_DISK_FULL') return error.userMessage();
     let stored: string;

@@ -4,6 +4,7 @@
  */
 import type { LogLevel, TaskBase } from '../flow/model.ts';
 import type { State } from '../store/index.ts';
+import { isTruthy } from '../tasks/truthiness.ts';
 
 /** `allowFailure` turns a FAILED task into WARNING (the next tasks run); `allowWarning` a WARNING into SUCCESS. */
 export function allowedState(task: Pick<TaskBase, 'allowFailure' | 'allowWarning'>, state: State): State {
@@ -19,12 +20,8 @@ export function logLevelKeeps(minimum: LogLevel | undefined, level: LogLevel): b
   return minimum === undefined || LEVEL_RANK[level] >= LEVEL_RANK[minimum];
 }
 
-const FALSY = new Set(['false', '0', '-0', '', 'null', 'undefined']);
-
 /** Whether a rendered `runIf` lets the task run: Kestra's truthiness of the rendered text. */
-export function runIfHolds(rendered: unknown): boolean {
-  return !FALSY.has(String(rendered ?? '').trim().toLowerCase());
-}
+export const runIfHolds = isTruthy;
 
 /**
  * The execution's state once its `errors` and `finally` handlers ran: errors never rescue a

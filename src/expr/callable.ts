@@ -25,6 +25,8 @@ export interface CallContext {
   render(text: string): string;
   /** Renders a `{% block %}` of the current template again (for `block()`). */
   renderBlock(name: string): string;
+  /** A top-level variable of the scope, or undefined (for `currentEachOutput()`, which reads `taskrun` and `parents`). */
+  variable(name: string): unknown;
 }
 
 export interface Signature {

@@ -218,6 +218,7 @@ function callContext(context: EvalContext): CallContext {
       if (!body) throw new EvalFailure(`no block named '${name}' in this template${context.blocks.size ? ` (blocks: ${[...context.blocks.keys()].join(', ')})` : ''}`);
       return renderNodes(body, context);
     },
+    variable: (name) => (Object.hasOwn(context.scope, name) ? context.scope[name] : undefined),
   };
 }
 

@@ -1,4 +1,4 @@
-/** Built-in functions (`name(args)`): secret, read, now, render, fromJson, range, min, max, yaml, ids, random numbers. */
+/** Built-in functions (`name(args)`): secret, read, now, render, fromJson, range, min, max, yaml, ids, random numbers, currentEachOutput. */
 import { randomInt, randomUUID } from 'node:crypto';
 import { parse as parseYamlText } from 'yaml';
 import type { CallContext, FunctionDef } from './callable.ts';
@@ -101,7 +101,32 @@ function extreme(args: unknown[], sign: 1 | -1): unknown {
   return values.reduce((best, item) => (compareValues(item, best, sign > 0 ? 'max' : 'min') * sign > 0 ? item : best));
 }
 
+/**
+ * Kestra's `currentEachOutput(outputs.t)`: the outputs of task t in the current ForEach iteration,
+ * found under the values of the enclosing iterations (outermost first) and this task run's own.
+ */
+function currentEachOutput(outputs: unknown, context: CallContext): unknown {
+  if (outputs === null || typeof outputs !== 'object' || Array.isArray(outputs)) {
+    throw new EvalFailure(`currentEachOutput() expects the outputs of a task inside a ForEach (outputs.my_task), got ${typeName(outputs)}`);
+  }
+  const parents = context.variable('parents');
+  const values = (Array.isArray(parents) ? parents : []).flatMap((parent) => {
+    const value = (parent as { taskrun?: { value?: unknown } })?.taskrun?.value;
+    return value === undefined ? [] : [String(value)];
+  }).reverse();
+  const own = (context.variable('taskrun') as { value?: unknown } | undefined)?.value;
+  if (own === undefined) return undefined;
+  values.push(String(own));
+  let node: unknown = outputs;
+  for (const value of values) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, value)) return undefined;
+    node = (node as Record<string, unknown>)[value];
+  }
+  return node;
+}
+
 export const FUNCTIONS: Record<string, FunctionDef> = {
+  currentEachOutput: { params: ['outputs'], required: 1, apply: ([outputs], context) => currentEachOutput(outputs, context) },
   secret: {
     params: ['key'],
     required: 1,

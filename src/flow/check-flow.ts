@@ -18,7 +18,8 @@ import { describeType, isExpression, MISSING_KEY } from './schema-kit.ts';
 import { closeMatches, nearest } from '../shared/suggest.ts';
 import { canonicalTypeName, lookupRunnerType, lookupTaskType, RUNNER_TYPE_NAMES, TASK_TYPE_NAMES } from './task-types.ts';
 import type { TaskType } from './task-types.ts';
-import { variantCheck } from './variant-check.ts';
+import { variantCheck, type ChildSlotKind } from './variant-check.ts';
+import type { TaskParts } from '../tasks/descriptor.ts';
 import { formatPath } from './yaml-source.ts';
 import type { PathSegment } from './yaml-source.ts';
 
@@ -146,10 +147,7 @@ class FlowChecker {
     this.recordTaskId(raw.id, path);
     const type = this.taskType(raw.type, path);
     const check = type && variantCheck(type.variant);
-    const childrenKey = check ? check.childrenKey : 'tasks';
-    const children = childrenKey !== undefined && Array.isArray(raw[childrenKey])
-      ? (raw[childrenKey] as unknown[]).map((child, index) => this.task(child, [...path, childrenKey, index]))
-      : [];
+    const children = this.children(raw, path, check ? check.children : [['tasks', 'list']]);
     if (!type || !check) return undefined;
 
     const properties = this.parse(check.schema, raw, path);
@@ -158,9 +156,34 @@ class FlowChecker {
       // Unrendered here; the task parses them again once rendered.
       if (raw[key] !== undefined) this.parse(schema, raw[key], [...path, key], true);
     }
+    if (properties && this.problems.length === before) {
+      for (const problem of type.descriptor.problems?.(properties) ?? []) this.problems.push({ path: [...path, ...problem.path], message: problem.message });
+    }
     if (!properties || this.problems.length > before) return undefined;
     const common = base(properties as unknown as ParsedCommon, formatPath(path));
-    return compact(type.descriptor.model({ type: type.canonical, properties, raw, tasks: children as TaskDef[], taskRunner }, common));
+    return compact(type.descriptor.model({
+      type: type.canonical, properties, raw, tasks: children.lists.tasks ?? [], ...children, taskRunner,
+    }, common));
+  }
+
+  /** The models of the child tasks in each property that holds some, walked whatever the task's own problems. */
+  private children(raw: PlainMap, path: PathSegment[], slots: ReadonlyArray<[string, ChildSlotKind]>): Pick<TaskParts, 'lists' | 'maps' | 'dag'> {
+    const found: Pick<TaskParts, 'lists' | 'maps' | 'dag'> = { lists: {}, maps: {}, dag: [] };
+    const list = (value: unknown, at: PathSegment[]): TaskDef[] => (Array.isArray(value)
+      ? value.map((child, index) => this.task(child, [...at, index])) as TaskDef[]
+      : []);
+    for (const [key, kind] of slots) {
+      const value = raw[key];
+      if (kind === 'list') found.lists[key] = list(value, [...path, key]);
+      else if (kind === 'map' && isPlainMap(value)) {
+        found.maps[key] = Object.fromEntries(Object.entries(value).map(([name, tasks]) => [name, list(tasks, [...path, key, name])]));
+      } else if (kind === 'dag' && Array.isArray(value)) {
+        found.dag = value.flatMap((entry, index) => (isPlainMap(entry) && entry.task !== undefined
+          ? [{ task: this.task(entry.task, [...path, key, index, 'task']) as TaskDef, dependsOn: Array.isArray(entry.dependsOn) ? entry.dependsOn as string[] : [] }]
+          : []));
+      }
+    }
+    return found;
   }
 
   /** The task's `taskRunner`, or the one its deprecated `runner` names. */

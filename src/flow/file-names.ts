@@ -8,6 +8,7 @@ import { hasExpression } from '../expr/index.ts';
 import type { Problem } from './check-flow.ts';
 import type { InputDef, TaskDef } from './model.ts';
 import type { PathSegment } from './yaml-source.ts';
+import { childTasks } from '../tasks/index.ts';
 
 export const RELATIVE_NAME_HINT = 'remove leading "/" and any ".." from the name';
 export const OUTPUT_PATTERN_HINT = 'write patterns relative to the working directory, e.g. "*.csv" or "reports/**"';
@@ -36,10 +37,8 @@ export function outputPatternProblem(pattern: string): string | undefined {
  * holding an expression are left to run time, where they are checked once rendered.
  */
 export function taskFileNameProblems(tasks: readonly TaskDef[], path: PathSegment[] = ['tasks']): Problem[] {
-  return tasks.flatMap((task, index): Problem[] => {
-    const at = [...path, index];
-    if (task.kind === 'parallel' || task.kind === 'sequential') return taskFileNameProblems(task.tasks, [...at, 'tasks']);
-    if (task.kind !== 'script' && task.kind !== 'podCreate') return [];
+  return eachTask(tasks, path, (task, at): Problem[] => {
+    if (task.kind !== 'script' && task.kind !== 'podCreate' && task.kind !== 'workingDirectory') return [];
     const problems: Problem[] = [];
     if (typeof task.inputFiles !== 'string') {
       for (const name of Object.keys(task.inputFiles)) {
@@ -53,6 +52,15 @@ export function taskFileNameProblems(tasks: readonly TaskDef[], path: PathSegmen
     });
     return problems;
   });
+}
+
+/** `visit` on every task of the list and, depth first, on every task inside a flowable, with its path. */
+function eachTask(tasks: readonly TaskDef[], path: PathSegment[], visit: (task: TaskDef, at: PathSegment[]) => Problem[]): Problem[] {
+  const walk = (task: TaskDef, at: PathSegment[]): Problem[] => [
+    ...visit(task, at),
+    ...childTasks(task).flatMap((child) => walk(child.task, [...at, ...child.at])),
+  ];
+  return tasks.flatMap((task, index) => walk(task, [...path, index]));
 }
 
 export const FILE_DEFAULTS_MESSAGE = "a FILE input cannot have 'defaults': a flow may not choose which host file Harrier reads";
@@ -74,9 +82,7 @@ export function hostFileConnectionMessage(key: string): string {
 
 /** Kubernetes connections (a runner's `config`, a PodCreate's `connection`) that name host files. */
 export function hostFileConnectionProblems(tasks: readonly TaskDef[], path: PathSegment[] = ['tasks']): Problem[] {
-  return tasks.flatMap((task, index): Problem[] => {
-    const at = [...path, index];
-    if (task.kind === 'parallel' || task.kind === 'sequential') return hostFileConnectionProblems(task.tasks, [...at, 'tasks']);
+  return eachTask(tasks, path, (task, at): Problem[] => {
     const found = task.kind === 'podCreate' ? { connection: task.connection, where: [...at, 'connection'] }
       : task.kind === 'script' && task.taskRunner.kind === 'kubernetes'
         ? { connection: task.taskRunner.properties.config as Record<string, unknown> | undefined, where: [...at, 'taskRunner', 'config'] }

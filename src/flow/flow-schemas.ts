@@ -138,6 +138,22 @@ export function taskList(task: z.ZodType) {
   return z.array(task, { error: expected('a list of tasks') }).min(1, { error: 'expected at least one task' });
 }
 
+/** One entry of a Dag's `tasks`: the task and the ids it waits for. */
+export function dagEntry(task: z.ZodType) {
+  return strictMap({
+    task: task.describe('The task this entry runs once its dependencies succeeded.'),
+    dependsOn: stringList('a list of task ids').optional().describe('Ids of the tasks of this Dag that must succeed before this one starts.'),
+  }, 'a Dag entry (a map with task and dependsOn)');
+}
+
+export function dagEntries(task: z.ZodType) {
+  return z.array(dagEntry(task), { error: expected('a list of Dag entries ({task, dependsOn})') }).min(1, { error: 'expected at least one task' });
+}
+
+export function taskMap(task: z.ZodType) {
+  return z.record(z.string(), taskList(task), { error: expected('a map of names to lists of tasks') });
+}
+
 export function handlerList(task: z.ZodType) {
   return z.array(task, { error: expected('a list of tasks') }).default([]);
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { RUNNERS } from '../runners/table.ts';
 import type { TaskSlots } from '../tasks/descriptor.ts';
 import { TASKS } from '../tasks/table.ts';
-import { buildFlowSchema, handlerList, inputSchema, taskList, taskSchema } from './flow-schemas.ts';
+import { buildFlowSchema, dagEntries, handlerList, inputSchema, taskList, taskMap, taskSchema } from './flow-schemas.ts';
 import { eitherAlternatives, oneOfWords, type Spelling } from './schema-kit.ts';
 import { triggerSchema } from '../triggers/common.ts';
 import { TRIGGERS } from '../triggers/table.ts';
@@ -27,6 +27,9 @@ export function flowJsonSchema(): object {
   const settings = new Set<z.ZodType>();
   const slots: TaskSlots = {
     tasks: (description) => tasks.describe(description),
+    optionalTasks: (description) => handlerList(task).describe(description),
+    taskMap: (description) => taskMap(task).optional().describe(description),
+    dagTasks: (description) => dagEntries(task).describe(description),
     taskRunner: (description) => taskRunner.optional().describe(description),
     settings: (schema, description) => {
       const slot = schema.optional().describe(description);

@@ -6,8 +6,6 @@
 import type { RunnerKind } from '../runners/table.ts';
 import type { FlowIssue } from '../shared/errors.ts';
 import type { TaskDescriptor } from '../tasks/descriptor.ts';
-import type { ParallelTask } from '../tasks/parallel/descriptor.ts';
-import type { SequentialTask } from '../tasks/sequential/descriptor.ts';
 import type { TASKS } from '../tasks/table.ts';
 
 export interface Flow {
@@ -139,15 +137,19 @@ export type { OutputValuesTask } from '../tasks/output-values/descriptor.ts';
 export type { ParallelTask } from '../tasks/parallel/descriptor.ts';
 export type { SequentialTask } from '../tasks/sequential/descriptor.ts';
 export type { PodCreateTask } from '../tasks/pod-create/descriptor.ts';
+export type { ForEachTask } from '../tasks/for-each/descriptor.ts';
+export type { IfTask } from '../tasks/if/descriptor.ts';
+export type { SwitchTask } from '../tasks/switch/descriptor.ts';
+export type { DagTask } from '../tasks/dag/descriptor.ts';
+export type { FailTask } from '../tasks/fail/descriptor.ts';
+export type { SleepTask } from '../tasks/sleep/descriptor.ts';
+export type { SubflowTask } from '../tasks/subflow/descriptor.ts';
+export type { WorkingDirectoryTask } from '../tasks/working-directory/descriptor.ts';
 
 /** A task of any type: the union of the models the task table declares. */
 export type TaskDef = ModelOf<(typeof TASKS)[number]>;
 type ModelOf<Descriptor> = Descriptor extends TaskDescriptor<infer Def> ? Def : never;
 export type TaskKind = TaskDef['kind'];
 
-/** Tasks that hold other tasks rather than doing work themselves. */
-export type FlowableTask = ParallelTask | SequentialTask;
-
-export function isFlowable(task: TaskDef): task is FlowableTask {
-  return task.kind === 'parallel' || task.kind === 'sequential';
-}
+/** Tasks that hold other tasks rather than doing work themselves: their descriptor has `flowable`. */
+export type FlowableTask = Extract<TaskDef, { errors: TaskDef[]; finally: TaskDef[] }>;

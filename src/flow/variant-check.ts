@@ -4,18 +4,35 @@
  */
 import { z } from 'zod';
 import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
-import { taskList, taskSchema } from './flow-schemas.ts';
+import { dagEntries, handlerList, taskList, taskMap, taskSchema } from './flow-schemas.ts';
+import { MISSING_KEY } from './schema-kit.ts';
 
-/** Child tasks and the runner are dispatched on their type by the checker; a settings map is checked with its own schema. */
-const CHILD_TASKS = new Set<z.ZodType>();
+/** How a property holds child tasks. */
+export type ChildSlotKind = 'list' | 'map' | 'dag';
+
+/**
+ * Child tasks and the runner are dispatched on their type by the checker; a settings map is checked
+ * with its own schema. Each slot made is remembered, so the checker finds the properties holding them.
+ */
+const CHILD_SLOTS = new Map<z.ZodType, ChildSlotKind>();
 const TASK_RUNNER = new Set<z.ZodType>();
 const SETTINGS = new Map<z.ZodType, z.ZodType>();
+
+function childSlot(kind: ChildSlotKind, schema: z.ZodType, description: string): z.ZodType {
+  const slot = schema.describe(description);
+  CHILD_SLOTS.set(slot, kind);
+  return slot;
+}
+
+/** The checker walks a Dag entry's task itself; here it must only be there. */
+const DAG_TASK = z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY });
+
 const VALIDATION_SLOTS: TaskSlots = {
-  tasks: () => {
-    const slot = taskList(z.unknown());
-    CHILD_TASKS.add(slot);
-    return slot;
-  },
+  tasks: (description) => childSlot('list', taskList(z.unknown()), description),
+  // Kestra reads `defaults: null` as no tasks.
+  optionalTasks: (description) => childSlot('list', z.preprocess((value) => value ?? undefined, handlerList(z.unknown())), description),
+  taskMap: (description) => childSlot('map', taskMap(z.unknown()).optional(), description),
+  dagTasks: (description) => childSlot('dag', dagEntries(DAG_TASK), description),
   taskRunner: () => {
     const slot = z.unknown().optional();
     TASK_RUNNER.add(slot);
@@ -30,8 +47,8 @@ const VALIDATION_SLOTS: TaskSlots = {
 
 export interface VariantCheck {
   schema: z.ZodObject;
-  /** The property holding child tasks, if any. */
-  childrenKey?: string;
+  /** The properties holding child tasks, and how. */
+  children: Array<[string, ChildSlotKind]>;
   /** The property holding the task runner, if any. */
   runnerKey?: string;
   settings: Array<[string, z.ZodType]>;
@@ -46,7 +63,7 @@ export function variantCheck(variant: TaskVariant): VariantCheck {
     const entries = Object.entries(schema.shape) as Array<[string, z.ZodType]>;
     check = {
       schema,
-      childrenKey: entries.find(([, slot]) => CHILD_TASKS.has(slot))?.[0],
+      children: entries.flatMap(([key, slot]) => (CHILD_SLOTS.has(slot) ? [[key, CHILD_SLOTS.get(slot)!] as [string, ChildSlotKind]] : [])),
       runnerKey: entries.find(([, slot]) => TASK_RUNNER.has(slot))?.[0],
       settings: entries.flatMap(([key, slot]) => (SETTINGS.has(slot) ? [[key, SETTINGS.get(slot)!] as [string, z.ZodType]] : [])),
     };

@@ -6,6 +6,14 @@
  */
 import type { RunnerKind } from './table.ts';
 
+/** The abort reason that hands an attempt over to another process instead of ending it. */
+export const DETACHED = 'detached';
+
+/** Whether the job was aborted to be handed over (nothing may be killed or deleted then). */
+export function isDetached(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason === DETACHED;
+}
+
 /** Who the task is: used for container/pod names and labels, never for control flow. */
 export interface TaskIdentity {
   executionId: string;
@@ -79,7 +87,11 @@ export interface RunnerJob {
   properties: Record<string, unknown>;
   /** The task's own `timeout`, which wins over a runner's default completion budget. */
   taskTimeoutMs?: number;
-  /** Aborted with reason `'killed'` or `'timeout'`: stop the work, clean up, reject with the reason. */
+  /**
+   * Aborted with reason `'killed'` or `'timeout'`: stop the work, clean up, reject with the reason.
+   * Aborted with `DETACHED`: another harrier process owns the attempt now; stop watching, leave the
+   * container or pod as it is (the new owner re-attaches to it), reject with the reason.
+   */
   signal: AbortSignal;
   /** Every line the task prints, in order. */
   log(entry: LogEntry): void;

@@ -23,10 +23,26 @@ export const ERROR_CODES = {
   SECRETS_FILE_INVALID: { meaning: 'the secrets file cannot be read, or is neither NAME=value lines nor a YAML/JSON map' },
 
   // Executions
-  EXECUTION_NOT_FOUND: { meaning: 'no execution has that id, or the id prefix matches several' },
+  EXECUTION_NOT_FOUND: { meaning: 'no execution has that id, or the id prefix matches several', status: 404 },
   EXECUTION_ENDED: { meaning: 'the execution already ended: there is nothing to resume' },
   EXECUTION_KILL_TIMEOUT: { meaning: 'harrier kill signalled the process that runs the execution, and the execution did not end in time' },
-  EXECUTION_LOCKED: { meaning: 'another live harrier process is running the execution' },
+  EXECUTION_LOCKED: { meaning: 'another live harrier process is running the execution', status: 409 },
+  LEASE_LOST: { meaning: 'another worker took the execution over (its lease has a newer epoch): this worker\'s write was refused and it stops its part', status: 409 },
+  FLOW_NOT_FOUND: { meaning: 'no flow is deployed under that namespace and id', status: 404 },
+  FLOW_DELETED: { meaning: 'the flow of a queued or running execution was deleted from the server: the execution ends FAILED' },
+
+  // Server and its API
+  SERVER_INSECURE: { meaning: 'the server would listen beyond this machine without authentication' },
+  SERVER_UNREACHABLE: { meaning: 'no harrier server answers at the given --server address' },
+  SERVER_ERROR: { meaning: 'the harrier server answered with an error; `status` holds its HTTP status' },
+  REQUEST_INVALID: { meaning: 'the HTTP request is malformed: a bad parameter, body or multipart part', status: 400 },
+  UNAUTHORIZED: { meaning: 'the request carries no valid credentials', status: 401 },
+  CROSS_SITE_REFUSED: { meaning: 'a mutating request came from another site (Origin, Sec-Fetch-Site or Host header)', status: 403 },
+  NOT_FOUND: { meaning: 'no API endpoint or object at that path', status: 404 },
+  METHOD_NOT_ALLOWED: { meaning: 'the endpoint does not take that HTTP method', status: 405 },
+  CONFLICT: { meaning: 'the object already exists, or is in a state that forbids the request', status: 409 },
+  BODY_TOO_LARGE: { meaning: 'the request body exceeds the server\'s limit', status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { meaning: 'the request body has a Content-Type the endpoint does not take', status: 415 },
 
   // Tasks
   TASK_FAILED: { meaning: 'the task ran and failed: its command or container exited non-zero, or it ran too long' },
@@ -35,6 +51,10 @@ export const ERROR_CODES = {
   PATH_UNSAFE: { meaning: 'a file name or glob would reach outside the working directory' },
   HOST_PATH_REFUSED: { meaning: 'a flow names a host file outside internal storage and the namespace files' },
   STORAGE_FILE_NOT_FOUND: { meaning: 'an internal storage URI is malformed or names no stored file' },
+  FAIL_TASK: { meaning: 'a Fail task failed the execution on purpose (its errorMessage says why)' },
+  FOR_EACH_VALUES_INVALID: { meaning: 'a ForEach\'s values did not render to a list of values' },
+  SUBFLOW_NOT_FOUND: { meaning: 'a Subflow names a namespace and flow id that no flow file in the flow folders has' },
+  SUBFLOW_TOO_DEEP: { meaning: 'subflows call subflows deeper than Harrier allows (a flow that calls itself without end)' },
   PYTHON_DEPENDENCIES_FAILED: { meaning: 'a Python task\'s dependencies could not be installed (no python3 on the host, or pip/uv failed)' },
 
   // HTTP tasks (Request, Download, the Google Cloud tasks)

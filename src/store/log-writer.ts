@@ -11,13 +11,13 @@ import type { Store } from './store.ts';
 export class LogWriter {
   private batch: LogRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly store: Store;
+  private readonly store: Pick<Store, 'insertLogs'>;
   private readonly maxBatch: number;
   private readonly intervalMs: number;
   private readonly onFailure: (error: StoreError) => void;
   private failure: StoreError | undefined;
 
-  constructor(store: Store, options: { maxBatch?: number; intervalMs?: number; onFailure?: (error: StoreError) => void } = {}) {
+  constructor(store: Pick<Store, 'insertLogs'>, options: { maxBatch?: number; intervalMs?: number; onFailure?: (error: StoreError) => void } = {}) {
     this.store = store;
     this.maxBatch = options.maxBatch ?? 5_000;
     this.intervalMs = options.intervalMs ?? 100;

@@ -123,6 +123,18 @@ function inTransaction(db: DatabaseSync, work: () => void): void {
 
 /** Brings a store of an older version up to this one, one migration per version, each in a transaction. */
 function migrate(db: DatabaseSync, from: number): void {
+  if (from === STORE_VERSION) return;
+  // A step may rebuild a table others refer to; SQLite's own recipe turns the checks off around it
+  // (they cannot change inside a transaction), and each step keeps the ids the references use.
+  db.exec('PRAGMA foreign_keys = OFF');
+  try {
+    migrateSteps(db, from);
+  } finally {
+    db.exec('PRAGMA foreign_keys = ON');
+  }
+}
+
+function migrateSteps(db: DatabaseSync, from: number): void {
   let version = from;
   while (version < STORE_VERSION) {
     const step = MIGRATIONS[version];

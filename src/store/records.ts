@@ -29,6 +29,21 @@ export interface ExecutionOptions {
   retryOf?: ExecutionLineage;
   /** A retried execution starts no earlier than this. */
   notBefore?: string;
+  /** Folders where a Subflow task looks for flow files (absolute); by default the running flow's folder. */
+  flowsDirs?: string[];
+  /** Set on an execution a Subflow task started: the execution and task run that started it. */
+  parent?: ParentExecution;
+  /** Set on executions of a flow deployed to the server: the revision they run. */
+  flowRevision?: number;
+}
+
+/** Kestra's `trigger` of a subflow execution: who started it. */
+export interface ParentExecution {
+  executionId: string;
+  namespace: string;
+  flowId: string;
+  taskId: string;
+  taskRunId: string;
 }
 
 /** Where an execution stands in its chain of flow retries; the first execution is number 1 of its own chain. */
@@ -66,12 +81,23 @@ export interface ExecutionRecord {
   failure?: ExecutionFailure;
   /** The flow's `outputs`, rendered once its tasks ended successfully. */
   outputs?: Record<string, unknown>;
+  /** Every state it went through, oldest first (filled by the store). */
+  histories?: StateChange[];
 }
 
-/** `DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is room. */
+/**
+ * `STORE_DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is
+ * room. `FLOW_DELETED`: the server's flow was deleted before the execution could go on.
+ */
 export interface ExecutionFailure {
-  code: 'STORE_DISK_FULL';
+  code: 'STORE_DISK_FULL' | 'FLOW_DELETED';
   message: string;
+}
+
+/** One entry of Kestra's `state.histories`. */
+export interface StateChange {
+  state: State;
+  date: string;
 }
 
 export interface StoredFile {
@@ -84,6 +110,12 @@ export interface TaskRunRecord {
   executionId: string;
   taskId: string;
   parentTaskRunId?: string;
+  /** The ForEach iteration's value, on the ForEach's direct children (Kestra's `taskrun.value`). */
+  value?: string;
+  /** The iteration's number from 0, with `value` (Kestra's `taskrun.iteration`). */
+  iteration?: number;
+  /** Which iteration of the enclosing ForEach tasks this run belongs to: their numbers joined by '/', '' outside any. */
+  loopPath: string;
   /** Order of creation inside the execution, for listings. */
   ordinal: number;
   state: State;
@@ -114,6 +146,8 @@ export interface LogRecord {
   executionId: string;
   taskRunId?: string;
   taskId?: string;
+  /** The ForEach value of the task run, when it has one (read from the task run, never stored with the line). */
+  taskRunValue?: string;
   attempt?: number;
   level: LogLevel;
   stream?: 'stdout' | 'stderr';
@@ -147,4 +181,48 @@ export interface ExecutionOwner {
   /** What the system says about when that process started (Linux: /proc/PID/stat), to tell pid reuse apart. */
   processStart?: string;
   since: string;
+}
+
+/** Who holds a server lease: a worker slot's process. */
+export interface LeaseHolder {
+  /** The worker's name (the server's, or --name), for people reading the store. */
+  worker: string;
+  pid: number;
+  processStart?: string;
+}
+
+export interface Lease {
+  executionId: string;
+  /** Grows at every take-over; every write of the execution must carry the current one. */
+  epoch: number;
+  /** Milliseconds since the Unix epoch; 0 when nobody holds it. */
+  expiresAt: number;
+  holder?: LeaseHolder;
+}
+
+/** A lease just taken, with the holder it replaced when that one let it expire. */
+export interface TakenLease {
+  executionId: string;
+  epoch: number;
+  expiresAt: number;
+  previous?: LeaseHolder;
+}
+
+/** A flow deployed to the server: its current (or one past) revision. */
+export interface DeployedFlow {
+  namespace: string;
+  id: string;
+  revision: number;
+  source: string;
+  updatedAt: string;
+}
+
+/** The API's execution search: every field optional. */
+export interface ExecutionFilter {
+  namespace?: string;
+  flowId?: string;
+  states?: State[];
+  labels?: Record<string, string>;
+  startDate?: string;
+  endDate?: string;
 }

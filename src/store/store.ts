@@ -1,10 +1,12 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { RunnerKind } from '../runners/table.ts';
 import { StoreError } from '../shared/errors.ts';
 import { storeFailure } from './failures.ts';
 import { openStoreDatabase, storePath } from './open.ts';
+import { TERMINAL_STATES } from './records.ts';
 import type {
-  AttemptRecord, ExecutionFailure, ExecutionOptions, ExecutionOwner, ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, StoredOutputLine, TaskRunRecord,
+  AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Lease, LeaseHolder, LogRecord,
+  MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from './records.ts';
 
 type Row = Record<string, unknown>;
@@ -37,6 +39,20 @@ function optional(value: unknown): string | undefined {
   return value === null || value === undefined ? undefined : String(value);
 }
 
+const TERMINAL_LIST = [...TERMINAL_STATES].map((state) => `'${state}'`).join(', ');
+
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toHolder(row: Row): LeaseHolder {
+  return { worker: String(row.worker), pid: Number(row.pid), processStart: optional(row.process_start) };
+}
+
+function toFlow(row: Row): DeployedFlow {
+  return { namespace: String(row.namespace), id: String(row.id), revision: Number(row.revision), source: String(row.source), updatedAt: String(row.updated_at) };
+}
+
 function sameOwner(a: ExecutionOwner, b: ExecutionOwner): boolean {
   return a.pid === b.pid && (a.processStart ?? '') === (b.processStart ?? '');
 }
@@ -56,6 +72,7 @@ function toExecution(row: Row): ExecutionRecord {
     endedAt: optional(row.ended_at),
     failure: json<ExecutionFailure>(row.failure_json),
     outputs: json(row.outputs_json),
+    histories: json(row.histories_json) ?? [{ state: row.state as State, date: String(row.created_at) }],
   };
 }
 
@@ -65,6 +82,9 @@ function toTaskRun(row: Row): TaskRunRecord {
     executionId: String(row.execution_id),
     taskId: String(row.task_id),
     parentTaskRunId: optional(row.parent_task_run_id),
+    value: optional(row.value),
+    iteration: row.iteration === null || row.iteration === undefined ? undefined : Number(row.iteration),
+    loopPath: String(row.loop_path ?? ''),
     ordinal: Number(row.ordinal),
     state: row.state as State,
     outputs: json(row.outputs_json),
@@ -128,7 +148,9 @@ export class Store {
     }
   }
 
+  /** Runs `work` in one write transaction; inside another, `work` joins it. */
   transaction<T>(work: () => T): T {
+    if (this.db.isTransaction) return work();
     this.guarded(() => this.db.exec('BEGIN IMMEDIATE'));
     try {
       const result = work();
@@ -150,10 +172,10 @@ export class Store {
 
   insertExecution(execution: ExecutionRecord): void {
     this.prepare(`INSERT INTO executions (id, flow_id, namespace, state, flow_file, flow_source, inputs_json, labels_json,
-      options_json, created_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      options_json, created_at, ended_at, histories_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       execution.id, execution.flowId, execution.namespace, execution.state, execution.flowFile, execution.flowSource,
       JSON.stringify(execution.inputs), JSON.stringify(execution.labels), JSON.stringify(execution.options),
-      execution.createdAt, execution.endedAt ?? null,
+      execution.createdAt, execution.endedAt ?? null, JSON.stringify([{ state: execution.state, date: execution.createdAt }]),
     );
   }
 
@@ -169,8 +191,10 @@ export class Store {
 
   /** The new state; `failure` is kept only with the state it explains, so a resumed execution loses it. */
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): void {
-    this.prepare('UPDATE executions SET state = ?, ended_at = ?, failure_json = ? WHERE id = ?')
-      .run(state, endedAt ?? null, failure ? JSON.stringify(failure) : null, id);
+    this.prepare(`UPDATE executions SET state = ?, ended_at = ?, failure_json = ?,
+      histories_json = CASE WHEN state = ? THEN histories_json
+        ELSE json_insert(COALESCE(histories_json, '[]'), '$[#]', json_object('state', ?, 'date', ?)) END WHERE id = ?`)
+      .run(state, endedAt ?? null, failure ? JSON.stringify(failure) : null, state, state, endedAt ?? new Date().toISOString(), id);
   }
 
   setExecutionOutputs(id: string, outputs: Record<string, unknown>): void {
@@ -197,6 +221,183 @@ export class Store {
 
   listExecutions(limit = 100): ExecutionRecord[] {
     return (this.prepare('SELECT * FROM executions ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit) as Row[]).map(toExecution);
+  }
+
+  /** Executions newest first, filtered as the API's search asks; `total` counts every match. */
+  searchExecutions(filter: ExecutionFilter, page: { offset: number; limit: number }): { results: ExecutionRecord[]; total: number } {
+    const where: string[] = [];
+    const parameters: SQLInputValue[] = [];
+    if (filter.namespace !== undefined) {
+      where.push("(namespace = ? OR namespace LIKE ? ESCAPE '\\')");
+      parameters.push(filter.namespace, `${likeEscaped(filter.namespace)}.%`);
+    }
+    if (filter.flowId !== undefined) {
+      where.push('flow_id = ?');
+      parameters.push(filter.flowId);
+    }
+    if (filter.states && filter.states.length > 0) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ')})`);
+      parameters.push(...filter.states);
+    }
+    for (const [key, value] of Object.entries(filter.labels ?? {})) {
+      where.push('json_extract(labels_json, ?) = ?');
+      parameters.push(`$."${key.replace(/"/g, '')}"`, value);
+    }
+    if (filter.startDate !== undefined) {
+      where.push('created_at >= ?');
+      parameters.push(filter.startDate);
+    }
+    if (filter.endDate !== undefined) {
+      where.push('created_at <= ?');
+      parameters.push(filter.endDate);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const total = Number((this.prepare(`SELECT COUNT(*) AS n FROM executions ${clause}`).get(...parameters) as Row).n);
+    const rows = this.prepare(`SELECT * FROM executions ${clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`)
+      .all(...parameters, page.limit, page.offset) as Row[];
+    return { results: rows.map(toExecution), total };
+  }
+
+  /** Asks the worker slot that runs the execution, in whatever process, to kill it. */
+  requestKill(id: string): void {
+    this.prepare('UPDATE executions SET kill_requested = 1 WHERE id = ?').run(id);
+  }
+
+  killRequested(id: string): boolean {
+    const row = this.prepare('SELECT kill_requested AS k FROM executions WHERE id = ?').get(id) as Row | undefined;
+    return Number(row?.k ?? 0) === 1;
+  }
+
+  // Leases (the server's worker slots)
+
+  /** Puts an execution in the server's queue: a lease row nobody holds. Its epoch is kept across re-queues. */
+  queueExecution(executionId: string): void {
+    this.prepare(`INSERT INTO execution_leases (execution_id, epoch, expires_at) VALUES (?, 0, 0)
+      ON CONFLICT (execution_id) DO UPDATE SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0`).run(executionId);
+  }
+
+  /**
+   * Takes the oldest unfinished execution whose lease nobody holds (queued, released, or expired)
+   * for `holder` until `now + durationMs`, with the next epoch, in one write transaction (which
+   * SQLite serialises across processes). Returns the new lease and the holder it replaced.
+   */
+  takeNextLease(holder: LeaseHolder, durationMs: number, now = Date.now()): TakenLease | undefined {
+    return this.transaction(() => {
+      const row = this.prepare(`SELECT l.* FROM execution_leases l JOIN executions e ON e.id = l.execution_id
+        WHERE l.expires_at <= ? AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.rowid LIMIT 1`).get(now) as Row | undefined;
+      if (!row) return undefined;
+      const epoch = Number(row.epoch) + 1;
+      const expiresAt = now + durationMs;
+      this.prepare('UPDATE execution_leases SET worker = ?, pid = ?, process_start = ?, epoch = ?, expires_at = ? WHERE execution_id = ?')
+        .run(holder.worker, holder.pid, holder.processStart ?? null, epoch, expiresAt, String(row.execution_id));
+      const previous = row.worker === null ? undefined : toHolder(row);
+      return { executionId: String(row.execution_id), epoch, expiresAt, previous };
+    });
+  }
+
+  /** Extends a lease; false when its epoch moved on (another slot took the execution over). */
+  renewLease(executionId: string, epoch: number, durationMs: number, now = Date.now()): boolean {
+    return this.prepare('UPDATE execution_leases SET expires_at = ? WHERE execution_id = ? AND epoch = ?')
+      .run(now + durationMs, executionId, epoch).changes === 1;
+  }
+
+  /**
+   * Gives a lease up at once, so another slot may take the execution without waiting for expiry.
+   * With `fence`, the epoch moves on too, so that the releasing process's late writes are refused
+   * (a graceful stop releases executions that still run).
+   */
+  releaseLease(executionId: string, epoch: number, options: { fence?: boolean } = {}): void {
+    this.prepare(`UPDATE execution_leases SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0, epoch = epoch + ?
+      WHERE execution_id = ? AND epoch = ?`).run(options.fence ? 1 : 0, executionId, epoch);
+  }
+
+  leaseOf(executionId: string): Lease | undefined {
+    const row = this.prepare('SELECT * FROM execution_leases WHERE execution_id = ?').get(executionId) as Row | undefined;
+    if (!row) return undefined;
+    return { executionId, epoch: Number(row.epoch), expiresAt: Number(row.expires_at), holder: row.worker === null ? undefined : toHolder(row) };
+  }
+
+  /** Fencing: refuses (LEASE_LOST) when the execution's lease has moved past `epoch`. Call it inside the write's transaction. */
+  checkFence(executionId: string, epoch: number): void {
+    const row = this.prepare('SELECT epoch FROM execution_leases WHERE execution_id = ?').get(executionId) as Row | undefined;
+    const current = row === undefined ? undefined : Number(row.epoch);
+    if (current !== epoch) {
+      throw new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
+        code: 'LEASE_LOST', hint: 'another worker took the execution over; this one stops its part and leaves the containers and pods to it',
+      });
+    }
+  }
+
+  /**
+   * Ends an execution nobody holds (queued, or with an expired lease) at once, bumping the epoch so
+   * that a slot taking it at the same moment is fenced out. False when a live lease holds it.
+   */
+  endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now = Date.now()): boolean {
+    return this.transaction(() => {
+      const lease = this.leaseOf(executionId);
+      if (lease && lease.expiresAt > now) return false;
+      if (lease) this.prepare('UPDATE execution_leases SET epoch = epoch + 1, expires_at = 0, worker = NULL, pid = NULL WHERE execution_id = ?').run(executionId);
+      this.setExecutionState(executionId, state, new Date(now).toISOString(), failure);
+      return true;
+    });
+  }
+
+  /**
+   * Kestra's restart: a FAILED or KILLED execution goes back to the queue; its failed and killed
+   * task runs run again (a new attempt each), the successful ones are kept. False when it cannot.
+   */
+  restartExecution(executionId: string): boolean {
+    return this.transaction(() => {
+      const execution = this.getExecution(executionId);
+      if (!execution || (execution.state !== 'FAILED' && execution.state !== 'KILLED')) return false;
+      this.prepare("UPDATE task_runs SET state = 'CREATED', ended_at = NULL, next_attempt_at = NULL WHERE execution_id = ? AND state IN ('FAILED', 'KILLED')").run(executionId);
+      this.prepare('UPDATE executions SET kill_requested = 0 WHERE id = ?').run(executionId);
+      this.setExecutionState(executionId, 'CREATED');
+      this.queueExecution(executionId);
+      return true;
+    });
+  }
+
+  // Deployed flows
+
+  /** Saves a new revision of a flow (the first is 1; a deleted flow saved again goes on counting). */
+  saveFlow(namespace: string, id: string, source: string): DeployedFlow {
+    return this.transaction(() => {
+      const row = this.prepare('SELECT revision FROM flows WHERE namespace = ? AND id = ?').get(namespace, id) as Row | undefined;
+      const revision = row ? Number(row.revision) + 1 : 1;
+      const updatedAt = new Date().toISOString();
+      this.prepare(`INSERT INTO flows (namespace, id, revision, source, deleted, updated_at) VALUES (?, ?, ?, ?, 0, ?)
+        ON CONFLICT (namespace, id) DO UPDATE SET revision = excluded.revision, source = excluded.source, deleted = 0, updated_at = excluded.updated_at`)
+        .run(namespace, id, revision, source, updatedAt);
+      this.prepare('INSERT INTO flow_revisions (namespace, id, revision, source, created_at) VALUES (?, ?, ?, ?, ?)').run(namespace, id, revision, source, updatedAt);
+      return { namespace, id, revision, source, updatedAt };
+    });
+  }
+
+  getFlow(namespace: string, id: string): DeployedFlow | undefined {
+    const row = this.prepare('SELECT * FROM flows WHERE namespace = ? AND id = ? AND deleted = 0').get(namespace, id) as Row | undefined;
+    return row ? toFlow(row) : undefined;
+  }
+
+  /** Deployed flows, optionally of a namespace (and its children) or whose id contains `query`. */
+  listFlows(filter: { namespace?: string; query?: string }): DeployedFlow[] {
+    const rows = this.prepare(`SELECT * FROM flows WHERE deleted = 0
+      AND (?1 IS NULL OR namespace = ?1 OR namespace LIKE ?2 ESCAPE '\\') AND (?3 IS NULL OR id LIKE ?4 ESCAPE '\\')
+      ORDER BY namespace, id`).all(
+      filter.namespace ?? null, filter.namespace === undefined ? null : `${likeEscaped(filter.namespace)}.%`,
+      filter.query ?? null, filter.query === undefined ? null : `%${likeEscaped(filter.query)}%`,
+    ) as Row[];
+    return rows.map(toFlow);
+  }
+
+  flowRevisions(namespace: string, id: string): DeployedFlow[] {
+    return (this.prepare('SELECT *, created_at AS updated_at FROM flow_revisions WHERE namespace = ? AND id = ? ORDER BY revision').all(namespace, id) as Row[]).map(toFlow);
+  }
+
+  /** Marks a flow deleted (its revisions stay); false when there was none. */
+  deleteFlow(namespace: string, id: string): boolean {
+    return this.prepare('UPDATE flows SET deleted = 1, updated_at = ? WHERE namespace = ? AND id = ? AND deleted = 0')
+      .run(new Date().toISOString(), namespace, id).changes === 1;
   }
 
   // Ownership
@@ -230,9 +431,10 @@ export class Store {
   // Task runs
 
   insertTaskRun(taskRun: TaskRunRecord): void {
-    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, ordinal, state, outputs_json,
-      output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.ordinal, taskRun.state,
+    this.prepare(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, value, iteration, loop_path, ordinal, state,
+      outputs_json, output_files_json, next_attempt_at, started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.value ?? null, taskRun.iteration ?? null,
+      taskRun.loopPath, taskRun.ordinal, taskRun.state,
       taskRun.outputs ? JSON.stringify(taskRun.outputs) : null,
       taskRun.outputFiles ? JSON.stringify(taskRun.outputFiles) : null,
       taskRun.nextAttemptAt ?? null, taskRun.startedAt, taskRun.endedAt ?? null,
@@ -334,7 +536,7 @@ export class Store {
     if (execution === undefined) return [];
     const afterSeq = options.afterSeq ?? 0;
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id
+    const select = `SELECT c.seq, c.attempt, c.lines_json, t.id AS task_run_id, t.task_id, t.value AS task_run_value
       FROM log_chunks c LEFT JOIN task_runs t ON t.rowid = c.task_run_ref WHERE c.execution_ref = ? AND c.seq >= ?`;
     const statement = options.taskId === undefined
       ? this.prepare(`${select} ORDER BY c.seq`)
@@ -350,7 +552,7 @@ export class Store {
         if (seq <= afterSeq) continue;
         const [level, stream, timestamp, line, container] = lines[i];
         records.push({
-          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id),
+          seq, executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id), taskRunValue: optional(row.task_run_value),
           attempt: row.attempt === null ? undefined : Number(row.attempt),
           level, stream: stream ?? undefined, timestamp, line, container,
         });

@@ -2,7 +2,8 @@ import type { ExprRuntime, Scope } from '../expr/index.ts';
 import type { NoticeLevel, ResumeHandle, RunnerProgress, RunnerResume, TaskIdentity } from '../runners/contract.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import type { RunnerKind } from '../runners/table.ts';
-import type { InternalStorage, MetricRecord, StoredFile, StoredOutputLine } from '../store/index.ts';
+import type { InternalStorage, MetricRecord, State, StoredFile, StoredOutputLine } from '../store/index.ts';
+import type { SharedDir } from './flowable.ts';
 
 /** One line of task output on its way to the store: already masked by the engine. */
 export interface TaskLogLine {
@@ -25,6 +26,11 @@ export interface TaskContext {
   runtime: ExprRuntime;
   /** Host directory for this attempt, created empty (or kept from a crashed run when resuming). */
   attemptDir: string;
+  /**
+   * Set inside a WorkingDirectory task: the folder its tasks share, used instead of `attemptDir`
+   * as the working directory; it holds what earlier tasks left there.
+   */
+  sharedDir?: SharedDir;
   storage: InternalStorage;
   /** `<state dir>/cache`: what tasks keep between executions (installed Python dependencies). */
   cacheDir: string;
@@ -58,6 +64,33 @@ export interface TaskContext {
   recordOutputs(outputs: Record<string, unknown>, outputFiles?: Record<string, StoredFile>): void;
   /** The runner that ran (or re-attached), stored on the attempt. */
   recordRunner(kind: RunnerKind): void;
+  subflows: SubflowLauncher;
+}
+
+/** What a Subflow task asks for: which flow, with which inputs and labels. */
+export interface SubflowRequest {
+  namespace: string;
+  flowId: string;
+  inputs: Record<string, unknown>;
+  labels: Record<string, string>;
+  /** The child gets all of this execution's labels, not only the system ones. */
+  inheritLabels: boolean;
+}
+
+export interface SubflowRun {
+  executionId: string;
+  /** The child execution's end: its state and its flow outputs. */
+  ended: Promise<{ state: State; outputs: Record<string, unknown> }>;
+}
+
+/** How a Subflow task starts a child execution in the same store (the engine runs it). */
+export interface SubflowLauncher {
+  newExecutionId(): string;
+  /**
+   * Starts the child execution with that id, or continues it when one exists (after a crash);
+   * aborting `signal` kills it. With `detached`, harrier waits for it before exiting.
+   */
+  run(executionId: string, request: SubflowRequest, options: { signal: AbortSignal; detached: boolean }): Promise<SubflowRun>;
 }
 
 /** The runner's resume (handle and log cursors, see log-replay.ts), plus what was stored before the crash. */

@@ -5,10 +5,15 @@
 import { z } from 'zod';
 import { boolean, duration, string } from '../flow/schema-kit.ts';
 import { commandsProperties, pythonProperties, scriptProperties } from '../tasks/script/schema.ts';
+import type { TaskSlots } from '../tasks/descriptor.ts';
 import type { TriggerDescriptor } from './descriptor.ts';
 
 /** The task runner is checked apart from the schema, like a task's. */
-const slots = { tasks: () => z.unknown(), taskRunner: (description: string) => z.unknown().optional().describe(description), settings: (schema: z.ZodType) => schema.optional() };
+const noChildren = (): z.ZodType => z.never();
+const slots: TaskSlots = {
+  tasks: noChildren, optionalTasks: noChildren, taskMap: noChildren, dagTasks: noChildren,
+  taskRunner: (description) => z.unknown().optional().describe(description), settings: (schema) => schema.optional(),
+};
 
 function polling() {
   return {

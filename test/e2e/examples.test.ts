@@ -112,6 +112,59 @@ const EXPECTED: Record<string, { state: string; args?: string[] | (() => string[
     args: ['--namespace-files', join(REPO_ROOT, 'examples', 'namespace-files')],
     check: ({ stderr }) => assert.match(stderr, /report from a namespace file/),
   },
+  'for-each.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc, stderr }) => {
+      const measures = doc.taskRuns.filter((run) => run.taskId === 'measure');
+      assert.deepEqual(measures.map((run) => [run.value, run.outputs.vars.size]).sort(), [['asia', 4], ['eu', 2], ['us', 2]]);
+      assert.match(stderr, /\[report_big\] asia has a long name/);
+      assert.doesNotMatch(stderr, /eu has a long name/);
+      assert.match(stderr, /\[summary\] eu=2 us=2 asia=4/);
+    },
+  },
+  'if-switch.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc, stderr }) => {
+      assert.match(stderr, /\[relaxed\] not production: staging/);
+      assert.deepEqual(taskRun(doc, 'by_environment').outputs, { value: 'staging', defaults: false });
+      assert.equal(doc.taskRuns.some((run) => run.taskId === 'deploy' || run.taskId === 'careful'), false);
+    },
+  },
+  'dag.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'join').outputs.vars.rows, 7);
+      assert.match(stderr, /\[publish\] published 7 rows/);
+    },
+  },
+  'working-directory.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'read').outputs.vars.rows, 2);
+      const uri = (taskRun(doc, 'workspace').outputs as { outputFiles: Record<string, string> }).outputFiles['people.csv'];
+      assert.match(uri, /^kestra:\/\/\/company\/team\/working_directory\/executions\/.+\/people\.csv$/);
+      assert.match(stderr, /\[after\] kept \["people.csv"\]/);
+    },
+  },
+  'subflow.yaml': {
+    state: 'SUCCESS',
+    check: ({ doc, stderr }) => {
+      const outputs = taskRun(doc, 'greet_team').outputs as { executionId: string; state: string; outputs: Record<string, string> };
+      assert.equal(outputs.state, 'SUCCESS');
+      assert.deepEqual(outputs.outputs, { greeting: 'Hello, team' });
+      assert.match(stderr, new RegExp(`\\[report\\] child ${outputs.executionId} ended SUCCESS: Hello, team`));
+    },
+  },
+  'subflow-child.yaml': { state: 'SUCCESS', check: ({ doc }) => assert.deepEqual(doc.outputs, { greeting: 'Hello, world' }) },
+  'fail-and-sleep.yaml': {
+    state: 'WARNING',
+    check: ({ doc, stderr }) => {
+      assert.equal(taskRun(doc, 'no_rows').state, 'WARNING');
+      assert.equal(taskRun(doc, 'no_rows').attempts[0].error, 'Fail on a condition');
+      assert.match(stderr, /\[no_rows\] ERROR no rows to load/);
+      assert.equal(taskRun(doc, 'after').state, 'SUCCESS');
+    },
+  },
   'http.yaml': {
     state: 'SUCCESS',
     args: () => ['--input', `base_url=${exampleBaseUrl}`],

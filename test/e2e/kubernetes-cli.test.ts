@@ -145,6 +145,24 @@ for (const backendName of availableBackends()) describe(`harrier on Kubernetes (
     assert.match(cluster.stderr, /\[consume\] lines=0 summary=from the output folder/);
   });
 
+  test('flowables on Kubernetes: a WorkingDirectory\'s files reach each pod and come back, ForEach iterations run as pods of their own', async () => {
+    const defaults = `\npluginDefaults:\n  - type: io.kestra.plugin.scripts\n    values:\n      containerImage: ${ensureBusyboxImage()}\n`
+      + '  - type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n    values:\n      pullPolicy: IF_NOT_PRESENT\n';
+    const workspace = flowFile(readFileSync(join(REPO_ROOT, 'examples', 'working-directory.yaml'), 'utf8') + defaults);
+    const shared = await runJson(workspace, tempStateDir(), ['--task-runner', 'kubernetes'], { env: env() });
+    assert.equal(shared.code, 0, shared.stderr);
+    assert.equal(taskRun(shared.doc, 'read').attempts[0].runner, 'kubernetes');
+    assert.equal(taskRun(shared.doc, 'read').outputs.vars.rows, 2, 'the second pod read the file the first pod wrote');
+    assert.match(shared.stderr, /\[after\] kept \["people.csv"\]/);
+    assert.equal(await podsOf(shared.doc.id), 0);
+
+    const loop = flowFile(readFileSync(join(REPO_ROOT, 'examples', 'for-each.yaml'), 'utf8') + defaults);
+    const each = await runJson(loop, tempStateDir(), ['--task-runner', 'kubernetes'], { env: env() });
+    assert.equal(each.code, 0, each.stderr);
+    assert.match(each.stderr, /\[summary\] eu=2 us=2 asia=4/);
+    assert.equal(await podsOf(each.doc.id), 0);
+  });
+
   test('harrier killed with SIGKILL mid-pod: resume re-attaches, no second pod, every line once, pod deleted', async () => {
     const flow = flowFile(`id: k8s_resume
 namespace: company.team

@@ -20,6 +20,9 @@ const MATRIX: { example: string; image: () => string; args?: string[]; env?: Rec
   { example: 'inputs-and-expressions.yaml', image: ensureBusyboxImage, args: ['--input', 'env=prod'] },
   { example: 'files.yaml', image: ensureBusyboxImage, args: ['--input', `data=@${join(REPO_ROOT, 'examples', 'hello.yaml')}`] },
   { example: 'parallel.yaml', image: ensureBusyboxImage },
+  { example: 'for-each.yaml', image: ensureBusyboxImage },
+  { example: 'dag.yaml', image: ensureBusyboxImage },
+  { example: 'working-directory.yaml', image: ensureBusyboxImage },
   { example: 'retries-and-timeouts.yaml', image: ensureBusyboxImage },
   { example: 'secrets.yaml', image: ensureBusyboxImage, env: { SECRET_API_TOKEN: Buffer.from('s3cr3t').toString('base64') } },
   { example: 'python.yaml', image: ensurePythonImage, hostSpecificFiles: true },
@@ -39,8 +42,11 @@ function comparable(doc: ExecutionDocument, hostSpecificFiles: boolean): object 
   const portable = (values: Record<string, unknown>): Record<string, unknown> =>
     Object.fromEntries(Object.entries(values).filter(([key]) => !HOST_SPECIFIC.includes(key) && key !== 'outputFiles')
       .map(([key, value]) => [key, key === 'vars' ? portable(value as Record<string, unknown>) : value]));
-  return doc.taskRuns.map((taskRun) => ({
+  // Iterations and branches that run at once are created in any order: compare them by task and value.
+  const order = (taskRun: ExecutionDocument['taskRuns'][number]): string => `${taskRun.taskId}\u0000${taskRun.value ?? ''}`;
+  return [...doc.taskRuns].sort((a, b) => order(a).localeCompare(order(b))).map((taskRun) => ({
     taskId: taskRun.taskId,
+    value: taskRun.value,
     state: taskRun.state,
     attempts: taskRun.attempts.map((a) => [a.state, a.exitCode]),
     outputs: portable(taskRun.outputs),

@@ -79,10 +79,14 @@ export interface ExecutionDocument {
   namespace: string;
   state: string;
   failure: { code: string; message: string } | null;
+  outputs: Record<string, unknown>;
   metadata: { attemptNumber: number; originalCreatedDate: string; originalId: string };
   taskRuns: {
     id: string;
     taskId: string;
+    /** Inside a ForEach: the iteration's value. */
+    value?: string;
+    parentTaskRunId: string | null;
     state: string;
     attempts: { state: string; exitCode: number | null; runner: string | null; error: string | null }[];
     outputs: Record<string, any>;

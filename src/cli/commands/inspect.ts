@@ -22,6 +22,7 @@ export async function executionsCommand(options: { stateDir?: string; output?: s
       await printDocument(format, executions.map((e) => ({
         id: e.id, flowId: e.flowId, namespace: e.namespace, state: e.state, startDate: e.createdAt,
         endDate: e.endedAt ?? null, durationMs: durationBetween(e.createdAt, e.endedAt) ?? null,
+        parentExecutionId: e.options.parent?.executionId ?? null,
       })));
       return 0;
     }
@@ -29,11 +30,11 @@ export async function executionsCommand(options: { stateDir?: string; output?: s
     if (executions.length === 0) {
       out.line(`no executions in ${stateDir}`);
     } else {
-      const rows = [['ID', 'FLOW', 'STATE', 'STARTED', 'DURATION']];
+      const rows = [['ID', 'FLOW', 'STATE', 'STARTED', 'DURATION', 'PARENT']];
       for (const e of executions) {
         const duration = durationBetween(e.createdAt, e.endedAt);
         rows.push([e.id, `${e.namespace}.${e.flowId}`, paintState(out.colour, e.state), e.createdAt.replace('T', ' ').slice(0, 19),
-          duration === undefined ? '-' : formatDurationMs(duration)]);
+          duration === undefined ? '-' : formatDurationMs(duration), e.options.parent?.executionId ?? '-']);
       }
       for (const line of alignedTable(rows)) out.line(line);
     }

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import type { Flow } from '../../flow/model.ts';
 import { flowSizeProblem, FLOW_LIMITS } from '../../flow/limits.ts';
@@ -33,6 +33,7 @@ export interface RunOptions extends ExecutionCommandOptions {
   taskRunner?: string;
   namespaceFiles?: string;
   output?: string;
+  flows?: string[];
   json?: boolean;
 }
 
@@ -70,6 +71,7 @@ export async function runCommand(flowPath: string, options: RunOptions): Promise
         taskRunnerOverride,
         secretsFile: options.secretsFile ? resolve(options.secretsFile) : undefined,
         namespaceFilesDir: options.namespaceFiles ? resolve(options.namespaceFiles) : undefined,
+        flowsDirs: (options.flows ?? []).length > 0 ? options.flows!.map((dir) => resolve(dir)) : [dirname(resolve(flowPath))],
         runnerSettings: clusterRunnerSettings(options),
       },
     });
@@ -144,6 +146,7 @@ async function withEngine(
         + ` (execution ${attemptNumber} of the chain that began with ${originalId})`);
       notices.flush();
     });
+    await engine.waitForDetached();
     status.stop();
     await logs.drain();
     const secrets = engine.secretsFor(ended);

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { EngineContainer } from './engine-api.ts';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { LogCursor, ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import { isDetached, type LogCursor, type ResumeHandle, type RunnerJob, type RunnerResult, type TaskRunner } from '../contract.ts';
 import { pipeline } from 'node:stream';
 import { countingStream } from '../shared/byte-count.ts';
 import { packDirectory } from '../shared/tar.ts';
@@ -249,6 +249,8 @@ class ContainerAttempt {
   private async fail(error: unknown): Promise<never> {
     const aborted = this.job.signal.aborted;
     this.logStream?.destroy();
+    // Handed over: the container and its volume now belong to the process that re-attaches to them.
+    if (isDetached(this.job.signal)) throw this.job.signal.reason;
     if (this.container) {
       await this.container.kill().catch(() => undefined);
       await this.cleanUp().catch(() => undefined);

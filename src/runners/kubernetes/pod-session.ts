@@ -11,7 +11,7 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { hasCode, RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { LogEntry, NoticeLevel, ResumeHandle, RunnerProgress, RunnerResume, TaskIdentity } from '../contract.ts';
+import { isDetached, type LogEntry, type NoticeLevel, type ResumeHandle, type RunnerProgress, type RunnerResume, type TaskIdentity } from '../contract.ts';
 import { longLineNotice } from '../line-splitter.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
@@ -401,7 +401,8 @@ class PodSession {
   // Cleaning up -----------------------------------------------------------------------------------
 
   private async cleanUp(): Promise<void> {
-    if (!this.owned) return;
+    // Handed over: the pod now belongs to the process that re-attaches to it.
+    if (!this.owned || isDetached(this.job.signal)) return;
     const killed = this.job.signal.aborted;
     if (this.plan.deleteAfter || killed) {
       await this.deletePod(this.name).catch((error: unknown) => {

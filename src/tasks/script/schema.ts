@@ -4,6 +4,17 @@ import { inputFiles } from '../../flow/flow-schemas.ts';
 import { boolean, expected, oneOf, string, stringList, strictMap, text } from '../../flow/schema-kit.ts';
 import type { TaskSlots } from '../descriptor.ts';
 
+/** `namespaceFiles`: which of the namespace's files are copied into the working directory. */
+export function namespaceFilesSchema() {
+  return strictMap({
+    enabled: boolean().default(true).describe('Whether the namespace files are copied into the working directory.'),
+    include: stringList().default([]).describe('Globs of the namespace files to copy; all of them when empty.'),
+    exclude: stringList().default([]).describe('Globs of namespace files not to copy.'),
+    namespaces: stringList().optional().describe('The namespaces whose files are copied, in order (later ones replace earlier ones); the flow\'s own by default.'),
+    folderPerNamespace: boolean().default(false).describe('Each namespace\'s files go into a folder named after it, instead of all into the working directory.'),
+  }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional();
+}
+
 function scriptCommon(slots: TaskSlots) {
   return {
     interpreter: stringList().min(1, { error: 'expected at least one word, like ["/bin/sh", "-c"]' }).default(['/bin/sh', '-c'])
@@ -14,13 +25,7 @@ function scriptCommon(slots: TaskSlots) {
       .describe('Environment variables of the commands; values may be expressions. Example: {API_URL: "{{ vars.url }}"}.'),
     inputFiles: inputFiles().optional(),
     outputFiles: stringList().default([]).describe('Globs of files, relative to the working directory, kept in internal storage after the task (`{{ outputs.<id>.outputFiles[\'name\'] }}`). Example: ["*.csv", "reports/**"].'),
-    namespaceFiles: strictMap({
-      enabled: boolean().default(true).describe('Whether the namespace files are copied into the working directory.'),
-      include: stringList().default([]).describe('Globs of the namespace files to copy; all of them when empty.'),
-      exclude: stringList().default([]).describe('Globs of namespace files not to copy.'),
-      namespaces: stringList().optional().describe('The namespaces whose files are copied, in order (later ones replace earlier ones); the flow\'s own by default.'),
-      folderPerNamespace: boolean().default(false).describe('Each namespace\'s files go into a folder named after it, instead of all into the working directory.'),
-    }, 'a map with enabled, include, exclude, namespaces and folderPerNamespace').optional()
+    namespaceFiles: namespaceFilesSchema()
       .describe('Copy the namespace\'s files (`<state dir>/namespace-files/<namespace>/`) into the working directory.'),
     containerImage: string().optional().describe('The image the commands run in, for the Docker and Kubernetes runners. Example: python:3.12-slim.'),
     taskRunner: slots.taskRunner('Where the commands run: Process (default), Docker or Kubernetes, with that runner\'s properties.'),

@@ -1,7 +1,7 @@
 import { copyFile, cp, lstat, mkdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { renderDeep } from '../../expr/index.ts';
-import type { RunnerKind, ScriptTask } from '../../flow/model.ts';
+import type { NamespaceFilesDef, RunnerKind, ScriptTask } from '../../flow/model.ts';
 import { listAllFiles, listOutputFiles } from '../../runners/shared/output-match.ts';
 import { linkStaysInside, safeRelativeName, skippedOutputNotice } from '../../runners/shared/unsafe-output.ts';
 import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
@@ -34,7 +34,8 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
   const runner = await ctx.runners.get(runnerKind);
   ctx.recordRunner(runner.kind);
   const where = (property: string): string => `task '${task.id}', property '${property}'`;
-  const hostDir = ctx.attemptDir;
+  const shared = ctx.sharedDir !== undefined;
+  const hostDir = ctx.sharedDir?.hostDir ?? ctx.attemptDir;
   const workingDir = runner.workingDirFor(hostDir);
   const outputDir = posix.join(workingDir, OUTPUT_DIR_NAME);
   const scope = { ...ctx.scope, workingDir, outputDir };
@@ -76,7 +77,8 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         env,
         hostWorkingDir: hostDir,
         outputDirName: OUTPUT_DIR_NAME,
-        outputGlobs,
+        // In a shared directory every file the task writes comes back, for the tasks after it.
+        outputGlobs: shared ? [...outputGlobs, '**'] : outputGlobs,
         containerImage,
         properties: runnerProperties,
         settings: ctx.runnerSettings?.[runnerKind],
@@ -89,7 +91,7 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
         saveResumeHandle: ctx.saveResumeHandle,
       });
     } finally {
-      const outputFiles = await collectOutputFiles(ctx, hostDir, outputGlobs);
+      const outputFiles = await collectOutputFiles(ctx, hostDir, outputGlobs, { keepMatches: shared });
       ctx.recordOutputs({ vars: printed.vars, outputFiles: uriMap(outputFiles) }, outputFiles);
     }
   })();
@@ -156,16 +158,7 @@ async function prepareWorkingDir(
   hostDir: string,
 ): Promise<void> {
   await mkdir(join(hostDir, OUTPUT_DIR_NAME), { recursive: true });
-  if (task.namespaceFiles?.enabled) {
-    const { namespaces, folderPerNamespace } = task.namespaceFiles;
-    // Later namespaces' files replace earlier ones of the same name, as in Kestra.
-    for (const namespace of namespaces === undefined ? [undefined] : render(namespaces, 'namespaceFiles.namespaces')) {
-      const source = namespace === undefined ? ctx.namespaceFilesDir : ctx.namespaceFilesOf(namespace);
-      const target = folderPerNamespace ? join(hostDir, basename(source)) : hostDir;
-      const copied = await copyNamespaceFiles(source, target, task.namespaceFiles);
-      ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${source}`);
-    }
-  }
+  await copyNamespaceFilesInto(hostDir, task.namespaceFiles, ctx, render);
   await writeInputFiles(hostDir, renderInputFiles(task.inputFiles, render), ctx.storage);
   if (task.mode === 'script') {
     const path = join(hostDir, scriptFileName(task.language));
@@ -178,9 +171,26 @@ async function prepareWorkingDir(
   }
 }
 
+/** The namespace files `namespaceFiles` selects, copied into `hostDir`; later namespaces' files replace earlier ones, as in Kestra. */
+export async function copyNamespaceFilesInto(
+  hostDir: string,
+  namespaceFiles: NamespaceFilesDef | undefined,
+  ctx: Pick<TaskContext, 'namespaceFilesDir' | 'namespaceFilesOf' | 'notice'>,
+  render: <T>(value: T, property: string) => T,
+): Promise<void> {
+  if (!namespaceFiles?.enabled) return;
+  const { namespaces, folderPerNamespace } = namespaceFiles;
+  for (const namespace of namespaces === undefined ? [undefined] : render(namespaces, 'namespaceFiles.namespaces')) {
+    const source = namespace === undefined ? ctx.namespaceFilesDir : ctx.namespaceFilesOf(namespace);
+    const target = folderPerNamespace ? join(hostDir, basename(source)) : hostDir;
+    const copied = await copyNamespaceFiles(source, target, namespaceFiles);
+    ctx.notice('DEBUG', `copied ${copied} namespace file(s) from ${source}`);
+  }
+}
+
 /** `inputFiles` is a map, or one expression (a FILE input, an earlier output) rendering to a JSON map. */
 export function renderInputFiles(
-  inputFiles: ScriptTask['inputFiles'],
+  inputFiles: Record<string, string> | string,
   render: <T>(value: T, property: string) => T,
 ): Record<string, string> {
   if (typeof inputFiles !== 'string') return render(inputFiles, 'inputFiles');
@@ -200,11 +210,17 @@ export function renderInputFiles(
 }
 
 /**
- * Stores every output file found in `hostDir`. Unsafe entries (unsafe-output.ts) are left out with
+ * Stores every output file found in `hostDir` (copied rather than moved with `keepMatches`, except
+ * under the output folder). Unsafe entries (unsafe-output.ts) are left out with
  * a warning, and a file sharing its inode with another (a hard link) is stored as a copy, never
  * moved: the stored output must not change when a file outside does.
  */
-export async function collectOutputFiles(ctx: TaskContext, hostDir: string, globs: string[]): Promise<Record<string, StoredFile>> {
+export async function collectOutputFiles(
+  ctx: TaskContext,
+  hostDir: string,
+  globs: string[],
+  options: { keepMatches?: boolean } = {},
+): Promise<Record<string, StoredFile>> {
   await rm(join(hostDir, '.harrier'), { recursive: true, force: true });
   let found: { files: string[]; links: string[] };
   try {
@@ -235,7 +251,9 @@ export async function collectOutputFiles(ctx: TaskContext, hostDir: string, glob
     }
     const path = join(hostDir, relative);
     const key = ctx.storage.taskFileKey(scope, ctx.identity.taskId, ctx.identity.taskRunId, name);
-    stored[name] = await ctx.storage.put(key, path, { move: (await lstat(path)).nlink === 1 });
+    // In a shared directory a matched file stays for the tasks after this one; the output folder is this task's own.
+    const keep = options.keepMatches === true && !relative.startsWith(`${OUTPUT_DIR_NAME}/`);
+    stored[name] = await ctx.storage.put(key, path, { move: !keep && (await lstat(path)).nlink === 1 });
   }
   return stored;
 }

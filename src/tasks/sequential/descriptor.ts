@@ -1,8 +1,9 @@
-import type { TaskBase, TaskDef } from '../../flow/model.ts';
+import type { TaskDef } from '../../flow/model.ts';
 import type { TaskDescriptor } from '../descriptor.ts';
+import { flowableHandlers, handlerChildren, handlersOf, listChildren, type FlowableBase } from '../flowable.ts';
 
-/** Runs its child tasks one after the other; the engine does it, so there is no task code. */
-export interface SequentialTask extends TaskBase {
+/** Runs its child tasks one after the other. */
+export interface SequentialTask extends FlowableBase {
   kind: 'sequential';
   tasks: TaskDef[];
 }
@@ -10,8 +11,10 @@ export interface SequentialTask extends TaskBase {
 export const sequentialTask: TaskDescriptor<SequentialTask> = {
   kind: 'sequential',
   variants: [{
-    types: [['io.kestra.plugin.core.flow.Sequential', 'Sequential']],
-    properties: (slots) => ({ tasks: slots.tasks('The tasks, run one after the other.') }),
+    types: [['io.kestra.plugin.core.flow.Sequential', 'Sequential', 'io.kestra.core.tasks.flows.Sequential']],
+    properties: (slots) => ({ tasks: slots.tasks('The tasks, run one after the other.'), ...flowableHandlers(slots) }),
   }],
-  model: ({ tasks }, common) => ({ ...common, kind: 'sequential', tasks }),
+  model: ({ tasks, lists }, common) => ({ ...common, kind: 'sequential', tasks, ...handlersOf(lists) }),
+  flowable: async () => (task, ctx) => ctx.sequence(task.tasks),
+  children: (task) => [...listChildren('tasks', task.tasks), ...handlerChildren(task)],
 };

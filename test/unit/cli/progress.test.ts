@@ -97,3 +97,9 @@ test('logs filters: --level, --since as a time ago or a date-time, --tail keepin
   assert.deepEqual(few.lines.map((r) => r.line), ['only']);
   assert.deepEqual(new LastLines(0).lines, []);
 });
+
+test('a ForEach iteration\'s status line names its value', () => {
+  const board = new TaskStatusBoard();
+  board.taskRunChanged({ id: 'r2', taskId: 'work', value: 'eu', loopPath: '0', state: 'RUNNING', startedAt: new Date().toISOString() } as TaskRunRecord);
+  assert.match(board.lines(false, 80)[0], /^… work eu {2}0s {2}running$/);
+});

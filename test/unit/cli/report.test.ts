@@ -12,3 +12,8 @@ test('a line of one of several containers is shown after its container; main and
   assert.equal(formatLogLine(record('[helper] not a prefix'), false), '[pair] [helper] not a prefix');
   assert.equal(formatLogLine(record('::{"outputs":{}}::', { level: 'TRACE', container: 'helper' }), false), '[pair] TRACE [helper] ::{"outputs":{}}::');
 });
+
+test('a log line of a ForEach iteration names the task and its value', () => {
+  const line = formatLogLine({ executionId: 'e', taskId: 'work', taskRunValue: 'eu', level: 'INFO', stream: 'stdout', timestamp: 't', line: 'hi' }, false);
+  assert.equal(line, '[work eu] hi');
+});

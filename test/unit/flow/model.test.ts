@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isFlowable, parseFlow } from '../../../src/flow/index.ts';
+import { parseFlow } from '../../../src/flow/index.ts';
+import { isFlowable } from '../../../src/tasks/index.ts';
 import type { LogTask, OutputValuesTask, ParallelTask, PodCreateTask, ScriptTask, SequentialTask } from '../../../src/flow/index.ts';
 
 function parse(lines: string[]) {

@@ -103,7 +103,7 @@ test('a store of version 1 is migrated, its executions kept; a newer one is refu
   store.insertExecution(execution('old'));
   store.close();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
-  db.exec("ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; UPDATE meta SET value = '1' WHERE key = 'version'");
+  db.exec("ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested; UPDATE meta SET value = '1' WHERE key = 'version'");
   db.close();
   const migrated = Store.open(dir);
   assert.equal(migrated.getExecution('old')?.id, 'old');
@@ -115,6 +115,49 @@ test('a store of version 1 is migrated, its executions kept; a newer one is refu
   newer.exec(`UPDATE meta SET value = '${STORE_VERSION + 1}' WHERE key = 'version'`);
   newer.close();
   assert.match(storeError(() => Store.open(dir), 'STORE_VERSION', join(dir, 'harrier.db')), new RegExp(`has version ${STORE_VERSION + 1}, this harrier expects ${STORE_VERSION}`));
+});
+
+/** A version 4 store as harrier wrote it: task runs unique per (execution, task), logs referring to them by rowid, no server columns. */
+function version4Store(dir: string): void {
+  const store = Store.open(dir);
+  store.insertExecution(execution('e4'));
+  store.close();
+  const db = new DatabaseSync(join(dir, 'harrier.db'));
+  db.exec(`DROP TABLE task_runs;
+CREATE TABLE task_runs (id TEXT PRIMARY KEY, execution_id TEXT NOT NULL REFERENCES executions(id), task_id TEXT NOT NULL,
+  parent_task_run_id TEXT, ordinal INTEGER NOT NULL, state TEXT NOT NULL, outputs_json TEXT, output_files_json TEXT,
+  next_attempt_at TEXT, started_at TEXT NOT NULL, ended_at TEXT, UNIQUE (execution_id, task_id));
+INSERT INTO task_runs (rowid, id, execution_id, task_id, ordinal, state, outputs_json, started_at) VALUES
+  (7, 'tr-a', 'e4', 'a', 0, 'SUCCESS', '{"x":1}', '2024-01-01T00:00:00.000Z');
+INSERT INTO attempts (task_run_id, number, state, started_at) VALUES ('tr-a', 1, 'SUCCESS', '2024-01-01T00:00:00.000Z');
+INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json)
+  SELECT rowid, 7, 1, 1, '[["INFO","stdout","2024-01-01T00:00:00.000Z","hello"]]' FROM executions WHERE id = 'e4';
+ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested;
+UPDATE meta SET value = '4' WHERE key = 'version';`);
+  db.close();
+}
+
+test('a version 4 store is migrated to the current version: task runs, attempts and the logs that point at them by rowid are kept; a task may then run once per iteration', () => {
+  const dir = stateDir();
+  version4Store(dir);
+  const store = Store.open(dir);
+  const [run] = store.taskRuns('e4');
+  assert.deepEqual({ id: run.id, taskId: run.taskId, outputs: run.outputs, loopPath: run.loopPath, value: run.value }, {
+    id: 'tr-a', taskId: 'a', outputs: { x: 1 }, loopPath: '', value: undefined,
+  });
+  assert.equal(store.attempts('tr-a')[0].state, 'SUCCESS');
+  assert.deepEqual(store.logs('e4').map((line) => [line.taskId, line.line]), [['a', 'hello']]);
+  for (const [index, value] of ['x', 'y'].entries()) {
+    store.insertTaskRun({ id: `tr-b${index}`, executionId: 'e4', taskId: 'b', value, iteration: index, loopPath: String(index), ordinal: index + 1, state: 'SUCCESS', startedAt: 'x' });
+  }
+  assert.deepEqual(store.taskRuns('e4').map((taskRun) => [taskRun.taskId, taskRun.loopPath, taskRun.value ?? null, taskRun.iteration ?? null]),
+    [['a', '', null, null], ['b', '0', 'x', 0], ['b', '1', 'y', 1]]);
+  assert.throws(() => store.insertTaskRun({ id: 'tr-dup', executionId: 'e4', taskId: 'b', loopPath: '1', ordinal: 9, state: 'SUCCESS', startedAt: 'x' }));
+  store.close();
+  const db = new DatabaseSync(join(dir, 'harrier.db'));
+  assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string }).value, String(STORE_VERSION));
+  assert.equal(db.prepare('PRAGMA foreign_key_check').all().length, 0);
+  db.close();
 });
 
 test('a state directory blocked by a file says so, without the writable hint', () => {

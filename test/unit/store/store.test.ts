@@ -17,7 +17,7 @@ function seed(store: Store): void {
     id: 'e1', flowId: 'f', namespace: 'n', state: 'RUNNING', flowFile: '/f.yaml', flowSource: 'id: f', inputs: {}, labels: {},
     options: {}, createdAt: '2024-01-01T00:00:00.000Z',
   });
-  store.insertTaskRun({ id: 't1', executionId: 'e1', taskId: 'a', ordinal: 0, state: 'RUNNING', startedAt: '2024-01-01T00:00:00.000Z' });
+  store.insertTaskRun({ id: 't1', executionId: 'e1', taskId: 'a', loopPath: '', ordinal: 0, state: 'RUNNING', startedAt: '2024-01-01T00:00:00.000Z' });
   store.insertAttempt({ taskRunId: 't1', number: 1, state: 'RUNNING', startedAt: '2024-01-01T00:00:00.000Z' });
 }
 
@@ -58,8 +58,8 @@ test('a failed transaction leaves nothing behind', () => {
   const store = openStore();
   seed(store);
   assert.throws(() => store.transaction(() => {
-    store.insertTaskRun({ id: 't2', executionId: 'e1', taskId: 'b', ordinal: 1, state: 'CREATED', startedAt: 'x' });
-    store.insertTaskRun({ id: 't3', executionId: 'e1', taskId: 'b', ordinal: 2, state: 'CREATED', startedAt: 'x' });
+    store.insertTaskRun({ id: 't2', executionId: 'e1', taskId: 'b', loopPath: '', ordinal: 1, state: 'CREATED', startedAt: 'x' });
+    store.insertTaskRun({ id: 't3', executionId: 'e1', taskId: 'b', loopPath: '', ordinal: 2, state: 'CREATED', startedAt: 'x' });
   }));
   assert.deepEqual(store.taskRuns('e1').map((t) => t.id), ['t1']);
 });
@@ -90,7 +90,7 @@ test('a version 1 store opens, its lines read as lines of no container; a newer 
   store.close();
   const db = new DatabaseSync(join(stateDir, 'harrier.db'));
   db.prepare("UPDATE meta SET value = '1' WHERE key = 'version'").run();
-  db.exec('ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json');
+  db.exec('ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested');
   db.prepare('INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json) VALUES (1, 1, 1, 1, ?)')
     .run(JSON.stringify([['INFO', 'stdout', '2024-01-01T00:00:01.000Z', '[side] printed before the upgrade']]));
   db.close();

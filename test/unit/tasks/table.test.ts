@@ -27,11 +27,15 @@ test('every task type name leads to one descriptor and variant; the first name o
   }
 });
 
-test('task types that do work load their code; flowable ones leave their children to the engine', async () => {
+test('task types that do work load their code; flowable ones load their scheduling and say where their children are', async () => {
+  const flowables = ['parallel', 'sequential', 'forEach', 'if', 'switch', 'dag', 'workingDirectory'];
   for (const descriptor of TASKS) {
-    const flowable = descriptor.kind === 'parallel' || descriptor.kind === 'sequential';
+    const flowable = flowables.includes(descriptor.kind);
     assert.equal(descriptor.load === undefined, flowable, descriptor.kind);
-    if (descriptor.load) assert.equal(typeof await descriptor.load(), 'function', descriptor.kind);
+    assert.equal(descriptor.flowable !== undefined, flowable, descriptor.kind);
+    assert.equal(descriptor.children !== undefined, flowable, descriptor.kind);
+    const code = descriptor.load ?? descriptor.flowable;
+    assert.equal(typeof await code!(), 'function', descriptor.kind);
   }
 });
 

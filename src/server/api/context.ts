@@ -1,0 +1,27 @@
+import type { Engine } from '../../engine/index.ts';
+import type { ExecutionRecord } from '../../store/index.ts';
+import { apiError } from '../http.ts';
+
+export interface ServerLimits {
+  /** Flow YAML and other small bodies. */
+  bodyBytes: number;
+  /** One uploaded file (FILE input, namespace file). */
+  uploadBytes: number;
+}
+
+/** What every API module works with. */
+export interface ApiContext {
+  engine: Engine;
+  stateDir: string;
+  limits: ServerLimits;
+  /** Tells idle worker slots of this process that an execution was queued. */
+  wake(): void;
+  log(message: string): void;
+}
+
+/** The execution the path names, or a 404. */
+export function executionOr404(ctx: ApiContext, id: string): ExecutionRecord {
+  const execution = ctx.engine.store.getExecution(id);
+  if (!execution) throw apiError('EXECUTION_NOT_FOUND', `no execution '${id}'`);
+  return execution;
+}

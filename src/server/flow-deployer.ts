@@ -1,0 +1,59 @@
+/** `--flows DIR`: every flow file in DIR is deployed at start, and again when it changes. */
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseFlow } from '../flow/parse.ts';
+import { isHarrierError } from '../shared/errors.ts';
+import type { Store } from '../store/index.ts';
+
+const DEBOUNCE_MS = 200;
+
+export class FlowDeployer {
+  private readonly dir: string;
+  private readonly store: Store;
+  private readonly log: (message: string) => void;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(dir: string, store: Store, log: (message: string) => void) {
+    this.dir = dir;
+    this.store = store;
+    this.log = log;
+  }
+
+  async start(): Promise<void> {
+    await this.deployAll();
+    this.watcher = watch(this.dir, () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.deployAll(), DEBOUNCE_MS);
+    });
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.watcher?.close();
+  }
+
+  /** Saves a new revision of each flow whose file differs from what is deployed; a bad file is reported and skipped. */
+  private async deployAll(): Promise<void> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+    } catch (error) {
+      this.log(`flows: cannot read ${this.dir}: ${(error as Error).message}`);
+      return;
+    }
+    for (const name of names) {
+      const file = join(this.dir, name);
+      try {
+        const source = await readFile(file, 'utf8');
+        const flow = parseFlow(source, file);
+        if (this.store.getFlow(flow.namespace, flow.id)?.source === source) continue;
+        const saved = this.store.saveFlow(flow.namespace, flow.id, source);
+        this.log(`flows: deployed ${flow.namespace}.${flow.id} revision ${saved.revision} from ${file}`);
+      } catch (error) {
+        this.log(`flows: ${isHarrierError(error) ? error.message : `cannot read ${file}: ${(error as Error).message}`}`);
+      }
+    }
+  }
+}

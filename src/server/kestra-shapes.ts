@@ -1,0 +1,116 @@
+/** Harrier's records in the JSON shapes of Kestra's API, so that existing scripts read them unchanged. */
+import { lineageOf, type AttemptRecord, type DeployedFlow, type ExecutionRecord, type LogRecord, type State, type StateChange, type Store, type TaskRunRecord } from '../store/index.ts';
+
+interface KestraState {
+  current: State;
+  histories: StateChange[];
+  startDate: string;
+  endDate: string | null;
+  duration: string | null;
+}
+
+/** ISO 8601 duration as Kestra prints it (PT1.234S). */
+function isoDuration(start: string, end: string | undefined): string | null {
+  if (!end) return null;
+  return `PT${Math.max(0, Date.parse(end) - Date.parse(start)) / 1000}S`;
+}
+
+function stateOf(current: State, histories: StateChange[], start: string, end: string | undefined): KestraState {
+  return { current, histories, startDate: start, endDate: end ?? null, duration: isoDuration(start, end) };
+}
+
+function simpleHistory(current: State, start: string, end: string | undefined): StateChange[] {
+  const histories: StateChange[] = [{ state: 'CREATED', date: start }];
+  if (current !== 'CREATED') histories.push({ state: 'RUNNING', date: start });
+  if (end && current !== 'RUNNING' && current !== 'CREATED') histories.push({ state: current, date: end });
+  return histories;
+}
+
+function attemptShape(attempt: AttemptRecord): Record<string, unknown> {
+  return {
+    state: stateOf(attempt.state, simpleHistory(attempt.state, attempt.startedAt, attempt.endedAt), attempt.startedAt, attempt.endedAt),
+    exitCode: attempt.exitCode ?? null,
+    runner: attempt.runnerKind ?? null,
+    error: attempt.error ?? null,
+  };
+}
+
+function taskRunShape(execution: ExecutionRecord, taskRun: TaskRunRecord, attempts: AttemptRecord[]): Record<string, unknown> {
+  return {
+    id: taskRun.id,
+    executionId: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    taskId: taskRun.taskId,
+    parentTaskRunId: taskRun.parentTaskRunId ?? null,
+    value: null,
+    attempts: attempts.map(attemptShape),
+    outputs: taskRun.outputs ?? {},
+    outputFiles: Object.fromEntries(Object.entries(taskRun.outputFiles ?? {}).map(([name, file]) => [name, file.uri])),
+    state: stateOf(taskRun.state, simpleHistory(taskRun.state, taskRun.startedAt, taskRun.endedAt), taskRun.startedAt, taskRun.endedAt),
+  };
+}
+
+/** Kestra's Execution: the caller masks secrets in it. */
+export function executionShape(store: Store, execution: ExecutionRecord): Record<string, unknown> {
+  const attempts = new Map<string, AttemptRecord[]>();
+  for (const attempt of store.attemptsOfExecution(execution.id)) {
+    const list = attempts.get(attempt.taskRunId) ?? [];
+    list.push(attempt);
+    attempts.set(attempt.taskRunId, list);
+  }
+  const lineage = lineageOf(execution);
+  return {
+    id: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    flowRevision: execution.options.flowRevision ?? null,
+    inputs: execution.inputs,
+    outputs: execution.outputs ?? {},
+    labels: Object.entries(execution.labels).map(([key, value]) => ({ key, value })),
+    state: stateOf(execution.state, execution.histories ?? [], execution.createdAt, execution.endedAt),
+    taskRunList: store.taskRuns(execution.id).map((taskRun) => taskRunShape(execution, taskRun, attempts.get(taskRun.id) ?? [])),
+    originalId: lineage.originalId,
+    metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt },
+    failure: execution.failure ?? null,
+  };
+}
+
+/** A short form for lists and SSE events, without the task runs. */
+export function executionSummary(execution: ExecutionRecord): Record<string, unknown> {
+  return {
+    id: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    labels: Object.entries(execution.labels).map(([key, value]) => ({ key, value })),
+    state: stateOf(execution.state, execution.histories ?? [], execution.createdAt, execution.endedAt),
+  };
+}
+
+/** Kestra's LogEntry. */
+export function logShape(execution: ExecutionRecord, record: LogRecord): Record<string, unknown> {
+  return {
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    executionId: execution.id,
+    taskId: record.taskId ?? null,
+    taskRunId: record.taskRunId ?? null,
+    attemptNumber: record.attempt === undefined ? null : record.attempt - 1,
+    timestamp: record.timestamp,
+    level: record.level,
+    message: record.line,
+    index: record.seq ?? null,
+  };
+}
+
+export function flowShape(flow: DeployedFlow, parsed?: { description?: string }): Record<string, unknown> {
+  return {
+    id: flow.id,
+    namespace: flow.namespace,
+    revision: flow.revision,
+    source: flow.source,
+    updated: flow.updatedAt,
+    deleted: false,
+    ...(parsed?.description ? { description: parsed.description } : {}),
+  };
+}

@@ -1,0 +1,118 @@
+import type { RunnerKind } from '../runners/table.ts';
+import type { ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord, AttemptRecord, ExecutionFailure } from './records.ts';
+import type { Store } from './store.ts';
+
+/** What an ExecutionRun asks of the store: the plain Store for `harrier run`, a FencedStore under a server lease. */
+export type ExecutionStore = Pick<Store,
+  | 'taskRuns' | 'attempts' | 'outputLines' | 'outputStampsNewestFirst' | 'countLogs' | 'transaction'
+  | 'insertExecution' | 'setExecutionState' | 'setExecutionOutputs' | 'setSecretNames' | 'insertTaskRun' | 'updateTaskRun'
+  | 'saveTaskRunOutputs' | 'insertAttempt' | 'finishAttempt' | 'saveResumeHandle' | 'setAttemptRunner' | 'insertLogs' | 'insertMetrics'>;
+
+/** The lease a worker slot drives an execution under. */
+export interface Fence {
+  executionId: string;
+  epoch: number;
+}
+
+/**
+ * The store as a worker slot's ExecutionRun sees it: every write checks, inside its own
+ * transaction, that the lease still has the slot's epoch, and is refused with LEASE_LOST otherwise.
+ * So a worker that was frozen or cut off past its lease cannot write a single line once another
+ * took the execution over. Reads go straight through.
+ */
+export class FencedStore implements ExecutionStore {
+  private readonly store: Store;
+  private readonly fence: Fence;
+
+  constructor(store: Store, fence: Fence) {
+    this.store = store;
+    this.fence = fence;
+  }
+
+  private write<T>(work: () => T): T {
+    return this.store.transaction(() => {
+      this.store.checkFence(this.fence.executionId, this.fence.epoch);
+      return work();
+    });
+  }
+
+  transaction<T>(work: () => T): T {
+    return this.write(work);
+  }
+
+  /** A `CREATE_NEW_EXECUTION` successor joins the server's queue, where any slot takes it. */
+  insertExecution(execution: ExecutionRecord): void {
+    this.write(() => {
+      this.store.insertExecution(execution);
+      this.store.queueExecution(execution.id);
+    });
+  }
+
+  setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): void {
+    this.write(() => this.store.setExecutionState(id, state, endedAt, failure));
+  }
+
+  setExecutionOutputs(id: string, outputs: Record<string, unknown>): void {
+    this.write(() => this.store.setExecutionOutputs(id, outputs));
+  }
+
+  setSecretNames(id: string, names: readonly string[]): void {
+    this.write(() => this.store.setSecretNames(id, names));
+  }
+
+  insertTaskRun(taskRun: TaskRunRecord): void {
+    this.write(() => this.store.insertTaskRun(taskRun));
+  }
+
+  updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string }): void {
+    this.write(() => this.store.updateTaskRun(id, change));
+  }
+
+  saveTaskRunOutputs(id: string, outputs: Record<string, unknown>, outputFiles: Record<string, StoredFile> | undefined): void {
+    this.write(() => this.store.saveTaskRunOutputs(id, outputs, outputFiles));
+  }
+
+  insertAttempt(attempt: AttemptRecord): void {
+    this.write(() => this.store.insertAttempt(attempt));
+  }
+
+  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): void {
+    this.write(() => this.store.finishAttempt(taskRunId, number, change));
+  }
+
+  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): void {
+    this.write(() => this.store.saveResumeHandle(taskRunId, number, handle));
+  }
+
+  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): void {
+    this.write(() => this.store.setAttemptRunner(taskRunId, number, runnerKind));
+  }
+
+  insertLogs(records: readonly LogRecord[]): void {
+    this.write(() => this.store.insertLogs(records));
+  }
+
+  insertMetrics(records: readonly MetricRecord[]): void {
+    this.write(() => this.store.insertMetrics(records));
+  }
+
+  taskRuns(executionId: string): TaskRunRecord[] {
+    return this.store.taskRuns(executionId);
+  }
+
+  attempts(taskRunId: string): AttemptRecord[] {
+    return this.store.attempts(taskRunId);
+  }
+
+  outputLines(taskRunId: string, attempt: number): ReturnType<Store['outputLines']> {
+    return this.store.outputLines(taskRunId, attempt);
+  }
+
+  outputStampsNewestFirst(taskRunId: string, attempt: number): ReturnType<Store['outputStampsNewestFirst']> {
+    return this.store.outputStampsNewestFirst(taskRunId, attempt);
+  }
+
+  countLogs(executionId: string): number {
+    return this.store.countLogs(executionId);
+  }
+}

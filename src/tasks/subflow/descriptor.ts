@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { TaskBase } from '../../flow/model.ts';
+import { anyMap, boolean, either, integer, isList, isMap, strictMap, text } from '../../flow/schema-kit.ts';
+import type { TaskDescriptor } from '../descriptor.ts';
+
+/** Runs another flow as a child execution, and (by default) waits for it. */
+export interface SubflowTask extends TaskBase {
+  kind: 'subflow';
+  namespace: string;
+  flowId: string;
+  inputs: Record<string, unknown>;
+  labels: Record<string, string>;
+  wait: boolean;
+  transmitFailed: boolean;
+  inheritLabels: boolean;
+}
+
+const labels = () => either('a map of label names to values, or a list of {key, value}',
+  { accepts: isMap, schema: z.record(z.string(), text()) },
+  { accepts: isList, schema: z.array(strictMap({ key: text().describe('The label name.'), value: text().describe('The label value.') }, 'a label map (key, value)')) });
+
+export const subflowTask: TaskDescriptor<SubflowTask> = {
+  kind: 'subflow',
+  variants: [{
+    types: [['io.kestra.plugin.core.flow.Subflow', 'Subflow', 'io.kestra.core.tasks.flows.Subflow', 'io.kestra.core.tasks.flows.Flow']],
+    properties: () => ({
+      namespace: text().describe('The namespace of the flow to run.'),
+      flowId: text().describe('The id of the flow to run; its file is looked for next to this flow, or in --flows folders.'),
+      revision: integer('a positive integer', 1).optional().describe('Kestra\'s flow revision; Harrier runs the flow file as it is (accepted, not used).'),
+      inputs: anyMap('a map of input names to values').default({}).describe('The inputs of the subflow (rendered).'),
+      labels: labels().optional().describe('Labels added to the subflow execution (rendered).'),
+      wait: boolean().default(true).describe('Wait for the subflow execution to end before going on.'),
+      transmitFailed: boolean().default(true).describe('With wait: a FAILED or KILLED subflow fails this task, a WARNING one warns it.'),
+      inheritLabels: boolean().default(false).describe('Give the subflow all of this execution\'s labels (by default only the system ones).'),
+    }),
+  }],
+  model: ({ properties }, common) => {
+    const given = properties.labels as Record<string, string> | Array<{ key: string; value: string }> | undefined;
+    return {
+      ...common,
+      kind: 'subflow',
+      namespace: properties.namespace as string,
+      flowId: properties.flowId as string,
+      inputs: properties.inputs as Record<string, unknown>,
+      labels: Array.isArray(given) ? Object.fromEntries(given.map(({ key, value }) => [key, value])) : given ?? {},
+      wait: properties.wait as boolean,
+      transmitFailed: properties.transmitFailed as boolean,
+      inheritLabels: properties.inheritLabels as boolean,
+    };
+  },
+  load: async () => (await import('./subflow-task.ts')).runSubflowTask,
+  // The child execution's id is saved before it starts: a resumed attempt goes on with that execution.
+  reattaches: () => true,
+};
