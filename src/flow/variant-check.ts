@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { TaskSlots, TaskVariant } from '../tasks/descriptor.ts';
 import { dagEntries, handlerList, taskList, taskMap, taskSchema } from './flow-schemas.ts';
-import { MISSING_KEY } from './schema-kit.ts';
+import { lazily, MISSING_KEY } from './schema-kit.ts';
 
 /** How a property holds child tasks. */
 export type ChildSlotKind = 'list' | 'map' | 'dag';
@@ -25,14 +25,14 @@ function childSlot(kind: ChildSlotKind, schema: z.ZodType, description: string):
 }
 
 /** The checker walks a Dag entry's task itself; here it must only be there. */
-const DAG_TASK = z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY });
+const DAG_TASK = lazily(() => z.unknown().refine((value) => value !== undefined, { error: MISSING_KEY }));
 
 const VALIDATION_SLOTS: TaskSlots = {
   tasks: (description) => childSlot('list', taskList(z.unknown()), description),
   // Kestra reads `defaults: null` as no tasks.
   optionalTasks: (description) => childSlot('list', z.preprocess((value) => value ?? undefined, handlerList(z.unknown())), description),
   taskMap: (description) => childSlot('map', taskMap(z.unknown()).optional(), description),
-  dagTasks: (description) => childSlot('dag', dagEntries(DAG_TASK), description),
+  dagTasks: (description) => childSlot('dag', dagEntries(DAG_TASK()), description),
   taskRunner: () => {
     const slot = z.unknown().optional();
     TASK_RUNNER.add(slot);

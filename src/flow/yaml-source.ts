@@ -96,7 +96,7 @@ export function readYaml(text: string): YamlSource {
 }
 
 const TOO_DEEP = `the YAML nests too deeply to be read (keep maps and lists under ${FLOW_LIMITS.maxNesting} levels)`;
-/** Worded on demand: toLocaleString's first call loads ICU's number formats, some 5 ms of every start-up. */
+/** Worded on demand: toLocaleString's first call loads ICU's number formats, 5 to 10 ms of start-up. */
 function aliasBombMessage(): string {
   return `the YAML aliases expand to more than ${FLOW_LIMITS.maxAliasExpansion.toLocaleString('en-US')} nodes, the limit `
     + '(an alias bomb? write the repeated parts out, or use fewer nested aliases)';
