@@ -49,3 +49,11 @@ test('--version and --help load neither the runner table nor zod', async () => {
     assert.deepEqual(modules.filter((url) => /\/node_modules\/zod\/|\/src\/runners\/table\.js$/.test(url)), [], args.join(' '));
   }
 });
+
+test('a flow of one Log task loads neither node:child_process nor node:worker_threads (start-up)', async () => {
+  const flow = flowFile(['id: log', 'namespace: test', 'tasks:', '  - id: log', '    type: Log', '    message: hi'].join('\n'));
+  const { code, stderr, modules } = await modulesLoadedBy(['run', flow, '--state-dir', tempStateDir()]);
+  assert.equal(code, 0, stderr);
+  assert.ok(modules.includes('node:sqlite'), 'builtins are seen too (the store opened node:sqlite)');
+  assert.deepEqual(modules.filter((url) => /^node:(child_process|worker_threads)$/.test(url)), []);
+});
