@@ -57,3 +57,13 @@ test('a flow of one Log task loads neither node:child_process nor node:worker_th
   assert.ok(modules.includes('node:sqlite'), 'builtins are seen too (the store opened node:sqlite)');
   assert.deepEqual(modules.filter((url) => /^node:(child_process|worker_threads)$/.test(url)), []);
 });
+
+test('a flow of one Log task never calls into ICU (toLocaleString, localeCompare, Intl): its first call costs 5 to 10 ms', async () => {
+  const flow = flowFile(['id: log', 'namespace: test', 'tasks:', '  - id: log', '    type: Log', '    message: hi'].join('\n'));
+  const trace = join(mkdtempSync(join(tmpdir(), 'harrier-trace-')), 'icu.txt');
+  const result = await harrier(['run', flow, '--state-dir', tempStateDir()], {
+    env: { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'test/support/trace-icu.ts')}`, HARRIER_TRACE_ICU: trace },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(readFileSync(trace, 'utf8'), '');
+});
