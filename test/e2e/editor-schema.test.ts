@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TASK_TYPE_NAMES } from '../../src/flow/index.ts';
@@ -12,7 +12,7 @@ import { positionOf, YamlLanguageServer } from '../support/yaml-language-server.
  * configured with the schema the binary prints. What the editor flags must be what `harrier
  * validate` flags: nothing on the examples and seed flows, a typo'd property, an unknown word.
  */
-const SEEDS_DIR = join(REPO_ROOT, '..', 'shared', 'seeds');
+const SEEDS_DIR = join(REPO_ROOT, 'test', 'unit', 'flow', 'fixtures');
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name)).flatMap((entry) => {
@@ -22,18 +22,10 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-/** The flows in the seeds' Markdown: every ```yaml block with top-level `tasks:`. */
+/** The seed documents' flows, as committed beside the flow tests (copied from ../shared/seeds, which CI may not have). */
 function seedFlows(): Array<{ name: string; text: string }> {
-  if (!existsSync(SEEDS_DIR)) {
-    const reason = `no seeds at ${SEEDS_DIR} (shared/ beside the repository)`;
-    if (process.env.CI === 'true') throw new Error(`CI=true and ${reason}`);
-    console.log(`# SKIPPED (seed flows in the editor): ${reason}`);
-    return [];
-  }
-  return readdirSync(SEEDS_DIR).filter((name) => name.endsWith('.md')).sort().flatMap((file) => {
-    const blocks = [...readFileSync(join(SEEDS_DIR, file), 'utf8').matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((match) => match[1]);
-    return blocks.filter((text) => /^tasks:/m.test(text)).map((text, i) => ({ name: `${file.replace(/\.md$/, '')}-${i + 1}.yaml`, text }));
-  });
+  return readdirSync(SEEDS_DIR).filter((name) => /^seed-.*\.ya?ml$/.test(name)).sort()
+    .map((name) => ({ name, text: readFileSync(join(SEEDS_DIR, name), 'utf8') }));
 }
 
 /** `harrier validate`'s located problems of a flow: 1-based line numbers. */
@@ -78,7 +70,7 @@ describe('the editor schema in yaml-language-server', { concurrency: false }, ()
 
   test('the seed flows: none where harrier validate accepts the flow (pullPolicy: ALWAYS included), and on each line it rejects', async () => {
     const seeds = seedFlows();
-    if (seeds.length === 0) return;
+    assert.ok(seeds.length >= 8, `the seed flows in ${SEEDS_DIR}`);
     assert.ok(seeds.some(({ text }) => /pullPolicy: ALWAYS/.test(text)), 'a seed writes pullPolicy: ALWAYS');
     for (const { name, text } of seeds) {
       const rejected = await validatorLines(text);
