@@ -223,6 +223,9 @@ async function takeover(signal: 'SIGKILL' | 'SIGTERM', leaseArgs: string[]): Pro
     }
     const afterSignalMs = Date.now() - signalled;
     if (!new RegExp(`took execution ${id} over`).test(second.output())) throw new Error(`the second server did not take over:\n${second.output()}`);
+    // Killed and ended by its owner, which removes the container (a SIGTERM would leave it running).
+    await api(second.url, `/api/v1/executions/${id}/kill`, { method: 'DELETE' });
+    while (!TERMINAL.has(store.getExecution(id)!.state)) await sleep(50);
     return { afterSignalMs, leaseLeftMs };
   } finally {
     store.close();
