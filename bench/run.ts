@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   docker: async () => (await import('./docker.ts')).dockerBenches(),
   kubernetes: async () => (await import('./kubernetes.ts')).kubernetesBenches(),
   'kubernetes-real': async () => (await import('./kubernetes.ts')).kubernetesRealBenches(),
+  server: async () => (await import('./server.ts')).serverBenches(),
 };
 
 const wanted = process.argv.slice(2);
