@@ -1,0 +1,246 @@
+/**
+ * Chaos: one API server (`--workers 0`) and three worker servers on one state directory run 30
+ * executions mixing Process, Docker and Kubernetes (simulator) tasks while a random worker is
+ * SIGKILLed and restarted every 1–4 s and one is SIGSTOPped past its lease once. The seed is printed;
+ * HARRIER_CHAOS_SEED=N replays the same choices (the timing of a loaded machine still varies).
+ *
+ * Process tasks have no retry: an attempt cut short by its server's death is ended "interrupted"
+ * and the task runs again as a new attempt (the resubmission), so a Process execution may have
+ * several attempts, each with its own lines, the last one complete.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dockerOrSkip, dockerUnavailable } from '../support/docker.ts';
+import { tempStateDir } from '../support/harrier.ts';
+import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
+import { startBackend } from '../support/kube-backends.ts';
+import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
+
+const EXECUTIONS = 30;
+const LINES = 20;
+const LEASE_MS = 3000;
+const WORKER_ARGS = ['--lease-ms', String(LEASE_MS), '--renew-ms', '500', '--poll-ms', '200'];
+/** Chaos lasts this long at most; then the executions left finish in peace. */
+const CHAOS_MS = 60_000;
+
+type Kind = 'process' | 'docker' | 'kubernetes';
+const KINDS: Kind[] = ['process', 'docker', 'kubernetes'];
+const NAMESPACE = 'chaos.team';
+
+/** mulberry32: a small PRNG, so that a seed replays the same choices. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const RUNNERS: Record<Kind, string> = {
+  process: 'type: io.kestra.plugin.core.runner.Process',
+  docker: 'type: io.kestra.plugin.scripts.runner.docker.Docker\n      pullPolicy: NEVER',
+  kubernetes: 'type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n      pullPolicy: IF_NOT_PRESENT',
+};
+
+function flowFor(kind: Kind): string {
+  return `id: chaos_${kind}
+namespace: ${NAMESPACE}
+tasks:
+  - id: count
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${ensureBusyboxImage()}
+    taskRunner:
+      ${RUNNERS[kind]}
+    commands:
+      - for i in $(seq 1 ${LINES}); do echo line $i; sleep 0.25; done
+`;
+}
+
+/** Every Docker container the runner creates for this namespace, from Docker's own event stream. */
+function watchContainerCreates(): { creates: Map<string, number>; stop(): void } {
+  const creates = new Map<string, number>();
+  const child = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=create',
+    '--filter', `label=harrier.io/namespace=${NAMESPACE}`, '--format', '{{json .Actor.Attributes}}']);
+  let pending = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines.filter(Boolean)) {
+      const labels = JSON.parse(line) as Record<string, string>;
+      const key = `${labels['harrier.io/execution-id']}/${labels['harrier.io/attempt']}`;
+      creates.set(key, (creates.get(key) ?? 0) + 1);
+    }
+  });
+  return { creates, stop: () => child.kill('SIGTERM') };
+}
+
+function dockerIds(kind: 'ps' | 'volume', label: string): string[] {
+  const args = kind === 'ps' ? ['ps', '-aq', '--filter', `label=${label}`] : ['volume', 'ls', '-q', '--filter', `label=${label}`];
+  return execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+async function untilSaid(server: ServerProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !pattern.test(server.output());) {
+    if (Date.now() > deadline) throw new Error(`the server never printed ${pattern}:\n${server.output().slice(-4000)}`);
+    await sleep(100);
+  }
+}
+
+interface Worker {
+  slots: number;
+  server: ServerProcess;
+  /** Exits we caused; any other exit of a worker server is a failure. */
+  killedByUs: boolean;
+}
+
+test('chaos: 30 executions over workers killed, restarted and frozen end SUCCESS, one container or pod per attempt, every line once, nothing left', { timeout: 300_000 }, async (t) => {
+  if (dockerUnavailable()) return void dockerOrSkip(t);
+  const seed = process.env.HARRIER_CHAOS_SEED ? Number(process.env.HARRIER_CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
+  t.diagnostic(`chaos seed ${seed} (replay: HARRIER_CHAOS_SEED=${seed})`);
+  console.log(`# chaos seed ${seed} (replay: HARRIER_CHAOS_SEED=${seed})`);
+  const random = prng(seed);
+
+  ensureBusyboxAlias();
+  const backend = await startBackend('simulator');
+  const podCreates = new Map<string, number>();
+  const unsubscribe = backend.sim!.store.subscribe((event) => {
+    const labels = event.object.metadata.labels ?? {};
+    if (event.type !== 'ADDED' || labels['harrier.io/namespace'] !== NAMESPACE) return;
+    const key = `${labels['harrier.io/execution-id']}/${labels['harrier.io/attempt']}`;
+    podCreates.set(key, (podCreates.get(key) ?? 0) + 1);
+  });
+  const containers = watchContainerCreates();
+  const kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
+  writeFileSync(kubeconfig, backend.kubeconfig);
+  const env = { KUBECONFIG: kubeconfig };
+  const stateDir = tempStateDir('harrier-chaos-');
+  const unexpectedExits: string[] = [];
+  const workers: Worker[] = [];
+  /** Every worker server that ever ran, killed ones too: their output is kept. */
+  const everyWorker: ServerProcess[] = [];
+  const startWorker = async (worker: Omit<Worker, 'server' | 'killedByUs'>): Promise<Worker> => {
+    const server = await startServerProcess({ stateDir, args: ['--workers', String(worker.slots), ...WORKER_ARGS], env });
+    everyWorker.push(server);
+    const started: Worker = { ...worker, server, killedByUs: false };
+    void server.child.result.then((result) => {
+      if (!started.killedByUs) unexpectedExits.push(`a worker server exited ${result.code ?? result.signal}:\n${result.stderr.slice(-4000)}`);
+    });
+    return started;
+  };
+  const front = await startServerProcess({ stateDir, args: ['--workers', '0'], env });
+  try {
+    for (const slots of [1, 2, 2]) workers.push(await startWorker({ slots }));
+    for (const kind of KINDS) assert.equal((await deployFlow(front.url, flowFor(kind))).status, 200);
+
+    const kinds = Array.from({ length: EXECUTIONS }, (_, i) => KINDS[i % KINDS.length]).sort(() => random() - 0.5);
+    const submitted: { id: string; kind: Kind }[] = [];
+    for (const kind of kinds) {
+      const { status, body } = await api(front.url, `/api/v1/executions/${NAMESPACE}/chaos_${kind}`, { method: 'POST' });
+      assert.equal(status, 200, JSON.stringify(body));
+      submitted.push({ id: body.id, kind });
+    }
+
+    const ended = async (): Promise<boolean> => {
+      const { body } = await api(front.url, `/api/v1/executions/search?namespace=${NAMESPACE}&size=100`);
+      return body.results.filter((execution: any) => ['SUCCESS', 'FAILED', 'KILLED'].includes(execution.state.current)).length === EXECUTIONS;
+    };
+    const chaosEnds = Date.now() + CHAOS_MS;
+    const freezeAt = 1 + Math.floor(random() * 3);
+    const events: string[] = [];
+    const fencedOut: string[] = [];
+    for (let round = 0; Date.now() < chaosEnds && !(await ended()); round++) {
+      await sleep(1000 + random() * 3000);
+      const index = Math.floor(random() * workers.length);
+      if (round === freezeAt) {
+        const frozen = workers[index];
+        const pid = frozen.server.child.pid!;
+        events.push(`SIGSTOP worker ${index} (pid ${pid})`);
+        frozen.server.child.kill('SIGSTOP');
+        // Past its lease, and until another worker took one of its executions over (the next free
+        // slot takes the oldest expired lease first), so that its wake-up meets the fence.
+        const takenFrom = new RegExp(`took execution (\\S+) over from \\S+ \\(pid ${pid},`, 'g');
+        const taken = (): string[] => [...everyWorker.map((server) => server.output()).join('\n').matchAll(takenFrom)].map((match) => match[1]);
+        await sleep(LEASE_MS + 1500);
+        for (let waited = 0; waited < 20_000 && taken().length === 0; waited += 200) await sleep(200);
+        frozen.server.child.kill('SIGCONT');
+        events.push(`SIGCONT worker ${index}, ${taken().length} of its executions taken over`);
+        for (const id of taken()) {
+          await untilSaid(frozen.server, new RegExp(`(lost the lease of|stopped) execution ${id}`), 15_000);
+          fencedOut.push(id);
+        }
+        continue;
+      }
+      const victim = workers[index];
+      events.push(`SIGKILL worker ${index} (pid ${victim.server.child.pid})`);
+      victim.killedByUs = true;
+      victim.server.child.kill('SIGKILL');
+      await victim.server.child.result;
+      workers[index] = await startWorker({ slots: victim.slots });
+    }
+    t.diagnostic(`chaos: ${events.join('; ')}`);
+
+    const documents = new Map<string, any>();
+    for (const { id } of submitted) documents.set(id, await untilState(front.url, id, ['SUCCESS', 'FAILED', 'KILLED'], 150_000));
+    assert.deepEqual(unexpectedExits, []);
+    const failed = submitted.filter(({ id }) => documents.get(id).state.current !== 'SUCCESS');
+    assert.deepEqual(failed.map(({ id, kind }) => `${kind} ${id}: ${documents.get(id).state.current} ${JSON.stringify(documents.get(id).taskRunList)}`), [], 'every execution SUCCESS');
+
+    const said = everyWorker.map((server) => server.output()).join('\n');
+    const endings = [...said.matchAll(/worker: execution (\S+) ended (\w+)/g)].map((match) => `${match[1]} ${match[2]}`).sort();
+    assert.deepEqual(endings, submitted.map(({ id }) => `${id} SUCCESS`).sort(), 'each execution ended by exactly one worker');
+    assert.doesNotMatch(front.output(), /worker: /, 'the API server (--workers 0) drives nothing');
+    const takeovers = [...said.matchAll(/worker: took execution \S+ over/g)].length;
+    assert.ok(takeovers > 0, 'the kills made other workers take executions over');
+    assert.ok(fencedOut.length > 0, 'the frozen worker woke up to find at least one execution taken over, and stopped it');
+    t.diagnostic(`take-overs: ${takeovers}; executions the frozen worker was fenced out of: ${fencedOut.join(', ')}`);
+
+    let processAttempts = 0;
+    for (const { id, kind } of submitted) {
+      const attempts: any[] = documents.get(id).taskRunList[0].attempts;
+      if (kind === 'process') processAttempts += attempts.length;
+      if (kind !== 'process') {
+        const created = kind === 'docker' ? containers.creates : podCreates;
+        const mine = [...created].filter(([key]) => key.startsWith(`${id}/`));
+        assert.equal(mine.length, attempts.length, `${kind} execution ${id}: a container or pod for each of its ${attempts.length} attempts, none for another: ${mine.join(' ')}`);
+        assert.deepEqual(mine.filter(([, count]) => count !== 1), [], `${kind} execution ${id}: exactly one container or pod per attempt`);
+      }
+      const { body: logs } = await api(front.url, `/api/v1/logs/${id}?taskId=count`);
+      const byAttempt = new Map<number, number[]>();
+      for (const entry of logs) {
+        const match = /^line (\d+)$/.exec(entry.message);
+        if (match) byAttempt.set(entry.attemptNumber, [...(byAttempt.get(entry.attemptNumber) ?? []), Number(match[1])]);
+      }
+      for (const [attempt, lines] of byAttempt) {
+        assert.deepEqual(lines, lines.map((_, i) => i + 1), `${kind} execution ${id} attempt ${attempt}: each line once, in order`);
+      }
+      assert.deepEqual(byAttempt.get(attempts.length - 1), Array.from({ length: LINES }, (_, i) => i + 1), `${kind} execution ${id}: the successful attempt has every line`);
+      if (kind !== 'process') assert.equal(attempts.length, 1, `${kind} execution ${id}: re-attached, never run again`);
+    }
+    t.diagnostic(`Process attempts: ${processAttempts} for ${EXECUTIONS / 3} executions`);
+
+    await backend.settled('default');
+    assert.deepEqual((await backend.listPods('default')).map((pod) => pod.metadata.name), [], 'no pod left');
+    assert.deepEqual(await backend.sim!.leftovers(), { containers: [], volumes: [] }, 'the simulator left nothing in Docker');
+    assert.deepEqual(dockerIds('ps', `harrier.io/namespace=${NAMESPACE}`), [], 'no container left');
+    assert.deepEqual(dockerIds('volume', `harrier.io/namespace=${NAMESPACE}`), [], 'no volume left');
+  } finally {
+    for (const worker of workers) {
+      worker.killedByUs = true;
+      worker.server.child.kill('SIGCONT');
+      await worker.server.stop();
+    }
+    await front.stop();
+    containers.stop();
+    unsubscribe();
+    await backend.stop();
+  }
+});
