@@ -20,6 +20,7 @@ import { tempStateDir } from '../support/harrier.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
 import { startBackend } from '../support/kube-backends.ts';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const EXECUTIONS = 30;
 const LINES = 20;
@@ -31,18 +32,6 @@ const CHAOS_MS = 60_000;
 type Kind = 'process' | 'docker' | 'kubernetes';
 const KINDS: Kind[] = ['process', 'docker', 'kubernetes'];
 const NAMESPACE = 'chaos.team';
-
-/** mulberry32: a small PRNG, so that a seed replays the same choices. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RUNNERS: Record<Kind, string> = {
   process: 'type: io.kestra.plugin.core.runner.Process',
@@ -113,7 +102,7 @@ test('chaos: 30 executions over workers killed, restarted and frozen end SUCCESS
   const seed = process.env.HARRIER_CHAOS_SEED ? Number(process.env.HARRIER_CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
   t.diagnostic(`chaos seed ${seed} (replay: HARRIER_CHAOS_SEED=${seed})`);
   console.log(`# chaos seed ${seed} (replay: HARRIER_CHAOS_SEED=${seed})`);
-  const random = prng(seed);
+  const random = seededRandom(seed);
 
   ensureBusyboxAlias();
   const backend = await startBackend('simulator');
