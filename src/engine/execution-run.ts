@@ -443,6 +443,11 @@ export class ExecutionRun {
         this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
       }
     }
+    if (last && isSuccessful(last.state) && !isTerminal(taskRun.state)) {
+      // The process stopped after the attempt's end (and its outputs) was stored, before its task
+      // run's: the attempt's end stands, the task does not run again.
+      return this.endAsAttempt(task, taskRun, last.number, last.state, frame);
+    }
     if (this.kill.signal.aborted && !resuming) return this.endKilled(taskRun);
     let attemptNumber = resuming ? resuming.number : (last?.number ?? 0) + 1;
     const firstStartedAt = new Date(previous[0]?.startedAt ?? now());
@@ -459,12 +464,7 @@ export class ExecutionRun {
         attemptNumber++;
         continue;
       }
-      if (result.state !== 'FAILED') {
-        const state = result.state === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task, frame)?.warningOnRetry ? 'WARNING' : result.state;
-        this.updateTaskRun(taskRun, { state, endedAt: now() });
-        if (isSuccessful(state)) this.fileOutputs(taskRun);
-        return state;
-      }
+      if (result.state !== 'FAILED') return this.endAsAttempt(task, taskRun, attemptNumber, result.state, frame);
       const policy = this.retryPolicy(task, frame);
       if (frame.deadline?.aborted) {
         this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
@@ -509,6 +509,14 @@ export class ExecutionRun {
     }
     this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
     return 'FAILED';
+  }
+
+  /** The task run ends as its attempt did (any end but FAILED, which may retry): WARNING for a success after retries when the policy says so. */
+  private endAsAttempt(task: RunnableTask, taskRun: TaskRunRecord, attemptNumber: number, attemptState: State, frame: Frame): State {
+    const state = attemptState === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task, frame)?.warningOnRetry ? 'WARNING' : attemptState;
+    this.updateTaskRun(taskRun, { state, endedAt: now() });
+    if (isSuccessful(state)) this.fileOutputs(taskRun);
+    return state;
   }
 
   private endKilled(taskRun: TaskRunRecord): State {

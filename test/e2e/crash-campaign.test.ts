@@ -21,6 +21,7 @@ import { startKubeSim, type KubeSim } from '../kube-sim/index.ts';
 import { dockerOrSkip, dockerStatus } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
 import { flowFile, harrier, startHarrier, tempStateDir, waitForOutput } from '../support/harrier.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const SEED = Number(process.env.HARRIER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TRIALS = Number(process.env.HARRIER_CRASH_TRIALS ?? 8);
@@ -30,18 +31,6 @@ const SECOND_LINES = 30;
 type RunnerName = 'process' | 'docker' | 'kubernetes';
 type Trial = 'kill-run' | 'kill-resume' | 'two-signals' | 'closed-stdout';
 const TRIAL_KINDS: Trial[] = ['kill-run', 'kill-resume', 'two-signals', 'closed-stdout'];
-
-/** mulberry32: a small, well-known PRNG, so that a seed replays the same campaign. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const docker = new Docker();
 let sim: KubeSim | undefined;
@@ -240,7 +229,7 @@ const RUNNERS: { name: RunnerName; maxDelayMs: number }[] = [
 for (const [index, { name, maxDelayMs }] of RUNNERS.entries()) {
   test(`crash campaign, ${name} runner`, async (t) => {
     if (name !== 'process' && !dockerOrSkip(t)) return;
-    const next = random(SEED + index);
+    const next = seededRandom(SEED + index);
     const flow = campaignFlow(name);
     const env: Record<string, string> = name === 'kubernetes' ? { KUBECONFIG: kubeconfigPath } : {};
     const outcomes: string[] = [];

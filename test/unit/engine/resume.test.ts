@@ -121,6 +121,31 @@ test('a re-attaching runner that died before saving a handle gets a new attempt,
   resumed.engine.close();
 });
 
+test('an attempt that ended before the crash, its task run not yet: the attempt\'s end stands, the task does not run again', async () => {
+  const dir = stateDir();
+  const before = new FakeRunner('docker').on('only', (job) => {
+    job.log({ stream: 'stdout', line: '::{"outputs":{"token":"kept"}}::', timestamp: new Date().toISOString() });
+    return 0;
+  });
+  const started = await start(dir, flowYaml(`tasks:\n  - id: only\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
+  const finished = await started.done;
+  // What SIGKILL leaves between the attempt's transaction (its end, its outputs) and the task run's.
+  const [taskRun] = started.engine.store.taskRuns(finished.id);
+  started.engine.store.updateTaskRun(taskRun.id, { state: 'RUNNING' });
+  started.engine.store.setExecutionState(finished.id, 'RUNNING');
+  started.engine.close();
+
+  const after = new FakeRunner('docker');
+  const resumed = await resume(dir, finished.id, { docker: after });
+  assert.equal(resumed.ended.state, 'SUCCESS');
+  assert.deepEqual(after.calls, [], 'no second attempt');
+  assert.deepEqual(resumed.attempts('only').map((attempt) => [attempt.number, attempt.state]), [[1, 'SUCCESS']]);
+  const [ended] = resumed.engine.store.taskRuns(finished.id);
+  assert.equal(ended.state, 'SUCCESS');
+  assert.deepEqual(ended.outputs?.vars, { token: 'kept' });
+  resumed.engine.close();
+});
+
 test('a task waiting for its retry waits until the stored time, then runs its next attempt', async () => {
   const dir = stateDir();
   const flow = flowYaml(`tasks:
