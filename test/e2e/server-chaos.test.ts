@@ -9,13 +9,13 @@
  * several attempts, each with its own lines, the last one complete.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dockerOrSkip, dockerUnavailable } from '../support/docker.ts';
+import { dockerOrSkip, dockerUnavailable, watchContainerCreates } from '../support/docker.ts';
 import { tempStateDir } from '../support/harrier.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
 import { startBackend } from '../support/kube-backends.ts';
@@ -51,25 +51,6 @@ tasks:
     commands:
       - for i in $(seq 1 ${LINES}); do echo line $i; sleep 0.25; done
 `;
-}
-
-/** Every Docker container the runner creates for this namespace, from Docker's own event stream. */
-function watchContainerCreates(): { creates: Map<string, number>; stop(): void } {
-  const creates = new Map<string, number>();
-  const child = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=create',
-    '--filter', `label=harrier.io/namespace=${NAMESPACE}`, '--format', '{{json .Actor.Attributes}}']);
-  let pending = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines.filter(Boolean)) {
-      const labels = JSON.parse(line) as Record<string, string>;
-      const key = `${labels['harrier.io/execution-id']}/${labels['harrier.io/attempt']}`;
-      creates.set(key, (creates.get(key) ?? 0) + 1);
-    }
-  });
-  return { creates, stop: () => child.kill('SIGTERM') };
 }
 
 function dockerIds(kind: 'ps' | 'volume', label: string): string[] {
@@ -113,7 +94,7 @@ test('chaos: 30 executions over workers killed, restarted and frozen end SUCCESS
     const key = `${labels['harrier.io/execution-id']}/${labels['harrier.io/attempt']}`;
     podCreates.set(key, (podCreates.get(key) ?? 0) + 1);
   });
-  const containers = watchContainerCreates();
+  const containers = watchContainerCreates(`harrier.io/namespace=${NAMESPACE}`);
   const kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
   writeFileSync(kubeconfig, backend.kubeconfig);
   const env = { KUBECONFIG: kubeconfig };

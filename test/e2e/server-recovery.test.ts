@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dockerOrSkip, dockerUnavailable } from '../support/docker.ts';
+import { dockerOrSkip, dockerUnavailable, watchContainerCreates } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
 import { startBackend, type KubeBackend } from '../support/kube-backends.ts';
 import { tempStateDir } from '../support/harrier.ts';
@@ -28,8 +28,8 @@ interface Place {
   env(): Record<string, string>;
   /** The containers or pods of an execution that exist now. */
   resources(executionId: string): Promise<string[]>;
-  /** How many were ever created (pods: the simulator counts creates; containers: not counted here, see dockerPlace). */
-  creates(): Promise<number>;
+  /** How many were ever created for the execution (pods: the simulator counts creates; containers: Docker's events). */
+  creates(executionId: string): Promise<number>;
 }
 
 function flowFor(place: Place, id: string): string {
@@ -86,7 +86,8 @@ function scenarios(place: () => Place): void {
     await untilLine(first, execution.id, 5);
     const before = await where.resources(execution.id);
     assert.equal(before.length, 1);
-    const createsBefore = await where.creates();
+    const createsBefore = await where.creates(execution.id);
+    assert.ok(createsBefore >= 1, 'its container or pod was counted when created');
     first.child.kill('SIGKILL');
     await first.child.result;
     assert.deepEqual(await where.resources(execution.id), before, 'the container or pod outlives the server');
@@ -97,7 +98,7 @@ function scenarios(place: () => Place): void {
       assert.equal(ended.state.current, 'SUCCESS', second.output());
       assert.equal(ended.taskRunList[0].attempts.length, 1, 'the same attempt, re-attached');
       allLinesOnce(await numberedLines(second, execution.id));
-      assert.equal(await where.creates(), createsBefore, 'no second container or pod');
+      assert.equal(await where.creates(execution.id), createsBefore, 'no second container or pod');
       assert.deepEqual(await where.resources(execution.id), [], 'removed at the end');
       assert.match(second.output(), new RegExp(`took execution ${execution.id} over`));
     } finally {
@@ -178,10 +179,11 @@ describe('server recovery with Docker containers', { concurrency: false }, () =>
     env: () => ({}),
     resources: async (executionId) => execFileSync('docker', ['ps', '-aq', '--filter', `label=harrier.io/execution-id=${executionId}`], { encoding: 'utf8' })
       .split('\n').filter(Boolean),
-    // No create counter for Docker here (container names are random per create): the one re-attached attempt
-    // and the container list are the evidence; server-chaos.test.ts counts Docker creates from `docker events`.
-    creates: async () => 0,
+    creates: async (executionId) => [...containerCreates.creates].filter(([key]) => key.startsWith(`${executionId}/`)).reduce((sum, [, count]) => sum + count, 0),
   });
+  // Container names are random per create, so a second container would not collide: Docker's events count them.
+  const containerCreates = watchContainerCreates('harrier.io/namespace=company.team');
+  after(() => containerCreates.stop());
   scenarios(dockerPlace);
 });
 

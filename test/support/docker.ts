@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 
 /**
  * Whether a Docker engine answers here. Tests that need one call `dockerOrSkip(t)`: without an
@@ -32,4 +32,26 @@ export function dockerUnavailable(): string | undefined {
   if (status.ok) return undefined;
   if (process.env.CI === 'true') throw new Error(`CI=true and ${status.reason}`);
   return status.reason;
+}
+
+/**
+ * Every container Docker creates with `label` (`key=value`), from Docker's own event stream, counted
+ * per execution id and attempt: the one record of creates that outlives the containers' removal.
+ */
+export function watchContainerCreates(label: string): { creates: Map<string, number>; stop(): void } {
+  const creates = new Map<string, number>();
+  const child = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=create',
+    '--filter', `label=${label}`, '--format', '{{json .Actor.Attributes}}']);
+  let pending = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines.filter(Boolean)) {
+      const labels = JSON.parse(line) as Record<string, string>;
+      const key = `${labels['harrier.io/execution-id']}/${labels['harrier.io/attempt']}`;
+      creates.set(key, (creates.get(key) ?? 0) + 1);
+    }
+  });
+  return { creates, stop: () => child.kill('SIGTERM') };
 }
