@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../src/store/index.ts';
+import { SqliteStore } from '../src/store/index.ts';
 import { PackageInstaller } from '../test/support/install.ts';
 import { harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
 
@@ -44,12 +44,12 @@ export async function logThroughput(): Promise<void> {
   const baseline = await measure('/bin/sh', ['-c', `seq 1 ${lines}`], { discardStdout: true });
   const run = await measure(...harrierArgs('run', flow, '--state-dir', stateDir), { discardStdout: true });
   if (run.code !== 0) throw new Error(`harrier run failed: ${run.stderr}`);
-  const store = Store.open(stateDir);
-  const [execution] = store.listExecutions(1);
+  const store = await SqliteStore.open(stateDir);
+  const [execution] = await store.listExecutions(1);
   let stored = 0;
   let inOrder = true;
   for (let afterSeq = 0; ;) {
-    const page = store.logs(execution.id, { afterSeq, limit: 100_000 });
+    const page = await store.logs(execution.id, { afterSeq, limit: 100_000 });
     if (page.length === 0) break;
     for (const record of page) {
       if (record.stream !== 'stdout') continue;
@@ -58,7 +58,7 @@ export async function logThroughput(): Promise<void> {
     }
     afterSeq = page.at(-1)!.seq!;
   }
-  store.close();
+  await store.close();
   inOrder &&= stored === lines;
   const perSecond = lines / (run.ms / 1000);
   report('Logs: one task printing 1,000,000 lines', {

@@ -129,15 +129,15 @@ export interface Started {
   changes: TaskRunRecord[];
 }
 
-export function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRunner>>, listener: ExecutionListener = {}): Engine {
-  return new Engine({ stateDir: dir, runners: new FakeRunners(fakes), listener });
+export async function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRunner>>, listener: ExecutionListener = {}): Promise<Engine> {
+  return await Engine.open({ stateDir: dir, runners: new FakeRunners(fakes), listener });
 }
 
 /** Creates an execution of the flow and starts running it, and the executions its retries make. */
 export async function start(dir: string, yaml: string, fakes: Partial<Record<RunnerKind, TaskRunner>>): Promise<Started> {
   const changes: TaskRunRecord[] = [];
   const retried: ExecutionRecord[] = [];
-  const engine = openEngine(dir, fakes, { taskRunChanged: (taskRun) => changes.push(taskRun) });
+  const engine = await openEngine(dir, fakes, { taskRunChanged: (taskRun) => changes.push(taskRun) });
   const flow = parseFlow(yaml, join(dir, 'flow.yaml'));
   const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'flow.yaml'), rawInputs: {}, options: {} });
   const done = engine.runChain(execution, flow, (ended) => {
@@ -160,12 +160,12 @@ export async function chainOf(started: Started): Promise<ExecutionRecord[]> {
 export async function crash(started: Started): Promise<void> {
   started.done.catch(() => undefined);
   await sleep(250);
-  started.engine.close();
+  await started.engine.close();
 }
 
-export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
