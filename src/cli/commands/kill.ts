@@ -29,7 +29,7 @@ export async function killCommand(id: string, options: { stateDir?: string; outp
     if (isTerminal(target.state) && !(target.state === 'FAILED' && target.failure?.code === 'STORE_DISK_FULL')) {
       notices.line(`execution ${target.id} already ended ${target.state}: nothing to kill`);
       await notices.drain();
-      return report(engine, target, options);
+      return await report(engine, target, options);
     }
     const owner = await engine.liveOwnerOf(target.id);
     let ended: ExecutionRecord;
@@ -44,7 +44,7 @@ export async function killCommand(id: string, options: { stateDir?: string; outp
       ended = await engine.killOrphaned(target.id);
       await logs.drain();
     }
-    return report(engine, ended, options);
+    return await report(engine, ended, options);
   } finally {
     await engine.close();
   }
