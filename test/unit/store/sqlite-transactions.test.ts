@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hasCode } from '../../../src/shared/errors.ts';
-import { openStore, SqliteStore, type ExecutionRecord, type Store } from '../../../src/store/index.ts';
+import { SqliteStore, type ExecutionRecord, type Store } from '../../../src/store/index.ts';
 
 const execution = (id: string): ExecutionRecord => ({
   id, flowId: 'f', namespace: 'n', state: 'CREATED', flowFile: '/f.yaml', flowSource: 'id: f', inputs: {}, labels: {},
@@ -130,24 +129,5 @@ test('watchQueue: queueing and releasing in this process wake the watcher, after
     await store.queueExecution('e');
     await sleep(5);
     assert.equal(woken, 2);
-  });
-});
-
-test('openStore: no URL is the embedded store under the state dir; a PostgreSQL URL is not supported yet; any other is a one-line user error', async () => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'harrier-open-store-'));
-  const store = await openStore({ stateDir });
-  assert.ok(store instanceof SqliteStore);
-  assert.equal(store.location, stateDir);
-  await store.close();
-  for (const url of ['postgresql://harrier:secret@db:5432/harrier', 'postgres://db/harrier']) {
-    await assert.rejects(openStore({ stateDir, url }), (error: unknown) => hasCode(error, 'STORE_URL_UNSUPPORTED'));
-  }
-  await assert.rejects(openStore({ stateDir, url: 'mysql://harrier:secret@db/harrier' }), (error: unknown) => {
-    assert.ok(hasCode(error, 'STORE_URL_INVALID'));
-    const text = error.userMessage();
-    assert.doesNotMatch(text, /\n/);
-    assert.doesNotMatch(text, /secret/, 'the password is never shown');
-    assert.match(text, /postgresql:\/\//);
-    return true;
   });
 });
