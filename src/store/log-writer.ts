@@ -55,7 +55,7 @@ export class LogWriter {
     try {
       await this.store.insertLogs(records);
     } catch (error) {
-      // Anything but a StoreError is a bug: it must not pass unseen, nor stop the lines after it.
+      // Anything else is a bug, and no caller is there to catch it (a timer flushed): it is reported as a store failure.
       const failure = error instanceof StoreError ? error : new StoreError(`cannot store log lines: ${String(error)}`, { cause: error });
       this.failure = failure;
       this.onFailure(failure);
