@@ -1,8 +1,16 @@
 #!/usr/bin/env -S node --min-semi-space-size=8
 // A young generation that starts at 8 MB: loading the modules needs fewer scavenges, and memory stays bounded.
-// Only syntax every Node since 12 reads (no top-level await, no `?.`), and nothing imported before the
-// version check: on an old Node it must still say, in one line, which version it needs.
+// Only syntax every Node since 12 reads (no top-level await, no `?.`), and nothing but builtins imported
+// before the version check: on an old Node it must still say, in one line, which version it needs.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+
+/** The bundle's file name, its content hash included; scripts/build.ts writes it in. */
+declare const HARRIER_BUNDLE: string;
 
 // node:sqlite (the store) without a flag decides the minimum; package.json's engines says the same.
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -16,6 +24,57 @@ process.emitWarning = function (warning: string | Error, ...rest: unknown[]) {
   if (String(warning).startsWith('SQLite is an experimental feature')) return;
   return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
 } as typeof process.emitWarning;
-// Compiling the modules costs about a third of start-up; cached, it costs almost nothing.
-if (module.enableCompileCache) module.enableCompileCache();
-import('../src/cli/main.ts');
+
+/** `$XDG_CACHE_HOME/harrier`, else `~/.cache/harrier` (a relative XDG_CACHE_HOME is ignored, as the spec says). */
+function cacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'harrier');
+}
+
+/**
+ * Runs the bundle (one CommonJS file) with V8's code cache of a previous start. Node's own compile
+ * cache is written when a file is compiled, so it holds the top level only, and every function
+ * compiled lazily during the run (most of start-up's compile time) is compiled again at each start.
+ * This cache is taken at exit instead, when all those functions are compiled: one per bundle,
+ * Node version and command, written when missing or rejected (V8 checks its own version and flags).
+ * NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
+ */
+function runBundle(): void {
+  const bundle = fileURLToPath(new URL(HARRIER_BUNDLE, import.meta.url));
+  const source = readFileSync(bundle, 'utf8');
+  const useCache = !process.env.NODE_DISABLE_COMPILE_CACHE;
+  const command = /^[a-z]+$/.test(process.argv[2] || '') ? process.argv[2] : 'other';
+  const cacheFile = join(cacheDir(), `${HARRIER_BUNDLE}-${process.version}-${process.arch}-${command}.v8cache`);
+  let cached: Buffer | undefined;
+  if (useCache) {
+    try {
+      cached = readFileSync(cacheFile);
+    } catch {
+      cached = undefined;
+    }
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: bundle,
+    cachedData: cached,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (useCache && (!cached || script.cachedDataRejected)) {
+    process.once('exit', () => {
+      // Written beside, then renamed: a harrier starting meanwhile reads a whole cache or none.
+      const partial = `${cacheFile}.${process.pid}`;
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true });
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, cacheFile);
+      } catch {
+        // A cache that cannot be written (read-only home, full disk) only costs the next start its speed.
+      }
+    });
+  }
+  const exports = {};
+  script.runInThisContext()(exports, module.createRequire(bundle), { exports }, bundle, dirname(bundle));
+}
+
+// Node's compile cache still serves what the bundle loads from node_modules (the Kubernetes client...).
+if (module.enableCompileCache) module.enableCompileCache(join(cacheDir(), 'node-compile-cache'));
+runBundle();
