@@ -1,13 +1,8 @@
 #!/usr/bin/env -S node --min-semi-space-size=8
 // A young generation that starts at 8 MB: loading the modules needs fewer scavenges, and memory stays bounded.
-// Only syntax every Node since 12 reads (no top-level await, no `?.`), and nothing but builtins imported
-// before the version check: on an old Node it must still say, in one line, which version it needs.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import module from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// Only syntax every Node since 12 reads (no top-level await, no `?.`), and nothing imported before the
+// version check: on an old Node it must still say, in one line, which version it needs. Builtins are
+// then taken with process.getBuiltinModule: an `import` of each would build its ES module facade.
 
 /** The bundle's file name, its content hash included; scripts/build.ts writes it in. */
 declare const HARRIER_BUNDLE: string;
@@ -25,6 +20,13 @@ process.emitWarning = function (warning: string | Error, ...rest: unknown[]) {
   return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
 } as typeof process.emitWarning;
 
+const { mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
+const { homedir } = process.getBuiltinModule('node:os');
+const { dirname, isAbsolute, join } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+const vm = process.getBuiltinModule('node:vm');
+
 /** `$XDG_CACHE_HOME/harrier`, else `~/.cache/harrier` (a relative XDG_CACHE_HOME is ignored, as the spec says). */
 function cacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
@@ -41,7 +43,8 @@ function cacheDir(): string {
  */
 function runBundle(): void {
   const bundle = fileURLToPath(new URL(HARRIER_BUNDLE, import.meta.url));
-  const source = readFileSync(bundle, 'utf8');
+  // ASCII only (scripts/build.ts checks it): read as latin1, which needs no UTF-8 decoding.
+  const source = readFileSync(bundle, 'latin1');
   const useCache = !process.env.NODE_DISABLE_COMPILE_CACHE;
   const command = /^[a-z]+$/.test(process.argv[2] || '') ? process.argv[2] : 'other';
   const cacheFile = join(cacheDir(), `${HARRIER_BUNDLE}-${process.version}-${process.arch}-${command}.v8cache`);

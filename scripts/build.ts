@@ -89,6 +89,8 @@ export async function build(options: { check: boolean }): Promise<number> {
     entryNames: '[name]-[hash]',
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
+    // Without comments and indentation the file is a third smaller: less for every start to read.
+    minifyWhitespace: true,
     // jq starts its worker from the file beside the bundle.
     define: { 'import.meta.url': '__harrierBundleUrl' },
     banner: { js: "const __harrierBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -96,6 +98,8 @@ export async function build(options: { check: boolean }): Promise<number> {
     metafile: true,
   });
   const bundle = Object.keys(result.metafile.outputs).map((output) => basename(output)).find((name) => name.endsWith('.cjs'))!;
+  // bin/harrier.ts reads the bundle as latin1; esbuild escapes non-ASCII characters in code, comments are gone.
+  if (/[^\x00-\x7f]/.test(readFileSync(join(BUNDLE_DIR, bundle), 'latin1'))) throw new Error(`${bundle}: not ASCII (bin/harrier.ts reads it as latin1)`);
   await esbuild.build({
     ...common,
     entryPoints: { 'jq-worker': 'dist/src/expr/jq-worker.js' },
