@@ -20,17 +20,28 @@ process.emitWarning = function (warning: string | Error, ...rest: unknown[]) {
   return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
 } as typeof process.emitWarning;
 
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs');
 const module = process.getBuiltinModule('node:module');
 const { homedir } = process.getBuiltinModule('node:os');
 const { dirname, isAbsolute, join } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 const vm = process.getBuiltinModule('node:vm');
 
+/** Enough for a few builds and Node versions, each with its handful of commands (about 1 MB each). */
+const KEPT_CACHES = 16;
+
 /** `$XDG_CACHE_HOME/harrier`, else `~/.cache/harrier` (a relative XDG_CACHE_HOME is ignored, as the spec says). */
 function cacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME;
   return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'harrier');
+}
+
+/** Caches of other builds and Node versions pile up as harrier is updated: the newest few are kept. */
+function keepNewestCaches(dir: string): void {
+  const caches = readdirSync(dir).filter((name) => name.endsWith('.v8cache'))
+    .map((name) => ({ path: join(dir, name), modified: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => b.modified - a.modified);
+  for (const old of caches.slice(KEPT_CACHES)) rmSync(old.path, { force: true });
 }
 
 /**
@@ -69,8 +80,14 @@ function runBundle(): void {
         mkdirSync(dirname(cacheFile), { recursive: true });
         writeFileSync(partial, script.createCachedData());
         renameSync(partial, cacheFile);
+        keepNewestCaches(dirname(cacheFile));
       } catch {
         // A cache that cannot be written (read-only home, full disk) only costs the next start its speed.
+        try {
+          rmSync(partial, { force: true });
+        } catch {
+          // No folder to write in, so no partial file either.
+        }
       }
     });
   }
