@@ -104,8 +104,6 @@ export async function build(options: { check: boolean }): Promise<number> {
     ...common,
     entryPoints: { 'jq-worker': 'dist/src/expr/jq-worker.js' },
     format: 'esm',
-    // yaml is CommonJS: inside an ES module its require() needs one.
-    banner: { js: "import { createRequire as __harrierRequire } from 'node:module'; const require = __harrierRequire(import.meta.url);" },
   });
   await esbuild.build({
     ...common,
