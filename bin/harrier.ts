@@ -13,10 +13,13 @@ if (major < 22 || (major === 22 && minor < 13) || (major === 23 && minor < 4)) {
   process.stderr.write(`harrier needs Node.js 22.13 or later (this is ${process.version})\n`);
   process.exit(2);
 }
-// Node 22 warns on every start that node:sqlite is experimental; it is what Harrier is tested on.
+// Node 22 warns on every start that node:sqlite is experimental; it is what Harrier is tested on. Its
+// early releases may also warn, run from a clone, that the bundle (CommonJS) requires the Kubernetes
+// client (an ES module): that is how the build links it, nothing a user can act on.
 const emitWarning = process.emitWarning;
 process.emitWarning = function (warning: string | Error, ...rest: unknown[]) {
-  if (String(warning).startsWith('SQLite is an experimental feature')) return;
+  const text = String(warning);
+  if (text.startsWith('SQLite is an experimental feature') || text.includes('Support for loading ES Module in require()')) return;
   return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
 } as typeof process.emitWarning;
 
