@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../src/store/index.ts';
@@ -95,8 +96,12 @@ export async function startup(): Promise<void> {
     nodeTimes.push((await measure(process.execPath, ['-e', '0'])).ms);
     harrierTimes.push((await run(tempDir('harrier-bench-state-'), warm)).ms);
     reusedTimes.push((await run(reused, warm)).ms);
-    firstTimes.push((await run(tempDir('harrier-bench-state-'), { XDG_CACHE_HOME: tempDir('harrier-bench-cache-') })).ms);
+    const emptyCache = tempDir('harrier-bench-cache-');
+    firstTimes.push((await run(tempDir('harrier-bench-state-'), { XDG_CACHE_HOME: emptyCache })).ms);
+    // About 1 MB each: not left behind in /tmp.
+    rmSync(emptyCache, { recursive: true, force: true });
   }
+  rmSync(warm.XDG_CACHE_HOME, { recursive: true, force: true });
   const node = median(nodeTimes);
   const ratio = median(harrierTimes) / node;
   const times = (values: number[]) => `${median(values).toFixed(0)} ms (${(median(values) / node).toFixed(2)}×)`;
