@@ -6,7 +6,7 @@
  * server directly). Without the binaries the tests skip with the reason printed, except under
  * CI=true, where they fail.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -103,12 +103,21 @@ export async function startPostgres(): Promise<TestPostgres> {
     // Durability is not what these tests check: without fsync the server starts and commits faster.
     const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
     await tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+    const immediateStop = [...user.prefix, join(binaries.dir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
+    // A test process killed before stop() (a timeout, ^C) leaves no server behind: a watchdog
+    // outside it stops the server and removes the directory once the process is gone.
+    const quoted = (words: string[]): string => words.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+    const watchdog = spawn('sh', ['-c', `while [ -d /proc/${process.pid} ]; do sleep 1; done; ${quoted(immediateStop)}; rm -rf ${quoted([dir])}`], {
+      detached: true, stdio: 'ignore',
+    });
+    watchdog.unref();
     const stopSync = (): void => {
-      const [command, ...args] = [...user.prefix, join(binaries.dir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
+      watchdog.kill();
+      const [command, ...args] = immediateStop;
       spawnSync(command, args);
       remove();
     };
-    // A test process that ends without stop() (a failed assertion in set-up) still leaves no server behind.
+    // A test process that ends without stop() (a failed assertion in set-up) stops the server on its way out.
     process.once('exit', stopSync);
     const url = (database = 'postgres', credentials: { user: string; password?: string } = { user: 'postgres' }): string => {
       const secret = credentials.password === undefined ? '' : `:${encodeURIComponent(credentials.password)}`;
@@ -129,6 +138,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       },
       async stop() {
         process.off('exit', stopSync);
+        watchdog.kill();
         await adminPool.end();
         await tool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
         remove();
