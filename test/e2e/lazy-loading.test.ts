@@ -7,7 +7,7 @@ import { BUNDLE_META } from '../../scripts/build.ts';
 import { test } from 'node:test';
 import { flowFile, harrier, REPO_ROOT, tempStateDir } from '../support/harrier.ts';
 
-const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node|google-auth-library|gaxios)\//;
+const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node|google-auth-library|gaxios|pg|pg-[a-z-]+)\//;
 
 /**
  * The modules `harrier <args>` loaded, as URLs: the files of node_modules it loaded itself, and the
@@ -27,7 +27,7 @@ async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; s
   return { code: result.code, stderr: result.stderr, modules };
 }
 
-test('a flow of local processes loads neither the Docker, the Kubernetes nor Google\'s client library', async () => {
+test('a flow of local processes loads neither the Docker, the Kubernetes, Google\'s nor the PostgreSQL client library', async () => {
   const flow = flowFile([
     'id: local', 'namespace: test', 'tasks:',
     '  - id: sh', '    type: shell.Commands', '    commands: [echo hi]',

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Client, ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import pg, { type ClientConfig, type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
 import type { RunnerKind } from '../../runners/table.ts';
 import { StoreError } from '../../shared/errors.ts';
 import type { Store } from '../contract.ts';
@@ -61,17 +61,16 @@ export class PostgresStore implements Store {
     this.listener = listener;
   }
 
-  /** Connects, migrates the schema to this harrier's version, and returns the store. node-postgres is loaded only here. */
+  /** Connects, migrates the schema to this harrier's version, and returns the store (see ./index.ts to load it lazily). */
   static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
     const address = serverAddress(url);
-    const { default: pg } = await import('pg');
     const config: ClientConfig = {
       connectionString: url, application_name: 'harrier', connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     };
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
     // An idle connection the server closes is dropped by the pool; without a listener its error would end the process.
     pool.on('error', () => undefined);
-    const store = new PostgresStore(pool, address, new QueueListener(() => new pg.Client(config) as Client));
+    const store = new PostgresStore(pool, address, new QueueListener(() => new pg.Client(config)));
     try {
       const client = await pool.connect();
       try {

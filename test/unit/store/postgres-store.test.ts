@@ -11,6 +11,7 @@ import pg from 'pg';
 import { hasCode, type ErrorCode, type HarrierError } from '../../../src/shared/errors.ts';
 import { serverAddress } from '../../../src/store/postgres/failures.ts';
 import { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from '../../../src/store/postgres/migrations.ts';
+import { isPostgresUrl, openPostgresStore } from '../../../src/store/postgres/index.ts';
 import { PostgresStore } from '../../../src/store/postgres/postgres-store.ts';
 import { PASSWORD_ROLE, postgresUnavailable, startPostgres, type TestPostgres } from '../../support/postgres.ts';
 import { execution, storeContract } from './store-contract.ts';
@@ -27,7 +28,7 @@ if (unavailable === undefined) {
   });
 
   storeContract('PostgreSQL', async () => {
-    const store = await PostgresStore.open(await server.createDatabase());
+    const store = await openPostgresStore(await server.createDatabase());
     return { store, close: () => store.close() };
   });
 }
@@ -59,6 +60,11 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
     await client.end();
   }
 }
+
+test('a store location is a PostgreSQL URL by its scheme; anything else is a state directory', () => {
+  assert.deepEqual(['postgresql://h/db', 'postgres://u@h/db', 'POSTGRESQL://h', './state', '/var/lib/harrier', 'postgresql:db'].map(isPostgresUrl),
+    [true, true, true, false, false, false]);
+});
 
 describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
   test('an empty database is migrated to the newest version; opening again changes nothing and keeps the data', async () => {
