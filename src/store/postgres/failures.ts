@@ -53,6 +53,10 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
 /** node-postgres's own words for a connection it lost or could not finish (it gives them no code). */
 const LOST_CONNECTION = /^Connection terminated|^timeout exceeded when trying to connect|^Client has encountered a connection error|^Client was closed/;
 
+/** node-postgres's words when the server asks for a password that the URL does not give. */
+const CLIENT_PASSWORD_MISSING = /client password must be a string|password authentication requires a password/i;
+const SSL_REFUSED = /server does not support SSL connections/;
+
 interface DatabaseError {
   code: string;
   message: string;
@@ -87,6 +91,16 @@ export function postgresFailure(error: unknown, address: ServerAddress): unknown
   if (error instanceof StoreError) return error;
   const network = networkReason(error);
   if (network) return unreachableError(address, network, error);
+  if (error instanceof Error && CLIENT_PASSWORD_MISSING.test(error.message)) {
+    return new StoreError(`the PostgreSQL server at ${address.server} asks user '${address.user}' for a password, and the store URL has none`, {
+      code: 'STORE_AUTH_FAILED', cause: error, hint: 'write it in the URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE), or set PGPASSWORD',
+    });
+  }
+  if (error instanceof Error && SSL_REFUSED.test(error.message)) {
+    return new StoreError(`the PostgreSQL server at ${address.server} does not accept SSL connections, which the store URL asks for`, {
+      code: 'STORE_FAILED', cause: error, hint: 'remove sslmode from the store URL, or turn SSL on in the server',
+    });
+  }
   if (!isDatabaseError(error)) return error;
   const { code, message } = error;
   if (code === '28P01' || code === '28000') {

@@ -144,7 +144,16 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     assert.equal(missing.userMessage(), `the database 'no_such_db' does not exist on the PostgreSQL server at 127.0.0.1:${server.port} `
       + '(create it with `createdb -h 127.0.0.1 -U postgres no_such_db` (or CREATE DATABASE), or fix the store URL)');
 
-    for (const error of [unreachable, refused, missing]) assert.doesNotMatch(error.userMessage(), /sekret/);
+    const noPassword = await failure(PostgresStore.open(server.url('postgres', { user: PASSWORD_ROLE.user })), 'STORE_AUTH_FAILED');
+    assert.equal(noPassword.message, `the PostgreSQL server at 127.0.0.1:${server.port} asks user '${PASSWORD_ROLE.user}' for a password, and the store URL has none`);
+
+    const noSsl = await failure(PostgresStore.open(`${server.url('postgres', { user: 'postgres', password: 'sekret' })}?sslmode=verify-full`), 'STORE_FAILED');
+    assert.match(noSsl.userMessage(), /does not accept SSL connections, which the store URL asks for \(remove sslmode/);
+
+    const malformed = await failure(PostgresStore.open('postgresql://u:sekret@h:99999/x'), 'STORE_FAILED');
+    assert.equal(malformed.userMessage(), 'the store URL is not a valid URL (write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE)');
+
+    for (const error of [unreachable, refused, missing, noPassword, noSsl, malformed]) assert.doesNotMatch(error.userMessage(), /sekret/);
   });
 
   test('the right password opens; location is the URL without it', async () => {
