@@ -305,7 +305,7 @@ export class PostgresStore implements Store {
 
   async restartExecution(executionId: string): Promise<boolean> {
     return this.transaction(async () => {
-      const row = await this.row<{ state: State }>('SELECT state FROM executions WHERE id = $1 FOR UPDATE', [executionId]);
+      const row = await this.row<{ state: State }>('SELECT state FROM executions WHERE id = $1 FOR NO KEY UPDATE', [executionId]);
       if (!row || (row.state !== 'FAILED' && row.state !== 'KILLED')) return false;
       await this.query("UPDATE task_runs SET state = 'CREATED', ended_at = NULL, next_attempt_at = NULL WHERE execution_id = $1 AND state IN ('FAILED', 'KILLED')", [executionId]);
       await this.query('UPDATE executions SET kill_requested = false WHERE id = $1', [executionId]);

@@ -4,9 +4,11 @@
  * one database, connection failures, LISTEN/NOTIFY across pools, fencing against a take-over.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { Server } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { hasCode, type ErrorCode, type HarrierError } from '../../../src/shared/errors.ts';
 import { serverAddress } from '../../../src/store/postgres/failures.ts';
@@ -33,6 +35,7 @@ if (unavailable === undefined) {
   });
 }
 
+const run = promisify(execFile);
 const A = { worker: 'a', pid: 1 };
 const B = { worker: 'b', pid: 2 };
 
@@ -102,6 +105,17 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     assert.deepEqual(found.toSorted(), [SCHEMA_VERSION, SCHEMA_VERSION + 1, SCHEMA_VERSION + 1, SCHEMA_VERSION + 1], 'one migrated, the others found it done');
     await withClient(url, async (client) => {
       assert.deepEqual((await client.query('SELECT n FROM step_runs')).rows, [{ n: 1 }]);
+    });
+  });
+
+  test('several processes opening one new database at once all open it, migrated once', async () => {
+    const url = await server.createDatabase();
+    const opener = `const { openPostgresStore } = await import(${JSON.stringify(new URL('../../../src/store/postgres/index.ts', import.meta.url).href)});
+      const store = await openPostgresStore(process.argv[1]); console.log(store.location); await store.close();`;
+    const results = await Promise.all(Array.from({ length: 3 }, () => run(process.execPath, ['--input-type=module', '-e', opener, url])));
+    assert.deepEqual(results.map((result) => result.stdout.trim()), [url, url, url]);
+    await withClient(url, async (client) => {
+      assert.deepEqual((await client.query('SELECT key, value FROM harrier_meta')).rows, [{ key: 'schema_version', value: String(SCHEMA_VERSION) }]);
     });
   });
 
