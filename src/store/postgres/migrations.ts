@@ -6,6 +6,7 @@
  */
 import type { ClientBase } from 'pg';
 import { StoreError } from '../../shared/errors.ts';
+import { TERMINAL_LIST } from '../rows.ts';
 import type { ServerAddress } from './failures.ts';
 
 export interface Migration {
@@ -44,6 +45,8 @@ CREATE TABLE executions (
 );
 CREATE INDEX executions_by_creation ON executions (created_at, ord);
 CREATE INDEX executions_by_flow ON executions (namespace, flow_id);
+-- The queue: slots look for the oldest unfinished executions, a few among all that ever ran.
+CREATE INDEX executions_unfinished ON executions (created_at, ord) WHERE state NOT IN (${TERMINAL_LIST});
 CREATE INDEX executions_by_previous ON executions (((options_json::jsonb) #>> '{retryOf,previousId}'));
 
 CREATE TABLE task_runs (
