@@ -24,7 +24,8 @@ export class QueueListener {
 
   /** Adds a watcher, connecting first when it is the first; a connection that cannot be made throws. */
   async watch(onQueued: () => void): Promise<() => Promise<void>> {
-    if (!this.client) await (this.connecting ??= this.connect().finally(() => { this.connecting = undefined; }));
+    // While a lost connection is being made again, the new watcher joins the watchers it will wake.
+    if (!this.client && !this.retryTimer) await this.connectOnce();
     this.watchers.add(onQueued);
     return async () => {
       this.watchers.delete(onQueued);
@@ -36,9 +37,15 @@ export class QueueListener {
     this.watchers.clear();
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    await this.connecting?.catch(() => undefined);
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+
+  /** One connection attempt at a time, shared by a first watcher and a reconnection. */
+  private connectOnce(): Promise<void> {
+    return this.connecting ??= this.connect().finally(() => { this.connecting = undefined; });
   }
 
   private async connect(): Promise<void> {
@@ -74,7 +81,7 @@ export class QueueListener {
     if (this.watchers.size === 0 || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      this.connect().then(() => (this.watchers.size === 0 ? this.stop() : this.notify()), () => {
+      this.connectOnce().then(() => (this.watchers.size === 0 ? this.stop() : this.notify()), () => {
         this.retryMs = Math.min(this.retryMs * 2, RETRY_MS.max);
         this.scheduleReconnect();
       });
