@@ -25,6 +25,9 @@ export interface TestPostgres {
   url(database?: string, credentials?: { user: string; password?: string }): string;
   /** A new, empty database; its URL. */
   createDatabase(): Promise<string>;
+  /** Stops the server, keeping its data, as when a database server goes down; start() brings it back on the same port. */
+  halt(): Promise<void>;
+  start(): Promise<void>;
   /** Runs SQL as the superuser on the `postgres` database. */
   admin(sql: string, values?: unknown[]): Promise<pg.QueryResult>;
   stop(): Promise<void>;
@@ -102,7 +105,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     const port = await freePort();
     // Durability is not what these tests check: without fsync the server starts and commits faster.
     const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    await tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+    const start = (): Promise<void> => tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+    await start();
     const immediateStop = [...user.prefix, join(binaries.dir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
     // A test process killed before stop() (a timeout, ^C) leaves no server behind: a watchdog
     // outside it stops the server and removes the directory once the process is gone.
@@ -131,6 +135,8 @@ export async function startPostgres(): Promise<TestPostgres> {
       port,
       url,
       admin: (sql, values) => adminPool.query(sql, values),
+      halt: () => tool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']),
+      start,
       async createDatabase() {
         const name = `harrier_test_${++databases}`;
         await adminPool.query(`CREATE DATABASE ${name}`);

@@ -56,6 +56,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
+/** The server processes of the connections listening on the queue channel. */
+async function listeningBackends(): Promise<number[]> {
+  return (await server.admin("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN harrier_queue'")).rows.map((row) => row.pid as number);
+}
+
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -196,6 +201,29 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     }
   });
 
+  test('a server that goes down: calls fail with STORE_UNREACHABLE; once it is back the same store works and its watcher wakes again', async () => {
+    const url = await server.createDatabase();
+    const store = await PostgresStore.open(url, { connectTimeoutMs: 2_000 });
+    try {
+      await store.insertExecution(execution('e'));
+      let wakes = 0;
+      await store.watchQueue(() => { wakes++; });
+      await server.halt();
+      const down = await failure(store.getExecution('e'), 'STORE_UNREACHABLE');
+      assert.match(down.message, new RegExp(`^cannot reach the PostgreSQL server of the store at 127.0.0.1:${server.port} \\(`));
+      await failure(store.transaction(() => store.queueExecution('e')), 'STORE_UNREACHABLE');
+      await server.start();
+      assert.equal((await store.getExecution('e'))?.id, 'e');
+      await until(async () => (await listeningBackends()).length === 1, 'the listener connected again');
+      await sleep(100);
+      const before = wakes;
+      await store.queueExecution('e');
+      await until(() => wakes > before, 'the watcher woke after the server came back');
+    } finally {
+      await store.close();
+    }
+  });
+
   test('slots on several pools take at once: every execution is taken exactly once (SKIP LOCKED)', async () => {
     const url = await server.createDatabase();
     const stores = await Promise.all(Array.from({ length: 3 }, () => PostgresStore.open(url, { poolSize: 4 })));
@@ -236,17 +264,16 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
       });
       await until(() => wakes === 2, 'woken at the commit');
 
-      const listeners = async () => (await server.admin("SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN harrier_queue'")).rows.map((row) => row.pid as number);
-      const [cut] = await listeners();
+      const [cut] = await listeningBackends();
       await server.admin('SELECT pg_terminate_backend($1)', [cut]);
-      await until(async () => (await listeners()).some((pid) => pid !== cut), 'the listener connected again');
+      await until(async () => (await listeningBackends()).some((pid) => pid !== cut), 'the listener connected again');
       // The listener also wakes its watchers once it is back, for what it may have missed.
       await sleep(100);
       const beforeQueue = wakes;
       await queuer.queueExecution('e');
       await until(() => wakes > beforeQueue, 'woken after the reconnect');
       await unsubscribe();
-      await until(async () => (await listeners()).length === 0, 'the last unsubscribe closes the listening connection');
+      await until(async () => (await listeningBackends()).length === 0, 'the last unsubscribe closes the listening connection');
     } finally {
       await Promise.all([queuer.close(), watcher.close()]);
     }
