@@ -211,4 +211,4 @@ async function main(argv: string[]): Promise<number> {
 
 tolerateClosedOutput(process.stdout);
 tolerateClosedOutput(process.stderr);
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => { process.exitCode = code; });
