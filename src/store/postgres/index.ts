@@ -7,8 +7,8 @@ export function isPostgresUrl(location: string): boolean {
 }
 
 /**
- * Opens the PostgreSQL store at `url`. Its code and node-postgres are loaded only now (a separate
- * bundle chunk), so a harrier on the embedded store never pays for them at start-up.
+ * Opens the PostgreSQL store at `url`. Its code and node-postgres (kept out of the bundle, see
+ * scripts/build.ts) are loaded only now, so a harrier on the embedded store never pays for them.
  */
 export async function openPostgresStore(url: string, options?: PostgresStoreOptions): Promise<Store> {
   const { PostgresStore } = await import('./postgres-store.ts');
