@@ -68,7 +68,9 @@ function isDatabaseError(error: unknown): error is DatabaseError {
 }
 
 function networkReason(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  // A file the URL names (sslrootcert, sslkey) that is missing is not a network failure.
+  if (syscall === 'open') return undefined;
   if (typeof code === 'string' && NETWORK_CODES[code]) return NETWORK_CODES[code];
   if (error instanceof AggregateError) {
     for (const inner of error.errors) {
@@ -91,6 +93,12 @@ export function postgresFailure(error: unknown, address: ServerAddress): unknown
   if (error instanceof StoreError) return error;
   const network = networkReason(error);
   if (network) return unreachableError(address, network, error);
+  const file = error as NodeJS.ErrnoException;
+  if (file instanceof Error && file.syscall === 'open' && file.path) {
+    return new StoreError(`cannot read ${file.path}, which the store URL names (${file.code})`, {
+      code: 'STORE_FAILED', cause: error, hint: 'fix the path in the store URL (sslrootcert, sslcert, sslkey)',
+    });
+  }
   if (error instanceof Error && CLIENT_PASSWORD_MISSING.test(error.message)) {
     return new StoreError(`the PostgreSQL server at ${address.server} asks user '${address.user}' for a password, and the store URL has none`, {
       code: 'STORE_AUTH_FAILED', cause: error, hint: 'write it in the URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE), or set PGPASSWORD',

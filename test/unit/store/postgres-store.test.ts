@@ -171,6 +171,9 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     const noSsl = await failure(PostgresStore.open(`${server.url('postgres', { user: 'postgres', password: 'sekret' })}?sslmode=verify-full`), 'STORE_FAILED');
     assert.match(noSsl.userMessage(), /does not accept SSL connections, which the store URL asks for \(remove sslmode/);
 
+    const noFile = await failure(PostgresStore.open(`${server.url()}?sslmode=verify-full&sslrootcert=/nonexistent/root.crt`), 'STORE_FAILED');
+    assert.equal(noFile.userMessage(), 'cannot read /nonexistent/root.crt, which the store URL names (ENOENT) (fix the path in the store URL (sslrootcert, sslcert, sslkey))');
+
     const malformed = await failure(PostgresStore.open('postgresql://u:sekret@h:99999/x'), 'STORE_FAILED');
     assert.equal(malformed.userMessage(), 'the store URL is not a valid URL (write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE)');
 
