@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { secretKeyFromEnv, type GivenKey } from '../engine/encryption.ts';
 import { UsageError } from '../shared/errors.ts';
 import { storePath } from '../store/sqlite/open.ts';
 
@@ -17,6 +18,21 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 /** --state-dir, else HARRIER_STATE_DIR, else the per-user default. */
 export function stateDirOf(options: { stateDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(options.stateDir ?? (env.HARRIER_STATE_DIR || defaultStateDir(env)));
+}
+
+/** What an engine of this command keeps outside its store: the state dir, internal storage's folder, the secrets' key. */
+export interface EngineFiles {
+  stateDir: string;
+  /** Undefined: `<state dir>/storage`. */
+  storageDir?: string;
+  /** Undefined: the state directory's key file. */
+  secretKey?: GivenKey;
+}
+
+/** --state-dir, --storage-dir (else HARRIER_STORAGE_DIR) and HARRIER_SECRET_KEY; a bad key is a usage error. */
+export function engineFilesOf(options: { stateDir?: string; storageDir?: string }, env: NodeJS.ProcessEnv = process.env): EngineFiles {
+  const storageDir = options.storageDir ?? (env.HARRIER_STORAGE_DIR || undefined);
+  return { stateDir: stateDirOf(options, env), storageDir: storageDir === undefined ? undefined : resolve(storageDir), secretKey: secretKeyFromEnv(env) };
 }
 
 /** Whether a store exists there: read-only commands look before they open, so they never create one. */

@@ -44,6 +44,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .exitOverride()
     .addHelpText('after', helpFooter(HELP.harrier));
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default $HARRIER_STATE_DIR, else $XDG_STATE_HOME/harrier, else ~/.local/state/harrier)');
+  const storageDir = (): Option => new Option('--storage-dir <dir>', 'internal storage: output files and FILE inputs (default $HARRIER_STORAGE_DIR, else <state dir>/storage)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
   const command = (parent: Command, name: string): Command => parent.command(name).exitOverride().addHelpText('after', helpFooter(HELP[name]));
@@ -64,6 +65,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .addOption(kubeContext())
     .addOption(timestamps()))
     .addOption(stateDir())
+    .addOption(storageDir())
     .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
     .action(async (flow: string, options) => setExitCode(await remote(options,
       (server, client) => client.remoteRun(server, flow, options), async () => (await import('./commands/run.ts')).runCommand(flow, options))));
@@ -75,6 +77,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .addOption(kubeContext().default(undefined, 'the run\'s'))
     .addOption(timestamps()))
     .addOption(stateDir())
+    .addOption(storageDir())
     .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
     .action(async (id: string, options) => setExitCode(await remote(options,
       (server, client) => client.remoteResume(server, id, options), async () => (await import('./commands/run.ts')).resumeCommand(id, options))));
@@ -126,6 +129,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--port <port>', 'TCP port (0: any free one)', '8080')
     .option('--bind <address>', 'address to listen on; any but loopback needs authentication', '127.0.0.1')
     .addOption(stateDir())
+    .addOption(storageDir())
     .option('--store <url>', 'keep executions in this store, postgresql://... (or $HARRIER_STORE); default: the embedded store under the state dir')
     .option('--workers <n>', 'worker slots, each driving one execution at a time (0: none)', '4')
     .option('--flows <dir>', 'deploy every flow file in this folder at start and when it changes')
@@ -142,6 +146,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   command(program, 'worker')
     .description('run worker slots alone, with no API, on a store a harrier server fills (postgresql://..., or a shared state dir)')
     .addOption(stateDir())
+    .addOption(storageDir())
     .option('--store <url>', 'take executions from this store, postgresql://... (or $HARRIER_STORE); default: the embedded store under the state dir')
     .option('--slots <n>', 'worker slots, each driving one execution at a time', '4')
     .option('--lease-ms <ms>', 'an execution\'s lease expires after this long without renewal (default 10000 or $HARRIER_LEASE_MS)')
@@ -172,7 +177,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     const options = command.opts() as Record<string, string | undefined>;
     const { settings, kubernetesDefaults } = await import('./config.ts');
     const resolved = await settings({
-      stateDir: options.stateDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
+      stateDir: options.stateDir, storageDir: options.storageDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
       taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context, serverUrl: options.server,
     });
     // A command that talks to a server keeps only what was typed: the server has its own settings.
@@ -182,7 +187,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
       return;
     }
     command.setOptionValue('stateDir', resolved.stateDir.value);
-    for (const name of ['secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
+    for (const name of ['storageDir', 'secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
       if (resolved[name].value !== undefined) command.setOptionValue(name, resolved[name].value);
     }
     if (command.name() === 'run') {

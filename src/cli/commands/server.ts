@@ -1,11 +1,12 @@
 import { startServer } from '../../server/server.ts';
-import { stateDirOf } from '../context.ts';
-import { leaseSettings, serviceLog, storeUrlOf, untilStopSignal, whole, type LeaseFlags } from './service-options.ts';
+import { engineFilesOf } from '../context.ts';
+import { leaseSettings, serviceLog, sharedFilesWarning, storeUrlOf, untilStopSignal, whole, type LeaseFlags } from './service-options.ts';
 
 export interface ServerCommandOptions extends LeaseFlags {
   port: string;
   bind: string;
   stateDir?: string;
+  storageDir?: string;
   workers: string;
   flows?: string;
   basicAuth?: string;
@@ -20,11 +21,15 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
   const log = serviceLog;
   const tokens = [...options.token, ...(process.env.HARRIER_SERVER_TOKENS ?? '').split(',').map((token) => token.trim()).filter(Boolean)];
   const lease = leaseSettings(options);
+  const files = engineFilesOf(options);
+  const storeUrl = storeUrlOf(options);
+  const warning = sharedFilesWarning(storeUrl, files);
+  if (warning) log(warning);
   const server = await startServer({
     port: whole('--port', options.port, undefined, 8080),
     bind: options.bind,
-    stateDir: stateDirOf(options),
-    storeUrl: storeUrlOf(options),
+    ...files,
+    storeUrl,
     workers: whole('--workers', options.workers, undefined, 4),
     flowsDir: options.flows,
     auth: { basic: options.basicAuth ?? (process.env.HARRIER_SERVER_BASIC_AUTH || undefined), tokens },

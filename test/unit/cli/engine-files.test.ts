@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { engineFilesOf } from '../../../src/cli/context.ts';
+import { sharedFilesWarning } from '../../../src/cli/commands/service-options.ts';
+import { defaultStorageDir, InternalStorage } from '../../../src/store/internal-storage.ts';
+
+test('--storage-dir, else HARRIER_STORAGE_DIR, names internal storage; else it is left to the default <state dir>/storage', () => {
+  const env = { HOME: '/home/ada', HARRIER_STATE_DIR: '/var/harrier' };
+  assert.deepEqual(engineFilesOf({}, env), { stateDir: '/var/harrier', storageDir: undefined, secretKey: undefined });
+  assert.equal(engineFilesOf({}, { ...env, HARRIER_STORAGE_DIR: '/mnt/shared' }).storageDir, '/mnt/shared');
+  assert.equal(engineFilesOf({ storageDir: 'shared' }, { ...env, HARRIER_STORAGE_DIR: '/mnt/other' }).storageDir, resolve('shared'), 'the flag wins, made absolute');
+  assert.equal(engineFilesOf({}, { ...env, HARRIER_STORAGE_DIR: '' }).storageDir, undefined, 'an empty variable is unset');
+  assert.equal(defaultStorageDir('/var/harrier'), '/var/harrier/storage');
+  const key = randomBytes(32).toString('base64');
+  assert.deepEqual(engineFilesOf({}, { ...env, HARRIER_SECRET_KEY: key }).secretKey?.bytes, Buffer.from(key, 'base64'));
+  assert.throws(() => engineFilesOf({}, { ...env, HARRIER_SECRET_KEY: 'short' }), /HARRIER_SECRET_KEY must be the base64 of 32 random bytes/);
+});
+
+test('internal storage rooted in a shared folder: a file put by one process resolves by its URI in another', async () => {
+  const shared = mkdtempSync(join(tmpdir(), 'harrier-shared-storage-'));
+  const source = join(mkdtempSync(join(tmpdir(), 'harrier-src-')), 'out.txt');
+  writeFileSync(source, 'from machine B\n');
+  const onB = new InternalStorage(shared);
+  const scope = { namespace: 'company.team', flowId: 'f', executionId: 'e1' };
+  const stored = await onB.put(onB.taskFileKey(scope, 't', 'r', 'out.txt'), source);
+  assert.ok(stored.path.startsWith(`${shared}/company/team/f/executions/e1/`), stored.path);
+  const onA = new InternalStorage(shared);
+  assert.equal(readFileSync(await onA.resolveUri(stored.uri), 'utf8'), 'from machine B\n');
+  await assert.rejects(new InternalStorage(mkdtempSync(join(tmpdir(), 'harrier-other-'))).resolveUri(stored.uri), (error: any) => /no file at/.test(error.message) && /shared --storage-dir/.test(error.userMessage()));
+});
+
+test('a server or worker on PostgreSQL without a shared storage dir or key is warned, once, of what other machines need', () => {
+  const files = { stateDir: '/var/harrier' };
+  const key = { bytes: randomBytes(32), origin: 'HARRIER_SECRET_KEY' };
+  assert.equal(sharedFilesWarning(undefined, files), undefined, 'the embedded store');
+  assert.equal(sharedFilesWarning('/some/state', files), undefined);
+  const both = sharedFilesWarning('postgresql://harrier:pw@db/harrier', files)!;
+  assert.match(both, /^WARN: .*--storage-dir .*HARRIER_SECRET_KEY/);
+  assert.equal(both.split('\n').length, 1);
+  assert.ok(!both.includes('pw'), 'never the URL');
+  assert.doesNotMatch(sharedFilesWarning('postgres://db/h', { ...files, secretKey: key })!, /HARRIER_SECRET_KEY/);
+  assert.doesNotMatch(sharedFilesWarning('postgres://db/h', { ...files, storageDir: '/mnt/s' })!, /storage-dir/);
+  assert.equal(sharedFilesWarning('postgresql://db/h', { ...files, storageDir: '/mnt/s', secretKey: key }), undefined);
+});
