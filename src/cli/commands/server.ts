@@ -23,8 +23,6 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
   const lease = leaseSettings(options);
   const files = engineFilesOf(options);
   const storeUrl = storeUrlOf(options);
-  const warning = sharedFilesWarning(storeUrl, files);
-  if (warning) log(warning);
   const server = await startServer({
     port: whole('--port', options.port, undefined, 8080),
     bind: options.bind,
@@ -42,6 +40,9 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
     version,
     log,
   });
+  // After the start, so that a store that cannot be opened is the one line said.
+  const warning = sharedFilesWarning(storeUrl, files);
+  if (warning) log(warning);
   log(`harrier server listening on ${server.url} (store ${server.storeLocation}, ${options.workers} worker slots, lease ${lease.leaseMs} ms renewed every ${lease.renewMs} ms)`);
   const signal = await untilStopSignal();
   log(`harrier server: ${signal} received: taking no more work, handing running executions over (their containers and pods keep running)`);

@@ -15,9 +15,10 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
   const slots = whole('--slots', options.slots, undefined, 4, 1);
   const files = engineFilesOf(options);
   const storeUrl = storeUrlOf(options);
+  const worker = await startWorker({ ...files, storeUrl, slots, lease, name: options.name, log: serviceLog });
+  // After the start, so that a store that cannot be opened is the one line said.
   const warning = sharedFilesWarning(storeUrl, files);
   if (warning) serviceLog(warning);
-  const worker = await startWorker({ ...files, storeUrl, slots, lease, name: options.name, log: serviceLog });
   serviceLog(`harrier worker running (store ${worker.storeLocation}, ${slots} slots, lease ${lease.leaseMs} ms renewed every ${lease.renewMs} ms)`);
   const signal = await untilStopSignal();
   serviceLog(`harrier worker: ${signal} received: taking no more work, handing running executions over (their containers and pods keep running)`);
