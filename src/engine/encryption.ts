@@ -87,6 +87,7 @@ export class SecretCipher {
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`a secret in this store does not decrypt with ${this.keyOrigin}`, {
+        code: 'SECRET_KEY_MISMATCH',
         hint: `every server and worker on one store needs the same key (set the same ${SECRET_KEY_VARIABLE} everywhere); else the key file was replaced or the store was copied without it: run the flow again`,
       });
     }
@@ -101,7 +102,8 @@ export class SecretCipher {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(error);
       if (!create) {
         throw new StoreError(`the key that encrypts this state directory's secrets is missing: ${this.keyPath}`, {
-          hint: 'restore the key file, or run the flow again',
+          code: 'SECRET_KEY_MISMATCH',
+          hint: `restore the key file, or run the flow again; on several machines, give every server and worker the same ${SECRET_KEY_VARIABLE}`,
         });
       }
       text = this.createKey();

@@ -32,7 +32,7 @@ interface Machines {
   server: ServerProcess;
   workers: WorkerProcess[];
   /** Starts one more worker, on a machine of its own (B, C...), with the same store, storage dir and key. */
-  addWorker(args?: string[]): Promise<WorkerProcess>;
+  addWorker(args?: string[], workerEnv?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
 
@@ -71,10 +71,10 @@ describe('workers on other machines, on PostgreSQL', { concurrency: false }, () 
     const shared = ['--store', store, '--storage-dir', storageDir];
     const server = await startServerProcess({ stateDir: tempStateDir('harrier-machine-a-'), args: ['--workers', '0', ...shared], env });
     const workers: WorkerProcess[] = [];
-    const addWorker = async (args = workerArgs): Promise<WorkerProcess> => {
+    const addWorker = async (args = workerArgs, workerEnv = env): Promise<WorkerProcess> => {
       const machine = 'bcdefgh'[workers.length];
       const worker = await startWorkerProcess({
-        stateDir: tempStateDir(`harrier-machine-${machine}-`), args: [...shared, '--slots', '1', '--name', `worker-${machine}`, ...args], env,
+        stateDir: tempStateDir(`harrier-machine-${machine}-`), args: [...shared, '--slots', '1', '--name', `worker-${machine}`, ...args], env: workerEnv,
       });
       workers.push(worker);
       return worker;
@@ -136,6 +136,26 @@ tasks:
         assert.doesNotMatch(process.output(), /WARN/, 'with a storage dir and a key nothing is missing');
         assert.ok(!process.output().includes(env.HARRIER_SECRET_KEY), 'the key is never logged');
       }
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  test('a worker given another key ends an execution with a SECRET input FAILED with the reason, once, instead of taking it again and again', async () => {
+    const cluster = await machines(0);
+    try {
+      const worker = await cluster.addWorker([], { HARRIER_SECRET_KEY: randomBytes(32).toString('base64') });
+      assert.equal((await deployFlow(cluster.server.url, 'id: keyed\nnamespace: company.team\ninputs:\n  - id: token\n    type: SECRET\ntasks:\n  - id: hi\n    type: io.kestra.plugin.core.log.Log\n    message: "{{ inputs.token }}"\n')).status, 200);
+      const form = new FormData();
+      form.append('token', SECRET_VALUE);
+      const { body } = await api(cluster.server.url, '/api/v1/executions/company.team/keyed', { method: 'POST', body: form });
+      const ended = await untilState(cluster.server.url, body.id, ['SUCCESS', 'FAILED', 'KILLED'], 20_000);
+      assert.equal(ended.state.current, 'FAILED', worker.output());
+      const logs = (await api(cluster.server.url, `/api/v1/logs/${body.id}`)).body;
+      assert.ok(logs.some((entry: any) => entry.level === 'ERROR' && /this worker cannot decrypt the execution's secrets: a secret in this store does not decrypt with HARRIER_SECRET_KEY .*same HARRIER_SECRET_KEY/.test(entry.message)), JSON.stringify(logs));
+      await sleep(500);
+      assert.equal(worker.output().split('\n').filter((line) => line.includes(body.id)).length, 1, `one line, not a loop:\n${worker.output().slice(0, 2000)}`);
+      assert.ok(!worker.output().includes(SECRET_VALUE));
     } finally {
       await cluster.stop();
     }
