@@ -25,14 +25,21 @@ export interface EngineFiles {
   stateDir: string;
   /** Undefined: `<state dir>/storage`. */
   storageDir?: string;
+  /** Undefined: `<state dir>/namespace-files`. */
+  namespaceFilesRoot?: string;
   /** Undefined: the state directory's key file. */
   secretKey?: GivenKey;
 }
 
-/** --state-dir, --storage-dir (else HARRIER_STORAGE_DIR) and HARRIER_SECRET_KEY; a bad key is a usage error. */
-export function engineFilesOf(options: { stateDir?: string; storageDir?: string }, env: NodeJS.ProcessEnv = process.env): EngineFiles {
-  const storageDir = options.storageDir ?? (env.HARRIER_STORAGE_DIR || undefined);
-  return { stateDir: stateDirOf(options, env), storageDir: storageDir === undefined ? undefined : resolve(storageDir), secretKey: secretKeyFromEnv(env) };
+/**
+ * The state dir, --storage-dir and --namespace-files (each resolved from flag, variable and config
+ * file by the settings before the command runs) and HARRIER_SECRET_KEY; a bad key is a usage error.
+ */
+export function engineFilesOf(options: { stateDir?: string; storageDir?: string; namespaceFiles?: string }, env: NodeJS.ProcessEnv = process.env): EngineFiles {
+  const absolute = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(path));
+  return {
+    stateDir: stateDirOf(options, env), storageDir: absolute(options.storageDir), namespaceFilesRoot: absolute(options.namespaceFiles), secretKey: secretKeyFromEnv(env),
+  };
 }
 
 /** Whether a store exists there: read-only commands look before they open, so they never create one. */

@@ -30,6 +30,8 @@ export interface EngineOptions {
   storeUrl?: string;
   /** Internal storage's folder (default `<state dir>/storage`): one shared folder for servers and workers on several machines. */
   storageDir?: string;
+  /** The folder of one sub-folder of files per namespace (default `<state dir>/namespace-files`); an execution's own `--namespace-files` wins. */
+  namespaceFilesRoot?: string;
   /** The key of stored secrets (HARRIER_SECRET_KEY); default the state directory's key file. */
   secretKey?: GivenKey;
   listener?: ExecutionListener;
@@ -60,6 +62,7 @@ export interface StartRequest {
 export class Engine {
   readonly store: Store;
   readonly storage: InternalStorage;
+  readonly namespaceFilesRoot: string;
   private readonly stateDir: string;
   private readonly runners: RunnerRegistry;
   private readonly listener: ExecutionListener;
@@ -75,6 +78,7 @@ export class Engine {
     this.stateDir = stateDir;
     this.store = store;
     this.storage = new InternalStorage(options.storageDir ?? defaultStorageDir(this.stateDir));
+    this.namespaceFilesRoot = resolve(options.namespaceFilesRoot ?? join(this.stateDir, 'namespace-files'));
     this.listener = options.listener ?? {};
     this.cipher = new SecretCipher(this.stateDir, options.secretKey);
     this.runners = options.runners ?? new RunnerRegistry();
@@ -243,7 +247,7 @@ export class Engine {
     const run: ExecutionRun = new ExecutionRun({
       store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
-      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
+      namespaceFilesRoot: execution.options.namespaceFilesDir ?? this.namespaceFilesRoot,
       subflows: (parent) => this.subflowLauncher(parent),
     }, flow, execution);
     return run;

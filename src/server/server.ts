@@ -28,6 +28,7 @@ export interface ServerOptions {
   storeUrl?: string;
   /** Internal storage's folder (default `<state dir>/storage`). */
   storageDir?: string;
+  namespaceFilesRoot?: string;
   secretKey?: GivenKey;
   workers: number;
   flowsDir?: string;
@@ -49,7 +50,8 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   checkBindPolicy(options.bind, options.auth);
-  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl, storageDir: options.storageDir, secretKey: options.secretKey });
+  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl, storageDir: options.storageDir, namespaceFilesRoot: options.namespaceFilesRoot, secretKey: options.secretKey,
+  });
   mkdirSync(join(options.stateDir, 'uploads'), { recursive: true, mode: 0o700 });
   const pool = new WorkerPool({ engine, slots: options.workers, ...options.lease, name: options.name, log: options.log });
   const ctx: ApiContext = { engine, stateDir: options.stateDir, limits: options.limits, log: options.log };

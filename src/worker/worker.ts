@@ -12,6 +12,7 @@ export interface WorkerOptions {
   storeUrl?: string;
   /** Internal storage's folder (default `<state dir>/storage`): the servers' and other workers' on a shared store. */
   storageDir?: string;
+  namespaceFilesRoot?: string;
   secretKey?: GivenKey;
   slots: number;
   lease: { leaseMs: number; renewMs: number; pollMs: number };
@@ -27,7 +28,8 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl, storageDir: options.storageDir, secretKey: options.secretKey });
+  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl, storageDir: options.storageDir, namespaceFilesRoot: options.namespaceFilesRoot, secretKey: options.secretKey,
+  });
   const pool = new WorkerPool({ engine, slots: options.slots, ...options.lease, name: options.name, log: options.log });
   await pool.start();
   return {

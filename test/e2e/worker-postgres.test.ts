@@ -68,7 +68,8 @@ describe('workers on other machines, on PostgreSQL', { concurrency: false }, () 
   async function machines(workerCount: number, workerArgs: string[] = []): Promise<Machines> {
     const store = await postgres.createDatabase();
     const storageDir = mkdtempSync(join(tmpdir(), 'harrier-shared-storage-'));
-    const shared = ['--store', store, '--storage-dir', storageDir];
+    const namespaceFiles = mkdtempSync(join(tmpdir(), 'harrier-shared-namespace-files-'));
+    const shared = ['--store', store, '--storage-dir', storageDir, '--namespace-files', namespaceFiles];
     const server = await startServerProcess({ stateDir: tempStateDir('harrier-machine-a-'), args: ['--workers', '0', ...shared], env });
     const workers: WorkerProcess[] = [];
     const addWorker = async (args = workerArgs, workerEnv = env): Promise<WorkerProcess> => {
@@ -89,7 +90,7 @@ describe('workers on other machines, on PostgreSQL', { concurrency: false }, () 
     };
   }
 
-  test('a SECRET input, a FILE input uploaded to the API server and an output file cross machines through the shared storage dir and key', async () => {
+  test('a SECRET input, a FILE input and a namespace file uploaded to the API server, and an output file, cross machines through the shared folders and key', async () => {
     const cluster = await machines(2);
     try {
       const deployed = await deployFlow(cluster.server.url, `id: across
@@ -104,13 +105,18 @@ tasks:
     type: io.kestra.plugin.scripts.shell.Commands
     taskRunner:
       type: io.kestra.plugin.core.runner.Process
+    namespaceFiles:
+      enabled: true
     outputFiles: ["result.txt"]
     commands:
       - echo "using {{ inputs.token }}"
       - printf '%s|' "{{ inputs.token }}" > result.txt
-      - cat "{{ inputs.data }}" >> result.txt
+      - cat "{{ inputs.data }}" config/settings.txt >> result.txt
 `);
       assert.equal(deployed.status, 200, deployed.text);
+      const upload = new FormData();
+      upload.append('fileContent', new Blob(['namespace file on A\n']), 'settings.txt');
+      assert.equal((await api(cluster.server.url, '/api/v1/namespaces/company.team/files?path=/config/settings.txt', { method: 'POST', body: upload })).status, 204);
       const form = new FormData();
       form.append('token', SECRET_VALUE);
       form.append('data', new Blob(['uploaded on machine A\n']), 'data.txt');
@@ -124,9 +130,11 @@ tasks:
       const uri = ended.taskRunList[0].outputs.outputFiles['result.txt'];
       const file = await fetch(`${cluster.server.url}/api/v1/executions/${created.body.id}/file?path=${encodeURIComponent(uri)}`);
       assert.equal(file.status, 200);
-      assert.equal(await file.text(), `${SECRET_VALUE}|uploaded on machine A\n`, 'the worker decrypted the secret and read the upload; the server serves its output');
+      assert.equal(await file.text(), `${SECRET_VALUE}|uploaded on machine A\nnamespace file on A\n`, 'the worker decrypted the secret, read the uploads; the server serves its output');
       for (const process of [cluster.server, ...cluster.workers]) {
-        assert.equal(existsSync(join(process.stateDir, 'storage')), false, `nothing in ${process.stateDir}/storage: every file is in the shared folder`);
+        for (const folder of ['storage', 'namespace-files']) {
+          assert.equal(existsSync(join(process.stateDir, folder)), false, `nothing in ${process.stateDir}/${folder}: every file is in the shared folders`);
+        }
         assert.equal(existsSync(join(process.stateDir, 'secret.key')), false, 'no machine made its own key');
       }
       const logs = (await api(cluster.server.url, `/api/v1/logs/${created.body.id}`)).body;

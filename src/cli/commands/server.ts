@@ -7,6 +7,7 @@ export interface ServerCommandOptions extends LeaseFlags {
   bind: string;
   stateDir?: string;
   storageDir?: string;
+  namespaceFiles?: string;
   workers: string;
   flows?: string;
   basicAuth?: string;

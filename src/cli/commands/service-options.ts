@@ -42,6 +42,7 @@ export function sharedFilesWarning(storeUrl: string | undefined, files: EngineFi
   if (storeUrl === undefined || !isPostgresUrl(storeUrl)) return undefined;
   const missing = [
     ...(files.storageDir === undefined ? ['the same shared --storage-dir (or HARRIER_STORAGE_DIR) for output files and FILE inputs, kept now in this machine\'s <state dir>/storage'] : []),
+    ...(files.namespaceFilesRoot === undefined ? ['the same shared --namespace-files (or HARRIER_NAMESPACE_FILES) for namespace files, kept now in this machine\'s <state dir>/namespace-files'] : []),
     ...(files.secretKey === undefined ? [`the same ${SECRET_KEY_VARIABLE} for SECRET inputs, encrypted now with this state dir's own key file`] : []),
   ];
   if (missing.length === 0) return undefined;

@@ -5,6 +5,7 @@ import { leaseSettings, serviceLog, sharedFilesWarning, storeUrlOf, untilStopSig
 export interface WorkerCommandOptions extends LeaseFlags {
   stateDir?: string;
   storageDir?: string;
+  namespaceFiles?: string;
   slots: string;
   name?: string;
 }

@@ -4,16 +4,22 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { resolveSettings } from '../../../src/cli/config.ts';
 import { engineFilesOf } from '../../../src/cli/context.ts';
 import { sharedFilesWarning } from '../../../src/cli/commands/service-options.ts';
 import { defaultStorageDir, InternalStorage } from '../../../src/store/internal-storage.ts';
 
-test('--storage-dir, else HARRIER_STORAGE_DIR, names internal storage; else it is left to the default <state dir>/storage', () => {
+test('--storage-dir, else HARRIER_STORAGE_DIR, else the config file names internal storage; else it is left to the default <state dir>/storage', () => {
   const env = { HOME: '/home/ada', HARRIER_STATE_DIR: '/var/harrier' };
-  assert.deepEqual(engineFilesOf({}, env), { stateDir: '/var/harrier', storageDir: undefined, secretKey: undefined });
-  assert.equal(engineFilesOf({}, { ...env, HARRIER_STORAGE_DIR: '/mnt/shared' }).storageDir, '/mnt/shared');
-  assert.equal(engineFilesOf({ storageDir: 'shared' }, { ...env, HARRIER_STORAGE_DIR: '/mnt/other' }).storageDir, resolve('shared'), 'the flag wins, made absolute');
-  assert.equal(engineFilesOf({}, { ...env, HARRIER_STORAGE_DIR: '' }).storageDir, undefined, 'an empty variable is unset');
+  const file = { storageDir: { value: '/mnt/from-file', at: 'config.yaml:1:13' } };
+  assert.equal(resolveSettings({}, env, undefined).storageDir.value, undefined);
+  assert.deepEqual(resolveSettings({}, { ...env, HARRIER_STORAGE_DIR: '/mnt/shared' }, file).storageDir, { value: '/mnt/shared', source: 'env', from: 'HARRIER_STORAGE_DIR' });
+  assert.equal(resolveSettings({ storageDir: 'shared' }, { ...env, HARRIER_STORAGE_DIR: '/mnt/other' }, file).storageDir.value, resolve('shared'), 'the flag wins, made absolute');
+  assert.equal(resolveSettings({}, env, file).storageDir.value, '/mnt/from-file');
+
+  assert.deepEqual(engineFilesOf({}, env), { stateDir: '/var/harrier', storageDir: undefined, namespaceFilesRoot: undefined, secretKey: undefined });
+  const given = engineFilesOf({ storageDir: 'shared', namespaceFiles: '/mnt/ns' }, env);
+  assert.deepEqual([given.storageDir, given.namespaceFilesRoot], [resolve('shared'), '/mnt/ns']);
   assert.equal(defaultStorageDir('/var/harrier'), '/var/harrier/storage');
   const key = randomBytes(32).toString('base64');
   assert.deepEqual(engineFilesOf({}, { ...env, HARRIER_SECRET_KEY: key }).secretKey?.bytes, Buffer.from(key, 'base64'));
@@ -33,16 +39,18 @@ test('internal storage rooted in a shared folder: a file put by one process reso
   await assert.rejects(new InternalStorage(mkdtempSync(join(tmpdir(), 'harrier-other-'))).resolveUri(stored.uri), (error: any) => /no file at/.test(error.message) && /shared --storage-dir/.test(error.userMessage()));
 });
 
-test('a server or worker on PostgreSQL without a shared storage dir or key is warned, once, of what other machines need', () => {
+test('a server or worker on PostgreSQL without a shared storage dir, namespace files or key is warned, once, of what other machines need', () => {
   const files = { stateDir: '/var/harrier' };
   const key = { bytes: randomBytes(32), origin: 'HARRIER_SECRET_KEY' };
+  const complete = { ...files, storageDir: '/mnt/s', namespaceFilesRoot: '/mnt/ns', secretKey: key };
   assert.equal(sharedFilesWarning(undefined, files), undefined, 'the embedded store');
   assert.equal(sharedFilesWarning('/some/state', files), undefined);
-  const both = sharedFilesWarning('postgresql://harrier:pw@db/harrier', files)!;
-  assert.match(both, /^WARN: .*--storage-dir .*HARRIER_SECRET_KEY/);
-  assert.equal(both.split('\n').length, 1);
-  assert.ok(!both.includes('pw'), 'never the URL');
-  assert.doesNotMatch(sharedFilesWarning('postgres://db/h', { ...files, secretKey: key })!, /HARRIER_SECRET_KEY/);
-  assert.doesNotMatch(sharedFilesWarning('postgres://db/h', { ...files, storageDir: '/mnt/s' })!, /storage-dir/);
-  assert.equal(sharedFilesWarning('postgresql://db/h', { ...files, storageDir: '/mnt/s', secretKey: key }), undefined);
+  const all = sharedFilesWarning('postgresql://harrier:pw@db/harrier', files)!;
+  assert.match(all, /^WARN: .*--storage-dir .*--namespace-files .*HARRIER_SECRET_KEY/);
+  assert.equal(all.split('\n').length, 1);
+  assert.ok(!all.includes('pw'), 'never the URL');
+  assert.deepEqual(sharedFilesWarning('postgres://db/h', { ...complete, storageDir: undefined })!.match(/--storage-dir|--namespace-files|HARRIER_SECRET_KEY/g), ['--storage-dir']);
+  assert.deepEqual(sharedFilesWarning('postgres://db/h', { ...complete, namespaceFilesRoot: undefined })!.match(/--storage-dir|--namespace-files|HARRIER_SECRET_KEY/g), ['--namespace-files']);
+  assert.deepEqual(sharedFilesWarning('postgres://db/h', { ...complete, secretKey: undefined })!.match(/--storage-dir|--namespace-files|HARRIER_SECRET_KEY/g), ['HARRIER_SECRET_KEY']);
+  assert.equal(sharedFilesWarning('postgresql://db/h', complete), undefined);
 });
