@@ -75,7 +75,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * `durable`: PostgreSQL's own defaults (fsync, full page writes, synchronous commits), for the
+ * benchmarks; otherwise durability is traded for speed, which no test checks.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const binaries = serverBinaries();
   const user = runAs();
   if ('reason' in binaries) throw new Error(binaries.reason);
@@ -103,8 +107,8 @@ export async function startPostgres(): Promise<TestPostgres> {
     ].join('\n'));
     if (user.uid !== undefined) chownSync(join(data, 'pg_hba.conf'), user.uid, user.gid!);
     const port = await freePort();
-    // Durability is not what these tests check: without fsync the server starts and commits faster.
-    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    const fast = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast} -c max_connections=200`;
     const start = (): Promise<void> => tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
     await start();
     const immediateStop = [...user.prefix, join(binaries.dir, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
