@@ -169,6 +169,21 @@ tasks:
     }
   });
 
+  test('a server and a worker on PostgreSQL with nothing shared say so in one WARN line each at start', async () => {
+    const store = await postgres.createDatabase();
+    const server = await startServerProcess({ args: ['--workers', '0', '--store', store] });
+    const worker = await startWorkerProcess({ args: ['--store', store, '--slots', '1'] });
+    try {
+      for (const process of [server, worker]) {
+        const warnings = process.output().split('\n').filter((line) => line.startsWith('WARN'));
+        assert.equal(warnings.length, 1, process.output());
+        assert.match(warnings[0], /--storage-dir .*--namespace-files .*HARRIER_SECRET_KEY/);
+      }
+    } finally {
+      await Promise.all([server.stop(), worker.stop()]);
+    }
+  });
+
   test('LISTEN/NOTIFY across processes: workers polling once a minute pick an execution created over the API up at once', async () => {
     const cluster = await machines(2, ['--poll-ms', '60000']);
     try {
