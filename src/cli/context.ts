@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { secretKeyFromEnv, type GivenKey } from '../engine/encryption.ts';
+import { SECRET_KEY_VARIABLE, secretKeyFromEnv, type GivenKey } from '../engine/encryption.ts';
 import { UsageError } from '../shared/errors.ts';
 import { storePath } from '../store/sqlite/open.ts';
 
@@ -34,12 +34,13 @@ export interface EngineFiles {
 /**
  * The state dir, --storage-dir and --namespace-files (each resolved from flag, variable and config
  * file by the settings before the command runs) and HARRIER_SECRET_KEY; a bad key is a usage error.
+ * The key is taken out of `env`: Process tasks inherit the environment, and must not read it.
  */
 export function engineFilesOf(options: { stateDir?: string; storageDir?: string; namespaceFiles?: string }, env: NodeJS.ProcessEnv = process.env): EngineFiles {
   const absolute = (path: string | undefined): string | undefined => (path === undefined ? undefined : resolve(path));
-  return {
-    stateDir: stateDirOf(options, env), storageDir: absolute(options.storageDir), namespaceFilesRoot: absolute(options.namespaceFiles), secretKey: secretKeyFromEnv(env),
-  };
+  const secretKey = secretKeyFromEnv(env);
+  delete env[SECRET_KEY_VARIABLE];
+  return { stateDir: stateDirOf(options, env), storageDir: absolute(options.storageDir), namespaceFilesRoot: absolute(options.namespaceFiles), secretKey };
 }
 
 /** Whether a store exists there: read-only commands look before they open, so they never create one. */

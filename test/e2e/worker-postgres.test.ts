@@ -110,6 +110,7 @@ tasks:
     outputFiles: ["result.txt"]
     commands:
       - echo "using {{ inputs.token }}"
+      - echo "key:\${HARRIER_SECRET_KEY:-unset}"
       - printf '%s|' "{{ inputs.token }}" > result.txt
       - cat "{{ inputs.data }}" config/settings.txt >> result.txt
 `);
@@ -139,6 +140,7 @@ tasks:
       }
       const logs = (await api(cluster.server.url, `/api/v1/logs/${created.body.id}`)).body;
       assert.ok(logs.some((entry: any) => entry.message === 'using ******'), JSON.stringify(logs));
+      assert.ok(logs.some((entry: any) => entry.message === 'key:unset'), 'a Process task does not inherit HARRIER_SECRET_KEY');
       assert.ok(!JSON.stringify(logs).includes(SECRET_VALUE), 'the secret is masked in the stored logs');
       for (const process of [cluster.server, ...cluster.workers]) {
         assert.doesNotMatch(process.output(), /WARN/, 'with a storage dir and a key nothing is missing');

@@ -22,7 +22,9 @@ test('--storage-dir, else HARRIER_STORAGE_DIR, else the config file names intern
   assert.deepEqual([given.storageDir, given.namespaceFilesRoot], [resolve('shared'), '/mnt/ns']);
   assert.equal(defaultStorageDir('/var/harrier'), '/var/harrier/storage');
   const key = randomBytes(32).toString('base64');
-  assert.deepEqual(engineFilesOf({}, { ...env, HARRIER_SECRET_KEY: key }).secretKey?.bytes, Buffer.from(key, 'base64'));
+  const withKey: Record<string, string | undefined> = { ...env, HARRIER_SECRET_KEY: key };
+  assert.deepEqual(engineFilesOf({}, withKey).secretKey?.bytes, Buffer.from(key, 'base64'));
+  assert.equal('HARRIER_SECRET_KEY' in withKey, false, 'taken out of the environment tasks inherit');
   assert.throws(() => engineFilesOf({}, { ...env, HARRIER_SECRET_KEY: 'short' }), /HARRIER_SECRET_KEY must be the base64 of 32 random bytes/);
 });
 
