@@ -69,13 +69,14 @@ describe('workers on other machines, on PostgreSQL', { concurrency: false }, () 
     const store = await postgres.createDatabase();
     const storageDir = mkdtempSync(join(tmpdir(), 'harrier-shared-storage-'));
     const namespaceFiles = mkdtempSync(join(tmpdir(), 'harrier-shared-namespace-files-'));
-    const shared = ['--store', store, '--storage-dir', storageDir, '--namespace-files', namespaceFiles];
-    const server = await startServerProcess({ stateDir: tempStateDir('harrier-machine-a-'), args: ['--workers', '0', ...shared], env });
+    const shared = ['--storage-dir', storageDir, '--namespace-files', namespaceFiles];
+    const server = await startServerProcess({ stateDir: tempStateDir('harrier-machine-a-'), args: ['--workers', '0', '--store', store, ...shared], env });
     const workers: WorkerProcess[] = [];
     const addWorker = async (args = workerArgs, workerEnv = env): Promise<WorkerProcess> => {
       const machine = 'bcdefgh'[workers.length];
       const worker = await startWorkerProcess({
-        stateDir: tempStateDir(`harrier-machine-${machine}-`), args: [...shared, '--slots', '1', '--name', `worker-${machine}`, ...args], env: workerEnv,
+        // The workers take the store from the environment, as a container would.
+        stateDir: tempStateDir(`harrier-machine-${machine}-`), args: [...shared, '--slots', '1', '--name', `worker-${machine}`, ...args], env: { ...workerEnv, HARRIER_STORE: store },
       });
       workers.push(worker);
       return worker;
@@ -110,7 +111,7 @@ tasks:
     outputFiles: ["result.txt"]
     commands:
       - echo "using {{ inputs.token }}"
-      - echo "key:\${HARRIER_SECRET_KEY:-unset}"
+      - echo "key:\${HARRIER_SECRET_KEY:-unset} store:\${HARRIER_STORE:-unset}"
       - printf '%s|' "{{ inputs.token }}" > result.txt
       - cat "{{ inputs.data }}" config/settings.txt >> result.txt
 `);
@@ -140,7 +141,7 @@ tasks:
       }
       const logs = (await api(cluster.server.url, `/api/v1/logs/${created.body.id}`)).body;
       assert.ok(logs.some((entry: any) => entry.message === 'using ******'), JSON.stringify(logs));
-      assert.ok(logs.some((entry: any) => entry.message === 'key:unset'), 'a Process task does not inherit HARRIER_SECRET_KEY');
+      assert.ok(logs.some((entry: any) => entry.message === 'key:unset store:unset'), 'a Process task inherits neither HARRIER_SECRET_KEY nor HARRIER_STORE');
       assert.ok(!JSON.stringify(logs).includes(SECRET_VALUE), 'the secret is masked in the stored logs');
       for (const process of [cluster.server, ...cluster.workers]) {
         assert.doesNotMatch(process.output(), /WARN/, 'with a storage dir and a key nothing is missing');

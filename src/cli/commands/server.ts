@@ -1,6 +1,6 @@
 import { startServer } from '../../server/server.ts';
 import { engineFilesOf } from '../context.ts';
-import { leaseSettings, serviceLog, sharedFilesWarning, storeUrlOf, untilStopSignal, whole, type LeaseFlags } from './service-options.ts';
+import { leaseSettings, serviceLog, sharedFilesWarning, storeUrlOf, takeFromEnv, untilStopSignal, whole, type LeaseFlags } from './service-options.ts';
 
 export interface ServerCommandOptions extends LeaseFlags {
   port: string;
@@ -20,7 +20,9 @@ export interface ServerCommandOptions extends LeaseFlags {
 /** `harrier server`: runs until SIGTERM or SIGINT, then hands its executions over and exits 0. */
 export async function serverCommand(options: ServerCommandOptions, version: string): Promise<number> {
   const log = serviceLog;
-  const tokens = [...options.token, ...(process.env.HARRIER_SERVER_TOKENS ?? '').split(',').map((token) => token.trim()).filter(Boolean)];
+  const tokens = [...options.token, ...(takeFromEnv('HARRIER_SERVER_TOKENS') ?? '').split(',').map((token) => token.trim()).filter(Boolean)];
+  const basicAuthFromEnv = takeFromEnv('HARRIER_SERVER_BASIC_AUTH');
+  const basicAuth = options.basicAuth ?? basicAuthFromEnv;
   const lease = leaseSettings(options);
   const files = engineFilesOf(options);
   const storeUrl = storeUrlOf(options);
@@ -31,7 +33,7 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
     storeUrl,
     workers: whole('--workers', options.workers, undefined, 4),
     flowsDir: options.flows,
-    auth: { basic: options.basicAuth ?? (process.env.HARRIER_SERVER_BASIC_AUTH || undefined), tokens },
+    auth: { basic: basicAuth, tokens },
     limits: {
       bodyBytes: whole('--max-body-bytes', options.maxBodyBytes, 'HARRIER_MAX_BODY_BYTES', 4 * 1024 * 1024, 1),
       uploadBytes: whole('--max-upload-bytes', options.maxUploadBytes, 'HARRIER_MAX_UPLOAD_BYTES', 1024 * 1024 * 1024, 1),

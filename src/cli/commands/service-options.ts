@@ -29,8 +29,19 @@ export function leaseSettings(options: LeaseFlags): { leaseMs: number; renewMs: 
   return { leaseMs, renewMs, pollMs: whole('--poll-ms', options.pollMs, 'HARRIER_POLL_MS', 500, 1) };
 }
 
+/**
+ * Reads variables that hold credentials (a store URL's password, the server's basic auth and tokens)
+ * and takes them out of the environment, which Process tasks inherit.
+ */
+export function takeFromEnv(name: 'HARRIER_STORE' | 'HARRIER_SERVER_BASIC_AUTH' | 'HARRIER_SERVER_TOKENS'): string | undefined {
+  const value = process.env[name] || undefined;
+  delete process.env[name];
+  return value;
+}
+
 export function storeUrlOf(options: LeaseFlags): string | undefined {
-  return options.store ?? (process.env.HARRIER_STORE || undefined);
+  const fromEnv = takeFromEnv('HARRIER_STORE');
+  return options.store ?? fromEnv;
 }
 
 /**
