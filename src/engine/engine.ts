@@ -116,7 +116,7 @@ export class Engine {
       try {
         stored = await this.storage.put(this.storage.inputFileKey(scope, file.inputId, file.fileName), file.path);
       } catch (error) {
-        throw isDiskFull(error) ? diskFullError(this.storage.root, error) : error;
+        throw isDiskFull(error) ? diskFullError(this.storage.root, error, '--storage-dir') : error;
       }
       execution.inputs[file.inputId] = stored.uri;
     }

@@ -89,6 +89,6 @@ test('a FILE input that does not fit in the state directory is one line, not an 
   const result = await harrier(['run', flow, '--state-dir', join(mount, 'state'), '--input', `data=@${input}`]);
   assert.equal(result.code, 1);
   assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`^error: no space left on device at ${join(mount, 'state').replace(/[.]/g, '\\.')} \\(free some space`));
+  assert.match(result.stderr, new RegExp(`^error: no space left on device at ${join(mount, 'state', 'storage').replace(/[.]/g, '\\.')} \\(free some space, or choose another --storage-dir\\)`));
   assert.doesNotMatch(result.stderr, /internal error|\n\s+at /);
 });
