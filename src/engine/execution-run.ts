@@ -29,6 +29,7 @@ import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
 import { readForExpression } from './file-reader.ts';
 import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
+import { markedReleased, unreleased } from './attempt-release.ts';
 
 export interface ExecutionRunDeps {
   /** A FencedStore when a server's worker slot drives the execution under a lease. */
@@ -53,6 +54,8 @@ interface AttemptReport {
   outputs: Record<string, unknown>;
   outputFiles?: Record<string, StoredFile>;
   runnerKind?: RunnerKind;
+  /** The runner's last saved resume handle, in clear: what release gets. */
+  handle?: ResumeHandle;
 }
 
 /** How an attempt ended, as stored on it. */
@@ -172,6 +175,7 @@ export class ExecutionRun {
       this.notice(undefined, 'WARN', `secret '${name}', which this execution read before, is no longer defined: its value cannot be masked`
         + ` (set SECRET_${name} or pass the same --secrets-file when resuming)`);
     }
+    await this.releaseEndedAttempts();
     let state: State;
     try {
       state = await this.runFlowTasks();
@@ -439,6 +443,7 @@ export class ExecutionRun {
         this.deps.store.finishAttempt(taskRun.id, last.number, {
           state: 'FAILED', error: 'interrupted: the harrier process stopped during this attempt', endedAt: now(),
         });
+        await this.releaseStored(taskRun, last);
         await rm(this.attemptDir(taskRun, last.number), { recursive: true, force: true });
         this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
       }
@@ -448,6 +453,8 @@ export class ExecutionRun {
       // run's: the attempt's end stands, the task does not run again.
       return this.endAsAttempt(task, taskRun, last.number, last.state, frame);
     }
+    // `harrier kill` of an execution whose process died: a runner's attempt it left is ended with
+    // the runner's run() rejecting at once, then released; a Subflow's kills its child execution.
     if (this.kill.signal.aborted && !resuming) return this.endKilled(taskRun);
     let attemptNumber = resuming ? resuming.number : (last?.number ?? 0) + 1;
     const firstStartedAt = new Date(previous[0]?.startedAt ?? now());
@@ -566,7 +573,7 @@ export class ExecutionRun {
 
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
-    const report: AttemptReport = { outputs: {} };
+    const report: AttemptReport = { outputs: {}, handle: resuming?.resumeHandle && this.deps.secrets.open(resuming.resumeHandle) };
     const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
     const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
@@ -588,8 +595,9 @@ export class ExecutionRun {
     this.deps.store.transaction(() => {
       this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now() });
       this.saveOutputs(taskRun, report);
+      if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
     });
-    if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+    if (report.runnerKind && report.handle) await this.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
     await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
@@ -627,8 +635,15 @@ export class ExecutionRun {
       runnerSettings: this.execution.options.runnerSettings,
       timeoutMs: task.timeoutMs,
       signal,
-      resume: resuming?.resumeHandle ? this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,
-      saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
+      resume: resuming && report.handle ? this.storedResume(taskRun.id, number, report.handle) : undefined,
+      // The runner kind is stored with the first handle: a later process needs it to release the attempt.
+      saveResumeHandle: async (handle: ResumeHandle) => {
+        report.handle = handle;
+        this.deps.store.transaction(() => {
+          this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(handle));
+          if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+        });
+      },
       log: (line) => {
         if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);
       },
@@ -654,6 +669,51 @@ export class ExecutionRun {
         executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id, taskId: task.id, taskRunId: taskRun.id,
       }),
     };
+  }
+
+  /**
+   * Before anything runs on a resume or a take-over: the attempts that ended without their
+   * container, volume or pod being removed (the process died in between, or the removal failed).
+   */
+  private async releaseEndedAttempts(): Promise<void> {
+    for (const taskRun of this.taskRuns.values()) {
+      for (const attempt of unreleased(this.deps.store.attempts(taskRun.id))) {
+        await this.release(taskRun, attempt.number, attempt.runnerKind, this.deps.secrets.open(attempt.storedHandle));
+      }
+    }
+  }
+
+  /** An attempt just ended from the store's record of it, when its runner saved a handle. */
+  private async releaseStored(taskRun: TaskRunRecord, attempt: AttemptRecord): Promise<void> {
+    if (attempt.runnerKind && attempt.resumeHandle) await this.release(taskRun, attempt.number, attempt.runnerKind, this.deps.secrets.open(attempt.resumeHandle));
+  }
+
+  /**
+   * Removes what an ended attempt ran in, through its runner, then marks its handle released. Its
+   * end must be stored first: a process that dies before the removal leaves an attempt that is
+   * released on resume, never one that runs again. A failed removal is a warning; the next resume
+   * or take-over tries again. A run handed over touches nothing: the attempts are the new owner's.
+   */
+  private async release(taskRun: TaskRunRecord, number: number, kind: RunnerKind, handle: ResumeHandle): Promise<void> {
+    if (this.detached) return;
+    try {
+      const runner = await this.deps.runners.get(kind);
+      await runner.release(handle, this.execution.options.runnerSettings?.[kind]);
+    } catch (error) {
+      this.notice(taskRun, 'WARN', `what attempt ${number} ran in could not be removed: ${describe(error)}; harrier tries again when this execution is resumed`, number);
+      return;
+    }
+    try {
+      this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(markedReleased(handle)));
+    } catch (error) {
+      // Unmarked, the attempt is released again on resume, which finds it gone: no harm.
+      if (!this.halt.haltOnFailure(error)) throw error;
+    }
+  }
+
+  /** A resume handle as the store keeps it: strings that hold a secret (a connection's token) encrypted. */
+  private sealed(handle: ResumeHandle): Record<string, unknown> {
+    return this.deps.secrets.seal(handle) as Record<string, unknown>;
   }
 
   /** How an attempt that threw ended: killed, timed out, or failed with the task's error. */

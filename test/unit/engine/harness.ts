@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine, type ExecutionListener } from '../../../src/engine/index.ts';
 import type { Flow, RunnerKind } from '../../../src/flow/model.ts';
 import { parseFlow } from '../../../src/flow/parse.ts';
-import type { RunnerJob, RunnerResult, TaskRunner } from '../../../src/runners/contract.ts';
+import type { ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../../../src/runners/contract.ts';
 import { RunnerRegistry } from '../../../src/runners/registry.ts';
 import type { ExecutionRecord, TaskRunRecord } from '../../../src/store/index.ts';
 
@@ -26,10 +26,14 @@ export interface FakeCall {
   aborted?: unknown;
 }
 
-/** A runner that does what each task id's behaviour says and records every call. */
+/** A runner that does what each task id's behaviour says and records every call and release. */
 export class FakeRunner implements TaskRunner {
   readonly kind: RunnerKind;
   readonly calls: FakeCall[] = [];
+  /** Every release, in order, with the settings it was given. */
+  readonly releases: { handle: ResumeHandle; settings?: Record<string, string> }[] = [];
+  /** What release does besides recording (check the store, fail); replaced by tests. */
+  onRelease: (handle: ResumeHandle) => void | Promise<void> = () => undefined;
   /** Most calls in progress at once. */
   peak = 0;
   private running = 0;
@@ -51,6 +55,11 @@ export class FakeRunner implements TaskRunner {
 
   workingDirFor(hostWorkingDir: string): string {
     return hostWorkingDir;
+  }
+
+  async release(handle: ResumeHandle, settings?: Record<string, string>): Promise<void> {
+    this.releases.push({ handle, settings });
+    await this.onRelease(handle);
   }
 
   async run(job: RunnerJob): Promise<RunnerResult> {
