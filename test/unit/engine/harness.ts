@@ -2,6 +2,7 @@
  * In-process engine tests: a real Engine on a real SQLite store in a temp folder, whose script
  * tasks run through a scripted fake runner instead of processes, containers or pods.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,20 @@ export interface Started {
 
 export function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRunner>>, listener: ExecutionListener = {}): Engine {
   return new Engine({ stateDir: dir, runners: new FakeRunners(fakes), listener });
+}
+
+/** A second harrier process: resumes the execution and runs it to its end. */
+export async function resume(dir: string, executionId: string, fakes: Partial<Record<RunnerKind, TaskRunner>>) {
+  const engine = openEngine(dir, fakes);
+  const prepared = engine.prepareResume(executionId);
+  const ended = await engine.runChain(prepared.execution, prepared.flow);
+  const attempts = (taskId: string) => {
+    const taskRun = engine.store.taskRuns(ended.id).find((run) => run.taskId === taskId);
+    assert.ok(taskRun, `task run ${taskId}`);
+    return engine.store.attempts(taskRun.id);
+  };
+  const lines = (taskId: string, level?: string) => engine.store.logs(ended.id, { taskId }).filter((log) => !level || log.level === level).map((log) => log.line);
+  return { engine, prepared, ended, attempts, lines };
 }
 
 /** Creates an execution of the flow and starts running it, and the executions its retries make. */

@@ -1,0 +1,150 @@
+/**
+ * What an attempt ran in (a container, a pod) is released through its runner only once the
+ * attempt's end is stored, then its handle is marked released; what a dead process or a failed
+ * removal left unreleased is released when the execution is resumed, before anything runs.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isEncrypted } from '../../../src/engine/encryption.ts';
+import { RunnerError } from '../../../src/shared/errors.ts';
+import type { Engine } from '../../../src/engine/index.ts';
+import { crash, exits, FakeRunner, flowYaml, hangs, openEngine, resume, start, stateDir, until, type Behaviour } from './harness.ts';
+
+const DOCKER = 'type: io.kestra.plugin.scripts.shell.Commands\n    containerImage: busybox\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker';
+
+function attemptsOf(engine: Engine, executionId: string, taskId: string) {
+  const taskRun = engine.store.taskRuns(executionId).find((run) => run.taskId === taskId);
+  return taskRun ? engine.store.attempts(taskRun.id) : [];
+}
+
+/** A fake container task: saves a handle naming its attempt's container, then exits as `exit` says. */
+function containerTask(exit: Behaviour = () => 0): Behaviour {
+  return async (job) => {
+    await job.saveResumeHandle({ containerId: `c-${job.identity.attempt}` });
+    return exit(job);
+  };
+}
+
+test('each attempt is released through its runner after its end is stored, then its handle is marked released', async () => {
+  const dir = stateDir();
+  const runner = new FakeRunner('docker').on('build', containerTask(exits(1, 0)));
+  const started = await start(dir, flowYaml(`tasks:\n  - id: build\n    ${DOCKER}\n    commands: [run]\n    retry:\n      type: constant\n      interval: PT0.01S\n      maxAttempt: 2\n`), { docker: runner });
+  const seenAtRelease: unknown[] = [];
+  runner.onRelease = (handle) => {
+    const attempt = attemptsOf(started.engine, started.execution.id, 'build').find((stored) => stored.resumeHandle?.containerId === handle.containerId);
+    seenAtRelease.push([attempt?.number, attempt?.state, attempt?.runnerKind]);
+  };
+  const ended = await started.done;
+  assert.equal(ended.state, 'SUCCESS');
+  assert.deepEqual(runner.releases.map((release) => release.handle), [{ containerId: 'c-1' }, { containerId: 'c-2' }]);
+  assert.deepEqual(seenAtRelease, [[1, 'FAILED', 'docker'], [2, 'SUCCESS', 'docker']], 'each end was stored before its release');
+  assert.deepEqual(attemptsOf(started.engine, ended.id, 'build').map((attempt) => attempt.resumeHandle), [
+    { containerId: 'c-1', released: true }, { containerId: 'c-2', released: true },
+  ]);
+  started.engine.close();
+});
+
+test('a killed attempt is released too, and a Process attempt (no handle) is not', async () => {
+  const dir = stateDir();
+  const docker = new FakeRunner('docker').on('slow', async (job) => {
+    await job.saveResumeHandle({ containerId: 'c-slow' });
+    return hangs(job);
+  });
+  const local = new FakeRunner('process');
+  const started = await start(dir, flowYaml(`tasks:\n  - id: quick\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [run]\n  - id: slow\n    ${DOCKER}\n    commands: [run]\n`), { docker, process: local });
+  await until(() => docker.calls.length === 1, 'the container task to start');
+  started.engine.abortAll();
+  assert.equal((await started.done).state, 'KILLED');
+  assert.deepEqual(docker.releases.map((release) => release.handle), [{ containerId: 'c-slow' }]);
+  assert.deepEqual(local.releases, []);
+  started.engine.close();
+});
+
+test('a failed release is a warning, never a task failure; the resume releases it before anything runs', async () => {
+  const dir = stateDir();
+  const before = new FakeRunner('docker').on('first', containerTask()).on('second', hangs);
+  before.onRelease = () => {
+    throw new RunnerError('Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED)', { code: 'DOCKER_UNREACHABLE' });
+  };
+  const started = await start(dir, flowYaml(`tasks:\n  - id: first\n    ${DOCKER}\n    commands: [run]\n  - id: second\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
+  const warnings = (): string[] => started.engine.store.logs(started.execution.id, { taskId: 'first' }).filter((log) => log.level === 'WARN').map((log) => log.line);
+  await until(() => before.callsOf('second').length === 1 && warnings().length > 0, 'the second task to start, the warning stored');
+  assert.deepEqual(warnings(), ['what attempt 1 ran in could not be removed: Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED); harrier tries again when this execution is resumed']);
+  assert.equal(started.engine.store.taskRuns(started.execution.id).find((run) => run.taskId === 'first')?.state, 'SUCCESS');
+  await crash(started);
+
+  const after = new FakeRunner('docker').on('second', containerTask());
+  let releasedBeforeRun: boolean | undefined;
+  after.onRelease = (handle) => {
+    if (handle.containerId === 'c-1' && releasedBeforeRun === undefined) releasedBeforeRun = after.calls.length === 0;
+  };
+  const resumed = await resume(dir, started.execution.id, { docker: after });
+  assert.equal(resumed.ended.state, 'SUCCESS');
+  assert.equal(releasedBeforeRun, true, 'released before any task ran');
+  assert.deepEqual(after.calls.map((call) => call.taskId), ['second'], 'the first task does not run again');
+  assert.deepEqual(resumed.attempts('first').map((attempt) => attempt.resumeHandle), [{ containerId: 'c-1', released: true }]);
+  resumed.engine.close();
+});
+
+test('a process killed between the stored end and the release: the resume releases the attempt and does not run the task again', async () => {
+  const dir = stateDir();
+  const before = new FakeRunner('docker').on('only', containerTask());
+  before.onRelease = () => new Promise(() => undefined);
+  const started = await start(dir, flowYaml(`tasks:\n  - id: only\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
+  await until(() => before.releases.length === 1, 'the release to start');
+  await crash(started);
+
+  const after = new FakeRunner('docker');
+  const resumed = await resume(dir, started.execution.id, { docker: after });
+  assert.equal(resumed.ended.state, 'SUCCESS');
+  assert.deepEqual(after.calls, [], 'not run again');
+  assert.deepEqual(after.releases.map((release) => release.handle), [{ containerId: 'c-1' }]);
+  assert.deepEqual(resumed.attempts('only').map((attempt) => [attempt.number, attempt.state, attempt.resumeHandle]), [[1, 'SUCCESS', { containerId: 'c-1', released: true }]]);
+  resumed.engine.close();
+});
+
+test('harrier kill of an attempt a dead process left: run() gets the aborted signal, the attempt ends KILLED, release removes what it ran in', async () => {
+  const dir = stateDir();
+  const before = new FakeRunner('docker').on('orphan', async (job) => {
+    await job.saveResumeHandle({ containerId: 'c-orphan' });
+    return hangs(job);
+  });
+  const started = await start(dir, flowYaml(`tasks:\n  - id: orphan\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
+  await until(() => before.calls.length === 1, 'the task to start');
+  await crash(started);
+
+  const after = new FakeRunner('docker');
+  const engine = openEngine(dir, { docker: after });
+  const ended = await engine.killOrphaned(started.execution.id);
+  assert.equal(ended.state, 'KILLED');
+  assert.deepEqual(after.calls.map((call) => [call.attempt, call.aborted, call.job.resume?.handle]), [[1, 'killed', { containerId: 'c-orphan' }]]);
+  assert.deepEqual(after.releases.map((release) => release.handle), [{ containerId: 'c-orphan' }]);
+  assert.deepEqual(attemptsOf(engine, ended.id, 'orphan').map((attempt) => [attempt.state, attempt.resumeHandle?.released]), [['KILLED', true]]);
+  engine.close();
+});
+
+test('a handle that holds a secret is stored encrypted; release and the re-attach get it in clear', async () => {
+  const dir = stateDir();
+  const token = 'release-token-4f1c9e';
+  process.env.SECRET_RELEASE_TOKEN = Buffer.from(token).toString('base64');
+  const flow = flowYaml(`tasks:\n  - id: secret\n    ${DOCKER}\n    env:\n      TOKEN: "{{ secret('RELEASE_TOKEN') }}"\n    commands: [run]\n`);
+  const before = new FakeRunner('docker').on('secret', async (job) => {
+    await job.saveResumeHandle({ podName: 'p-1', 'connection.oauthToken': job.env.TOKEN });
+    return hangs(job);
+  });
+  const started = await start(dir, flow, { docker: before });
+  await until(() => before.calls.length === 1, 'the task to start');
+  const [stored] = attemptsOf(started.engine, started.execution.id, 'secret');
+  assert.ok(isEncrypted(stored.resumeHandle?.['connection.oauthToken']), JSON.stringify(stored.resumeHandle));
+  assert.doesNotMatch(JSON.stringify(stored.resumeHandle), new RegExp(token));
+  await crash(started);
+
+  const after = new FakeRunner('docker');
+  const resumed = await resume(dir, started.execution.id, { docker: after });
+  assert.equal(resumed.ended.state, 'SUCCESS');
+  assert.deepEqual({ ...after.calls[0].job.resume?.handle }, { podName: 'p-1', 'connection.oauthToken': token });
+  assert.deepEqual(after.releases.map((release) => ({ ...release.handle })), [{ podName: 'p-1', 'connection.oauthToken': token }]);
+  assert.doesNotMatch(JSON.stringify(resumed.attempts('secret')[0].resumeHandle), new RegExp(token));
+  resumed.engine.close();
+  delete process.env.SECRET_RELEASE_TOKEN;
+});
