@@ -212,7 +212,9 @@ class PodSession {
       this.name = name;
       this.owned = true;
       this.adopted = true;
-      if (handle.podName !== name) await this.saveHandle({ ...handle, podName: name });
+      // A handle saved by an older harrier may lack what release needs: the task's way to the cluster.
+      const current = { ...handle, ...targetEntries(this.plan.target), podName: name };
+      if (JSON.stringify(current) !== JSON.stringify(handle)) await this.saveHandle(current);
       this.job.notice('INFO', `re-attached to pod ${name} in namespace ${this.plan.namespace} (phase ${podPhase(existing)})`);
       return;
     }
