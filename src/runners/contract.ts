@@ -88,7 +88,8 @@ export interface RunnerJob {
   /** The task's own `timeout`, which wins over a runner's default completion budget. */
   taskTimeoutMs?: number;
   /**
-   * Aborted with reason `'killed'` or `'timeout'`: stop the work, clean up, reject with the reason.
+   * Aborted with reason `'killed'` or `'timeout'`: stop the work, reject with the reason (`release`
+   * removes what is left).
    * Aborted with `DETACHED`: another harrier process owns the attempt now; stop watching, leave the
    * container or pod as it is (the new owner re-attaches to it), reject with the reason.
    */
