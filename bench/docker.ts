@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Store } from '../src/store/index.ts';
+import { SqliteStore } from '../src/store/index.ts';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { harrierArgs, measure, median, report, tempDir, writeFlow, type Measured } from './support.ts';
 
@@ -104,23 +104,23 @@ function phases(events: ContainerEvent[]): string {
 }
 
 /** The one execution of a state directory: events of other runs of the same flow are not ours. */
-function executionOf(stateDir: string): string {
-  const store = Store.open(stateDir);
+async function executionOf(stateDir: string): Promise<string> {
+  const store = await SqliteStore.open(stateDir);
   try {
-    return store.listExecutions(1)[0].id;
+    return (await store.listExecutions(1))[0].id;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** Gaps between successive task ends: what each task after the first cost, start-up excluded. */
-function taskSpacings(stateDir: string): number[] {
-  const store = Store.open(stateDir);
+async function taskSpacings(stateDir: string): Promise<number[]> {
+  const store = await SqliteStore.open(stateDir);
   try {
-    const ends = store.taskRuns(store.listExecutions(1)[0].id).map((taskRun) => Date.parse(taskRun.endedAt!));
+    const ends = (await store.taskRuns((await store.listExecutions(1))[0].id)).map((taskRun) => Date.parse(taskRun.endedAt!));
     return ends.slice(1).map((end, i) => end - ends[i]);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -160,10 +160,10 @@ export async function dockerOverhead(): Promise<void> {
   const harrierRuns = async (): Promise<void> => {
     const recording = await recordContainerEvents('harrier.io/flow-id=docker_overhead');
     const run = await runHarrier(flow);
-    const execution = executionOf(run.stateDir);
+    const execution = await executionOf(run.stateDir);
     events.push(...(await recording.stop()).filter((event) => event.executionId === execution));
     runTimes.push(run.ms);
-    spacings.push(...taskSpacings(run.stateDir));
+    spacings.push(...(await taskSpacings(run.stateDir)));
     rmSync(run.stateDir, { recursive: true, force: true });
     const startup = await runHarrier(empty);
     startupTimes.push(startup.ms);
@@ -233,12 +233,12 @@ ${dockerTask('roundtrip', image, `    inputFiles:
     const smallRecording = await recordContainerEvents('harrier.io/flow-id=docker_files_small');
     const baseline = await runHarrier(smallFlow, ['--input', `data=@${small}`]);
     stateDirs.push(baseline.stateDir);
-    const smallExecution = executionOf(baseline.stateDir);
+    const smallExecution = await executionOf(baseline.stateDir);
     const smallEvents = (await smallRecording.stop()).filter((event) => event.executionId === smallExecution);
     const bigRecording = await recordContainerEvents('harrier.io/flow-id=docker_files');
     const run = await runHarrier(bigFlow, ['--input', `data=@${big}`]);
     stateDirs.push(run.stateDir);
-    const bigExecution = executionOf(run.stateDir);
+    const bigExecution = await executionOf(run.stateDir);
     const bigEvents = (await bigRecording.stop()).filter((event) => event.executionId === bigExecution);
     // create → start holds the working-directory upload (putArchive); die → destroy holds the log
     // drain, the output download (getArchive) and the container's removal. The baseline's same

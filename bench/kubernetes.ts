@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Store } from '../src/store/index.ts';
+import { SqliteStore } from '../src/store/index.ts';
 import { startKubeSim, type KubeSim, type Pod } from '../test/kube-sim/index.ts';
 import { startRealCluster, type RealCluster } from '../test/real-cluster/cluster.ts';
 import { watchRealPods } from './real-cluster-watch.ts';
@@ -276,23 +276,25 @@ interface Overhead {
  * line (its Docker log timestamp, printed just before exit) → attempt end (store). The second part
  * is split into the simulator's own lag in reporting the exit and harrier's part after it.
  */
-function overheads(run: FlowRun, times: Map<string, PodTimes>): Overhead[] {
-  const store = Store.open(run.stateDir);
+async function overheads(run: FlowRun, times: Map<string, PodTimes>): Promise<Overhead[]> {
+  const store = await SqliteStore.open(run.stateDir);
   try {
-    return store.taskRuns(run.executionId).map((taskRun) => {
-      const [attempt] = store.attempts(taskRun.id);
+    const list: Overhead[] = [];
+    for (const taskRun of await store.taskRuns(run.executionId)) {
+      const [attempt] = await store.attempts(taskRun.id);
       const pod = times.get(taskRun.taskId);
-      const line = store.logs(run.executionId, { taskId: taskRun.taskId }).findLast((record) => record.stream === 'stdout' && record.line === 'end');
+      const line = (await store.logs(run.executionId, { taskId: taskRun.taskId })).findLast((record) => record.stream === 'stdout' && record.line === 'end');
       if (!attempt?.endedAt || !pod?.createdAt || !pod.mainEndedAt || !line) throw new Error(`task ${taskRun.taskId}: missing its attempt, pod times or last line`);
       const exitedAt = epochMs(line.timestamp);
       const toCreate = pod.createdAt - Date.parse(attempt.startedAt);
       const simExitLag = pod.mainEndedAt - exitedAt;
       const toEnd = Date.parse(attempt.endedAt) - pod.mainEndedAt;
       const podStartup = (pod.runningAt ?? pod.mainEndedAt) - pod.createdAt;
-      return { taskId: taskRun.taskId, toCreate, podStartup, simExitLag, toEnd, total: toCreate + simExitLag + toEnd };
-    });
+      list.push({ taskId: taskRun.taskId, toCreate, podStartup, simExitLag, toEnd, total: toCreate + simExitLag + toEnd });
+    }
+    return list;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -315,7 +317,7 @@ export async function runnerOverhead(cluster: Cluster): Promise<void> {
   const watcher = watchPodTimes(cluster);
   let list: Overhead[];
   try {
-    list = overheads(await runFlow(cluster, `id: overhead\nnamespace: bench\ntasks:\n${tasks.join('')}`), watcher.times);
+    list = await overheads(await runFlow(cluster, `id: overhead\nnamespace: bench\ntasks:\n${tasks.join('')}`), watcher.times);
   } finally {
     watcher.stop();
   }
@@ -431,9 +433,9 @@ async function logRunWithCuts(cluster: Cluster): Promise<{ passed: boolean; summ
   // Both cuts must be reconnected while the container still writes; one more read after it ended is the
   // runner's final check for lines a follow stream did not relay.
   const reconnectsMidTask = armed === 1 && logRequestsAt.length >= 3 && logRequestsAt.slice(1, 3).every((at) => at < mainEndedAt);
-  const store = Store.open(run.stateDir);
-  const rows = store.logs(run.executionId, { taskId: 'print' }).filter((record) => record.stream === 'stdout');
-  store.close();
+  const store = await SqliteStore.open(run.stateDir);
+  const rows = (await store.logs(run.executionId, { taskId: 'print' })).filter((record) => record.stream === 'stdout');
+  await store.close();
   const seen = new Set<string>();
   let duplicates = 0;
   let firstDisorder = -1;

@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Store } from '../src/store/index.ts';
+import { SqliteStore } from '../src/store/index.ts';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { loadAverage } from './docker.ts';
 import { HARRIER_BIN, harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
@@ -105,12 +105,12 @@ async function loadRun(workers: number, count: number, concurrency: number, pace
     const ids = [...submittedAt.keys()];
     let docs: ExecutionDoc[] = [];
     if (workers > 0) {
-      const store = Store.open(stateDir);
+      const store = await SqliteStore.open(stateDir);
       try {
         // Ends are read from the records: polling seldom only spares the shared cores.
-        while (store.listExecutions(count).some((execution) => !TERMINAL.has(execution.state))) await sleep(200);
+        while ((await store.listExecutions(count)).some((execution) => !TERMINAL.has(execution.state))) await sleep(200);
       } finally {
-        store.close();
+        await store.close();
       }
       docs = await Promise.all(ids.map((id) => api<ExecutionDoc>(server.url, `/api/v1/executions/${id}`)));
       const failed = docs.filter((doc) => doc.state.current !== 'SUCCESS');
@@ -204,20 +204,20 @@ async function takeover(signal: 'SIGKILL' | 'SIGTERM', leaseArgs: string[]): Pro
     commands:\n      - for i in $(seq 1 150); do echo line $i; sleep 0.1; done\n`;
   const first = await startServer(stateDir, ['--workers', '1', ...leaseArgs]);
   let second: BenchServer | undefined;
-  const store = Store.open(stateDir);
+  const store = await SqliteStore.open(stateDir);
   try {
     await deploy(first.url, flow);
     const { id } = await submit(first.url, 'ticking');
-    const lines = (): number => store.logs(id, { limit: 100_000 }).filter((record) => record.line.startsWith('line ')).length;
-    while (lines() < 5) await sleep(20);
+    const lines = async (): Promise<number> => (await store.logs(id, { limit: 100_000 })).filter((record) => record.line.startsWith('line ')).length;
+    while (await lines() < 5) await sleep(20);
     // Started only now, so that the first server holds the execution.
     second = await startServer(stateDir, ['--workers', '1', ...leaseArgs]);
     first.child.kill(signal);
     const signalled = Date.now();
     await first.exited;
-    const stored = lines();
-    const leaseLeftMs = signal === 'SIGKILL' ? store.leaseOf(id)!.expiresAt - signalled : 0;
-    while (lines() <= stored) {
+    const stored = await lines();
+    const leaseLeftMs = signal === 'SIGKILL' ? (await store.leaseOf(id))!.expiresAt - signalled : 0;
+    while (await lines() <= stored) {
       if (Date.now() - signalled > 60_000) throw new Error(`no line after the take-over:\n${second.output()}`);
       await sleep(10);
     }
@@ -225,10 +225,10 @@ async function takeover(signal: 'SIGKILL' | 'SIGTERM', leaseArgs: string[]): Pro
     if (!new RegExp(`took execution ${id} over`).test(second.output())) throw new Error(`the second server did not take over:\n${second.output()}`);
     // Killed and ended by its owner, which removes the container (a SIGTERM would leave it running).
     await api(second.url, `/api/v1/executions/${id}/kill`, { method: 'DELETE' });
-    while (!TERMINAL.has(store.getExecution(id)!.state)) await sleep(50);
+    while (!TERMINAL.has((await store.getExecution(id))!.state)) await sleep(50);
     return { afterSignalMs, leaseLeftMs };
   } finally {
-    store.close();
+    await store.close();
     await stopServer(first, 'SIGKILL');
     if (second) await stopServer(second);
   }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../shared/errors.ts';
-import { storePath } from '../store/open.ts';
+import { storePath } from '../store/sqlite/open.ts';
 
 /**
  * The state directory when nothing names one: per user, as the XDG base directories say

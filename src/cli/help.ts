@@ -29,6 +29,7 @@ const ENVIRONMENT: Record<string, string> = {
   HARRIER_LEASE_MS: 'the default of --lease-ms',
   HARRIER_RENEW_MS: 'the default of --renew-ms',
   HARRIER_POLL_MS: 'the default of --poll-ms',
+  HARRIER_STORE: 'the default of --store: the store URL of harrier server (else the embedded store under the state directory)',
 };
 
 const COMMON_ENV = ['HARRIER_STATE_DIR', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME'];
@@ -60,7 +61,7 @@ export const HELP: Record<string, CommandHelp> = {
   server: {
     examples: ['harrier server', 'harrier server --port 9000 --workers 8 --flows flows/', 'HARRIER_SERVER_TOKENS=s3cret harrier server --bind 0.0.0.0'],
     exitCodes: [0, 1, 2],
-    env: [...RUN_ENV, 'HARRIER_SERVER_BASIC_AUTH', 'HARRIER_SERVER_TOKENS', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
+    env: [...RUN_ENV, 'HARRIER_STORE', 'HARRIER_SERVER_BASIC_AUTH', 'HARRIER_SERVER_TOKENS', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
   },
   schema: { examples: ['harrier schema > harrier.schema.json'], exitCodes: [0], env: [] },
   config: { examples: ['harrier config', 'harrier config -o yaml'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT'] },

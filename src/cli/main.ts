@@ -126,6 +126,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--port <port>', 'TCP port (0: any free one)', '8080')
     .option('--bind <address>', 'address to listen on; any but loopback needs authentication', '127.0.0.1')
     .addOption(stateDir())
+    .option('--store <url>', 'keep executions in this store, postgresql://... (or $HARRIER_STORE); default: the embedded store under the state dir')
     .option('--workers <n>', 'worker slots, each driving one execution at a time (0: none)', '4')
     .option('--flows <dir>', 'deploy every flow file in this folder at start and when it changes')
     .option('--basic-auth <user:password>', 'require HTTP basic auth (prefer $HARRIER_SERVER_BASIC_AUTH: flags show in ps)')
@@ -211,4 +212,4 @@ async function main(argv: string[]): Promise<number> {
 
 tolerateClosedOutput(process.stdout);
 tolerateClosedOutput(process.stderr);
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => { process.exitCode = code; });

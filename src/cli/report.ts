@@ -76,8 +76,9 @@ export function summaryLines(execution: ExecutionRecord, taskRuns: TaskRunRecord
 }
 
 /** The `--json` document: exactly what scripts need about an execution. */
-export function executionDocument(store: Store, execution: ExecutionRecord): object {
-  const taskRuns = store.taskRuns(execution.id);
+export async function executionDocument(store: Store, execution: ExecutionRecord): Promise<object> {
+  const taskRuns = await store.taskRuns(execution.id);
+  const attempts = await attemptsByTaskRun(store, execution.id);
   const lineage = lineageOf(execution);
   return {
     id: execution.id,
@@ -96,7 +97,7 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
       parentTaskRunId: taskRun.parentTaskRunId ?? null,
       ...(taskRun.value === undefined ? {} : { value: taskRun.value, iteration: taskRun.iteration ?? null }),
       state: taskRun.state,
-      attempts: store.attempts(taskRun.id).map((attempt) => ({
+      attempts: (attempts.get(taskRun.id) ?? []).map((attempt) => ({
         state: attempt.state,
         exitCode: attempt.exitCode ?? null,
         runner: attempt.runnerKind ?? null,
@@ -110,9 +111,9 @@ export function executionDocument(store: Store, execution: ExecutionRecord): obj
   };
 }
 
-export function attemptsByTaskRun(store: Store, executionId: string): Map<string, AttemptRecord[]> {
+export async function attemptsByTaskRun(store: Pick<Store, 'attemptsOfExecution'>, executionId: string): Promise<Map<string, AttemptRecord[]>> {
   const map = new Map<string, AttemptRecord[]>();
-  for (const attempt of store.attemptsOfExecution(executionId)) {
+  for (const attempt of await store.attemptsOfExecution(executionId)) {
     const list = map.get(attempt.taskRunId) ?? [];
     list.push(attempt);
     map.set(attempt.taskRunId, list);

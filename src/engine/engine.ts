@@ -4,8 +4,8 @@ import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
 import {
-  diskFullError, FencedStore, InternalStorage, Store, isTerminal, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
-  type ExecutionStore, type Fence, type ParentExecution,
+  diskFullError, FencedStore, InternalStorage, isTerminal, openStore, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
+  type ExecutionStore, type Fence, type ParentExecution, type Store,
 } from '../store/index.ts';
 import type { SubflowLauncher } from '../tasks/contract.ts';
 import { findFlow } from './flow-finder.ts';
@@ -23,7 +23,11 @@ import { systemLabels } from './task-rules.ts';
 const MAX_SUBFLOW_DEPTH = 20;
 
 export interface EngineOptions {
+  /** Files (uploads, outputs, work folders, the secret key), and the embedded store unless `store` or `storeUrl` says otherwise. */
   stateDir: string;
+  /** A store opened already (the engine closes it); else `storeUrl` is opened with openStore. */
+  store?: Store;
+  storeUrl?: string;
   listener?: ExecutionListener;
   /** Where script tasks get their runners; the in-process engine tests pass one with a fake runner. */
   runners?: RunnerRegistry;
@@ -63,17 +67,24 @@ export class Engine {
   private aborted = false;
   private readonly detached = new Set<Promise<void>>();
 
-  constructor(options: EngineOptions) {
-    this.stateDir = resolve(options.stateDir);
-    this.store = Store.open(this.stateDir);
+  private constructor(options: EngineOptions, stateDir: string, store: Store) {
+    this.stateDir = stateDir;
+    this.store = store;
     this.storage = new InternalStorage(this.stateDir);
     this.listener = options.listener ?? {};
     this.cipher = new SecretCipher(this.stateDir);
     this.runners = options.runners ?? new RunnerRegistry();
   }
 
-  close(): void {
-    this.store.close();
+  /** An engine on its store: the one given, or the one `storeUrl` (default: the embedded store under the state dir) names. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const stateDir = resolve(options.stateDir);
+    const store = options.store ?? await openStore({ stateDir, url: options.storeUrl });
+    return new Engine(options, stateDir, store);
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
   }
 
   /** Validates inputs, then stores the new execution (with its FILE inputs, SECRET inputs encrypted) in one step. */
@@ -101,9 +112,9 @@ export class Engine {
       }
       execution.inputs[file.inputId] = stored.uri;
     }
-    this.store.transaction(() => {
-      this.store.insertExecution(execution);
-      if (request.queued) this.store.queueExecution(execution.id);
+    await this.store.transaction(async () => {
+      await this.store.insertExecution(execution);
+      if (request.queued) await this.store.queueExecution(execution.id);
     });
     return execution;
   }
@@ -120,7 +131,7 @@ export class Engine {
   ): Promise<ExecutionRecord> {
     for (;;) {
       const ended = await this.run(execution, flow, signal);
-      const next = this.retriedAs(ended);
+      const next = await this.retriedAs(ended);
       if (!next) return ended;
       await onRetried?.(ended, next);
       execution = next;
@@ -128,14 +139,14 @@ export class Engine {
   }
 
   /** The execution a `CREATE_NEW_EXECUTION` retry made from this one, once it ended RETRIED. */
-  private retriedAs(execution: ExecutionRecord): ExecutionRecord | undefined {
+  private async retriedAs(execution: ExecutionRecord): Promise<ExecutionRecord | undefined> {
     return execution.state === 'RETRIED' ? this.store.successorOf(execution.id) : undefined;
   }
 
   /** Runs one execution to its end. */
   private async run(execution: ExecutionRecord, flow: Flow, signal?: AbortSignal): Promise<ExecutionRecord> {
     const run = this.newRun(execution, flow, this.store);
-    this.claim(execution.id);
+    await this.claim(execution.id);
     this.running.add(run);
     const abort = (): void => run.abort();
     if (this.aborted || signal?.aborted) run.abort();
@@ -145,7 +156,7 @@ export class Engine {
     } finally {
       signal?.removeEventListener('abort', abort);
       this.running.delete(run);
-      this.store.releaseExecution(execution.id, this.owner);
+      await this.store.releaseExecution(execution.id, this.owner);
     }
   }
 
@@ -158,13 +169,13 @@ export class Engine {
     return {
       newExecutionId: newId,
       run: async (executionId, request, { signal, detached }) => {
-        const parentExecution = this.store.getExecution(parent.executionId)!;
-        let execution = this.store.getExecution(executionId);
+        const parentExecution = (await this.store.getExecution(parent.executionId))!;
+        let execution = await this.store.getExecution(executionId);
         let flow: Flow;
         if (execution) {
           flow = parseFlow(execution.flowSource, execution.flowFile);
         } else {
-          this.refuseDeepNesting(parentExecution);
+          await this.refuseDeepNesting(parentExecution);
           const found = await findFlow(parentExecution.options.flowsDirs ?? [dirname(parentExecution.flowFile)], request.namespace, request.flowId);
           flow = found.flow;
           const inherited = request.inheritLabels ? parentExecution.labels
@@ -186,9 +197,9 @@ export class Engine {
   }
 
   /** A flow that calls itself as a subflow would make executions without end: the chain of parents is bounded. */
-  private refuseDeepNesting(parent: ExecutionRecord): void {
+  private async refuseDeepNesting(parent: ExecutionRecord): Promise<void> {
     let depth = 1;
-    for (let at = parent.options.parent; at; at = this.store.getExecution(at.executionId)?.options.parent) {
+    for (let at = parent.options.parent; at; at = (await this.store.getExecution(at.executionId))?.options.parent) {
       if (++depth > MAX_SUBFLOW_DEPTH) {
         throw new HarrierError(`subflows are nested more than ${MAX_SUBFLOW_DEPTH} deep (execution ${parent.id} of ${parent.namespace}.${parent.flowId})`, {
           code: 'SUBFLOW_TOO_DEEP', hint: 'a flow probably calls itself; give the recursion an end with runIf or an If',
@@ -223,14 +234,15 @@ export class Engine {
   }
 
   private newRun(execution: ExecutionRecord, flow: Flow, store: ExecutionStore): ExecutionRun {
-    const secrets = this.secretsOf(execution, (names) => store.setSecretNames(execution.id, names));
+    const secrets = this.secretsOf(execution, (names) => run.storeLater(() => store.setSecretNames(execution.id, names), 'the names of the secrets read'));
     this.secretsByExecution.set(execution.id, secrets);
-    return new ExecutionRun({
+    const run: ExecutionRun = new ExecutionRun({
       store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
       namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
       subflows: (parent) => this.subflowLauncher(parent),
     }, flow, execution);
+    return run;
   }
 
   /**
@@ -255,17 +267,16 @@ export class Engine {
   }
 
   /** Makes this process the execution's one owner, or says which live process is. */
-  private claim(executionId: string): void {
-    const holder = this.store.claimExecution(executionId, this.owner, isOwnerAlive);
+  private async claim(executionId: string): Promise<void> {
+    const holder = await this.store.claimExecution(executionId, this.owner, isOwnerAlive);
     if (holder) throw ownedElsewhere(executionId, holder);
   }
 
   /** Loads an unfinished execution and the flow it started with, refusing one still running elsewhere. */
   /** `runnerSettings` given for the resume are merged over the run's, per runner kind, and stored. */
-  prepareResume(executionId: string, runnerSettings: ExecutionOptions['runnerSettings'] = {}): { execution: ExecutionRecord; flow: Flow } {
-    let execution = this.findExecution(executionId);
+  async prepareResume(executionId: string, runnerSettings: ExecutionOptions['runnerSettings'] = {}): Promise<{ execution: ExecutionRecord; flow: Flow }> {
     // A flow retried as a new execution goes on in the newest execution of its chain.
-    for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
+    let execution = await this.currentOf(executionId);
     // One that harrier stopped for want of disk space goes on where it stopped, once there is room.
     const resumable = execution.state === 'FAILED' && execution.failure?.code === 'STORE_DISK_FULL';
     if (isTerminal(execution.state) && !resumable) {
@@ -275,28 +286,28 @@ export class Engine {
       });
     }
     // A server's slots drive it under a lease, which this process would not respect.
-    if (this.store.leaseOf(execution.id)) {
+    if (await this.store.leaseOf(execution.id)) {
       throw new HarrierError(`execution ${execution.id} belongs to a harrier server's queue: its worker slots resume it by themselves`, {
         code: 'EXECUTION_LOCKED',
         hint: 'start `harrier server` on this state dir, or follow it with `harrier resume ID --server URL`',
       });
     }
     // Claimed now, so that of two resumes started together the second stops here, before anything runs.
-    this.claim(execution.id);
-    if (Object.keys(runnerSettings).length > 0) execution = this.withRunnerSettings(execution, runnerSettings);
+    await this.claim(execution.id);
+    if (Object.keys(runnerSettings).length > 0) execution = await this.withRunnerSettings(execution, runnerSettings);
     return { execution, flow: parseFlow(execution.flowSource, execution.flowFile) };
   }
 
   /** The execution an id stands for now: a flow retried as new executions goes on in the newest of the chain. */
-  currentOf(idOrPrefix: string): ExecutionRecord {
-    let execution = this.findExecution(idOrPrefix);
-    for (let next = this.retriedAs(execution); next; next = this.retriedAs(execution)) execution = next;
+  async currentOf(idOrPrefix: string): Promise<ExecutionRecord> {
+    let execution = await this.findExecution(idOrPrefix);
+    for (let next = await this.retriedAs(execution); next; next = await this.retriedAs(execution)) execution = next;
     return execution;
   }
 
   /** The process that runs the execution now, if one does (`harrier kill` signals it). */
-  liveOwnerOf(executionId: string): ExecutionOwner | undefined {
-    const owner = this.store.ownerOf(executionId);
+  async liveOwnerOf(executionId: string): Promise<ExecutionOwner | undefined> {
+    const owner = await this.store.ownerOf(executionId);
     return owner && isOwnerAlive(owner) ? owner : undefined;
   }
 
@@ -306,30 +317,30 @@ export class Engine {
    * (containers, volumes and pods removed through their resume handles); it ends KILLED.
    */
   async killOrphaned(executionId: string): Promise<ExecutionRecord> {
-    const { execution, flow } = this.prepareResume(executionId);
+    const { execution, flow } = await this.prepareResume(executionId);
     this.abortAll();
     return this.runChain(execution, flow);
   }
 
-  private withRunnerSettings(execution: ExecutionRecord, given: NonNullable<ExecutionOptions['runnerSettings']>): ExecutionRecord {
+  private async withRunnerSettings(execution: ExecutionRecord, given: NonNullable<ExecutionOptions['runnerSettings']>): Promise<ExecutionRecord> {
     const merged = { ...execution.options.runnerSettings };
     for (const [kind, settings] of Object.entries(given) as [keyof typeof given, Record<string, string>][]) {
       merged[kind] = { ...merged[kind], ...settings };
     }
-    this.store.setRunnerSettings(execution.id, merged);
+    await this.store.setRunnerSettings(execution.id, merged);
     return { ...execution, options: { ...execution.options, runnerSettings: merged } };
   }
 
   /** An execution by id or unique id prefix. */
-  findExecution(idOrPrefix: string): ExecutionRecord {
-    const exact = this.store.getExecution(idOrPrefix);
+  async findExecution(idOrPrefix: string): Promise<ExecutionRecord> {
+    const exact = await this.store.getExecution(idOrPrefix);
     if (exact) return exact;
-    const matches = idOrPrefix.length >= 4 ? this.store.findExecutionIds(idOrPrefix) : [];
-    if (matches.length === 1) return this.store.getExecution(matches[0])!;
+    const matches = idOrPrefix.length >= 4 ? await this.store.findExecutionIds(idOrPrefix) : [];
+    if (matches.length === 1) return (await this.store.getExecution(matches[0]))!;
     if (matches.length > 1) {
       throw new InputError(`execution id prefix '${idOrPrefix}' matches several executions: ${matches.join(', ')}`, { code: 'EXECUTION_NOT_FOUND', hint: 'type more of the id' });
     }
-    throw new InputError(`no execution '${idOrPrefix}' in ${this.stateDir}`, {
+    throw new InputError(`no execution '${idOrPrefix}' in ${this.store.location}`, {
       code: 'EXECUTION_NOT_FOUND',
       hint: 'list them with `harrier executions`, and pass the same --state-dir as the run',
     });
@@ -345,10 +356,10 @@ export class Engine {
    * The last word when the clean-up after a kill takes too long: every execution still running
    * is stored KILLED, with what may be left behind, so that none stays RUNNING without an owner.
    */
-  abandonAll(reason: string): void {
+  async abandonAll(reason: string): Promise<void> {
     for (const run of this.running) {
-      run.abandon(reason);
-      this.store.releaseExecution(run.executionId, this.owner);
+      await run.abandon(reason);
+      await this.store.releaseExecution(run.executionId, this.owner);
     }
   }
 }

@@ -4,7 +4,7 @@ import { renderDeep, renderTemplate } from '../expr/index.ts';
 import type { ExprRuntime } from '../expr/index.ts';
 import type { Flow, FlowableTask, RetryPolicy, RunnerKind, TaskDef } from '../flow/model.ts';
 import { DETACHED, type NoticeLevel, type ResumeHandle } from '../runners/contract.ts';
-import { cursorsFromStored } from '../runners/log-replay.ts';
+import { cursorsFromStoredStream } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
 import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
@@ -89,6 +89,11 @@ export class ExecutionRun {
   /** Set when a failed task asks for the whole flow to run again (`behavior: CREATE_NEW_EXECUTION`). */
   private rerunAt: Date | undefined;
   private readonly envs = envsFromEnvironment(process.env);
+  /**
+   * Writes asked for by synchronous callbacks (a runner's metric, the name of a secret an expression
+   * read): stored one after the other, awaited before an attempt's end and the execution's.
+   */
+  private laterWrites: Promise<void> = Promise.resolve();
 
   constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
     this.deps = deps;
@@ -105,7 +110,11 @@ export class ExecutionRun {
       }),
     };
     this.inputs = deps.secrets.open(execution.inputs);
-    const stored = deps.store.taskRuns(execution.id);
+  }
+
+  /** What a previous process already stored of this execution's task runs: they are re-used, not run again. */
+  private async loadStoredTaskRuns(): Promise<void> {
+    const stored = await this.deps.store.taskRuns(this.execution.id);
     for (const taskRun of stored) {
       this.remember(taskRun);
       this.ordinal = Math.max(this.ordinal, taskRun.ordinal + 1);
@@ -121,6 +130,13 @@ export class ExecutionRun {
   /** Makes a run's outputs visible to the expressions of the tasks after it. */
   private fileOutputs(taskRun: TaskRunRecord): void {
     fileOutputs(this.outputs, taskRun.taskId, valuePath(taskRun, this.taskRunsById), this.deps.secrets.open(taskRun.outputs ?? {}));
+  }
+
+  /** Stores what a synchronous callback reported, after the writes it asked for before (see laterWrites). */
+  storeLater(write: () => Promise<void>, what: string): void {
+    this.laterWrites = this.laterWrites.then(write).catch((error: unknown) => {
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `cannot store ${what}: ${describe(error)}`);
+    });
   }
 
   get executionId(): string {
@@ -148,29 +164,30 @@ export class ExecutionRun {
    * Ends the execution KILLED in the store at once, without waiting for its attempts' clean-up:
    * the process is about to exit. `reason` says why, and is stored on each attempt cut short.
    */
-  abandon(reason: string): void {
+  async abandon(reason: string): Promise<void> {
     this.notice(undefined, 'ERROR', reason);
-    this.logWriter.flush();
+    await this.logWriter.flush();
     const endedAt = now();
-    this.deps.store.transaction(() => {
+    await this.deps.store.transaction(async () => {
       for (const taskRun of this.taskRuns.values()) {
         if (isTerminal(taskRun.state)) continue;
-        for (const attempt of this.deps.store.attempts(taskRun.id)) {
-          if (attempt.state === 'RUNNING') this.deps.store.finishAttempt(taskRun.id, attempt.number, { state: 'KILLED', error: reason, endedAt });
+        for (const attempt of await this.deps.store.attempts(taskRun.id)) {
+          if (attempt.state === 'RUNNING') await this.deps.store.finishAttempt(taskRun.id, attempt.number, { state: 'KILLED', error: reason, endedAt });
         }
-        this.deps.store.updateTaskRun(taskRun.id, { state: 'KILLED', endedAt });
+        await this.deps.store.updateTaskRun(taskRun.id, { state: 'KILLED', endedAt });
       }
-      this.setExecutionState('KILLED', endedAt);
+      await this.setExecutionState('KILLED', endedAt);
     });
   }
 
   async run(): Promise<ExecutionRecord> {
+    await this.loadStoredTaskRuns();
     const { notBefore } = this.execution.options;
     if (notBefore && this.execution.state === 'CREATED' && !(await this.sleepUntil(new Date(notBefore)))) {
-      this.setExecutionState('KILLED', now());
+      await this.setExecutionState('KILLED', now());
       return this.execution;
     }
-    this.setExecutionState('RUNNING');
+    await this.setExecutionState('RUNNING');
     for (const name of this.deps.secrets.restore()) {
       this.notice(undefined, 'WARN', `secret '${name}', which this execution read before, is no longer defined: its value cannot be masked`
         + ` (set SECRET_${name} or pass the same --secrets-file when resuming)`);
@@ -184,19 +201,21 @@ export class ExecutionRun {
       state = 'FAILED';
     }
     if (this.kill.signal.aborted) state = 'KILLED';
-    this.logWriter.flush();
+    await this.laterWrites;
+    await this.logWriter.flush();
     if (this.halt.halted && state !== 'KILLED') {
-      const message = this.halt.message(this.deps.store, this.execution.id);
+      const message = await this.halt.message(this.deps.store, this.execution.id);
       if (!this.halt.reported) this.notice(undefined, 'ERROR', message);
-      this.setExecutionState('FAILED', now(), this.halt.failure(message));
+      await this.logWriter.flush();
+      await this.setExecutionState('FAILED', now(), this.halt.failure(message));
     } else if (state === 'FAILED' && this.rerunAt) {
       const rerunAt = this.rerunAt;
-      this.deps.store.transaction(() => {
-        this.setExecutionState('RETRIED', now());
-        this.deps.store.insertExecution(this.successor(rerunAt));
+      await this.deps.store.transaction(async () => {
+        await this.setExecutionState('RETRIED', now());
+        await this.deps.store.insertExecution(this.successor(rerunAt));
       });
     } else {
-      this.setExecutionState(state, now());
+      await this.setExecutionState(state, now());
       await this.runAfterExecution();
     }
     return this.execution;
@@ -216,7 +235,7 @@ export class ExecutionRun {
       const scope = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs);
       const outputs = Object.fromEntries(this.flow.outputs.map((output) => [output.id, renderDeep(output.value, scope, this.runtime, `flow output '${output.id}'`)]));
       const sealed = this.deps.secrets.seal(outputs) as Record<string, unknown>;
-      this.deps.store.setExecutionOutputs(this.execution.id, sealed);
+      await this.deps.store.setExecutionOutputs(this.execution.id, sealed);
       this.execution = { ...this.execution, outputs: sealed };
       return state;
     } catch (error) {
@@ -233,7 +252,7 @@ export class ExecutionRun {
     } catch (error) {
       if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describe(error)}`);
     }
-    this.logWriter.flush();
+    await this.logWriter.flush();
   }
 
   /** The next execution of a `CREATE_NEW_EXECUTION` retry: same flow source, inputs and options. */
@@ -253,8 +272,8 @@ export class ExecutionRun {
     };
   }
 
-  private setExecutionState(state: State, endedAt?: string, failure?: ExecutionRecord['failure']): void {
-    this.deps.store.setExecutionState(this.execution.id, state, endedAt, failure);
+  private async setExecutionState(state: State, endedAt?: string, failure?: ExecutionRecord['failure']): Promise<void> {
+    await this.deps.store.setExecutionState(this.execution.id, state, endedAt, failure);
     this.execution = { ...this.execution, state, endedAt, failure };
   }
 
@@ -290,7 +309,7 @@ export class ExecutionRun {
     const allowed = allowedState(task, state);
     if (allowed !== state) {
       const taskRun = this.taskRuns.get(runKey(task.id, frame.loopPath))!;
-      this.updateTaskRun(taskRun, { state: allowed, endedAt: taskRun.endedAt ?? now() });
+      await this.updateTaskRun(taskRun, { state: allowed, endedAt: taskRun.endedAt ?? now() });
       this.fileOutputs(taskRun);
     }
     return allowed;
@@ -305,12 +324,12 @@ export class ExecutionRun {
         value: frame.iteration?.value, iteration: frame.iteration?.index, loopPath: frame.loopPath,
         ordinal: this.ordinal++, state: 'CREATED', startedAt: now(),
       };
-      this.deps.store.insertTaskRun(taskRun);
+      await this.deps.store.insertTaskRun(taskRun);
       this.remember(taskRun);
     }
     const skip = this.runIfSkips(task, taskRun);
     if (skip) {
-      this.updateTaskRun(taskRun, { state: skip, endedAt: now() });
+      await this.updateTaskRun(taskRun, { state: skip, endedAt: now() });
       return skip;
     }
     if (!isFlowable(task)) return this.runAttempts(task, taskRun, frame);
@@ -325,7 +344,7 @@ export class ExecutionRun {
    * failed and its `finally` whatever their end. Its outputs (If's, Switch's) are filed at the end.
    */
   private async runFlowableRun(task: FlowableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
-    this.markRunning(taskRun);
+    await this.markRunning(taskRun);
     const handlers: Frame = {
       loopPath: frame.loopPath, values: frame.values, parentTaskRunId: taskRun.id, sharedDir: frame.sharedDir, retry: task.retry ?? frame.retry,
       deadline: frame.deadline,
@@ -351,7 +370,7 @@ export class ExecutionRun {
     if (body === 'FAILED' && task.errors.length > 0 && !this.kill.signal.aborted) await this.runSequence(task.errors, handlers);
     const finallyState = task.finally.length > 0 && !this.kill.signal.aborted ? await this.runSequence(task.finally, handlers) : undefined;
     const state = stateAfterHandlers(body, finallyState);
-    this.updateTaskRun(taskRun, { state, endedAt: now() });
+    await this.updateTaskRun(taskRun, { state, endedAt: now() });
     if (isSuccessful(state)) this.fileOutputs(taskRun);
     return state;
   }
@@ -384,10 +403,10 @@ export class ExecutionRun {
       withSharedDir: (dir) => ({ ...inside, sharedDir: dir }),
       taskRunId: taskRun.id,
       workDir: this.taskRunDir(taskRun),
-      recordOutputs: (outputs) => {
+      recordOutputs: async (outputs) => {
         const sealed = this.deps.secrets.seal({ ...taskRun.outputs, ...outputs }) as Record<string, unknown>;
         taskRun.outputs = sealed;
-        this.deps.store.saveTaskRunOutputs(taskRun.id, sealed, undefined);
+        await this.deps.store.saveTaskRunOutputs(taskRun.id, sealed, undefined);
       },
       storedOutputs: () => taskRun.outputs && this.deps.secrets.open(taskRun.outputs),
       notice: (level, message) => this.notice(taskRun, level, message),
@@ -418,29 +437,29 @@ export class ExecutionRun {
     }
   }
 
-  private updateTaskRun(taskRun: TaskRunRecord, change: Pick<TaskRunRecord, 'state' | 'endedAt' | 'nextAttemptAt'>): TaskRunRecord {
+  private async updateTaskRun(taskRun: TaskRunRecord, change: Pick<TaskRunRecord, 'state' | 'endedAt' | 'nextAttemptAt'>): Promise<TaskRunRecord> {
     Object.assign(taskRun, change);
     if (change.state !== 'RETRYING') taskRun.nextAttemptAt = undefined;
-    this.deps.store.updateTaskRun(taskRun.id, { state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt });
+    await this.deps.store.updateTaskRun(taskRun.id, { state: taskRun.state, endedAt: taskRun.endedAt, nextAttemptAt: taskRun.nextAttemptAt });
     this.deps.listener.taskRunChanged?.({ ...taskRun });
     return taskRun;
   }
 
   /** A task run resumed after a crash is RUNNING already. */
-  private markRunning(taskRun: TaskRunRecord): void {
-    if (taskRun.state !== 'RUNNING') this.updateTaskRun(taskRun, { state: 'RUNNING' });
+  private async markRunning(taskRun: TaskRunRecord): Promise<void> {
+    if (taskRun.state !== 'RUNNING') await this.updateTaskRun(taskRun, { state: 'RUNNING' });
   }
 
   private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
     const override = this.execution.options.taskRunnerOverride;
-    const previous = this.deps.store.attempts(taskRun.id);
+    const previous = await this.deps.store.attempts(taskRun.id);
     let resuming: AttemptRecord | undefined;
     const last = previous.at(-1);
     if (last && last.state === 'RUNNING') {
       if (last.resumeHandle && taskReattaches(task, override)) {
         resuming = last;
       } else {
-        this.deps.store.finishAttempt(taskRun.id, last.number, {
+        await this.deps.store.finishAttempt(taskRun.id, last.number, {
           state: 'FAILED', error: 'interrupted: the harrier process stopped during this attempt', endedAt: now(),
         });
         await this.releaseStored(taskRun, last);
@@ -474,23 +493,23 @@ export class ExecutionRun {
       if (result.state !== 'FAILED') return this.endAsAttempt(task, taskRun, attemptNumber, result.state, frame);
       const policy = this.retryPolicy(task, frame);
       if (frame.deadline?.aborted) {
-        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        await this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
         return 'FAILED';
       }
       if (this.halt.signal.aborted) {
         // No retry can help while the store cannot write; `harrier resume` goes on once it can.
-        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        await this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
         return 'FAILED';
       }
       if (policy?.behavior === 'CREATE_NEW_EXECUTION') return this.failAndRerunFlow(taskRun, policy);
       const next = policy && nextRetryAt(policy, { attempts: attemptNumber, firstAttemptStartedAt: firstStartedAt, lastAttemptEndedAt: new Date() });
       if (!next) {
-        this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+        await this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
         return 'FAILED';
       }
       const limit = policy.maxAttempt ? ` of ${policy.maxAttempt}` : '';
       this.notice(taskRun, 'WARN', `retrying in ${formatDurationMs(next.getTime() - Date.now())} (attempt ${attemptNumber + 1}${limit})`);
-      this.updateTaskRun(taskRun, { state: 'RETRYING', nextAttemptAt: next.toISOString() });
+      await this.updateTaskRun(taskRun, { state: 'RETRYING', nextAttemptAt: next.toISOString() });
       if (!(await this.sleepUntil(next))) return this.endKilled(taskRun);
       attemptNumber++;
     }
@@ -501,7 +520,7 @@ export class ExecutionRun {
    * (counted in executions of the chain, timed from the first one) the execution ends RETRIED and
    * a new one runs the whole flow again.
    */
-  private failAndRerunFlow(taskRun: TaskRunRecord, policy: RetryPolicy): State {
+  private async failAndRerunFlow(taskRun: TaskRunRecord, policy: RetryPolicy): Promise<State> {
     const lineage = lineageOf(this.execution);
     const executionNumber = lineage.attemptNumber;
     const next = nextRetryAt(policy, {
@@ -514,20 +533,20 @@ export class ExecutionRun {
       const limit = policy.maxAttempt ? ` of ${policy.maxAttempt}` : '';
       this.notice(taskRun, 'WARN', `the flow runs again as a new execution in ${formatDurationMs(Math.max(0, next.getTime() - Date.now()))} (execution ${executionNumber + 1}${limit})`);
     }
-    this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
+    await this.updateTaskRun(taskRun, { state: 'FAILED', endedAt: now() });
     return 'FAILED';
   }
 
   /** The task run ends as its attempt did (any end but FAILED, which may retry): WARNING for a success after retries when the policy says so. */
-  private endAsAttempt(task: RunnableTask, taskRun: TaskRunRecord, attemptNumber: number, attemptState: State, frame: Frame): State {
+  private async endAsAttempt(task: RunnableTask, taskRun: TaskRunRecord, attemptNumber: number, attemptState: State, frame: Frame): Promise<State> {
     const state = attemptState === 'SUCCESS' && attemptNumber > 1 && this.retryPolicy(task, frame)?.warningOnRetry ? 'WARNING' : attemptState;
-    this.updateTaskRun(taskRun, { state, endedAt: now() });
+    await this.updateTaskRun(taskRun, { state, endedAt: now() });
     if (isSuccessful(state)) this.fileOutputs(taskRun);
     return state;
   }
 
-  private endKilled(taskRun: TaskRunRecord): State {
-    this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
+  private async endKilled(taskRun: TaskRunRecord): Promise<State> {
+    await this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     return 'KILLED';
   }
 
@@ -564,25 +583,25 @@ export class ExecutionRun {
   ): Promise<{ state: State; gone?: string }> {
     const attemptDir = this.attemptDir(taskRun, number);
     if (!resuming) {
-      this.deps.store.insertAttempt({ taskRunId: taskRun.id, number, state: 'RUNNING', startedAt: now() });
+      await this.deps.store.insertAttempt({ taskRunId: taskRun.id, number, state: 'RUNNING', startedAt: now() });
     } else {
       this.notice(taskRun, 'INFO', `re-attaching to attempt ${number} started by a previous harrier process`);
     }
     await mkdir(attemptDir, { recursive: true });
-    this.markRunning(taskRun);
+    await this.markRunning(taskRun);
 
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
     const report: AttemptReport = { outputs: {}, handle: resuming?.resumeHandle && this.deps.secrets.open(resuming.resumeHandle) };
     const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
-    const ctx = this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
+    const ctx = await this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
     let gone: string | undefined;
     try {
       const outcome = await runTask(task, ctx);
       end = { state: outcome.state, exitCode: outcome.exitCode };
     } catch (failure) {
-      end = this.failedAttempt(failure, task, timeout.signal, frame);
+      end = await this.failedAttempt(failure, task, timeout.signal, frame);
       if (resuming && hasCode(failure, 'ATTEMPT_GONE') && end.state === 'FAILED') {
         gone = failure.message;
       } else {
@@ -591,23 +610,24 @@ export class ExecutionRun {
     } finally {
       clearTimeout(timer);
     }
-    this.logWriter.flush();
-    this.deps.store.transaction(() => {
-      this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now() });
-      this.saveOutputs(taskRun, report);
-      if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+    await this.laterWrites;
+    await this.logWriter.flush();
+    await this.deps.store.transaction(async () => {
+      await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now() });
+      await this.saveOutputs(taskRun, report);
+      if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
     });
     if (report.runnerKind && report.handle) await this.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
     await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
-      this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
+      await this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }
     return { state: end.state, gone };
   }
 
   /** What the task gets for one attempt (Kestra's RunContext); what it reports lands in `report`. */
-  private taskContext(
+  private async taskContext(
     task: RunnableTask,
     taskRun: TaskRunRecord,
     number: number,
@@ -615,7 +635,7 @@ export class ExecutionRun {
     signal: AbortSignal,
     report: AttemptReport,
     frame: Frame,
-  ): TaskContext {
+  ): Promise<TaskContext> {
     return {
       identity: {
         executionId: this.execution.id, namespace: this.flow.namespace, flowId: this.flow.id,
@@ -635,13 +655,13 @@ export class ExecutionRun {
       runnerSettings: this.execution.options.runnerSettings,
       timeoutMs: task.timeoutMs,
       signal,
-      resume: resuming && report.handle ? this.storedResume(taskRun.id, number, report.handle) : undefined,
+      resume: resuming && report.handle ? await this.storedResume(taskRun.id, number, report.handle) : undefined,
       // The runner kind is stored with the first handle: a later process needs it to release the attempt.
       saveResumeHandle: async (handle: ResumeHandle) => {
         report.handle = handle;
-        this.deps.store.transaction(() => {
-          this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(handle));
-          if (report.runnerKind) this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+        await this.deps.store.transaction(async () => {
+          await this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(handle));
+          if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
         });
       },
       log: (line) => {
@@ -650,13 +670,10 @@ export class ExecutionRun {
       notice: (level, message) => this.notice(taskRun, level, message, number),
       progress: (progress) => this.deps.listener.progress?.(taskRun, progress),
       metric: (metric) => {
-        try {
-          this.deps.store.insertMetrics([{
-            ...metric, tags: this.deps.secrets.redact(metric.tags) as Record<string, string>, executionId: this.execution.id, taskRunId: taskRun.id,
-          }]);
-        } catch (error) {
-          if (!this.halt.haltOnFailure(error)) throw error;
-        }
+        const record = {
+          ...metric, tags: this.deps.secrets.redact(metric.tags) as Record<string, string>, executionId: this.execution.id, taskRunId: taskRun.id,
+        };
+        this.storeLater(() => this.deps.store.insertMetrics([record]), `metric '${record.name}'`);
       },
       recordOutputs: (outputs, files) => {
         report.outputs = { ...report.outputs, ...outputs };
@@ -677,7 +694,7 @@ export class ExecutionRun {
    */
   private async releaseEndedAttempts(): Promise<void> {
     for (const taskRun of this.taskRuns.values()) {
-      for (const attempt of unreleased(this.deps.store.attempts(taskRun.id))) {
+      for (const attempt of unreleased(await this.deps.store.attempts(taskRun.id))) {
         await this.release(taskRun, attempt.number, attempt.runnerKind, this.deps.secrets.open(attempt.storedHandle));
       }
     }
@@ -704,7 +721,7 @@ export class ExecutionRun {
       return;
     }
     try {
-      this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(markedReleased(handle)));
+      await this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(markedReleased(handle)));
     } catch (error) {
       // Unmarked, the attempt is released again on resume, which finds it gone: no harm.
       if (!this.halt.haltOnFailure(error)) throw error;
@@ -717,13 +734,13 @@ export class ExecutionRun {
   }
 
   /** How an attempt that threw ended: killed, timed out, or failed with the task's error. */
-  private failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal, frame: Frame): AttemptEnd {
+  private async failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal, frame: Frame): Promise<AttemptEnd> {
     if (this.kill.signal.aborted) return { state: 'KILLED', error: 'killed' };
     if (timeout.aborted) return { state: 'FAILED', error: `timed out after ${formatDurationMs(task.timeoutMs ?? 0)} (task timeout)` };
     if (frame.deadline?.aborted) return { state: 'FAILED', error: 'stopped: the timeout of an enclosing flowable task was reached' };
     if (this.halt.signal.aborted || this.halt.haltOnFailure(failure)) {
       this.halt.reported = true;
-      return { state: 'FAILED', error: this.halt.message(this.deps.store, this.execution.id) };
+      return { state: 'FAILED', error: await this.halt.message(this.deps.store, this.execution.id) };
     }
     return { state: 'FAILED', error: this.deps.secrets.masker.mask(describe(failure)), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
   }
@@ -732,11 +749,11 @@ export class ExecutionRun {
    * The attempt's outputs replace the task run's; its output files only when it recorded some.
    * Strings that hold a secret are stored encrypted.
    */
-  private saveOutputs(taskRun: TaskRunRecord, report: AttemptReport): void {
+  private async saveOutputs(taskRun: TaskRunRecord, report: AttemptReport): Promise<void> {
     const outputs = this.deps.secrets.seal(report.outputs) as Record<string, unknown>;
     taskRun.outputs = outputs;
     if (report.outputFiles) taskRun.outputFiles = report.outputFiles;
-    this.deps.store.saveTaskRunOutputs(taskRun.id, outputs, report.outputFiles);
+    await this.deps.store.saveTaskRunOutputs(taskRun.id, outputs, report.outputFiles);
   }
 
   private taskRunDir(taskRun: TaskRunRecord): string {
@@ -748,11 +765,11 @@ export class ExecutionRun {
   }
 
   /** A re-attach: the saved handle, the log cursors of what reached the store, and the stored lines. */
-  private storedResume(taskRunId: string, attempt: number, handle: ResumeHandle): TaskResume {
-    this.logWriter.flush();
+  private async storedResume(taskRunId: string, attempt: number, handle: ResumeHandle): Promise<TaskResume> {
+    await this.logWriter.flush();
     return {
       handle,
-      ...cursorsFromStored(this.deps.store.outputStampsNewestFirst(taskRunId, attempt)),
+      ...(await cursorsFromStoredStream(this.deps.store.outputStampsNewestFirst(taskRunId, attempt))),
       storedOutput: () => this.deps.store.outputLines(taskRunId, attempt),
     };
   }

@@ -46,12 +46,12 @@ export class StoreHalt {
   }
 
   /** "no space left on device at DIR, N lines stored": what the user reads, and the attempt's error. */
-  message(store: Pick<Store, 'countLogs'>, executionId: string): string {
+  async message(store: Pick<Store, 'countLogs'>, executionId: string): Promise<string> {
     const error = this.error!;
     if (error.code !== 'STORE_DISK_FULL') return error.userMessage();
     let stored: string;
     try {
-      stored = `${store.countLogs(executionId).toLocaleString('en-US')} lines stored`;
+      stored = `${(await store.countLogs(executionId)).toLocaleString('en-US')} lines stored`;
     } catch {
       stored = 'the count of stored lines is unknown';
     }

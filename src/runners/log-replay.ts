@@ -60,32 +60,54 @@ export interface ResumeCursors {
  * that container only, and then every line is read: a quiet container's window can lie anywhere.
  */
 export function cursorsFromStored(stampsNewestFirst: Iterable<StoredStamp>, scanPastWindow = 1_000): ResumeCursors {
-  const attempt = new StoredWindow();
-  const containers = new Map<string, StoredWindow>();
-  for (const { timestamp, container } of stampsNewestFirst) {
+  const scan = new CursorScan(scanPastWindow);
+  for (const stamp of stampsNewestFirst) if (!scan.add(stamp)) break;
+  return scan.cursors();
+}
+
+/** cursorsFromStored over stamps read from the store as they come. */
+export async function cursorsFromStoredStream(stampsNewestFirst: AsyncIterable<StoredStamp>, scanPastWindow = 1_000): Promise<ResumeCursors> {
+  const scan = new CursorScan(scanPastWindow);
+  for await (const stamp of stampsNewestFirst) if (!scan.add(stamp)) break;
+  return scan.cursors();
+}
+
+/** The windows of one attempt's log and of each container's, fed stamps newest first. */
+class CursorScan {
+  private readonly attempt = new StoredWindow();
+  private readonly containers = new Map<string, StoredWindow>();
+  private readonly scanPastWindow: number;
+
+  constructor(scanPastWindow: number) {
+    this.scanPastWindow = scanPastWindow;
+  }
+
+  /** false once older stamps cannot change the cursors. */
+  add({ timestamp, container }: StoredStamp): boolean {
     const second = epochSecondOf(timestamp);
-    if (second === undefined) continue;
-    const attemptOpen = attempt.add(second, scanPastWindow);
-    if (container === undefined) {
-      if (!attemptOpen && containers.size === 0) break;
-      continue;
-    }
-    let window = containers.get(container);
+    if (second === undefined) return true;
+    const attemptOpen = this.attempt.add(second, this.scanPastWindow);
+    if (container === undefined) return attemptOpen || this.containers.size > 0;
+    let window = this.containers.get(container);
     if (!window) {
       window = new StoredWindow();
-      containers.set(container, window);
+      this.containers.set(container, window);
     }
-    window.add(second, scanPastWindow);
+    window.add(second, this.scanPastWindow);
+    return true;
   }
-  const cursors: ResumeCursors = { logCursor: attempt.cursor() };
-  if (containers.size > 0) {
-    cursors.containerCursors = {};
-    for (const [container, window] of containers) {
-      const cursor = window.cursor();
-      if (cursor) cursors.containerCursors[container] = cursor;
+
+  cursors(): ResumeCursors {
+    const cursors: ResumeCursors = { logCursor: this.attempt.cursor() };
+    if (this.containers.size > 0) {
+      cursors.containerCursors = {};
+      for (const [container, window] of this.containers) {
+        const cursor = window.cursor();
+        if (cursor) cursors.containerCursors[container] = cursor;
+      }
     }
+    return cursors;
   }
-  return cursors;
 }
 
 /** The stored lines of one log inside its re-read window, met newest first. */

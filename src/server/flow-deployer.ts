@@ -48,8 +48,8 @@ export class FlowDeployer {
       try {
         const source = await readFile(file, 'utf8');
         const flow = parseFlow(source, file);
-        if (this.store.getFlow(flow.namespace, flow.id)?.source === source) continue;
-        const saved = this.store.saveFlow(flow.namespace, flow.id, source);
+        if ((await this.store.getFlow(flow.namespace, flow.id))?.source === source) continue;
+        const saved = await this.store.saveFlow(flow.namespace, flow.id, source);
         this.log(`flows: deployed ${flow.namespace}.${flow.id} revision ${saved.revision} from ${file}`);
       } catch (error) {
         this.log(`flows: ${isHarrierError(error) ? error.message : `cannot read ${file}: ${(error as Error).message}`}`);

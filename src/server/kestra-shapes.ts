@@ -52,9 +52,11 @@ function taskRunShape(execution: ExecutionRecord, taskRun: TaskRunRecord, attemp
 }
 
 /** Kestra's Execution: the caller masks secrets in it. */
-export function executionShape(store: Store, execution: ExecutionRecord): Record<string, unknown> {
+export async function executionShape(store: Store, execution: ExecutionRecord): Promise<Record<string, unknown>> {
+  // Task runs before attempts: an attempt stored between the two reads belongs to a task run already read.
+  const taskRuns = await store.taskRuns(execution.id);
   const attempts = new Map<string, AttemptRecord[]>();
-  for (const attempt of store.attemptsOfExecution(execution.id)) {
+  for (const attempt of await store.attemptsOfExecution(execution.id)) {
     const list = attempts.get(attempt.taskRunId) ?? [];
     list.push(attempt);
     attempts.set(attempt.taskRunId, list);
@@ -69,7 +71,7 @@ export function executionShape(store: Store, execution: ExecutionRecord): Record
     outputs: execution.outputs ?? {},
     labels: Object.entries(execution.labels).map(([key, value]) => ({ key, value })),
     state: stateOf(execution.state, execution.histories ?? [], execution.createdAt, execution.endedAt),
-    taskRunList: store.taskRuns(execution.id).map((taskRun) => taskRunShape(execution, taskRun, attempts.get(taskRun.id) ?? [])),
+    taskRunList: taskRuns.map((taskRun) => taskRunShape(execution, taskRun, attempts.get(taskRun.id) ?? [])),
     originalId: lineage.originalId,
     metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt },
     failure: execution.failure ?? null,

@@ -22,7 +22,9 @@ import { checkAuth, checkBindPolicy, checkCrossSite, isLoopbackBind, type AuthCo
 export interface ServerOptions {
   port: number;
   bind: string;
+  /** Files (uploads, outputs, the secret key), and the embedded store unless `storeUrl` names another. */
   stateDir: string;
+  storeUrl?: string;
   workers: number;
   flowsDir?: string;
   auth: AuthConfig;
@@ -35,16 +37,18 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
+  /** The store's location for messages (never a password). */
+  storeLocation: string;
   /** SIGTERM: stop taking work, release every lease at once, leave pods and containers running. */
   stop(): Promise<void>;
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   checkBindPolicy(options.bind, options.auth);
-  const engine = new Engine({ stateDir: options.stateDir });
+  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl });
   mkdirSync(join(options.stateDir, 'uploads'), { recursive: true, mode: 0o700 });
   const pool = new WorkerPool({ engine, slots: options.workers, ...options.lease, name: options.name, log: options.log });
-  const ctx: ApiContext = { engine, stateDir: options.stateDir, limits: options.limits, wake: () => pool.wake(), log: options.log };
+  const ctx: ApiContext = { engine, stateDir: options.stateDir, limits: options.limits, log: options.log };
   const router = new Router();
   router.add('GET', '/api/v1/openapi.json', 'This document', (_request, response) => sendJson(response, 200, openApiDocument(router, options.version)));
   flowRoutes(router, ctx);
@@ -77,15 +81,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const address = http.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  pool.start();
+  await pool.start();
   return {
     url: `http://${host}:${address.port}`,
+    storeLocation: engine.store.location,
     stop: async () => {
       deployer?.stop();
       http.close();
       await pool.stop();
       http.closeAllConnections();
-      engine.close();
+      await engine.close();
     },
   };
 }

@@ -103,6 +103,8 @@ export const ERROR_CODES = {
   STORE_UNWRITABLE: { meaning: 'the state directory or its store cannot be written' },
   STORE_LOCKED: { meaning: 'another process holds the store\'s lock' },
   STORE_VERSION: { meaning: 'the store was made by another harrier version' },
+  STORE_URL_INVALID: { meaning: 'a --store URL is not of a form harrier accepts' },
+  STORE_URL_UNSUPPORTED: { meaning: 'this harrier cannot use that kind of store yet' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,6 @@
 import type { RunnerKind } from '../runners/table.ts';
 import type { ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord, AttemptRecord, ExecutionFailure } from './records.ts';
-import type { Store } from './store.ts';
+import type { Store } from './contract.ts';
 
 /** What an ExecutionRun asks of the store: the plain Store for `harrier run`, a FencedStore under a server lease. */
 export type ExecutionStore = Pick<Store,
@@ -29,78 +29,78 @@ export class FencedStore implements ExecutionStore {
     this.fence = fence;
   }
 
-  private write<T>(work: () => T): T {
-    return this.store.transaction(() => {
-      this.store.checkFence(this.fence.executionId, this.fence.epoch);
+  private write<T>(work: () => Promise<T>): Promise<T> {
+    return this.store.transaction(async () => {
+      await this.store.checkFence(this.fence.executionId, this.fence.epoch);
       return work();
     });
   }
 
-  transaction<T>(work: () => T): T {
+  transaction<T>(work: () => Promise<T>): Promise<T> {
     return this.write(work);
   }
 
   /** A `CREATE_NEW_EXECUTION` successor joins the server's queue, where any slot takes it. */
-  insertExecution(execution: ExecutionRecord): void {
-    this.write(() => {
-      this.store.insertExecution(execution);
-      this.store.queueExecution(execution.id);
+  insertExecution(execution: ExecutionRecord): Promise<void> {
+    return this.write(async () => {
+      await this.store.insertExecution(execution);
+      await this.store.queueExecution(execution.id);
     });
   }
 
-  setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): void {
-    this.write(() => this.store.setExecutionState(id, state, endedAt, failure));
+  setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void> {
+    return this.write(() => this.store.setExecutionState(id, state, endedAt, failure));
   }
 
-  setExecutionOutputs(id: string, outputs: Record<string, unknown>): void {
-    this.write(() => this.store.setExecutionOutputs(id, outputs));
+  setExecutionOutputs(id: string, outputs: Record<string, unknown>): Promise<void> {
+    return this.write(() => this.store.setExecutionOutputs(id, outputs));
   }
 
-  setSecretNames(id: string, names: readonly string[]): void {
-    this.write(() => this.store.setSecretNames(id, names));
+  setSecretNames(id: string, names: readonly string[]): Promise<void> {
+    return this.write(() => this.store.setSecretNames(id, names));
   }
 
-  insertTaskRun(taskRun: TaskRunRecord): void {
-    this.write(() => this.store.insertTaskRun(taskRun));
+  insertTaskRun(taskRun: TaskRunRecord): Promise<void> {
+    return this.write(() => this.store.insertTaskRun(taskRun));
   }
 
-  updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string }): void {
-    this.write(() => this.store.updateTaskRun(id, change));
+  updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string }): Promise<void> {
+    return this.write(() => this.store.updateTaskRun(id, change));
   }
 
-  saveTaskRunOutputs(id: string, outputs: Record<string, unknown>, outputFiles: Record<string, StoredFile> | undefined): void {
-    this.write(() => this.store.saveTaskRunOutputs(id, outputs, outputFiles));
+  saveTaskRunOutputs(id: string, outputs: Record<string, unknown>, outputFiles: Record<string, StoredFile> | undefined): Promise<void> {
+    return this.write(() => this.store.saveTaskRunOutputs(id, outputs, outputFiles));
   }
 
-  insertAttempt(attempt: AttemptRecord): void {
-    this.write(() => this.store.insertAttempt(attempt));
+  insertAttempt(attempt: AttemptRecord): Promise<void> {
+    return this.write(() => this.store.insertAttempt(attempt));
   }
 
-  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): void {
-    this.write(() => this.store.finishAttempt(taskRunId, number, change));
+  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): Promise<void> {
+    return this.write(() => this.store.finishAttempt(taskRunId, number, change));
   }
 
-  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): void {
-    this.write(() => this.store.saveResumeHandle(taskRunId, number, handle));
+  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): Promise<void> {
+    return this.write(() => this.store.saveResumeHandle(taskRunId, number, handle));
   }
 
-  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): void {
-    this.write(() => this.store.setAttemptRunner(taskRunId, number, runnerKind));
+  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): Promise<void> {
+    return this.write(() => this.store.setAttemptRunner(taskRunId, number, runnerKind));
   }
 
-  insertLogs(records: readonly LogRecord[]): void {
-    this.write(() => this.store.insertLogs(records));
+  insertLogs(records: readonly LogRecord[]): Promise<void> {
+    return this.write(() => this.store.insertLogs(records));
   }
 
-  insertMetrics(records: readonly MetricRecord[]): void {
-    this.write(() => this.store.insertMetrics(records));
+  insertMetrics(records: readonly MetricRecord[]): Promise<void> {
+    return this.write(() => this.store.insertMetrics(records));
   }
 
-  taskRuns(executionId: string): TaskRunRecord[] {
+  taskRuns(executionId: string): Promise<TaskRunRecord[]> {
     return this.store.taskRuns(executionId);
   }
 
-  attempts(taskRunId: string): AttemptRecord[] {
+  attempts(taskRunId: string): Promise<AttemptRecord[]> {
     return this.store.attempts(taskRunId);
   }
 
@@ -112,7 +112,7 @@ export class FencedStore implements ExecutionStore {
     return this.store.outputStampsNewestFirst(taskRunId, attempt);
   }
 
-  countLogs(executionId: string): number {
+  countLogs(executionId: string): Promise<number> {
     return this.store.countLogs(executionId);
   }
 }

@@ -1,4 +1,6 @@
-export { Store } from './store.ts';
+export type { Store } from './contract.ts';
+export { SqliteStore } from './sqlite/sqlite-store.ts';
+export { openStore, type StoreOptions } from './open-store.ts';
 export { LogWriter } from './log-writer.ts';
 export { InternalStorage, STORAGE_SCHEME } from './internal-storage.ts';
 export { diskFullError } from './failures.ts';

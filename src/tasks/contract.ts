@@ -96,7 +96,7 @@ export interface SubflowLauncher {
 /** The runner's resume (handle and log cursors, see log-replay.ts), plus what was stored before the crash. */
 export interface TaskResume extends RunnerResume {
   /** What the attempt printed before the crash, oldest first: outputs announced there still count. */
-  storedOutput(): Iterable<StoredOutputLine>;
+  storedOutput(): AsyncIterable<StoredOutputLine>;
 }
 
 /** How an attempt that did not throw ended; its outputs went through `recordOutputs`. */

@@ -65,7 +65,7 @@ export interface FlowableContext {
   /** A host folder of this task run's own (a WorkingDirectory's shared folder goes inside), removed when it ends. */
   workDir: string;
   /** Outputs of the flowable's own task run (If's `evaluationResult`, Switch's `value`). */
-  recordOutputs(outputs: Record<string, unknown>): void;
+  recordOutputs(outputs: Record<string, unknown>): Promise<void>;
   /** The flowable's own task-run outputs stored so far (a resumed run keeps its first decision). */
   storedOutputs(): Record<string, unknown> | undefined;
   notice(level: NoticeLevel, message: string): void;

@@ -14,13 +14,21 @@ export class OutputReader {
   private stderrLines = 0;
   private readonly ctx: Pick<TaskContext, 'log' | 'notice' | 'metric'>;
 
-  constructor(ctx: Pick<TaskContext, 'log' | 'notice' | 'metric' | 'resume'>) {
+  private constructor(ctx: Pick<TaskContext, 'log' | 'notice' | 'metric'>) {
     this.ctx = ctx;
-    for (const { stream, line } of ctx.resume?.storedOutput() ?? []) {
-      const message = parseProtocolLine(line);
-      if (message?.kind === 'message' && message.outputs) Object.assign(this.vars, message.outputs);
-      else if (!message && stream === 'stderr') this.stderrLines++;
+  }
+
+  /** A reader for the attempt, having read back what a re-attached attempt printed before the crash. */
+  static async open(ctx: Pick<TaskContext, 'log' | 'notice' | 'metric' | 'resume'>): Promise<OutputReader> {
+    const reader = new OutputReader(ctx);
+    if (ctx.resume) {
+      for await (const { stream, line } of ctx.resume.storedOutput()) {
+        const message = parseProtocolLine(line);
+        if (message?.kind === 'message' && message.outputs) Object.assign(reader.vars, message.outputs);
+        else if (!message && stream === 'stderr') reader.stderrLines++;
+      }
     }
+    return reader;
   }
 
   /** Whether the command printed ordinary lines on stderr, before a crash included (`warningOnStdErr`). */

@@ -24,7 +24,7 @@ export async function runPodCreateTask(task: PodCreateTask, ctx: TaskContext): P
     await mkdir(join(ctx.attemptDir, OUTPUT_DIR_NAME), { recursive: true });
     await writeInputFiles(ctx.attemptDir, renderInputFiles(task.inputFiles, render), ctx.storage);
   }
-  const printed = new OutputReader(ctx);
+  const printed = await OutputReader.open(ctx);
   let result;
   try {
     result = await runPodCreate({

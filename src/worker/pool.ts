@@ -39,18 +39,21 @@ export class WorkerPool {
   private readonly loops: Promise<void>[] = [];
   private wakers: (() => void)[] = [];
   private stopping = false;
+  private unwatch: (() => Promise<void>) | undefined;
 
   constructor(options: WorkerPoolOptions) {
     this.options = options;
     this.holder = { worker: options.name ?? `${hostname()}:${process.pid}`, pid: process.pid, processStart: processStartOf(process.pid) };
   }
 
-  start(): void {
+  /** Starts the slots; an execution queued in the store (by this process, or any with PostgreSQL) wakes idle ones at once. */
+  async start(): Promise<void> {
+    if (this.options.slots === 0) return;
+    this.unwatch = await this.options.engine.store.watchQueue(() => this.wake());
     for (let slot = 0; slot < this.options.slots; slot++) this.loops.push(this.slotLoop());
   }
 
-  /** A new execution is queued: idle slots look at once. */
-  wake(): void {
+  private wake(): void {
     const wakers = this.wakers;
     this.wakers = [];
     for (const wake of wakers) wake();
@@ -63,14 +66,16 @@ export class WorkerPool {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.unwatch?.();
     this.wake();
     const store = this.options.engine.store;
+    const releases: Promise<void>[] = [];
     for (const driving of this.driving) {
       driving.lost = true;
-      store.releaseLease(driving.lease.executionId, driving.lease.epoch, { fence: true });
+      releases.push(store.releaseLease(driving.lease.executionId, driving.lease.epoch, { fence: true }));
       driving.run?.detach();
     }
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...releases, ...this.loops]);
   }
 
   private async slotLoop(): Promise<void> {
@@ -78,7 +83,7 @@ export class WorkerPool {
     while (!this.stopping) {
       let lease: TakenLease | undefined;
       try {
-        lease = store.takeNextLease(this.holder, this.options.leaseMs);
+        lease = await store.takeNextLease(this.holder, this.options.leaseMs);
       } catch (error) {
         this.options.log(`worker: cannot look at the queue: ${describe(error)}`);
       }
@@ -106,21 +111,21 @@ export class WorkerPool {
     const store = engine.store;
     const driving: Driving = { lease, lost: false };
     this.driving.add(driving);
-    const renewal = setInterval(() => this.renew(driving), this.options.renewMs);
+    const renewal = setInterval(() => void this.renew(driving), this.options.renewMs);
     const id = lease.executionId;
     try {
-      const execution = store.getExecution(id);
+      const execution = await store.getExecution(id);
       if (!execution || isTerminal(execution.state)) return;
       if (execution.state !== 'CREATED') {
         const from = lease.previous ? ` from ${lease.previous.worker} (pid ${lease.previous.pid}, lease expired)` : ' (released by its previous worker)';
         log(`worker: took execution ${id} over${from}, lease epoch ${lease.epoch}: resuming it`);
       }
-      if (this.endedBeforeStart(execution, lease)) return;
+      if (await this.endedBeforeStart(execution, lease)) return;
       const { run, done } = engine.startLeased(execution, parseFlow(execution.flowSource, execution.flowFile), { executionId: id, epoch: lease.epoch });
       driving.run = run;
       if (driving.lost) run.detach();
       // A kill that came while nobody held it (a lease that expired): the take-over cleans up.
-      if (store.killRequested(id)) run.abort();
+      if (await store.killRequested(id)) run.abort();
       const ended = await done;
       log(`worker: execution ${id} ended ${ended.state}`);
     } catch (error) {
@@ -134,7 +139,7 @@ export class WorkerPool {
     } finally {
       clearInterval(renewal);
       this.driving.delete(driving);
-      if (!driving.lost) store.releaseLease(id, lease.epoch);
+      if (!driving.lost) await this.release(id, lease.epoch);
     }
   }
 
@@ -142,27 +147,27 @@ export class WorkerPool {
    * Executions that end without running: their flow was deleted from the server, or a kill came
    * while they waited in the queue. Written under the lease's fence like any other write.
    */
-  private endedBeforeStart(execution: ExecutionRecord, lease: TakenLease): boolean {
+  private async endedBeforeStart(execution: ExecutionRecord, lease: TakenLease): Promise<boolean> {
     const store = this.options.engine.store;
     const fenced = new FencedStore(store, { executionId: execution.id, epoch: lease.epoch });
     const now = new Date().toISOString();
-    if (store.killRequested(execution.id) && execution.state === 'CREATED') {
-      fenced.setExecutionState(execution.id, 'KILLED', now);
+    if (execution.state === 'CREATED' && await store.killRequested(execution.id)) {
+      await fenced.setExecutionState(execution.id, 'KILLED', now);
       return true;
     }
     const deployed = execution.options.flowRevision !== undefined;
-    if (deployed && !store.getFlow(execution.namespace, execution.flowId)) {
+    if (deployed && !(await store.getFlow(execution.namespace, execution.flowId))) {
       const message = `flow ${execution.namespace}.${execution.flowId} was deleted from the server: the execution cannot go on`;
-      fenced.transaction(() => {
-        fenced.insertLogs([{ executionId: execution.id, level: 'ERROR', timestamp: now, line: message }]);
-        for (const taskRun of store.taskRuns(execution.id)) {
+      await fenced.transaction(async () => {
+        await fenced.insertLogs([{ executionId: execution.id, level: 'ERROR', timestamp: now, line: message }]);
+        for (const taskRun of await store.taskRuns(execution.id)) {
           if (isTerminal(taskRun.state)) continue;
-          for (const attempt of store.attempts(taskRun.id)) {
-            if (!isTerminal(attempt.state)) fenced.finishAttempt(taskRun.id, attempt.number, { state: 'FAILED', error: message, endedAt: now });
+          for (const attempt of await store.attempts(taskRun.id)) {
+            if (!isTerminal(attempt.state)) await fenced.finishAttempt(taskRun.id, attempt.number, { state: 'FAILED', error: message, endedAt: now });
           }
-          fenced.updateTaskRun(taskRun.id, { state: 'FAILED', endedAt: now });
+          await fenced.updateTaskRun(taskRun.id, { state: 'FAILED', endedAt: now });
         }
-        fenced.setExecutionState(execution.id, 'FAILED', now, { code: 'FLOW_DELETED', message });
+        await fenced.setExecutionState(execution.id, 'FAILED', now, { code: 'FLOW_DELETED', message });
       });
       this.options.log(`worker: ${message} (execution ${execution.id})`);
       return true;
@@ -170,13 +175,22 @@ export class WorkerPool {
     return false;
   }
 
-  private renew(driving: Driving): void {
+  /** Gives the lease up once the run ended; a store that fails here leaves it to expire. */
+  private async release(executionId: string, epoch: number): Promise<void> {
+    try {
+      await this.options.engine.store.releaseLease(executionId, epoch);
+    } catch (error) {
+      this.options.log(`worker: cannot release the lease of execution ${executionId}, it expires by itself: ${describe(error)}`);
+    }
+  }
+
+  private async renew(driving: Driving): Promise<void> {
     if (driving.lost) return;
     const store = this.options.engine.store;
     const { executionId, epoch } = driving.lease;
     let renewed: boolean;
     try {
-      renewed = store.renewLease(executionId, epoch, this.options.leaseMs);
+      renewed = await store.renewLease(executionId, epoch, this.options.leaseMs);
     } catch (error) {
       // A busy store is no proof of a lost lease: the next tick tries again, and the fence decides.
       this.options.log(`worker: cannot renew the lease of execution ${executionId}: ${describe(error)}`);
@@ -188,7 +202,11 @@ export class WorkerPool {
       driving.run?.detach();
       return;
     }
-    if (driving.run && store.killRequested(executionId)) driving.run.abort();
+    try {
+      if (driving.run && await store.killRequested(executionId)) driving.run.abort();
+    } catch (error) {
+      this.options.log(`worker: cannot read the kill requests of execution ${executionId}: ${describe(error)}`);
+    }
   }
 }
 

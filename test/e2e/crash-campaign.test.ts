@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { isOwnerAlive } from '../../src/engine/ownership.ts';
-import { isSuccessful, isTerminal, Store, type LogRecord, type State } from '../../src/store/index.ts';
+import { isSuccessful, isTerminal, SqliteStore, type LogRecord, type State, type Store } from '../../src/store/index.ts';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.ts';
 import { dockerOrSkip, dockerStatus } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
@@ -78,20 +78,20 @@ interface Snapshot {
   finished: Map<string, number>;
 }
 
-function withStore<T>(stateDir: string, read: (store: Store) => T): T {
-  const store = Store.open(stateDir);
+async function withStore<T>(stateDir: string, read: (store: Store) => Promise<T>): Promise<T> {
+  const store = await SqliteStore.open(stateDir);
   try {
-    return read(store);
+    return await read(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-function snapshot(stateDir: string, id: string): Snapshot {
-  return withStore(stateDir, (store) => {
+function snapshot(stateDir: string, id: string): Promise<Snapshot> {
+  return withStore(stateDir, async (store) => {
     const finished = new Map<string, number>();
-    for (const taskRun of store.taskRuns(id)) {
-      if (isSuccessful(taskRun.state)) finished.set(taskRun.taskId, store.attempts(taskRun.id).length);
+    for (const taskRun of await store.taskRuns(id)) {
+      if (isSuccessful(taskRun.state)) finished.set(taskRun.taskId, (await store.attempts(taskRun.id)).length);
     }
     return { finished };
   });
@@ -116,7 +116,7 @@ async function leftovers(id: string): Promise<string[]> {
 /** Resumes until the execution ended (a resume can itself be killed by the trial). */
 async function resumeToEnd(id: string, stateDir: string, env: Record<string, string>): Promise<void> {
   for (let tries = 0; tries < 5; tries++) {
-    const state = withStore(stateDir, (store) => store.getExecution(id)!.state);
+    const state = await withStore(stateDir, async (store) => (await store.getExecution(id))!.state);
     if (isTerminal(state)) return;
     const resumed = await harrier(['resume', id, '--state-dir', stateDir], { env });
     assert.ok(resumed.code === 0 || resumed.code === 1, `resume exit ${resumed.code}: ${resumed.stderr}`);
@@ -137,13 +137,13 @@ async function runTrial(flow: string, trial: Trial, delayMs: number, env: Record
     await sleep(delayMs);
     child.kill('SIGKILL');
     await child.result;
-    snapshots.push(snapshot(stateDir, id));
-    if (trial === 'kill-resume' && !isTerminal(withStore(stateDir, (store) => store.getExecution(id)!.state))) {
+    snapshots.push(await snapshot(stateDir, id));
+    if (trial === 'kill-resume' && !isTerminal(await withStore(stateDir, async (store) => (await store.getExecution(id))!.state))) {
       const resume = startHarrier(['resume', id, '--state-dir', stateDir], { env });
       await sleep(delayMs / 2);
       resume.kill('SIGKILL');
       await resume.result;
-      snapshots.push(snapshot(stateDir, id));
+      snapshots.push(await snapshot(stateDir, id));
     }
     await resumeToEnd(id, stateDir, env);
   } else if (trial === 'two-signals') {
@@ -161,7 +161,7 @@ async function runTrial(flow: string, trial: Trial, delayMs: number, env: Record
     assert.equal(result.code, 0, result.stderr);
   }
 
-  const finalState = withStore(stateDir, (store) => checkStored(store, id, snapshots));
+  const finalState = await withStore(stateDir, (store) => checkStored(store, id, snapshots));
   // Kestra's warningOnStdErr: the stderr lines make a successful task WARNING.
   if (expectKilled) assert.ok(finalState === 'KILLED' || isSuccessful(finalState), `state ${finalState} after two signals`);
   else assert.ok(isSuccessful(finalState), `state ${finalState}`);
@@ -170,15 +170,15 @@ async function runTrial(flow: string, trial: Trial, delayMs: number, env: Record
 }
 
 /** The store's side of every trial's checks; returns the execution's final state. */
-function checkStored(store: Store, id: string, snapshots: Snapshot[]): State {
-  const execution = store.getExecution(id)!;
-  for (const other of store.listExecutions()) {
-    const owner = store.ownerOf(other.id);
+async function checkStored(store: Store, id: string, snapshots: Snapshot[]): Promise<State> {
+  const execution = (await store.getExecution(id))!;
+  for (const other of await store.listExecutions()) {
+    const owner = await store.ownerOf(other.id);
     assert.ok(isTerminal(other.state) || (owner && isOwnerAlive(owner)), `execution ${other.id} stays ${other.state} without an owner`);
   }
-  const records = store.logs(id);
-  for (const taskRun of store.taskRuns(id)) {
-    const attempts = store.attempts(taskRun.id);
+  const records = await store.logs(id);
+  for (const taskRun of await store.taskRuns(id)) {
+    const attempts = await store.attempts(taskRun.id);
     for (const shot of snapshots) {
       const before = shot.finished.get(taskRun.taskId);
       if (before !== undefined) assert.equal(attempts.length, before, `${taskRun.taskId} finished, then ran again`);
@@ -190,7 +190,7 @@ function checkStored(store: Store, id: string, snapshots: Snapshot[]): State {
     }
     if (isSuccessful(taskRun.state)) {
       const file = taskRun.outputFiles?.[`${taskRun.taskId}.txt`];
-      assert.ok(file, `${taskRun.taskId} has its output file; its attempts and log:\n${describeTaskRun(store, taskRun.id, records)}`);
+      if (!file) assert.fail(`${taskRun.taskId} has its output file; its attempts and log:\n${await describeTaskRun(store, taskRun.id, records)}`);
       assert.equal(readFileSync(file.path, 'utf8'), `${taskRun.taskId} complete\n`);
     }
   }
@@ -198,8 +198,8 @@ function checkStored(store: Store, id: string, snapshots: Snapshot[]): State {
 }
 
 /** What a failed check shows of a task run: its attempts, then its stored log. */
-function describeTaskRun(store: Store, taskRunId: string, records: LogRecord[]): string {
-  const attempts = store.attempts(taskRunId).map((a) => `attempt ${a.number} ${a.state} ${a.error ?? ''} ${JSON.stringify(a.resumeHandle ?? {})}`);
+async function describeTaskRun(store: Store, taskRunId: string, records: LogRecord[]): Promise<string> {
+  const attempts = (await store.attempts(taskRunId)).map((a) => `attempt ${a.number} ${a.state} ${a.error ?? ''} ${JSON.stringify(a.resumeHandle ?? {})}`);
   const lines = records.filter((r) => r.taskRunId === taskRunId).map((r) => `  [${r.attempt ?? '-'}] ${r.level} ${r.line}`);
   return [...attempts, ...lines].join('\n');
 }

@@ -1,30 +1,45 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BUNDLE_META } from '../../scripts/build.ts';
 import { test } from 'node:test';
 import { flowFile, harrier, REPO_ROOT, tempStateDir } from '../support/harrier.ts';
 
 const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node|google-auth-library|gaxios)\//;
 
+interface Coverage {
+  result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
+}
+
 /**
- * The modules `harrier <args>` loaded, as URLs: the files of node_modules it loaded itself, and the
- * modules inside each bundle file it loaded (from esbuild's metafile, as `/dist/src/...` and
- * `/node_modules/...` URLs of where they were bundled from).
+ * The modules `harrier <args>` loaded, as URLs: the files it loaded itself (builtins, node_modules),
+ * and the modules of the bundle that ran (as `/dist/src/...` and `/node_modules/...` URLs of where
+ * they were bundled from). The bundle is one file: esbuild wraps each module reached by a dynamic
+ * import in a function named after its path and called on first import, so V8's coverage tells which
+ * ran; a module with no such function is evaluated with the bundle's top level, always.
  */
 async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; stderr: string; modules: string[] }> {
-  const trace = join(mkdtempSync(join(tmpdir(), 'harrier-trace-')), 'modules.txt');
+  const work = mkdtempSync(join(tmpdir(), 'harrier-trace-'));
+  const trace = join(work, 'modules.txt');
+  const coverage = join(work, 'coverage');
   const result = await harrier(args, {
-    env: { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'test/support/trace-modules.ts')}`, HARRIER_TRACE_MODULES: trace },
+    env: { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'test/support/trace-modules.ts')}`, HARRIER_TRACE_MODULES: trace, NODE_V8_COVERAGE: coverage },
   });
   const meta = JSON.parse(readFileSync(BUNDLE_META, 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
-  const modules = readFileSync(trace, 'utf8').split('\n').flatMap((url) => {
-    const bundled = url.startsWith('file://') ? meta.outputs[relative(REPO_ROOT, fileURLToPath(url))] : undefined;
-    return bundled ? Object.keys(bundled.inputs).map((input) => `file://${join(REPO_ROOT, input)}`) : [url];
-  });
-  return { code: result.code, stderr: result.stderr, modules };
+  const [bundleFile, bundle] = Object.entries(meta.outputs).find(([output]) => output.endsWith('.cjs'))!;
+  const bundleUrl = pathToFileURL(join(REPO_ROOT, bundleFile)).href;
+  const wrappers = new Map<string, boolean>();
+  for (const file of readdirSync(coverage)) {
+    const scripts = (JSON.parse(readFileSync(join(coverage, file), 'utf8')) as Coverage).result.filter((script) => script.url === bundleUrl);
+    for (const fn of scripts.flatMap((script) => script.functions)) {
+      if (Object.hasOwn(bundle.inputs, fn.functionName)) wrappers.set(fn.functionName, (wrappers.get(fn.functionName) ?? false) || fn.ranges[0].count > 0);
+    }
+  }
+  assert.ok(wrappers.size > 0, `no coverage of ${bundleUrl}: did the bundle run?`);
+  const bundled = Object.keys(bundle.inputs).filter((input) => wrappers.get(input) !== false).map((input) => `file://${join(REPO_ROOT, input)}`);
+  return { code: result.code, stderr: result.stderr, modules: [...readFileSync(trace, 'utf8').split('\n'), ...bundled] };
 }
 
 test('a flow of local processes loads neither the Docker, the Kubernetes nor Google\'s client library', async () => {

@@ -29,6 +29,16 @@ test('bound beyond loopback without credentials, the server refuses to start wit
   assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/);
 });
 
+test('--store (or HARRIER_STORE) with a URL harrier does not accept is refused before it listens: exit 2, one line, no password', async () => {
+  for (const [args, env] of [[['--store', 'mysql://harrier:hunter2@db/harrier'], {}], [[], { HARRIER_STORE: 'mysql://harrier:hunter2@db/harrier' }]] as const) {
+    const result = await harrier(['server', '--port', '0', '--state-dir', tempStateDir(), ...args], { env });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^error: --store: 'mysql:\/\/harrier:\*\*\*@db\/harrier' is not a store URL harrier accepts \(give postgresql:\/\//m);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, /hunter2|listening/);
+  }
+});
+
 test('bearer tokens from the environment: no token 401, a wrong one 401, the right one passes; the token is never printed', async () => {
   const token = 'tok-3f9a1c7e5b';
   const server = await startServerProcess({ args: ['--bind', '0.0.0.0', '--workers', '0'], env: { HARRIER_SERVER_TOKENS: `other,${token}` } });

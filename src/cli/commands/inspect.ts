@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDurationMs } from '../../shared/duration.ts';
 import { InputError } from '../../shared/errors.ts';
-import { isTerminal, Store, type LogRecord } from '../../store/index.ts';
+import { isTerminal, SqliteStore, type LogRecord } from '../../store/index.ts';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
 import { stateDirOf, storeExists } from '../context.ts';
 import { formatOf, printDocument, yamlText, type OutputFormat } from '../output.ts';
@@ -14,9 +14,9 @@ export async function executionsCommand(options: { stateDir?: string; output?: s
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isInteger(limit) || limit <= 0) throw new InputError(`--limit must be a positive whole number, not '${options.limit}'`);
   const stateDir = stateDirOf(options);
-  const store = storeExists(stateDir) ? Store.open(stateDir) : undefined;
+  const store = storeExists(stateDir) ? await SqliteStore.open(stateDir) : undefined;
   try {
-    const executions = store?.listExecutions(limit) ?? [];
+    const executions = await store?.listExecutions(limit) ?? [];
     const format = formatOf(options);
     if (format !== 'text') {
       await printDocument(format, executions.map((e) => ({
@@ -41,7 +41,7 @@ export async function executionsCommand(options: { stateDir?: string; output?: s
     await out.drain();
     return 0;
   } finally {
-    store?.close();
+    await store?.close();
   }
 }
 
@@ -60,18 +60,18 @@ export interface LogsOptions extends LogFilterOptions {
  */
 export async function logsCommand(id: string, options: LogsOptions): Promise<number> {
   const filter = logFilterOf(options);
-  const engine = openExisting(stateDirOf(options), id);
+  const engine = await openExisting(stateDirOf(options), id);
   try {
-    const execution = engine.findExecution(id);
+    const execution = await engine.findExecution(id);
     const out = new BufferedWriter(process.stdout);
     const show = await logLineFormat(formatOf(options), out.colour, options.timestamps);
     const print = (record: LogRecord): void => {
       if (keeps(filter, record)) out.line(show(record));
     };
     let afterSeq = 0;
-    const read = (each: (record: LogRecord) => void): void => {
+    const read = async (each: (record: LogRecord) => void): Promise<void> => {
       for (;;) {
-        const batch = engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
+        const batch = await engine.store.logs(execution.id, { taskId: options.task, afterSeq, limit: 10_000 });
         for (const record of batch) {
           each(record);
           afterSeq = record.seq ?? afterSeq;
@@ -81,57 +81,57 @@ export async function logsCommand(id: string, options: LogsOptions): Promise<num
     };
     if (filter.tail !== undefined) {
       const last = new LastLines(filter.tail);
-      read((record) => {
+      await read((record) => {
         if (keeps(filter, record)) last.offer(record);
       });
       last.lines.forEach(print);
     }
     for (;;) {
       // The state is read first: lines stored before the end are all read below.
-      const ended = isTerminal(engine.store.getExecution(execution.id)!.state);
-      read(print);
+      const ended = isTerminal((await engine.store.getExecution(execution.id))!.state);
+      await read(print);
       await out.drain();
       // Nobody reads any more (`harrier logs -f ID | head`): following would never end.
       if (out.closed || !options.follow || ended) return 0;
       await sleep(200);
     }
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 
 /** The engine over an existing store; without one, no execution can be found and nothing is created. */
-export function openExisting(stateDir: string, id: string, listener?: ExecutionListener): Engine {
+export async function openExisting(stateDir: string, id: string, listener?: ExecutionListener): Promise<Engine> {
   if (!storeExists(stateDir)) {
     throw new InputError(`no execution '${id}' in ${stateDir} (no store there yet)`, {
       code: 'EXECUTION_NOT_FOUND',
       hint: 'pass the same --state-dir (or HARRIER_STATE_DIR) as the run',
     });
   }
-  return new Engine({ stateDir, listener });
+  return Engine.open({ stateDir, listener });
 }
 
 /** `harrier executions show ID`: the execution with its inputs, outputs, task runs and output files. */
 export async function showCommand(id: string, options: { stateDir?: string; output?: string; json?: boolean }): Promise<number> {
-  const engine = openExisting(stateDirOf(options), id);
+  const engine = await openExisting(stateDirOf(options), id);
   try {
-    const execution = engine.findExecution(id);
+    const execution = await engine.findExecution(id);
     const secrets = engine.secretsFor(execution);
     const format = formatOf(options);
     if (format !== 'text') {
-      await printDocument(format, secrets.redact(executionDocument(engine.store, execution)));
+      await printDocument(format, secrets.redact(await executionDocument(engine.store, execution)));
       return 0;
     }
     const out = new BufferedWriter(process.stdout);
-    const taskRuns = engine.store.taskRuns(execution.id);
-    const lines = summaryLines(execution, taskRuns, attemptsByTaskRun(engine.store, execution.id), out.colour).slice(1);
+    const taskRuns = await engine.store.taskRuns(execution.id);
+    const lines = summaryLines(execution, taskRuns, await attemptsByTaskRun(engine.store, execution.id), out.colour).slice(1);
     lines.splice(1, 0, `flow file: ${execution.flowFile}`, ...valueLines('inputs', secrets.redact(execution.inputs)), ...valueLines('outputs', secrets.redact(execution.outputs ?? {})));
     const taskOutputs = taskRuns.flatMap((taskRun) => valueLines(`${taskRun.taskId} outputs`, secrets.redact(taskRun.outputs ?? {})));
     for (const line of [...lines, ...(taskOutputs.length ? ['', ...taskOutputs] : [])]) out.line(secrets.masker.mask(line));
     await out.drain();
     return 0;
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 

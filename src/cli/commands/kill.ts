@@ -19,19 +19,19 @@ export async function killCommand(id: string, options: { stateDir?: string; outp
   const notices = new BufferedWriter(process.stderr);
   const logs = new BufferedWriter(process.stderr);
   // What the clean-up of an orphaned execution logs (containers removed, pods deleted) is shown as it happens.
-  const engine = openExisting(stateDirOf(options), id, {
+  const engine = await openExisting(stateDirOf(options), id, {
     log: (record) => {
       if (record.level !== 'TRACE' && record.level !== 'DEBUG') logs.line(formatLogLine(record, logs.colour));
     },
   });
   try {
-    const target = engine.currentOf(id);
+    const target = await engine.currentOf(id);
     if (isTerminal(target.state) && !(target.state === 'FAILED' && target.failure?.code === 'STORE_DISK_FULL')) {
       notices.line(`execution ${target.id} already ended ${target.state}: nothing to kill`);
       await notices.drain();
-      return report(engine, target, options);
+      return await report(engine, target, options);
     }
-    const owner = engine.liveOwnerOf(target.id);
+    const owner = await engine.liveOwnerOf(target.id);
     let ended: ExecutionRecord;
     if (owner) {
       notices.line(`execution ${target.id} is run by harrier process ${owner.pid}: sending it SIGTERM`);
@@ -44,16 +44,16 @@ export async function killCommand(id: string, options: { stateDir?: string; outp
       ended = await engine.killOrphaned(target.id);
       await logs.drain();
     }
-    return report(engine, ended, options);
+    return await report(engine, ended, options);
   } finally {
-    engine.close();
+    await engine.close();
   }
 }
 
 async function waitForEnd(engine: Engine, executionId: string): Promise<ExecutionRecord> {
   const deadline = Date.now() + OWNER_KILL_WAIT_MS;
   for (;;) {
-    const execution = engine.store.getExecution(executionId)!;
+    const execution = (await engine.store.getExecution(executionId))!;
     if (isTerminal(execution.state)) return execution;
     if (Date.now() > deadline) {
       throw new HarrierError(`execution ${executionId} did not end within ${OWNER_KILL_WAIT_MS / 1000} s of SIGTERM to its harrier process`, {
@@ -69,10 +69,11 @@ async function report(engine: Engine, execution: ExecutionRecord, options: { out
   const format = formatOf(options);
   const secrets = engine.secretsFor(execution);
   if (format !== 'text') {
-    await printDocument(format, secrets.redact(executionDocument(engine.store, execution)));
+    await printDocument(format, secrets.redact(await executionDocument(engine.store, execution)));
   } else {
     const out = new BufferedWriter(process.stdout);
-    for (const line of summaryLines(execution, engine.store.taskRuns(execution.id), attemptsByTaskRun(engine.store, execution.id), out.colour)) out.line(secrets.masker.mask(line));
+    const lines = summaryLines(execution, await engine.store.taskRuns(execution.id), await attemptsByTaskRun(engine.store, execution.id), out.colour);
+    for (const line of lines) out.line(secrets.masker.mask(line));
     await out.drain();
   }
   return 0;

@@ -110,7 +110,7 @@ async function withEngine(
     },
     ...status.listener,
   };
-  const engine = new Engine({ stateDir: stateDirOf(options), listener });
+  const engine = await Engine.open({ stateDir: stateDirOf(options), listener });
   let cleanUpLimit: NodeJS.Timeout | undefined;
   // Every signal, the first or a later one, leads to the same clean-up: only its time is bounded.
   let interrupted = false;
@@ -123,8 +123,8 @@ async function withEngine(
     }
     notices.line(`harrier: ${signal} received, killing the execution and cleaning up what it started`);
     notices.flush();
-    cleanUpLimit = setTimeout(() => {
-      engine.abandonAll(`the clean-up after ${signal} did not finish within ${formatDurationMs(CLEAN_UP_LIMIT_MS)}: `
+    cleanUpLimit = setTimeout(async () => {
+      await engine.abandonAll(`the clean-up after ${signal} did not finish within ${formatDurationMs(CLEAN_UP_LIMIT_MS)}: `
         + 'a container, volume or pod of this execution may be left behind (look for the harrier.io/execution-id label)');
       notices.line('harrier: the clean-up took too long; the execution is stored KILLED and harrier exits');
       notices.flush();
@@ -152,9 +152,9 @@ async function withEngine(
     const secrets = engine.secretsFor(ended);
     const out = new BufferedWriter(process.stdout);
     if (format !== 'text') {
-      out.line(await documentText(format, secrets.redact(executionDocument(engine.store, ended))));
+      out.line(await documentText(format, secrets.redact(await executionDocument(engine.store, ended))));
     } else {
-      const lines = summaryLines(ended, engine.store.taskRuns(ended.id), attemptsByTaskRun(engine.store, ended.id), out.colour);
+      const lines = summaryLines(ended, await engine.store.taskRuns(ended.id), await attemptsByTaskRun(engine.store, ended.id), out.colour);
       for (const line of lines) out.line(secrets.masker.mask(line));
     }
     await out.drain();
@@ -170,6 +170,6 @@ async function withEngine(
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    engine.close();
+    await engine.close();
   }
 }

@@ -6,6 +6,7 @@ export interface ServerCommandOptions {
   port: string;
   bind: string;
   stateDir?: string;
+  store?: string;
   workers: string;
   flows?: string;
   basicAuth?: string;
@@ -40,6 +41,7 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
     port: whole('--port', options.port, undefined, 8080),
     bind: options.bind,
     stateDir: stateDirOf(options),
+    storeUrl: options.store ?? (process.env.HARRIER_STORE || undefined),
     workers: whole('--workers', options.workers, undefined, 4),
     flowsDir: options.flows,
     auth: { basic: options.basicAuth ?? (process.env.HARRIER_SERVER_BASIC_AUTH || undefined), tokens },
@@ -52,7 +54,7 @@ export async function serverCommand(options: ServerCommandOptions, version: stri
     version,
     log,
   });
-  log(`harrier server listening on ${server.url} (state dir ${stateDirOf(options)}, ${options.workers} worker slots, lease ${leaseMs} ms renewed every ${renewMs} ms)`);
+  log(`harrier server listening on ${server.url} (store ${server.storeLocation}, ${options.workers} worker slots, lease ${leaseMs} ms renewed every ${renewMs} ms)`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -14,14 +14,12 @@ export interface ApiContext {
   engine: Engine;
   stateDir: string;
   limits: ServerLimits;
-  /** Tells idle worker slots of this process that an execution was queued. */
-  wake(): void;
   log(message: string): void;
 }
 
 /** The execution the path names, or a 404. */
-export function executionOr404(ctx: ApiContext, id: string): ExecutionRecord {
-  const execution = ctx.engine.store.getExecution(id);
+export async function executionOr404(ctx: ApiContext, id: string): Promise<ExecutionRecord> {
+  const execution = await ctx.engine.store.getExecution(id);
   if (!execution) throw apiError('EXECUTION_NOT_FOUND', `no execution '${id}'`);
   return execution;
 }

@@ -32,19 +32,19 @@ function labelsOf(query: URLSearchParams): Record<string, string> {
 export function executionRoutes(router: Router, ctx: ApiContext): void {
   const { engine } = ctx;
   const store = engine.store;
-  const find = (id: string): ExecutionRecord => executionOr404(ctx, id);
+  const find = (id: string): Promise<ExecutionRecord> => executionOr404(ctx, id);
   /** The Kestra document with the execution's secrets masked. */
-  const document = (execution: ExecutionRecord): unknown => engine.secretsFor(execution).redact(executionShape(store, execution));
+  const document = async (execution: ExecutionRecord): Promise<unknown> => engine.secretsFor(execution).redact(await executionShape(store, execution));
   const untilEnded = async (id: string, response: ServerResponse): Promise<ExecutionRecord> => {
     for (;;) {
-      const execution = find(id);
+      const execution = await find(id);
       // A client that went away stops the wait, not the execution.
       if (isTerminal(execution.state) || response.destroyed) return execution;
       await sleep(POLL_MS);
     }
   };
 
-  router.add('GET', '/api/v1/executions/search', 'Search executions (namespace, flowId, state, labels, startDate, endDate, page, size)', (request, response) => {
+  router.add('GET', '/api/v1/executions/search', 'Search executions (namespace, flowId, state, labels, startDate, endDate, page, size)', async (request, response) => {
     const { query } = request;
     const states = query.getAll('state').flatMap((text) => text.split(','));
     for (const state of states) {
@@ -52,7 +52,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     }
     const size = queryInt(query, 'size', 25, 1000);
     const page = Math.max(1, queryInt(query, 'page', 1));
-    const found = store.searchExecutions({
+    const found = await store.searchExecutions({
       namespace: query.get('namespace') ?? undefined,
       flowId: query.get('flowId') ?? undefined,
       states: states as State[],
@@ -63,45 +63,44 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     sendJson(response, 200, { results: found.results.map((execution) => engine.secretsFor(execution).redact(executionSummary(execution))), total: found.total });
   });
 
-  router.add('GET', '/api/v1/executions/{id}', 'An execution in Kestra\'s shape', (request, response) => {
-    sendJson(response, 200, document(find(request.params.id)));
+  router.add('GET', '/api/v1/executions/{id}', 'An execution in Kestra\'s shape', async (request, response) => {
+    sendJson(response, 200, await document(await find(request.params.id)));
   });
 
   router.add('GET', '/api/v1/executions/{id}/follow', 'Server-Sent Events: the execution at each change, until it ends', async (request, response) => {
-    let execution = find(request.params.id);
+    let execution = await find(request.params.id);
     const events = startEvents(request.raw, response);
     let last = '';
     for (;;) {
-      const text = JSON.stringify(document(execution));
+      const text = JSON.stringify(await document(execution));
       if (text !== last) events.send(JSON.parse(text));
       last = text;
       if (isTerminal(execution.state) || events.closed()) break;
       await sleep(POLL_MS);
-      execution = find(execution.id);
+      execution = await find(execution.id);
     }
     events.end();
   });
 
-  router.add('DELETE', '/api/v1/executions/{id}/kill', 'Kill an execution (the slot running it kills it within one lease renewal)', (request, response) => {
-    const execution = find(request.params.id);
+  router.add('DELETE', '/api/v1/executions/{id}/kill', 'Kill an execution (the slot running it kills it within one lease renewal)', async (request, response) => {
+    const execution = await find(request.params.id);
     if (isTerminal(execution.state)) throw apiError('CONFLICT', `execution ${execution.id} already ended ${execution.state}`);
-    store.requestKill(execution.id);
+    await store.requestKill(execution.id);
     // Waiting in the queue: nothing runs, so it ends here (unless a slot takes it this very moment).
-    if (execution.state === 'CREATED') store.endUnheld(execution.id, 'KILLED');
-    sendJson(response, 202, document(find(execution.id)));
+    if (execution.state === 'CREATED') await store.endUnheld(execution.id, 'KILLED');
+    sendJson(response, 202, await document(await find(execution.id)));
   });
 
-  router.add('POST', '/api/v1/executions/{id}/restart', 'Restart a FAILED or KILLED execution from its failed tasks', (request, response) => {
-    const execution = find(request.params.id);
-    if (!store.restartExecution(execution.id)) {
+  router.add('POST', '/api/v1/executions/{id}/restart', 'Restart a FAILED or KILLED execution from its failed tasks', async (request, response) => {
+    const execution = await find(request.params.id);
+    if (!(await store.restartExecution(execution.id))) {
       throw apiError('CONFLICT', `execution ${execution.id} is ${execution.state}: only a FAILED or KILLED execution can be restarted`);
     }
-    ctx.wake();
-    sendJson(response, 200, document(find(execution.id)));
+    sendJson(response, 200, await document(await find(execution.id)));
   });
 
-  router.add('POST', '/api/v1/executions/{id}/replay', 'Run an execution again as a new one (same flow revision and inputs)', (request, response) => {
-    const old = find(request.params.id);
+  router.add('POST', '/api/v1/executions/{id}/replay', 'Run an execution again as a new one (same flow revision and inputs)', async (request, response) => {
+    const old = await find(request.params.id);
     const id = newId();
     const flowLabels = Object.fromEntries(Object.entries(old.labels).filter(([key]) => !key.startsWith('system.')));
     const replay: ExecutionRecord = {
@@ -109,16 +108,15 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
       labels: { ...systemLabels(id, flowLabels), 'system.replayOf': old.id },
       options: { ...old.options, retryOf: undefined, notBefore: undefined },
     };
-    store.transaction(() => {
-      store.insertExecution(replay);
-      store.queueExecution(id);
+    await store.transaction(async () => {
+      await store.insertExecution(replay);
+      await store.queueExecution(id);
     });
-    ctx.wake();
-    sendJson(response, 200, document(find(id)));
+    sendJson(response, 200, await document(await find(id)));
   });
 
   router.add('GET', '/api/v1/executions/{id}/file', 'Download an output file by its kestra:/// URI (path=...)', async (request, response) => {
-    const execution = find(request.params.id);
+    const execution = await find(request.params.id);
     const uri = request.query.get('path') ?? '';
     const prefix = `${STORAGE_SCHEME}/${engine.storage.executionPrefix({ namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id })}/`;
     if (!uri.startsWith(prefix)) throw apiError('REQUEST_INVALID', `path must be a ${STORAGE_SCHEME}/ URI of this execution's files (${prefix}...)`);
@@ -136,7 +134,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
 
   router.add('POST', '/api/v1/executions/{namespace}/{flowId}', 'Create an execution of a deployed flow (multipart inputs, FILE uploads; wait, labels)', async (request, response) => {
     const { namespace, flowId } = request.params;
-    const deployed = store.getFlow(namespace, flowId);
+    const deployed = await store.getFlow(namespace, flowId);
     if (!deployed) throw apiError('FLOW_NOT_FOUND', `no flow ${namespace}.${flowId} is deployed`, 'deploy it with POST /api/v1/flows');
     const labels = labelsOf(request.query);
     const wait = request.query.get('wait') === 'true';
@@ -164,8 +162,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     } finally {
       await body?.dispose();
     }
-    ctx.wake();
     if (wait) execution = await untilEnded(execution.id, response);
-    sendJson(response, 200, document(execution));
+    sendJson(response, 200, await document(execution));
   });
 }

@@ -29,11 +29,11 @@ function keeps(query: LogQuery, record: LogRecord): boolean {
 export function logRoutes(router: Router, ctx: ApiContext): void {
   const { engine } = ctx;
   const store = engine.store;
-  const find = (id: string): ExecutionRecord => executionOr404(ctx, id);
+  const find = (id: string): Promise<ExecutionRecord> => executionOr404(ctx, id);
   /** Every stored record after `afterSeq` that the query keeps, in batches. */
-  const eachBatch = function* (execution: ExecutionRecord, query: LogQuery, afterSeq = 0): Generator<LogRecord[]> {
+  const eachBatch = async function* (execution: ExecutionRecord, query: LogQuery, afterSeq = 0): AsyncGenerator<LogRecord[]> {
     for (;;) {
-      const batch = store.logs(execution.id, { taskId: query.taskId, afterSeq, limit: BATCH });
+      const batch = await store.logs(execution.id, { taskId: query.taskId, afterSeq, limit: BATCH });
       if (batch.length === 0) return;
       afterSeq = batch.at(-1)!.seq!;
       yield batch.filter((record) => keeps(query, record));
@@ -45,25 +45,25 @@ export function logRoutes(router: Router, ctx: ApiContext): void {
     return (record: LogRecord) => logShape(execution, { ...record, line: secrets.masker.mask(record.line) });
   };
 
-  router.add('GET', '/api/v1/logs/{executionId}', 'Log entries of an execution (minLevel, taskId, taskRunId)', (request, response) => {
-    const execution = find(request.params.executionId);
+  router.add('GET', '/api/v1/logs/{executionId}', 'Log entries of an execution (minLevel, taskId, taskRunId)', async (request, response) => {
+    const execution = await find(request.params.executionId);
     const query = logQuery(request);
     const shape = shaped(execution);
     const entries: unknown[] = [];
-    for (const batch of eachBatch(execution, query)) entries.push(...batch.map(shape));
+    for await (const batch of eachBatch(execution, query)) entries.push(...batch.map(shape));
     sendJson(response, 200, entries);
   });
 
   router.add('GET', '/api/v1/logs/{executionId}/follow', 'Server-Sent Events: each log entry as it is stored, until the execution ends', async (request, response) => {
-    const execution = find(request.params.executionId);
+    const execution = await find(request.params.executionId);
     const query = logQuery(request);
     const shape = shaped(execution);
     const events = startEvents(request.raw, response);
     let afterSeq = 0;
     for (;;) {
       // Read the state first: lines stored before it ended are all read below.
-      const ended = isTerminal(find(execution.id).state);
-      const batch = store.logs(execution.id, { taskId: query.taskId, afterSeq, limit: BATCH });
+      const ended = isTerminal((await find(execution.id)).state);
+      const batch = await store.logs(execution.id, { taskId: query.taskId, afterSeq, limit: BATCH });
       for (const record of batch) if (keeps(query, record)) events.send(shape(record));
       if (batch.length > 0) afterSeq = batch.at(-1)!.seq!;
       if (events.closed() || (ended && batch.length < BATCH)) break;
@@ -73,11 +73,11 @@ export function logRoutes(router: Router, ctx: ApiContext): void {
   });
 
   router.add('GET', '/api/v1/logs/{executionId}/download', 'The execution\'s logs as plain text', async (request, response) => {
-    const execution = find(request.params.executionId);
+    const execution = await find(request.params.executionId);
     const query = logQuery(request);
     const secrets = engine.secretsFor(execution);
     response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Disposition': `attachment; filename="${execution.id}.log"` });
-    for (const batch of eachBatch(execution, query)) {
+    for await (const batch of eachBatch(execution, query)) {
       const text = batch.map((record) => `${record.timestamp} ${record.level.padEnd(5)} [${record.taskId ?? 'harrier'}] ${secrets.masker.mask(record.line)}\n`).join('');
       if (!response.write(text)) await new Promise((resolve) => response.once('drain', resolve));
     }

@@ -13,6 +13,6 @@ export async function runIf(task: IfTask, ctx: FlowableContext): Promise<State> 
   const result = typeof stored === 'boolean'
     ? stored
     : isTruthy(renderTemplate(task.condition, ctx.scope(), ctx.runtime, `task '${task.id}', property 'condition'`));
-  ctx.recordOutputs({ evaluationResult: result });
+  await ctx.recordOutputs({ evaluationResult: result });
   return ctx.sequence(result ? task.then : task.else);
 }

@@ -68,7 +68,7 @@ export async function runScriptTask(task: ScriptTask, ctx: TaskContext): Promise
     if (pythonLibs !== undefined && runnerKind !== 'process' && pythonLibs !== join(hostDir, PYTHON_LIBS_DIR)) await cp(pythonLibs, join(hostDir, PYTHON_LIBS_DIR), { recursive: true, verbatimSymlinks: true });
   }
 
-  const printed = new OutputReader(ctx);
+  const printed = await OutputReader.open(ctx);
   const outcome = await (async () => {
     try {
       return await runner.run({

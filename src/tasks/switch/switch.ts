@@ -8,6 +8,6 @@ export async function runSwitch(task: SwitchTask, ctx: FlowableContext): Promise
   const stored = ctx.storedOutputs()?.value;
   const value = typeof stored === 'string' ? stored : renderTemplate(task.value, ctx.scope(), ctx.runtime, `task '${task.id}', property 'value'`);
   const matched = Object.hasOwn(task.cases, value) ? task.cases[value] : undefined;
-  ctx.recordOutputs({ value, defaults: matched === undefined });
+  await ctx.recordOutputs({ value, defaults: matched === undefined });
   return ctx.sequence(matched ?? task.defaults);
 }

@@ -25,7 +25,7 @@ export async function runWorkingDirectory(task: WorkingDirectoryTask, ctx: Flowa
     // Kept only when the store stopped writing (a full disk): `harrier resume` goes on in it.
     if (ctx.killed()) await rm(hostDir, { recursive: true, force: true });
     else if (!ctx.stopped()) {
-      ctx.recordOutputs({ outputFiles: await storeOutputFiles(task, ctx, hostDir, render) });
+      await ctx.recordOutputs({ outputFiles: await storeOutputFiles(task, ctx, hostDir, render) });
       await rm(hostDir, { recursive: true, force: true });
     }
   }

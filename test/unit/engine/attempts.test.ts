@@ -17,7 +17,7 @@ const stateDir = (): string => mkdtempSync(join(tmpdir(), 'harrier-engine-'));
 
 test('every task run change is a change of state; outputs are saved on their own', async () => {
   const changes = new Map<string, State[]>();
-  const engine = new Engine({
+  const engine = await Engine.open({
     stateDir: stateDir(),
     listener: { taskRunChanged: (taskRun) => changes.set(taskRun.taskId, [...(changes.get(taskRun.taskId) ?? []), taskRun.state]) },
   });
@@ -39,16 +39,16 @@ tasks:
     const ended = await engine.runChain(execution, flow);
     assert.equal(ended.state, 'SUCCESS');
     assert.deepEqual(Object.fromEntries(changes), { values: ['RUNNING', 'SUCCESS'], printed: ['RUNNING', 'SUCCESS'] });
-    const [values, printed] = engine.store.taskRuns(execution.id);
+    const [values, printed] = await engine.store.taskRuns(execution.id);
     assert.deepEqual(values.outputs, { answer: '42', values: { answer: '42' } });
     assert.deepEqual(printed.outputs, { vars: { n: 1 }, outputFiles: {}, n: 1, exitCode: 0 });
   } finally {
-    engine.close();
+    await engine.close();
   }
 });
 
 test('runChain follows a CREATE_NEW_EXECUTION retry to the last execution of the chain', async () => {
-  const engine = new Engine({ stateDir: stateDir() });
+  const engine = await Engine.open({ stateDir: stateDir() });
   try {
     const counter = join(stateDir(), 'count');
     const { execution, flow } = await start(engine, `id: rerun
@@ -73,15 +73,15 @@ tasks:
     });
     assert.equal(ended.state, 'SUCCESS');
     assert.deepEqual(heard, [[execution.id, ended.id]]);
-    assert.equal(engine.store.getExecution(execution.id)?.state, 'RETRIED');
+    assert.equal((await engine.store.getExecution(execution.id))?.state, 'RETRIED');
     assert.deepEqual(lineageOf(ended), { originalId: execution.id, originalCreatedAt: execution.createdAt, attemptNumber: 2 });
   } finally {
-    engine.close();
+    await engine.close();
   }
 });
 
 test('abandonAll (the clean-up took too long): the execution, its task run and the running attempt are stored KILLED, the owner released', async () => {
-  const engine = new Engine({ stateDir: stateDir() });
+  const engine = await Engine.open({ stateDir: stateDir() });
   try {
     const { execution, flow } = await start(engine, `id: abandoned
 namespace: test
@@ -94,16 +94,16 @@ tasks:
       - sleep 30
 `);
     const running = engine.runChain(execution, flow);
-    for (let i = 0; i < 200 && engine.store.attemptsOfExecution(execution.id).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    engine.abandonAll('the clean-up took too long');
-    assert.equal(engine.store.getExecution(execution.id)!.state, 'KILLED');
-    assert.deepEqual(engine.store.taskRuns(execution.id).map((taskRun) => taskRun.state), ['KILLED']);
-    assert.deepEqual(engine.store.attemptsOfExecution(execution.id).map((attempt) => [attempt.state, attempt.error]), [['KILLED', 'the clean-up took too long']]);
-    assert.equal(engine.store.ownerOf(execution.id), undefined);
-    assert.ok(engine.store.logs(execution.id).some((record) => record.level === 'ERROR' && record.line === 'the clean-up took too long'));
+    for (let i = 0; i < 200 && (await engine.store.attemptsOfExecution(execution.id)).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await engine.abandonAll('the clean-up took too long');
+    assert.equal((await engine.store.getExecution(execution.id))!.state, 'KILLED');
+    assert.deepEqual((await engine.store.taskRuns(execution.id)).map((taskRun) => taskRun.state), ['KILLED']);
+    assert.deepEqual((await engine.store.attemptsOfExecution(execution.id)).map((attempt) => [attempt.state, attempt.error]), [['KILLED', 'the clean-up took too long']]);
+    assert.equal(await engine.store.ownerOf(execution.id), undefined);
+    assert.ok((await engine.store.logs(execution.id)).some((record) => record.level === 'ERROR' && record.line === 'the clean-up took too long'));
     engine.abortAll();
     await running;
   } finally {
-    engine.close();
+    await engine.close();
   }
 });

@@ -22,21 +22,21 @@ tasks:
 
 test('a SECRET input is stored encrypted; another engine on the state directory masks it in what it prints', async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'harrier-engine-secrets-'));
-  const engine = new Engine({ stateDir });
+  const engine = await Engine.open({ stateDir });
   const execution = await engine.createExecution({
     flow: parseFlow(SOURCE, 'f.yaml'), flowSource: SOURCE, flowFile: 'f.yaml',
     rawInputs: { password: 'hunter2-pass', note: 'says hunter2-pass' }, options: {},
   });
-  const stored = engine.store.getExecution(execution.id)!;
-  engine.close();
+  const stored = (await engine.store.getExecution(execution.id))!;
+  await engine.close();
   assert.ok(isEncrypted(stored.inputs.password));
   assert.doesNotMatch(JSON.stringify([stored.inputs.password, stored.options]), /hunter2/);
   assert.equal(stored.inputs.note, 'says hunter2-pass', 'other inputs are stored as given');
 
-  const later = new Engine({ stateDir });
+  const later = await Engine.open({ stateDir });
   try {
     assert.deepEqual(later.secretsFor(stored).redact({ inputs: stored.inputs }), { inputs: { password: '******', note: 'says ******' } });
   } finally {
-    later.close();
+    await later.close();
   }
 });

@@ -12,8 +12,8 @@ function shell(id: string, extra = ''): string {
   return `  - id: ${id}\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands: [run]\n${extra}`;
 }
 
-function states(started: Started): Record<string, string> {
-  return Object.fromEntries(started.engine.store.taskRuns(started.execution.id).map((run) => [run.taskId, run.state]));
+async function states(started: Started): Promise<Record<string, string>> {
+  return Object.fromEntries((await started.engine.store.taskRuns(started.execution.id)).map((run) => [run.taskId, run.state]));
 }
 
 test('errors run only when the tasks failed, and the execution stays FAILED; finally runs either way', async () => {
@@ -22,13 +22,13 @@ test('errors run only when the tasks failed, and the execution stays FAILED; fin
   const failed = await start(dir, yaml, { process: failing });
   assert.equal((await failed.done).state, 'FAILED');
   assert.deepEqual(failing.calls.map((call) => call.taskId), ['main', 'on_error', 'cleanup']);
-  failed.engine.close();
+  await failed.engine.close();
 
   const passing = new FakeRunner('process');
   const succeeded = await start(dir, yaml, { process: passing });
   assert.equal((await succeeded.done).state, 'SUCCESS');
   assert.deepEqual(passing.calls.map((call) => call.taskId), ['main', 'cleanup']);
-  succeeded.engine.close();
+  await succeeded.engine.close();
 });
 
 test('a failing finally fails a successful execution; afterExecution runs after the end and changes nothing', async () => {
@@ -37,27 +37,27 @@ test('a failing finally fails a successful execution; afterExecution runs after 
   const started = await start(dir, yaml, { process: fake });
   assert.equal((await started.done).state, 'FAILED');
   assert.deepEqual(fake.calls.map((call) => call.taskId), ['main', 'cleanup', 'notify']);
-  assert.equal(states(started).notify, 'FAILED');
+  assert.equal((await states(started)).notify, 'FAILED');
 
   const ok = new FakeRunner('process').on('notify', exits(1));
   const quiet = await start(dir, flowYaml(`tasks:\n${shell('main')}afterExecution:\n${shell('notify')}`), { process: ok });
   assert.equal((await quiet.done).state, 'SUCCESS');
-  assert.equal(quiet.engine.store.getExecution(quiet.execution.id)?.state, 'SUCCESS');
-  started.engine.close();
-  quiet.engine.close();
+  assert.equal((await quiet.engine.store.getExecution(quiet.execution.id))?.state, 'SUCCESS');
+  await started.engine.close();
+  await quiet.engine.close();
 });
 
 test('allowFailure: the failed task ends WARNING, the next task runs, the execution is WARNING; allowWarning makes it SUCCESS', async () => {
   const fake = new FakeRunner('process').on('flaky', exits(1));
   const started = await start(dir, flowYaml(`tasks:\n${shell('flaky', '    allowFailure: true\n')}${shell('next')}`), { process: fake });
   assert.equal((await started.done).state, 'WARNING');
-  assert.deepEqual(states(started), { flaky: 'WARNING', next: 'SUCCESS' });
-  started.engine.close();
+  assert.deepEqual(await states(started), { flaky: 'WARNING', next: 'SUCCESS' });
+  await started.engine.close();
 
   const both = new FakeRunner('process').on('flaky', exits(1));
   const calm = await start(dir, flowYaml(`tasks:\n${shell('flaky', '    allowFailure: true\n    allowWarning: true\n')}`), { process: both });
   assert.equal((await calm.done).state, 'SUCCESS');
-  calm.engine.close();
+  await calm.engine.close();
 });
 
 test('runIf: false skips the task (SKIPPED), true runs it, an expression that cannot render fails it', async () => {
@@ -66,9 +66,9 @@ ${shell('yes', '    runIf: "{{ 1 == 1 }}"\n')}${shell('no', '    runIf: "{{ outp
   const fake = new FakeRunner('process');
   const started = await start(dir, yaml, { process: fake });
   assert.equal((await started.done).state, 'FAILED');
-  assert.deepEqual(states(started), { yes: 'SUCCESS', no: 'SKIPPED', broken: 'FAILED' });
+  assert.deepEqual(await states(started), { yes: 'SUCCESS', no: 'SKIPPED', broken: 'FAILED' });
   assert.deepEqual(fake.calls.map((call) => call.taskId), ['yes']);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('flow outputs are rendered at the end into the execution; labels.system.correlationId is the execution id', async () => {
@@ -84,9 +84,9 @@ outputs:
   const started = await start(dir, yaml, {});
   const ended = await started.done;
   assert.equal(ended.state, 'SUCCESS');
-  assert.deepEqual(started.engine.store.getExecution(started.execution.id)?.outputs, { list: ['first', started.execution.id] });
+  assert.deepEqual((await started.engine.store.getExecution(started.execution.id))?.outputs, { list: ['first', started.execution.id] });
   assert.equal(ended.labels['system.correlationId'], started.execution.id);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('logLevel keeps the task\'s lines of that level and above', async () => {
@@ -104,10 +104,10 @@ test('logLevel keeps the task\'s lines of that level and above', async () => {
 `);
   const started = await start(dir, yaml, {});
   assert.equal((await started.done).state, 'SUCCESS');
-  const lines = started.engine.store.logs(started.execution.id).map((record) => record.line);
+  const lines = (await started.engine.store.logs(started.execution.id)).map((record) => record.line);
   assert.ok(lines.includes('shown'));
   assert.ok(!lines.includes('hidden'));
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('read() in a task property gives the text of an earlier task\'s output file', async () => {
@@ -129,7 +129,7 @@ test('read() in a task property gives the text of an earlier task\'s output file
 `);
   const started = await start(dir, yaml, { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
-  const show = started.engine.store.taskRuns(started.execution.id).find((run) => run.taskId === 'show');
+  const show = (await started.engine.store.taskRuns(started.execution.id)).find((run) => run.taskId === 'show');
   assert.deepEqual((show?.outputs as { values: unknown }).values, { text: 'Hello Kestra!\n' });
-  started.engine.close();
+  await started.engine.close();
 });

@@ -11,8 +11,8 @@ import { crash, exits, FakeRunner, flowYaml, hangs, openEngine, start, stateDir,
 
 const SHELL = 'type: io.kestra.plugin.scripts.shell.Commands';
 
-function runsOf(started: Started, taskId: string) {
-  return started.engine.store.taskRuns(started.execution.id).filter((run) => run.taskId === taskId);
+async function runsOf(started: Started, taskId: string) {
+  return (await started.engine.store.taskRuns(started.execution.id)).filter((run) => run.taskId === taskId);
 }
 
 /** A fake task that prints `outputs(its command line)` as a Kestra outputs line and exits 0. */
@@ -43,12 +43,12 @@ test('ForEach runs its tasks once per value, one iteration after the other by de
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
   assert.deepEqual(fake.calls.map((call) => call.taskId), ['first', 'second', 'first', 'second', 'first', 'second', 'first', 'second']);
-  assert.deepEqual(runsOf(started, 'first').map((run) => [run.value, run.iteration, run.loopPath]),
+  assert.deepEqual((await runsOf(started, 'first')).map((run) => [run.value, run.iteration, run.loopPath]),
     [['a', 0, '0'], ['b', 1, '1'], ['3', 2, '2'], ['{"k":"v"}', 3, '3']], 'duplicates dropped; non-strings as JSON');
   assert.match(commandOf(fake, 'first', 1), /echo b\/1/);
-  const parent = runsOf(started, 'each')[0];
-  assert.ok(runsOf(started, 'second').every((run) => run.parentTaskRunId === parent.id));
-  started.engine.close();
+  const parent = (await runsOf(started, 'each'))[0];
+  assert.ok((await runsOf(started, 'second')).every((run) => run.parentTaskRunId === parent.id));
+  await started.engine.close();
 });
 
 test('ForEach concurrencyLimit 2 runs two iterations at a time, 0 all at once; a JSON string works as values', async () => {
@@ -67,7 +67,7 @@ test('ForEach concurrencyLimit 2 runs two iterations at a time, 0 all at once; a
     assert.equal((await started.done).state, 'SUCCESS');
     assert.equal(fake.peak, peak, `concurrencyLimit ${limit}`);
     assert.equal(fake.calls.length, 4);
-    started.engine.close();
+    await started.engine.close();
   }
 });
 
@@ -95,7 +95,7 @@ test('outputs of a ForEach child are filed under the value (outputs.t[value]); p
   assert.match(commandOf(fake, 'nested', 0), /parent=x mine=X/);
   assert.match(commandOf(fake, 'nested', 1), /parent=y mine=Y/);
   assert.match(commandOf(fake, 'after'), /x=X y=Y/);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('a failed iteration stops the ForEach (no later iteration), runs its errors, and fails the execution; allowFailure makes it WARNING', async () => {
@@ -119,17 +119,17 @@ test('a failed iteration stops the ForEach (no later iteration), runs its errors
 `);
   const failed = await start(stateDir(), flow(false), { process: fake });
   assert.equal((await failed.done).state, 'FAILED');
-  assert.deepEqual(runsOf(failed, 'work').map((run) => [run.value, run.state]), [['a', 'SUCCESS'], ['b', 'FAILED']]);
-  assert.equal(runsOf(failed, 'on_error')[0].state, 'SUCCESS');
-  assert.equal(runsOf(failed, 'each')[0].state, 'FAILED');
-  assert.equal(runsOf(failed, 'next').length, 0);
-  failed.engine.close();
+  assert.deepEqual((await runsOf(failed, 'work')).map((run) => [run.value, run.state]), [['a', 'SUCCESS'], ['b', 'FAILED']]);
+  assert.equal((await runsOf(failed, 'on_error'))[0].state, 'SUCCESS');
+  assert.equal((await runsOf(failed, 'each'))[0].state, 'FAILED');
+  assert.equal((await runsOf(failed, 'next')).length, 0);
+  await failed.engine.close();
 
   const allowed = await start(stateDir(), flow(true), { process: new FakeRunner('process').on('work', (job) => (job.command.join(' ').includes('v=b') ? 1 : 0)) });
   assert.equal((await allowed.done).state, 'WARNING');
-  assert.equal(runsOf(allowed, 'each')[0].state, 'WARNING');
-  assert.equal(runsOf(allowed, 'next')[0].state, 'SUCCESS');
-  allowed.engine.close();
+  assert.equal((await runsOf(allowed, 'each'))[0].state, 'WARNING');
+  assert.equal((await runsOf(allowed, 'next'))[0].state, 'SUCCESS');
+  await allowed.engine.close();
 });
 
 test('a child retried inside an iteration keeps its own attempts; the iteration goes on', async () => {
@@ -145,8 +145,8 @@ test('a child retried inside an iteration keeps its own attempts; the iteration 
         retry: {type: constant, interval: PT0.01S, maxAttempt: 2}
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
-  for (const run of runsOf(started, 'flaky')) assert.deepEqual(started.engine.store.attempts(run.id).map((attempt) => attempt.state), ['FAILED', 'SUCCESS']);
-  started.engine.close();
+  for (const run of await runsOf(started, 'flaky')) assert.deepEqual((await started.engine.store.attempts(run.id)).map((attempt) => attempt.state), ['FAILED', 'SUCCESS']);
+  await started.engine.close();
 });
 
 test('resume after a crash does not redo finished iterations', async () => {
@@ -165,13 +165,13 @@ test('resume after a crash does not redo finished iterations', async () => {
   await until(() => first.callsOf('work').length === 3, 'the third iteration');
   await crash(started);
   const second = new FakeRunner('process');
-  const engine = openEngine(dir, { process: second });
-  const prepared = engine.prepareResume(started.execution.id);
+  const engine = await openEngine(dir, { process: second });
+  const prepared = await engine.prepareResume(started.execution.id);
   assert.equal((await engine.runChain(prepared.execution, prepared.flow)).state, 'SUCCESS');
   assert.deepEqual(second.calls.map((call) => /v=(\w)/.exec(call.job.command.join(' '))![1]), ['c', 'd'], 'a and b are not run again');
-  const runs = engine.store.taskRuns(started.execution.id).filter((run) => run.taskId === 'work');
+  const runs = (await engine.store.taskRuns(started.execution.id)).filter((run) => run.taskId === 'work');
   assert.deepEqual(runs.map((run) => [run.value, run.state]), [['a', 'SUCCESS'], ['b', 'SUCCESS'], ['c', 'SUCCESS'], ['d', 'SUCCESS']]);
-  engine.close();
+  await engine.close();
 });
 
 test('a kill during a ForEach kills the running iteration, starts no more, and ends KILLED', async () => {
@@ -190,8 +190,8 @@ test('a kill during a ForEach kills the running iteration, starts no more, and e
   assert.equal((await started.done).state, 'KILLED');
   assert.equal(fake.calls.length, 1);
   assert.equal(fake.calls[0].aborted, 'killed');
-  assert.equal(runsOf(started, 'each')[0].state, 'KILLED');
-  started.engine.close();
+  assert.equal((await runsOf(started, 'each'))[0].state, 'KILLED');
+  await started.engine.close();
 });
 
 test('If takes then or else once and records evaluationResult; Switch runs the matching case or the defaults', async () => {
@@ -221,10 +221,10 @@ tasks:
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
   assert.deepEqual(fake.calls.map((call) => call.taskId), ['no_branch', 'case_b', 'fallback']);
-  assert.deepEqual(runsOf(started, 'check')[0].outputs, { evaluationResult: false });
-  assert.deepEqual(runsOf(started, 'pick')[0].outputs, { value: 'b', defaults: false });
-  assert.deepEqual(runsOf(started, 'unknown')[0].outputs, { value: 'zzz', defaults: true });
-  started.engine.close();
+  assert.deepEqual((await runsOf(started, 'check'))[0].outputs, { evaluationResult: false });
+  assert.deepEqual((await runsOf(started, 'pick'))[0].outputs, { value: 'b', defaults: false });
+  assert.deepEqual((await runsOf(started, 'unknown'))[0].outputs, { value: 'zzz', defaults: true });
+  await started.engine.close();
 });
 
 test('a flowable\'s finally runs whatever the end; a failing finally fails it', async () => {
@@ -238,8 +238,8 @@ test('a flowable\'s finally runs whatever the end; a failing finally fails it', 
 `), { process: fake });
   assert.equal((await started.done).state, 'FAILED');
   assert.deepEqual(fake.calls.map((call) => call.taskId), ['work', 'cleanup']);
-  assert.equal(runsOf(started, 'group')[0].state, 'FAILED');
-  started.engine.close();
+  assert.equal((await runsOf(started, 'group'))[0].state, 'FAILED');
+  await started.engine.close();
 });
 
 test('Dag starts each task once its dependencies succeeded, at most `concurrent` at once; a failure starts nothing more', async () => {
@@ -263,20 +263,20 @@ test('Dag starts each task once its dependencies succeeded, at most `concurrent`
   assert.ok(call('b').startedAt >= call('a').endedAt! && call('c').startedAt >= call('a').endedAt!);
   assert.ok(call('d').startedAt >= Math.max(call('b').endedAt!, call('c').endedAt!));
   assert.equal(fake.peak, 2, 'b and c together');
-  started.engine.close();
+  await started.engine.close();
 
   const one = new FakeRunner('process').on('b', takes(50)).on('c', takes(50));
   const limited = await start(stateDir(), dag(1), { process: one });
   assert.equal((await limited.done).state, 'SUCCESS');
   assert.equal(one.peak, 1);
-  limited.engine.close();
+  await limited.engine.close();
 
   const failing = new FakeRunner('process').on('b', exits(1)).on('c', takes(100));
   const failed = await start(stateDir(), dag(0), { process: failing });
   assert.equal((await failed.done).state, 'FAILED');
   assert.equal(failing.callsOf('d').length, 0);
-  assert.equal(runsOf(failed, 'c')[0].state, 'SUCCESS', 'the running sibling ends on its own');
-  failed.engine.close();
+  assert.equal((await runsOf(failed, 'c'))[0].state, 'SUCCESS', 'the running sibling ends on its own');
+  await failed.engine.close();
 });
 
 test('WorkingDirectory: its script tasks share one folder, with its input files; outputFiles are stored; the folder is removed', async () => {
@@ -303,12 +303,12 @@ test('WorkingDirectory: its script tasks share one folder, with its input files;
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
   assert.equal(dirs[0], dirs[1], 'one folder for both');
-  const outputs = runsOf(started, 'wd')[0].outputs as { outputFiles: Record<string, string> };
+  const outputs = (await runsOf(started, 'wd'))[0].outputs as { outputFiles: Record<string, string> };
   assert.deepEqual(Object.keys(outputs.outputFiles).sort(), ['given.txt', 'made.txt']);
   const { readFileSync, existsSync } = await import('node:fs');
   assert.equal(readFileSync(await started.engine.storage.resolveUri(outputs.outputFiles['made.txt']), 'utf8'), 'made by write');
   assert.equal(existsSync(dirs[0]), false, 'the shared folder is gone');
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('Fail fails with its errorMessage, or on a condition; Sleep waits and is killable', async () => {
@@ -320,20 +320,20 @@ test('Fail fails with its errorMessage, or on a condition; Sleep waits and is ki
   - {id: never, ${SHELL}, commands: [run]}
 `), { process: new FakeRunner('process') });
   assert.equal((await failing.done).state, 'FAILED');
-  const [attempt] = failing.engine.store.attempts(runsOf(failing, 'stop')[0].id);
+  const [attempt] = await failing.engine.store.attempts((await runsOf(failing, 'stop'))[0].id);
   assert.equal(attempt.error, 'Fail on a condition');
-  assert.ok(failing.engine.store.logs(failing.execution.id, { taskId: 'stop' }).some((line) => line.level === 'ERROR' && line.line === 'bad input engine_test'));
-  failing.engine.close();
+  assert.ok((await failing.engine.store.logs(failing.execution.id, { taskId: 'stop' })).some((line) => line.level === 'ERROR' && line.line === 'bad input engine_test'));
+  await failing.engine.close();
 
   const sleeping = await start(stateDir(), flowYaml(`tasks:
   - {id: nap, type: io.kestra.plugin.core.flow.Sleep, duration: PT30S}
 `), {});
-  await until(() => runsOf(sleeping, 'nap')[0]?.state === 'RUNNING', 'the sleep');
+  await until(async () => (await runsOf(sleeping, 'nap'))[0]?.state === 'RUNNING', 'the sleep');
   const before = Date.now();
   sleeping.engine.abortAll();
   assert.equal((await sleeping.done).state, 'KILLED');
   assert.ok(Date.now() - before < 2_000);
-  sleeping.engine.close();
+  await sleeping.engine.close();
 });
 
 test('Subflow runs the named flow as a child execution linked to its parent, and passes its outputs back', async () => {
@@ -350,7 +350,7 @@ outputs:
   - {id: doubled, type: INT, value: "{{ inputs.n * 2 }}"}
 `);
   const fake = new FakeRunner('process');
-  const engine = openEngine(dir, { process: fake });
+  const engine = await openEngine(dir, { process: fake });
   const { parseFlow } = await import('../../../src/flow/parse.ts');
   const yaml = flowYaml(`tasks:
   - id: call
@@ -363,15 +363,15 @@ outputs:
   const flow = parseFlow(yaml, join(dir, 'parent.yaml'));
   const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'parent.yaml'), rawInputs: {}, options: { flowsDirs: [flows] } });
   assert.equal((await engine.runChain(execution, flow)).state, 'SUCCESS');
-  const call = engine.store.taskRuns(execution.id).find((run) => run.taskId === 'call')!;
+  const call = (await engine.store.taskRuns(execution.id)).find((run) => run.taskId === 'call')!;
   const childId = (call.outputs as { executionId: string }).executionId;
-  const child = engine.store.getExecution(childId)!;
+  const child = (await engine.store.getExecution(childId))!;
   assert.equal(child.state, 'SUCCESS');
   assert.equal(child.options.parent?.executionId, execution.id);
   assert.equal(child.labels['system.correlationId'], execution.id, 'the parent\'s correlation id');
   assert.match(fake.callsOf('inner')[0].job.command.join(' '), new RegExp(`n=21 parent=${execution.id}`));
   assert.match(fake.callsOf('after')[0].job.command.join(' '), new RegExp(`got 42 from ${childId}`));
-  engine.close();
+  await engine.close();
 });
 
 /** A parent calling `child.yaml` (whose task `inner` the fake runs) from a flows folder of its own. */
@@ -379,7 +379,7 @@ async function subflowSetup(dir: string, fake: FakeRunner) {
   const flows = join(dir, 'flows');
   mkdirSync(flows, { recursive: true });
   writeFileSync(join(flows, 'child.yaml'), `id: child\nnamespace: harrier.test\ntasks:\n  - {id: inner, ${SHELL}, commands: [run]}\n`);
-  const engine = openEngine(dir, { process: fake });
+  const engine = await openEngine(dir, { process: fake });
   const { parseFlow } = await import('../../../src/flow/parse.ts');
   const yaml = flowYaml(`tasks:\n  - {id: call, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: child}\n  - {id: after, ${SHELL}, commands: [run]}\n`);
   const flow = parseFlow(yaml, join(dir, 'parent.yaml'));
@@ -394,10 +394,10 @@ test('killing the parent kills the running subflow execution', async () => {
   await until(() => fake.calls.length === 1, 'the child task');
   engine.abortAll();
   assert.equal((await done).state, 'KILLED');
-  const child = engine.store.listExecutions().find((listed) => listed.flowId === 'child')!;
+  const child = (await engine.store.listExecutions()).find((listed) => listed.flowId === 'child')!;
   assert.equal(child.state, 'KILLED');
   assert.equal(fake.calls[0].aborted, 'killed');
-  engine.close();
+  await engine.close();
 });
 
 test('a parent resumed after a crash goes on with the same subflow execution, not a second one', async () => {
@@ -409,14 +409,14 @@ test('a parent resumed after a crash goes on with the same subflow execution, no
   await until(() => first.calls.length === 1, 'the child task');
   await crash({ engine, done } as unknown as Started);
   const second = new FakeRunner('process');
-  const resumed = openEngine(dir, { process: second });
-  const prepared = resumed.prepareResume(execution.id);
+  const resumed = await openEngine(dir, { process: second });
+  const prepared = await resumed.prepareResume(execution.id);
   assert.equal((await resumed.runChain(prepared.execution, prepared.flow)).state, 'SUCCESS');
-  const children = resumed.store.listExecutions().filter((listed) => listed.flowId === 'child');
+  const children = (await resumed.store.listExecutions()).filter((listed) => listed.flowId === 'child');
   assert.equal(children.length, 1);
   assert.equal(children[0].state, 'SUCCESS');
   assert.deepEqual(second.calls.map((call) => call.taskId), ['inner', 'after']);
-  resumed.close();
+  await resumed.close();
 });
 
 test('a child without a retry of its own uses the nearest enclosing flowable\'s, as Kestra does', async () => {
@@ -430,7 +430,7 @@ test('a child without a retry of its own uses the nearest enclosing flowable\'s,
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
   assert.equal(fake.callsOf('flaky').length, 3);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('a flowable\'s timeout stops its running children and starts no more; the flowable FAILS and its errors run', async () => {
@@ -451,26 +451,29 @@ test('a flowable\'s timeout stops its running children and starts no more; the f
   assert.equal(fake.callsOf('slow').length, 1, 'no retry, no next iteration');
   assert.equal(fake.callsOf('slow')[0].aborted, 'timeout');
   assert.equal(fake.callsOf('on_timeout').length, 1);
-  const [attempt] = started.engine.store.attempts(runsOf(started, 'slow')[0].id);
+  const [attempt] = await started.engine.store.attempts((await runsOf(started, 'slow'))[0].id);
   assert.equal(attempt.error, 'stopped: the timeout of an enclosing flowable task was reached');
-  assert.ok(started.engine.store.logs(started.execution.id, { taskId: 'each' }).some((line) => /timed out after 300ms \(task timeout\)/.test(line.line)));
-  started.engine.close();
+  assert.ok((await started.engine.store.logs(started.execution.id, { taskId: 'each' })).some((line) => /timed out after 300ms \(task timeout\)/.test(line.line)));
+  await started.engine.close();
 });
 
 test('a flow that calls itself as a subflow stops at the nesting limit with one line', async () => {
   const dir = stateDir();
-  const engine = openEngine(dir, { process: new FakeRunner('process') });
+  const engine = await openEngine(dir, { process: new FakeRunner('process') });
   const { parseFlow } = await import('../../../src/flow/parse.ts');
   const yaml = flowYaml(`tasks:\n  - {id: again, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: engine_test}\n`);
   writeFileSync(join(dir, 'self.yaml'), yaml);
   const flow = parseFlow(yaml, join(dir, 'self.yaml'));
   const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'self.yaml'), rawInputs: {}, options: {} });
   assert.equal((await engine.runChain(execution, flow)).state, 'FAILED');
-  const executions = engine.store.listExecutions(100);
+  const executions = await engine.store.listExecutions(100);
   assert.equal(executions.length, 21, 'the first execution and 20 levels of subflows');
-  const deepest = executions.find((listed) => engine.store.taskRuns(listed.id).some((run) => engine.store.attempts(run.id)[0]?.error?.startsWith('subflows are nested more than 20 deep')));
-  assert.ok(deepest, 'the deepest execution says why');
-  engine.close();
+  const errors: string[] = [];
+  for (const listed of executions) {
+    for (const run of await engine.store.taskRuns(listed.id)) errors.push((await engine.store.attempts(run.id))[0]?.error ?? '');
+  }
+  assert.ok(errors.some((error) => error.startsWith('subflows are nested more than 20 deep')), 'the deepest execution says why');
+  await engine.close();
 });
 
 test('currentEachOutput(outputs.t) reads t\'s outputs of the current iteration, nested loops included', async () => {
@@ -489,7 +492,7 @@ test('currentEachOutput(outputs.t) reads t\'s outputs of the current iteration, 
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
   assert.deepEqual(fake.callsOf('use').map((call) => /use (\S+)/.exec(call.job.command.join(' '))![1]), ['a-x', 'a-y', 'b-x', 'b-y']);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('Subflow: transmitFailed fails the task with a failed child (and not without it); wait: false goes on at once and harrier waits for the child', async () => {
@@ -503,7 +506,7 @@ inputs: [{id: mode, type: STRING}]
 tasks:
   - {id: inner, ${SHELL}, commands: ['{{ inputs.mode }}']}
 `);
-  const engine = openEngine(dir, { process: fake });
+  const engine = await openEngine(dir, { process: fake });
   const { parseFlow } = await import('../../../src/flow/parse.ts');
   const run = async (body: string) => {
     const yaml = flowYaml(`tasks:\n${body}`);
@@ -514,18 +517,18 @@ tasks:
   const call = (extra: string, mode: string) => `  - {id: call, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: child, inputs: {mode: ${mode}}${extra}}\n`;
   const transmitted = await run(call('', 'bad'));
   assert.equal(transmitted.state, 'FAILED');
-  assert.match(engine.store.attempts(engine.store.taskRuns(transmitted.id)[0].id)[0].error ?? '', /^subflow execution \S+ \(harrier\.test\.child\) ended FAILED$/);
+  assert.match((await engine.store.attempts((await engine.store.taskRuns(transmitted.id))[0].id))[0].error ?? '', /^subflow execution \S+ \(harrier\.test\.child\) ended FAILED$/);
   assert.equal((await run(call(', transmitFailed: false', 'bad'))).state, 'SUCCESS');
 
   fake.on('inner', takes(300));
   const detached = await run(call(', wait: false', 'slow'));
   assert.equal(detached.state, 'SUCCESS');
-  const outputs = engine.store.taskRuns(detached.id)[0].outputs as { executionId: string; state?: string };
+  const outputs = (await engine.store.taskRuns(detached.id))[0].outputs as { executionId: string; state?: string };
   assert.equal(outputs.state, undefined, 'no state without wait');
-  assert.notEqual(engine.store.getExecution(outputs.executionId)!.state, 'SUCCESS', 'the child still runs');
+  assert.notEqual((await engine.store.getExecution(outputs.executionId))!.state, 'SUCCESS', 'the child still runs');
   await engine.waitForDetached();
-  assert.equal(engine.store.getExecution(outputs.executionId)!.state, 'SUCCESS');
-  engine.close();
+  assert.equal((await engine.store.getExecution(outputs.executionId))!.state, 'SUCCESS');
+  await engine.close();
 });
 
 test('a WARNING child makes its flowable and the execution WARNING; allowWarning on the flowable makes it SUCCESS', async () => {
@@ -543,9 +546,9 @@ test('a WARNING child makes its flowable and the execution WARNING; allowWarning
 `);
   const warned = await start(stateDir(), flow(false), { process: fake });
   assert.equal((await warned.done).state, 'WARNING');
-  assert.equal(runsOf(warned, 'each')[0].state, 'WARNING');
-  warned.engine.close();
+  assert.equal((await runsOf(warned, 'each'))[0].state, 'WARNING');
+  await warned.engine.close();
   const allowed = await start(stateDir(), flow(true), { process: fake });
   assert.equal((await allowed.done).state, 'SUCCESS');
-  allowed.engine.close();
+  await allowed.engine.close();
 });

@@ -139,21 +139,21 @@ export interface Started {
   changes: TaskRunRecord[];
 }
 
-export function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRunner>>, listener: ExecutionListener = {}): Engine {
-  return new Engine({ stateDir: dir, runners: new FakeRunners(fakes), listener });
+export async function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRunner>>, listener: ExecutionListener = {}): Promise<Engine> {
+  return await Engine.open({ stateDir: dir, runners: new FakeRunners(fakes), listener });
 }
 
 /** A second harrier process: resumes the execution and runs it to its end. */
 export async function resume(dir: string, executionId: string, fakes: Partial<Record<RunnerKind, TaskRunner>>) {
-  const engine = openEngine(dir, fakes);
-  const prepared = engine.prepareResume(executionId);
+  const engine = await openEngine(dir, fakes);
+  const prepared = await engine.prepareResume(executionId);
   const ended = await engine.runChain(prepared.execution, prepared.flow);
-  const attempts = (taskId: string) => {
-    const taskRun = engine.store.taskRuns(ended.id).find((run) => run.taskId === taskId);
+  const attempts = async (taskId: string) => {
+    const taskRun = (await engine.store.taskRuns(ended.id)).find((run) => run.taskId === taskId);
     assert.ok(taskRun, `task run ${taskId}`);
-    return engine.store.attempts(taskRun.id);
+    return await engine.store.attempts(taskRun.id);
   };
-  const lines = (taskId: string, level?: string) => engine.store.logs(ended.id, { taskId }).filter((log) => !level || log.level === level).map((log) => log.line);
+  const lines = async (taskId: string, level?: string) => (await engine.store.logs(ended.id, { taskId })).filter((log) => !level || log.level === level).map((log) => log.line);
   return { engine, prepared, ended, attempts, lines };
 }
 
@@ -161,7 +161,7 @@ export async function resume(dir: string, executionId: string, fakes: Partial<Re
 export async function start(dir: string, yaml: string, fakes: Partial<Record<RunnerKind, TaskRunner>>): Promise<Started> {
   const changes: TaskRunRecord[] = [];
   const retried: ExecutionRecord[] = [];
-  const engine = openEngine(dir, fakes, { taskRunChanged: (taskRun) => changes.push(taskRun) });
+  const engine = await openEngine(dir, fakes, { taskRunChanged: (taskRun) => changes.push(taskRun) });
   const flow = parseFlow(yaml, join(dir, 'flow.yaml'));
   const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'flow.yaml'), rawInputs: {}, options: {} });
   const done = engine.runChain(execution, flow, (ended) => {
@@ -184,12 +184,12 @@ export async function chainOf(started: Started): Promise<ExecutionRecord[]> {
 export async function crash(started: Started): Promise<void> {
   started.done.catch(() => undefined);
   await sleep(250);
-  started.engine.close();
+  await started.engine.close();
 }
 
-export async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }

@@ -18,8 +18,8 @@ ${children.map((id) => `      - id: ${id}\n        type: io.kestra.plugin.script
 `);
 }
 
-function stateOf(started: Started, taskId: string): string | undefined {
-  return started.engine.store.taskRuns(started.execution.id).find((run) => run.taskId === taskId)?.state;
+async function stateOf(started: Started, taskId: string): Promise<string | undefined> {
+  return (await started.engine.store.taskRuns(started.execution.id)).find((run) => run.taskId === taskId)?.state;
 }
 
 test('concurrent: 2 runs five branches two at a time, all of them, and the next task only after the last', async () => {
@@ -32,8 +32,8 @@ test('concurrent: 2 runs five branches two at a time, all of them, and the next 
   assert.deepEqual(fake.calls.map((call) => call.taskId).sort(), [...children, 'after'].sort());
   const lastBranchEnd = Math.max(...children.map((id) => fake.callsOf(id)[0].endedAt!));
   assert.ok(fake.callsOf('after')[0].startedAt >= lastBranchEnd);
-  assert.equal(stateOf(started, 'fan_out'), 'SUCCESS');
-  started.engine.close();
+  assert.equal(await stateOf(started, 'fan_out'), 'SUCCESS');
+  await started.engine.close();
 });
 
 test('concurrent: 0 runs every branch at once', async () => {
@@ -43,7 +43,7 @@ test('concurrent: 0 runs every branch at once', async () => {
   const started = await start(dir, parallelFlow(0, children), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
   assert.equal(fake.peak, 4);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('a failed branch starts no more branches; the running one ends; the Parallel and the execution FAILED', async () => {
@@ -52,10 +52,10 @@ test('a failed branch starts no more branches; the running one ends; the Paralle
   assert.equal((await started.done).state, 'FAILED');
   assert.deepEqual(fake.calls.map((call) => call.taskId).sort(), ['a', 'b']);
   assert.equal(fake.callsOf('b')[0].aborted, undefined, 'the running branch is not killed');
-  assert.equal(stateOf(started, 'b'), 'SUCCESS');
-  assert.equal(stateOf(started, 'fan_out'), 'FAILED');
-  assert.equal(stateOf(started, 'after'), undefined);
-  started.engine.close();
+  assert.equal(await stateOf(started, 'b'), 'SUCCESS');
+  assert.equal(await stateOf(started, 'fan_out'), 'FAILED');
+  assert.equal(await stateOf(started, 'after'), undefined);
+  await started.engine.close();
 });
 
 test('kill during a Parallel aborts every running branch and starts no queued one', async () => {
@@ -68,6 +68,6 @@ test('kill during a Parallel aborts every running branch and starts no queued on
   assert.equal((await started.done).state, 'KILLED');
   assert.deepEqual(fake.calls.map((call) => call.aborted), ['killed', 'killed', 'killed']);
   assert.equal(fake.callsOf('d').length, 0);
-  assert.equal(stateOf(started, 'fan_out'), 'KILLED');
-  started.engine.close();
+  assert.equal(await stateOf(started, 'fan_out'), 'KILLED');
+  await started.engine.close();
 });

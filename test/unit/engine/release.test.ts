@@ -12,9 +12,9 @@ import { crash, exits, FakeRunner, flowYaml, hangs, openEngine, resume, start, s
 
 const DOCKER = 'type: io.kestra.plugin.scripts.shell.Commands\n    containerImage: busybox\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker';
 
-function attemptsOf(engine: Engine, executionId: string, taskId: string) {
-  const taskRun = engine.store.taskRuns(executionId).find((run) => run.taskId === taskId);
-  return taskRun ? engine.store.attempts(taskRun.id) : [];
+async function attemptsOf(engine: Engine, executionId: string, taskId: string) {
+  const taskRun = (await engine.store.taskRuns(executionId)).find((run) => run.taskId === taskId);
+  return taskRun ? await engine.store.attempts(taskRun.id) : [];
 }
 
 /** A fake container task: saves a handle naming its attempt's container, then exits as `exit` says. */
@@ -30,18 +30,18 @@ test('each attempt is released through its runner after its end is stored, then 
   const runner = new FakeRunner('docker').on('build', containerTask(exits(1, 0)));
   const started = await start(dir, flowYaml(`tasks:\n  - id: build\n    ${DOCKER}\n    commands: [run]\n    retry:\n      type: constant\n      interval: PT0.01S\n      maxAttempt: 2\n`), { docker: runner });
   const seenAtRelease: unknown[] = [];
-  runner.onRelease = (handle) => {
-    const attempt = attemptsOf(started.engine, started.execution.id, 'build').find((stored) => stored.resumeHandle?.containerId === handle.containerId);
+  runner.onRelease = async (handle) => {
+    const attempt = (await attemptsOf(started.engine, started.execution.id, 'build')).find((stored) => stored.resumeHandle?.containerId === handle.containerId);
     seenAtRelease.push([attempt?.number, attempt?.state, attempt?.runnerKind]);
   };
   const ended = await started.done;
   assert.equal(ended.state, 'SUCCESS');
   assert.deepEqual(runner.releases.map((release) => release.handle), [{ containerId: 'c-1' }, { containerId: 'c-2' }]);
   assert.deepEqual(seenAtRelease, [[1, 'FAILED', 'docker'], [2, 'SUCCESS', 'docker']], 'each end was stored before its release');
-  assert.deepEqual(attemptsOf(started.engine, ended.id, 'build').map((attempt) => attempt.resumeHandle), [
+  assert.deepEqual((await attemptsOf(started.engine, ended.id, 'build')).map((attempt) => attempt.resumeHandle), [
     { containerId: 'c-1', released: true }, { containerId: 'c-2', released: true },
   ]);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('a killed attempt is released too, and a Process attempt (no handle) is not', async () => {
@@ -57,7 +57,7 @@ test('a killed attempt is released too, and a Process attempt (no handle) is not
   assert.equal((await started.done).state, 'KILLED');
   assert.deepEqual(docker.releases.map((release) => release.handle), [{ containerId: 'c-slow' }]);
   assert.deepEqual(local.releases, []);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('a failed release is a warning, never a task failure; the resume releases it before anything runs', async () => {
@@ -67,10 +67,10 @@ test('a failed release is a warning, never a task failure; the resume releases i
     throw new RunnerError('Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED)', { code: 'DOCKER_UNREACHABLE' });
   };
   const started = await start(dir, flowYaml(`tasks:\n  - id: first\n    ${DOCKER}\n    commands: [run]\n  - id: second\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
-  const warnings = (): string[] => started.engine.store.logs(started.execution.id, { taskId: 'first' }).filter((log) => log.level === 'WARN').map((log) => log.line);
-  await until(() => before.callsOf('second').length === 1 && warnings().length > 0, 'the second task to start, the warning stored');
-  assert.deepEqual(warnings(), ['what attempt 1 ran in could not be removed: Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED); harrier tries again when this execution is resumed']);
-  assert.equal(started.engine.store.taskRuns(started.execution.id).find((run) => run.taskId === 'first')?.state, 'SUCCESS');
+  const warnings = async (): Promise<string[]> => (await started.engine.store.logs(started.execution.id, { taskId: 'first' })).filter((log) => log.level === 'WARN').map((log) => log.line);
+  await until(async () => before.callsOf('second').length === 1 && (await warnings()).length > 0, 'the second task to start, the warning stored');
+  assert.deepEqual(await warnings(), ['what attempt 1 ran in could not be removed: Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED); harrier tries again when this execution is resumed']);
+  assert.equal((await started.engine.store.taskRuns(started.execution.id)).find((run) => run.taskId === 'first')?.state, 'SUCCESS');
   await crash(started);
 
   const after = new FakeRunner('docker').on('second', containerTask());
@@ -82,8 +82,8 @@ test('a failed release is a warning, never a task failure; the resume releases i
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.equal(releasedBeforeRun, true, 'released before any task ran');
   assert.deepEqual(after.calls.map((call) => call.taskId), ['second'], 'the first task does not run again');
-  assert.deepEqual(resumed.attempts('first').map((attempt) => attempt.resumeHandle), [{ containerId: 'c-1', released: true }]);
-  resumed.engine.close();
+  assert.deepEqual((await resumed.attempts('first')).map((attempt) => attempt.resumeHandle), [{ containerId: 'c-1', released: true }]);
+  await resumed.engine.close();
 });
 
 test('a process killed between the stored end and the release: the resume releases the attempt and does not run the task again', async () => {
@@ -99,8 +99,8 @@ test('a process killed between the stored end and the release: the resume releas
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.deepEqual(after.calls, [], 'not run again');
   assert.deepEqual(after.releases.map((release) => release.handle), [{ containerId: 'c-1' }]);
-  assert.deepEqual(resumed.attempts('only').map((attempt) => [attempt.number, attempt.state, attempt.resumeHandle]), [[1, 'SUCCESS', { containerId: 'c-1', released: true }]]);
-  resumed.engine.close();
+  assert.deepEqual((await resumed.attempts('only')).map((attempt) => [attempt.number, attempt.state, attempt.resumeHandle]), [[1, 'SUCCESS', { containerId: 'c-1', released: true }]]);
+  await resumed.engine.close();
 });
 
 test('harrier kill of an attempt a dead process left: run() gets the aborted signal, the attempt ends KILLED, release removes what it ran in', async () => {
@@ -114,13 +114,13 @@ test('harrier kill of an attempt a dead process left: run() gets the aborted sig
   await crash(started);
 
   const after = new FakeRunner('docker');
-  const engine = openEngine(dir, { docker: after });
+  const engine = await openEngine(dir, { docker: after });
   const ended = await engine.killOrphaned(started.execution.id);
   assert.equal(ended.state, 'KILLED');
   assert.deepEqual(after.calls.map((call) => [call.attempt, call.aborted, call.job.resume?.handle]), [[1, 'killed', { containerId: 'c-orphan' }]]);
   assert.deepEqual(after.releases.map((release) => release.handle), [{ containerId: 'c-orphan' }]);
-  assert.deepEqual(attemptsOf(engine, ended.id, 'orphan').map((attempt) => [attempt.state, attempt.resumeHandle?.released]), [['KILLED', true]]);
-  engine.close();
+  assert.deepEqual((await attemptsOf(engine, ended.id, 'orphan')).map((attempt) => [attempt.state, attempt.resumeHandle?.released]), [['KILLED', true]]);
+  await engine.close();
 });
 
 test('a handle that holds a secret is stored encrypted; release and the re-attach get it in clear', async () => {
@@ -134,7 +134,7 @@ test('a handle that holds a secret is stored encrypted; release and the re-attac
   });
   const started = await start(dir, flow, { docker: before });
   await until(() => before.calls.length === 1, 'the task to start');
-  const [stored] = attemptsOf(started.engine, started.execution.id, 'secret');
+  const [stored] = await attemptsOf(started.engine, started.execution.id, 'secret');
   assert.ok(isEncrypted(stored.resumeHandle?.['connection.oauthToken']), JSON.stringify(stored.resumeHandle));
   assert.doesNotMatch(JSON.stringify(stored.resumeHandle), new RegExp(token));
   await crash(started);
@@ -144,7 +144,7 @@ test('a handle that holds a secret is stored encrypted; release and the re-attac
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.deepEqual({ ...after.calls[0].job.resume?.handle }, { podName: 'p-1', 'connection.oauthToken': token });
   assert.deepEqual(after.releases.map((release) => ({ ...release.handle })), [{ podName: 'p-1', 'connection.oauthToken': token }]);
-  assert.doesNotMatch(JSON.stringify(resumed.attempts('secret')[0].resumeHandle), new RegExp(token));
-  resumed.engine.close();
+  assert.doesNotMatch(JSON.stringify((await resumed.attempts('secret'))[0].resumeHandle), new RegExp(token));
+  await resumed.engine.close();
   delete process.env.SECRET_RELEASE_TOKEN;
 });

@@ -23,12 +23,12 @@ test('an execution created but never started runs from the beginning', async () 
   await started.done;
   // A second execution, stored but never run: the process died right after creating it.
   const execution = await started.engine.createExecution({ flow: started.flow, flowSource: started.execution.flowSource, flowFile: started.execution.flowFile, rawInputs: {}, options: {} });
-  started.engine.close();
+  await started.engine.close();
   const second = new FakeRunner('process');
   const resumed = await resume(dir, execution.id, { process: second });
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.deepEqual(second.calls.map((call) => [call.taskId, call.attempt]), [['only', 1]]);
-  resumed.engine.close();
+  await resumed.engine.close();
 });
 
 test('a finished task is not run again and its outputs still feed later tasks; the interrupted attempt fails and a new one runs', async () => {
@@ -55,13 +55,13 @@ test('a finished task is not run again and its outputs still feed later tasks; t
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.deepEqual(after.calls.map((call) => [call.taskId, call.attempt]), [['second', 2]]);
   assert.match(after.calls[0].job.command.at(-1)!, /echo from-the-first-process/);
-  assert.equal(resumed.attempts('first').length, 1);
-  assert.deepEqual(resumed.attempts('second').map((attempt) => [attempt.number, attempt.state, attempt.error]), [
+  assert.equal((await resumed.attempts('first')).length, 1);
+  assert.deepEqual((await resumed.attempts('second')).map((attempt) => [attempt.number, attempt.state, attempt.error]), [
     [1, 'FAILED', 'interrupted: the harrier process stopped during this attempt'],
     [2, 'SUCCESS', undefined],
   ]);
-  assert.ok(resumed.lines('second', 'WARN').includes('attempt 1 was interrupted when harrier stopped; starting attempt 2'));
-  resumed.engine.close();
+  assert.ok((await resumed.lines('second', 'WARN')).includes('attempt 1 was interrupted when harrier stopped; starting attempt 2'));
+  await resumed.engine.close();
 });
 
 test('a re-attaching runner gets the same attempt back with its saved handle and the log cursor; the log continues', async () => {
@@ -85,11 +85,11 @@ test('a re-attaching runner gets the same attempt back with its saved handle and
   assert.equal(call.attempt, 1, 'the same attempt');
   assert.deepEqual(call.job.resume?.handle, { containerId: 'c-1', volume: 'v-1' });
   assert.equal(call.job.resume?.logCursor?.linesSince, 3);
-  assert.deepEqual(resumed.attempts('watched').map((attempt) => [attempt.number, attempt.state]), [[1, 'SUCCESS']]);
-  assert.ok(resumed.lines('watched', 'INFO').includes('re-attaching to attempt 1 started by a previous harrier process'));
-  assert.deepEqual(resumed.engine.store.logs(resumed.ended.id, { taskId: 'watched' }).filter((log) => log.stream === 'stdout').map((log) => log.line),
+  assert.deepEqual((await resumed.attempts('watched')).map((attempt) => [attempt.number, attempt.state]), [[1, 'SUCCESS']]);
+  assert.ok((await resumed.lines('watched', 'INFO')).includes('re-attaching to attempt 1 started by a previous harrier process'));
+  assert.deepEqual((await resumed.engine.store.logs(resumed.ended.id, { taskId: 'watched' })).filter((log) => log.stream === 'stdout').map((log) => log.line),
     ['one', 'two', 'three', 'four', 'five']);
-  resumed.engine.close();
+  await resumed.engine.close();
 });
 
 test('a re-attaching runner that died before saving a handle gets a new attempt, without a resume', async () => {
@@ -102,7 +102,7 @@ test('a re-attaching runner that died before saving a handle gets a new attempt,
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.equal(after.calls[0].attempt, 2);
   assert.equal(after.calls[0].job.resume, undefined);
-  resumed.engine.close();
+  await resumed.engine.close();
 });
 
 test('an attempt that ended before the crash, its task run not yet: the attempt\'s end stands, the task does not run again', async () => {
@@ -114,20 +114,20 @@ test('an attempt that ended before the crash, its task run not yet: the attempt\
   const started = await start(dir, flowYaml(`tasks:\n  - id: only\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
   const finished = await started.done;
   // What SIGKILL leaves between the attempt's transaction (its end, its outputs) and the task run's.
-  const [taskRun] = started.engine.store.taskRuns(finished.id);
-  started.engine.store.updateTaskRun(taskRun.id, { state: 'RUNNING' });
-  started.engine.store.setExecutionState(finished.id, 'RUNNING');
-  started.engine.close();
+  const [taskRun] = await started.engine.store.taskRuns(finished.id);
+  await started.engine.store.updateTaskRun(taskRun.id, { state: 'RUNNING' });
+  await started.engine.store.setExecutionState(finished.id, 'RUNNING');
+  await started.engine.close();
 
   const after = new FakeRunner('docker');
   const resumed = await resume(dir, finished.id, { docker: after });
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.deepEqual(after.calls, [], 'no second attempt');
-  assert.deepEqual(resumed.attempts('only').map((attempt) => [attempt.number, attempt.state]), [[1, 'SUCCESS']]);
-  const [ended] = resumed.engine.store.taskRuns(finished.id);
+  assert.deepEqual((await resumed.attempts('only')).map((attempt) => [attempt.number, attempt.state]), [[1, 'SUCCESS']]);
+  const [ended] = await resumed.engine.store.taskRuns(finished.id);
   assert.equal(ended.state, 'SUCCESS');
   assert.deepEqual(ended.outputs?.vars, { token: 'kept' });
-  resumed.engine.close();
+  await resumed.engine.close();
 });
 
 test('a task waiting for its retry waits until the stored time, then runs its next attempt', async () => {
@@ -146,17 +146,17 @@ test('a task waiting for its retry waits until the stored time, then runs its ne
   await crashWhen(started, () => started.changes.some((change) => change.state === 'RETRYING'), 'the retry to be scheduled');
 
   const after = new FakeRunner('process');
-  const engine = openEngine(dir, { process: after });
-  const [waiting] = engine.store.taskRuns(started.execution.id);
+  const engine = await openEngine(dir, { process: after });
+  const [waiting] = await engine.store.taskRuns(started.execution.id);
   assert.equal(waiting.state, 'RETRYING');
-  engine.close();
+  await engine.close();
   const resumed = await resume(dir, started.execution.id, { process: after });
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.equal(after.calls.length, 1);
   assert.equal(after.calls[0].attempt, 2);
   assert.ok(after.calls[0].startedAt >= Date.parse(waiting.nextAttemptAt!) - CLOCK_SKEW_MS, 'not before the stored time');
-  assert.deepEqual(resumed.attempts('flaky').map((attempt) => attempt.state), ['FAILED', 'SUCCESS']);
-  resumed.engine.close();
+  assert.deepEqual((await resumed.attempts('flaky')).map((attempt) => attempt.state), ['FAILED', 'SUCCESS']);
+  await resumed.engine.close();
 });
 
 test('an interrupted Parallel goes on: finished branches stay, the interrupted one runs again, the queued ones run', async () => {
@@ -175,8 +175,8 @@ ${['a', 'b', 'c'].map((id) => `      - id: ${id}\n        ${SHELL}\n        comm
   const resumed = await resume(dir, started.execution.id, { process: after });
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.deepEqual(after.calls.map((call) => [call.taskId, call.attempt]), [['b', 2], ['c', 1]]);
-  assert.equal(resumed.engine.store.taskRuns(resumed.ended.id).find((run) => run.taskId === 'fan_out')?.state, 'SUCCESS');
-  resumed.engine.close();
+  assert.equal((await resumed.engine.store.taskRuns(resumed.ended.id)).find((run) => run.taskId === 'fan_out')?.state, 'SUCCESS');
+  await resumed.engine.close();
 });
 
 test('a CREATE_NEW_EXECUTION chain waiting for its next execution: resume with the first id runs the newest one when its time comes', async () => {
@@ -194,7 +194,7 @@ test('a CREATE_NEW_EXECUTION chain waiting for its next execution: resume with t
   const before = new FakeRunner('process').on('flaky', exits(1));
   const started = await start(dir, flow, { process: before });
   await until(() => started.retried.length === 1, 'the first execution to end RETRIED');
-  const next = started.engine.store.successorOf(started.execution.id)!;
+  const next = (await started.engine.store.successorOf(started.execution.id))!;
   await crash(started);
 
   const after = new FakeRunner('process');
@@ -202,17 +202,17 @@ test('a CREATE_NEW_EXECUTION chain waiting for its next execution: resume with t
   assert.equal(resumed.prepared.execution.id, next.id);
   assert.equal(resumed.ended.state, 'SUCCESS');
   assert.ok(after.calls[0].startedAt >= Date.parse(next.options.notBefore!) - CLOCK_SKEW_MS);
-  resumed.engine.close();
+  await resumed.engine.close();
 });
 
 test('an execution that already ended is not resumed, with a one-line reason', async () => {
   const dir = stateDir();
   const started = await start(dir, flowYaml(`tasks:\n  - id: only\n    ${SHELL}\n    commands: [run]\n`), { process: new FakeRunner('process') });
   await started.done;
-  assert.throws(() => started.engine.prepareResume(started.execution.id), (error: unknown) => {
+  await assert.rejects(async () => await started.engine.prepareResume(started.execution.id), (error: unknown) => {
     assert.ok(isHarrierError(error));
     assert.equal(error.message, `execution ${started.execution.id} already ended in SUCCESS; there is nothing to resume`);
     return true;
   });
-  started.engine.close();
+  await started.engine.close();
 });

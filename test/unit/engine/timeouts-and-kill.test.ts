@@ -6,8 +6,8 @@ import { chainOf, exits, FakeRunner, flowYaml, openEngine, start, stateDir, take
 
 const dir = stateDir();
 
-function taskRunOf(started: Started, taskId: string) {
-  return started.engine.store.taskRuns(started.execution.id).find((run) => run.taskId === taskId);
+async function taskRunOf(started: Started, taskId: string) {
+  return (await started.engine.store.taskRuns(started.execution.id)).find((run) => run.taskId === taskId);
 }
 
 test('a task past its timeout: the runner is aborted with "timeout", the attempt fails saying so, the execution FAILED', async () => {
@@ -23,10 +23,10 @@ test('a task past its timeout: the runner is aborted with "timeout", the attempt
   assert.equal(call.aborted, 'timeout');
   assert.equal(call.job.taskTimeoutMs, 200, 'the runner is told the task timeout');
   assert.ok(call.endedAt! - call.startedAt < 5_000);
-  const [attempt] = started.engine.store.attempts(taskRunOf(started, 'slow')!.id);
+  const [attempt] = await started.engine.store.attempts((await taskRunOf(started, 'slow'))!.id);
   assert.equal(attempt.state, 'FAILED');
   assert.equal(attempt.error, 'timed out after 200ms (task timeout)');
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('a timed-out attempt is retried like any failure', async () => {
@@ -42,9 +42,9 @@ test('a timed-out attempt is retried like any failure', async () => {
     commands: [run]
 `), { process: fake });
   assert.equal((await started.done).state, 'SUCCESS');
-  assert.deepEqual(started.engine.store.attempts(taskRunOf(started, 'slow')!.id).map((attempt) => [attempt.state, attempt.error]),
+  assert.deepEqual((await started.engine.store.attempts((await taskRunOf(started, 'slow'))!.id)).map((attempt) => [attempt.state, attempt.error]),
     [['FAILED', 'timed out after 200ms (task timeout)'], ['SUCCESS', undefined]]);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('kill during an attempt: the runner is aborted with "killed", attempt, task run and execution end KILLED, no later task starts', async () => {
@@ -61,12 +61,12 @@ test('kill during an attempt: the runner is aborted with "killed", attempt, task
   started.engine.abortAll();
   assert.equal((await started.done).state, 'KILLED');
   assert.equal(fake.calls[0].aborted, 'killed');
-  const taskRun = taskRunOf(started, 'long')!;
+  const taskRun = (await taskRunOf(started, 'long'))!;
   assert.equal(taskRun.state, 'KILLED');
-  assert.deepEqual(started.engine.store.attempts(taskRun.id).map((attempt) => [attempt.state, attempt.error]), [['KILLED', 'killed']]);
-  assert.equal(taskRunOf(started, 'later'), undefined);
+  assert.deepEqual((await started.engine.store.attempts(taskRun.id)).map((attempt) => [attempt.state, attempt.error]), [['KILLED', 'killed']]);
+  assert.equal(await taskRunOf(started, 'later'), undefined);
   assert.equal(fake.callsOf('later').length, 0);
-  started.engine.close();
+  await started.engine.close();
 });
 
 test('kill while a task waits for its retry: it ends KILLED at once, without another attempt', async () => {
@@ -86,8 +86,8 @@ test('kill while a task waits for its retry: it ends KILLED at once, without ano
   assert.equal((await started.done).state, 'KILLED');
   assert.ok(Date.now() - killedAt < 2_000);
   assert.equal(fake.calls.length, 1);
-  assert.equal(taskRunOf(started, 'flaky')!.state, 'KILLED');
-  started.engine.close();
+  assert.equal((await taskRunOf(started, 'flaky'))!.state, 'KILLED');
+  await started.engine.close();
 });
 
 const rerunFlow = flowYaml(`tasks:
@@ -110,13 +110,13 @@ test('kill while the next execution of a CREATE_NEW_EXECUTION chain waits to sta
   const chain = await chainOf(started);
   assert.deepEqual(chain.map((execution) => execution.state), ['RETRIED', 'KILLED']);
   assert.equal(fake.calls.length, 1);
-  assert.deepEqual(started.engine.store.taskRuns(chain[1].id), []);
-  started.engine.close();
+  assert.deepEqual(await started.engine.store.taskRuns(chain[1].id), []);
+  await started.engine.close();
 });
 
 test('kill at the moment one execution of a chain ended RETRIED and the next is announced: the next one does not run', async () => {
   const fake = new FakeRunner('process').on('flaky', exits(1));
-  const engine = openEngine(dir, { process: fake });
+  const engine = await openEngine(dir, { process: fake });
   const source = rerunFlow.replace('PT1H', 'PT0.01S');
   const flow = parseFlow(source, 'flow.yaml');
   const execution = await engine.createExecution({ flow, flowSource: source, flowFile: 'flow.yaml', rawInputs: {}, options: {} });
@@ -125,6 +125,6 @@ test('kill at the moment one execution of a chain ended RETRIED and the next is 
     assert.equal(fake.calls.length, 1, 'the task ran again in the next execution');
     assert.equal(last.state, 'KILLED');
   } finally {
-    engine.close();
+    await engine.close();
   }
 });

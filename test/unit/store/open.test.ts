@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { StoreError, type ErrorCode } from '../../../src/shared/errors.ts';
-import { Store, type ExecutionRecord } from '../../../src/store/index.ts';
-import { STORE_VERSION } from '../../../src/store/schema.ts';
+import { SqliteStore, type ExecutionRecord } from '../../../src/store/index.ts';
+import { STORE_VERSION } from '../../../src/store/sqlite/schema.ts';
 
 const stateDir = () => mkdtempSync(join(tmpdir(), 'harrier-open-'));
 
@@ -16,9 +16,9 @@ const execution = (id: string): ExecutionRecord => ({
 });
 
 /** The StoreError `work` throws: its code, and one line that names the file and says what to do. */
-function storeError(work: () => unknown, code: ErrorCode, dbPath: string): string {
+async function storeError(work: () => Promise<unknown>, code: ErrorCode, dbPath: string): Promise<string> {
   try {
-    work();
+    await work();
   } catch (error) {
     assert.ok(error instanceof StoreError, `expected a StoreError, got ${String(error)}`);
     assert.equal(error.code, code);
@@ -30,21 +30,21 @@ function storeError(work: () => unknown, code: ErrorCode, dbPath: string): strin
   assert.fail('expected a StoreError');
 }
 
-test('a 0-byte harrier.db is refused, left as it is, and the advice is to restore or move it aside', () => {
+test('a 0-byte harrier.db is refused, left as it is, and the advice is to restore or move it aside', async () => {
   const dir = stateDir();
   const dbPath = join(dir, 'harrier.db');
   writeFileSync(dbPath, '');
-  const text = storeError(() => Store.open(dir), 'STORE_NOT_A_STORE', dbPath);
+  const text = await storeError(async () => await SqliteStore.open(dir), 'STORE_NOT_A_STORE', dbPath);
   assert.equal(text, `${dbPath} is not a Harrier store: it is empty (0 bytes) (restore it from a backup, or move it aside with \`mv ${dbPath} ${dbPath}.damaged\` and harrier starts a new, empty store)`);
   assert.doesNotMatch(text, /writable/);
   assert.equal(statSync(dbPath).size, 0);
 });
 
-test('a file that is not SQLite, and an SQLite database that is not Harrier\'s, are refused without being changed', () => {
+test('a file that is not SQLite, and an SQLite database that is not Harrier\'s, are refused without being changed', async () => {
   const dir = stateDir();
   const dbPath = join(dir, 'harrier.db');
   writeFileSync(dbPath, 'just some text\n');
-  assert.match(storeError(() => Store.open(dir), 'STORE_NOT_A_STORE', dbPath), /is not a Harrier store: it is not an SQLite database/);
+  assert.match(await storeError(async () => await SqliteStore.open(dir), 'STORE_NOT_A_STORE', dbPath), /is not a Harrier store: it is not an SQLite database/);
 
   const other = stateDir();
   const otherPath = join(other, 'harrier.db');
@@ -52,30 +52,30 @@ test('a file that is not SQLite, and an SQLite database that is not Harrier\'s, 
   foreign.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
   foreign.close();
   const before = readFileSync(otherPath);
-  assert.match(storeError(() => Store.open(other), 'STORE_NOT_A_STORE', otherPath), /is not a Harrier store: it is an SQLite database without Harrier's tables/);
+  assert.match(await storeError(async () => await SqliteStore.open(other), 'STORE_NOT_A_STORE', otherPath), /is not a Harrier store: it is an SQLite database without Harrier's tables/);
   assert.deepEqual(readFileSync(otherPath), before, 'the foreign database is untouched');
 });
 
-test('an SQLite file with no tables at all (a harrier stopped before its first write) opens as a new store', () => {
+test('an SQLite file with no tables at all (a harrier stopped before its first write) opens as a new store', async () => {
   const dir = stateDir();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
   db.exec('PRAGMA journal_mode = WAL');
   db.close();
   assert.ok(statSync(join(dir, 'harrier.db')).size > 0);
-  const store = Store.open(dir);
-  store.insertExecution(execution('e1'));
-  assert.equal(store.listExecutions().length, 1);
-  store.close();
+  const store = await SqliteStore.open(dir);
+  await store.insertExecution(execution('e1'));
+  assert.equal((await store.listExecutions()).length, 1);
+  await store.close();
 });
 
 /** A store of 200 executions, closed, with `pages` pages from page `at` overwritten by junk. */
-function damagedStore(at: number, pages = 3): { dir: string; dbPath: string } {
+async function damagedStore(at: number, pages = 3): Promise<{ dir: string; dbPath: string }> {
   const dir = stateDir();
-  const store = Store.open(dir);
-  store.transaction(() => {
-    for (let i = 0; i < 200; i++) store.insertExecution(execution(`e${i}`));
+  const store = await SqliteStore.open(dir);
+  await store.transaction(async () => {
+    for (let i = 0; i < 200; i++) await store.insertExecution(execution(`e${i}`));
   });
-  store.close();
+  await store.close();
   const dbPath = join(dir, 'harrier.db');
   const fd = openSync(dbPath, 'r+');
   writeSync(fd, Buffer.alloc(4096 * pages, 0x5a), 0, 4096 * pages, 4096 * at);
@@ -83,45 +83,45 @@ function damagedStore(at: number, pages = 3): { dir: string; dbPath: string } {
   return { dir, dbPath };
 }
 
-test('damage that stops the store opening is found by an integrity check and reported on one line', () => {
-  const { dir, dbPath } = damagedStore(1);
-  const text = storeError(() => Store.open(dir), 'STORE_DAMAGED', dbPath);
+test('damage that stops the store opening is found by an integrity check and reported on one line', async () => {
+  const { dir, dbPath } = await damagedStore(1);
+  const text = await storeError(async () => await SqliteStore.open(dir), 'STORE_DAMAGED', dbPath);
   assert.match(text, new RegExp(`^the state store ${dbPath.replace(/[.]/g, '\\.')} is damaged \\(.+\\) \\(restore it from a backup, or move it aside with`));
   assert.doesNotMatch(text, /writable|\*\*\*/);
 });
 
-test('damage met later, by a query, is a StoreError that says so, not an internal error', () => {
-  const { dir, dbPath } = damagedStore(100);
-  const store = Store.open(dir);
-  assert.match(storeError(() => store.listExecutions(500), 'STORE_DAMAGED', dbPath), /is damaged \(database disk image is malformed\)/);
-  store.close();
+test('damage met later, by a query, is a StoreError that says so, not an internal error', async () => {
+  const { dir, dbPath } = await damagedStore(100);
+  const store = await SqliteStore.open(dir);
+  assert.match(await storeError(async () => await store.listExecutions(500), 'STORE_DAMAGED', dbPath), /is damaged \(database disk image is malformed\)/);
+  await store.close();
 });
 
-test('a store of version 1 is migrated, its executions kept; a newer one is refused', () => {
+test('a store of version 1 is migrated, its executions kept; a newer one is refused', async () => {
   const dir = stateDir();
-  const store = Store.open(dir);
-  store.insertExecution(execution('old'));
-  store.close();
+  const store = await SqliteStore.open(dir);
+  await store.insertExecution(execution('old'));
+  await store.close();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
   db.exec("ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested; UPDATE meta SET value = '1' WHERE key = 'version'");
   db.close();
-  const migrated = Store.open(dir);
-  assert.equal(migrated.getExecution('old')?.id, 'old');
-  migrated.setExecutionState('old', 'FAILED', '2024-01-01T00:00:01.000Z', { code: 'STORE_DISK_FULL', message: 'no space' });
-  assert.deepEqual(migrated.getExecution('old')?.failure, { code: 'STORE_DISK_FULL', message: 'no space' });
-  migrated.close();
+  const migrated = await SqliteStore.open(dir);
+  assert.equal((await migrated.getExecution('old'))?.id, 'old');
+  await migrated.setExecutionState('old', 'FAILED', '2024-01-01T00:00:01.000Z', { code: 'STORE_DISK_FULL', message: 'no space' });
+  assert.deepEqual((await migrated.getExecution('old'))?.failure, { code: 'STORE_DISK_FULL', message: 'no space' });
+  await migrated.close();
 
   const newer = new DatabaseSync(join(dir, 'harrier.db'));
   newer.exec(`UPDATE meta SET value = '${STORE_VERSION + 1}' WHERE key = 'version'`);
   newer.close();
-  assert.match(storeError(() => Store.open(dir), 'STORE_VERSION', join(dir, 'harrier.db')), new RegExp(`has version ${STORE_VERSION + 1}, this harrier expects ${STORE_VERSION}`));
+  assert.match(await storeError(async () => await SqliteStore.open(dir), 'STORE_VERSION', join(dir, 'harrier.db')), new RegExp(`has version ${STORE_VERSION + 1}, this harrier expects ${STORE_VERSION}`));
 });
 
 /** A version 4 store as harrier wrote it: task runs unique per (execution, task), logs referring to them by rowid, no server columns. */
-function version4Store(dir: string): void {
-  const store = Store.open(dir);
-  store.insertExecution(execution('e4'));
-  store.close();
+async function version4Store(dir: string): Promise<void> {
+  const store = await SqliteStore.open(dir);
+  await store.insertExecution(execution('e4'));
+  await store.close();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
   db.exec(`DROP TABLE task_runs;
 CREATE TABLE task_runs (id TEXT PRIMARY KEY, execution_id TEXT NOT NULL REFERENCES executions(id), task_id TEXT NOT NULL,
@@ -137,35 +137,35 @@ UPDATE meta SET value = '4' WHERE key = 'version';`);
   db.close();
 }
 
-test('a version 4 store is migrated to the current version: task runs, attempts and the logs that point at them by rowid are kept; a task may then run once per iteration', () => {
+test('a version 4 store is migrated to the current version: task runs, attempts and the logs that point at them by rowid are kept; a task may then run once per iteration', async () => {
   const dir = stateDir();
-  version4Store(dir);
-  const store = Store.open(dir);
-  const [run] = store.taskRuns('e4');
+  await version4Store(dir);
+  const store = await SqliteStore.open(dir);
+  const [run] = await store.taskRuns('e4');
   assert.deepEqual({ id: run.id, taskId: run.taskId, outputs: run.outputs, loopPath: run.loopPath, value: run.value }, {
     id: 'tr-a', taskId: 'a', outputs: { x: 1 }, loopPath: '', value: undefined,
   });
-  assert.equal(store.attempts('tr-a')[0].state, 'SUCCESS');
-  assert.deepEqual(store.logs('e4').map((line) => [line.taskId, line.line]), [['a', 'hello']]);
+  assert.equal((await store.attempts('tr-a'))[0].state, 'SUCCESS');
+  assert.deepEqual((await store.logs('e4')).map((line) => [line.taskId, line.line]), [['a', 'hello']]);
   for (const [index, value] of ['x', 'y'].entries()) {
-    store.insertTaskRun({ id: `tr-b${index}`, executionId: 'e4', taskId: 'b', value, iteration: index, loopPath: String(index), ordinal: index + 1, state: 'SUCCESS', startedAt: 'x' });
+    await store.insertTaskRun({ id: `tr-b${index}`, executionId: 'e4', taskId: 'b', value, iteration: index, loopPath: String(index), ordinal: index + 1, state: 'SUCCESS', startedAt: 'x' });
   }
-  assert.deepEqual(store.taskRuns('e4').map((taskRun) => [taskRun.taskId, taskRun.loopPath, taskRun.value ?? null, taskRun.iteration ?? null]),
+  assert.deepEqual((await store.taskRuns('e4')).map((taskRun) => [taskRun.taskId, taskRun.loopPath, taskRun.value ?? null, taskRun.iteration ?? null]),
     [['a', '', null, null], ['b', '0', 'x', 0], ['b', '1', 'y', 1]]);
-  assert.throws(() => store.insertTaskRun({ id: 'tr-dup', executionId: 'e4', taskId: 'b', loopPath: '1', ordinal: 9, state: 'SUCCESS', startedAt: 'x' }));
-  store.close();
+  await assert.rejects(async () => await store.insertTaskRun({ id: 'tr-dup', executionId: 'e4', taskId: 'b', loopPath: '1', ordinal: 9, state: 'SUCCESS', startedAt: 'x' }));
+  await store.close();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
   assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string }).value, String(STORE_VERSION));
   assert.equal(db.prepare('PRAGMA foreign_key_check').all().length, 0);
   db.close();
 });
 
-test('a state directory blocked by a file says so, without the writable hint', () => {
+test('a state directory blocked by a file says so, without the writable hint', async () => {
   const parent = stateDir();
   const blocked = join(parent, 'state');
   writeFileSync(blocked, 'a file, not a folder');
   try {
-    Store.open(join(blocked, 'inner'));
+    await SqliteStore.open(join(blocked, 'inner'));
     assert.fail('expected a StoreError');
   } catch (error) {
     assert.ok(error instanceof StoreError);

@@ -5,27 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isOwnerAlive, processStartOf, thisProcessOwner } from '../../../src/engine/ownership.ts';
-import { Store } from '../../../src/store/index.ts';
+import { SqliteStore } from '../../../src/store/index.ts';
 
 const alive = () => true;
 const dead = () => false;
 
-test('claimExecution: a live owner keeps the execution, a dead one loses it, the owner itself may claim again', () => {
-  const store = Store.open(mkdtempSync(join(tmpdir(), 'harrier-owner-')));
+test('claimExecution: a live owner keeps the execution, a dead one loses it, the owner itself may claim again', async () => {
+  const store = await SqliteStore.open(mkdtempSync(join(tmpdir(), 'harrier-owner-')));
   try {
     const first = { pid: 101, processStart: '5', since: '2026-01-01T00:00:00.000Z' };
     const second = { pid: 202, processStart: '7', since: '2026-01-01T00:01:00.000Z' };
-    assert.equal(store.claimExecution('e1', first, alive), undefined);
-    assert.equal(store.claimExecution('e1', first, alive), undefined, 'the same owner again');
-    assert.deepEqual(store.claimExecution('e1', second, alive), first, 'a live owner is kept');
-    assert.equal(store.claimExecution('e1', second, dead), undefined, 'a dead owner is replaced');
-    assert.deepEqual(store.ownerOf('e1'), second);
-    store.releaseExecution('e1', first);
-    assert.deepEqual(store.ownerOf('e1'), second, 'only the owner gives it back');
-    store.releaseExecution('e1', second);
-    assert.equal(store.ownerOf('e1'), undefined);
+    assert.equal(await store.claimExecution('e1', first, alive), undefined);
+    assert.equal(await store.claimExecution('e1', first, alive), undefined, 'the same owner again');
+    assert.deepEqual(await store.claimExecution('e1', second, alive), first, 'a live owner is kept');
+    assert.equal(await store.claimExecution('e1', second, dead), undefined, 'a dead owner is replaced');
+    assert.deepEqual(await store.ownerOf('e1'), second);
+    await store.releaseExecution('e1', first);
+    assert.deepEqual(await store.ownerOf('e1'), second, 'only the owner gives it back');
+    await store.releaseExecution('e1', second);
+    assert.equal(await store.ownerOf('e1'), undefined);
   } finally {
-    store.close();
+    await store.close();
   }
 });
 

@@ -6,8 +6,9 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { StoreError } from '../shared/errors.ts';
-import { damagedError, diskFullError, isDamage, isSqliteError, MOVE_ASIDE, storeFailure } from './failures.ts';
+import { StoreError } from '../../shared/errors.ts';
+import { diskFullError } from '../failures.ts';
+import { damagedError, isDamage, isSqliteError, MOVE_ASIDE, storeFailure } from './failures.ts';
 import { MIGRATIONS, SCHEMA_SQL, STORE_VERSION } from './schema.ts';
 
 export const STORE_FILE = 'harrier.db';
