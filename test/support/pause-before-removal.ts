@@ -29,5 +29,6 @@ http.request = function pausing(this: unknown, ...args: Parameters<typeof http.r
   }
   return outgoing;
 } as typeof http.request;
-// The runner imports `request` by name from node:http: its binding follows the patched export.
+// Patched before harrier loads: whether it takes node:http from process.getBuiltinModule, require or
+// an ES import (whose named bindings this updates), it gets this `request`.
 syncBuiltinESMExports();
