@@ -1,15 +1,16 @@
 /**
- * `harrier server` figures (issue 10) on the embedded SQLite store, each against a baseline taken in
- * the same run: executions per second of a one-Log-task flow started over the API (1 and 4 worker
- * slots, beside the API's own create rate with no slot), submit-to-first-task latency under that
- * load, Windmill's 400 sequential Process tasks against a bare spawn loop, and the take-over time
+ * `harrier server` figures (issue 10), each against a baseline taken in the same run: executions per
+ * second of a one-Log-task flow started over the API (1 and 4 worker slots, beside the API's own
+ * create rate with no slot) on the embedded SQLite store and on PostgreSQL (Debian's server, started
+ * for the bench with its durable defaults), submit-to-first-task latency under that load, Windmill's 400 sequential Process tasks against a bare spawn loop, and the take-over time
  * after a server's SIGKILL (past the lease's expiry) and SIGTERM, with a Docker task printing a line
  * every 100 ms.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SqliteStore } from '../src/store/index.ts';
+import { openStore, SqliteStore, type Store } from '../src/store/index.ts';
+import { postgresUnavailable, startPostgres } from '../test/support/postgres.ts';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { loadAverage } from './docker.ts';
 import { HARRIER_BIN, harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
@@ -86,9 +87,10 @@ interface LoadResult {
  * `count` executions submitted by `concurrency` clients at once (each one at most every `paceMs`);
  * throughput is the count over the time from the first submit to the last end (the store's record).
  */
-async function loadRun(workers: number, count: number, concurrency: number, paceMs = 0): Promise<LoadResult> {
+async function loadRun(workers: number, count: number, concurrency: number, newStoreUrl: StoreUrl, paceMs = 0): Promise<LoadResult> {
   const stateDir = tempDir('harrier-bench-server-');
-  const server = await startServer(stateDir, ['--workers', String(workers)]);
+  const storeUrl = await newStoreUrl();
+  const server = await startServer(stateDir, ['--workers', String(workers), ...(storeUrl ? ['--store', storeUrl] : [])]);
   try {
     await deploy(server.url, LOG_FLOW);
     const submittedAt = new Map<string, number>();
@@ -105,7 +107,7 @@ async function loadRun(workers: number, count: number, concurrency: number, pace
     const ids = [...submittedAt.keys()];
     let docs: ExecutionDoc[] = [];
     if (workers > 0) {
-      const store = await SqliteStore.open(stateDir);
+      const store: Store = await openStore({ stateDir, url: storeUrl });
       try {
         // Ends are read from the records: polling seldom only spares the shared cores.
         while ((await store.listExecutions(count)).some((execution) => !TERMINAL.has(execution.state))) await sleep(200);
@@ -126,17 +128,20 @@ async function loadRun(workers: number, count: number, concurrency: number, pace
   }
 }
 
-export async function serverThroughput(): Promise<void> {
+/** A new, empty store for one run: undefined for the embedded store of the run's state dir. */
+type StoreUrl = () => Promise<string | undefined>;
+
+async function throughputOn(storeName: string, newStoreUrl: StoreUrl, target: string): Promise<void> {
   const count = 400;
   const concurrency = 8;
   const load = loadAverage();
-  const createOnly = await loadRun(0, count, concurrency);
-  const one = await loadRun(1, count, concurrency);
-  const four = await loadRun(4, count, concurrency);
+  const createOnly = await loadRun(0, count, concurrency, newStoreUrl);
+  const one = await loadRun(1, count, concurrency, newStoreUrl);
+  const four = await loadRun(4, count, concurrency, newStoreUrl);
   // Below capacity, the latency is the server's own, not the queue's.
-  const paced = await loadRun(4, 200, 1, 20);
+  const paced = await loadRun(4, 200, 1, newStoreUrl, 20);
   const ms = (value: number): string => `${value.toFixed(0)} ms`;
-  report(`Server throughput: ${count} executions of a one-Log-task flow, ${concurrency} concurrent API clients, SQLite`, {
+  report(`Server throughput: ${count} executions of a one-Log-task flow, ${concurrency} concurrent API clients, ${storeName}`, {
     'load average before (1, 5, 15 min)': load,
     'baseline: API creates alone (--workers 0)': `${createOnly.perSecond.toFixed(0)} executions/s`,
     '1 worker slot': `${one.perSecond.toFixed(1)} executions/s (${(one.perSecond / createOnly.perSecond).toFixed(2)}× the create rate)`,
@@ -144,7 +149,24 @@ export async function serverThroughput(): Promise<void> {
     'submit → first task start, 1 slot, p50 / p99': `${ms(percentile(one.latencies, 50))} / ${ms(percentile(one.latencies, 99))}`,
     'submit → first task start, 4 slots, p50 / p99': `${ms(percentile(four.latencies, 50))} / ${ms(percentile(four.latencies, 99))}`,
     'submit → first task start, 4 slots, one client submitting every 20 ms (50/s, 200 executions), p50 / p99': `${ms(percentile(paced.latencies, 50))} / ${ms(percentile(paced.latencies, 99))}`,
-  }, '≥ 200 executions/s with 4 workers (the issue sets it for PostgreSQL, which Harrier does not have yet)', four.perSecond >= 200);
+  }, `≥ 200 executions/s with 4 workers (${target})`, four.perSecond >= 200);
+}
+
+export async function serverThroughput(): Promise<void> {
+  await throughputOn('SQLite (embedded)', async () => undefined, 'the issue sets it for PostgreSQL; shown here for comparison');
+  const unavailable = postgresUnavailable();
+  if (unavailable) {
+    console.log(`\n## Server throughput on PostgreSQL\n- skipped: ${unavailable}`);
+    return;
+  }
+  // BENCH_PG_FAST=1: the tests' settings (no fsync), to tell the cost of durable commits from the rest.
+  const fast = process.env.BENCH_PG_FAST === '1';
+  const postgres = await startPostgres({ durable: !fast });
+  try {
+    await throughputOn(fast ? 'PostgreSQL (Debian\'s server, no fsync: BENCH_PG_FAST=1)' : 'PostgreSQL (Debian\'s server, its durable defaults: fsync, synchronous commits)', () => postgres.createDatabase(), 'the issue\'s target');
+  } finally {
+    await postgres.stop();
+  }
 }
 
 /** Windmill's scenario: one flow of 400 sequential `true` Process tasks on one slot, against 400 bare spawns. */

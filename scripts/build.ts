@@ -17,11 +17,11 @@ export const BUNDLE_DIR = join(ROOT, 'dist', 'bundle');
 export const BUNDLE_META = join(ROOT, 'dist', 'bundle-meta.json');
 
 /**
- * Loaded at run time from node_modules, not bundled: the Kubernetes and Google clients (large, loaded only by
- * Kubernetes and GCP tasks), jq-wasm (reads its .wasm beside itself), and the small libraries only they and
+ * Loaded at run time from node_modules, not bundled: the Kubernetes, Google and PostgreSQL clients (large, loaded
+ * only by Kubernetes and GCP tasks and a PostgreSQL store), jq-wasm (reads its .wasm beside itself), and the small libraries only they and
  * the file transfers use.
  */
-const EXTERNAL = ['@kubernetes/client-node', 'google-auth-library', 'jq-wasm', 'ws', 'tar-stream', 'picomatch'];
+const EXTERNAL = ['@kubernetes/client-node', 'google-auth-library', 'jq-wasm', 'ws', 'tar-stream', 'picomatch', 'pg'];
 
 /**
  * zod's namespace carries every locale's messages (340 kB of the bundle's 750 kB of zod, all parsed

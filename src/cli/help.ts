@@ -63,6 +63,11 @@ export const HELP: Record<string, CommandHelp> = {
     exitCodes: [0, 1, 2],
     env: [...RUN_ENV, 'HARRIER_STORE', 'HARRIER_SERVER_BASIC_AUTH', 'HARRIER_SERVER_TOKENS', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
   },
+  worker: {
+    examples: ['harrier worker --store postgresql://harrier@db:5432/harrier --slots 8', 'HARRIER_STORE=postgresql://harrier@db/harrier harrier worker --name gpu-1'],
+    exitCodes: [0, 1, 2],
+    env: [...RUN_ENV, 'HARRIER_STORE', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
+  },
   schema: { examples: ['harrier schema > harrier.schema.json'], exitCodes: [0], env: [] },
   config: { examples: ['harrier config', 'harrier config -o yaml'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT'] },
   completion: {

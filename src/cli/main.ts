@@ -139,6 +139,17 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--name <name>', 'this server\'s name in leases (default host:pid)')
     .action(async (options) => setExitCode(await (await import('./commands/server.ts')).serverCommand(options, VERSION)));
 
+  command(program, 'worker')
+    .description('run worker slots alone, with no API, on a store a harrier server fills (postgresql://..., or a shared state dir)')
+    .addOption(stateDir())
+    .option('--store <url>', 'take executions from this store, postgresql://... (or $HARRIER_STORE); default: the embedded store under the state dir')
+    .option('--slots <n>', 'worker slots, each driving one execution at a time', '4')
+    .option('--lease-ms <ms>', 'an execution\'s lease expires after this long without renewal (default 10000 or $HARRIER_LEASE_MS)')
+    .option('--renew-ms <ms>', 'how often a slot renews its lease (default 2000 or $HARRIER_RENEW_MS)')
+    .option('--poll-ms <ms>', 'how often idle slots look at the queue when not woken (default 500 or $HARRIER_POLL_MS)')
+    .option('--name <name>', 'this worker\'s name in leases (default host:pid)')
+    .action(async (options) => setExitCode(await (await import('./commands/worker.ts')).workerCommand(options)));
+
   command(program, 'schema')
     .description('print the JSON Schema of the flow format (for editors)')
     .addOption(outputOption())

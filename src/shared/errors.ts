@@ -104,7 +104,9 @@ export const ERROR_CODES = {
   STORE_LOCKED: { meaning: 'another process holds the store\'s lock' },
   STORE_VERSION: { meaning: 'the store was made by another harrier version' },
   STORE_URL_INVALID: { meaning: 'a --store URL is not of a form harrier accepts' },
-  STORE_URL_UNSUPPORTED: { meaning: 'this harrier cannot use that kind of store yet' },
+  STORE_UNREACHABLE: { meaning: 'the PostgreSQL server of the store cannot be reached, or the connection to it was lost' },
+  STORE_AUTH_FAILED: { meaning: 'the PostgreSQL server refused the store URL\'s user or password' },
+  STORE_DATABASE_MISSING: { meaning: 'the store URL names a PostgreSQL database that does not exist' },
 } as const satisfies Record<string, CodeEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

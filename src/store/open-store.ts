@@ -1,5 +1,6 @@
-import { UsageError, StoreError } from '../shared/errors.ts';
+import { UsageError } from '../shared/errors.ts';
 import type { Store } from './contract.ts';
+import { isPostgresUrl, openPostgresStore } from './postgres/index.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 
 export interface StoreOptions {
@@ -12,10 +13,7 @@ export interface StoreOptions {
 /** The one way to open a store: the URL's scheme picks the implementation. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.url === undefined || options.url === '') return SqliteStore.open(options.stateDir);
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(options.url)?.[1]?.toLowerCase();
-  if (scheme === 'postgresql' || scheme === 'postgres') {
-    throw new StoreError('this harrier cannot use a PostgreSQL store yet', { code: 'STORE_URL_UNSUPPORTED', hint: 'leave out --store to use the embedded store under --state-dir' });
-  }
+  if (isPostgresUrl(options.url)) return openPostgresStore(options.url);
   throw new UsageError(`--store: '${withoutPassword(options.url)}' is not a store URL harrier accepts`, {
     code: 'STORE_URL_INVALID', hint: 'give postgresql://USER:PASSWORD@HOST:PORT/DATABASE (or postgres://...), or leave --store out for the embedded store under --state-dir',
   });

@@ -158,7 +158,7 @@ function bashComplete(script: string, words: string[]): string[] {
 
 test('bash completion, generated from the command tree: commands, sub-commands, options and their choices', async () => {
   const script = (await harrier(['completion', 'bash'])).stdout;
-  assert.deepEqual(bashComplete(script, ['harrier', '']), ['completion', 'config', 'executions', 'kill', 'logs', 'resume', 'run', 'schema', 'server', 'validate']);
+  assert.deepEqual(bashComplete(script, ['harrier', '']), ['completion', 'config', 'executions', 'kill', 'logs', 'resume', 'run', 'schema', 'server', 'validate', 'worker']);
   assert.deepEqual(bashComplete(script, ['harrier', 'ru']), ['run']);
   assert.deepEqual(bashComplete(script, ['harrier', 'executions', 's']), ['show']);
   assert.deepEqual(bashComplete(script, ['harrier', 'run', 'flow.yaml', '--task-runner', '']), ['docker', 'kubernetes', 'process']);

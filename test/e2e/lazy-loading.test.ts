@@ -7,7 +7,7 @@ import { BUNDLE_META } from '../../scripts/build.ts';
 import { test } from 'node:test';
 import { flowFile, harrier, REPO_ROOT, tempStateDir } from '../support/harrier.ts';
 
-const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node|google-auth-library|gaxios)\//;
+const CLIENT_LIBRARIES = /\/node_modules\/(dockerode|docker-modem|@kubernetes\/client-node|google-auth-library|gaxios|pg|pg-[a-z-]+)\//;
 
 interface Coverage {
   result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
@@ -42,7 +42,7 @@ async function modulesLoadedBy(args: string[]): Promise<{ code: number | null; s
   return { code: result.code, stderr: result.stderr, modules: [...readFileSync(trace, 'utf8').split('\n'), ...bundled] };
 }
 
-test('a flow of local processes loads neither the Docker, the Kubernetes nor Google\'s client library', async () => {
+test('a flow of local processes loads neither the Docker, the Kubernetes, Google\'s nor the PostgreSQL client library', async () => {
   const flow = flowFile([
     'id: local', 'namespace: test', 'tasks:',
     '  - id: sh', '    type: shell.Commands', '    commands: [echo hi]',

@@ -3,7 +3,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { RunnerKind } from '../../runners/table.ts';
 import { StoreError } from '../../shared/errors.ts';
 import type { Store } from '../contract.ts';
-import { TERMINAL_STATES } from '../records.ts';
+import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
 import type {
   AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
@@ -11,7 +11,6 @@ import type {
 import { storeFailure } from './failures.ts';
 import { openStoreDatabase, storePath } from './open.ts';
 
-type Row = Record<string, unknown>;
 
 /** Lines per log chunk row, and the position slots each chunk reserves (see schema.ts). */
 const LOG_CHUNK_LINES = 1_000;
@@ -34,85 +33,6 @@ function storedLine(record: LogRecord): StoredLine {
 function sameAttempt(a: LogRecord, b: LogRecord): boolean {
   return a.executionId === b.executionId && a.taskRunId === b.taskRunId && a.attempt === b.attempt;
 }
-
-function json<T>(text: unknown): T | undefined {
-  return typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
-}
-
-function optional(value: unknown): string | undefined {
-  return value === null || value === undefined ? undefined : String(value);
-}
-
-const TERMINAL_LIST = [...TERMINAL_STATES].map((state) => `'${state}'`).join(', ');
-
-function likeEscaped(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function toHolder(row: Row): LeaseHolder {
-  return { worker: String(row.worker), pid: Number(row.pid), processStart: optional(row.process_start) };
-}
-
-function toFlow(row: Row): DeployedFlow {
-  return { namespace: String(row.namespace), id: String(row.id), revision: Number(row.revision), source: String(row.source), updatedAt: String(row.updated_at) };
-}
-
-function sameOwner(a: ExecutionOwner, b: ExecutionOwner): boolean {
-  return a.pid === b.pid && (a.processStart ?? '') === (b.processStart ?? '');
-}
-
-function toExecution(row: Row): ExecutionRecord {
-  return {
-    id: String(row.id),
-    flowId: String(row.flow_id),
-    namespace: String(row.namespace),
-    state: row.state as State,
-    flowFile: String(row.flow_file),
-    flowSource: String(row.flow_source),
-    inputs: json(row.inputs_json) ?? {},
-    labels: json(row.labels_json) ?? {},
-    options: json(row.options_json) ?? {},
-    createdAt: String(row.created_at),
-    endedAt: optional(row.ended_at),
-    failure: json<ExecutionFailure>(row.failure_json),
-    outputs: json(row.outputs_json),
-    histories: json(row.histories_json) ?? [{ state: row.state as State, date: String(row.created_at) }],
-  };
-}
-
-function toTaskRun(row: Row): TaskRunRecord {
-  return {
-    id: String(row.id),
-    executionId: String(row.execution_id),
-    taskId: String(row.task_id),
-    parentTaskRunId: optional(row.parent_task_run_id),
-    value: optional(row.value),
-    iteration: row.iteration === null || row.iteration === undefined ? undefined : Number(row.iteration),
-    loopPath: String(row.loop_path ?? ''),
-    ordinal: Number(row.ordinal),
-    state: row.state as State,
-    outputs: json(row.outputs_json),
-    outputFiles: json(row.output_files_json),
-    nextAttemptAt: optional(row.next_attempt_at),
-    startedAt: String(row.started_at),
-    endedAt: optional(row.ended_at),
-  };
-}
-
-function toAttempt(row: Row): AttemptRecord {
-  return {
-    taskRunId: String(row.task_run_id),
-    number: Number(row.number),
-    state: row.state as State,
-    runnerKind: optional(row.runner_kind) as RunnerKind | undefined,
-    exitCode: row.exit_code === null ? undefined : Number(row.exit_code),
-    error: optional(row.error),
-    resumeHandle: json(row.resume_handle_json),
-    startedAt: String(row.started_at),
-    endedAt: optional(row.ended_at),
-  };
-}
-
 
 /** The open transaction: calls whose async context carries it join it. */
 interface OpenTransaction {

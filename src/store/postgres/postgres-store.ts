@@ -1,0 +1,571 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg, { type ClientConfig, type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { RunnerKind } from '../../runners/table.ts';
+import { StoreError } from '../../shared/errors.ts';
+import type { Store } from '../contract.ts';
+import type {
+  AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Lease, LeaseHolder, LogRecord,
+  MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
+} from '../records.ts';
+import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
+import { isConnectionLost, postgresFailure, serverAddress, type ServerAddress } from './failures.ts';
+import { migrate } from './migrations.ts';
+import { QUEUE_CHANNEL, QueueListener } from './queue-listener.ts';
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (node-postgres's default is 10). */
+  poolSize?: number;
+  /** How long to wait for a connection, in milliseconds. */
+  connectTimeoutMs?: number;
+}
+
+/** The transaction of the current async context; `done` once it committed or rolled back, so stray continuations use the pool. */
+interface Transaction {
+  client: PoolClient;
+  done: boolean;
+}
+
+/** Rows read per page by the async iterables over an attempt's lines. */
+const PAGE_LINES = 1_000;
+
+/** Key space of the advisory locks that serialise claims of one execution (the migration lock uses the one-key form). */
+const OWNER_LOCK_SPACE = 0x6861;
+
+/** PostgreSQL text cannot hold NUL; a task printing one keeps its line, with U+FFFD in its place. */
+function storableText(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+}
+
+function rowCount(result: QueryResult): number {
+  return result.rowCount ?? 0;
+}
+
+/**
+ * The store on a PostgreSQL server, for harriers on many machines sharing one database. Calls run
+ * on a connection pool; inside `transaction(work)`, every call down `work`'s async chain runs on
+ * that transaction's connection (AsyncLocalStorage), so other contexts never see its uncommitted
+ * writes. Worker slots take executions with `FOR UPDATE SKIP LOCKED` and are woken by
+ * LISTEN/NOTIFY. The SQL mirrors the SQLite store's, whose semantics are the reference.
+ */
+export class PostgresStore implements Store {
+  readonly location: string;
+  private readonly pool: Pool;
+  private readonly address: ServerAddress;
+  private readonly context = new AsyncLocalStorage<Transaction>();
+  private readonly listener: QueueListener;
+
+  private constructor(pool: Pool, address: ServerAddress, listener: QueueListener) {
+    this.pool = pool;
+    this.address = address;
+    this.location = address.location;
+    this.listener = listener;
+  }
+
+  /** Connects, migrates the schema to this harrier's version, and returns the store (see ./index.ts to load it lazily). */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const address = serverAddress(url);
+    const config: ClientConfig = {
+      connectionString: url, application_name: 'harrier', connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    };
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
+    // An idle connection the server closes is dropped by the pool; without a listener its error would end the process.
+    pool.on('error', () => undefined);
+    const store = new PostgresStore(pool, address, new QueueListener(() => new pg.Client(config)));
+    try {
+      const client = await pool.connect();
+      try {
+        await migrate(client, address);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw postgresFailure(error, address);
+    }
+    return store;
+  }
+
+  private async query<R extends QueryResultRow = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    const transaction = this.context.getStore();
+    try {
+      return transaction && !transaction.done ? await transaction.client.query<R>(text, values) : await this.pool.query<R>(text, values);
+    } catch (error) {
+      throw postgresFailure(error, this.address);
+    }
+  }
+
+  private async rows<R extends QueryResultRow = Row>(text: string, values?: unknown[]): Promise<R[]> {
+    return (await this.query<R>(text, values)).rows;
+  }
+
+  private async row<R extends QueryResultRow = Row>(text: string, values?: unknown[]): Promise<R | undefined> {
+    return (await this.query<R>(text, values)).rows[0];
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    const current = this.context.getStore();
+    if (current && !current.done) return work();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw postgresFailure(error, this.address);
+    }
+    // A connection lost mid-transaction also emits 'error'; the failing query already reports it.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    const transaction: Transaction = { client, done: false };
+    let lost = false;
+    try {
+      await client.query('BEGIN');
+      const result = await this.context.run(transaction, work);
+      transaction.done = true;
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      transaction.done = true;
+      lost = isConnectionLost(error);
+      if (!lost) await client.query('ROLLBACK').catch(() => { lost = true; });
+      throw postgresFailure(error, this.address);
+    } finally {
+      client.off('error', ignore);
+      client.release(lost);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.listener.stop();
+    await this.pool.end();
+  }
+
+  // Executions
+
+  async insertExecution(execution: ExecutionRecord): Promise<void> {
+    await this.query(`INSERT INTO executions (id, flow_id, namespace, state, flow_file, flow_source, inputs_json, labels_json,
+      options_json, created_at, ended_at, histories_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
+      execution.id, execution.flowId, execution.namespace, execution.state, execution.flowFile, execution.flowSource,
+      JSON.stringify(execution.inputs), JSON.stringify(execution.labels), JSON.stringify(execution.options),
+      execution.createdAt, execution.endedAt ?? null, JSON.stringify([{ state: execution.state, date: execution.createdAt }]),
+    ]);
+  }
+
+  async setSecretNames(id: string, names: readonly string[]): Promise<void> {
+    await this.setOption(id, 'secretNames', names);
+  }
+
+  async setRunnerSettings(id: string, settings: NonNullable<ExecutionOptions['runnerSettings']>): Promise<void> {
+    await this.setOption(id, 'runnerSettings', settings);
+  }
+
+  private async setOption(id: string, key: keyof ExecutionOptions, value: unknown): Promise<void> {
+    await this.query('UPDATE executions SET options_json = jsonb_set(options_json::jsonb, $1, $2::jsonb)::text WHERE id = $3', [
+      [key], JSON.stringify(value), id,
+    ]);
+  }
+
+  async setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void> {
+    await this.query(`UPDATE executions SET state = $1, ended_at = $2, failure_json = $3,
+      histories_json = CASE WHEN state = $1 THEN histories_json
+        ELSE (COALESCE(histories_json, '[]')::jsonb || jsonb_build_array(jsonb_build_object('state', $1::text, 'date', $4::text)))::text END
+      WHERE id = $5`, [state, endedAt ?? null, failure ? JSON.stringify(failure) : null, endedAt ?? new Date().toISOString(), id]);
+  }
+
+  async setExecutionOutputs(id: string, outputs: Record<string, unknown>): Promise<void> {
+    await this.query('UPDATE executions SET outputs_json = $1 WHERE id = $2', [JSON.stringify(outputs), id]);
+  }
+
+  async getExecution(id: string): Promise<ExecutionRecord | undefined> {
+    const row = await this.row('SELECT * FROM executions WHERE id = $1', [id]);
+    return row ? toExecution(row) : undefined;
+  }
+
+  async successorOf(id: string): Promise<ExecutionRecord | undefined> {
+    const row = await this.row("SELECT * FROM executions WHERE (options_json::jsonb) #>> '{retryOf,previousId}' = $1 LIMIT 1", [id]);
+    return row ? toExecution(row) : undefined;
+  }
+
+  async findExecutionIds(prefix: string): Promise<string[]> {
+    const rows = await this.rows("SELECT id FROM executions WHERE id LIKE $1 ESCAPE '\\' ORDER BY id LIMIT 5", [`${likeEscaped(prefix)}%`]);
+    return rows.map((row) => String(row.id));
+  }
+
+  async listExecutions(limit = 100): Promise<ExecutionRecord[]> {
+    return (await this.rows('SELECT * FROM executions ORDER BY created_at DESC, ord DESC LIMIT $1', [limit])).map(toExecution);
+  }
+
+  async searchExecutions(filter: ExecutionFilter, page: { offset: number; limit: number }): Promise<{ results: ExecutionRecord[]; total: number }> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const value = (v: unknown): string => {
+      values.push(v);
+      return `$${values.length}`;
+    };
+    if (filter.namespace !== undefined) where.push(`(namespace = ${value(filter.namespace)} OR namespace LIKE ${value(`${likeEscaped(filter.namespace)}.%`)} ESCAPE '\\')`);
+    if (filter.flowId !== undefined) where.push(`flow_id = ${value(filter.flowId)}`);
+    if (filter.states && filter.states.length > 0) where.push(`state = ANY(${value(filter.states)}::text[])`);
+    for (const [key, wanted] of Object.entries(filter.labels ?? {})) where.push(`(labels_json::jsonb) ->> ${value(key)} = ${value(wanted)}`);
+    if (filter.startDate !== undefined) where.push(`created_at >= ${value(filter.startDate)}`);
+    if (filter.endDate !== undefined) where.push(`created_at <= ${value(filter.endDate)}`);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const counted = await this.row<{ n: string }>(`SELECT COUNT(*) AS n FROM executions ${clause}`, values);
+    const rows = await this.rows(`SELECT * FROM executions ${clause} ORDER BY created_at DESC, ord DESC LIMIT ${value(page.limit)} OFFSET ${value(page.offset)}`, values);
+    return { results: rows.map(toExecution), total: Number(counted?.n ?? 0) };
+  }
+
+  async requestKill(id: string): Promise<void> {
+    await this.query('UPDATE executions SET kill_requested = true WHERE id = $1', [id]);
+  }
+
+  async killRequested(id: string): Promise<boolean> {
+    const row = await this.row<{ k: boolean }>('SELECT kill_requested AS k FROM executions WHERE id = $1', [id]);
+    return row?.k === true;
+  }
+
+  // Leases
+
+  /** Wakes every process's idle slots at the commit of the current transaction. */
+  private async notifyQueue(): Promise<void> {
+    await this.query('SELECT pg_notify($1, \'\')', [QUEUE_CHANNEL]);
+  }
+
+  async queueExecution(executionId: string): Promise<void> {
+    await this.transaction(async () => {
+      await this.query(`INSERT INTO execution_leases (execution_id, epoch, expires_at) VALUES ($1, 0, 0)
+        ON CONFLICT (execution_id) DO UPDATE SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0`, [executionId]);
+      await this.notifyQueue();
+    });
+  }
+
+  /**
+   * The oldest candidate's lease row is locked with SKIP LOCKED, so slots taking at once on any
+   * machine each get a different execution, and a row held by a fenced write is passed over.
+   */
+  async takeNextLease(holder: LeaseHolder, durationMs: number, now = Date.now()): Promise<TakenLease | undefined> {
+    return this.transaction(async () => {
+      const row = await this.row(`SELECT l.* FROM execution_leases l JOIN executions e ON e.id = l.execution_id
+        WHERE l.expires_at <= $1 AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.ord LIMIT 1 FOR UPDATE OF l SKIP LOCKED`, [now]);
+      if (!row) return undefined;
+      const epoch = Number(row.epoch) + 1;
+      const expiresAt = now + durationMs;
+      await this.query('UPDATE execution_leases SET worker = $1, pid = $2, process_start = $3, epoch = $4, expires_at = $5 WHERE execution_id = $6', [
+        holder.worker, holder.pid, holder.processStart ?? null, epoch, expiresAt, String(row.execution_id),
+      ]);
+      return { executionId: String(row.execution_id), epoch, expiresAt, previous: row.worker === null ? undefined : toHolder(row) };
+    });
+  }
+
+  async renewLease(executionId: string, epoch: number, durationMs: number, now = Date.now()): Promise<boolean> {
+    const result = await this.query('UPDATE execution_leases SET expires_at = $1 WHERE execution_id = $2 AND epoch = $3', [now + durationMs, executionId, epoch]);
+    return rowCount(result) === 1;
+  }
+
+  async releaseLease(executionId: string, epoch: number, options: { fence?: boolean } = {}): Promise<void> {
+    await this.transaction(async () => {
+      const result = await this.query(`UPDATE execution_leases SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0, epoch = epoch + $1
+        WHERE execution_id = $2 AND epoch = $3`, [options.fence ? 1 : 0, executionId, epoch]);
+      if (rowCount(result) === 1) await this.notifyQueue();
+    });
+  }
+
+  async leaseOf(executionId: string): Promise<Lease | undefined> {
+    return this.leaseRow(executionId, '');
+  }
+
+  private async leaseRow(executionId: string, lock: '' | 'FOR UPDATE'): Promise<Lease | undefined> {
+    const row = await this.row(`SELECT * FROM execution_leases WHERE execution_id = $1 ${lock}`, [executionId]);
+    if (!row) return undefined;
+    return { executionId, epoch: Number(row.epoch), expiresAt: Number(row.expires_at), holder: row.worker === null ? undefined : toHolder(row) };
+  }
+
+  /**
+   * FOR SHARE holds the lease row until the write's transaction ends: a take-over (FOR UPDATE)
+   * waits for it or passes it over, so a write checked here never commits after a newer epoch.
+   */
+  async checkFence(executionId: string, epoch: number): Promise<void> {
+    const row = await this.row<{ epoch: string }>('SELECT epoch FROM execution_leases WHERE execution_id = $1 FOR SHARE', [executionId]);
+    const current = row === undefined ? undefined : Number(row.epoch);
+    if (current !== epoch) {
+      throw new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
+        code: 'LEASE_LOST', hint: 'another worker took the execution over; this one stops its part and leaves the containers and pods to it',
+      });
+    }
+  }
+
+  async endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now = Date.now()): Promise<boolean> {
+    return this.transaction(async () => {
+      const lease = await this.leaseRow(executionId, 'FOR UPDATE');
+      if (lease && lease.expiresAt > now) return false;
+      if (lease) {
+        await this.query('UPDATE execution_leases SET epoch = epoch + 1, expires_at = 0, worker = NULL, pid = NULL WHERE execution_id = $1', [executionId]);
+      }
+      await this.setExecutionState(executionId, state, new Date(now).toISOString(), failure);
+      return true;
+    });
+  }
+
+  async restartExecution(executionId: string): Promise<boolean> {
+    return this.transaction(async () => {
+      const row = await this.row<{ state: State }>('SELECT state FROM executions WHERE id = $1 FOR NO KEY UPDATE', [executionId]);
+      if (!row || (row.state !== 'FAILED' && row.state !== 'KILLED')) return false;
+      await this.query("UPDATE task_runs SET state = 'CREATED', ended_at = NULL, next_attempt_at = NULL WHERE execution_id = $1 AND state IN ('FAILED', 'KILLED')", [executionId]);
+      await this.query('UPDATE executions SET kill_requested = false WHERE id = $1', [executionId]);
+      await this.setExecutionState(executionId, 'CREATED');
+      await this.queueExecution(executionId);
+      return true;
+    });
+  }
+
+  async watchQueue(onQueued: () => void): Promise<() => Promise<void>> {
+    try {
+      return await this.listener.watch(onQueued);
+    } catch (error) {
+      throw postgresFailure(error, this.address);
+    }
+  }
+
+  // Deployed flows
+
+  async saveFlow(namespace: string, id: string, source: string): Promise<DeployedFlow> {
+    return this.transaction(async () => {
+      const updatedAt = new Date().toISOString();
+      // One statement takes the next revision and locks the flow's row, so concurrent saves count on.
+      const row = await this.row<{ revision: number }>(`INSERT INTO flows (namespace, id, revision, source, deleted, updated_at) VALUES ($1, $2, 1, $3, false, $4)
+        ON CONFLICT (namespace, id) DO UPDATE SET revision = flows.revision + 1, source = EXCLUDED.source, deleted = false, updated_at = EXCLUDED.updated_at
+        RETURNING revision`, [namespace, id, source, updatedAt]);
+      const revision = Number(row!.revision);
+      await this.query('INSERT INTO flow_revisions (namespace, id, revision, source, created_at) VALUES ($1, $2, $3, $4, $5)', [namespace, id, revision, source, updatedAt]);
+      return { namespace, id, revision, source, updatedAt };
+    });
+  }
+
+  async getFlow(namespace: string, id: string): Promise<DeployedFlow | undefined> {
+    const row = await this.row('SELECT * FROM flows WHERE namespace = $1 AND id = $2 AND NOT deleted', [namespace, id]);
+    return row ? toFlow(row) : undefined;
+  }
+
+  async listFlows(filter: { namespace?: string; query?: string }): Promise<DeployedFlow[]> {
+    const rows = await this.rows(`SELECT * FROM flows WHERE NOT deleted
+      AND ($1::text IS NULL OR namespace = $1 OR namespace LIKE $2 ESCAPE '\\') AND ($3::text IS NULL OR id LIKE $4 ESCAPE '\\')
+      ORDER BY namespace, id`, [
+      filter.namespace ?? null, filter.namespace === undefined ? null : `${likeEscaped(filter.namespace)}.%`,
+      filter.query ?? null, filter.query === undefined ? null : `%${likeEscaped(filter.query)}%`,
+    ]);
+    return rows.map(toFlow);
+  }
+
+  async flowRevisions(namespace: string, id: string): Promise<DeployedFlow[]> {
+    const rows = await this.rows('SELECT namespace, id, revision, source, created_at AS updated_at FROM flow_revisions WHERE namespace = $1 AND id = $2 ORDER BY revision', [namespace, id]);
+    return rows.map(toFlow);
+  }
+
+  async deleteFlow(namespace: string, id: string): Promise<boolean> {
+    const result = await this.query('UPDATE flows SET deleted = true, updated_at = $1 WHERE namespace = $2 AND id = $3 AND NOT deleted', [new Date().toISOString(), namespace, id]);
+    return rowCount(result) === 1;
+  }
+
+  // Ownership
+
+  /** A transaction-scoped advisory lock on the execution serialises claimants, even before any owner row exists. */
+  async claimExecution(executionId: string, claimant: ExecutionOwner, isAlive: (owner: ExecutionOwner) => boolean): Promise<ExecutionOwner | undefined> {
+    return this.transaction(async () => {
+      await this.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [OWNER_LOCK_SPACE, executionId]);
+      const holder = await this.ownerOf(executionId);
+      if (holder && !sameOwner(holder, claimant) && isAlive(holder)) return holder;
+      await this.query(`INSERT INTO execution_owners (execution_id, pid, process_start, since) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (execution_id) DO UPDATE SET pid = EXCLUDED.pid, process_start = EXCLUDED.process_start, since = EXCLUDED.since`, [
+        executionId, claimant.pid, claimant.processStart ?? null, claimant.since,
+      ]);
+      return undefined;
+    });
+  }
+
+  async releaseExecution(executionId: string, owner: ExecutionOwner): Promise<void> {
+    await this.query("DELETE FROM execution_owners WHERE execution_id = $1 AND pid = $2 AND COALESCE(process_start, '') = $3", [
+      executionId, owner.pid, owner.processStart ?? '',
+    ]);
+  }
+
+  async ownerOf(executionId: string): Promise<ExecutionOwner | undefined> {
+    const row = await this.row('SELECT * FROM execution_owners WHERE execution_id = $1', [executionId]);
+    return row ? { pid: Number(row.pid), processStart: optional(row.process_start), since: String(row.since) } : undefined;
+  }
+
+  // Task runs and attempts
+
+  async insertTaskRun(taskRun: TaskRunRecord): Promise<void> {
+    await this.query(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, value, iteration, loop_path, ordinal, state,
+      outputs_json, output_files_json, next_attempt_at, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+      taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.value ?? null, taskRun.iteration ?? null,
+      taskRun.loopPath, taskRun.ordinal, taskRun.state,
+      taskRun.outputs ? JSON.stringify(taskRun.outputs) : null,
+      taskRun.outputFiles ? JSON.stringify(taskRun.outputFiles) : null,
+      taskRun.nextAttemptAt ?? null, taskRun.startedAt, taskRun.endedAt ?? null,
+    ]);
+  }
+
+  async updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string }): Promise<void> {
+    await this.query('UPDATE task_runs SET state = $1, ended_at = $2, next_attempt_at = $3 WHERE id = $4', [
+      change.state, change.endedAt ?? null, change.nextAttemptAt ?? null, id,
+    ]);
+  }
+
+  async saveTaskRunOutputs(id: string, outputs: Record<string, unknown>, outputFiles: Record<string, StoredFile> | undefined): Promise<void> {
+    await this.query('UPDATE task_runs SET outputs_json = $1, output_files_json = COALESCE($2, output_files_json) WHERE id = $3', [
+      JSON.stringify(outputs), outputFiles ? JSON.stringify(outputFiles) : null, id,
+    ]);
+  }
+
+  async taskRuns(executionId: string): Promise<TaskRunRecord[]> {
+    return (await this.rows('SELECT * FROM task_runs WHERE execution_id = $1 ORDER BY ordinal', [executionId])).map(toTaskRun);
+  }
+
+  async insertAttempt(attempt: AttemptRecord): Promise<void> {
+    await this.query(`INSERT INTO attempts (task_run_id, number, state, runner_kind, exit_code, error, resume_handle_json,
+      started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      attempt.taskRunId, attempt.number, attempt.state, attempt.runnerKind ?? null, attempt.exitCode ?? null,
+      attempt.error ?? null, attempt.resumeHandle ? JSON.stringify(attempt.resumeHandle) : null,
+      attempt.startedAt, attempt.endedAt ?? null,
+    ]);
+  }
+
+  async finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): Promise<void> {
+    await this.query('UPDATE attempts SET state = $1, exit_code = $2, error = $3, ended_at = $4 WHERE task_run_id = $5 AND number = $6', [
+      change.state, change.exitCode ?? null, change.error ?? null, change.endedAt, taskRunId, number,
+    ]);
+  }
+
+  async saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): Promise<void> {
+    await this.query('UPDATE attempts SET resume_handle_json = $1 WHERE task_run_id = $2 AND number = $3', [JSON.stringify(handle), taskRunId, number]);
+  }
+
+  async setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): Promise<void> {
+    await this.query('UPDATE attempts SET runner_kind = $1 WHERE task_run_id = $2 AND number = $3', [runnerKind, taskRunId, number]);
+  }
+
+  async attempts(taskRunId: string): Promise<AttemptRecord[]> {
+    return (await this.rows('SELECT * FROM attempts WHERE task_run_id = $1 ORDER BY number', [taskRunId])).map(toAttempt);
+  }
+
+  async attemptsOfExecution(executionId: string): Promise<AttemptRecord[]> {
+    const rows = await this.rows(`SELECT a.* FROM attempts a JOIN task_runs t ON t.id = a.task_run_id
+      WHERE t.execution_id = $1 ORDER BY t.ordinal, a.number`, [executionId]);
+    return rows.map(toAttempt);
+  }
+
+  // Logs and metrics
+
+  /**
+   * Two statements for the whole batch: one takes each execution's next positions (sorted by
+   * execution, so two batches lock in the same order), one inserts every line from arrays.
+   */
+  async insertLogs(records: readonly LogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const record of records) counts.set(record.executionId, (counts.get(record.executionId) ?? 0) + 1);
+    const executions = [...counts.keys()].sort();
+    await this.transaction(async () => {
+      let reserved: { execution_id: string; last_seq: string }[];
+      try {
+        reserved = await this.rows(`INSERT INTO log_sequences (execution_id, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1
+          ON CONFLICT (execution_id) DO UPDATE SET last_seq = log_sequences.last_seq + EXCLUDED.last_seq RETURNING execution_id, last_seq`, [
+          executions, executions.map((id) => counts.get(id)),
+        ]);
+      } catch (error) {
+        const missing = (error as { cause?: { code?: unknown } }).cause?.code === '23503';
+        throw missing ? new StoreError(`cannot store logs: no execution '${await this.missingExecution(executions)}'`) : error;
+      }
+      const next = new Map(reserved.map((row) => [row.execution_id, Number(row.last_seq) - counts.get(row.execution_id)! + 1]));
+      const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
+      for (const record of records) {
+        const seq = next.get(record.executionId)!;
+        next.set(record.executionId, seq + 1);
+        const values = [record.executionId, seq, record.taskRunId ?? null, record.attempt ?? null, record.level, record.stream ?? null,
+          record.timestamp, storableText(record.line), record.container ?? null];
+        values.forEach((value, i) => columns[i].push(value));
+      }
+      await this.query(`INSERT INTO logs (execution_id, seq, task_run_id, attempt, level, stream, timestamp, line, container)
+        SELECT r.execution_id, r.seq, t.id, r.attempt, r.level, r.stream, r.ts, r.line, r.container
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+          AS r(execution_id, seq, task_run_id, attempt, level, stream, ts, line, container)
+        LEFT JOIN task_runs t ON t.id = r.task_run_id`, columns);
+    });
+  }
+
+  private async missingExecution(ids: string[]): Promise<string> {
+    const found = new Set((await this.pool.query<{ id: string }>('SELECT id FROM executions WHERE id = ANY($1::text[])', [ids]).catch(() => ({ rows: [] }))).rows.map((row) => row.id));
+    return ids.find((id) => !found.has(id)) ?? ids[0];
+  }
+
+  async logs(executionId: string, options: { taskId?: string; afterSeq?: number; limit?: number } = {}): Promise<LogRecord[]> {
+    const values: unknown[] = [executionId, options.afterSeq ?? 0];
+    let sql = `SELECT l.*, t.task_id, t.value AS task_run_value FROM logs l LEFT JOIN task_runs t ON t.id = l.task_run_id
+      WHERE l.execution_id = $1 AND l.seq > $2`;
+    if (options.taskId !== undefined) {
+      values.push(options.taskId);
+      sql += ` AND t.task_id = $${values.length}`;
+    }
+    sql += ' ORDER BY l.seq';
+    if (options.limit !== undefined) {
+      values.push(options.limit);
+      sql += ` LIMIT $${values.length}`;
+    }
+    return (await this.rows(sql, values)).map((row) => ({
+      seq: Number(row.seq), executionId, taskRunId: optional(row.task_run_id), taskId: optional(row.task_id), taskRunValue: optional(row.task_run_value),
+      attempt: row.attempt === null ? undefined : Number(row.attempt),
+      level: row.level as LogRecord['level'], stream: (row.stream ?? undefined) as LogRecord['stream'], timestamp: String(row.timestamp), line: String(row.line),
+      container: optional(row.container),
+    }));
+  }
+
+  async countLogs(executionId: string): Promise<number> {
+    const row = await this.row<{ last_seq: string }>('SELECT last_seq FROM log_sequences WHERE execution_id = $1', [executionId]);
+    return Number(row?.last_seq ?? 0);
+  }
+
+  async *outputLines(taskRunId: string, attempt: number): AsyncGenerator<StoredOutputLine> {
+    for await (const row of this.attemptLines(taskRunId, attempt, 'ASC')) {
+      const line = { stream: row.stream as StoredOutputLine['stream'], line: String(row.line), timestamp: String(row.timestamp) };
+      yield row.container === null ? line : { ...line, container: String(row.container) };
+    }
+  }
+
+  async *outputStampsNewestFirst(taskRunId: string, attempt: number): AsyncGenerator<{ timestamp: string; container?: string }> {
+    for await (const row of this.attemptLines(taskRunId, attempt, 'DESC')) {
+      yield row.container === null ? { timestamp: String(row.timestamp) } : { timestamp: String(row.timestamp), container: String(row.container) };
+    }
+  }
+
+  /** An attempt's task-output lines (notices left out), read a page at a time. */
+  private async *attemptLines(taskRunId: string, attempt: number, order: 'ASC' | 'DESC'): AsyncGenerator<Row> {
+    let after: number | undefined;
+    for (;;) {
+      const page = await this.rows(`SELECT seq, stream, timestamp, line, container FROM logs
+        WHERE task_run_id = $1 AND attempt = $2 AND stream IS NOT NULL AND ($3::bigint IS NULL OR seq ${order === 'ASC' ? '>' : '<'} $3)
+        ORDER BY seq ${order} LIMIT ${PAGE_LINES}`, [taskRunId, attempt, after ?? null]);
+      yield* page;
+      if (page.length < PAGE_LINES) return;
+      after = Number(page[page.length - 1].seq);
+    }
+  }
+
+  async insertMetrics(records: readonly MetricRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.query(`INSERT INTO metrics (execution_id, task_run_id, name, type, value, tags_json, timestamp)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[])`, [
+      records.map((m) => m.executionId), records.map((m) => m.taskRunId), records.map((m) => m.name), records.map((m) => m.type),
+      records.map((m) => m.value), records.map((m) => JSON.stringify(m.tags)), records.map((m) => m.timestamp),
+    ]);
+  }
+
+  async metrics(executionId: string): Promise<MetricRecord[]> {
+    return (await this.rows('SELECT * FROM metrics WHERE execution_id = $1 ORDER BY ord', [executionId])).map((row) => ({
+      executionId: String(row.execution_id),
+      taskRunId: String(row.task_run_id),
+      name: String(row.name),
+      type: row.type as MetricRecord['type'],
+      value: Number(row.value),
+      tags: json<Record<string, string>>(row.tags_json) ?? {},
+      timestamp: String(row.timestamp),
+    }));
+  }
+}
