@@ -12,6 +12,7 @@ import { dockerOrSkip, watchContainerCreates } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
 import { flowFile, harrier, REPO_ROOT, startHarrier, tempStateDir, waitForOutput } from '../support/harrier.ts';
 import { PAUSED_MARK } from '../support/pause-before-removal.ts';
+import { postgresUnavailable, startPostgres, type TestPostgres } from '../support/postgres.ts';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
 
 const PAUSE = { NODE_OPTIONS: `--import=${join(REPO_ROOT, 'test/support/pause-before-removal.ts')}` };
@@ -86,42 +87,76 @@ test('harrier run SIGKILLed between the stored end and the container\'s removal:
   }
 });
 
-test('a worker SIGKILLed between the stored end and the container\'s removal: the server that takes over removes it, the task does not run again', async (t) => {
-  if (!dockerOrSkip(t)) return;
-  const stateDir = tempStateDir();
-  const creates = watchContainerCreates(`harrier.io/namespace=${NAMESPACE}`);
-  const servers: ServerProcess[] = [];
-  let paused: ServerProcess | undefined;
-  const leases = ['--lease-ms', '3000', '--renew-ms', '500', '--poll-ms', '200'];
-  try {
-    const worker = await startServerProcess({ stateDir, args: ['--workers', '1', ...leases], env: PAUSE });
-    paused = worker;
-    assert.equal((await deployFlow(worker.url, flowYaml('release_worker'))).status, 200);
-    const { status, body } = await api(worker.url, `/api/v1/executions/${NAMESPACE}/release_worker`, { method: 'POST' });
-    assert.equal(status, 200, JSON.stringify(body));
-    const id: string = body.id;
-    for (const deadline = Date.now() + 60_000; !worker.output().includes(PAUSED_MARK);) {
-      if (Date.now() > deadline) throw new Error(`the worker never reached the removal:\n${worker.output()}`);
-      await sleep(100);
-    }
-    assert.deepEqual(attemptsOf(await shown(id, stateDir)), ['work: SUCCESS'], 'the end is stored before the removal starts');
-    assert.equal(containersOf(id).filter((line) => line.startsWith('container ')).length, 1, 'the container is still there');
-    worker.child.kill('SIGKILL');
-    await worker.child.result;
+/** Where the workers keep the execution: a shared state dir's SQLite file, or a PostgreSQL database. */
+interface StoreChoice {
+  name: string;
+  /** Why it cannot be used here, or undefined. */
+  unavailable(): string | undefined;
+  /** The `harrier server` arguments that select it. */
+  args(): Promise<string[]>;
+  close(): Promise<void>;
+}
 
-    const next = await startServerProcess({ stateDir, args: ['--workers', '1', ...leases] });
-    servers.push(next);
-    const ended = await untilState(next.url, id, ['SUCCESS', 'FAILED', 'KILLED'], 60_000);
-    assert.equal(ended.state.current, 'SUCCESS', next.output());
-    assert.match(next.output(), new RegExp(`took execution ${id} over`));
-    assert.deepEqual(ended.taskRunList.map((taskRun: any) => `${taskRun.taskId}: ${taskRun.attempts.length}`), ['work: 1', 'after: 1'], 'work is not run again');
-    assert.deepEqual(containersOf(id), [], 'the new owner removed the container');
-    await sleep(500);
-    assert.deepEqual([...creates.creates.entries()].filter(([key]) => key.startsWith(`${id}/`)), [[`${id}/1`, 1]], 'one container for the one attempt');
-  } finally {
-    creates.stop();
-    // Held at the removal, it would wait for it on SIGTERM.
-    paused?.child.kill('SIGKILL');
-    for (const server of servers) await server.stop();
-  }
-});
+let postgres: TestPostgres | undefined;
+const STORES: StoreChoice[] = [
+  { name: 'SQLite', unavailable: () => undefined, args: async () => ['--state-dir', tempStateDir()], close: async () => undefined },
+  {
+    name: 'PostgreSQL',
+    unavailable: postgresUnavailable,
+    args: async () => {
+      postgres ??= await startPostgres();
+      return ['--state-dir', tempStateDir(), '--store', await postgres.createDatabase()];
+    },
+    close: async () => {
+      await postgres?.stop();
+      postgres = undefined;
+    },
+  },
+];
+
+for (const store of STORES) {
+  test(`a worker SIGKILLed between the stored end and the container's removal (${store.name} store): the server that takes over removes it, the task does not run again`, async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const unavailable = store.unavailable();
+    if (unavailable) return void t.skip(unavailable);
+    const storeArgs = await store.args();
+    const creates = watchContainerCreates(`harrier.io/namespace=${NAMESPACE}`);
+    const servers: ServerProcess[] = [];
+    let paused: ServerProcess | undefined;
+    const leases = ['--lease-ms', '3000', '--renew-ms', '500', '--poll-ms', '200'];
+    try {
+      const worker = await startServerProcess({ args: ['--workers', '1', ...leases, ...storeArgs], env: PAUSE });
+      paused = worker;
+      assert.equal((await deployFlow(worker.url, flowYaml('release_worker'))).status, 200);
+      const { status, body } = await api(worker.url, `/api/v1/executions/${NAMESPACE}/release_worker`, { method: 'POST' });
+      assert.equal(status, 200, JSON.stringify(body));
+      const id: string = body.id;
+      for (const deadline = Date.now() + 60_000; !worker.output().includes(PAUSED_MARK);) {
+        if (Date.now() > deadline) throw new Error(`the worker never reached the removal:\n${worker.output()}`);
+        await sleep(100);
+      }
+      const atPause = (await api(worker.url, `/api/v1/executions/${id}`)).body;
+      assert.deepEqual(atPause.taskRunList.map((taskRun: any) => `${taskRun.taskId}: ${taskRun.attempts.map((attempt: any) => attempt.state.current).join(',')}`),
+        ['work: SUCCESS'], 'the end is stored before the removal starts');
+      assert.equal(containersOf(id).filter((line) => line.startsWith('container ')).length, 1, 'the container is still there');
+      worker.child.kill('SIGKILL');
+      await worker.child.result;
+
+      const next = await startServerProcess({ args: ['--workers', '1', ...leases, ...storeArgs] });
+      servers.push(next);
+      const ended = await untilState(next.url, id, ['SUCCESS', 'FAILED', 'KILLED'], 60_000);
+      assert.equal(ended.state.current, 'SUCCESS', next.output());
+      assert.match(next.output(), new RegExp(`took execution ${id} over`));
+      assert.deepEqual(ended.taskRunList.map((taskRun: any) => `${taskRun.taskId}: ${taskRun.attempts.length}`), ['work: 1', 'after: 1'], 'work is not run again');
+      assert.deepEqual(containersOf(id), [], 'the new owner removed the container');
+      await sleep(500);
+      assert.deepEqual([...creates.creates.entries()].filter(([key]) => key.startsWith(`${id}/`)), [[`${id}/1`, 1]], 'one container for the one attempt');
+    } finally {
+      creates.stop();
+      // Held at the removal, it would wait for it on SIGTERM.
+      paused?.child.kill('SIGKILL');
+      for (const server of servers) await server.stop();
+      await store.close();
+    }
+  });
+}
