@@ -94,6 +94,8 @@ export class ExecutionRun {
    * read): stored one after the other, awaited before an attempt's end and the execution's.
    */
   private laterWrites: Promise<void> = Promise.resolve();
+  /** Attempts whose removal failed during this run (see release). */
+  private readonly failedReleases: { taskRun: TaskRunRecord; number: number; kind: RunnerKind; handle: ResumeHandle }[] = [];
 
   constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
     this.deps = deps;
@@ -218,6 +220,7 @@ export class ExecutionRun {
       await this.setExecutionState(state, now());
       await this.runAfterExecution();
     }
+    await this.retryFailedReleases();
     return this.execution;
   }
 
@@ -700,6 +703,13 @@ export class ExecutionRun {
     }
   }
 
+  /** The removals that failed during this run, tried once more as it ends (a resume tries those still unmarked). */
+  private async retryFailedReleases(): Promise<void> {
+    const failed = this.failedReleases.splice(0);
+    for (const { taskRun, number, kind, handle } of failed) await this.release(taskRun, number, kind, handle, true);
+    if (failed.length > 0) await this.logWriter.flush();
+  }
+
   /** An attempt just ended from the store's record of it, when its runner saved a handle. */
   private async releaseStored(taskRun: TaskRunRecord, attempt: AttemptRecord): Promise<void> {
     if (attempt.runnerKind && attempt.resumeHandle) await this.release(taskRun, attempt.number, attempt.runnerKind, this.deps.secrets.open(attempt.resumeHandle));
@@ -708,16 +718,22 @@ export class ExecutionRun {
   /**
    * Removes what an ended attempt ran in, through its runner, then marks its handle released. Its
    * end must be stored first: a process that dies before the removal leaves an attempt that is
-   * released on resume, never one that runs again. A failed removal is a warning; the next resume
-   * or take-over tries again. A run handed over touches nothing: the attempts are the new owner's.
+   * released on resume, never one that runs again. A failed removal is a warning, never a task
+   * failure: the run tries once more as it ends, and a resume or take-over tries what is still not
+   * marked. A run handed over touches nothing: the attempts are the new owner's.
    */
-  private async release(taskRun: TaskRunRecord, number: number, kind: RunnerKind, handle: ResumeHandle): Promise<void> {
+  private async release(taskRun: TaskRunRecord, number: number, kind: RunnerKind, handle: ResumeHandle, lastTry = false): Promise<void> {
     if (this.detached) return;
     try {
       const runner = await this.deps.runners.get(kind);
       await runner.release(handle, this.execution.options.runnerSettings?.[kind]);
     } catch (error) {
-      this.notice(taskRun, 'WARN', `what attempt ${number} ran in could not be removed: ${describe(error)}; harrier tries again when this execution is resumed`, number);
+      if (lastTry) {
+        this.notice(taskRun, 'WARN', `what attempt ${number} ran in is left behind: ${describe(error)}`, number);
+      } else {
+        this.failedReleases.push({ taskRun, number, kind, handle });
+        this.notice(taskRun, 'WARN', `what attempt ${number} ran in could not be removed: ${describe(error)}; harrier tries again as the execution ends`, number);
+      }
       return;
     }
     try {

@@ -60,16 +60,46 @@ test('a killed attempt is released too, and a Process attempt (no handle) is not
   await started.engine.close();
 });
 
+const UNREACHABLE = 'Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED)';
+
+function unreachable(): never {
+  throw new RunnerError(UNREACHABLE, { code: 'DOCKER_UNREACHABLE' });
+}
+
+test('a release that fails is tried again as the execution ends; failing again, it is said to be left behind; the task succeeds', async () => {
+  const dir = stateDir();
+  const container = (id: string): Behaviour => async (job) => {
+    await job.saveResumeHandle({ containerId: id });
+    return 0;
+  };
+  const runner = new FakeRunner('docker').on('flaky', container('flaky')).on('down', container('down'));
+  runner.onRelease = (handle) => {
+    const tries = runner.releases.filter((release) => release.handle.containerId === handle.containerId).length;
+    if (handle.containerId === 'down' || tries === 1) unreachable();
+  };
+  const started = await start(dir, flowYaml(`tasks:\n  - id: flaky\n    ${DOCKER}\n    commands: [run]\n  - id: down\n    ${DOCKER}\n    commands: [run]\n`), { docker: runner });
+  const ended = await started.done;
+  assert.equal(ended.state, 'SUCCESS');
+  assert.deepEqual(runner.releases.map((release) => release.handle.containerId), ['flaky', 'down', 'flaky', 'down']);
+  const warnings = async (taskId: string): Promise<string[]> => (await started.engine.store.logs(ended.id, { taskId })).filter((log) => log.level === 'WARN').map((log) => log.line);
+  assert.deepEqual(await warnings('flaky'), [`what attempt 1 ran in could not be removed: ${UNREACHABLE}; harrier tries again as the execution ends`]);
+  assert.deepEqual(await warnings('down'), [
+    `what attempt 1 ran in could not be removed: ${UNREACHABLE}; harrier tries again as the execution ends`,
+    `what attempt 1 ran in is left behind: ${UNREACHABLE}`,
+  ]);
+  assert.deepEqual((await attemptsOf(started.engine, ended.id, 'flaky')).map((attempt) => attempt.resumeHandle?.released), [true], 'the second try removed it');
+  assert.deepEqual((await attemptsOf(started.engine, ended.id, 'down')).map((attempt) => attempt.resumeHandle?.released), [undefined]);
+  await started.engine.close();
+});
+
 test('a failed release is a warning, never a task failure; the resume releases it before anything runs', async () => {
   const dir = stateDir();
   const before = new FakeRunner('docker').on('first', containerTask()).on('second', hangs);
-  before.onRelease = () => {
-    throw new RunnerError('Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED)', { code: 'DOCKER_UNREACHABLE' });
-  };
+  before.onRelease = unreachable;
   const started = await start(dir, flowYaml(`tasks:\n  - id: first\n    ${DOCKER}\n    commands: [run]\n  - id: second\n    ${DOCKER}\n    commands: [run]\n`), { docker: before });
   const warnings = async (): Promise<string[]> => (await started.engine.store.logs(started.execution.id, { taskId: 'first' })).filter((log) => log.level === 'WARN').map((log) => log.line);
   await until(async () => before.callsOf('second').length === 1 && (await warnings()).length > 0, 'the second task to start, the warning stored');
-  assert.deepEqual(await warnings(), ['what attempt 1 ran in could not be removed: Docker runner: cannot reach the Docker engine at unix:///var/run/docker.sock (ECONNREFUSED); harrier tries again when this execution is resumed']);
+  assert.deepEqual(await warnings(), [`what attempt 1 ran in could not be removed: ${UNREACHABLE}; harrier tries again as the execution ends`]);
   assert.equal((await started.engine.store.taskRuns(started.execution.id)).find((run) => run.taskId === 'first')?.state, 'SUCCESS');
   await crash(started);
 
