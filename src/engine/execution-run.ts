@@ -7,7 +7,7 @@ import { DETACHED, type NoticeLevel, type ResumeHandle } from '../runners/contra
 import { cursorsFromStoredStream } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
-import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
+import { describeError, hasCode, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
   AttemptRecord, ExecutionRecord, ExecutionStore, InternalStorage, LogRecord, ParentExecution, State, StoredFile, TaskRunRecord,
@@ -29,7 +29,7 @@ import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
 import { readForExpression } from './file-reader.ts';
 import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
-import { markedReleased, unreleased } from './attempt-release.ts';
+import { AttemptReleases } from './attempt-release.ts';
 
 export interface ExecutionRunDeps {
   /** A FencedStore when a server's worker slot drives the execution under a lease. */
@@ -94,8 +94,7 @@ export class ExecutionRun {
    * read): stored one after the other, awaited before an attempt's end and the execution's.
    */
   private laterWrites: Promise<void> = Promise.resolve();
-  /** Attempts whose removal failed during this run (see release). */
-  private readonly failedReleases: { taskRun: TaskRunRecord; number: number; kind: RunnerKind; handle: ResumeHandle }[] = [];
+  private readonly releases: AttemptReleases;
 
   constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
     this.deps = deps;
@@ -112,6 +111,13 @@ export class ExecutionRun {
       }),
     };
     this.inputs = deps.secrets.open(execution.inputs);
+    this.releases = new AttemptReleases({
+      store: deps.store, runners: deps.runners, secrets: deps.secrets,
+      settings: (kind) => this.execution.options.runnerSettings?.[kind],
+      warn: (taskRun, attempt, message) => this.notice(taskRun, 'WARN', message, attempt),
+      detached: () => this.detached,
+      haltOnFailure: (error) => this.halt.haltOnFailure(error),
+    });
   }
 
   /** What a previous process already stored of this execution's task runs: they are re-used, not run again. */
@@ -137,7 +143,7 @@ export class ExecutionRun {
   /** Stores what a synchronous callback reported, after the writes it asked for before (see laterWrites). */
   storeLater(write: () => Promise<void>, what: string): void {
     this.laterWrites = this.laterWrites.then(write).catch((error: unknown) => {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `cannot store ${what}: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `cannot store ${what}: ${describeError(error)}`);
     });
   }
 
@@ -194,12 +200,12 @@ export class ExecutionRun {
       this.notice(undefined, 'WARN', `secret '${name}', which this execution read before, is no longer defined: its value cannot be masked`
         + ` (set SECRET_${name} or pass the same --secrets-file when resuming)`);
     }
-    await this.releaseEndedAttempts();
+    await this.releases.releaseEnded(this.taskRuns.values());
     let state: State;
     try {
       state = await this.runFlowTasks();
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `execution stopped: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `execution stopped: ${describeError(error)}`);
       state = 'FAILED';
     }
     if (this.kill.signal.aborted) state = 'KILLED';
@@ -220,7 +226,7 @@ export class ExecutionRun {
       await this.setExecutionState(state, now());
       await this.runAfterExecution();
     }
-    await this.retryFailedReleases();
+    if (await this.releases.retryFailed()) await this.logWriter.flush();
     return this.execution;
   }
 
@@ -242,7 +248,7 @@ export class ExecutionRun {
       this.execution = { ...this.execution, outputs: sealed };
       return state;
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', describe(error));
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', describeError(error));
       return 'FAILED';
     }
   }
@@ -253,7 +259,7 @@ export class ExecutionRun {
     try {
       await this.runSequence(this.flow.afterExecution, ROOT_FRAME);
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describeError(error)}`);
     }
     await this.logWriter.flush();
   }
@@ -361,7 +367,7 @@ export class ExecutionRun {
     try {
       body = await runFlowable(task, this.flowableContext(task, taskRun, inside));
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(taskRun, 'ERROR', describe(error));
+      if (!this.halt.haltOnFailure(error)) this.notice(taskRun, 'ERROR', describeError(error));
       body = this.kill.signal.aborted ? 'KILLED' : 'FAILED';
     } finally {
       clearTimeout(timer);
@@ -435,7 +441,7 @@ export class ExecutionRun {
     try {
       return runIfHolds(renderTemplate(task.runIf, scope, this.runtime, `task '${task.id}', property 'runIf'`)) ? undefined : 'SKIPPED';
     } catch (error) {
-      this.notice(taskRun, 'ERROR', describe(error));
+      this.notice(taskRun, 'ERROR', describeError(error));
       return 'FAILED';
     }
   }
@@ -465,7 +471,7 @@ export class ExecutionRun {
         await this.deps.store.finishAttempt(taskRun.id, last.number, {
           state: 'FAILED', error: 'interrupted: the harrier process stopped during this attempt', endedAt: now(),
         });
-        await this.releaseStored(taskRun, last);
+        await this.releases.releaseStored(taskRun, last);
         await rm(this.attemptDir(taskRun, last.number), { recursive: true, force: true });
         this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
       }
@@ -595,7 +601,7 @@ export class ExecutionRun {
 
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
-    const report: AttemptReport = { outputs: {}, handle: resuming?.resumeHandle && this.deps.secrets.open(resuming.resumeHandle) };
+    const report: AttemptReport = { outputs: {}, handle: resuming?.resumeHandle && this.releases.opened(resuming.resumeHandle) };
     const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
     const ctx = await this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
@@ -620,7 +626,7 @@ export class ExecutionRun {
       await this.saveOutputs(taskRun, report);
       if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
     });
-    if (report.runnerKind && report.handle) await this.release(taskRun, number, report.runnerKind, report.handle);
+    if (report.runnerKind && report.handle) await this.releases.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
     await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
@@ -663,7 +669,7 @@ export class ExecutionRun {
       saveResumeHandle: async (handle: ResumeHandle) => {
         report.handle = handle;
         await this.deps.store.transaction(async () => {
-          await this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(handle));
+          await this.deps.store.saveResumeHandle(taskRun.id, number, this.releases.sealed(handle));
           if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
         });
       },
@@ -691,64 +697,6 @@ export class ExecutionRun {
     };
   }
 
-  /**
-   * Before anything runs on a resume or a take-over: the attempts that ended without their
-   * container, volume or pod being removed (the process died in between, or the removal failed).
-   */
-  private async releaseEndedAttempts(): Promise<void> {
-    for (const taskRun of this.taskRuns.values()) {
-      for (const attempt of unreleased(await this.deps.store.attempts(taskRun.id))) {
-        await this.release(taskRun, attempt.number, attempt.runnerKind, this.deps.secrets.open(attempt.storedHandle));
-      }
-    }
-  }
-
-  /** The removals that failed during this run, tried once more as it ends (a resume tries those still unmarked). */
-  private async retryFailedReleases(): Promise<void> {
-    const failed = this.failedReleases.splice(0);
-    for (const { taskRun, number, kind, handle } of failed) await this.release(taskRun, number, kind, handle, true);
-    if (failed.length > 0) await this.logWriter.flush();
-  }
-
-  /** An attempt just ended from the store's record of it, when its runner saved a handle. */
-  private async releaseStored(taskRun: TaskRunRecord, attempt: AttemptRecord): Promise<void> {
-    if (attempt.runnerKind && attempt.resumeHandle) await this.release(taskRun, attempt.number, attempt.runnerKind, this.deps.secrets.open(attempt.resumeHandle));
-  }
-
-  /**
-   * Removes what an ended attempt ran in, through its runner, then marks its handle released. Its
-   * end must be stored first: a process that dies before the removal leaves an attempt that is
-   * released on resume, never one that runs again. A failed removal is a warning, never a task
-   * failure: the run tries once more as it ends, and a resume or take-over tries what is still not
-   * marked. A run handed over touches nothing: the attempts are the new owner's.
-   */
-  private async release(taskRun: TaskRunRecord, number: number, kind: RunnerKind, handle: ResumeHandle, lastTry = false): Promise<void> {
-    if (this.detached) return;
-    try {
-      const runner = await this.deps.runners.get(kind);
-      await runner.release(handle, this.execution.options.runnerSettings?.[kind]);
-    } catch (error) {
-      if (lastTry) {
-        this.notice(taskRun, 'WARN', `what attempt ${number} ran in is left behind: ${describe(error)}`, number);
-      } else {
-        this.failedReleases.push({ taskRun, number, kind, handle });
-        this.notice(taskRun, 'WARN', `what attempt ${number} ran in could not be removed: ${describe(error)}; harrier tries again as the execution ends`, number);
-      }
-      return;
-    }
-    try {
-      await this.deps.store.saveResumeHandle(taskRun.id, number, this.sealed(markedReleased(handle)));
-    } catch (error) {
-      // Unmarked, the attempt is released again on resume, which finds it gone: no harm.
-      if (!this.halt.haltOnFailure(error)) throw error;
-    }
-  }
-
-  /** A resume handle as the store keeps it: strings that hold a secret (a connection's token) encrypted. */
-  private sealed(handle: ResumeHandle): Record<string, unknown> {
-    return this.deps.secrets.seal(handle) as Record<string, unknown>;
-  }
-
   /** How an attempt that threw ended: killed, timed out, or failed with the task's error. */
   private async failedAttempt(failure: unknown, task: RunnableTask, timeout: AbortSignal, frame: Frame): Promise<AttemptEnd> {
     if (this.kill.signal.aborted) return { state: 'KILLED', error: 'killed' };
@@ -758,7 +706,7 @@ export class ExecutionRun {
       this.halt.reported = true;
       return { state: 'FAILED', error: await this.halt.message(this.deps.store, this.execution.id) };
     }
-    return { state: 'FAILED', error: this.deps.secrets.masker.mask(describe(failure)), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
+    return { state: 'FAILED', error: this.deps.secrets.masker.mask(describeError(failure)), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
   }
 
   /**
@@ -808,10 +756,4 @@ export class ExecutionRun {
     this.logWriter.write(record);
     this.deps.listener.log?.(record);
   }
-}
-
-function describe(error: unknown): string {
-  if (isHarrierError(error)) return error.userMessage();
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
