@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   kubernetes: async () => (await import('./kubernetes.ts')).kubernetesBenches(),
   'kubernetes-real': async () => (await import('./kubernetes.ts')).kubernetesRealBenches(),
   server: async () => (await import('./server.ts')).serverBenches(),
+  'server-throughput': async () => (await import('./server.ts')).serverThroughput(),
 };
 
 const wanted = process.argv.slice(2);

@@ -12,7 +12,7 @@ import { HarrierError } from '../shared/errors.ts';
 import { closeMatches } from '../shared/suggest.ts';
 import { defaultStateDir } from './context.ts';
 
-export type SettingName = 'stateDir' | 'serverUrl' | 'secretsFile' | 'namespaceFiles' | 'taskRunner' | 'kubeconfig' | 'context';
+export type SettingName = 'stateDir' | 'storageDir' | 'serverUrl' | 'secretsFile' | 'namespaceFiles' | 'taskRunner' | 'kubeconfig' | 'context';
 
 interface SettingSpec {
   /** What the setting is, for `harrier config` and the errors. */
@@ -26,6 +26,10 @@ interface SettingSpec {
 
 export const SETTINGS: Record<SettingName, SettingSpec> = {
   stateDir: { description: 'state directory (executions, logs, output files)', flag: '--state-dir', env: 'HARRIER_STATE_DIR', path: true, fallback: defaultStateDir },
+  storageDir: {
+    description: 'internal storage folder (output files, FILE inputs); default <state dir>/storage; one shared folder for servers and workers on several machines',
+    flag: '--storage-dir', env: 'HARRIER_STORAGE_DIR', path: true,
+  },
   serverUrl: { description: 'URL of the harrier server that run, resume, executions and logs talk to instead of the local store', flag: '--server', env: 'HARRIER_SERVER', path: false },
   secretsFile: { description: "file of secrets for secret('NAME')", flag: '--secrets-file', env: 'HARRIER_SECRETS_FILE', path: true },
   namespaceFiles: {

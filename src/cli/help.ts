@@ -13,6 +13,8 @@ export type ExitCode = keyof typeof EXIT_CODES;
 
 const ENVIRONMENT: Record<string, string> = {
   HARRIER_STATE_DIR: 'state directory (else the config file\'s stateDir, else $XDG_STATE_HOME/harrier, else ~/.local/state/harrier)',
+  HARRIER_STORAGE_DIR: 'the default of --storage-dir: internal storage (output files, FILE inputs), else <state dir>/storage',
+  HARRIER_SECRET_KEY: 'base64 of 32 bytes (openssl rand -base64 32) that encrypts stored secrets, the same for every server and worker of a store (else <state dir>/secret.key)',
   XDG_STATE_HOME: 'base of the default state directory',
   XDG_CONFIG_HOME: 'base of the configuration file, $XDG_CONFIG_HOME/harrier/config.yaml (else ~/.config/harrier/config.yaml)',
   HARRIER_SECRETS_FILE: 'the default of --secrets-file',
@@ -33,7 +35,7 @@ const ENVIRONMENT: Record<string, string> = {
 };
 
 const COMMON_ENV = ['HARRIER_STATE_DIR', 'XDG_STATE_HOME', 'XDG_CONFIG_HOME'];
-const RUN_ENV = [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'SECRET_NAME', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'DOCKER_HOST', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT', 'NO_COLOR', 'HARRIER_SERVER'];
+const RUN_ENV = [...COMMON_ENV, 'HARRIER_STORAGE_DIR', 'HARRIER_SECRET_KEY', 'HARRIER_SECRETS_FILE', 'SECRET_NAME', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'DOCKER_HOST', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT', 'NO_COLOR', 'HARRIER_SERVER'];
 
 export interface CommandHelp {
   examples: string[];
@@ -53,10 +55,10 @@ export const HELP: Record<string, CommandHelp> = {
     env: RUN_ENV,
   },
   resume: { examples: ['harrier resume 4f2aQ', 'harrier resume 4f2aQ -o json'], exitCodes: [0, 1, 2, 130], env: RUN_ENV },
-  kill: { examples: ['harrier kill 4f2aQ'], exitCodes: [0, 1, 2], env: [...COMMON_ENV, 'DOCKER_HOST', 'KUBECONFIG'] },
+  kill: { examples: ['harrier kill 4f2aQ'], exitCodes: [0, 1, 2], env: [...COMMON_ENV, 'HARRIER_SECRET_KEY', 'DOCKER_HOST', 'KUBECONFIG'] },
   executions: { examples: ['harrier executions', 'harrier executions --limit 5 -o yaml', 'harrier executions --server http://127.0.0.1:8080'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SERVER'] },
-  show: { examples: ['harrier executions show 4f2aQ', 'harrier executions show 4f2aQ -o json'], exitCodes: [0, 2], env: COMMON_ENV },
-  logs: { examples: ['harrier logs 4f2aQ', 'harrier logs 4f2aQ --task build --follow', 'harrier logs 4f2aQ -o json'], exitCodes: [0, 2], env: [...COMMON_ENV, 'NO_COLOR', 'HARRIER_SERVER'] },
+  show: { examples: ['harrier executions show 4f2aQ', 'harrier executions show 4f2aQ -o json'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SECRET_KEY'] },
+  logs: { examples: ['harrier logs 4f2aQ', 'harrier logs 4f2aQ --task build --follow', 'harrier logs 4f2aQ -o json'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SECRET_KEY', 'NO_COLOR', 'HARRIER_SERVER'] },
   validate: { examples: ['harrier validate flows/*.yaml', 'harrier validate flow.yaml -o json'], exitCodes: [0, 2], env: ['XDG_CONFIG_HOME'] },
   server: {
     examples: ['harrier server', 'harrier server --port 9000 --workers 8 --flows flows/', 'HARRIER_SERVER_TOKENS=s3cret harrier server --bind 0.0.0.0'],
@@ -64,12 +66,12 @@ export const HELP: Record<string, CommandHelp> = {
     env: [...RUN_ENV, 'HARRIER_STORE', 'HARRIER_SERVER_BASIC_AUTH', 'HARRIER_SERVER_TOKENS', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
   },
   worker: {
-    examples: ['harrier worker --store postgresql://harrier@db:5432/harrier --slots 8', 'HARRIER_STORE=postgresql://harrier@db/harrier harrier worker --name gpu-1'],
+    examples: ['harrier worker --store postgresql://harrier@db:5432/harrier --slots 8', 'HARRIER_STORE=postgresql://harrier@db/harrier harrier worker --name gpu-1', 'HARRIER_SECRET_KEY=$(cat key) harrier worker --store postgresql://harrier@db/harrier --storage-dir /mnt/harrier-storage'],
     exitCodes: [0, 1, 2],
     env: [...RUN_ENV, 'HARRIER_STORE', 'HARRIER_LEASE_MS', 'HARRIER_RENEW_MS', 'HARRIER_POLL_MS'],
   },
   schema: { examples: ['harrier schema > harrier.schema.json'], exitCodes: [0], env: [] },
-  config: { examples: ['harrier config', 'harrier config -o yaml'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_SECRETS_FILE', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT'] },
+  config: { examples: ['harrier config', 'harrier config -o yaml'], exitCodes: [0, 2], env: [...COMMON_ENV, 'HARRIER_STORAGE_DIR', 'HARRIER_SECRETS_FILE', 'HARRIER_NAMESPACE_FILES', 'HARRIER_TASK_RUNNER', 'KUBECONFIG', 'HARRIER_KUBE_CONTEXT'] },
   completion: {
     examples: ['source <(harrier completion bash)', 'harrier completion zsh > "${fpath[1]}/_harrier"', 'harrier completion fish > ~/.config/fish/completions/harrier.fish'],
     exitCodes: [0, 2],

@@ -44,6 +44,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .exitOverride()
     .addHelpText('after', helpFooter(HELP.harrier));
   const stateDir = (): Option => new Option('--state-dir <dir>', 'state directory (default $HARRIER_STATE_DIR, else $XDG_STATE_HOME/harrier, else ~/.local/state/harrier)');
+  const storageDir = (): Option => new Option('--storage-dir <dir>', 'internal storage: output files and FILE inputs (default $HARRIER_STORAGE_DIR, else <state dir>/storage)');
+  const namespaceFiles = (): Option => new Option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default $HARRIER_NAMESPACE_FILES, else <state dir>/namespace-files)');
   const taskRunner = new Option('--task-runner <runner>', 'run every script task with this runner');
   if (runnerChoices) taskRunner.choices([...runnerChoices]);
   const command = (parent: Command, name: string): Command => parent.command(name).exitOverride().addHelpText('after', helpFooter(HELP[name]));
@@ -58,12 +60,13 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('-i, --input <name=value>', 'an input value; name=@path for a FILE input (repeatable)', collect, [])
     .option('--secrets-file <file>', 'secrets for secret(\'NAME\'): a YAML/JSON map or NAME=value lines')
     .addOption(taskRunner)
-    .option('--namespace-files <dir>', 'folder holding one sub-folder of files per namespace (default <state dir>/namespace-files)')
+    .addOption(namespaceFiles())
     .option('--flows <dir>', 'a folder of flow files where Subflow tasks find their flows (repeatable; default the flow\'s own folder)', collect, [])
     .addOption(kubeconfig())
     .addOption(kubeContext())
     .addOption(timestamps()))
     .addOption(stateDir())
+    .addOption(storageDir())
     .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
     .action(async (flow: string, options) => setExitCode(await remote(options,
       (server, client) => client.remoteRun(server, flow, options), async () => (await import('./commands/run.ts')).runCommand(flow, options))));
@@ -75,6 +78,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .addOption(kubeContext().default(undefined, 'the run\'s'))
     .addOption(timestamps()))
     .addOption(stateDir())
+    .addOption(storageDir())
     .option('--server <url>', 'talk to this harrier server instead of the local store (or $HARRIER_SERVER)')
     .action(async (id: string, options) => setExitCode(await remote(options,
       (server, client) => client.remoteResume(server, id, options), async () => (await import('./commands/run.ts')).resumeCommand(id, options))));
@@ -126,6 +130,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     .option('--port <port>', 'TCP port (0: any free one)', '8080')
     .option('--bind <address>', 'address to listen on; any but loopback needs authentication', '127.0.0.1')
     .addOption(stateDir())
+    .addOption(storageDir())
+    .addOption(namespaceFiles())
     .option('--store <url>', 'keep executions in this store, postgresql://... (or $HARRIER_STORE); default: the embedded store under the state dir')
     .option('--workers <n>', 'worker slots, each driving one execution at a time (0: none)', '4')
     .option('--flows <dir>', 'deploy every flow file in this folder at start and when it changes')
@@ -142,6 +148,8 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
   command(program, 'worker')
     .description('run worker slots alone, with no API, on a store a harrier server fills (postgresql://..., or a shared state dir)')
     .addOption(stateDir())
+    .addOption(storageDir())
+    .addOption(namespaceFiles())
     .option('--store <url>', 'take executions from this store, postgresql://... (or $HARRIER_STORE); default: the embedded store under the state dir')
     .option('--slots <n>', 'worker slots, each driving one execution at a time', '4')
     .option('--lease-ms <ms>', 'an execution\'s lease expires after this long without renewal (default 10000 or $HARRIER_LEASE_MS)')
@@ -172,7 +180,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
     const options = command.opts() as Record<string, string | undefined>;
     const { settings, kubernetesDefaults } = await import('./config.ts');
     const resolved = await settings({
-      stateDir: options.stateDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
+      stateDir: options.stateDir, storageDir: options.storageDir, secretsFile: options.secretsFile, namespaceFiles: options.namespaceFiles,
       taskRunner: options.taskRunner, kubeconfig: options.kubeconfig, context: options.context, serverUrl: options.server,
     });
     // A command that talks to a server keeps only what was typed: the server has its own settings.
@@ -182,7 +190,7 @@ function buildProgram(setExitCode: (code: number) => void, runnerChoices?: reado
       return;
     }
     command.setOptionValue('stateDir', resolved.stateDir.value);
-    for (const name of ['secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
+    for (const name of ['storageDir', 'secretsFile', 'namespaceFiles', 'taskRunner'] as const) {
       if (resolved[name].value !== undefined) command.setOptionValue(name, resolved[name].value);
     }
     if (command.name() === 'run') {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../shared/errors.ts';
+import { StoreError, UsageError } from '../shared/errors.ts';
 
 /** Kestra's marker for an encrypted string (its `EncryptedString`), kept so stored values read the same. */
 export const ENCRYPTED_TYPE = 'io.kestra.datatype:aes_encrypted';
@@ -23,17 +23,51 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** The variable that gives every server and worker the same key, as Kestra's `kestra.encryption.secret-key`. */
+export const SECRET_KEY_VARIABLE = 'HARRIER_SECRET_KEY';
+
+/** A key given from outside the state directory, and where it came from (for messages, never the key). */
+export interface GivenKey {
+  bytes: Buffer;
+  origin: string;
+}
+
+/** The key in `text` (base64 of 32 bytes, as `openssl rand -base64 32` prints); anything else is a one-line usage error. */
+export function parseSecretKey(text: string, origin = SECRET_KEY_VARIABLE): GivenKey {
+  const trimmed = text.trim();
+  const bytes = Buffer.from(trimmed, 'base64');
+  // Buffer.from skips what is not base64: a round trip tells a real key from one with stray characters.
+  const canonical = bytes.toString('base64').replace(/=+$/, '') === trimmed.replace(/=+$/, '');
+  if (!canonical || bytes.length !== KEY_BYTES) {
+    const found = canonical ? `it decodes to ${bytes.length} bytes` : 'it is not base64';
+    throw new UsageError(`${origin} must be the base64 of ${KEY_BYTES} random bytes, but ${found}`, {
+      hint: `make one with \`openssl rand -base64 ${KEY_BYTES}\`, and give every server and worker the same one`,
+    });
+  }
+  return { bytes, origin };
+}
+
+/** HARRIER_SECRET_KEY's key, or undefined when it is unset or empty (the state directory's key file is used). */
+export function secretKeyFromEnv(env: NodeJS.ProcessEnv = process.env): GivenKey | undefined {
+  const text = env[SECRET_KEY_VARIABLE];
+  return text ? parseSecretKey(text) : undefined;
+}
+
 /**
  * Encrypts the secrets the store keeps (SECRET inputs, outputs that hold a secret) with one key per
- * state directory, made on first use. Whoever can read the key file can read those secrets: it is
- * there so that the database alone (a copy, a backup, a bug report) never reveals them.
+ * state directory, made on first use, unless a key is given (HARRIER_SECRET_KEY: the same on every
+ * machine that shares a store). Whoever can read the key can read those secrets: it is there so
+ * that the database alone (a copy, a backup, a bug report) never reveals them.
  */
 export class SecretCipher {
   private readonly keyPath: string;
+  private readonly keyOrigin: string;
   private key: Buffer | undefined;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, given?: GivenKey) {
     this.keyPath = join(stateDir, KEY_FILE_NAME);
+    this.key = given?.bytes;
+    this.keyOrigin = given?.origin ?? `the key in ${this.keyPath}`;
   }
 
   encrypt(text: string): EncryptedString {
@@ -52,8 +86,9 @@ export class SecretCipher {
       return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch (error) {
       if (error instanceof StoreError) throw error;
-      throw new StoreError(`a secret stored in this state directory does not decrypt with the key in ${this.keyPath}`, {
-        hint: 'the key file was replaced or the store was copied without it; run the flow again',
+      throw new StoreError(`a secret in this store does not decrypt with ${this.keyOrigin}`, {
+        code: 'SECRET_KEY_MISMATCH',
+        hint: `every server and worker on one store needs the same key (set the same ${SECRET_KEY_VARIABLE} everywhere); else the key file was replaced or the store was copied without it: run the flow again`,
       });
     }
   }
@@ -67,7 +102,8 @@ export class SecretCipher {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw this.unreadable(error);
       if (!create) {
         throw new StoreError(`the key that encrypts this state directory's secrets is missing: ${this.keyPath}`, {
-          hint: 'restore the key file, or run the flow again',
+          code: 'SECRET_KEY_MISMATCH',
+          hint: `restore the key file, or run the flow again; on several machines, give every server and worker the same ${SECRET_KEY_VARIABLE}`,
         });
       }
       text = this.createKey();

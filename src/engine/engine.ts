@@ -4,12 +4,12 @@ import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
 import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
 import {
-  diskFullError, FencedStore, InternalStorage, isTerminal, openStore, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
+  defaultStorageDir, diskFullError, FencedStore, InternalStorage, isTerminal, openStore, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
   type ExecutionStore, type Fence, type ParentExecution, type Store,
 } from '../store/index.ts';
 import type { SubflowLauncher } from '../tasks/contract.ts';
 import { findFlow } from './flow-finder.ts';
-import { SecretCipher } from './encryption.ts';
+import { SecretCipher, type GivenKey } from './encryption.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { ExecutionSecrets } from './execution-secrets.ts';
 import { newId } from './ids.ts';
@@ -28,6 +28,12 @@ export interface EngineOptions {
   /** A store opened already (the engine closes it); else `storeUrl` is opened with openStore. */
   store?: Store;
   storeUrl?: string;
+  /** Internal storage's folder (default `<state dir>/storage`): one shared folder for servers and workers on several machines. */
+  storageDir?: string;
+  /** The folder of one sub-folder of files per namespace (default `<state dir>/namespace-files`); an execution's own `--namespace-files` wins. */
+  namespaceFilesRoot?: string;
+  /** The key of stored secrets (HARRIER_SECRET_KEY); default the state directory's key file. */
+  secretKey?: GivenKey;
   listener?: ExecutionListener;
   /** Where script tasks get their runners; the in-process engine tests pass one with a fake runner. */
   runners?: RunnerRegistry;
@@ -56,6 +62,7 @@ export interface StartRequest {
 export class Engine {
   readonly store: Store;
   readonly storage: InternalStorage;
+  readonly namespaceFilesRoot: string;
   private readonly stateDir: string;
   private readonly runners: RunnerRegistry;
   private readonly listener: ExecutionListener;
@@ -70,9 +77,10 @@ export class Engine {
   private constructor(options: EngineOptions, stateDir: string, store: Store) {
     this.stateDir = stateDir;
     this.store = store;
-    this.storage = new InternalStorage(this.stateDir);
+    this.storage = new InternalStorage(options.storageDir ?? defaultStorageDir(this.stateDir));
+    this.namespaceFilesRoot = resolve(options.namespaceFilesRoot ?? join(this.stateDir, 'namespace-files'));
     this.listener = options.listener ?? {};
-    this.cipher = new SecretCipher(this.stateDir);
+    this.cipher = new SecretCipher(this.stateDir, options.secretKey);
     this.runners = options.runners ?? new RunnerRegistry();
   }
 
@@ -108,7 +116,7 @@ export class Engine {
       try {
         stored = await this.storage.put(this.storage.inputFileKey(scope, file.inputId, file.fileName), file.path);
       } catch (error) {
-        throw isDiskFull(error) ? diskFullError(this.stateDir, error) : error;
+        throw isDiskFull(error) ? diskFullError(this.storage.root, error) : error;
       }
       execution.inputs[file.inputId] = stored.uri;
     }
@@ -239,7 +247,7 @@ export class Engine {
     const run: ExecutionRun = new ExecutionRun({
       store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
-      namespaceFilesRoot: execution.options.namespaceFilesDir ?? join(this.stateDir, 'namespace-files'),
+      namespaceFilesRoot: execution.options.namespaceFilesDir ?? this.namespaceFilesRoot,
       subflows: (parent) => this.subflowLauncher(parent),
     }, flow, execution);
     return run;

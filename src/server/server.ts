@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { GivenKey } from '../engine/encryption.ts';
 import { Engine } from '../engine/index.ts';
 import { WorkerPool } from '../worker/pool.ts';
 import type { ApiContext, ServerLimits } from './api/context.ts';
@@ -25,6 +26,10 @@ export interface ServerOptions {
   /** Files (uploads, outputs, the secret key), and the embedded store unless `storeUrl` names another. */
   stateDir: string;
   storeUrl?: string;
+  /** Internal storage's folder (default `<state dir>/storage`). */
+  storageDir?: string;
+  namespaceFilesRoot?: string;
+  secretKey?: GivenKey;
   workers: number;
   flowsDir?: string;
   auth: AuthConfig;
@@ -45,7 +50,8 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   checkBindPolicy(options.bind, options.auth);
-  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl });
+  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl, storageDir: options.storageDir, namespaceFilesRoot: options.namespaceFilesRoot, secretKey: options.secretKey,
+  });
   mkdirSync(join(options.stateDir, 'uploads'), { recursive: true, mode: 0o700 });
   const pool = new WorkerPool({ engine, slots: options.workers, ...options.lease, name: options.name, log: options.log });
   const ctx: ApiContext = { engine, stateDir: options.stateDir, limits: options.limits, log: options.log };

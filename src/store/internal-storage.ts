@@ -12,15 +12,21 @@ export interface ExecutionScope {
   executionId: string;
 }
 
+/** Where internal storage lives when no --storage-dir names a folder. */
+export function defaultStorageDir(stateDir: string): string {
+  return resolve(stateDir, 'storage');
+}
+
 /**
  * Internal storage: files that outlive a task's working directory (output files, FILE inputs),
- * kept under `<state dir>/storage` and named by Kestra-style URIs (`kestra:///ns/flow/executions/...`).
+ * kept under one folder (`<state dir>/storage`, or a --storage-dir that servers and workers on
+ * several machines share) and named by Kestra-style URIs (`kestra:///ns/flow/executions/...`).
  */
 export class InternalStorage {
   readonly root: string;
 
-  constructor(stateDir: string) {
-    this.root = resolve(stateDir, 'storage');
+  constructor(root: string) {
+    this.root = resolve(root);
   }
 
   /** The folder of an execution's files, relative to the storage root. */
@@ -69,7 +75,7 @@ export class InternalStorage {
     } catch {
       throw new HarrierError(`internal storage has no file at ${uri}`, {
         code: 'STORAGE_FILE_NOT_FOUND',
-        hint: 'check the URI: it must come from an output or a FILE input of an execution in this --state-dir',
+        hint: 'check the URI: it must come from an output or a FILE input of an execution in this --state-dir; servers and workers on several machines need one shared --storage-dir',
       });
     }
     return allowedHostPath(path, [this.root], `'${uri}'`);

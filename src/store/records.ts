@@ -88,9 +88,10 @@ export interface ExecutionRecord {
 /**
  * `STORE_DISK_FULL`: the state directory ran out of space; `harrier resume` continues once there is
  * room. `FLOW_DELETED`: the server's flow was deleted before the execution could go on.
+ * `SECRET_KEY_MISMATCH`: the worker that took it could not decrypt its secrets (another key).
  */
 export interface ExecutionFailure {
-  code: 'STORE_DISK_FULL' | 'FLOW_DELETED';
+  code: 'STORE_DISK_FULL' | 'FLOW_DELETED' | 'SECRET_KEY_MISMATCH';
   message: string;
 }
 

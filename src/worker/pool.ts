@@ -133,6 +133,10 @@ export class WorkerPool {
         driving.lost = true;
         driving.run?.detach();
         log(`worker: stopped execution ${id}: ${hasCode(error, 'LEASE_LOST') ? error.message : 'its lease was given up'}`);
+      } else if (hasCode(error, 'SECRET_KEY_MISMATCH')) {
+        // Taken again, it would fail again at once: it ends here, with the reason, rather than loop.
+        await this.failUnrunnable(id, lease, 'SECRET_KEY_MISMATCH', `this worker cannot decrypt the execution's secrets: ${error.userMessage()}`)
+          .catch((failure) => log(`worker: execution ${id} stopped: ${describe(error)}; and it could not be ended: ${describe(failure)}`));
       } else {
         log(`worker: execution ${id} stopped: ${describeError(error)}`);
       }
@@ -157,22 +161,29 @@ export class WorkerPool {
     }
     const deployed = execution.options.flowRevision !== undefined;
     if (deployed && !(await store.getFlow(execution.namespace, execution.flowId))) {
-      const message = `flow ${execution.namespace}.${execution.flowId} was deleted from the server: the execution cannot go on`;
-      await fenced.transaction(async () => {
-        await fenced.insertLogs([{ executionId: execution.id, level: 'ERROR', timestamp: now, line: message }]);
-        for (const taskRun of await store.taskRuns(execution.id)) {
-          if (isTerminal(taskRun.state)) continue;
-          for (const attempt of await store.attempts(taskRun.id)) {
-            if (!isTerminal(attempt.state)) await fenced.finishAttempt(taskRun.id, attempt.number, { state: 'FAILED', error: message, endedAt: now });
-          }
-          await fenced.updateTaskRun(taskRun.id, { state: 'FAILED', endedAt: now });
-        }
-        await fenced.setExecutionState(execution.id, 'FAILED', now, { code: 'FLOW_DELETED', message });
-      });
-      this.options.log(`worker: ${message} (execution ${execution.id})`);
+      await this.failUnrunnable(execution.id, lease, 'FLOW_DELETED', `flow ${execution.namespace}.${execution.flowId} was deleted from the server: the execution cannot go on`);
       return true;
     }
     return false;
+  }
+
+  /** Ends an execution that no worker could go on with FAILED, its reason logged and stored, under the lease's fence. */
+  private async failUnrunnable(executionId: string, lease: TakenLease, code: 'FLOW_DELETED' | 'SECRET_KEY_MISMATCH', message: string): Promise<void> {
+    const store = this.options.engine.store;
+    const fenced = new FencedStore(store, { executionId, epoch: lease.epoch });
+    const now = new Date().toISOString();
+    await fenced.transaction(async () => {
+      await fenced.insertLogs([{ executionId, level: 'ERROR', timestamp: now, line: message }]);
+      for (const taskRun of await store.taskRuns(executionId)) {
+        if (isTerminal(taskRun.state)) continue;
+        for (const attempt of await store.attempts(taskRun.id)) {
+          if (!isTerminal(attempt.state)) await fenced.finishAttempt(taskRun.id, attempt.number, { state: 'FAILED', error: message, endedAt: now });
+        }
+        await fenced.updateTaskRun(taskRun.id, { state: 'FAILED', endedAt: now });
+      }
+      await fenced.setExecutionState(executionId, 'FAILED', now, { code, message });
+    });
+    this.options.log(`worker: ${message} (execution ${executionId})`);
   }
 
   /** Gives the lease up once the run ended; a store that fails here leaves it to expire. */

@@ -2,6 +2,7 @@
  * `harrier worker`: worker slots alone, with no API, on a store that a `harrier server` elsewhere
  * fills (PostgreSQL, for workers on other machines; or the embedded store of a shared state dir).
  */
+import type { GivenKey } from '../engine/encryption.ts';
 import { Engine } from '../engine/index.ts';
 import { WorkerPool } from './pool.ts';
 
@@ -9,6 +10,10 @@ export interface WorkerOptions {
   /** Files (task working folders, caches, the secret key), and the embedded store unless `storeUrl` names another. */
   stateDir: string;
   storeUrl?: string;
+  /** Internal storage's folder (default `<state dir>/storage`): the servers' and other workers' on a shared store. */
+  storageDir?: string;
+  namespaceFilesRoot?: string;
+  secretKey?: GivenKey;
   slots: number;
   lease: { leaseMs: number; renewMs: number; pollMs: number };
   name?: string;
@@ -23,7 +28,8 @@ export interface RunningWorker {
 }
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl });
+  const engine = await Engine.open({ stateDir: options.stateDir, storeUrl: options.storeUrl, storageDir: options.storageDir, namespaceFilesRoot: options.namespaceFilesRoot, secretKey: options.secretKey,
+  });
   const pool = new WorkerPool({ engine, slots: options.slots, ...options.lease, name: options.name, log: options.log });
   await pool.start();
   return {

@@ -74,3 +74,32 @@ test('a flow given by a relative path is stored by its absolute path, shown from
   const shown = await harrier(['executions', 'show', executionIdOf(run.stderr)], { cwd: fresh('harrier-cwd-'), env: { XDG_STATE_HOME: xdg } });
   assert.match(shown.stdout, new RegExp(`^flow file: ${join(project, 'flow.yaml')}$`, 'm'));
 });
+
+test('--storage-dir (else HARRIER_STORAGE_DIR) holds a run\'s FILE inputs and output files instead of <state dir>/storage', async () => {
+  const flow = join(fresh('harrier-flow-'), 'files.yaml');
+  writeFileSync(flow, `id: files
+namespace: company.team
+inputs:
+  - id: data
+    type: FILE
+tasks:
+  - id: copy
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    outputFiles: ["copy.txt"]
+    commands:
+      - cat "{{ inputs.data }}" > copy.txt
+`);
+  const input = join(fresh('harrier-input-'), 'data.txt');
+  writeFileSync(input, 'some data\n');
+  for (const given of ['flag', 'env'] as const) {
+    const [stateDir, storageDir] = [fresh('harrier-state-'), fresh('harrier-storage-')];
+    const args = ['run', flow, '--json', '--state-dir', stateDir, '-i', `data=@${input}`, ...(given === 'flag' ? ['--storage-dir', storageDir] : [])];
+    const run = await harrier(args, { env: given === 'env' ? { HARRIER_STORAGE_DIR: storageDir } : {} });
+    assert.equal(run.code, 0, run.stderr);
+    const copy = JSON.parse(run.stdout).taskRuns[0].outputFiles['copy.txt'];
+    assert.ok(copy.path.startsWith(`${storageDir}/company/team/files/executions/`), `${given}: ${copy.path}`);
+    assert.equal(existsSync(join(stateDir, 'storage')), false, given);
+  }
+});

@@ -11,27 +11,47 @@ export interface ServerProcess {
   stop(): Promise<HarrierResult>;
 }
 
-/** Starts `harrier server` on a free port, as a user would, and waits for its "listening" line. */
-export async function startServerProcess(options: { stateDir?: string; args?: string[]; env?: Record<string, string | undefined> } = {}): Promise<ServerProcess> {
-  const stateDir = options.stateDir ?? tempStateDir('harrier-server-');
-  const child = startHarrier(['server', '--port', '0', '--state-dir', stateDir, ...(options.args ?? [])], { env: options.env, timeoutMs: 600_000 });
+export type WorkerProcess = Omit<ServerProcess, 'url'>;
+
+interface ServiceOptions {
+  stateDir?: string;
+  args?: string[];
+  env?: Record<string, string | undefined>;
+}
+
+/** Starts `harrier <command>` as a user would and waits for its ready line; its log is stderr. */
+async function startService(command: 'server' | 'worker', ready: RegExp, options: ServiceOptions): Promise<WorkerProcess & { ready: string }> {
+  const stateDir = options.stateDir ?? tempStateDir(`harrier-${command}-`);
+  const extra = command === 'server' ? ['--port', '0'] : [];
+  const child = startHarrier([command, ...extra, '--state-dir', stateDir, ...(options.args ?? [])], { env: options.env, timeoutMs: 600_000 });
   let seen = '';
   child.stderr!.on('data', (chunk: Buffer) => (seen += chunk.toString()));
   const line = await Promise.race([
-    waitForOutput(child, /listening on (http:\/\/\S+)/, 60_000),
+    waitForOutput(child, ready, 60_000),
     child.result.then((result) => {
-      throw new Error(`harrier server exited ${result.code} before listening:\n${result.stderr}`);
+      throw new Error(`harrier ${command} exited ${result.code} before it was ready:\n${result.stderr}`);
     }),
   ]);
-  const url = /http:\/\/\S+/.exec(line)![0];
   return {
-    url, stateDir, child,
+    ready: line, stateDir, child,
     output: () => seen,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return child.result;
     },
   };
+}
+
+/** Starts `harrier server` on a free port, as a user would, and waits for its "listening" line. */
+export async function startServerProcess(options: ServiceOptions = {}): Promise<ServerProcess> {
+  const { ready, ...server } = await startService('server', /listening on (http:\/\/\S+)/, options);
+  return { ...server, url: /http:\/\/\S+/.exec(ready)![0] };
+}
+
+/** Starts `harrier worker` (give it `--store`), as a user would, and waits for its "harrier worker running" line. */
+export async function startWorkerProcess(options: ServiceOptions = {}): Promise<WorkerProcess> {
+  const { ready: _ready, ...worker } = await startService('worker', /harrier worker running/, options);
+  return worker;
 }
 
 /** JSON from the API, with the status. */

@@ -3,7 +3,7 @@ import { formatDurationMs } from '../../shared/duration.ts';
 import { InputError } from '../../shared/errors.ts';
 import { isTerminal, SqliteStore, type LogRecord } from '../../store/index.ts';
 import { Engine, type ExecutionListener } from '../../engine/index.ts';
-import { stateDirOf, storeExists } from '../context.ts';
+import { engineFilesOf, stateDirOf, storeExists } from '../context.ts';
 import { formatOf, printDocument, yamlText, type OutputFormat } from '../output.ts';
 import { alignedTable, attemptsByTaskRun, durationBetween, executionDocument, formatLogLine, paintState, summaryLines } from '../report.ts';
 import { keeps, LastLines, logFilterOf, type LogFilterOptions } from '../log-filter.ts';
@@ -108,7 +108,7 @@ export async function openExisting(stateDir: string, id: string, listener?: Exec
       hint: 'pass the same --state-dir (or HARRIER_STATE_DIR) as the run',
     });
   }
-  return Engine.open({ stateDir, listener });
+  return Engine.open({ ...engineFilesOf({ stateDir }), listener });
 }
 
 /** `harrier executions show ID`: the execution with its inputs, outputs, task runs and output files. */

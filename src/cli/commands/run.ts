@@ -8,7 +8,7 @@ import { formatDurationMs } from '../../shared/duration.ts';
 import { FlowValidationError, formatFlowIssue, HarrierError } from '../../shared/errors.ts';
 import { lineageOf, type ExecutionRecord } from '../../store/index.ts';
 import { clusterRunnerSettings, type ClusterOptions } from '../cluster-options.ts';
-import { parseInputOptions, stateDirOf } from '../context.ts';
+import { engineFilesOf, parseInputOptions, stateDirOf } from '../context.ts';
 import { liveStatus } from '../live-status.ts';
 import { parseRunnerChoice } from '../runner-choice.ts';
 import { attemptsByTaskRun, executionDocument, formatLogLine, summaryLines } from '../report.ts';
@@ -21,6 +21,7 @@ const CLEAN_UP_LIMIT_MS = 60_000;
 /** What `run` and `resume` share. */
 interface ExecutionCommandOptions extends ClusterOptions {
   stateDir?: string;
+  storageDir?: string;
   output?: string;
   json?: boolean;
   timestamps?: boolean;
@@ -110,7 +111,7 @@ async function withEngine(
     },
     ...status.listener,
   };
-  const engine = await Engine.open({ stateDir: stateDirOf(options), listener });
+  const engine = await Engine.open({ ...engineFilesOf(options), listener });
   let cleanUpLimit: NodeJS.Timeout | undefined;
   // Every signal, the first or a later one, leads to the same clean-up: only its time is bounded.
   let interrupted = false;

@@ -9,7 +9,7 @@ import type { ApiContext } from './context.ts';
 
 /** The host path of `?path=` inside the namespace's folder, never outside it. */
 function fileIn(ctx: ApiContext, request: Request, required: boolean): { root: string; path: string; shown: string } {
-  const root = namespaceFolder(join(ctx.stateDir, 'namespace-files'), request.params.namespace);
+  const root = namespaceFolder(ctx.engine.namespaceFilesRoot, request.params.namespace);
   const shown = request.query.get('path') ?? '';
   if (required && shown.replace(/\//g, '') === '') throw apiError('REQUEST_INVALID', 'query parameter \'path\' must name a file, e.g. path=/scripts/main.py');
   const path = resolve(root, `.${shown.startsWith('/') ? shown : `/${shown}`}`);
