@@ -136,7 +136,7 @@ export class WorkerPool {
       } else if (hasCode(error, 'SECRET_KEY_MISMATCH')) {
         // Taken again, it would fail again at once: it ends here, with the reason, rather than loop.
         await this.failUnrunnable(id, lease, 'SECRET_KEY_MISMATCH', `this worker cannot decrypt the execution's secrets: ${error.userMessage()}`)
-          .catch((failure) => log(`worker: execution ${id} stopped: ${describe(error)}; and it could not be ended: ${describe(failure)}`));
+          .catch((failure) => log(`worker: execution ${id} stopped: ${describeError(error)}; and it could not be ended: ${describeError(failure)}`));
       } else {
         log(`worker: execution ${id} stopped: ${describeError(error)}`);
       }
