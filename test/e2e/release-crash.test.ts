@@ -42,6 +42,16 @@ function containersOf(executionId: string): string[] {
   return `${containers}${volumes}`.split('\n').filter(Boolean);
 }
 
+/** What a failed test left of its execution: removed, so that it does not pile up. */
+function removeAfterFailure(executionId: string | undefined): void {
+  if (!executionId) return;
+  const filter = `label=harrier.io/execution-id=${executionId}`;
+  const containers = execFileSync('docker', ['ps', '-aq', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (containers.length) execFileSync('docker', ['rm', '-f', '-v', ...containers]);
+  const volumes = execFileSync('docker', ['volume', 'ls', '-q', '--filter', filter], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (volumes.length) execFileSync('docker', ['volume', 'rm', ...volumes]);
+}
+
 interface Shown {
   state: string;
   taskRuns: { taskId: string; state: string; attempts: { state: string }[] }[];
@@ -61,9 +71,10 @@ test('harrier run SIGKILLed between the stored end and the container\'s removal:
   if (!dockerOrSkip(t)) return;
   const stateDir = tempStateDir();
   const creates = watchContainerCreates(`harrier.io/namespace=${NAMESPACE}`);
+  let id: string | undefined;
   try {
     const child = startHarrier(['run', flowFile(flowYaml('release_run')), '--state-dir', stateDir], { env: PAUSE });
-    const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+    id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
     await waitForOutput(child, new RegExp(PAUSED_MARK));
     const atPause = await shown(id, stateDir);
     assert.deepEqual(attemptsOf(atPause), ['work: SUCCESS'], 'the end is stored before the removal starts');
@@ -84,6 +95,7 @@ test('harrier run SIGKILLed between the stored end and the container\'s removal:
     assert.deepEqual([...creates.creates.entries()].filter(([key]) => key.startsWith(`${id}/`)), [[`${id}/1`, 1]], 'one container for the one attempt');
   } finally {
     creates.stop();
+    removeAfterFailure(id);
   }
 });
 
@@ -123,6 +135,7 @@ for (const store of STORES) {
     const creates = watchContainerCreates(`harrier.io/namespace=${NAMESPACE}`);
     const servers: ServerProcess[] = [];
     let paused: ServerProcess | undefined;
+    let started: string | undefined;
     const leases = ['--lease-ms', '3000', '--renew-ms', '500', '--poll-ms', '200'];
     try {
       const worker = await startServerProcess({ args: ['--workers', '1', ...leases, ...storeArgs], env: PAUSE });
@@ -131,6 +144,7 @@ for (const store of STORES) {
       const { status, body } = await api(worker.url, `/api/v1/executions/${NAMESPACE}/release_worker`, { method: 'POST' });
       assert.equal(status, 200, JSON.stringify(body));
       const id: string = body.id;
+      started = id;
       for (const deadline = Date.now() + 60_000; !worker.output().includes(PAUSED_MARK);) {
         if (Date.now() > deadline) throw new Error(`the worker never reached the removal:\n${worker.output()}`);
         await sleep(100);
@@ -157,6 +171,7 @@ for (const store of STORES) {
       paused?.child.kill('SIGKILL');
       for (const server of servers) await server.stop();
       await store.close();
+      removeAfterFailure(started);
     }
   });
 }
