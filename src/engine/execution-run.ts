@@ -7,7 +7,7 @@ import { DETACHED, type NoticeLevel, type ResumeHandle } from '../runners/contra
 import { cursorsFromStoredStream } from '../runners/log-replay.ts';
 import type { RunnerRegistry } from '../runners/registry.ts';
 import { formatDurationMs } from '../shared/duration.ts';
-import { hasCode, isHarrierError, TaskFailedError } from '../shared/errors.ts';
+import { describeError, hasCode, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
   AttemptRecord, ExecutionRecord, ExecutionStore, InternalStorage, LogRecord, ParentExecution, State, StoredFile, TaskRunRecord,
@@ -29,6 +29,7 @@ import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
 import { readForExpression } from './file-reader.ts';
 import { allowedState, logLevelKeeps, runIfHolds, stateAfterHandlers } from './task-rules.ts';
+import { AttemptReleases } from './attempt-release.ts';
 
 export interface ExecutionRunDeps {
   /** A FencedStore when a server's worker slot drives the execution under a lease. */
@@ -53,6 +54,8 @@ interface AttemptReport {
   outputs: Record<string, unknown>;
   outputFiles?: Record<string, StoredFile>;
   runnerKind?: RunnerKind;
+  /** The runner's last saved resume handle, in clear: what release gets. */
+  handle?: ResumeHandle;
 }
 
 /** How an attempt ended, as stored on it. */
@@ -91,6 +94,7 @@ export class ExecutionRun {
    * read): stored one after the other, awaited before an attempt's end and the execution's.
    */
   private laterWrites: Promise<void> = Promise.resolve();
+  private readonly releases: AttemptReleases;
 
   constructor(deps: ExecutionRunDeps, flow: Flow, execution: ExecutionRecord) {
     this.deps = deps;
@@ -107,6 +111,13 @@ export class ExecutionRun {
       }),
     };
     this.inputs = deps.secrets.open(execution.inputs);
+    this.releases = new AttemptReleases({
+      store: deps.store, runners: deps.runners, secrets: deps.secrets,
+      settings: (kind) => this.execution.options.runnerSettings?.[kind],
+      warn: (taskRun, attempt, message) => this.notice(taskRun, 'WARN', message, attempt),
+      detached: () => this.detached,
+      haltOnFailure: (error) => this.halt.haltOnFailure(error),
+    });
   }
 
   /** What a previous process already stored of this execution's task runs: they are re-used, not run again. */
@@ -132,7 +143,7 @@ export class ExecutionRun {
   /** Stores what a synchronous callback reported, after the writes it asked for before (see laterWrites). */
   storeLater(write: () => Promise<void>, what: string): void {
     this.laterWrites = this.laterWrites.then(write).catch((error: unknown) => {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `cannot store ${what}: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `cannot store ${what}: ${describeError(error)}`);
     });
   }
 
@@ -189,11 +200,12 @@ export class ExecutionRun {
       this.notice(undefined, 'WARN', `secret '${name}', which this execution read before, is no longer defined: its value cannot be masked`
         + ` (set SECRET_${name} or pass the same --secrets-file when resuming)`);
     }
+    await this.releases.releaseEnded(this.taskRuns.values());
     let state: State;
     try {
       state = await this.runFlowTasks();
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `execution stopped: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `execution stopped: ${describeError(error)}`);
       state = 'FAILED';
     }
     if (this.kill.signal.aborted) state = 'KILLED';
@@ -214,6 +226,7 @@ export class ExecutionRun {
       await this.setExecutionState(state, now());
       await this.runAfterExecution();
     }
+    if (await this.releases.retryFailed()) await this.logWriter.flush();
     return this.execution;
   }
 
@@ -235,7 +248,7 @@ export class ExecutionRun {
       this.execution = { ...this.execution, outputs: sealed };
       return state;
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', describe(error));
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', describeError(error));
       return 'FAILED';
     }
   }
@@ -246,7 +259,7 @@ export class ExecutionRun {
     try {
       await this.runSequence(this.flow.afterExecution, ROOT_FRAME);
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describe(error)}`);
+      if (!this.halt.haltOnFailure(error)) this.notice(undefined, 'ERROR', `afterExecution stopped: ${describeError(error)}`);
     }
     await this.logWriter.flush();
   }
@@ -354,7 +367,7 @@ export class ExecutionRun {
     try {
       body = await runFlowable(task, this.flowableContext(task, taskRun, inside));
     } catch (error) {
-      if (!this.halt.haltOnFailure(error)) this.notice(taskRun, 'ERROR', describe(error));
+      if (!this.halt.haltOnFailure(error)) this.notice(taskRun, 'ERROR', describeError(error));
       body = this.kill.signal.aborted ? 'KILLED' : 'FAILED';
     } finally {
       clearTimeout(timer);
@@ -428,7 +441,7 @@ export class ExecutionRun {
     try {
       return runIfHolds(renderTemplate(task.runIf, scope, this.runtime, `task '${task.id}', property 'runIf'`)) ? undefined : 'SKIPPED';
     } catch (error) {
-      this.notice(taskRun, 'ERROR', describe(error));
+      this.notice(taskRun, 'ERROR', describeError(error));
       return 'FAILED';
     }
   }
@@ -458,6 +471,7 @@ export class ExecutionRun {
         await this.deps.store.finishAttempt(taskRun.id, last.number, {
           state: 'FAILED', error: 'interrupted: the harrier process stopped during this attempt', endedAt: now(),
         });
+        await this.releases.releaseStored(taskRun, last);
         await rm(this.attemptDir(taskRun, last.number), { recursive: true, force: true });
         this.notice(taskRun, 'WARN', `attempt ${last.number} was interrupted when harrier stopped; starting attempt ${last.number + 1}`);
       }
@@ -467,6 +481,8 @@ export class ExecutionRun {
       // run's: the attempt's end stands, the task does not run again.
       return this.endAsAttempt(task, taskRun, last.number, last.state, frame);
     }
+    // `harrier kill` of an execution whose process died: a runner's attempt it left is ended with
+    // the runner's run() rejecting at once, then released; a Subflow's kills its child execution.
     if (this.kill.signal.aborted && !resuming) return this.endKilled(taskRun);
     let attemptNumber = resuming ? resuming.number : (last?.number ?? 0) + 1;
     const firstStartedAt = new Date(previous[0]?.startedAt ?? now());
@@ -585,7 +601,7 @@ export class ExecutionRun {
 
     const timeout = new AbortController();
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
-    const report: AttemptReport = { outputs: {} };
+    const report: AttemptReport = { outputs: {}, handle: resuming?.resumeHandle && this.releases.opened(resuming.resumeHandle) };
     const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
     const ctx = await this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
@@ -608,8 +624,9 @@ export class ExecutionRun {
     await this.deps.store.transaction(async () => {
       await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now() });
       await this.saveOutputs(taskRun, report);
+      if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
     });
-    if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+    if (report.runnerKind && report.handle) await this.releases.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
     await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
@@ -647,8 +664,15 @@ export class ExecutionRun {
       runnerSettings: this.execution.options.runnerSettings,
       timeoutMs: task.timeoutMs,
       signal,
-      resume: resuming?.resumeHandle ? await this.storedResume(taskRun.id, number, resuming.resumeHandle) : undefined,
-      saveResumeHandle: async (handle: ResumeHandle) => this.deps.store.saveResumeHandle(taskRun.id, number, handle),
+      resume: resuming && report.handle ? await this.storedResume(taskRun.id, number, report.handle) : undefined,
+      // The runner kind is stored with the first handle: a later process needs it to release the attempt.
+      saveResumeHandle: async (handle: ResumeHandle) => {
+        report.handle = handle;
+        await this.deps.store.transaction(async () => {
+          await this.deps.store.saveResumeHandle(taskRun.id, number, this.releases.sealed(handle));
+          if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
+        });
+      },
       log: (line) => {
         if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);
       },
@@ -682,7 +706,7 @@ export class ExecutionRun {
       this.halt.reported = true;
       return { state: 'FAILED', error: await this.halt.message(this.deps.store, this.execution.id) };
     }
-    return { state: 'FAILED', error: this.deps.secrets.masker.mask(describe(failure)), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
+    return { state: 'FAILED', error: this.deps.secrets.masker.mask(describeError(failure)), exitCode: failure instanceof TaskFailedError ? failure.exitCode : undefined };
   }
 
   /**
@@ -732,10 +756,4 @@ export class ExecutionRun {
     this.logWriter.write(record);
     this.deps.listener.log?.(record);
   }
-}
-
-function describe(error: unknown): string {
-  if (isHarrierError(error)) return error.userMessage();
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

@@ -88,7 +88,8 @@ export interface RunnerJob {
   /** The task's own `timeout`, which wins over a runner's default completion budget. */
   taskTimeoutMs?: number;
   /**
-   * Aborted with reason `'killed'` or `'timeout'`: stop the work, clean up, reject with the reason.
+   * Aborted with reason `'killed'` or `'timeout'`: stop the work, reject with the reason (`release`
+   * removes what is left).
    * Aborted with `DETACHED`: another harrier process owns the attempt now; stop watching, leave the
    * container or pod as it is (the new owner re-attaches to it), reject with the reason.
    */
@@ -105,12 +106,14 @@ export interface RunnerJob {
    */
   settings?: Record<string, string>;
   /**
-   * Set when the engine resumes an attempt that a previous harrier process started. With `signal`
-   * already aborted (`harrier kill` of an execution whose process died), a re-attaching runner only
-   * removes what the handle names (container, volume, pod) and rejects with the reason.
+   * Set when the engine resumes an attempt that a previous harrier process started: the runner
+   * re-attaches to what the handle names.
    */
   resume?: RunnerResume;
-  /** Persist the handle before starting anything that could outlive this process. */
+  /**
+   * Persist the handle before starting anything that could outlive this process; save it again
+   * whenever what `release` must know of it changes. The last one saved is what `release` gets.
+   */
   saveResumeHandle(handle: ResumeHandle): Promise<void>;
 }
 
@@ -127,5 +130,20 @@ export interface TaskRunner {
   readonly kind: RunnerKind;
   /** Where the task sees its working directory; `{{workingDir}}` and WORKING_DIR take this value. */
   workingDirFor(hostWorkingDir: string): string;
+  /**
+   * Runs one attempt to its end. Whatever the end (success, failure, kill, timeout), the container,
+   * volume or pod stays: the engine removes it with `release` once it stored the attempt's end, so
+   * that a harrier process that dies in between leaves an attempt it can still re-attach to,
+   * never one run twice. On an abort the work is stopped (a container killed; a pod, which
+   * cannot be stopped, is deleted by `release` right after). Rejects with the abort reason at once
+   * when `signal` is already aborted.
+   */
   run(job: RunnerJob): Promise<RunnerResult>;
+  /**
+   * Removes everything the handle names (container, volume, pod), as the attempt left it; what the
+   * task chose to keep (`delete: false`) stays, the handle says so. Idempotent: what is already
+   * gone counts as removed. `settings` are the command line's for this runner kind (RunnerJob.settings).
+   * Rejects with a RunnerError when the removal could not be done; the engine retries it later.
+   */
+  release(handle: ResumeHandle, settings?: Record<string, string>): Promise<void>;
 }

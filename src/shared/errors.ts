@@ -220,6 +220,12 @@ export function isHarrierError(error: unknown): error is HarrierError {
   return error instanceof HarrierError;
 }
 
+/** What a user reads of any error: a HarrierError's message with its hint, else the error's message. */
+export function describeError(error: unknown): string {
+  if (isHarrierError(error)) return error.userMessage();
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Whether `error` is a HarrierError with one of these codes. */
 export function hasCode(error: unknown, ...codes: ErrorCode[]): error is HarrierError {
   return error instanceof HarrierError && codes.includes(error.code);

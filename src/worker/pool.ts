@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import type { Engine } from '../engine/index.ts';
 import { parseFlow } from '../flow/parse.ts';
-import { hasCode, isHarrierError } from '../shared/errors.ts';
+import { describeError, hasCode } from '../shared/errors.ts';
 import { FencedStore, isTerminal, type ExecutionRecord, type LeaseHolder, type TakenLease } from '../store/index.ts';
 import { processStartOf } from '../engine/ownership.ts';
 import type { ExecutionRun } from '../engine/execution-run.ts';
@@ -85,7 +85,7 @@ export class WorkerPool {
       try {
         lease = await store.takeNextLease(this.holder, this.options.leaseMs);
       } catch (error) {
-        this.options.log(`worker: cannot look at the queue: ${describe(error)}`);
+        this.options.log(`worker: cannot look at the queue: ${describeError(error)}`);
       }
       if (!lease) {
         await this.idle();
@@ -136,9 +136,9 @@ export class WorkerPool {
       } else if (hasCode(error, 'SECRET_KEY_MISMATCH')) {
         // Taken again, it would fail again at once: it ends here, with the reason, rather than loop.
         await this.failUnrunnable(id, lease, 'SECRET_KEY_MISMATCH', `this worker cannot decrypt the execution's secrets: ${error.userMessage()}`)
-          .catch((failure) => log(`worker: execution ${id} stopped: ${describe(error)}; and it could not be ended: ${describe(failure)}`));
+          .catch((failure) => log(`worker: execution ${id} stopped: ${describeError(error)}; and it could not be ended: ${describeError(failure)}`));
       } else {
-        log(`worker: execution ${id} stopped: ${describe(error)}`);
+        log(`worker: execution ${id} stopped: ${describeError(error)}`);
       }
     } finally {
       clearInterval(renewal);
@@ -191,7 +191,7 @@ export class WorkerPool {
     try {
       await this.options.engine.store.releaseLease(executionId, epoch);
     } catch (error) {
-      this.options.log(`worker: cannot release the lease of execution ${executionId}, it expires by itself: ${describe(error)}`);
+      this.options.log(`worker: cannot release the lease of execution ${executionId}, it expires by itself: ${describeError(error)}`);
     }
   }
 
@@ -204,7 +204,7 @@ export class WorkerPool {
       renewed = await store.renewLease(executionId, epoch, this.options.leaseMs);
     } catch (error) {
       // A busy store is no proof of a lost lease: the next tick tries again, and the fence decides.
-      this.options.log(`worker: cannot renew the lease of execution ${executionId}: ${describe(error)}`);
+      this.options.log(`worker: cannot renew the lease of execution ${executionId}: ${describeError(error)}`);
       return;
     }
     if (!renewed) {
@@ -216,11 +216,7 @@ export class WorkerPool {
     try {
       if (driving.run && await store.killRequested(executionId)) driving.run.abort();
     } catch (error) {
-      this.options.log(`worker: cannot read the kill requests of execution ${executionId}: ${describe(error)}`);
+      this.options.log(`worker: cannot read the kill requests of execution ${executionId}: ${describeError(error)}`);
     }
   }
-}
-
-function describe(error: unknown): string {
-  return isHarrierError(error) ? error.userMessage() : error instanceof Error ? error.message : String(error);
 }

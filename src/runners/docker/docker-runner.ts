@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import type { EngineContainer } from './engine-api.ts';
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
 import { isDetached, type LogCursor, type ResumeHandle, type RunnerJob, type RunnerResult, type TaskRunner } from '../contract.ts';
+import { containerHandle, containerReference, releaseContainer } from './release.ts';
 import { pipeline } from 'node:stream';
 import { countingStream } from '../shared/byte-count.ts';
 import { packDirectory } from '../shared/tar.ts';
@@ -37,8 +38,7 @@ export class DockerRunner implements TaskRunner {
   }
 
   async run(given: RunnerJob): Promise<RunnerResult> {
-    // A killed resume still re-attaches: to remove the container the previous process left.
-    if (!given.resume) given.signal.throwIfAborted();
+    given.signal.throwIfAborted();
     // Container paths must be absolute: the same path on both sides.
     const job = { ...given, hostWorkingDir: resolve(given.hostWorkingDir) };
     const properties = parseDockerProperties(job.properties);
@@ -46,9 +46,13 @@ export class DockerRunner implements TaskRunner {
     const attempt = new ContainerAttempt(connectDocker(properties.host), job, properties);
     return job.resume ? attempt.reattach(job.resume.handle, job.resume.logCursor) : attempt.start();
   }
+
+  release(handle: ResumeHandle): Promise<void> {
+    return releaseContainer(handle);
+  }
 }
 
-/** One attempt of one task in one container: create or re-attach, follow, collect, clean up. */
+/** One attempt of one task in one container: create or re-attach, follow, collect; `release` removes it. */
 class ContainerAttempt {
   private readonly client: DockerClient;
   private readonly job: RunnerJob;
@@ -57,11 +61,14 @@ class ContainerAttempt {
   private containerName?: string;
   private volumeName?: string;
   private logStream?: Readable;
+  /** The task keeps its container (`delete: false`, or `wait: false` once started). */
+  private keep: boolean;
 
   constructor(client: DockerClient, job: RunnerJob, properties: DockerProperties) {
     this.client = client;
     this.job = job;
     this.properties = properties;
+    this.keep = !properties.delete;
   }
 
   async start(): Promise<RunnerResult> {
@@ -113,10 +120,11 @@ class ContainerAttempt {
   async reattach(handle: ResumeHandle, logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const { job } = this;
     // A handle saved before the container was created names it only.
-    const reference = typeof handle.containerId === 'string' ? handle.containerId : typeof handle.containerName === 'string' ? handle.containerName : undefined;
+    const reference = containerReference(handle);
     if (!reference) throw new RunnerError('Docker runner: the saved resume handle names no container; the attempt cannot be resumed', { code: 'RUNNER_RESUME_FAILED' });
     this.container = this.client.docker.getContainer(reference);
     this.volumeName = typeof handle.volume === 'string' ? handle.volume : undefined;
+    this.keep ||= handle.keep === true;
     try {
       let info: Docker.ContainerInspectInfo;
       try {
@@ -124,8 +132,7 @@ class ContainerAttempt {
       } catch (error) {
         if (statusOf(error) === 404) {
           this.container = undefined;
-          // Its volume, if it was made, holds only this attempt's copy of the working directory.
-          if (this.volumeName) await this.removeVolume();
+          // Its volume, if it was made, is removed by release with the rest of the attempt.
           throw new RunnerError(`container ${reference.slice(0, 12)} of this attempt is gone from ${this.client.host}`, { code: 'ATTEMPT_GONE' });
         }
         throw dockerError(this.client, 'inspecting the container', error);
@@ -152,13 +159,15 @@ class ContainerAttempt {
     await this.call('starting the container', () => container.start());
     this.job.progress?.({ kind: 'phase', phase: 'Running' });
     if (!this.properties.wait) {
+      this.keep = true;
+      await this.job.saveResumeHandle(this.handle());
       this.job.notice('INFO', `container ${this.describeContainer()} started; not waiting for it (wait: false), it is left running`);
       return { exitCode: 0, details: { containerId: container.id } };
     }
     return this.followAndFinish(undefined);
   }
 
-  /** Streams the logs until the container exits, then collects outputs and cleans up. */
+  /** Streams the logs until the container exits, then collects outputs; the container stays for release. */
   private async followAndFinish(logCursor: LogCursor | undefined): Promise<RunnerResult> {
     const container = this.container!;
     const replay = new LogReplay(logCursor);
@@ -184,7 +193,7 @@ class ContainerAttempt {
     const exitCode = typeof exit?.StatusCode === 'number' ? exit.StatusCode : info.State.ExitCode;
     const outOfMemory = info.State.OOMKilled || (exitCode === SIGKILL_EXIT && Boolean(info.HostConfig.Memory) && (await this.oomEventSeen(container, info)));
     await this.collect();
-    await this.cleanUp();
+    this.noticeKept();
     if (outOfMemory && exitCode !== 0) {
       const limit = info.HostConfig.Memory ? `limit ${formatBytes(info.HostConfig.Memory)}` : 'no memory limit set';
       throw new TaskFailedError(`Docker runner: task ${this.job.identity.taskId} ran out of memory (${limit}) and was killed`, {
@@ -245,7 +254,7 @@ class ContainerAttempt {
     });
   }
 
-  /** After an error or an abort: stop the container, clean up, and rethrow (the abort reason when aborted). */
+  /** After an error or an abort: stop the container (release removes it) and rethrow (the abort reason when aborted). */
   private async fail(error: unknown): Promise<never> {
     const aborted = this.job.signal.aborted;
     this.logStream?.destroy();
@@ -253,47 +262,22 @@ class ContainerAttempt {
     if (isDetached(this.job.signal)) throw this.job.signal.reason;
     if (this.container) {
       await this.container.kill().catch(() => undefined);
-      await this.cleanUp().catch(() => undefined);
-    } else if (this.volumeName && this.properties.delete) {
-      await this.removeVolume();
+      this.noticeKept();
     }
     if (aborted) throw this.job.signal.reason;
     throw error instanceof RunnerError || error instanceof TaskFailedError ? error : dockerError(this.client, 'running the container', error);
   }
 
-  private cleanedUp = false;
-
-  private async cleanUp(): Promise<void> {
-    if (this.cleanedUp) return;
-    this.cleanedUp = true;
-    if (!this.properties.delete) {
-      const volume = this.volumeName ? ` and volume ${this.volumeName}` : '';
-      if (this.container) this.job.notice('INFO', `container ${this.describeContainer()}${volume} kept (delete: false)`);
-      return;
-    }
-    if (this.container) {
-      await this.container.remove({ force: true, v: true }).catch((error: unknown) => {
-        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove container ${this.describeContainer()}: ${dockerError(this.client, 'removing', error).message}`);
-      });
-    }
-    if (this.volumeName) await this.removeVolume();
-  }
-
-  private async removeVolume(): Promise<void> {
-    await this.client.docker
-      .getVolume(this.volumeName!)
-      .remove()
-      .catch((error: unknown) => {
-        if (statusOf(error) !== 404) this.job.notice('WARN', `could not remove volume ${this.volumeName}: ${dockerError(this.client, 'removing', error).message}`);
-      });
+  private noticeKept(): void {
+    if (!this.keep || !this.container) return;
+    const volume = this.volumeName ? ` and volume ${this.volumeName}` : '';
+    this.job.notice('INFO', `container ${this.describeContainer()}${volume} kept (delete: false)`);
   }
 
   private handle(): ResumeHandle {
-    return {
-      ...(this.container ? { containerId: this.container.id } : {}),
-      ...(this.volumeName ? { volume: this.volumeName } : {}),
-      ...(this.containerName ? { containerName: this.containerName } : {}),
-    };
+    return containerHandle({
+      host: this.client.host, containerId: this.container?.id, volume: this.volumeName, containerName: this.containerName, keep: this.keep || undefined,
+    });
   }
 
   private describeContainer(): string {

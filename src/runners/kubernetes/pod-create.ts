@@ -12,11 +12,9 @@ import type { KubernetesRunnerOptions } from './runner.ts';
 import { hasInputFiles } from './working-dir.ts';
 
 export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerOptions = {}): Promise<PodCreateResult> {
-  // A killed resume still re-attaches: to delete the pod the previous process left.
-  if (!job.resume) job.signal.throwIfAborted();
-  const { kc, namespace, summary } = clusterTarget({
-    connection: parseConnection(job.connection), namespace: job.namespace, settings: clusterSettingsOf(job.settings),
-  });
+  job.signal.throwIfAborted();
+  const connection = parseConnection(job.connection);
+  const { kc, namespace, summary } = clusterTarget({ connection, namespace: job.namespace, settings: clusterSettingsOf(job.settings) });
   job.notice('INFO', summary);
   const upload = await hasInputFiles(job.hostWorkingDir);
   const collect = job.outputGlobs.length > 0;
@@ -47,6 +45,7 @@ export async function runPodCreate(job: PodCreateJob, options: KubernetesRunnerO
     completionProperty: job.taskTimeoutMs !== undefined ? 'timeout' : 'waitRunning',
     deleteAfter: job.delete,
     resumeEnabled: job.resumeEnabled,
+    target: { connection },
     tuning: { ...DEFAULT_TUNING, ...options.tuning },
     informers: options.informers ?? processInformers,
   });

@@ -1,7 +1,8 @@
 /**
- * One pod from creation (or adoption) to deletion, shared by the task runner and PodCreate:
+ * One pod from creation (or adoption) to its end, shared by the task runner and PodCreate:
  * create (409 → adopt) or re-attach, upload inputs, wait for the task containers with fail-fast
- * reasons, follow their logs, collect outputs, delete. Pod state comes from the shared informer.
+ * reasons, follow their logs, collect outputs. The pod stays: the engine deletes it through
+ * release (release.ts) once it stored the attempt's end. Pod state comes from the shared informer.
  *
  * Requests per pod: create, 1 log stream per task container (more only after a drop or stall),
  * 1 exec in (with inputs), 1 exec out (with outputs; a pod kept by `delete: false` one more, to let
@@ -15,6 +16,7 @@ import { isDetached, type LogEntry, type NoticeLevel, type ResumeHandle, type Ru
 import { longLineNotice } from '../line-splitter.ts';
 import { skippedOutputNotice } from '../shared/unsafe-output.ts';
 import { downloadOutputs, releaseSidecar, uploadWorkingDir, type PodRef } from './file-transfer.ts';
+import { deletePodIfPresent, targetEntries, type TaskTarget } from './release.ts';
 import { KubeClient } from './client.ts';
 import { DEFAULT_INFORMER_OPTIONS, type InformerOptions, type InformerRegistry, type PodInformer } from './informer.ts';
 import { INIT_CONTAINER, SIDECAR_CONTAINER } from './layout.ts';
@@ -62,20 +64,21 @@ export interface SessionPlan {
   completionProperty: string;
   deleteAfter: boolean;
   resumeEnabled: boolean;
+  /** The task's own way to the cluster, kept in the handle for release. */
+  target: TaskTarget;
   tuning: KubernetesTuning;
   /** Where the pod's informer is shared with the other pods of its namespace. */
   informers: InformerRegistry;
 }
 
 export interface SessionOutcome {
-  /** The last state of the pod seen before deletion. */
+  /** The last state of the pod seen. */
   pod: V1Pod;
   name: string;
 }
 
 export async function runPodSession(kc: KubeConfig, job: SessionJob, plan: SessionPlan): Promise<SessionOutcome> {
-  // A killed resume still re-attaches: to delete the pod the previous process left.
-  if (!job.resume) job.signal.throwIfAborted();
+  job.signal.throwIfAborted();
   const client = new KubeClient(kc);
   const lease = await plan.informers.acquire(client, plan.namespace, { ...DEFAULT_INFORMER_OPTIONS, ...plan.tuning.informer });
   try {
@@ -99,6 +102,8 @@ class PodSession {
   private followersDone: Promise<unknown> = Promise.resolve();
   private owned = false;
   private adopted = false;
+  /** The handle as last saved (or as resumed). */
+  private handle: ResumeHandle;
   private shownProgress = '';
 
   constructor(client: KubeClient, informer: PodInformer, job: SessionJob, plan: SessionPlan) {
@@ -107,6 +112,7 @@ class PodSession {
     this.job = job;
     this.plan = plan;
     this.name = String(metadataOf(plan.pod).name);
+    this.handle = job.resume?.handle ?? { podName: this.name, namespace: plan.namespace, ...targetEntries(plan.target) };
   }
 
   private get ref(): PodRef {
@@ -178,7 +184,7 @@ class PodSession {
       return;
     }
     this.job.signal.throwIfAborted();
-    await this.job.saveResumeHandle({ podName: this.name, namespace: this.plan.namespace });
+    await this.job.saveResumeHandle(this.handle);
     try {
       await this.client.createPod(this.plan.namespace, this.plan.pod);
       this.owned = true;
@@ -206,6 +212,9 @@ class PodSession {
       this.name = name;
       this.owned = true;
       this.adopted = true;
+      // A handle saved by an older harrier may lack what release needs: the task's way to the cluster.
+      const current = { ...handle, ...targetEntries(this.plan.target), podName: name };
+      if (JSON.stringify(current) !== JSON.stringify(handle)) await this.saveHandle(current);
       this.job.notice('INFO', `re-attached to pod ${name} in namespace ${this.plan.namespace} (phase ${podPhase(existing)})`);
       return;
     }
@@ -400,30 +409,30 @@ class PodSession {
 
   // Cleaning up -----------------------------------------------------------------------------------
 
+  /**
+   * A pod whose task runs on (killed, timed out) or that the task does not keep is left to
+   * release, which deletes it once the attempt's end is stored. A kept one must let its sidecar
+   * end (a deleted pod takes it along), and its handle says it is kept.
+   */
   private async cleanUp(): Promise<void> {
     // Handed over: the pod now belongs to the process that re-attaches to it.
     if (!this.owned || isDetached(this.job.signal)) return;
-    const killed = this.job.signal.aborted;
-    if (this.plan.deleteAfter || killed) {
-      await this.deletePod(this.name).catch((error: unknown) => {
-        this.job.notice('WARN', `pod ${this.name} could not be deleted: ${(error as Error).message}`);
-      });
-      return;
-    }
-    // A deleted pod takes its sidecar along; a kept one must let it end.
+    if (this.plan.deleteAfter || this.job.signal.aborted) return;
     if (this.plan.collect && this.lastPod && containerState(this.lastPod, SIDECAR_CONTAINER).state === 'running') {
       await releaseSidecar({ ...this.ref, signal: undefined }).catch(() => undefined);
     }
+    await this.saveHandle({ ...this.handle, keep: true }).catch((error: unknown) => {
+      this.job.notice('WARN', `pod ${this.name} is kept (delete is false), but its handle could not say so: ${(error as Error).message}`);
+    });
     this.job.notice('INFO', `delete is false: pod ${this.name} is kept in namespace ${this.plan.namespace}`);
   }
 
-  private async deletePod(name: string): Promise<void> {
-    try {
-      await this.client.deletePod(this.plan.namespace, name);
-    } catch (error) {
-      // Already gone: what deleting it was for.
-      if (hasCode(error, 'KUBE_NOT_FOUND', 'KUBE_NAMESPACE_NOT_FOUND')) return;
-      throw error;
-    }
+  private async saveHandle(handle: ResumeHandle): Promise<void> {
+    this.handle = handle;
+    await this.job.saveResumeHandle(handle);
+  }
+
+  private deletePod(name: string): Promise<void> {
+    return deletePodIfPresent(this.client, this.plan.namespace, name);
   }
 }

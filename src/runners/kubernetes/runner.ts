@@ -3,7 +3,7 @@
  * the task's command in `/kestra/working-dir` on a shared in-memory volume.
  */
 import { RunnerError, TaskFailedError } from '../../shared/errors.ts';
-import type { RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
+import type { ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../contract.ts';
 import { clusterSettingsOf, clusterTarget } from './connection.ts';
 import { processInformers, type InformerRegistry } from './informer.ts';
 import { CONTAINER_WORKING_DIR, MAIN_CONTAINER, containerOutputDir } from './layout.ts';
@@ -11,6 +11,7 @@ import { buildRunnerPod } from './pod-spec.ts';
 import { DEFAULT_TUNING, runPodSession, type KubernetesTuning } from './pod-session.ts';
 import { containerState, memoryLimit } from './pod-state.ts';
 import { parseRunnerProperties } from './properties.ts';
+import { releasePod } from './release.ts';
 import { hasInputFiles } from './working-dir.ts';
 
 export interface KubernetesRunnerOptions {
@@ -44,9 +45,12 @@ export class KubernetesRunner implements TaskRunner {
     return CONTAINER_WORKING_DIR;
   }
 
+  release(handle: ResumeHandle, settings?: Record<string, string>): Promise<void> {
+    return releasePod(handle, settings);
+  }
+
   async run(job: RunnerJob): Promise<RunnerResult> {
-    // A killed resume still re-attaches: to delete the pod the previous process left.
-    if (!job.resume) job.signal.throwIfAborted();
+    job.signal.throwIfAborted();
     const props = parseRunnerProperties(job.properties);
     if (!job.containerImage) {
       throw new RunnerError(`task '${job.identity.taskId}': the Kubernetes runner needs a containerImage`, { hint: 'set containerImage on the task' });
@@ -87,6 +91,7 @@ export class KubernetesRunner implements TaskRunner {
       completionProperty: job.taskTimeoutMs !== undefined ? 'timeout' : 'waitUntilCompletion',
       deleteAfter: props.delete,
       resumeEnabled: props.resume,
+      target: { connection: props.config, context: props.context },
       tuning: this.tuning,
       informers: this.informers,
     });

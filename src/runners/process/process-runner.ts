@@ -29,6 +29,9 @@ export class ProcessRunner implements TaskRunner {
     return hostWorkingDir;
   }
 
+  /** A process leaves nothing to remove: its group and cgroup end with it. */
+  async release(): Promise<void> {}
+
   async run(job: RunnerJob): Promise<RunnerResult> {
     job.signal.throwIfAborted();
     const { executionId, taskRunId, attempt } = job.identity;

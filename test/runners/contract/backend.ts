@@ -26,6 +26,8 @@ export interface ContractBackend {
   separatesStreams: boolean;
   /** What this job left behind: processes on this machine (`localProcesses`), containers, volumes, pods. */
   leftovers(job: RunnerJob): Promise<string[]>;
+  /** Removes what this job left, as someone other than the runner would (docker rm, kubectl delete). */
+  removeLeftovers(job: RunnerJob): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,17 @@ function commandOf(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
   } catch {
     return '?';
+  }
+}
+
+/** Ends the job's processes on this machine, found by their marker. */
+export function killLocalProcesses(job: RunnerJob): void {
+  for (const pid of processesWith(job.env[MARKER])) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
   }
 }
 

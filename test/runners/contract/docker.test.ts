@@ -25,6 +25,11 @@ runnerContractSuite('docker', async () => {
         ...localProcesses(job),
       ];
     },
+    removeLeftovers: async (job) => {
+      const label = `harrier.io/execution-id=${job.identity.executionId}`;
+      for (const container of await docker.listContainers({ all: true, filters: { label: [label] } })) await docker.getContainer(container.Id).remove({ force: true, v: true });
+      for (const volume of (await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? []) await docker.getVolume(volume.Name).remove();
+    },
     close: async () => undefined,
   };
 });

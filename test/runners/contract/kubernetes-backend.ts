@@ -40,6 +40,10 @@ export function kubernetesBackend(target: KubernetesTarget): ContractBackend {
       const pods = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: `harrier.io/execution-id=${job.identity.executionId}` });
       return pods.items.map((pod) => `pod ${pod.metadata?.name} (${pod.status?.phase}${pod.metadata?.deletionTimestamp ? ', terminating' : ''})`);
     },
+    removeLeftovers: async (job) => {
+      const pods = await core.listNamespacedPod({ namespace: target.namespace, labelSelector: `harrier.io/execution-id=${job.identity.executionId}` });
+      for (const pod of pods.items) await core.deleteNamespacedPod({ namespace: target.namespace, name: pod.metadata!.name!, gracePeriodSeconds: 0 });
+    },
     close: async () => {
       stopAllInformers();
       await target.close?.();

@@ -1,5 +1,5 @@
 /** The runner contract against the local process runner. */
-import { localProcesses } from './backend.ts';
+import { killLocalProcesses, localProcesses } from './backend.ts';
 import { TaskCgroup } from '../../../src/runners/process/task-cgroup.ts';
 import { runnerContractSuite } from './suite.ts';
 
@@ -8,6 +8,7 @@ runnerContractSuite('process', async () => ({
   properties: {},
   separatesStreams: true,
   leftovers: async (job) => localProcesses(job),
+  removeLeftovers: async (job) => killLocalProcesses(job),
   close: async () => undefined,
 }), {
   knownBugs: TaskCgroup.available() ? {} : {

@@ -25,7 +25,8 @@ export type Behaviour =
   | 'exit-codes' | 'environment' | 'working-dir' | 'outputs-on-failure' | 'log-order' | 'no-trailing-newline'
   | 'long-lines' | 'many-lines' | 'stdin-closed'
   | 'kill' | 'abort-at-start' | 'aborted-before-run' | 'timeout' | 'task-timeout'
-  | 'resume-handle' | 'reattach-running' | 'reattach-finished' | 'killed-after-crash' | 'crash-leaves-nothing';
+  | 'resume-handle' | 'reattach-running' | 'reattach-finished' | 'killed-after-crash' | 'crash-leaves-nothing'
+  | 'release' | 'release-gone';
 
 export interface SuiteOptions {
   /**
@@ -169,6 +170,17 @@ export function runnerContractSuite(
 
     function leftBehind(recorded: Recorded): Promise<string[]> {
       return backend!.leftovers(recorded.job);
+    }
+
+    /** What the engine does once it stored the attempt's end: release with the last handle saved. */
+    function release(recorded: Recorded, handle: ResumeHandle = recorded.handles.at(-1) ?? {}): Promise<void> {
+      return runner.release(handle, recorded.job.settings);
+    }
+
+    /** What an ended attempt leaves once released: nothing. */
+    async function leftAfterRelease(recorded: Recorded, handle?: ResumeHandle): Promise<string[]> {
+      await release(recorded, handle);
+      return leftBehind(recorded);
     }
 
     async function runToAbort(recorded: Recorded, reason: 'killed' | 'timeout', afterLine?: string): Promise<unknown> {
@@ -317,11 +329,11 @@ export function runnerContractSuite(
       assert.deepEqual(recorded.lines(), ['cat ended with 0, read 0 bytes']);
     });
 
-    behaviour('kill', 'run() rejects with "killed" at once and leaves no process, container, volume or pod', async () => {
+    behaviour('kill', 'run() rejects with "killed" at once; once released, no process, container, volume or pod is left', async () => {
       const recorded = makeJob('kill', '(sleep 61 >/dev/null 2>&1 &); sleep 62 & echo started; sleep 60');
       const reason = await runToAbort(recorded, 'killed', 'started');
       assert.equal(reason, 'killed');
-      assert.deepEqual(await leftBehind(recorded), []);
+      assert.deepEqual(await leftAfterRelease(recorded), []);
     });
 
     behaviour('abort-at-start', 'an abort right after run() is called rejects with the reason and leaves nothing behind', async () => {
@@ -329,7 +341,7 @@ export function runnerContractSuite(
       const recorded = makeJob('early', 'echo started; sleep 30');
       const reason = await runToAbort(recorded, 'killed');
       assert.equal(reason, 'killed');
-      assert.deepEqual(await leftBehind(recorded), []);
+      assert.deepEqual(await leftAfterRelease(recorded), []);
     });
 
     behaviour('aborted-before-run', 'run() with an already aborted signal returns a promise that rejects with the reason, and starts nothing', async () => {
@@ -344,14 +356,14 @@ export function runnerContractSuite(
       assert.deepEqual(await leftBehind(recorded), []);
     });
 
-    behaviour('timeout', 'run() rejects with "timeout" at once and leaves nothing behind', async () => {
+    behaviour('timeout', 'run() rejects with "timeout" at once; once released, nothing is left', async () => {
       const recorded = makeJob('timeout', 'sleep 62 & echo started; sleep 60');
       const reason = await runToAbort(recorded, 'timeout', 'started');
       assert.equal(reason, 'timeout');
-      assert.deepEqual(await leftBehind(recorded), []);
+      assert.deepEqual(await leftAfterRelease(recorded), []);
     });
 
-    behaviour('task-timeout', "the task's own timeout, with the engine's abort at that deadline, ends the run and leaves nothing behind", async () => {
+    behaviour('task-timeout', "the task's own timeout, with the engine's abort at that deadline, ends the run; once released, nothing is left", async () => {
       const timeoutMs = 1_500;
       const recorded = makeJob('deadline', 'echo started; sleep 60', { taskTimeoutMs: timeoutMs });
       const startedAt = Date.now();
@@ -362,7 +374,7 @@ export function runnerContractSuite(
         clearTimeout(timer);
       }
       assert.ok(Date.now() - startedAt < timeoutMs + ABORT_BUDGET_MS);
-      assert.deepEqual(await leftBehind(recorded), []);
+      assert.deepEqual(await leftAfterRelease(recorded), []);
     });
 
     behaviour('resume-handle', 'a re-attaching runner saves a JSON resume handle before the task prints anything', async (t) => {
@@ -375,7 +387,7 @@ export function runnerContractSuite(
       assert.ok(recorded.handles.length >= 1, 'a handle was saved');
       for (const handle of recorded.handles) assert.deepEqual(JSON.parse(JSON.stringify(handle)), handle);
       assert.equal(recorded.events[0], 'handle', `reported in this order: ${recorded.events.join(', ')}`);
-      assert.deepEqual(await leftBehind(recorded), []);
+      assert.deepEqual(await leftAfterRelease(recorded), []);
     });
 
     const LINES = 30;
@@ -393,7 +405,7 @@ export function runnerContractSuite(
       assert.equal((await runner.run(second.job)).exitCode, 0, second.notices.join('\n'));
       assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...second.lines()], expected);
       assert.equal(readFileSync(join(first.dir, OUT, 'result.txt'), 'utf8'), 'finished\n');
-      assert.deepEqual(await leftBehind(second), []);
+      assert.deepEqual(await leftAfterRelease(second, second.handles.at(-1) ?? crashed.handle), []);
     });
 
     behaviour('reattach-finished', 'a task that ended while no harrier ran is still collected on re-attach, with its exit code and the rest of its log', async (t) => {
@@ -410,10 +422,10 @@ export function runnerContractSuite(
       assert.equal((await runner.run(second.job)).exitCode, 4, second.notices.join('\n'));
       assert.deepEqual([...crashed.logged.map((entry) => entry.line), ...second.lines()], ['first', ...expected]);
       assert.equal(readFileSync(join(first.dir, 'later.csv'), 'utf8'), 'x\n');
-      assert.deepEqual(await leftBehind(second), []);
+      assert.deepEqual(await leftAfterRelease(second, second.handles.at(-1) ?? crashed.handle), []);
     });
 
-    behaviour('killed-after-crash', 'after a crash mid-task, a run() with the saved handle and an already aborted signal removes what was left and rejects with the reason (harrier kill)', async (t) => {
+    behaviour('killed-after-crash', 'after a crash mid-task, a run() with the saved handle and an already aborted signal rejects at once and runs nothing; release with the handle removes what was left (harrier kill)', async (t) => {
       if (!runnerOfKind(runner.kind).reattaches) {
         t.skip(`${runner.kind} does not re-attach`);
         return;
@@ -425,10 +437,40 @@ export function runnerContractSuite(
       second.controller.abort('killed');
       const startedAt = Date.now();
       await assert.rejects(runner.run(second.job), (reason: unknown) => reason === 'killed');
-      assert.ok(Date.now() - startedAt < ABORT_BUDGET_MS, 'the clean-up does not wait for the task to end');
       assert.deepEqual(second.lines(), [], 'nothing is run again');
+      await release(second, crashed.handle);
+      assert.ok(Date.now() - startedAt < ABORT_BUDGET_MS, 'the clean-up does not wait for the task to end');
       await until(async () => (await leftBehind(second)).length === 0, 'what the crash left to be removed', undefined, 10_000).catch(() => undefined);
       assert.deepEqual(await leftBehind(second), []);
+    });
+
+    behaviour('release', 'run() leaves the container or pod of an ended task in place; release removes it, and a second release is fine', async (t) => {
+      if (!runnerOfKind(runner.kind).reattaches) {
+        t.skip(`${runner.kind} does not re-attach: it leaves nothing to release`);
+        return;
+      }
+      const recorded = makeJob('release', 'echo done; exit 3');
+      assert.equal((await runner.run(recorded.job)).exitCode, 3);
+      assert.notDeepEqual(await leftBehind(recorded), [], 'run() removed what the attempt ran in before its end could be stored');
+      assert.deepEqual(await leftAfterRelease(recorded), []);
+      await release(recorded);
+      assert.deepEqual(await leftBehind(recorded), []);
+    });
+
+    behaviour('release-gone', 'release of a handle whose container or pod is gone already (removed by someone else) is fine', async (t, backend) => {
+      if (!runnerOfKind(runner.kind).reattaches) {
+        t.skip(`${runner.kind} does not re-attach: it leaves nothing to release`);
+        return;
+      }
+      const recorded = makeJob('gone', 'echo done');
+      assert.equal((await runner.run(recorded.job)).exitCode, 0);
+      // The first handle was saved before anything existed: it names what was about to be made.
+      const early = recorded.handles[0];
+      await backend.removeLeftovers(recorded.job);
+      assert.deepEqual(await leftBehind(recorded), [], 'removed by someone else');
+      await release(recorded);
+      await release(recorded, early);
+      assert.deepEqual(await leftBehind(recorded), []);
     });
 
     behaviour('crash-leaves-nothing', 'a runner that cannot re-attach leaves nothing running when harrier dies (the resume starts a new attempt)', async (t) => {

@@ -7,6 +7,7 @@ import { after, before } from 'node:test';
 import { dockerStatus } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
 import type { LogEntry, NoticeLevel, ResumeHandle, RunnerJob } from '../../../src/runners/contract.ts';
+import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 
 /** A RunnerJob as the engine would build it, recording everything the runner reports. */
 export interface RecordedJob {
@@ -70,6 +71,11 @@ export async function resourcesOf(executionId: string): Promise<{ containers: Do
   const containers = await docker.listContainers({ all: true, filters: { label: [label] } });
   const volumes = (await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? [];
   return { containers, volumes: volumes.map((volume) => volume.Name) };
+}
+
+/** What the engine does once it stored the attempt's end: release with the last handle the runner saved. */
+export function releaseLast(recorded: RecordedJob): Promise<void> {
+  return createDockerRunner().release(recorded.handles.at(-1) ?? {});
 }
 
 export async function removeResources(executionId: string): Promise<void> {

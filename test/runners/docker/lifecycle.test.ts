@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 import { dockerOrSkip } from '../../support/docker.ts';
-import { type RecordedJob, docker, resourcesOf, trackedJobs } from './job.ts';
+import { type RecordedJob, docker, releaseLast, resourcesOf, trackedJobs } from './job.ts';
 
 const runner = createDockerRunner();
 
@@ -26,7 +26,7 @@ describe('Docker runner lifecycle', () => {
   const { job } = trackedJobs();
 
   for (const reason of ['killed', 'timeout'] as const) {
-    test(`abort (${reason}) stops and removes the container and volume, and rejects with the reason`, async (t) => {
+    test(`abort (${reason}) stops the container and rejects with the reason; release then removes the container and volume`, async (t) => {
       if (!dockerOrSkip(t)) return;
       const recorded = job({ script: 'echo started; sleep 60', properties: { pullPolicy: 'NEVER' } });
       const running = runner.run(recorded.job);
@@ -36,6 +36,9 @@ describe('Docker runner lifecycle', () => {
       recorded.controller.abort(reason);
       await assert.rejects(running, (error: unknown) => error === reason);
       assert.ok(Date.now() - abortedAt < 10_000, 'the abort does not wait for the task');
+      const { containers } = await resourcesOf(recorded.executionId);
+      assert.deepEqual(containers.map((container) => container.State), ['exited'], 'stopped, left for release');
+      await releaseLast(recorded);
       assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
     });
   }
@@ -50,7 +53,7 @@ describe('Docker runner lifecycle', () => {
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
   });
 
-  test('an abort during a large upload stops it at once and leaves nothing behind', async (t) => {
+  test('an abort during a large upload stops it at once; once released, nothing is left', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'echo never', properties: { pullPolicy: 'NEVER' } });
     // Sparse: instant to create, yet 2 GiB to stream.
@@ -64,23 +67,27 @@ describe('Docker runner lifecycle', () => {
     await assert.rejects(running, (error: unknown) => error === 'killed');
     assert.ok(Date.now() - abortedAt < 10_000, 'the upload does not run to its end');
     assert.deepEqual(recorded.stdout(), []);
+    await releaseLast(recorded);
     assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
   });
 
-  test('delete: false keeps the container and volume after a run and says so', async (t) => {
+  test('delete: false keeps the container and volume after a run, through release too, and says so', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'echo kept', properties: { pullPolicy: 'NEVER', delete: false } });
     const result = await runner.run(recorded.job);
     assert.equal(result.exitCode, 0);
     const { containers, volumes } = await resourcesOf(recorded.executionId);
     assert.equal(containers.length, 1);
-    assert.deepEqual(recorded.handles[0], { volume: recorded.handles.at(-1)!.volume, containerName: recorded.handles.at(-1)!.containerName }, 'a first handle before anything is created');
+    const last = recorded.handles.at(-1)!;
+    assert.deepEqual(recorded.handles[0], { host: last.host, keep: true, volume: last.volume, containerName: last.containerName }, 'a first handle before anything is created');
     assert.equal(containers[0].Id, recorded.handles.at(-1)!.containerId);
     assert.deepEqual(volumes, [recorded.handles.at(-1)!.volume]);
     const notice = recorded.notices.find((entry) => /kept \(delete: false\)/.test(entry.message));
     assert.ok(notice, JSON.stringify(recorded.notices));
     assert.ok(notice.message.includes(String(recorded.handles.at(-1)!.containerId).slice(0, 12)));
     assert.ok(notice.message.includes(String(recorded.handles.at(-1)!.volume)));
+    await releaseLast(recorded);
+    assert.equal((await resourcesOf(recorded.executionId)).containers.length, 1, 'release keeps what the task keeps');
   });
 
   test('delete: false on kill stops the container but keeps it', async (t) => {
@@ -94,6 +101,8 @@ describe('Docker runner lifecycle', () => {
     assert.equal(containers.length, 1);
     assert.notEqual(containers[0].State, 'running');
     assert.ok(recorded.notices.some((entry) => /kept \(delete: false\)/.test(entry.message)));
+    await releaseLast(recorded);
+    assert.equal((await resourcesOf(recorded.executionId)).containers.length, 1, 'release keeps what the task keeps');
   });
 
   test('containers and volumes carry the identity labels', async (t) => {

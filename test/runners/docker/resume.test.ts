@@ -99,6 +99,7 @@ describe('Docker runner resume', () => {
     assert.deepEqual(stderr, [5, 10, 15, 20, 25, 30].map((i) => `err-${i}`));
     assert.ok(crashed.resumed.logs.length > 0 && crashed.logged.length >= 8);
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'result.txt'), 'utf8'), 'finished\n');
+    await runner.release(crashed.resumed.handles.at(-1) ?? crashed.handle);
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 
@@ -115,6 +116,7 @@ describe('Docker runner resume', () => {
     assert.deepEqual(stdout, ['first', ...Array.from({ length: 20 }, (_, i) => `later-${i + 1}`)]);
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'x.txt'), 'utf8'), 'x\n');
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'y.csv'), 'utf8'), 'y\n');
+    await runner.release(crashed.resumed.handles.at(-1) ?? crashed.handle);
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 
@@ -129,10 +131,11 @@ describe('Docker runner resume', () => {
     assert.equal(result.exitCode, 0);
     assert.deepEqual(crashed.resumed.stdout(), ['from the host']);
     assert.equal(readFileSync(join(crashed.resumed.workDir, 'out', 'made.txt'), 'utf8'), 'made\n');
+    await runner.release(crashed.resumed.handles.at(-1) ?? crashed.handle);
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 
-  test('killed while creating (the volume made, not the container): the handle saved first names both; resume removes the volume and says the attempt is gone', async (t) => {
+  test('killed while creating (the volume made, not the container): the handle saved first names both; resume says the attempt is gone, release removes the volume', async (t) => {
     if (!dockerOrSkip(t)) return;
     const crashed = await runAndCrash('echo never', () => false, [], 'die-before-create');
     assert.equal(crashed.handle.containerId, undefined, 'saved before anything was created');
@@ -146,6 +149,8 @@ describe('Docker runner resume', () => {
       assert.match(error.message, /container .* of this attempt is gone/);
       return true;
     });
+    assert.equal((await resourcesOf(crashed.resumed.executionId)).volumes.length, 1, 'left for release');
+    await runner.release(crashed.resumed.handles.at(-1) ?? crashed.handle);
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 });

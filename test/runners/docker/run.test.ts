@@ -6,14 +6,21 @@ import { describe, test } from 'node:test';
 import { createDockerRunner } from '../../../src/runners/docker/index.ts';
 import { TaskFailedError } from '../../../src/shared/errors.ts';
 import { dockerOrSkip } from '../../support/docker.ts';
-import { resourcesOf, trackedJobs } from './job.ts';
+import { type RecordedJob, releaseLast, resourcesOf, trackedJobs } from './job.ts';
 
 const runner = createDockerRunner();
+
+/** run() leaves the ended container to the engine's release, which removes it and its volume. */
+async function releasedLeavesNothing(recorded: RecordedJob): Promise<void> {
+  assert.equal((await resourcesOf(recorded.executionId)).containers.length, 1, 'the container stays until released');
+  await releaseLast(recorded);
+  assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+}
 
 describe('Docker runner on a real engine', () => {
   const { job } = trackedJobs();
 
-  test('hello world: exit 0, the line logged with the engine timestamp, nothing left behind', async (t) => {
+  test('hello world: exit 0, the line logged with the engine timestamp, nothing left behind once released', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'echo hello world' });
     const result = await runner.run(recorded.job);
@@ -23,7 +30,7 @@ describe('Docker runner on a real engine', () => {
     assert.equal(recorded.handles.length, 2, 'one handle before creating, one naming the container');
     assert.equal(recorded.handles[0].containerId, undefined);
     assert.match(String(recorded.handles[1].containerId), /^[0-9a-f]{64}$/);
-    assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+    await releasedLeavesNothing(recorded);
     assert.equal(runner.workingDirFor('/some/dir'), '/some/dir');
   });
 
@@ -144,7 +151,7 @@ describe('Docker runner on a real engine', () => {
     assert.equal(result.exitCode, 3);
     assert.deepEqual(recorded.stderr(), ['failing']);
     assert.equal(readFileSync(join(recorded.workDir, 'out', 'partial.txt'), 'utf8'), 'partial\n');
-    assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+    await releasedLeavesNothing(recorded);
   });
 
   test('an OOM kill fails with "out of memory" and the limit', async (t) => {
@@ -157,7 +164,7 @@ describe('Docker runner on a real engine', () => {
       assert.equal(error.code, 'OOM_KILLED');
       return true;
     });
-    assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+    await releasedLeavesNothing(recorded);
   });
 
   test('MOUNT binds the host working directory: files written appear on the host directly', async (t) => {
@@ -172,7 +179,7 @@ describe('Docker runner on a real engine', () => {
     assert.equal(readFileSync(join(recorded.workDir, 'made-here.txt'), 'utf8'), 'made\n');
     assert.equal(readFileSync(join(recorded.workDir, 'out', 'o.txt'), 'utf8'), 'o\n');
     assert.equal(recorded.handles[0].volume, undefined);
-    assert.deepEqual(await resourcesOf(recorded.executionId), { containers: [], volumes: [] });
+    await releasedLeavesNothing(recorded);
   });
 
   test('user, entry point and environment reach the container', async (t) => {
@@ -186,7 +193,7 @@ describe('Docker runner on a real engine', () => {
     assert.deepEqual(recorded.stdout(), ['hi from 1234']);
   });
 
-  test('wait: false starts the container and returns 0 at once', async (t) => {
+  test('wait: false starts the container and returns 0 at once; release leaves it running', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ script: 'sleep 30', properties: { pullPolicy: 'NEVER', wait: false } });
     const started = Date.now();
@@ -197,5 +204,7 @@ describe('Docker runner on a real engine', () => {
     assert.equal(containers.length, 1);
     assert.equal(containers[0].State, 'running');
     assert.ok(recorded.notices.some((notice) => /not waiting for it \(wait: false\)/.test(notice.message)));
+    await releaseLast(recorded);
+    assert.equal((await resourcesOf(recorded.executionId)).containers[0]?.State, 'running', 'release leaves it running');
   });
 });

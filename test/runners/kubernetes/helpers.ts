@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { LogEntry, ResumeHandle, RunnerJob, TaskIdentity } from '../../../src/runners/contract.ts';
+import type { LogEntry, ResumeHandle, RunnerJob, TaskIdentity, TaskRunner } from '../../../src/runners/contract.ts';
 
 /** The runner's `config` as the seeds write it, from a flattened kubeconfig. */
 export function connectionFromKubeconfig(text: string): Record<string, string> {
@@ -93,4 +93,33 @@ export async function waitUntil(condition: () => boolean, timeoutMs = 30_000): P
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * What the engine does with an attempt: run() to its end, then release with the last handle the
+ * runner saved, whatever the end. A failed release rejects, as a failed run() does.
+ */
+export async function runReleased<J extends ReleasableJob, Result>(run: (job: J) => Promise<Result>, release: TaskRunner['release'], job: J): Promise<Result> {
+  let last: ResumeHandle | undefined;
+  const tracked: J = {
+    ...job,
+    saveResumeHandle: async (handle: ResumeHandle) => {
+      last = handle;
+      await job.saveResumeHandle(handle);
+    },
+  };
+  try {
+    return await run(tracked);
+  } finally {
+    const handle = last ?? job.resume?.handle;
+    if (handle) await release(handle, job.settings);
+  }
+}
+
+type ReleasableJob = Pick<RunnerJob, 'saveResumeHandle' | 'settings' | 'resume'>;
+
+/** The runner as the engine drives it: each run() followed by its release. */
+export function releasing(runner: TaskRunner): TaskRunner {
+  const release: TaskRunner['release'] = (handle, settings) => runner.release(handle, settings);
+  return { kind: runner.kind, workingDirFor: (dir) => runner.workingDirFor(dir), release, run: (job) => runReleased((given) => runner.run(given), release, job) };
 }

@@ -17,7 +17,7 @@ import type { KubernetesTuning } from '../../../src/runners/kubernetes/index.ts'
 import { DEFAULT_INFORMER_OPTIONS, InformerRegistry, processInformers, type InformerLease } from '../../../src/runners/kubernetes/informer.ts';
 import { KubeClient } from '../../../src/runners/kubernetes/client.ts';
 import { kubeConfigFromConnection } from '../../../src/runners/kubernetes/connection.ts';
-import { connectionFromKubeconfig, makeJob, removeDir, tempDir } from './helpers.ts';
+import { connectionFromKubeconfig, makeJob, releasing, removeDir, tempDir } from './helpers.ts';
 
 const NAMESPACE = 'tasks';
 /** The simulator sends a bookmark this often on every watch. */
@@ -87,7 +87,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('a runner given its own registry shares its informer with no other registry', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({}), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({}), informers }));
     assert.equal((await runner.run(job('own-registry', 'true').job)).exitCode, 0);
     sim.resetStats();
     const own = await sharedInformer();
@@ -99,7 +99,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('a watch cut while a pod runs resumes from its resourceVersion and sees the pod end during the gap', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }), informers }));
     const { job: task, captured } = job('cut');
     let settled = false;
     const running = runner.run(task).finally(() => (settled = true));
@@ -130,7 +130,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('history expired during the gap: 410 Expired, one relist, the task completes and no pod is left', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 100, maxBackoffMs: 400 }), informers }));
     const { job: task, captured } = job('expired');
     const running = runner.run(task);
     await waitUntil(() => captured.lines.includes('started'));
@@ -167,7 +167,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
 
   test('failing reconnects back off, capped at maxBackoffMs, without relisting', async (t) => {
     if (!dockerOrSkip(t)) return;
-    const runner = createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 50, maxBackoffMs: 100 }), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({ initialBackoffMs: 50, maxBackoffMs: 100 }), informers }));
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -190,7 +190,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
     if (!dockerOrSkip(t)) return;
     const stallMs = 600;
     assert.ok(stallMs < BOOKMARK_MS, 'the bookmarks come too late to keep this watch alive');
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }), informers }));
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -215,7 +215,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
   test('bookmarks keep a quiet watch alive: no reopen while they come within stallMs', async (t) => {
     if (!dockerOrSkip(t)) return;
     const stallMs = 1_800;
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100 }), informers }));
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();
@@ -232,7 +232,7 @@ describe('Kubernetes shared pod informer under faults', { concurrency: false }, 
     assert.ok(stallMs > BOOKMARK_MS);
     // The simulator still serves the abandoned request once its delay is over, to a client that
     // left; a short server-side timeout ends that orphan soon, so the test process can exit.
-    const runner = createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100, watchTimeoutSeconds: 3 }), informers });
+    const runner = releasing(createKubernetesRunner({ tuning: tuning({ stallMs, initialBackoffMs: 50, maxBackoffMs: 100, watchTimeoutSeconds: 3 }), informers }));
     const warm = job('warm', 'true');
     assert.equal((await runner.run(warm.job)).exitCode, 0);
     sim.resetStats();

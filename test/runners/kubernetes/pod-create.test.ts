@@ -5,9 +5,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBusyboxImage } from '../../support/images.ts';
 import { availableBackends, startBackend, type KubeBackend } from '../../support/kube-backends.ts';
-import { runPodCreate, stopAllInformers, type PodCreateJob } from '../../../src/runners/kubernetes/index.ts';
+import { createKubernetesRunner, runPodCreate, stopAllInformers, type PodCreateJob, type PodCreateResult } from '../../../src/runners/kubernetes/index.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
-import { connectionFromKubeconfig, identityFor, removeDir, tempDir } from './helpers.ts';
+import { connectionFromKubeconfig, identityFor, removeDir, runReleased, tempDir } from './helpers.ts';
+
+/** As the engine runs a PodCreate attempt: its pod is released by the Kubernetes runner once the end is stored. */
+function podCreate(job: PodCreateJob): Promise<PodCreateResult> {
+  const runner = createKubernetesRunner();
+  return runReleased(runPodCreate, (handle, settings) => runner.release(handle, settings), job);
+}
 
 for (const backendName of availableBackends()) describe(`PodCreate machinery on the ${backendName}`, { concurrency: false }, () => {
   let backend: KubeBackend;
@@ -46,7 +52,7 @@ for (const backendName of availableBackends()) describe(`PodCreate machinery on 
     };
   }
 
-  test('user spec with two containers: files in and out, logs of both, metadata and status returned', async () => {
+  test('user spec with two containers: files in and out, logs of both, metadata and status returned; released, no pod is left', async () => {
     const { job: podJob, entries, notices } = job({
       restartPolicy: 'Never',
       containers: [
@@ -55,7 +61,7 @@ for (const backendName of availableBackends()) describe(`PodCreate machinery on 
         { name: 'out-files', image: 'not-allowed' },
       ],
     });
-    const result = await runPodCreate(podJob);
+    const result = await podCreate(podJob);
     assert.equal(result.exitCode, 0);
     assert.equal(readFileSync(join(podJob.hostWorkingDir, 'result.txt'), 'utf8'), 'built\n');
     assert.deepEqual(entries.map((entry) => `${entry.container}:${entry.line}`).sort(), ['dbt-duckdb:from-script', 'helper:from-helper']);
@@ -74,7 +80,7 @@ for (const backendName of availableBackends()) describe(`PodCreate machinery on 
         { restartPolicy: 'Never', containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '/kestra/working-dir/commands.sh'] }] },
         { connection: connectionFromKubeconfig(kubeconfig) },
       );
-      const result = await runPodCreate(podJob);
+      const result = await podCreate(podJob);
       assert.equal(result.exitCode, 0);
       assert.deepEqual(entries.map((entry) => entry.line), ['from-script']);
       assert.equal(readFileSync(join(podJob.hostWorkingDir, 'result.txt'), 'utf8'), 'built\n');
@@ -86,7 +92,7 @@ for (const backendName of availableBackends()) describe(`PodCreate machinery on 
 
   test('a failing container gives its exit code', async () => {
     const { job: podJob } = job({ containers: [{ name: 'c', image, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'echo partial > /kestra/working-dir/result.txt; exit 4'] }] });
-    const result = await runPodCreate(podJob);
+    const result = await podCreate(podJob);
     assert.equal(result.exitCode, 4);
     assert.equal(readFileSync(join(podJob.hostWorkingDir, 'result.txt'), 'utf8'), 'partial\n');
   });

@@ -15,7 +15,7 @@ import { availableBackends, startBackend, type KubeBackend } from '../../support
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
 import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
-import { connectionFromKubeconfig, identityFor, makeJob, removeDir, tempDir } from './helpers.ts';
+import { connectionFromKubeconfig, identityFor, makeJob, releasing, removeDir, tempDir } from './helpers.ts';
 import { hasCode } from '../../../src/shared/errors.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
@@ -90,7 +90,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     await backend.waitForPod('tasks', crashed.handle.podName, (pod) => pod?.status?.containerStatuses?.some((s: any) => s.name === 'main' && s.state?.terminated) ?? false, 30_000);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    const result = await createKubernetesRunner().run(job);
+    const result = await releasing(createKubernetesRunner()).run(job);
     assert.equal(result.exitCode, 0);
     assert.deepEqual([...crashed.entries.map((entry) => entry.line), ...captured.lines], EXPECTED);
     assert.ok(captured.notices.some((notice) => notice.includes(`re-attached to pod ${crashed.handle.podName}`)), captured.notices.join('\n'));
@@ -115,7 +115,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     await backend.waitForPod('tasks', crashed.handle.podName, sidecarEnded, 4_000).catch(() => undefined);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
+    assert.equal((await releasing(createKubernetesRunner()).run(job)).exitCode, 0);
     assert.ok(!captured.notices.some((notice) => notice.includes('cannot be collected')), captured.notices.join('\n'));
     assert.equal(readFileSync(join(crashed.dir, 'result.txt'), 'utf8'), 'finished\n');
     assert.deepEqual(await leftPods(), []);
@@ -126,7 +126,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     const crashed = await crashMidTask(true, 5);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    assert.equal((await createKubernetesRunner().run(job)).exitCode, 0);
+    assert.equal((await releasing(createKubernetesRunner()).run(job)).exitCode, 0);
     assert.deepEqual([...crashed.entries.map((entry) => entry.line), ...captured.lines], EXPECTED);
     assert.equal((await backend.requestCounts())['create pods'], 1);
     assert.deepEqual(await leftPods(), []);
@@ -137,7 +137,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     const crashed = await crashMidTask(false, 5);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    await assert.rejects(createKubernetesRunner().run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /resume is false/.test(error.message));
+    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /resume is false/.test(error.message));
     assert.deepEqual(captured.lines, [], 'nothing runs again inside the old attempt');
     assert.ok(captured.notices.some((notice) => notice.includes('resume is false')), captured.notices.join('\n'));
     assert.equal((await backend.requestCounts())['create pods'], 1);
@@ -151,7 +151,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     assert.deepEqual(await leftPods(), []);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    await assert.rejects(createKubernetesRunner().run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /is gone/.test(error.message));
+    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /is gone/.test(error.message));
     assert.deepEqual(captured.lines, []);
     assert.equal((await backend.requestCounts())['create pods'], 1, 'no second pod inside the same attempt');
   });

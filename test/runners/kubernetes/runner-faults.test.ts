@@ -10,7 +10,7 @@ import { dockerOrSkip, dockerStatus } from '../../support/docker.ts';
 import { ensureBusyboxImage } from '../../support/images.ts';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.ts';
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
-import { connectionFromKubeconfig, makeJob, removeDir, tempDir, waitUntil } from './helpers.ts';
+import { connectionFromKubeconfig, makeJob, releasing, removeDir, tempDir, waitUntil } from './helpers.ts';
 
 const TUNING = { logStallMs: 3_000, logEndGraceMs: 2_000, goneTimeoutMs: 20_000, informer: { lingerMs: 600_000 } };
 
@@ -19,7 +19,7 @@ describe('Kubernetes runner under injected log faults (simulator)', { concurrenc
   let image: string;
   let config: Record<string, string>;
   const dirs: string[] = [];
-  const runner = createKubernetesRunner({ tuning: TUNING });
+  const runner = releasing(createKubernetesRunner({ tuning: TUNING }));
 
   before(async () => {
     if (!dockerStatus().ok) return;

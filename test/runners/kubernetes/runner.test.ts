@@ -13,7 +13,8 @@ import { ensureBusyboxImage } from '../../support/images.ts';
 import { availableBackends, rolePairs, roleWithout, startBackend, type KubeBackend } from '../../support/kube-backends.ts';
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
 import { RunnerError, TaskFailedError } from '../../../src/shared/errors.ts';
-import { connectionFromKubeconfig, makeJob, removeDir, tempDir, waitUntil } from './helpers.ts';
+import type { RunnerJob, RunnerResult } from '../../../src/runners/contract.ts';
+import { connectionFromKubeconfig, makeJob, releasing, removeDir, tempDir, waitUntil } from './helpers.ts';
 
 const TUNING = { logStallMs: 3_000, logEndGraceMs: 2_000, goneTimeoutMs: 20_000, informer: { lingerMs: 600_000 } };
 const ROLE = readFileSync(new URL('../../../deploy/rbac.yaml', import.meta.url), 'utf8');
@@ -24,7 +25,9 @@ for (const backendName of availableBackends()) {
     let image: string;
     let config: Record<string, string>;
     const dirs: string[] = [];
-    const runner = createKubernetesRunner({ tuning: TUNING });
+    /** Each attempt as the engine runs it: run(), then release once its end is stored. */
+    const runner = releasing(createKubernetesRunner({ tuning: TUNING }));
+    const run = (job: RunnerJob): Promise<RunnerResult> => runner.run(job);
 
     before(async () => {
       image = ensureBusyboxImage();
@@ -63,12 +66,12 @@ for (const backendName of availableBackends()) {
       return (await backend.listPods('tasks')).map((pod) => String(pod.metadata.name));
     }
 
-    test('hello: logs in order, exit 0, pod deleted, at most 4 requests without files', async () => {
+    test('hello: logs in order, exit 0, pod deleted by release, at most 4 requests without files', async () => {
       // Warm the shared informer so this task's count is the per-task cost.
-      await runner.run(makeJob({ name: 'warm', script: 'true', image, properties: props(), hostWorkingDir: workDir() }).job);
+      await run(makeJob({ name: 'warm', script: 'true', image, properties: props(), hostWorkingDir: workDir() }).job);
       await backend.resetCounts();
       const { job, captured } = makeJob({ name: 'hello', script: 'echo hello; echo world; echo oops >&2; echo done', image, properties: props(), hostWorkingDir: workDir() });
-      const result = await runner.run(job);
+      const result = await run(job);
       assert.equal(result.exitCode, 0);
       // Kubernetes merges stderr into the log; its order against stdout is not kept by the runtime.
       assert.deepEqual(captured.lines.filter((line) => line !== 'oops'), ['hello', 'world', 'done']);
@@ -90,7 +93,7 @@ for (const backendName of availableBackends()) {
         name: 'files', image, properties: props(), hostWorkingDir: dir, outputGlobs: ['*.json', 'reports/**'],
         script: 'cat data.txt sub/nested.txt; mkdir -p reports/x; echo "{}" > r.json; echo deep > reports/x/d.txt; echo o > out/o.txt; echo no > skip.txt',
       });
-      const result = await runner.run(job);
+      const result = await run(job);
       assert.equal(result.exitCode, 0);
       assert.deepEqual(captured.lines, ['payload', 'nested']);
       assert.ok(existsSync(join(dir, 'r.json')), captured.notices.join('\n'));
@@ -107,7 +110,7 @@ for (const backendName of availableBackends()) {
     test('non-zero exit: exit code returned, outputs collected anyway', async () => {
       const dir = workDir();
       const { job } = makeJob({ name: 'fails', image, properties: props(), hostWorkingDir: dir, outputGlobs: ['result.txt'], script: 'echo partial > result.txt; exit 3' });
-      const result = await runner.run(job);
+      const result = await run(job);
       assert.equal(result.exitCode, 3);
       assert.equal(readFileSync(join(dir, 'result.txt'), 'utf8'), 'partial\n');
       assert.deepEqual(await leftPods(), []);
@@ -115,7 +118,7 @@ for (const backendName of availableBackends()) {
 
     test('image pull error fails fast with the reason and leaves no pod', async () => {
       const { job, captured } = makeJob({ name: 'pull', image: 'harrier-test/does-not-exist:1', properties: props(), hostWorkingDir: workDir(), script: 'true' });
-      await assert.rejects(runner.run(job), (error: Error) => {
+      await assert.rejects(run(job), (error: Error) => {
         assert.ok(error instanceof RunnerError);
         assert.match(error.message, /cannot start \(image harrier-test\/does-not-exist:1\): (ErrImagePull|ImagePullBackOff)/);
         assert.doesNotMatch(error.message, /\n/);
@@ -127,13 +130,13 @@ for (const backendName of availableBackends()) {
 
     test('a latest image with the default pull policy is pulled, and the pull fails here', async () => {
       const { job } = makeJob({ name: 'latest', image: 'harrier-test/busybox:latest', properties: props({ pullPolicy: undefined }), hostWorkingDir: workDir(), script: 'true' });
-      await assert.rejects(runner.run(job), /cannot start \(image harrier-test\/busybox:latest\): (ErrImagePull|ImagePullBackOff)/);
+      await assert.rejects(run(job), /cannot start \(image harrier-test\/busybox:latest\): (ErrImagePull|ImagePullBackOff)/);
       assert.deepEqual(await leftPods(), []);
     });
 
     test('InvalidImageName', async () => {
       const { job } = makeJob({ name: 'badname', image: 'Harrier/BusyBox:1', properties: props(), hostWorkingDir: workDir(), script: 'true' });
-      await assert.rejects(runner.run(job), /cannot start \(image Harrier\/BusyBox:1\): InvalidImageName/);
+      await assert.rejects(run(job), /cannot start \(image Harrier\/BusyBox:1\): InvalidImageName/);
       assert.deepEqual(await leftPods(), []);
     });
 
@@ -142,7 +145,7 @@ for (const backendName of availableBackends()) {
         name: 'cfgerr', image, hostWorkingDir: workDir(), script: 'true',
         properties: props({ containerDefaultSpec: { env: [{ name: 'FROM_MAP', valueFrom: { configMapKeyRef: { name: 'harrier-missing', key: 'k' } } }] } }),
       });
-      await assert.rejects(runner.run(job), (error: Error) => {
+      await assert.rejects(run(job), (error: Error) => {
         assert.match(error.message, /cannot start \(image [^)]+\): CreateContainerConfigError/);
         assert.match(error.message, /configmap "harrier-missing" not found/);
         return true;
@@ -156,7 +159,7 @@ for (const backendName of availableBackends()) {
         name: 'oom', image, hostWorkingDir: workDir(), script: 'set -o pipefail; head -c 100m /dev/zero | tail',
         properties: props({ resources: { limit: { memory: '16Mi' } } }),
       });
-      await assert.rejects(runner.run(job), (error: Error) => {
+      await assert.rejects(run(job), (error: Error) => {
         assert.ok(error instanceof TaskFailedError, String(error));
         assert.match(error.message, /OOMKilled, limit 16Mi/);
         assert.equal((error as TaskFailedError).exitCode, 137);
@@ -167,7 +170,7 @@ for (const backendName of availableBackends()) {
 
     test('activeDeadlineSeconds ends the pod with DeadlineExceeded', async () => {
       const { job } = makeJob({ name: 'deadline', image, hostWorkingDir: workDir(), script: 'sleep 60', properties: props({ podSpec: { activeDeadlineSeconds: 2 } }) });
-      await assert.rejects(runner.run(job), /exceeded its activeDeadlineSeconds/);
+      await assert.rejects(run(job), /exceeded its activeDeadlineSeconds/);
       assert.deepEqual(await leftPods(), []);
     });
 
@@ -176,14 +179,14 @@ for (const backendName of availableBackends()) {
         name: 'unsched', image, hostWorkingDir: workDir(), script: 'true',
         properties: props({ nodeSelector: { disk: 'unicorn' }, waitUntilRunning: 'PT1.5S' }),
       });
-      await assert.rejects(runner.run(job), /could not be scheduled within 1\.50s \(waitUntilRunning\): Unschedulable/);
+      await assert.rejects(run(job), /could not be scheduled within 1\.50s \(waitUntilRunning\): Unschedulable/);
       assert.ok(captured.notices.some((notice) => /^WARN pod \S+ event: Warning FailedScheduling \(default-scheduler\): 0\/1 nodes are available/.test(notice)), captured.notices.join('\n'));
       assert.deepEqual(await leftPods(), []);
     });
 
     test('a pod deleted by someone else fails the task with that reason', async () => {
       const { job, captured } = makeJob({ name: 'stolen', image, hostWorkingDir: workDir(), script: 'echo started; sleep 30', properties: props() });
-      const running = runner.run(job);
+      const running = run(job);
       await waitUntil(() => captured.lines.includes('started'));
       await backend.deletePod('tasks', String(captured.handles[0].podName), 0);
       await assert.rejects(running, /was deleted by someone else while the task ran/);
@@ -191,29 +194,29 @@ for (const backendName of availableBackends()) {
 
     test('unknown namespace and unreachable API server', async () => {
       const missing = makeJob({ name: 'nons', image, hostWorkingDir: workDir(), script: 'true', properties: props({ namespace: 'nope' }) });
-      await assert.rejects(runner.run(missing.job), /namespace nope does not exist on https:\/\/127\.0\.0\.1:\d+/);
+      await assert.rejects(run(missing.job), /namespace nope does not exist on https:\/\/127\.0\.0\.1:\d+/);
       const down = makeJob({ name: 'down', image, hostWorkingDir: workDir(), script: 'true', properties: props({ config: { ...config, masterUrl: 'https://127.0.0.1:1' } }) });
-      await assert.rejects(runner.run(down.job), /API server https:\/\/127\.0\.0\.1:1 is unreachable \(ECONNREFUSED\)/);
+      await assert.rejects(run(down.job), /API server https:\/\/127\.0\.0\.1:1 is unreachable \(ECONNREFUSED\)/);
       const untrusted = makeJob({ name: 'ca', image, hostWorkingDir: workDir(), script: 'true', properties: props({ config: { ...config, caCertData: undefined } }) });
-      await assert.rejects(runner.run(untrusted.job), /certificate that is not trusted/);
+      await assert.rejects(run(untrusted.job), /certificate that is not trusted/);
     });
 
-    test('kill and timeout delete the pod at once', async () => {
+    test('kill and timeout: release deletes the pod at once', async () => {
       const controller = new AbortController();
       const killed = makeJob({ name: 'kill', image, hostWorkingDir: workDir(), script: 'echo up; sleep 60', properties: props(), signal: controller.signal });
-      const running = runner.run(killed.job);
+      const running = run(killed.job);
       await waitUntil(() => killed.captured.lines.includes('up'));
       controller.abort('killed');
       await assert.rejects(running, (reason: unknown) => reason === 'killed');
       assert.deepEqual(await leftPods(), []);
       const timed = makeJob({ name: 'timeout', image, hostWorkingDir: workDir(), script: 'sleep 60', properties: props(), taskTimeoutMs: 1500 });
-      await assert.rejects(runner.run(timed.job), /did not finish within 1\.50s \(timeout\)/);
+      await assert.rejects(run(timed.job), /did not finish within 1\.50s \(timeout\)/);
       assert.deepEqual(await leftPods(), []);
     });
 
-    test('delete: false keeps the pod and says which', async () => {
+    test('delete: false keeps the pod, through release too, and says which', async () => {
       const { job, captured } = makeJob({ name: 'keep', image, hostWorkingDir: workDir(), outputGlobs: ['a.txt'], script: 'echo a > a.txt', properties: props({ delete: false }) });
-      assert.equal((await runner.run(job)).exitCode, 0);
+      assert.equal((await run(job)).exitCode, 0);
       const name = String(captured.handles[0].podName);
       assert.ok(captured.notices.some((notice) => notice.includes(`pod ${name} is kept`)), captured.notices.join('\n'));
       assert.ok((await backend.listPods('tasks')).some((pod) => pod.metadata.name === name));
@@ -230,7 +233,7 @@ for (const backendName of availableBackends()) {
           name: 'rbac', image, hostWorkingDir: dir, outputGlobs: ['o.txt'], script: 'cat in.txt; cp in.txt o.txt',
           properties: props({ config: connectionFromKubeconfig(kubeconfig) }),
         });
-        assert.equal((await runner.run(job)).exitCode, 0);
+        assert.equal((await run(job)).exitCode, 0);
         assert.deepEqual(captured.lines, ['x']);
         assert.equal(readFileSync(join(dir, 'o.txt'), 'utf8'), 'x\n');
       });
@@ -249,7 +252,7 @@ for (const backendName of availableBackends()) {
             name: 'rbac-less', image, hostWorkingDir: dir, outputGlobs: ['o.txt'], script: 'cat in.txt; cp in.txt o.txt',
             properties: props({ config: connectionFromKubeconfig(kubeconfig) }),
           });
-          const said = await runner.run(job).then(
+          const said = await run(job).then(
             (result) => `exit ${result.exitCode}; notices: ${captured.notices.join(' | ')}`,
             (error: Error) => `${error.message}; notices: ${captured.notices.join(' | ')}`,
           );
@@ -264,7 +267,7 @@ for (const backendName of availableBackends()) {
       stopAllInformers();
       await backend.withRole('tasks', roleWithout(ROLE, 'list events'), async (kubeconfig) => {
         const { job, captured } = makeJob({ name: 'noevents', image, hostWorkingDir: workDir(), script: 'exit 4', properties: props({ config: connectionFromKubeconfig(kubeconfig) }) });
-        assert.equal((await runner.run(job)).exitCode, 4);
+        assert.equal((await run(job)).exitCode, 4);
         assert.ok(captured.notices.some((notice) => /^DEBUG the pod's Warning events are not shown: the service account may not list events in namespace tasks/.test(notice)), captured.notices.join('\n'));
       });
       stopAllInformers();

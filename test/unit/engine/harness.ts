@@ -2,6 +2,7 @@
  * In-process engine tests: a real Engine on a real SQLite store in a temp folder, whose script
  * tasks run through a scripted fake runner instead of processes, containers or pods.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Engine, type ExecutionListener } from '../../../src/engine/index.ts';
 import type { Flow, RunnerKind } from '../../../src/flow/model.ts';
 import { parseFlow } from '../../../src/flow/parse.ts';
-import type { RunnerJob, RunnerResult, TaskRunner } from '../../../src/runners/contract.ts';
+import type { ResumeHandle, RunnerJob, RunnerResult, TaskRunner } from '../../../src/runners/contract.ts';
 import { RunnerRegistry } from '../../../src/runners/registry.ts';
 import type { ExecutionRecord, TaskRunRecord } from '../../../src/store/index.ts';
 
@@ -26,10 +27,14 @@ export interface FakeCall {
   aborted?: unknown;
 }
 
-/** A runner that does what each task id's behaviour says and records every call. */
+/** A runner that does what each task id's behaviour says and records every call and release. */
 export class FakeRunner implements TaskRunner {
   readonly kind: RunnerKind;
   readonly calls: FakeCall[] = [];
+  /** Every release, in order, with the settings it was given. */
+  readonly releases: { handle: ResumeHandle; settings?: Record<string, string> }[] = [];
+  /** What release does besides recording (check the store, fail); replaced by tests. */
+  onRelease: (handle: ResumeHandle) => void | Promise<void> = () => undefined;
   /** Most calls in progress at once. */
   peak = 0;
   private running = 0;
@@ -51,6 +56,11 @@ export class FakeRunner implements TaskRunner {
 
   workingDirFor(hostWorkingDir: string): string {
     return hostWorkingDir;
+  }
+
+  async release(handle: ResumeHandle, settings?: Record<string, string>): Promise<void> {
+    this.releases.push({ handle, settings });
+    await this.onRelease(handle);
   }
 
   async run(job: RunnerJob): Promise<RunnerResult> {
@@ -131,6 +141,20 @@ export interface Started {
 
 export async function openEngine(dir: string, fakes: Partial<Record<RunnerKind, TaskRunner>>, listener: ExecutionListener = {}): Promise<Engine> {
   return await Engine.open({ stateDir: dir, runners: new FakeRunners(fakes), listener });
+}
+
+/** A second harrier process: resumes the execution and runs it to its end. */
+export async function resume(dir: string, executionId: string, fakes: Partial<Record<RunnerKind, TaskRunner>>) {
+  const engine = await openEngine(dir, fakes);
+  const prepared = await engine.prepareResume(executionId);
+  const ended = await engine.runChain(prepared.execution, prepared.flow);
+  const attempts = async (taskId: string) => {
+    const taskRun = (await engine.store.taskRuns(ended.id)).find((run) => run.taskId === taskId);
+    assert.ok(taskRun, `task run ${taskId}`);
+    return await engine.store.attempts(taskRun.id);
+  };
+  const lines = async (taskId: string, level?: string) => (await engine.store.logs(ended.id, { taskId })).filter((log) => !level || log.level === level).map((log) => log.line);
+  return { engine, prepared, ended, attempts, lines };
 }
 
 /** Creates an execution of the flow and starts running it, and the executions its retries make. */

@@ -5,27 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RunnerKind } from '../../../src/flow/model.ts';
-import type { TaskRunner } from '../../../src/runners/contract.ts';
 import { isHarrierError } from '../../../src/shared/errors.ts';
-import { CLOCK_SKEW_MS, crash, exits, FakeRunner, flowYaml, hangs, openEngine, start, stateDir, until, type Started } from './harness.ts';
+import { CLOCK_SKEW_MS, crash, exits, FakeRunner, flowYaml, hangs, openEngine, resume, start, stateDir, until, type Started } from './harness.ts';
 
 const SHELL = 'type: io.kestra.plugin.scripts.shell.Commands';
 const DOCKER = `${SHELL}\n    containerImage: busybox\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker`;
-
-/** A second harrier process: resumes the execution and runs it to its end. */
-async function resume(dir: string, executionId: string, fakes: Partial<Record<RunnerKind, TaskRunner>>) {
-  const engine = await openEngine(dir, fakes);
-  const prepared = await engine.prepareResume(executionId);
-  const ended = await engine.runChain(prepared.execution, prepared.flow);
-  const attempts = async (taskId: string) => {
-    const taskRun = (await engine.store.taskRuns(ended.id)).find((run) => run.taskId === taskId);
-    assert.ok(taskRun, `task run ${taskId}`);
-    return await engine.store.attempts(taskRun.id);
-  };
-  const lines = async (taskId: string, level?: string) => (await engine.store.logs(ended.id, { taskId })).filter((log) => !level || log.level === level).map((log) => log.line);
-  return { engine, prepared, ended, attempts, lines };
-}
 
 async function crashWhen(started: Started, condition: () => boolean, what: string): Promise<void> {
   await until(condition, what);
