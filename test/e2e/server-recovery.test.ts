@@ -2,8 +2,8 @@
  * Executions survive their server: SIGKILL and a restart re-attach to the same container or pod;
  * SIGTERM hands the execution over at once to another server on the same state directory; a
  * server frozen (SIGSTOP) past its lease is fenced out when it wakes (SIGCONT): its writes are
- * refused, it stops, and it deletes nothing of what the new owner now watches. Docker containers
- * and Kubernetes pods on the simulator, with real `harrier server` processes.
+ * refused, it stops, and it deletes nothing of what the new owner now watches. Docker containers,
+ * and Kubernetes pods on the simulator and on the real cluster, with real `harrier server` processes.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerOrSkip, dockerUnavailable, watchContainerCreates } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
-import { startBackend, type KubeBackend } from '../support/kube-backends.ts';
+import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
 import { tempStateDir } from '../support/harrier.ts';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
 
@@ -187,34 +187,32 @@ describe('server recovery with Docker containers', { concurrency: false }, () =>
   scenarios(dockerPlace);
 });
 
-describe('server recovery with Kubernetes pods (simulator)', { concurrency: false }, () => {
-  let backend: KubeBackend | undefined;
-  let kubeconfig = '';
-  before(async () => {
-    if (dockerUnavailable()) return;
-    ensureBusyboxAlias();
-    backend = await startBackend('simulator');
-    kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-    writeFileSync(kubeconfig, backend.kubeconfig);
+for (const backendName of dockerUnavailable() ? [] : availableBackends()) {
+  describe(`server recovery with Kubernetes pods (${backendName})`, { concurrency: false }, () => {
+    let backend: KubeBackend | undefined;
+    let kubeconfig = '';
+    before(async () => {
+      ensureBusyboxAlias();
+      backend = await startBackend(backendName);
+      kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
+      writeFileSync(kubeconfig, backend.kubeconfig);
+    });
+    after(async () => {
+      await backend?.stop();
+    });
+    scenarios(() => ({
+      name: 'kubernetes',
+      runner: '      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n      pullPolicy: IF_NOT_PRESENT',
+      env: () => ({ KUBECONFIG: kubeconfig }),
+      resources: async (executionId) => {
+        await backend!.settled('default');
+        return (await backend!.listPods('default')).filter((pod) => pod.metadata.labels?.['harrier.io/execution-id'] === executionId).map((pod) => String(pod.metadata.name));
+      },
+      creates: async () => (await backend!.requestCounts())['create pods'] ?? 0,
+    }));
   });
-  after(async () => {
-    await backend?.stop();
-  });
-  if (dockerUnavailable()) {
-    test('the simulator runs pods in Docker', (t) => void dockerOrSkip(t));
-    return;
-  }
-  scenarios(() => ({
-    name: 'kubernetes',
-    runner: '      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n      pullPolicy: IF_NOT_PRESENT',
-    env: () => ({ KUBECONFIG: kubeconfig }),
-    resources: async (executionId) => {
-      await backend!.settled('default');
-      return (await backend!.listPods('default')).filter((pod) => pod.metadata.labels?.['harrier.io/execution-id'] === executionId).map((pod) => String(pod.metadata.name));
-    },
-    creates: async () => (await backend!.requestCounts())['create pods'] ?? 0,
-  }));
-});
+}
+if (dockerUnavailable()) test('Kubernetes backends run their pods in Docker', (t) => void dockerOrSkip(t));
 
 test('a Process attempt cut short by a server\'s death cannot be re-attached: the restarted server runs it again as a new attempt', async () => {
   const stateDir = tempStateDir('harrier-server-');
