@@ -72,7 +72,7 @@ export class AttemptReleases {
 
   /**
    * Removes what the handle names through its runner, then marks it released. A failed removal is
-   * a warning, never a task failure: it is tried once more as the run ends (retryFailed), and a
+   * a warning, never a task failure: it is tried once more before the run stores its end (retryFailed), and a
    * resume or take-over tries what is still not marked.
    */
   async release(taskRun: TaskRunRecord, number: number, kind: RunnerKind, handle: ResumeHandle, lastTry = false): Promise<void> {
@@ -97,10 +97,8 @@ export class AttemptReleases {
     }
   }
 
-  /** The releases that failed during this run, once more; whether there were any. */
-  async retryFailed(): Promise<boolean> {
-    const failed = this.failed.splice(0);
-    for (const { taskRun, number, kind, handle } of failed) await this.release(taskRun, number, kind, handle, true);
-    return failed.length > 0;
+  /** The releases that failed during this run, once more. */
+  async retryFailed(): Promise<void> {
+    for (const { taskRun, number, kind, handle } of this.failed.splice(0)) await this.release(taskRun, number, kind, handle, true);
   }
 }

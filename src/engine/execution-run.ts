@@ -209,6 +209,8 @@ export class ExecutionRun {
       state = 'FAILED';
     }
     if (this.kill.signal.aborted) state = 'KILLED';
+    // Before the end is stored: an execution seen ended has nothing of its own left running.
+    await this.releases.retryFailed();
     await this.laterWrites;
     await this.logWriter.flush();
     if (this.halt.halted && state !== 'KILLED') {
@@ -226,7 +228,6 @@ export class ExecutionRun {
       await this.setExecutionState(state, now());
       await this.runAfterExecution();
     }
-    if (await this.releases.retryFailed()) await this.logWriter.flush();
     return this.execution;
   }
 

@@ -264,7 +264,13 @@ for (const { name, unavailable, place: makePlace } of STORES) {
       await backend.settled('default');
       assert.deepEqual((await backend.listPods('default')).map((pod) => pod.metadata.name), [], 'no pod left');
       assert.deepEqual(await backend.sim!.leftovers(), { containers: [], volumes: [] }, 'the simulator left nothing in Docker');
-      assert.deepEqual(dockerIds('ps', `harrier.io/namespace=${NAMESPACE}`), [], 'no container left');
+      const leftContainers = dockerIds('ps', `harrier.io/namespace=${NAMESPACE}`);
+      assert.deepEqual(await Promise.all(leftContainers.map(async (id) => {
+        const [labels] = execFileSync('docker', ['inspect', id, '--format', '{{json .Config.Labels}}'], { encoding: 'utf8' }).split('\n');
+        const executionId = String(JSON.parse(labels)['harrier.io/execution-id'] ?? '');
+        const { body: warnings } = await api(front.url, `/api/v1/logs/${executionId}?minLevel=WARN`);
+        return `${id} ${labels}; warnings: ${JSON.stringify(warnings)}; workers: ${said.split('\n').filter((line) => executionId && line.includes(executionId)).join(' | ')}`;
+      })), [], 'no container left');
       assert.deepEqual(dockerIds('volume', `harrier.io/namespace=${NAMESPACE}`), [], 'no volume left');
     } finally {
       for (const worker of workers) {
