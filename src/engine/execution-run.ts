@@ -494,9 +494,9 @@ export class ExecutionRun {
     for (;;) {
       const result = await this.runAttempt(task, taskRun, attemptNumber, resuming, frame);
       resuming = undefined;
-      if (result.gone && !this.halt.signal.aborted) {
+      if (result.restart && !this.halt.signal.aborted) {
         if (this.kill.signal.aborted) return this.endKilled(taskRun);
-        this.notice(taskRun, 'WARN', `attempt ${attemptNumber} cannot be resumed (${result.gone}); starting attempt ${attemptNumber + 1}`);
+        this.notice(taskRun, 'WARN', `attempt ${attemptNumber} cannot be resumed (${result.restart}); starting attempt ${attemptNumber + 1}`);
         attemptNumber++;
         continue;
       }
@@ -590,7 +590,7 @@ export class ExecutionRun {
     number: number,
     resuming: AttemptRecord | undefined,
     frame: Frame,
-  ): Promise<{ state: State; gone?: string }> {
+  ): Promise<{ state: State; restart?: string }> {
     const attemptDir = this.attemptDir(taskRun, number);
     if (!resuming) {
       await this.deps.store.insertAttempt({ taskRunId: taskRun.id, number, state: 'RUNNING', startedAt: now() });
@@ -606,14 +606,16 @@ export class ExecutionRun {
     const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
     const ctx = await this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
     let end: AttemptEnd;
-    let gone: string | undefined;
+    let restart: string | undefined;
     try {
       const outcome = await runTask(task, ctx);
       end = { state: outcome.state, exitCode: outcome.exitCode };
     } catch (failure) {
       end = await this.failedAttempt(failure, task, timeout.signal, frame);
-      if (resuming && hasCode(failure, 'ATTEMPT_GONE') && end.state === 'FAILED') {
-        gone = failure.message;
+      // An attempt that never ran, or whose pod the task asked to replace, is no failure of the
+      // task: a new attempt starts, no retry policy asked (as for a Process attempt cut short).
+      if (resuming && end.state === 'FAILED' && (hasCode(failure, 'ATTEMPT_NEVER_STARTED') || hasCode(failure, 'ATTEMPT_NOT_RESUMED'))) {
+        restart = failure.message;
       } else {
         this.notice(taskRun, end.state === 'KILLED' ? 'WARN' : 'ERROR', `attempt ${number} ${end.state === 'KILLED' ? 'killed' : `failed: ${end.error}`}`, number);
       }
@@ -633,7 +635,7 @@ export class ExecutionRun {
     if (end.state === 'KILLED') {
       await this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }
-    return { state: end.state, gone };
+    return { state: end.state, restart };
   }
 
   /** What the task gets for one attempt (Kestra's RunContext); what it reports lands in `report`. */

@@ -89,6 +89,60 @@ tasks:
   assert.deepEqual(containersOf(id), []);
 });
 
+/** Runs a Docker task, SIGKILLs harrier mid-task, removes its container with `docker rm -f`, and resumes. */
+async function resumeAfterDockerRm(retry: string) {
+  const flow = flowFile(`id: docker_removed
+namespace: test
+tasks:
+  - id: count
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ${ensureBusyboxImage()}
+    taskRunner:
+      type: io.kestra.plugin.scripts.runner.docker.Docker
+      pullPolicy: NEVER
+${retry}    commands:
+      - for i in $(seq 1 10); do echo "line $i"; sleep 0.1; done
+`);
+  const stateDir = tempStateDir();
+  const child = startHarrier(['run', flow, '--state-dir', stateDir]);
+  const id = (await waitForOutput(child, /Execution (\S+) started/)).split(' ')[1];
+  await waitForOutput(child, /\[count\] line 3\n/);
+  child.kill('SIGKILL');
+  await child.result;
+  const containers = containersOf(id);
+  assert.equal(containers.length, 1, 'the container outlived harrier');
+  execFileSync('docker', ['rm', '-f', containers[0]]);
+  const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir]);
+  return { id, resumed, stateDir, count: taskRun(JSON.parse(resumed.stdout), 'count') };
+}
+
+const REMOVED_OUTSIDE = /container \S+ of this attempt is gone from .*: it was removed outside harrier/;
+
+test('the container removed by docker rm while harrier was dead, no retry policy: the attempt and the execution fail, saying why', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const { id, resumed, count } = await resumeAfterDockerRm('');
+  assert.equal(resumed.code, 1, resumed.stderr);
+  assert.equal(JSON.parse(resumed.stdout).state, 'FAILED');
+  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['FAILED']);
+  assert.match(count.attempts[0].error ?? '', REMOVED_OUTSIDE);
+  assert.match(resumed.stderr, new RegExp(`attempt 1 failed: ${REMOVED_OUTSIDE.source}`));
+  assert.deepEqual(containersOf(id), []);
+});
+
+test('the container removed by docker rm while harrier was dead, with a retry policy: a second attempt runs and the execution succeeds', async (t) => {
+  if (!dockerOrSkip(t)) return;
+  const { id, resumed, stateDir, count } = await resumeAfterDockerRm('    retry: {type: constant, interval: PT0S, maxAttempt: 2}\n');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(JSON.parse(resumed.stdout).state, 'SUCCESS');
+  assert.deepEqual(count.attempts.map((a: { state: string }) => a.state), ['FAILED', 'SUCCESS']);
+  assert.match(count.attempts[0].error ?? '', REMOVED_OUTSIDE);
+  assert.match(resumed.stderr, /retrying in \S+ \(attempt 2 of 2\)/);
+  const logs = (await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir])).stdout;
+  const attemptTwo = logs.slice(logs.indexOf('retrying in'));
+  assert.deepEqual([...attemptTwo.matchAll(/^\[count\] line (\d+)$/gm)].map((m) => Number(m[1])), Array.from({ length: 10 }, (_, i) => i + 1), 'attempt 2 ran the whole task');
+  assert.deepEqual(containersOf(id), []);
+});
+
 test('Ctrl-C (SIGINT) on a Docker task stops and removes its container', async (t) => {
   if (!dockerOrSkip(t)) return;
   const image = ensureBusyboxImage();

@@ -254,13 +254,14 @@ tasks:
     assert.equal(await podsOf(id), 0);
   });
 
-  test('SIGKILL, the pod deleted by someone, resume: a new attempt with a pod and a log of its own, never a second run inside the old one', async () => {
+  test('SIGKILL, the pod deleted by someone, resume: attempt 1 fails as deleted outside harrier, the retry runs a new pod with a log of its own', async () => {
     const flow = flowFile(`id: k8s_gone
 namespace: company.team
 tasks:
   - id: count
     type: io.kestra.plugin.scripts.shell.Commands
     containerImage: ${ensureBusyboxImage()}
+    retry: {type: constant, interval: PT0S, maxAttempt: 2}
     taskRunner:
       type: Kubernetes
       pullPolicy: IF_NOT_PRESENT
@@ -278,15 +279,18 @@ tasks:
     assert.equal(await podsOf(id), 0);
     const resumed = await harrier(['resume', id, '--json', '--state-dir', stateDir], { env: env() });
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stderr, /attempt 1 cannot be resumed \(pod .* is gone .*\); starting attempt 2/);
+    assert.match(resumed.stderr, /attempt 1 failed: pod \S+ of this attempt is gone from namespace default: it was deleted outside harrier/);
+    assert.match(resumed.stderr, /retrying in \S+ \(attempt 2 of 2\)/);
     const count = taskRun(JSON.parse(resumed.stdout), 'count');
     assert.deepEqual(count.attempts.map((a) => a.state), ['FAILED', 'SUCCESS']);
-    assert.match(count.attempts[0].error ?? '', /gone/);
+    assert.match(count.attempts[0].error ?? '', /deleted outside harrier/);
     const logs = await harrier(['logs', id, '--task', 'count', '--state-dir', stateDir]);
-    const attemptTwo = logs.stdout.slice(logs.stdout.indexOf('starting attempt 2'));
+    const retryAt = logs.stdout.indexOf('retrying in');
+    assert.ok(retryAt > 0, logs.stdout);
+    const attemptTwo = logs.stdout.slice(retryAt);
     const numbers = (text: string): number[] => [...text.matchAll(/^\[count\] line (\d+)$/gm)].map((m) => Number(m[1]));
     assert.deepEqual(numbers(attemptTwo), Array.from({ length: 12 }, (_, i) => i + 1), 'attempt 2 has the whole log, once');
-    const first = numbers(logs.stdout.slice(0, logs.stdout.indexOf('starting attempt 2')));
+    const first = numbers(logs.stdout.slice(0, retryAt));
     assert.deepEqual(first, Array.from({ length: first.length }, (_, i) => i + 1), 'attempt 1 keeps what its pod printed, once');
     assert.equal(await podsOf(id), 0);
   });

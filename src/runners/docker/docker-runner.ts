@@ -133,7 +133,14 @@ class ContainerAttempt {
         if (statusOf(error) === 404) {
           this.container = undefined;
           // Its volume, if it was made, is removed by release with the rest of the attempt.
-          throw new RunnerError(`container ${reference.slice(0, 12)} of this attempt is gone from ${this.client.host}`, { code: 'ATTEMPT_GONE' });
+          // The handle names the container's id only once it was created.
+          if (typeof handle.containerId !== 'string') {
+            throw new RunnerError(`interrupted: harrier stopped before container ${reference} of this attempt was created`, { code: 'ATTEMPT_NEVER_STARTED' });
+          }
+          throw new RunnerError(`container ${reference.slice(0, 12)} of this attempt is gone from ${this.client.host}: it was removed outside harrier`, {
+            code: 'ATTEMPT_GONE',
+            hint: 'check who removes containers on this engine (docker rm, a cleanup job); a retry policy on the task runs it again',
+          });
         }
         throw dockerError(this.client, 'inspecting the container', error);
       }

@@ -190,20 +190,19 @@ class PodSession {
       this.owned = true;
       this.job.notice('INFO', `created pod ${this.name} in namespace ${this.plan.namespace}`);
     } catch (error) {
-      if (hasCode(error, 'KUBE_CONFLICT')) {
-        this.owned = true;
-        this.adopted = true;
-        this.job.notice('INFO', `pod ${this.name} already exists (made by an earlier try of this attempt): adopting it`);
-        return;
-      }
-      throw error;
+      if (!hasCode(error, 'KUBE_CONFLICT')) throw error;
+      this.owned = true;
+      this.adopted = true;
+      this.job.notice('INFO', `pod ${this.name} already exists (made by an earlier try of this attempt): adopting it`);
     }
+    // A resume tells a pod deleted by someone else (created) from one never made (not created).
+    await this.saveHandle({ ...this.handle, created: true });
   }
 
   /**
-   * Adopts the pod of the interrupted attempt. Without a pod to adopt (it is gone, being deleted,
-   * or `resume: false` deletes it) the attempt ends here: its log holds what the old pod printed,
-   * so the task runs again in a new attempt, with a pod and a log of its own.
+   * Adopts the pod of the interrupted attempt. Without a pod to adopt the attempt ends here, with
+   * a code that tells the engine why: never created or `resume: false` (a new attempt, with a pod
+   * and a log of its own), or deleted by someone else (a failure the retry policy judges).
    */
   private async reattach(handle: ResumeHandle): Promise<void> {
     const existing = this.findPrevious(handle);
@@ -218,17 +217,20 @@ class PodSession {
       this.job.notice('INFO', `re-attached to pod ${name} in namespace ${this.plan.namespace} (phase ${podPhase(existing)})`);
       return;
     }
-    if (!existing) {
-      throw new RunnerError(`pod ${name} of this attempt is gone from namespace ${this.plan.namespace}`, { code: 'ATTEMPT_GONE' });
+    if (!existing && handle.created !== true) {
+      throw new RunnerError(`interrupted: harrier stopped before pod ${name} of this attempt was created`, { code: 'ATTEMPT_NEVER_STARTED' });
     }
-    if (!this.plan.resumeEnabled) {
+    if (existing && !this.plan.resumeEnabled) {
       this.job.notice('INFO', `resume is false: deleting pod ${name} of the interrupted attempt`);
       await this.deletePod(name);
+      await this.waitGone(name);
+      throw new RunnerError(`resume is false: pod ${name} of this attempt was deleted`, { code: 'ATTEMPT_NOT_RESUMED' });
     }
-    await this.waitGone(name);
-    throw new RunnerError(this.plan.resumeEnabled
-      ? `pod ${name} of this attempt was being deleted`
-      : `resume is false: pod ${name} of this attempt was deleted`, { code: 'ATTEMPT_GONE' });
+    if (existing) await this.waitGone(name);
+    throw new RunnerError(`pod ${name} of this attempt is gone from namespace ${this.plan.namespace}: it was deleted outside harrier`, {
+      code: 'ATTEMPT_GONE',
+      hint: 'check who deletes pods in this namespace (kubectl delete, an eviction, a cleanup job); a retry policy on the task runs it again',
+    });
   }
 
   private findPrevious(handle: ResumeHandle): V1Pod | undefined {

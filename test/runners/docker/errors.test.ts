@@ -78,9 +78,15 @@ describe('Docker runner errors', () => {
     }
   });
 
-  test('resuming a container that is gone says so: the attempt is gone, for the engine to start a new one', async (t) => {
+  test('resuming a created container that is gone says so: removed outside harrier, for the retry policy to judge', async (t) => {
     if (!dockerOrSkip(t)) return;
     const recorded = job({ resume: { handle: { containerId: 'f'.repeat(64), volume: 'harrier-gone-volume' } } });
-    await assert.rejects(runner.run(recorded.job), oneLine('ATTEMPT_GONE', /container ffffffffffff of this attempt is gone/));
+    await assert.rejects(runner.run(recorded.job), oneLine('ATTEMPT_GONE', /container ffffffffffff of this attempt is gone from .*: it was removed outside harrier/, /retry policy/));
+  });
+
+  test('resuming a container that was never created (the handle names it only) says the attempt never started', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const recorded = job({ resume: { handle: { containerName: 'harrier-never-created' } } });
+    await assert.rejects(runner.run(recorded.job), oneLine('ATTEMPT_NEVER_STARTED', /interrupted: harrier stopped before container harrier-never-created of this attempt was created/));
   });
 });

@@ -135,7 +135,7 @@ describe('Docker runner resume', () => {
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 
-  test('killed while creating (the volume made, not the container): the handle saved first names both; resume says the attempt is gone, release removes the volume', async (t) => {
+  test('killed while creating (the volume made, not the container): the handle saved first names both; resume says the attempt never started, release removes the volume', async (t) => {
     if (!dockerOrSkip(t)) return;
     const crashed = await runAndCrash('echo never', () => false, [], 'die-before-create');
     assert.equal(crashed.handle.containerId, undefined, 'saved before anything was created');
@@ -145,8 +145,8 @@ describe('Docker runner resume', () => {
     await docker.createVolume({ Name: String(crashed.handle.volume), Labels: { 'harrier.io/execution-id': crashed.resumed.executionId } });
 
     await assert.rejects(runner.run(crashed.resumed.job), (error: HarrierError) => {
-      assert.equal(error.code, 'ATTEMPT_GONE');
-      assert.match(error.message, /container .* of this attempt is gone/);
+      assert.equal(error.code, 'ATTEMPT_NEVER_STARTED');
+      assert.match(error.message, /^interrupted: harrier stopped before container \S+ of this attempt was created$/);
       return true;
     });
     assert.equal((await resourcesOf(crashed.resumed.executionId)).volumes.length, 1, 'left for release');

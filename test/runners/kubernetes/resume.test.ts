@@ -137,21 +137,35 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
     const crashed = await crashMidTask(false, 5);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /resume is false/.test(error.message));
+    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_NOT_RESUMED') && /resume is false/.test(error.message));
     assert.deepEqual(captured.lines, [], 'nothing runs again inside the old attempt');
     assert.ok(captured.notices.some((notice) => notice.includes('resume is false')), captured.notices.join('\n'));
     assert.equal((await backend.requestCounts())['create pods'], 1);
     assert.deepEqual(await leftPods(), []);
   });
 
-  test('the pod of the attempt is gone: the runner creates nothing and says the attempt is gone', async () => {
+  test('the pod of the attempt is gone: the runner creates nothing and says it was deleted outside harrier', async () => {
     await backend.resetCounts();
     const crashed = await crashMidTask(true, 5);
+    assert.equal(crashed.handle.created, true, 'the handle says the pod was created');
     await backend.deletePod('tasks', String(crashed.handle.podName), 0);
     assert.deepEqual(await leftPods(), []);
     const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
     job.resume = { handle: crashed.handle, logCursor: crashed.cursor };
-    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /is gone/.test(error.message));
+    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_GONE') && /pod \S+ of this attempt is gone from namespace tasks: it was deleted outside harrier/.test(error.message));
+    assert.deepEqual(captured.lines, []);
+    assert.equal((await backend.requestCounts())['create pods'], 1, 'no second pod inside the same attempt');
+  });
+
+  test('a handle saved before the create, its pod missing: the attempt never started, and nothing is created', async () => {
+    await backend.resetCounts();
+    const crashed = await crashMidTask(true, 5);
+    await backend.deletePod('tasks', String(crashed.handle.podName), 0);
+    const { job, captured } = makeJob({ name: 'resume', script: SCRIPT, image, properties: crashed.properties, hostWorkingDir: crashed.dir, outputGlobs: ['result.txt'], identity: crashed.identity });
+    const beforeCreate = { ...crashed.handle };
+    delete beforeCreate.created;
+    job.resume = { handle: beforeCreate, logCursor: crashed.cursor };
+    await assert.rejects(releasing(createKubernetesRunner()).run(job), (error: unknown) => hasCode(error, 'ATTEMPT_NEVER_STARTED') && /^interrupted: harrier stopped before pod \S+ of this attempt was created$/.test((error as Error).message));
     assert.deepEqual(captured.lines, []);
     assert.equal((await backend.requestCounts())['create pods'], 1, 'no second pod inside the same attempt');
   });
