@@ -36,6 +36,8 @@ const CHAOS_MS = 60_000;
 type Kind = 'process' | 'docker' | 'kubernetes';
 const KINDS: Kind[] = ['process', 'docker', 'kubernetes'];
 const NAMESPACE = 'chaos.team';
+/** A take-over's new attempt for a container that never started, made for another worker's working directory. */
+const NEVER_STARTED_ELSEWHERE = /^interrupted: .* was started, and it was made for another working directory/;
 
 const RUNNERS: Record<Kind, string> = {
   process: 'type: io.kestra.plugin.core.runner.Process',
@@ -223,6 +225,7 @@ for (const { name, unavailable, place: makePlace } of STORES) {
       const problems: string[] = [];
       let processAttempts = 0;
       let cutBeforeCreate = 0;
+      let cutBeforeStart = 0;
       for (const { id, kind } of submitted) {
         const attempts: any[] = documents.get(id).taskRunList[0].attempts;
         const problem = (what: string) => problems.push(`${kind} execution ${id}: ${what}`);
@@ -232,14 +235,16 @@ for (const { name, unavailable, place: makePlace } of STORES) {
           // container or pod existed (the runner saves its handle first, so not after) never ran in
           // one: it ends "interrupted" and the next attempt runs. One that had its container or pod
           // must have been re-attached to, never run again: its container or pod is removed only
-          // after its end is stored, so a take-over never finds it gone.
+          // after its end is stored, so a take-over never finds it gone. The one exception never
+          // ran: a container created, not yet started, for another worker's working directory.
           const created = kind === 'docker' ? containers.creates : podCreates;
           const counts = attempts.map((_, i) => created.get(`${id}/${i + 1}`) ?? 0);
           const strays = [...created.keys()].filter((key) => key.startsWith(`${id}/`) && !(Number(key.split('/')[1]) <= attempts.length));
           const describeAttempts = () => JSON.stringify(attempts.map((attempt, i) => [attempt.state.current, attempt.error ?? null, counts[i]]));
           if (counts.some((count) => count > 1) || counts.at(-1) !== 1 || strays.length) problem(`containers or pods per attempt ${describeAttempts()}, strays ${strays.join(',')}`);
           attempts.slice(0, -1).forEach((attempt, i) => {
-            if (counts[i] === 1) problem(`attempt ${i + 1} had its container or pod but was run again: ${describeAttempts()}`);
+            if (counts[i] === 1 && NEVER_STARTED_ELSEWHERE.test(attempt.error ?? '')) cutBeforeStart++;
+            else if (counts[i] === 1) problem(`attempt ${i + 1} had its container or pod but was run again: ${describeAttempts()}`);
             else if (!/^interrupted/.test(attempt.error ?? '')) problem(`attempt ${i + 1} ended without a container or pod for another reason: ${describeAttempts()}`);
             else cutBeforeCreate++;
           });
@@ -258,7 +263,7 @@ for (const { name, unavailable, place: makePlace } of STORES) {
           problems.push(`  workers about ${id}: ${said.split('\n').filter((line) => line.includes(id)).join(' | ')}`);
         }
       }
-      t.diagnostic(`Process attempts: ${processAttempts} for ${EXECUTIONS / 3} executions; Docker or Kubernetes attempts cut short before their container or pod existed: ${cutBeforeCreate}`);
+      t.diagnostic(`Process attempts: ${processAttempts} for ${EXECUTIONS / 3} executions; Docker or Kubernetes attempts cut short before their container or pod existed: ${cutBeforeCreate}, before a container made for another worker's working directory started: ${cutBeforeStart}`);
       assert.deepEqual(problems, []);
 
       await backend.settled('default');

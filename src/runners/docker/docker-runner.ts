@@ -146,7 +146,15 @@ class ContainerAttempt {
       }
       this.containerName = info.Name.replace(/^\//, '');
       job.notice('INFO', `re-attached to container ${this.describeContainer()} (${info.State.Status})`);
-      if (info.State.Status === 'created') return await this.launchAndFinish();
+      if (info.State.Status === 'created') {
+        // Never started, so nothing ran: it is filled and started here, unless it was made for
+        // another working directory (a worker on another machine took the attempt over), whose
+        // files this process does not have: the attempt never started, and a new one runs.
+        if (info.Config.WorkingDir !== resolve(job.hostWorkingDir)) {
+          throw new RunnerError(`interrupted: harrier stopped before container ${this.describeContainer()} of this attempt was started, and it was made for another working directory (${info.Config.WorkingDir})`, { code: 'ATTEMPT_NEVER_STARTED' });
+        }
+        return await this.launchAndFinish();
+      }
       return await this.followAndFinish(logCursor);
     } catch (error) {
       return this.fail(error);
