@@ -135,6 +135,20 @@ describe('Docker runner resume', () => {
     assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
   });
 
+  test('a container created but never started for another working directory (a take-over on another machine): the attempt never started, release removes it', async (t) => {
+    if (!dockerOrSkip(t)) return;
+    const crashed = await runAndCrash('echo never', () => false, [], 'die-after-save');
+    const elsewhere = mkdtempSync(join(tmpdir(), 'harrier-other-machine-'));
+    await assert.rejects(runner.run({ ...crashed.resumed.job, hostWorkingDir: elsewhere }), (error: HarrierError) => {
+      assert.equal(error.code, 'ATTEMPT_NEVER_STARTED');
+      assert.match(error.message, /^interrupted: harrier stopped before container .+ of this attempt was started, and it was made for another working directory/);
+      return true;
+    });
+    assert.equal((await resourcesOf(crashed.resumed.executionId)).containers.length, 1, 'left for release');
+    await runner.release(crashed.resumed.handles.at(-1) ?? crashed.handle);
+    assert.deepEqual(await resourcesOf(crashed.resumed.executionId), { containers: [], volumes: [] });
+  });
+
   test('killed while creating (the volume made, not the container): the handle saved first names both; resume says the attempt never started, release removes the volume', async (t) => {
     if (!dockerOrSkip(t)) return;
     const crashed = await runAndCrash('echo never', () => false, [], 'die-before-create');
