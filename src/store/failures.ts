@@ -9,3 +9,14 @@ export function diskFullError(dir: string, cause?: unknown, flag: '--state-dir' 
     code: 'STORE_DISK_FULL', cause, hint: `free some space, or choose another ${flag}`,
   });
 }
+
+/**
+ * Fencing, the same for every store: a write whose epoch is not the lease's current one (`current`,
+ * undefined when the execution has no lease) is refused.
+ */
+export function checkEpoch(executionId: string, epoch: number, current: number | undefined): void {
+  if (current === epoch) return;
+  throw new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
+    code: 'LEASE_LOST', hint: 'another worker took the execution over; this one stops its part and leaves the containers and pods to it',
+  });
+}

@@ -9,6 +9,7 @@ import type {
 } from '../records.ts';
 import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
 import { isConnectionLost, postgresFailure, serverAddress, type ServerAddress } from './failures.ts';
+import { checkEpoch } from '../failures.ts';
 import { migrate } from './migrations.ts';
 import { QUEUE_CHANNEL, QueueListener } from './queue-listener.ts';
 
@@ -284,11 +285,7 @@ export class PostgresStore implements Store {
   async checkFence(executionId: string, epoch: number): Promise<void> {
     const row = await this.row<{ epoch: string }>('SELECT epoch FROM execution_leases WHERE execution_id = $1 FOR SHARE', [executionId]);
     const current = row === undefined ? undefined : Number(row.epoch);
-    if (current !== epoch) {
-      throw new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
-        code: 'LEASE_LOST', hint: 'another worker took the execution over; this one stops its part and leaves the containers and pods to it',
-      });
-    }
+    checkEpoch(executionId, epoch, current);
   }
 
   async endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now = Date.now()): Promise<boolean> {

@@ -9,6 +9,7 @@ import type {
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from '../records.ts';
 import { storeFailure } from './failures.ts';
+import { checkEpoch } from '../failures.ts';
 import { openStoreDatabase, storePath } from './open.ts';
 
 
@@ -334,11 +335,7 @@ export class SqliteStore implements Store {
     return this.call(() => {
       const row = this.prepare('SELECT epoch FROM execution_leases WHERE execution_id = ?').get(executionId) as Row | undefined;
       const current = row === undefined ? undefined : Number(row.epoch);
-      if (current !== epoch) {
-        throw new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
-          code: 'LEASE_LOST', hint: 'another worker took the execution over; this one stops its part and leaves the containers and pods to it',
-        });
-      }
+      checkEpoch(executionId, epoch, current);
     });
   }
 
