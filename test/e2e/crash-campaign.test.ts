@@ -9,9 +9,7 @@
  * HARRIER_CRASH_TRIALS=<n> sets the trials per runner (default 8).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
@@ -22,6 +20,7 @@ import { dockerOrSkip, dockerStatus } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
 import { flowFile, harrier, startHarrier, tempStateDir, waitForOutput } from '../support/harrier.ts';
 import { seededRandom } from '../support/seeded-random.ts';
+import { kubeconfigFile } from '../support/kube-backends.ts';
 
 const SEED = Number(process.env.HARRIER_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const TRIALS = Number(process.env.HARRIER_CRASH_TRIALS ?? 8);
@@ -41,8 +40,7 @@ before(async () => {
   if (!dockerStatus().ok) return;
   ensureBusyboxAlias();
   sim = await startKubeSim({});
-  kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-  writeFileSync(kubeconfigPath, sim.kubeconfig);
+  kubeconfigPath = kubeconfigFile(sim);
 });
 
 after(async () => {

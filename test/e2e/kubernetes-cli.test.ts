@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ensureBusyboxAlias, ensureBusyboxImage, ensureDbtImage, ensurePythonImage } from '../support/images.ts';
 import { flowFile, harrier, numberedLogLines, REPO_ROOT, runJson, startHarrier, taskRun, tempStateDir, waitForOutput } from '../support/harrier.ts';
-import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
+import { availableBackends, startBackend, type KubeBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { connectionFromKubeconfig } from '../runners/kubernetes/helpers.ts';
 
 /**
@@ -20,8 +20,7 @@ for (const backendName of availableBackends()) describe(`harrier on Kubernetes (
   before(async () => {
     ensureBusyboxAlias();
     backend = await startBackend(backendName, { namespaces: ['kestra'] });
-    kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-    writeFileSync(kubeconfigPath, backend.kubeconfig);
+    kubeconfigPath = kubeconfigFile(backend);
   });
 
   after(async () => {

@@ -9,14 +9,12 @@
  * `npm test` started one (HARRIER_TEST_REAL_CLUSTER names its kubeconfig).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { MAX_LINE_BYTES } from '../../src/runners/line-splitter.ts';
 import { dockerOrSkip } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
-import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
+import { availableBackends, startBackend, type KubeBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { flowFile, harrier, startHarrier, tempStateDir, type ExecutionDocument } from '../support/harrier.ts';
 
 const SIZES = { short: 20_000, medium: 1_000_000, huge: 20_000_000 };
@@ -115,8 +113,7 @@ for (const name of availableBackends()) {
   test(`Kubernetes (${name}): 20 KB, 1 MB and 20 MB lines, and a 20 KB outputs line`, async () => {
     const backend = await startBackend(name);
     backends.push(backend);
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-    writeFileSync(kubeconfig, backend.kubeconfig);
+    const kubeconfig = kubeconfigFile(backend);
     const image = ensureBusyboxImage();
     const runner = `      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n      namespace: default\n      pullPolicy: IfNotPresent\n      fileSidecar:\n        image: ${image}`;
     await checkRunner(runner, image, { KUBECONFIG: kubeconfig });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { dockerOrSkip } from '../support/docker.ts';
 import { ensureBusyboxImage } from '../support/images.ts';
-import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
+import { availableBackends, startBackend, type KubeBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { flowFile, runJson, taskRun, tempStateDir } from '../support/harrier.ts';
 
 const KEPT = ['f1.txt', 'f2.txt', 'f3.txt', 'f4.txt', 'f5.txt', 'f6.txt', 'same-as-f1.txt'];
@@ -89,8 +89,7 @@ for (const name of availableBackends()) {
   test(`Kubernetes (${name}): odd names and links in the output folder`, async () => {
     const backend = await startBackend(name);
     backends.push(backend);
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-    writeFileSync(kubeconfig, backend.kubeconfig);
+    const kubeconfig = kubeconfigFile(backend);
     const image = ensureBusyboxImage();
     const runner = `      type: io.kestra.plugin.ee.kubernetes.runner.Kubernetes\n      namespace: default\n      pullPolicy: IfNotPresent\n      fileSidecar:\n        image: ${image}`;
     await checkRunner(runner, image, { KUBECONFIG: kubeconfig });

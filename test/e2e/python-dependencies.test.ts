@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dockerOrSkip } from '../support/docker.ts';
 import { flowFile, runJson, taskRun, tempStateDir } from '../support/harrier.ts';
 import { ensureBusyboxAlias, ensurePythonImage } from '../support/images.ts';
-import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
+import { availableBackends, startBackend, type KubeBackend, kubeconfigFile } from '../support/kube-backends.ts';
 
 /**
  * Python `dependencies` with real packages from PyPI, installed by the harrier binary with pip and
@@ -120,8 +120,7 @@ for (const backendName of unreachable ? [] : availableBackends()) describe(`Pyth
   before(async () => {
     ensureBusyboxAlias();
     backend = await startBackend(backendName);
-    kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-    writeFileSync(kubeconfig, backend.kubeconfig);
+    kubeconfig = kubeconfigFile(backend);
   });
 
   after(async () => {

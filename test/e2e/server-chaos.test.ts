@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerOrSkip, dockerUnavailable, watchContainerCreates } from '../support/docker.ts';
 import { tempStateDir } from '../support/harrier.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
-import { startBackend } from '../support/kube-backends.ts';
+import { startBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { postgresUnavailable, startPostgres } from '../support/postgres.ts';
 import { api, deployFlow, startServerProcess, startWorkerProcess, untilState, type WorkerProcess } from '../support/server.ts';
 import { seededRandom } from '../support/seeded-random.ts';
@@ -137,8 +137,7 @@ for (const { name, unavailable, place: makePlace } of STORES) {
       podCreates.set(key, (podCreates.get(key) ?? 0) + 1);
     });
     const containers = watchContainerCreates(`harrier.io/namespace=${NAMESPACE}`);
-    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-    writeFileSync(kubeconfig, backend.kubeconfig);
+    const kubeconfig = kubeconfigFile(backend);
     const place = await makePlace();
     const env = { KUBECONFIG: kubeconfig, ...place.env };
     const unexpectedExits: string[] = [];

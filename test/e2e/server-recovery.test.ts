@@ -7,14 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dockerOrSkip, dockerUnavailable, watchContainerCreates } from '../support/docker.ts';
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
-import { availableBackends, startBackend, type KubeBackend } from '../support/kube-backends.ts';
+import { availableBackends, startBackend, type KubeBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { tempStateDir } from '../support/harrier.ts';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
 
@@ -194,8 +191,7 @@ for (const backendName of dockerUnavailable() ? [] : availableBackends()) {
     before(async () => {
       ensureBusyboxAlias();
       backend = await startBackend(backendName);
-      kubeconfig = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
-      writeFileSync(kubeconfig, backend.kubeconfig);
+      kubeconfig = kubeconfigFile(backend);
     });
     after(async () => {
       await backend?.stop();

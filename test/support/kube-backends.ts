@@ -8,7 +8,9 @@
  * so that request counts read from the audit log are this test file's alone.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { startKubeSim, type KubeSim, type KubeSimOptions } from '../kube-sim/index.ts';
 import { renderKubeconfig } from '../kube-sim/kubeconfig.ts';
@@ -313,4 +315,11 @@ async function realBackend(): Promise<KubeBackend> {
       }
     },
   };
+}
+
+/** The backend's kubeconfig written to a file of its own, for a harrier process's KUBECONFIG. */
+export function kubeconfigFile(backend: Pick<KubeBackend, 'kubeconfig'>): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'harrier-kubeconfig-')), 'config');
+  writeFileSync(path, backend.kubeconfig);
+  return path;
 }
