@@ -120,10 +120,7 @@ export class Engine {
       }
       execution.inputs[file.inputId] = stored.uri;
     }
-    await this.store.transaction(async () => {
-      await this.store.insertExecution(execution);
-      if (request.queued) await this.store.queueExecution(execution.id);
-    });
+    await this.store.insertExecution(execution, { queued: request.queued });
     return execution;
   }
 

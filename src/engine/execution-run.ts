@@ -625,9 +625,8 @@ export class ExecutionRun {
     await this.laterWrites;
     await this.logWriter.flush();
     await this.deps.store.transaction(async () => {
-      await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now() });
+      await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now(), runnerKind: report.runnerKind });
       await this.saveOutputs(taskRun, report);
-      if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
     });
     if (report.runnerKind && report.handle) await this.releases.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
@@ -671,10 +670,7 @@ export class ExecutionRun {
       // The runner kind is stored with the first handle: a later process needs it to release the attempt.
       saveResumeHandle: async (handle: ResumeHandle) => {
         report.handle = handle;
-        await this.deps.store.transaction(async () => {
-          await this.deps.store.saveResumeHandle(taskRun.id, number, this.releases.sealed(handle));
-          if (report.runnerKind) await this.deps.store.setAttemptRunner(taskRun.id, number, report.runnerKind);
-        });
+        await this.deps.store.saveResumeHandle(taskRun.id, number, this.releases.sealed(handle), report.runnerKind);
       },
       log: (line) => {
         if (logLevelKeeps(task.logLevel, line.level)) this.taskLog(taskRun, number, line);

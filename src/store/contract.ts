@@ -1,6 +1,6 @@
 import type { RunnerKind } from '../runners/table.ts';
 import type {
-  AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Lease, LeaseHolder, LogRecord,
+  AttemptEnd, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from './records.ts';
 
@@ -19,10 +19,19 @@ export interface Store {
 
   /** Runs `work` in one write transaction; inside another, `work` joins it. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Fencing: runs `work` so that each of its writes, and each transaction it opens, is refused with
+   * LEASE_LOST and changes nothing once the lease of `fence.executionId` has moved past `fence.epoch`,
+   * and so that a take-over waits for (or passes over) a fenced write in progress. Writes that must
+   * land together go in one `transaction`; others are fenced one by one (on PostgreSQL, the check
+   * is part of each write's own statement: one round trip).
+   */
+  fenced<T>(fence: Fence, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 
   // Executions
-  insertExecution(execution: ExecutionRecord): Promise<void>;
+  /** With `queued`, the execution also joins the queue, atomically (see queueExecution). */
+  insertExecution(execution: ExecutionRecord, options?: { queued?: boolean }): Promise<void>;
   /** The names of the secrets an execution read (see ExecutionOptions.secretNames). */
   setSecretNames(id: string, names: readonly string[]): Promise<void>;
   /** A resume's own command-line runner settings replace the run's (see ExecutionOptions.runnerSettings). */
@@ -57,14 +66,12 @@ export interface Store {
   /** Gives a lease up at once; with `fence`, the epoch moves on too, so the releaser's late writes are refused. */
   releaseLease(executionId: string, epoch: number, options?: { fence?: boolean }): Promise<void>;
   leaseOf(executionId: string): Promise<Lease | undefined>;
-  /** Fencing: refuses (LEASE_LOST) when the execution's lease has moved past `epoch`. Call it inside the write's transaction. */
-  checkFence(executionId: string, epoch: number): Promise<void>;
   /** Ends an execution nobody holds at once, bumping the epoch; false when a live lease holds it. */
   endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now?: number): Promise<boolean>;
   /** Kestra's restart: a FAILED or KILLED execution goes back to the queue, its failed task runs to CREATED. False when it cannot. */
   restartExecution(executionId: string): Promise<boolean>;
   /**
-   * Calls `onQueued` soon after any process queues or releases an execution, so idle slots need
+   * Calls `onQueued` soon after any process queues an execution or releases an unfinished one, so idle slots need
    * not poll fast (PostgreSQL: LISTEN/NOTIFY; SQLite: this process only). Returns the unsubscribe.
    */
   watchQueue(onQueued: () => void): Promise<() => Promise<void>>;
@@ -94,9 +101,10 @@ export interface Store {
   /** In ordinal order. */
   taskRuns(executionId: string): Promise<TaskRunRecord[]>;
   insertAttempt(attempt: AttemptRecord): Promise<void>;
-  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): Promise<void>;
-  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): Promise<void>;
-  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): Promise<void>;
+  /** The attempt's end; its runner kind too when `end` has one. */
+  finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void>;
+  /** The attempt's resume handle; its runner kind too when given (a later process needs it to release the attempt). */
+  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void>;
   /** In number order. */
   attempts(taskRunId: string): Promise<AttemptRecord[]>;
   /** In task-run ordinal, then number order. */

@@ -15,8 +15,11 @@ export function diskFullError(dir: string, cause?: unknown, flag: '--state-dir' 
  * undefined when the execution has no lease) is refused.
  */
 export function checkEpoch(executionId: string, epoch: number, current: number | undefined): void {
-  if (current === epoch) return;
-  throw new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
+  if (current !== epoch) throw leaseLostError(executionId, epoch, current);
+}
+
+export function leaseLostError(executionId: string, epoch: number, current: number | undefined): StoreError {
+  return new StoreError(`write refused for execution ${executionId}: this worker holds lease epoch ${epoch}, the store has ${current ?? 'no lease'}`, {
     code: 'LEASE_LOST', hint: 'another worker took the execution over; this one stops its part and leaves the containers and pods to it',
   });
 }

@@ -1,24 +1,18 @@
 import type { RunnerKind } from '../runners/table.ts';
-import type { ExecutionRecord, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord, AttemptRecord, ExecutionFailure } from './records.ts';
+import type { AttemptEnd, AttemptRecord, ExecutionFailure, ExecutionRecord, Fence, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord } from './records.ts';
 import type { Store } from './contract.ts';
 
 /** What an ExecutionRun asks of the store: the plain Store for `harrier run`, a FencedStore under a server lease. */
 export type ExecutionStore = Pick<Store,
   | 'taskRuns' | 'attempts' | 'outputLines' | 'outputStampsNewestFirst' | 'countLogs' | 'transaction'
   | 'insertExecution' | 'setExecutionState' | 'setExecutionOutputs' | 'setSecretNames' | 'insertTaskRun' | 'updateTaskRun'
-  | 'saveTaskRunOutputs' | 'insertAttempt' | 'finishAttempt' | 'saveResumeHandle' | 'setAttemptRunner' | 'insertLogs' | 'insertMetrics'>;
-
-/** The lease a worker slot drives an execution under. */
-export interface Fence {
-  executionId: string;
-  epoch: number;
-}
+  | 'saveTaskRunOutputs' | 'insertAttempt' | 'finishAttempt' | 'saveResumeHandle' | 'insertLogs' | 'insertMetrics'>;
 
 /**
- * The store as a worker slot's ExecutionRun sees it: every write checks, inside its own
- * transaction, that the lease still has the slot's epoch, and is refused with LEASE_LOST otherwise.
- * So a worker that was frozen or cut off past its lease cannot write a single line once another
- * took the execution over. Reads go straight through.
+ * The store as a worker slot's ExecutionRun sees it: every write is fenced by the slot's lease
+ * (Store.fenced), and refused with LEASE_LOST once another slot took the execution over. So a
+ * worker that was frozen or cut off past its lease cannot write a single line after that. Reads
+ * go straight through.
  */
 export class FencedStore implements ExecutionStore {
   private readonly store: Store;
@@ -30,22 +24,16 @@ export class FencedStore implements ExecutionStore {
   }
 
   private write<T>(work: () => Promise<T>): Promise<T> {
-    return this.store.transaction(async () => {
-      await this.store.checkFence(this.fence.executionId, this.fence.epoch);
-      return work();
-    });
+    return this.store.fenced(this.fence, work);
   }
 
   transaction<T>(work: () => Promise<T>): Promise<T> {
-    return this.write(work);
+    return this.write(() => this.store.transaction(work));
   }
 
   /** A `CREATE_NEW_EXECUTION` successor joins the server's queue, where any slot takes it. */
   insertExecution(execution: ExecutionRecord): Promise<void> {
-    return this.write(async () => {
-      await this.store.insertExecution(execution);
-      await this.store.queueExecution(execution.id);
-    });
+    return this.write(() => this.store.insertExecution(execution, { queued: true }));
   }
 
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void> {
@@ -76,16 +64,12 @@ export class FencedStore implements ExecutionStore {
     return this.write(() => this.store.insertAttempt(attempt));
   }
 
-  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): Promise<void> {
-    return this.write(() => this.store.finishAttempt(taskRunId, number, change));
+  finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void> {
+    return this.write(() => this.store.finishAttempt(taskRunId, number, end));
   }
 
-  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): Promise<void> {
-    return this.write(() => this.store.saveResumeHandle(taskRunId, number, handle));
-  }
-
-  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): Promise<void> {
-    return this.write(() => this.store.setAttemptRunner(taskRunId, number, runnerKind));
+  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void> {
+    return this.write(() => this.store.saveResumeHandle(taskRunId, number, handle, runnerKind));
   }
 
   insertLogs(records: readonly LogRecord[]): Promise<void> {

@@ -5,4 +5,4 @@ export { LogWriter } from './log-writer.ts';
 export { defaultStorageDir, InternalStorage, STORAGE_SCHEME } from './internal-storage.ts';
 export { diskFullError } from './failures.ts';
 export * from './records.ts';
-export { FencedStore, type ExecutionStore, type Fence } from './fenced-store.ts';
+export { FencedStore, type ExecutionStore } from './fenced-store.ts';

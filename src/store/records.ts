@@ -201,6 +201,21 @@ export interface Lease {
   holder?: LeaseHolder;
 }
 
+/** The lease a worker slot writes an execution under: its writes carry this epoch. */
+export interface Fence {
+  executionId: string;
+  epoch: number;
+}
+
+/** How an attempt ended, with the runner kind that ran it when the attempt knows it. */
+export interface AttemptEnd {
+  state: State;
+  exitCode?: number;
+  error?: string;
+  endedAt: string;
+  runnerKind?: RunnerKind;
+}
+
 /** A lease just taken, with the holder it replaced when that one let it expire. */
 export interface TakenLease {
   executionId: string;

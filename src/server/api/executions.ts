@@ -108,10 +108,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
       labels: { ...systemLabels(id, flowLabels), 'system.replayOf': old.id },
       options: { ...old.options, retryOf: undefined, notBefore: undefined },
     };
-    await store.transaction(async () => {
-      await store.insertExecution(replay);
-      await store.queueExecution(id);
-    });
+    await store.insertExecution(replay, { queued: true });
     sendJson(response, 200, await document(await find(id)));
   });
 

@@ -16,6 +16,9 @@ export interface Migration {
   sql: string;
 }
 
+/** The SQLSTATE with which harrier_fence refuses a write whose lease moved on (a class PostgreSQL does not use). */
+export const FENCE_REFUSED = 'HF001';
+
 /** Identifiers and stamps compare byte by byte, as in SQLite, whatever the database's locale. */
 const KEY = 'TEXT COLLATE "C"';
 
@@ -151,6 +154,27 @@ CREATE TABLE metrics (
   timestamp TEXT NOT NULL
 );
 CREATE INDEX metrics_by_execution ON metrics (execution_id, ord);
+`,
+  },
+  {
+    version: 2,
+    description: 'harrier_fence: the lease check that each fenced write makes in its own statement',
+    sql: `
+-- Locks the lease row FOR SHARE until the caller's transaction ends (a take-over's FOR UPDATE waits
+-- for it or passes it over), and refuses with ${FENCE_REFUSED} when the epoch moved on; the
+-- detail is the store's epoch, empty when the execution has no lease.
+CREATE FUNCTION harrier_fence(fenced_execution TEXT, fenced_epoch BIGINT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+DECLARE
+  held_epoch BIGINT;
+BEGIN
+  SELECT epoch INTO held_epoch FROM execution_leases WHERE execution_id = fenced_execution COLLATE "C" FOR SHARE;
+  IF held_epoch IS DISTINCT FROM fenced_epoch THEN
+    RAISE EXCEPTION 'lease of execution % moved past epoch %', fenced_execution, fenced_epoch
+      USING ERRCODE = '${FENCE_REFUSED}', DETAIL = COALESCE(held_epoch::text, '');
+  END IF;
+  RETURN true;
+END
+$$;
 `,
   },
 ];

@@ -4,13 +4,13 @@ import type { RunnerKind } from '../../runners/table.ts';
 import { StoreError } from '../../shared/errors.ts';
 import type { Store } from '../contract.ts';
 import type {
-  AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Lease, LeaseHolder, LogRecord,
+  AttemptEnd, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from '../records.ts';
 import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
 import { isConnectionLost, postgresFailure, serverAddress, type ServerAddress } from './failures.ts';
-import { checkEpoch } from '../failures.ts';
-import { migrate } from './migrations.ts';
+import { leaseLostError } from '../failures.ts';
+import { FENCE_REFUSED, migrate } from './migrations.ts';
 import { QUEUE_CHANNEL, QueueListener } from './queue-listener.ts';
 
 export interface PostgresStoreOptions {
@@ -20,10 +20,14 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** The transaction of the current async context; `done` once it committed or rolled back, so stray continuations use the pool. */
+/**
+ * The transaction of the current async context; `done` once it committed or rolled back, so stray
+ * continuations use the pool. `fence`: the lease checked (and held) at its BEGIN.
+ */
 interface Transaction {
   client: PoolClient;
   done: boolean;
+  fence?: Fence;
 }
 
 /** Rows read per page by the async iterables over an attempt's lines. */
@@ -41,6 +45,16 @@ function rowCount(result: QueryResult): number {
   return result.rowCount ?? 0;
 }
 
+function sameFence(a: Fence | undefined, b: Fence): boolean {
+  return a !== undefined && a.executionId === b.executionId && a.epoch === b.epoch;
+}
+
+/** Puts the executions that `ids` selects in the queue: lease rows nobody holds, their epochs kept across re-queues. */
+function queueUpsert(ids: string): string {
+  return `INSERT INTO execution_leases (execution_id, epoch, expires_at) SELECT id, 0, 0 FROM (${ids}) AS queued(id)
+    ON CONFLICT (execution_id) DO UPDATE SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0`;
+}
+
 /**
  * The store on a PostgreSQL server, for harriers on many machines sharing one database. Calls run
  * on a connection pool; inside `transaction(work)`, every call down `work`'s async chain runs on
@@ -53,6 +67,9 @@ export class PostgresStore implements Store {
   private readonly pool: Pool;
   private readonly address: ServerAddress;
   private readonly context = new AsyncLocalStorage<Transaction>();
+  /** The lease that the writes of the current async context are fenced by (see fenced). */
+  private readonly fences = new AsyncLocalStorage<Fence>();
+  private readonly statementNames = new Map<string, string>();
   private readonly listener: QueueListener;
 
   private constructor(pool: Pool, address: ServerAddress, listener: QueueListener) {
@@ -88,11 +105,54 @@ export class PostgresStore implements Store {
 
   private async query<R extends QueryResultRow = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
     const transaction = this.context.getStore();
+    const statement = { name: this.statementName(text), text, values };
     try {
-      return transaction && !transaction.done ? await transaction.client.query<R>(text, values) : await this.pool.query<R>(text, values);
+      return transaction && !transaction.done ? await transaction.client.query<R>(statement) : await this.pool.query<R>(statement);
     } catch (error) {
-      throw postgresFailure(error, this.address);
+      throw this.failure(error);
     }
+  }
+
+  /**
+   * Every statement is prepared once per connection under its own name: PostgreSQL then parses and
+   * plans it once, not at every call, which is most of a small statement's cost on the server.
+   */
+  private statementName(text: string): string {
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `harrier_${this.statementNames.size + 1}`;
+      this.statementNames.set(text, name);
+    }
+    return name;
+  }
+
+  /** harrier_fence's refusal is LEASE_LOST, worded as on every store; the rest as postgresFailure says. */
+  private failure(error: unknown): unknown {
+    const fence = this.fences.getStore();
+    if (fence && (error as { code?: unknown }).code === FENCE_REFUSED) {
+      const held = (error as { detail?: string }).detail;
+      return leaseLostError(fence.executionId, fence.epoch, held ? Number(held) : undefined);
+    }
+    return postgresFailure(error, this.address);
+  }
+
+  /**
+   * The condition a write's statement adds to its WHERE so that it is fenced: `harrier_fence(...)`
+   * (its values appended to `values`) under a fence that the current transaction did not check
+   * already, `true` otherwise. The function locks the lease row FOR SHARE until the statement's
+   * transaction ends, so a take-over (FOR UPDATE) waits for the write or passes it over.
+   */
+  private fenceCondition(values: unknown[]): string {
+    const fence = this.fences.getStore();
+    if (!fence) return 'true';
+    const transaction = this.context.getStore();
+    if (transaction && !transaction.done && sameFence(transaction.fence, fence)) return 'true';
+    values.push(fence.executionId, fence.epoch);
+    return `harrier_fence($${values.length - 1}, $${values.length})`;
+  }
+
+  async fenced<T>(fence: Fence, work: () => Promise<T>): Promise<T> {
+    return this.fences.run(fence, work);
   }
 
   private async rows<R extends QueryResultRow = Row>(text: string, values?: unknown[]): Promise<R[]> {
@@ -115,10 +175,12 @@ export class PostgresStore implements Store {
     // A connection lost mid-transaction also emits 'error'; the failing query already reports it.
     const ignore = (): void => undefined;
     client.on('error', ignore);
-    const transaction: Transaction = { client, done: false };
+    const fence = this.fences.getStore();
+    const transaction: Transaction = { client, done: false, fence };
     let lost = false;
     try {
-      await client.query('BEGIN');
+      // A fenced transaction checks its lease in BEGIN's round trip (a simple query has no parameters, hence the literals).
+      await client.query(fence ? `BEGIN; SELECT harrier_fence(${client.escapeLiteral(fence.executionId)}, ${Number(fence.epoch)})` : 'BEGIN');
       const result = await this.context.run(transaction, work);
       transaction.done = true;
       await client.query('COMMIT');
@@ -127,7 +189,7 @@ export class PostgresStore implements Store {
       transaction.done = true;
       lost = isConnectionLost(error);
       if (!lost) await client.query('ROLLBACK').catch(() => { lost = true; });
-      throw postgresFailure(error, this.address);
+      throw this.failure(error);
     } finally {
       client.off('error', ignore);
       client.release(lost);
@@ -141,13 +203,22 @@ export class PostgresStore implements Store {
 
   // Executions
 
-  async insertExecution(execution: ExecutionRecord): Promise<void> {
-    await this.query(`INSERT INTO executions (id, flow_id, namespace, state, flow_file, flow_source, inputs_json, labels_json,
-      options_json, created_at, ended_at, histories_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
+  /** One statement, queued or not: the execution row, then its lease row and the wake-up of idle slots. */
+  async insertExecution(execution: ExecutionRecord, options: { queued?: boolean } = {}): Promise<void> {
+    const values: unknown[] = [
       execution.id, execution.flowId, execution.namespace, execution.state, execution.flowFile, execution.flowSource,
       JSON.stringify(execution.inputs), JSON.stringify(execution.labels), JSON.stringify(execution.options),
       execution.createdAt, execution.endedAt ?? null, JSON.stringify([{ state: execution.state, date: execution.createdAt }]),
-    ]);
+    ];
+    const insert = `INSERT INTO executions (id, flow_id, namespace, state, flow_file, flow_source, inputs_json, labels_json,
+      options_json, created_at, ended_at, histories_json) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE ${this.fenceCondition(values)}`;
+    if (!options.queued) {
+      await this.query(insert, values);
+      return;
+    }
+    values.push(QUEUE_CHANNEL);
+    await this.query(`WITH inserted AS (${insert} RETURNING id), queued AS (${queueUpsert('SELECT id FROM inserted')} RETURNING execution_id)
+      SELECT pg_notify($${values.length}, '') FROM queued`, values);
   }
 
   async setSecretNames(id: string, names: readonly string[]): Promise<void> {
@@ -159,20 +230,21 @@ export class PostgresStore implements Store {
   }
 
   private async setOption(id: string, key: keyof ExecutionOptions, value: unknown): Promise<void> {
-    await this.query('UPDATE executions SET options_json = jsonb_set(options_json::jsonb, $1, $2::jsonb)::text WHERE id = $3', [
-      [key], JSON.stringify(value), id,
-    ]);
+    const values: unknown[] = [[key], JSON.stringify(value), id];
+    await this.query(`UPDATE executions SET options_json = jsonb_set(options_json::jsonb, $1, $2::jsonb)::text WHERE id = $3 AND ${this.fenceCondition(values)}`, values);
   }
 
   async setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void> {
+    const values: unknown[] = [state, endedAt ?? null, failure ? JSON.stringify(failure) : null, endedAt ?? new Date().toISOString(), id];
     await this.query(`UPDATE executions SET state = $1, ended_at = $2, failure_json = $3,
       histories_json = CASE WHEN state = $1 THEN histories_json
         ELSE (COALESCE(histories_json, '[]')::jsonb || jsonb_build_array(jsonb_build_object('state', $1::text, 'date', $4::text)))::text END
-      WHERE id = $5`, [state, endedAt ?? null, failure ? JSON.stringify(failure) : null, endedAt ?? new Date().toISOString(), id]);
+      WHERE id = $5 AND ${this.fenceCondition(values)}`, values);
   }
 
   async setExecutionOutputs(id: string, outputs: Record<string, unknown>): Promise<void> {
-    await this.query('UPDATE executions SET outputs_json = $1 WHERE id = $2', [JSON.stringify(outputs), id]);
+    const values: unknown[] = [JSON.stringify(outputs), id];
+    await this.query(`UPDATE executions SET outputs_json = $1 WHERE id = $2 AND ${this.fenceCondition(values)}`, values);
   }
 
   async getExecution(id: string): Promise<ExecutionRecord | undefined> {
@@ -224,35 +296,26 @@ export class PostgresStore implements Store {
 
   // Leases
 
-  /** Wakes every process's idle slots at the commit of the current transaction. */
-  private async notifyQueue(): Promise<void> {
-    await this.query('SELECT pg_notify($1, \'\')', [QUEUE_CHANNEL]);
-  }
-
+  /** Queueing wakes every process's idle slots, at its commit. */
   async queueExecution(executionId: string): Promise<void> {
-    await this.transaction(async () => {
-      await this.query(`INSERT INTO execution_leases (execution_id, epoch, expires_at) VALUES ($1, 0, 0)
-        ON CONFLICT (execution_id) DO UPDATE SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0`, [executionId]);
-      await this.notifyQueue();
-    });
+    await this.query(`WITH queued AS (${queueUpsert('SELECT $1::text')} RETURNING execution_id) SELECT pg_notify($2, '') FROM queued`, [executionId, QUEUE_CHANNEL]);
   }
 
   /**
-   * The oldest candidate's lease row is locked with SKIP LOCKED, so slots taking at once on any
-   * machine each get a different execution, and a row held by a fenced write is passed over.
+   * One statement: the oldest candidate's lease row is locked with SKIP LOCKED, so slots taking at
+   * once on any machine each get a different execution, and a row held by a fenced write is passed
+   * over; the row is then given the next epoch, and the holder it had is returned.
    */
   async takeNextLease(holder: LeaseHolder, durationMs: number, now = Date.now()): Promise<TakenLease | undefined> {
-    return this.transaction(async () => {
-      const row = await this.row(`SELECT l.* FROM execution_leases l JOIN executions e ON e.id = l.execution_id
-        WHERE l.expires_at <= $1 AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.ord LIMIT 1 FOR UPDATE OF l SKIP LOCKED`, [now]);
-      if (!row) return undefined;
-      const epoch = Number(row.epoch) + 1;
-      const expiresAt = now + durationMs;
-      await this.query('UPDATE execution_leases SET worker = $1, pid = $2, process_start = $3, epoch = $4, expires_at = $5 WHERE execution_id = $6', [
-        holder.worker, holder.pid, holder.processStart ?? null, epoch, expiresAt, String(row.execution_id),
-      ]);
-      return { executionId: String(row.execution_id), epoch, expiresAt, previous: row.worker === null ? undefined : toHolder(row) };
-    });
+    const expiresAt = now + durationMs;
+    const row = await this.row(`WITH candidate AS (
+        SELECT l.execution_id, l.epoch, l.worker, l.pid, l.process_start FROM execution_leases l JOIN executions e ON e.id = l.execution_id
+        WHERE l.expires_at <= $1 AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.ord LIMIT 1 FOR UPDATE OF l SKIP LOCKED)
+      UPDATE execution_leases l SET worker = $2, pid = $3, process_start = $4, epoch = c.epoch + 1, expires_at = $5
+      FROM candidate c WHERE l.execution_id = c.execution_id
+      RETURNING l.execution_id, l.epoch AS taken_epoch, c.worker, c.pid, c.process_start`, [now, holder.worker, holder.pid, holder.processStart ?? null, expiresAt]);
+    if (!row) return undefined;
+    return { executionId: String(row.execution_id), epoch: Number(row.taken_epoch), expiresAt, previous: row.worker === null ? undefined : toHolder(row) };
   }
 
   async renewLease(executionId: string, epoch: number, durationMs: number, now = Date.now()): Promise<boolean> {
@@ -260,12 +323,13 @@ export class PostgresStore implements Store {
     return rowCount(result) === 1;
   }
 
+  /** One statement; idle slots are woken only when the execution is unfinished, as nothing is left to take of an ended one. */
   async releaseLease(executionId: string, epoch: number, options: { fence?: boolean } = {}): Promise<void> {
-    await this.transaction(async () => {
-      const result = await this.query(`UPDATE execution_leases SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0, epoch = epoch + $1
-        WHERE execution_id = $2 AND epoch = $3`, [options.fence ? 1 : 0, executionId, epoch]);
-      if (rowCount(result) === 1) await this.notifyQueue();
-    });
+    await this.query(`WITH released AS (UPDATE execution_leases SET worker = NULL, pid = NULL, process_start = NULL, expires_at = 0, epoch = epoch + $1
+        WHERE execution_id = $2 AND epoch = $3 RETURNING execution_id)
+      SELECT pg_notify($4, '') FROM released r JOIN executions e ON e.id = r.execution_id WHERE e.state NOT IN (${TERMINAL_LIST})`, [
+      options.fence ? 1 : 0, executionId, epoch, QUEUE_CHANNEL,
+    ]);
   }
 
   async leaseOf(executionId: string): Promise<Lease | undefined> {
@@ -276,16 +340,6 @@ export class PostgresStore implements Store {
     const row = await this.row(`SELECT * FROM execution_leases WHERE execution_id = $1 ${lock}`, [executionId]);
     if (!row) return undefined;
     return { executionId, epoch: Number(row.epoch), expiresAt: Number(row.expires_at), holder: row.worker === null ? undefined : toHolder(row) };
-  }
-
-  /**
-   * FOR SHARE holds the lease row until the write's transaction ends: a take-over (FOR UPDATE)
-   * waits for it or passes it over, so a write checked here never commits after a newer epoch.
-   */
-  async checkFence(executionId: string, epoch: number): Promise<void> {
-    const row = await this.row<{ epoch: string }>('SELECT epoch FROM execution_leases WHERE execution_id = $1 FOR SHARE', [executionId]);
-    const current = row === undefined ? undefined : Number(row.epoch);
-    checkEpoch(executionId, epoch, current);
   }
 
   async endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now = Date.now()): Promise<boolean> {
@@ -390,26 +444,27 @@ export class PostgresStore implements Store {
   // Task runs and attempts
 
   async insertTaskRun(taskRun: TaskRunRecord): Promise<void> {
-    await this.query(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, value, iteration, loop_path, ordinal, state,
-      outputs_json, output_files_json, next_attempt_at, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+    const values: unknown[] = [
       taskRun.id, taskRun.executionId, taskRun.taskId, taskRun.parentTaskRunId ?? null, taskRun.value ?? null, taskRun.iteration ?? null,
       taskRun.loopPath, taskRun.ordinal, taskRun.state,
       taskRun.outputs ? JSON.stringify(taskRun.outputs) : null,
       taskRun.outputFiles ? JSON.stringify(taskRun.outputFiles) : null,
       taskRun.nextAttemptAt ?? null, taskRun.startedAt, taskRun.endedAt ?? null,
-    ]);
+    ];
+    // INSERT ... SELECT, for the fence's WHERE: its untyped values would be text, hence the casts.
+    await this.query(`INSERT INTO task_runs (id, execution_id, task_id, parent_task_run_id, value, iteration, loop_path, ordinal, state,
+      outputs_json, output_files_json, next_attempt_at, started_at, ended_at)
+      SELECT $1, $2, $3, $4, $5, $6::integer, $7, $8::integer, $9, $10, $11, $12, $13, $14 WHERE ${this.fenceCondition(values)}`, values);
   }
 
   async updateTaskRun(id: string, change: { state: State; endedAt?: string; nextAttemptAt?: string }): Promise<void> {
-    await this.query('UPDATE task_runs SET state = $1, ended_at = $2, next_attempt_at = $3 WHERE id = $4', [
-      change.state, change.endedAt ?? null, change.nextAttemptAt ?? null, id,
-    ]);
+    const values: unknown[] = [change.state, change.endedAt ?? null, change.nextAttemptAt ?? null, id];
+    await this.query(`UPDATE task_runs SET state = $1, ended_at = $2, next_attempt_at = $3 WHERE id = $4 AND ${this.fenceCondition(values)}`, values);
   }
 
   async saveTaskRunOutputs(id: string, outputs: Record<string, unknown>, outputFiles: Record<string, StoredFile> | undefined): Promise<void> {
-    await this.query('UPDATE task_runs SET outputs_json = $1, output_files_json = COALESCE($2, output_files_json) WHERE id = $3', [
-      JSON.stringify(outputs), outputFiles ? JSON.stringify(outputFiles) : null, id,
-    ]);
+    const values: unknown[] = [JSON.stringify(outputs), outputFiles ? JSON.stringify(outputFiles) : null, id];
+    await this.query(`UPDATE task_runs SET outputs_json = $1, output_files_json = COALESCE($2, output_files_json) WHERE id = $3 AND ${this.fenceCondition(values)}`, values);
   }
 
   async taskRuns(executionId: string): Promise<TaskRunRecord[]> {
@@ -417,26 +472,25 @@ export class PostgresStore implements Store {
   }
 
   async insertAttempt(attempt: AttemptRecord): Promise<void> {
-    await this.query(`INSERT INTO attempts (task_run_id, number, state, runner_kind, exit_code, error, resume_handle_json,
-      started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    const values: unknown[] = [
       attempt.taskRunId, attempt.number, attempt.state, attempt.runnerKind ?? null, attempt.exitCode ?? null,
       attempt.error ?? null, attempt.resumeHandle ? JSON.stringify(attempt.resumeHandle) : null,
       attempt.startedAt, attempt.endedAt ?? null,
-    ]);
+    ];
+    await this.query(`INSERT INTO attempts (task_run_id, number, state, runner_kind, exit_code, error, resume_handle_json, started_at, ended_at)
+      SELECT $1, $2::integer, $3, $4, $5::integer, $6, $7, $8, $9 WHERE ${this.fenceCondition(values)}`, values);
   }
 
-  async finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): Promise<void> {
-    await this.query('UPDATE attempts SET state = $1, exit_code = $2, error = $3, ended_at = $4 WHERE task_run_id = $5 AND number = $6', [
-      change.state, change.exitCode ?? null, change.error ?? null, change.endedAt, taskRunId, number,
-    ]);
+  async finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void> {
+    const values: unknown[] = [end.state, end.exitCode ?? null, end.error ?? null, end.endedAt, end.runnerKind ?? null, taskRunId, number];
+    await this.query(`UPDATE attempts SET state = $1, exit_code = $2, error = $3, ended_at = $4, runner_kind = COALESCE($5, runner_kind)
+      WHERE task_run_id = $6 AND number = $7 AND ${this.fenceCondition(values)}`, values);
   }
 
-  async saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): Promise<void> {
-    await this.query('UPDATE attempts SET resume_handle_json = $1 WHERE task_run_id = $2 AND number = $3', [JSON.stringify(handle), taskRunId, number]);
-  }
-
-  async setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): Promise<void> {
-    await this.query('UPDATE attempts SET runner_kind = $1 WHERE task_run_id = $2 AND number = $3', [runnerKind, taskRunId, number]);
+  async saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void> {
+    const values: unknown[] = [JSON.stringify(handle), runnerKind ?? null, taskRunId, number];
+    await this.query(`UPDATE attempts SET resume_handle_json = $1, runner_kind = COALESCE($2, runner_kind)
+      WHERE task_run_id = $3 AND number = $4 AND ${this.fenceCondition(values)}`, values);
   }
 
   async attempts(taskRunId: string): Promise<AttemptRecord[]> {
@@ -452,40 +506,33 @@ export class PostgresStore implements Store {
   // Logs and metrics
 
   /**
-   * Two statements for the whole batch: one takes each execution's next positions (sorted by
-   * execution, so two batches lock in the same order), one inserts every line from arrays.
+   * One statement for the whole batch: it takes each execution's next positions (sorted by
+   * execution, so two batches lock in the same order) and inserts every line, from arrays.
    */
   async insertLogs(records: readonly LogRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const counts = new Map<string, number>();
-    for (const record of records) counts.set(record.executionId, (counts.get(record.executionId) ?? 0) + 1);
-    const executions = [...counts.keys()].sort();
-    await this.transaction(async () => {
-      let reserved: { execution_id: string; last_seq: string }[];
-      try {
-        reserved = await this.rows(`INSERT INTO log_sequences (execution_id, last_seq) SELECT * FROM unnest($1::text[], $2::bigint[]) ORDER BY 1
-          ON CONFLICT (execution_id) DO UPDATE SET last_seq = log_sequences.last_seq + EXCLUDED.last_seq RETURNING execution_id, last_seq`, [
-          executions, executions.map((id) => counts.get(id)),
-        ]);
-      } catch (error) {
-        const missing = (error as { cause?: { code?: unknown } }).cause?.code === '23503';
-        throw missing ? new StoreError(`cannot store logs: no execution '${await this.missingExecution(executions)}'`) : error;
-      }
-      const next = new Map(reserved.map((row) => [row.execution_id, Number(row.last_seq) - counts.get(row.execution_id)! + 1]));
-      const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
-      for (const record of records) {
-        const seq = next.get(record.executionId)!;
-        next.set(record.executionId, seq + 1);
-        const values = [record.executionId, seq, record.taskRunId ?? null, record.attempt ?? null, record.level, record.stream ?? null,
-          record.timestamp, storableText(record.line), record.container ?? null];
-        values.forEach((value, i) => columns[i].push(value));
-      }
-      await this.query(`INSERT INTO logs (execution_id, seq, task_run_id, attempt, level, stream, timestamp, line, container)
-        SELECT r.execution_id, r.seq, t.id, r.attempt, r.level, r.stream, r.ts, r.line, r.container
-        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-          AS r(execution_id, seq, task_run_id, attempt, level, stream, ts, line, container)
-        LEFT JOIN task_runs t ON t.id = r.task_run_id`, columns);
-    });
+    const columns: unknown[][] = [[], [], [], [], [], [], [], []];
+    for (const record of records) {
+      const values = [record.executionId, record.taskRunId ?? null, record.attempt ?? null, record.level, record.stream ?? null,
+        record.timestamp, storableText(record.line), record.container ?? null];
+      values.forEach((value, i) => columns[i].push(value));
+    }
+    const values: unknown[] = columns;
+    try {
+      await this.query(`WITH line AS (
+          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY
+            AS r(execution_id, task_run_id, attempt, level, stream, ts, line, container, n)),
+        counted AS (SELECT execution_id, count(*) AS lines FROM line GROUP BY execution_id),
+        reserved AS (INSERT INTO log_sequences (execution_id, last_seq) SELECT execution_id, lines FROM counted WHERE ${this.fenceCondition(values)} ORDER BY 1
+          ON CONFLICT (execution_id) DO UPDATE SET last_seq = log_sequences.last_seq + EXCLUDED.last_seq RETURNING execution_id, last_seq)
+        INSERT INTO logs (execution_id, seq, task_run_id, attempt, level, stream, timestamp, line, container)
+        SELECT r.execution_id, s.last_seq - c.lines + row_number() OVER (PARTITION BY r.execution_id ORDER BY r.n), t.id, r.attempt, r.level, r.stream, r.ts, r.line, r.container
+        FROM line r JOIN reserved s ON s.execution_id = r.execution_id JOIN counted c ON c.execution_id = r.execution_id
+          LEFT JOIN task_runs t ON t.id = r.task_run_id`, values);
+    } catch (error) {
+      const missing = (error as { cause?: { code?: unknown } }).cause?.code === '23503';
+      throw missing ? new StoreError(`cannot store logs: no execution '${await this.missingExecution([...new Set(records.map((record) => record.executionId))])}'`) : error;
+    }
   }
 
   private async missingExecution(ids: string[]): Promise<string> {
@@ -547,11 +594,12 @@ export class PostgresStore implements Store {
 
   async insertMetrics(records: readonly MetricRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.query(`INSERT INTO metrics (execution_id, task_run_id, name, type, value, tags_json, timestamp)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[])`, [
+    const values: unknown[] = [
       records.map((m) => m.executionId), records.map((m) => m.taskRunId), records.map((m) => m.name), records.map((m) => m.type),
       records.map((m) => m.value), records.map((m) => JSON.stringify(m.tags)), records.map((m) => m.timestamp),
-    ]);
+    ];
+    await this.query(`INSERT INTO metrics (execution_id, task_run_id, name, type, value, tags_json, timestamp)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[]) WHERE ${this.fenceCondition(values)}`, values);
   }
 
   async metrics(executionId: string): Promise<MetricRecord[]> {

@@ -5,7 +5,7 @@ import { StoreError } from '../../shared/errors.ts';
 import type { Store } from '../contract.ts';
 import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
 import type {
-  AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Lease, LeaseHolder, LogRecord,
+  AttemptEnd, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from '../records.ts';
 import { storeFailure } from './failures.ts';
@@ -153,7 +153,13 @@ export class SqliteStore implements Store {
 
   // Executions
 
-  insertExecution(execution: ExecutionRecord): Promise<void> {
+  insertExecution(execution: ExecutionRecord, options: { queued?: boolean } = {}): Promise<void> {
+    if (options.queued) {
+      return this.transaction(async () => {
+        await this.insertExecution(execution);
+        await this.queueExecution(execution.id);
+      });
+    }
     return this.call(() => {
       this.prepare(`INSERT INTO executions (id, flow_id, namespace, state, flow_file, flow_source, inputs_json, labels_json,
         options_json, created_at, ended_at, histories_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -330,12 +336,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Fencing: refuses (LEASE_LOST) when the execution's lease has moved past `epoch`. Call it inside the write's transaction. */
-  checkFence(executionId: string, epoch: number): Promise<void> {
-    return this.call(() => {
-      const row = this.prepare('SELECT epoch FROM execution_leases WHERE execution_id = ?').get(executionId) as Row | undefined;
-      const current = row === undefined ? undefined : Number(row.epoch);
-      checkEpoch(executionId, epoch, current);
+  /** Fencing: one write transaction that first checks the epoch (SQLite serialises write transactions, so no take-over can come between). */
+  fenced<T>(fence: Fence, work: () => Promise<T>): Promise<T> {
+    return this.transaction(async () => {
+      await this.call(() => {
+        const row = this.prepare('SELECT epoch FROM execution_leases WHERE execution_id = ?').get(fence.executionId) as Row | undefined;
+        checkEpoch(fence.executionId, fence.epoch, row === undefined ? undefined : Number(row.epoch));
+      });
+      return work();
     });
   }
 
@@ -496,23 +504,17 @@ export class SqliteStore implements Store {
     });
   }
 
-  finishAttempt(taskRunId: string, number: number, change: { state: State; exitCode?: number; error?: string; endedAt: string }): Promise<void> {
+  finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void> {
     return this.call(() => {
-      this.prepare('UPDATE attempts SET state = ?, exit_code = ?, error = ?, ended_at = ? WHERE task_run_id = ? AND number = ?')
-        .run(change.state, change.exitCode ?? null, change.error ?? null, change.endedAt, taskRunId, number);
+      this.prepare(`UPDATE attempts SET state = ?, exit_code = ?, error = ?, ended_at = ?, runner_kind = COALESCE(?, runner_kind)
+        WHERE task_run_id = ? AND number = ?`).run(end.state, end.exitCode ?? null, end.error ?? null, end.endedAt, end.runnerKind ?? null, taskRunId, number);
     });
   }
 
-  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>): Promise<void> {
+  saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void> {
     return this.call(() => {
-      this.prepare('UPDATE attempts SET resume_handle_json = ? WHERE task_run_id = ? AND number = ?')
-        .run(JSON.stringify(handle), taskRunId, number);
-    });
-  }
-
-  setAttemptRunner(taskRunId: string, number: number, runnerKind: RunnerKind): Promise<void> {
-    return this.call(() => {
-      this.prepare('UPDATE attempts SET runner_kind = ? WHERE task_run_id = ? AND number = ?').run(runnerKind, taskRunId, number);
+      this.prepare('UPDATE attempts SET resume_handle_json = ?, runner_kind = COALESCE(?, runner_kind) WHERE task_run_id = ? AND number = ?')
+        .run(JSON.stringify(handle), runnerKind ?? null, taskRunId, number);
     });
   }
 

@@ -294,11 +294,10 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
       // until that write commits, so the write can never land after a newer epoch.
       let release!: () => void;
       const held = new Promise<void>((resolve) => { release = resolve; });
-      const write = slow.transaction(async () => {
-        await slow.checkFence('e', old.epoch);
+      const write = slow.fenced(old, () => slow.transaction(async () => {
         await held;
         await slow.setExecutionOutputs('e', { by: 'old holder' });
-      });
+      }));
       try {
         await sleep(100);
         assert.equal(await fast.takeNextLease(B, 1000, 5000), undefined, 'skipped while the fenced write runs');
@@ -309,10 +308,7 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
       const taken = (await fast.takeNextLease(B, 1000, 5000))!;
       assert.equal(taken.epoch, old.epoch + 1);
 
-      const error = await failure(slow.transaction(async () => {
-        await slow.checkFence('e', old.epoch);
-        await slow.setExecutionOutputs('e', { by: 'stale holder' });
-      }), 'LEASE_LOST');
+      const error = await failure(slow.fenced(old, () => slow.setExecutionOutputs('e', { by: 'stale holder' })), 'LEASE_LOST');
       assert.equal(error.message, 'write refused for execution e: this worker holds lease epoch 1, the store has 2');
       assert.deepEqual((await fast.getExecution('e'))!.outputs, { by: 'old holder' });
     } finally {

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasCode, StoreError } from '../../../src/shared/errors.ts';
 import type { Store } from '../../../src/store/contract.ts';
+import { FencedStore, type ExecutionStore } from '../../../src/store/fenced-store.ts';
 import type { ExecutionRecord, LogRecord, TaskRunRecord } from '../../../src/store/records.ts';
 
 export interface OpenedStore {
@@ -196,19 +197,66 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       assert.deepEqual(await store.leaseOf('e'), { executionId: 'e', epoch: 3, expiresAt: 0, holder: undefined });
     });
 
-    withStore('checkFence: the current epoch passes; a stale one is refused (LEASE_LOST) and its whole transaction changes nothing', async (store) => {
+    withStore('fenced: the current epoch passes; a stale one is refused (LEASE_LOST) and its whole transaction changes nothing', async (store) => {
       await store.insertExecution(execution('e'));
       await store.queueExecution('e');
       const stale = (await store.takeNextLease(A, 1000, 0))!;
       const current = (await store.takeNextLease(B, 1000, 2000))!;
-      await store.checkFence('e', current.epoch);
-      const refused = await refusedWith(store.transaction(async () => {
+      await store.fenced(current, () => store.setExecutionOutputs('e', { by: 'current' }));
+      const refused = await refusedWith(store.fenced(stale, () => store.transaction(async () => {
+        await store.setExecutionState('e', 'FAILED');
         await store.setExecutionOutputs('e', { late: true });
-        await store.checkFence('e', stale.epoch);
-      }), 'LEASE_LOST');
+      })), 'LEASE_LOST');
       assert.match(refused.message, /^write refused for execution e: this worker holds lease epoch 1, the store has 2$/);
-      assert.equal((await store.getExecution('e'))!.outputs, undefined);
-      await refusedWith(store.checkFence('unleased', 1), 'LEASE_LOST');
+      const read = (await store.getExecution('e'))!;
+      assert.deepEqual([read.state, read.outputs], ['CREATED', { by: 'current' }]);
+      await store.insertExecution(execution('unleased'));
+      const unleased = await refusedWith(store.fenced({ executionId: 'unleased', epoch: 1 }, () => store.setExecutionOutputs('unleased', { x: 1 })), 'LEASE_LOST');
+      assert.match(unleased.message, /the store has no lease$/);
+      assert.equal((await store.getExecution('unleased'))!.outputs, undefined);
+    });
+
+    withStore('FencedStore: every write of a stale holder is refused (LEASE_LOST) and changes nothing; the current holder\'s go through', async (store) => {
+      await seed(store);
+      await store.queueExecution('e1');
+      const stale = new FencedStore(store, (await store.takeNextLease(A, 1000, 0))!);
+      await stale.setExecutionState('e1', 'RUNNING');
+      const current = new FencedStore(store, (await store.takeNextLease(B, 1000, 2000))!);
+      const before = {
+        execution: await store.getExecution('e1'), taskRuns: await store.taskRuns('e1'), attempts: await store.attemptsOfExecution('e1'),
+        logs: await store.countLogs('e1'), metrics: await store.metrics('e1'), executions: (await store.listExecutions()).length,
+      };
+      const writes: Record<keyof Omit<ExecutionStore, 'taskRuns' | 'attempts' | 'outputLines' | 'outputStampsNewestFirst' | 'countLogs'>, (fenced: ExecutionStore) => Promise<unknown>> = {
+        transaction: (fenced) => fenced.transaction(() => store.setExecutionOutputs('e1', { inside: true })),
+        insertExecution: (fenced) => fenced.insertExecution(execution('successor')),
+        setExecutionState: (fenced) => fenced.setExecutionState('e1', 'FAILED', T0),
+        setExecutionOutputs: (fenced) => fenced.setExecutionOutputs('e1', { x: 1 }),
+        setSecretNames: (fenced) => fenced.setSecretNames('e1', ['TOKEN']),
+        insertTaskRun: (fenced) => fenced.insertTaskRun(taskRun('t2', 'e1', 1)),
+        updateTaskRun: (fenced) => fenced.updateTaskRun('t1', { state: 'FAILED', endedAt: T0 }),
+        saveTaskRunOutputs: (fenced) => fenced.saveTaskRunOutputs('t1', { x: 1 }, undefined),
+        insertAttempt: (fenced) => fenced.insertAttempt({ taskRunId: 't1', number: 2, state: 'RUNNING', startedAt: T0 }),
+        finishAttempt: (fenced) => fenced.finishAttempt('t1', 1, { state: 'FAILED', endedAt: T0, runnerKind: 'docker' }),
+        saveResumeHandle: (fenced) => fenced.saveResumeHandle('t1', 1, { containerId: 'c' }, 'docker'),
+        insertLogs: (fenced) => fenced.insertLogs([line('late')]),
+        insertMetrics: (fenced) => fenced.insertMetrics([{ executionId: 'e1', taskRunId: 't1', name: 'm', type: 'counter', value: 1, tags: {}, timestamp: T0 }]),
+      };
+      for (const [name, write] of Object.entries(writes)) {
+        const refused = await refusedWith(write(stale), 'LEASE_LOST').catch((error: unknown) => assert.fail(`${name}: ${String(error)}`));
+        assert.match(refused.message, /holds lease epoch 1, the store has 2/, name);
+      }
+      assert.deepEqual({
+        execution: await store.getExecution('e1'), taskRuns: await store.taskRuns('e1'), attempts: await store.attemptsOfExecution('e1'),
+        logs: await store.countLogs('e1'), metrics: await store.metrics('e1'), executions: (await store.listExecutions()).length,
+      }, before, 'no stale write landed');
+      for (const write of Object.values(writes)) await write(current);
+      const after = (await store.getExecution('e1'))!;
+      assert.deepEqual([after.state, after.outputs, after.options.secretNames], ['FAILED', { x: 1 }, ['TOKEN']]);
+      assert.deepEqual((await store.taskRuns('e1')).map((run) => [run.id, run.state, run.outputs]), [['t1', 'FAILED', { x: 1 }], ['t2', 'RUNNING', undefined]]);
+      assert.deepEqual((await store.attempts('t1')).map((a) => [a.number, a.state, a.runnerKind, a.resumeHandle]), [[1, 'FAILED', 'docker', { containerId: 'c' }], [2, 'RUNNING', undefined, undefined]]);
+      assert.equal(await store.countLogs('e1'), 1);
+      assert.equal((await store.metrics('e1')).length, 1);
+      assert.equal((await store.takeNextLease(A, 1000, 5000))?.executionId, 'successor', 'the successor was queued with its insert');
     });
 
     withStore('endUnheld: refused while a live lease holds the execution; ends it and moves the epoch on once that lease expired', async (store) => {
@@ -348,15 +396,15 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       await store.insertAttempt({ taskRunId: 'late', number: 1, state: 'RUNNING', startedAt: T0 });
       await store.insertAttempt({ taskRunId: 'early', number: 2, state: 'RUNNING', startedAt: T0, runnerKind: 'process' });
       await store.insertAttempt({ taskRunId: 'early', number: 1, state: 'FAILED', startedAt: T0, exitCode: 1, error: 'boom', endedAt: T0 });
-      await store.setAttemptRunner('early', 2, 'docker');
-      await store.saveResumeHandle('early', 2, { containerId: 'abc', port: 1, tty: false });
+      await store.saveResumeHandle('early', 2, { containerId: 'abc', port: 1, tty: false }, 'docker');
       await store.finishAttempt('early', 2, { state: 'SUCCESS', exitCode: 0, endedAt: '2026-01-01T00:00:02.000Z' });
+      await store.finishAttempt('late', 1, { state: 'FAILED', exitCode: 2, endedAt: T0, runnerKind: 'kubernetes' });
       assert.deepEqual(await store.attempts('early'), [
         { taskRunId: 'early', number: 1, state: 'FAILED', runnerKind: undefined, exitCode: 1, error: 'boom', resumeHandle: undefined, startedAt: T0, endedAt: T0 },
         { taskRunId: 'early', number: 2, state: 'SUCCESS', runnerKind: 'docker', exitCode: 0, error: undefined,
           resumeHandle: { containerId: 'abc', port: 1, tty: false }, startedAt: T0, endedAt: '2026-01-01T00:00:02.000Z' },
       ]);
-      assert.deepEqual((await store.attemptsOfExecution('e1')).map((a) => `${a.taskRunId}#${a.number}`), ['early#1', 'early#2', 'late#1']);
+      assert.deepEqual((await store.attemptsOfExecution('e1')).map((a) => `${a.taskRunId}#${a.number} ${a.runnerKind}`), ['early#1 undefined', 'early#2 docker', 'late#1 kubernetes']);
     });
 
     withStore('logs: in order with increasing positions; after a position, of one task, up to a limit; counted', async (store) => {
