@@ -76,6 +76,8 @@ export class ExecutionRun {
   /** By run key (task and iteration, see runKey), and by id for the parent chain. */
   private readonly taskRuns = new Map<string, TaskRunRecord>();
   private readonly taskRunsById = new Map<string, TaskRunRecord>();
+  /** Task runs this run stored and has not started an attempt of yet: they have none in the store, so none is read. */
+  private readonly withoutAttempts = new Set<string>();
   /** What expressions see of earlier tasks' outputs and of the inputs: secrets decrypted. */
   private readonly outputs: Record<string, unknown> = {};
   private readonly inputs: Record<string, unknown>;
@@ -336,6 +338,7 @@ export class ExecutionRun {
       };
       await this.deps.store.insertTaskRun(taskRun);
       this.remember(taskRun);
+      this.withoutAttempts.add(taskRun.id);
     }
     const skip = this.runIfSkips(task, taskRun);
     if (skip) {
@@ -462,7 +465,7 @@ export class ExecutionRun {
 
   private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
     const override = this.execution.options.taskRunnerOverride;
-    const previous = await this.deps.store.attempts(taskRun.id);
+    const previous = this.withoutAttempts.delete(taskRun.id) ? [] : await this.deps.store.attempts(taskRun.id);
     let resuming: AttemptRecord | undefined;
     const last = previous.at(-1);
     if (last && last.state === 'RUNNING') {
