@@ -95,6 +95,24 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     });
   });
 
+  test('a version 1 database is upgraded to the newest version at open, and a stale holder\'s write is refused by its new harrier_fence', async () => {
+    const url = await server.createDatabase();
+    await withClient(url, (client) => migrate(client, serverAddress(url), MIGRATIONS.slice(0, 1)));
+    const store = await PostgresStore.open(url);
+    try {
+      await store.insertExecution(execution('e'), { queued: true });
+      const stale = (await store.takeNextLease(A, 1000, 0))!;
+      await store.takeNextLease(B, 1000, 5000);
+      await failure(store.fenced(stale, () => store.setExecutionState('e', 'FAILED')), 'LEASE_LOST');
+      assert.equal((await store.getExecution('e'))!.state, 'CREATED');
+    } finally {
+      await store.close();
+    }
+    await withClient(url, async (client) => {
+      assert.deepEqual((await client.query("SELECT value FROM harrier_meta WHERE key = 'schema_version'")).rows, [{ value: String(SCHEMA_VERSION) }]);
+    });
+  });
+
   test('several pools opening one new database at once migrate it once', async () => {
     const url = await server.createDatabase();
     const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(url)));
