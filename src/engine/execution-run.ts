@@ -10,7 +10,7 @@ import { formatDurationMs } from '../shared/duration.ts';
 import { describeError, hasCode, TaskFailedError } from '../shared/errors.ts';
 import { namespaceFolder } from '../shared/host-paths.ts';
 import type {
-  AttemptRecord, ExecutionRecord, ExecutionStore, InternalStorage, LogRecord, ParentExecution, State, StoredFile, TaskRunRecord,
+  AttemptOutputs, AttemptRecord, ExecutionRecord, ExecutionStore, InternalStorage, LogRecord, ParentExecution, State, StoredFile, TaskRunRecord,
 } from '../store/index.ts';
 import type { SubflowLauncher } from '../tasks/contract.ts';
 import { isSuccessful, isTerminal, lineageOf, LogWriter } from '../store/index.ts';
@@ -627,10 +627,7 @@ export class ExecutionRun {
     }
     await this.laterWrites;
     await this.logWriter.flush();
-    await this.deps.store.transaction(async () => {
-      await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now(), runnerKind: report.runnerKind });
-      await this.saveOutputs(taskRun, report);
-    });
+    await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now(), runnerKind: report.runnerKind }, this.attemptOutputs(taskRun, report));
     if (report.runnerKind && report.handle) await this.releases.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
     await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
@@ -715,11 +712,11 @@ export class ExecutionRun {
    * The attempt's outputs replace the task run's; its output files only when it recorded some.
    * Strings that hold a secret are stored encrypted.
    */
-  private async saveOutputs(taskRun: TaskRunRecord, report: AttemptReport): Promise<void> {
-    const outputs = this.deps.secrets.seal(report.outputs) as Record<string, unknown>;
-    taskRun.outputs = outputs;
+  private attemptOutputs(taskRun: TaskRunRecord, report: AttemptReport): AttemptOutputs {
+    const values = this.deps.secrets.seal(report.outputs) as Record<string, unknown>;
+    taskRun.outputs = values;
     if (report.outputFiles) taskRun.outputFiles = report.outputFiles;
-    await this.deps.store.saveTaskRunOutputs(taskRun.id, outputs, report.outputFiles);
+    return { values, files: report.outputFiles };
   }
 
   private taskRunDir(taskRun: TaskRunRecord): string {

@@ -1,6 +1,6 @@
 import type { RunnerKind } from '../runners/table.ts';
 import type {
-  AttemptEnd, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
+  AttemptEnd, AttemptOutputs, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from './records.ts';
 
@@ -101,8 +101,8 @@ export interface Store {
   /** In ordinal order. */
   taskRuns(executionId: string): Promise<TaskRunRecord[]>;
   insertAttempt(attempt: AttemptRecord): Promise<void>;
-  /** The attempt's end; its runner kind too when `end` has one. */
-  finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void>;
+  /** The attempt's end (its runner kind too when `end` has one) and, with `outputs`, its task run's outputs, in one write. */
+  finishAttempt(taskRunId: string, number: number, end: AttemptEnd, outputs?: AttemptOutputs): Promise<void>;
   /** The attempt's resume handle; its runner kind too when given (a later process needs it to release the attempt). */
   saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void>;
   /** In number order. */

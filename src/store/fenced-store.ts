@@ -1,5 +1,5 @@
 import type { RunnerKind } from '../runners/table.ts';
-import type { AttemptEnd, AttemptRecord, ExecutionFailure, ExecutionRecord, Fence, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord } from './records.ts';
+import type { AttemptEnd, AttemptOutputs, AttemptRecord, ExecutionFailure, ExecutionRecord, Fence, LogRecord, MetricRecord, State, StoredFile, TaskRunRecord } from './records.ts';
 import type { Store } from './contract.ts';
 
 /** What an ExecutionRun asks of the store: the plain Store for `harrier run`, a FencedStore under a server lease. */
@@ -64,8 +64,8 @@ export class FencedStore implements ExecutionStore {
     return this.write(() => this.store.insertAttempt(attempt));
   }
 
-  finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void> {
-    return this.write(() => this.store.finishAttempt(taskRunId, number, end));
+  finishAttempt(taskRunId: string, number: number, end: AttemptEnd, outputs?: AttemptOutputs): Promise<void> {
+    return this.write(() => this.store.finishAttempt(taskRunId, number, end, outputs));
   }
 
   saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void> {

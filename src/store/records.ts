@@ -216,6 +216,12 @@ export interface AttemptEnd {
   runnerKind?: RunnerKind;
 }
 
+/** What an attempt leaves its task run: outputs that replace the task run's, and output files when it recorded some. */
+export interface AttemptOutputs {
+  values: Record<string, unknown>;
+  files?: Record<string, StoredFile>;
+}
+
 /** A lease just taken, with the holder it replaced when that one let it expire. */
 export interface TakenLease {
   executionId: string;

@@ -4,7 +4,7 @@ import type { RunnerKind } from '../../runners/table.ts';
 import { StoreError } from '../../shared/errors.ts';
 import type { Store } from '../contract.ts';
 import type {
-  AttemptEnd, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
+  AttemptEnd, AttemptOutputs, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from '../records.ts';
 import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
@@ -481,10 +481,20 @@ export class PostgresStore implements Store {
       SELECT $1, $2::integer, $3, $4, $5::integer, $6, $7, $8, $9 WHERE ${this.fenceCondition(values)}`, values);
   }
 
-  async finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void> {
+  /** One statement with the outputs too: the task run's update in the attempt's, both under the one fence. */
+  async finishAttempt(taskRunId: string, number: number, end: AttemptEnd, outputs?: AttemptOutputs): Promise<void> {
     const values: unknown[] = [end.state, end.exitCode ?? null, end.error ?? null, end.endedAt, end.runnerKind ?? null, taskRunId, number];
-    await this.query(`UPDATE attempts SET state = $1, exit_code = $2, error = $3, ended_at = $4, runner_kind = COALESCE($5, runner_kind)
-      WHERE task_run_id = $6 AND number = $7 AND ${this.fenceCondition(values)}`, values);
+    const fence = this.fenceCondition(values);
+    const finish = `UPDATE attempts SET state = $1, exit_code = $2, error = $3, ended_at = $4, runner_kind = COALESCE($5, runner_kind)
+      WHERE task_run_id = $6 AND number = $7 AND ${fence}`;
+    if (!outputs) {
+      await this.query(finish, values);
+      return;
+    }
+    values.push(JSON.stringify(outputs.values), outputs.files ? JSON.stringify(outputs.files) : null);
+    await this.query(`WITH finished AS (${finish} RETURNING number)
+      UPDATE task_runs SET outputs_json = $${values.length - 1}, output_files_json = COALESCE($${values.length}, output_files_json)
+      WHERE id = $6 AND ${fence}`, values);
   }
 
   async saveResumeHandle(taskRunId: string, number: number, handle: Record<string, unknown>, runnerKind?: RunnerKind): Promise<void> {

@@ -5,7 +5,7 @@ import { StoreError } from '../../shared/errors.ts';
 import type { Store } from '../contract.ts';
 import { json, likeEscaped, optional, sameOwner, TERMINAL_LIST, toAttempt, toExecution, toFlow, toHolder, toTaskRun, type Row } from '../rows.ts';
 import type {
-  AttemptEnd, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
+  AttemptEnd, AttemptOutputs, AttemptRecord, DeployedFlow, ExecutionFailure, ExecutionFilter, ExecutionOptions, ExecutionOwner, ExecutionRecord, Fence, Lease, LeaseHolder, LogRecord,
   MetricRecord, State, StoredFile, StoredOutputLine, TakenLease, TaskRunRecord,
 } from '../records.ts';
 import { storeFailure } from './failures.ts';
@@ -504,7 +504,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  finishAttempt(taskRunId: string, number: number, end: AttemptEnd): Promise<void> {
+  finishAttempt(taskRunId: string, number: number, end: AttemptEnd, outputs?: AttemptOutputs): Promise<void> {
+    if (outputs) {
+      return this.transaction(async () => {
+        await this.finishAttempt(taskRunId, number, end);
+        await this.saveTaskRunOutputs(taskRunId, outputs.values, outputs.files);
+      });
+    }
     return this.call(() => {
       this.prepare(`UPDATE attempts SET state = ?, exit_code = ?, error = ?, ended_at = ?, runner_kind = COALESCE(?, runner_kind)
         WHERE task_run_id = ? AND number = ?`).run(end.state, end.exitCode ?? null, end.error ?? null, end.endedAt, end.runnerKind ?? null, taskRunId, number);

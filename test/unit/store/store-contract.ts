@@ -236,7 +236,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         updateTaskRun: (fenced) => fenced.updateTaskRun('t1', { state: 'FAILED', endedAt: T0 }),
         saveTaskRunOutputs: (fenced) => fenced.saveTaskRunOutputs('t1', { x: 1 }, undefined),
         insertAttempt: (fenced) => fenced.insertAttempt({ taskRunId: 't1', number: 2, state: 'RUNNING', startedAt: T0 }),
-        finishAttempt: (fenced) => fenced.finishAttempt('t1', 1, { state: 'FAILED', endedAt: T0, runnerKind: 'docker' }),
+        finishAttempt: (fenced) => fenced.finishAttempt('t1', 1, { state: 'FAILED', endedAt: T0, runnerKind: 'docker' }, { values: { y: 2 } }),
         saveResumeHandle: (fenced) => fenced.saveResumeHandle('t1', 1, { containerId: 'c' }, 'docker'),
         insertLogs: (fenced) => fenced.insertLogs([line('late')]),
         insertMetrics: (fenced) => fenced.insertMetrics([{ executionId: 'e1', taskRunId: 't1', name: 'm', type: 'counter', value: 1, tags: {}, timestamp: T0 }]),
@@ -252,7 +252,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       for (const write of Object.values(writes)) await write(current);
       const after = (await store.getExecution('e1'))!;
       assert.deepEqual([after.state, after.outputs, after.options.secretNames], ['FAILED', { x: 1 }, ['TOKEN']]);
-      assert.deepEqual((await store.taskRuns('e1')).map((run) => [run.id, run.state, run.outputs]), [['t1', 'FAILED', { x: 1 }], ['t2', 'RUNNING', undefined]]);
+      assert.deepEqual((await store.taskRuns('e1')).map((run) => [run.id, run.state, run.outputs]), [['t1', 'FAILED', { y: 2 }], ['t2', 'RUNNING', undefined]]);
       assert.deepEqual((await store.attempts('t1')).map((a) => [a.number, a.state, a.runnerKind, a.resumeHandle]), [[1, 'FAILED', 'docker', { containerId: 'c' }], [2, 'RUNNING', undefined, undefined]]);
       assert.equal(await store.countLogs('e1'), 1);
       assert.equal((await store.metrics('e1')).length, 1);
@@ -398,13 +398,14 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       await store.insertAttempt({ taskRunId: 'early', number: 1, state: 'FAILED', startedAt: T0, exitCode: 1, error: 'boom', endedAt: T0 });
       await store.saveResumeHandle('early', 2, { containerId: 'abc', port: 1, tty: false }, 'docker');
       await store.finishAttempt('early', 2, { state: 'SUCCESS', exitCode: 0, endedAt: '2026-01-01T00:00:02.000Z' });
-      await store.finishAttempt('late', 1, { state: 'FAILED', exitCode: 2, endedAt: T0, runnerKind: 'kubernetes' });
+      await store.finishAttempt('late', 1, { state: 'FAILED', exitCode: 2, endedAt: T0, runnerKind: 'kubernetes' }, { values: { partial: true } });
       assert.deepEqual(await store.attempts('early'), [
         { taskRunId: 'early', number: 1, state: 'FAILED', runnerKind: undefined, exitCode: 1, error: 'boom', resumeHandle: undefined, startedAt: T0, endedAt: T0 },
         { taskRunId: 'early', number: 2, state: 'SUCCESS', runnerKind: 'docker', exitCode: 0, error: undefined,
           resumeHandle: { containerId: 'abc', port: 1, tty: false }, startedAt: T0, endedAt: '2026-01-01T00:00:02.000Z' },
       ]);
       assert.deepEqual((await store.attemptsOfExecution('e1')).map((a) => `${a.taskRunId}#${a.number} ${a.runnerKind}`), ['early#1 undefined', 'early#2 docker', 'late#1 kubernetes']);
+      assert.deepEqual((await store.taskRuns('e1')).map((run) => [run.id, run.outputs]), [['early', undefined], ['late', { partial: true }]], 'the outputs came with the end');
     });
 
     withStore('logs: in order with increasing positions; after a position, of one task, up to a limit; counted', async (store) => {
