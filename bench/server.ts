@@ -9,7 +9,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStore, SqliteStore, type Store } from '../src/store/index.ts';
+import { openStore, type Store } from '../src/store/index.ts';
 import { postgresUnavailable, startPostgres } from '../test/support/postgres.ts';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { loadAverage } from './docker.ts';
@@ -218,22 +218,27 @@ interface Takeover {
   leaseLeftMs: number;
 }
 
-/** A Docker task printing a line every 100 ms on one server; `signal` to it once it logs; the other takes over. */
-async function takeover(signal: 'SIGKILL' | 'SIGTERM', leaseArgs: string[]): Promise<Takeover> {
+/**
+ * A Docker task printing a line every 100 ms on one server; `signal` to it once it logs; the other
+ * takes over. Both on one state dir's SQLite store, or each on its own state dir and `storeUrl`.
+ */
+async function takeover(signal: 'SIGKILL' | 'SIGTERM', leaseArgs: string[], storeUrl?: string): Promise<Takeover> {
   const stateDir = tempDir('harrier-bench-server-');
+  const secondStateDir = storeUrl ? tempDir('harrier-bench-server-') : stateDir;
+  const storeArgs = storeUrl ? ['--store', storeUrl] : [];
   const flow = `id: ticking\nnamespace: ${NAMESPACE}\ntasks:\n  - id: tick\n    type: io.kestra.plugin.scripts.shell.Commands
     containerImage: ${ensureBusyboxImage()}\n    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n      pullPolicy: NEVER
     commands:\n      - for i in $(seq 1 150); do echo line $i; sleep 0.1; done\n`;
-  const first = await startServer(stateDir, ['--workers', '1', ...leaseArgs]);
+  const first = await startServer(stateDir, ['--workers', '1', ...leaseArgs, ...storeArgs]);
   let second: BenchServer | undefined;
-  const store = await SqliteStore.open(stateDir);
+  const store = await openStore({ stateDir, url: storeUrl });
   try {
     await deploy(first.url, flow);
     const { id } = await submit(first.url, 'ticking');
     const lines = async (): Promise<number> => (await store.logs(id, { limit: 100_000 })).filter((record) => record.line.startsWith('line ')).length;
     while (await lines() < 5) await sleep(20);
     // Started only now, so that the first server holds the execution.
-    second = await startServer(stateDir, ['--workers', '1', ...leaseArgs]);
+    second = await startServer(secondStateDir, ['--workers', '1', ...leaseArgs, ...storeArgs]);
     first.child.kill(signal);
     const signalled = Date.now();
     await first.exited;
@@ -261,6 +266,21 @@ export async function serverTakeover(): Promise<void> {
     console.log('\n## Server take-over\n- skipped: no Docker engine answers here');
     return;
   }
+  await takeoverOn('SQLite (embedded, one state dir)', async () => undefined);
+  const unavailable = postgresUnavailable();
+  if (unavailable) {
+    console.log(`\n## Server take-over on PostgreSQL\n- skipped: ${unavailable}`);
+    return;
+  }
+  const postgres = await startPostgres({ durable: true });
+  try {
+    await takeoverOn('PostgreSQL (each server with its own state dir)', () => postgres.createDatabase());
+  } finally {
+    await postgres.stop();
+  }
+}
+
+async function takeoverOn(storeName: string, newStoreUrl: StoreUrl): Promise<void> {
   const leaseMs = 2000;
   const lease = (pollMs: number): string[] => ['--lease-ms', String(leaseMs), '--renew-ms', '500', '--poll-ms', String(pollMs)];
   const load = loadAverage();
@@ -268,14 +288,14 @@ export async function serverTakeover(): Promise<void> {
   const terminatedDefault: Takeover[] = [];
   const terminatedFast: Takeover[] = [];
   for (let round = 0; round < 3; round++) {
-    killed.push(await takeover('SIGKILL', lease(500)));
-    terminatedDefault.push(await takeover('SIGTERM', lease(500)));
-    terminatedFast.push(await takeover('SIGTERM', lease(100)));
+    killed.push(await takeover('SIGKILL', lease(500), await newStoreUrl()));
+    terminatedDefault.push(await takeover('SIGTERM', lease(500), await newStoreUrl()));
+    terminatedFast.push(await takeover('SIGTERM', lease(100), await newStoreUrl()));
   }
   const list = (values: number[]): string => values.map((value) => value.toFixed(0)).join(', ');
   const pastExpiry = killed.map((run) => run.afterSignalMs - run.leaseLeftMs);
   const term = terminatedDefault.map((run) => run.afterSignalMs);
-  report(`Server take-over of a running Docker task (a line every 100 ms), lease ${leaseMs} ms renewed every 500 ms`, {
+  report(`Server take-over of a running Docker task (a line every 100 ms), lease ${leaseMs} ms renewed every 500 ms, ${storeName}`, {
     'load average before (1, 5, 15 min)': load,
     'SIGKILL: signal → new lines stored by the other server, ms (3 runs)': list(killed.map((run) => run.afterSignalMs)),
     'SIGKILL: of which lease left at the kill, ms': list(killed.map((run) => run.leaseLeftMs)),
