@@ -1,7 +1,7 @@
-/** `--flows DIR`: every flow file in DIR is deployed at start, and again when it changes. */
+/** `--flows DIR`: every flow file in DIR and its sub-folders is deployed at start, and again when it changes. */
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { parseFlow } from '../flow/parse.ts';
 import { isHarrierError } from '../shared/errors.ts';
 import type { Store } from '../store/index.ts';
@@ -23,7 +23,7 @@ export class FlowDeployer {
 
   async start(): Promise<void> {
     await this.deployAll();
-    this.watcher = watch(this.dir, () => {
+    this.watcher = watch(this.dir, { recursive: true }, () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.deployAll(), DEBOUNCE_MS);
     });
@@ -34,20 +34,34 @@ export class FlowDeployer {
     this.watcher?.close();
   }
 
-  /** Saves a new revision of each flow whose file differs from what is deployed; a bad file is reported and skipped. */
+  /**
+   * Saves a new revision of each flow whose file differs from what is deployed; a bad file is
+   * reported and skipped, and so is a second file of a flow (the first in path order wins).
+   * Hidden files and folders (`.git`, editors' backups) are not read.
+   */
   private async deployAll(): Promise<void> {
     let names: string[];
     try {
-      names = (await readdir(this.dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+      names = (await readdir(this.dir, { recursive: true }))
+        .filter((name) => /\.ya?ml$/.test(name) && !name.split(sep).some((part) => part.startsWith('.')))
+        .sort();
     } catch (error) {
       this.log(`flows: cannot read ${this.dir}: ${(error as Error).message}`);
       return;
     }
+    const fileOf = new Map<string, string>();
     for (const name of names) {
       const file = join(this.dir, name);
       try {
         const source = await readFile(file, 'utf8');
         const flow = parseFlow(source, file);
+        const key = `${flow.namespace}.${flow.id}`;
+        const first = fileOf.get(key);
+        if (first !== undefined) {
+          this.log(`flows: ${file} declares ${key}, as ${first} does: skipped (give each flow one file)`);
+          continue;
+        }
+        fileOf.set(key, file);
         if ((await this.store.getFlow(flow.namespace, flow.id))?.source === source) continue;
         const saved = await this.store.saveFlow(flow.namespace, flow.id, source);
         this.log(`flows: deployed ${flow.namespace}.${flow.id} revision ${saved.revision} from ${file}`);

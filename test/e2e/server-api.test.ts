@@ -4,7 +4,7 @@
  * namespace files, kill, restart, replay, SSE, and the OpenAPI document.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -243,21 +243,35 @@ test('the OpenAPI document lists the endpoints; Kestra\'s tenant paths name the 
   assert.equal((await api(server.url, '/api/v1/main/flows/search')).status, 200);
 });
 
-test('--flows DIR deploys every flow file at start and a new revision when one changes; a bad file is reported', async () => {
+test('--flows DIR deploys every flow file of DIR and its sub-folders at start and a new revision when one changes; bad and duplicate files are reported', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'harrier-flows-'));
+  mkdirSync(join(dir, 'company', 'team'), { recursive: true });
+  mkdirSync(join(dir, 'z-copies'));
+  mkdirSync(join(dir, '.git'));
   writeFileSync(join(dir, 'one.yaml'), HELLO.replace('id: hello', 'id: from_dir'));
   writeFileSync(join(dir, 'broken.yml'), 'id: broken\nnamespace: company.team\ntasks: 3\n');
+  writeFileSync(join(dir, 'company', 'team', 'nested.yaml'), HELLO.replace('id: hello', 'id: nested'));
+  writeFileSync(join(dir, 'z-copies', 'again.yaml'), HELLO.replace('id: hello', 'id: from_dir'));
+  writeFileSync(join(dir, '.git', 'hidden.yaml'), HELLO.replace('id: hello', 'id: hidden'));
   const watched = await startServerProcess({ args: ['--workers', '0', '--flows', dir] });
   try {
     assert.equal((await api(watched.url, '/api/v1/flows/company.team/from_dir')).body.revision, 1);
+    assert.equal((await api(watched.url, '/api/v1/flows/company.team/nested')).body.revision, 1);
+    assert.equal((await api(watched.url, '/api/v1/flows/company.team/hidden')).status, 404);
     assert.match(watched.output(), /broken\.yml:3:8: tasks: expected a list of tasks/);
+    assert.match(watched.output(), /again\.yaml declares company\.team\.from_dir, as .*one\.yaml does: skipped/);
+    const revisionOf = async (id: string, from: number): Promise<number> => {
+      let revision = from;
+      for (let i = 0; i < 50 && revision === from; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        revision = (await api(watched.url, `/api/v1/flows/company.team/${id}`)).body.revision;
+      }
+      return revision;
+    };
     writeFileSync(join(dir, 'one.yaml'), `${HELLO.replace('id: hello', 'id: from_dir')}description: changed\n`);
-    let revision = 1;
-    for (let i = 0; i < 50 && revision === 1; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      revision = (await api(watched.url, '/api/v1/flows/company.team/from_dir')).body.revision;
-    }
-    assert.equal(revision, 2);
+    assert.equal(await revisionOf('from_dir', 1), 2);
+    writeFileSync(join(dir, 'company', 'team', 'nested.yaml'), `${HELLO.replace('id: hello', 'id: nested')}description: changed\n`);
+    assert.equal(await revisionOf('nested', 1), 2, 'a change in a sub-folder is seen too');
   } finally {
     await watched.stop();
   }
