@@ -8,8 +8,36 @@ import { documentLimitProblem, flowSizeProblem } from './limits.ts';
 import type { Flow } from './model.ts';
 import { formatPath, readYaml } from './yaml-source.ts';
 
+/**
+ * The last flows parsed, by their text: a server parses a deployed flow at each execution's
+ * creation and again in the worker slot that runs it. Frozen, since every caller shares them.
+ */
+const recentFlows = new Map<string, Flow>();
+const RECENT_FLOWS = 64;
+
 /** Parse and validate one flow file's text. Throws FlowValidationError listing every problem. */
 export function parseFlow(text: string, file: string): Flow {
+  let parsed = recentFlows.get(text);
+  if (parsed) {
+    // Most recently used last, so that the oldest is the first one dropped.
+    recentFlows.delete(text);
+  } else {
+    parsed = deepFreeze(parseText(text, file));
+    if (recentFlows.size >= RECENT_FLOWS) recentFlows.delete(recentFlows.keys().next().value!);
+  }
+  recentFlows.set(text, parsed);
+  return parsed.source.file === file ? parsed : { ...parsed, source: { file }, warnings: parsed.warnings.map((warning) => ({ ...warning, file })) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function parseText(text: string, file: string): Flow {
   const tooBig = flowSizeProblem(text);
   if (tooBig) throw new FlowValidationError([{ file, line: 1, column: 1, path: '', message: tooBig }]);
   const source = readYaml(text);

@@ -210,6 +210,9 @@ test('a queued execution of a deleted flow ends FAILED with the reason; unknown 
     await deployFlow(idle.url, HELLO.replace('id: hello', 'id: doomed'));
     const { body: queued } = await api(idle.url, '/api/v1/executions/company.team/doomed', { method: 'POST', body: form({}, { data: ['d.txt', 'x'] }) });
     assert.equal(queued.state.current, 'CREATED');
+    // Answered without reading back: the same document as the stored execution's, while nothing runs it.
+    assert.deepEqual(queued, (await api(idle.url, `/api/v1/executions/${queued.id}`)).body);
+    assert.deepEqual(queued.taskRunList, []);
     await api(idle.url, '/api/v1/flows/company.team/doomed', { method: 'DELETE' });
   } finally {
     await idle.stop();
