@@ -88,6 +88,8 @@ export class ExecutionRun {
   private readonly logWriter: LogWriter;
   private readonly runtime: ExprRuntime;
   private ordinal = 0;
+  /** Task runs this run stored and has run no attempt of yet: nothing can have stored one, so none is read. */
+  private readonly unattempted = new Set<string>();
   /** Set when a failed task asks for the whole flow to run again (`behavior: CREATE_NEW_EXECUTION`). */
   private rerunAt: Date | undefined;
   /**
@@ -337,6 +339,7 @@ export class ExecutionRun {
       };
       await this.deps.store.insertTaskRun(taskRun);
       this.remember(taskRun);
+      this.unattempted.add(taskRun.id);
     }
     const skip = this.runIfSkips(task, taskRun);
     if (skip) {
@@ -463,7 +466,7 @@ export class ExecutionRun {
 
   private async runAttempts(task: RunnableTask, taskRun: TaskRunRecord, frame: Frame): Promise<State> {
     const override = this.execution.options.taskRunnerOverride;
-    const previous = await this.deps.store.attempts(taskRun.id);
+    const previous = this.unattempted.delete(taskRun.id) ? [] : await this.deps.store.attempts(taskRun.id);
     let resuming: AttemptRecord | undefined;
     const last = previous.at(-1);
     if (last && last.state === 'RUNNING') {
