@@ -11,9 +11,12 @@ import { formatPath, readYaml } from './yaml-source.ts';
 /**
  * The last flows parsed, by their text: a server parses a deployed flow at each execution's
  * creation and again in the worker slot that runs it. Frozen, since every caller shares them.
+ * Bounded in number and in text kept, since one flow may be megabytes.
  */
 const recentFlows = new Map<string, Flow>();
 const RECENT_FLOWS = 64;
+const RECENT_CHARS = 8 * 1024 * 1024;
+let recentChars = 0;
 
 /** Parse and validate one flow file's text. Throws FlowValidationError listing every problem. */
 export function parseFlow(text: string, file: string): Flow {
@@ -21,12 +24,23 @@ export function parseFlow(text: string, file: string): Flow {
   if (parsed) {
     // Most recently used last, so that the oldest is the first one dropped.
     recentFlows.delete(text);
+    recentFlows.set(text, parsed);
   } else {
     parsed = deepFreeze(parseText(text, file));
-    if (recentFlows.size >= RECENT_FLOWS) recentFlows.delete(recentFlows.keys().next().value!);
+    remember(text, parsed);
   }
-  recentFlows.set(text, parsed);
   return parsed.source.file === file ? parsed : { ...parsed, source: { file }, warnings: parsed.warnings.map((warning) => ({ ...warning, file })) };
+}
+
+function remember(text: string, flow: Flow): void {
+  if (text.length > RECENT_CHARS) return;
+  recentFlows.set(text, flow);
+  recentChars += text.length;
+  for (const oldest of recentFlows.keys()) {
+    if (recentFlows.size <= RECENT_FLOWS && recentChars <= RECENT_CHARS) break;
+    recentFlows.delete(oldest);
+    recentChars -= oldest.length;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

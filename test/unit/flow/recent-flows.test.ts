@@ -52,3 +52,14 @@ test('only the last 64 texts are kept; a text that fails is parsed again each ti
   assert.throws(() => parseFlow(broken, 'x.yaml'), /x\.yaml/);
   assert.throws(() => parseFlow(broken, 'y.yaml'), /y\.yaml/);
 });
+
+test('large texts count against a bound of 8 Mi characters kept', () => {
+  // 3 Mi characters each, in strings under the limit of one string.
+  const big = (id: string): string => `${flowText(id)}variables:\n${['a', 'b', 'c'].map((name) => `  ${name}: ${'x'.repeat(1024 * 1024 - 16)}\n`).join('')}`;
+  const first = parseFlow(big('recent_big_0'), 'f.yaml');
+  parseFlow(big('recent_big_1'), 'f.yaml');
+  assert.equal(parseFlow(big('recent_big_0'), 'f.yaml'), first, 'two of them fit');
+  parseFlow(big('recent_big_2'), 'f.yaml');
+  parseFlow(big('recent_big_3'), 'f.yaml');
+  assert.notEqual(parseFlow(big('recent_big_0'), 'f.yaml'), first, 'dropped once four were asked for');
+});
