@@ -15,6 +15,7 @@ import { ExecutionSecrets } from './execution-secrets.ts';
 import { newId } from './ids.ts';
 import { isOwnerAlive, thisProcessOwner } from './ownership.ts';
 import { resolveInputs, type InputSource } from './inputs.ts';
+import { envsFromEnvironment } from './scope.ts';
 import type { ExecutionListener } from './listener.ts';
 import { Secrets } from './secrets.ts';
 import { systemLabels } from './task-rules.ts';
@@ -71,6 +72,8 @@ export class Engine {
   /** The secrets of each execution this engine ran, with every value derived from them it saw. */
   private readonly secretsByExecution = new Map<string, ExecutionSecrets>();
   private readonly owner = thisProcessOwner();
+  /** Read once: walking the process environment costs more than a short execution's other work. */
+  private readonly envs = Object.freeze(envsFromEnvironment(process.env));
   private aborted = false;
   private readonly detached = new Set<Promise<void>>();
 
@@ -244,7 +247,7 @@ export class Engine {
     const run: ExecutionRun = new ExecutionRun({
       store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
-      namespaceFilesRoot: execution.options.namespaceFilesDir ?? this.namespaceFilesRoot,
+      namespaceFilesRoot: execution.options.namespaceFilesDir ?? this.namespaceFilesRoot, envs: this.envs,
       subflows: (parent) => this.subflowLauncher(parent),
     }, flow, execution);
     return run;

@@ -15,7 +15,7 @@ import type {
 import type { SubflowLauncher } from '../tasks/contract.ts';
 import { isSuccessful, isTerminal, lineageOf, LogWriter } from '../store/index.ts';
 import {
-  isFlowable, runFlowable, runTask, taskReattaches, type FlowableContext, type Frame, type RunnableTask, type TaskContext, type TaskLogLine,
+  isFlowable, runFlowable, runTask, taskHasAttemptDir, taskReattaches, type FlowableContext, type Frame, type RunnableTask, type TaskContext, type TaskLogLine,
   type TaskResume,
 } from '../tasks/index.ts';
 import { combineStates } from '../tasks/flowable.ts';
@@ -24,7 +24,7 @@ import { fileOutputs, parentsScope, runKey, valuePath } from './task-run-tree.ts
 import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
-import { envsFromEnvironment, executionScope, taskScope } from './scope.ts';
+import { executionScope, taskScope } from './scope.ts';
 import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
 import { readForExpression } from './file-reader.ts';
@@ -40,6 +40,8 @@ export interface ExecutionRunDeps {
   secrets: ExecutionSecrets;
   stateDir: string;
   namespaceFilesRoot: string;
+  /** Kestra's `envs` of this process (envsFromEnvironment). */
+  envs: Readonly<Record<string, string>>;
   /** How a Subflow task of this execution starts its child execution. */
   subflows(parent: ParentExecution): SubflowLauncher;
 }
@@ -90,7 +92,6 @@ export class ExecutionRun {
   private ordinal = 0;
   /** Set when a failed task asks for the whole flow to run again (`behavior: CREATE_NEW_EXECUTION`). */
   private rerunAt: Date | undefined;
-  private readonly envs = envsFromEnvironment(process.env);
   /**
    * Writes asked for by synchronous callbacks (a runner's metric, the name of a secret an expression
    * read): stored one after the other, awaited before an attempt's end and the execution's.
@@ -244,7 +245,7 @@ export class ExecutionRun {
     const state = stateAfterHandlers(main, finallyState);
     if (!isSuccessful(state) || this.flow.outputs.length === 0) return state;
     try {
-      const scope = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs);
+      const scope = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.deps.envs);
       const outputs = Object.fromEntries(this.flow.outputs.map((output) => [output.id, renderDeep(output.value, scope, this.runtime, `flow output '${output.id}'`)]));
       const sealed = this.deps.secrets.seal(outputs) as Record<string, unknown>;
       await this.deps.store.setExecutionOutputs(this.execution.id, sealed);
@@ -434,7 +435,7 @@ export class ExecutionRun {
 
   /** The expression scope of a task run: the execution's, its own `taskrun`, and its `parent`/`parents`. */
   private scopeOf(task: TaskDef, taskRun: TaskRunRecord, attempt: number) {
-    const base = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.envs);
+    const base = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.deps.envs);
     return taskScope(base, task, taskRun, attempt, parentsScope(taskRun, this.taskRunsById, (outputs) => this.deps.secrets.open(outputs)));
   }
 
@@ -600,7 +601,8 @@ export class ExecutionRun {
     } else {
       this.notice(taskRun, 'INFO', `re-attaching to attempt ${number} started by a previous harrier process`);
     }
-    await mkdir(attemptDir, { recursive: true });
+    const ownsDir = taskHasAttemptDir(task);
+    if (ownsDir) await mkdir(attemptDir, { recursive: true });
     await this.markRunning(taskRun);
 
     const timeout = new AbortController();
@@ -630,7 +632,7 @@ export class ExecutionRun {
     await this.deps.store.finishAttempt(taskRun.id, number, { ...end, endedAt: now(), runnerKind: report.runnerKind }, this.attemptOutputs(taskRun, report));
     if (report.runnerKind && report.handle) await this.releases.release(taskRun, number, report.runnerKind, report.handle);
     // The task run's folder holds only this attempt's: removed whole, so none piles up per ForEach iteration.
-    await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
+    if (ownsDir) await rm(this.taskRunDir(taskRun), { recursive: true, force: true });
     if (end.state === 'KILLED') {
       await this.updateTaskRun(taskRun, { state: 'KILLED', endedAt: now() });
     }

@@ -8,8 +8,50 @@ import { documentLimitProblem, flowSizeProblem } from './limits.ts';
 import type { Flow } from './model.ts';
 import { formatPath, readYaml } from './yaml-source.ts';
 
+/**
+ * The last flows parsed, by their text: a server parses a deployed flow at each execution's
+ * creation and again in the worker slot that runs it. Frozen, since every caller shares them.
+ * Bounded in number and in text kept, since one flow may be megabytes.
+ */
+const recentFlows = new Map<string, Flow>();
+const RECENT_FLOWS = 64;
+const RECENT_CHARS = 8 * 1024 * 1024;
+let recentChars = 0;
+
 /** Parse and validate one flow file's text. Throws FlowValidationError listing every problem. */
 export function parseFlow(text: string, file: string): Flow {
+  let parsed = recentFlows.get(text);
+  if (parsed) {
+    // Most recently used last, so that the oldest is the first one dropped.
+    recentFlows.delete(text);
+    recentFlows.set(text, parsed);
+  } else {
+    parsed = deepFreeze(parseText(text, file));
+    remember(text, parsed);
+  }
+  return parsed.source.file === file ? parsed : { ...parsed, source: { file }, warnings: parsed.warnings.map((warning) => ({ ...warning, file })) };
+}
+
+function remember(text: string, flow: Flow): void {
+  if (text.length > RECENT_CHARS) return;
+  recentFlows.set(text, flow);
+  recentChars += text.length;
+  for (const oldest of recentFlows.keys()) {
+    if (recentFlows.size <= RECENT_FLOWS && recentChars <= RECENT_CHARS) break;
+    recentFlows.delete(oldest);
+    recentChars -= oldest.length;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function parseText(text: string, file: string): Flow {
   const tooBig = flowSizeProblem(text);
   if (tooBig) throw new FlowValidationError([{ file, line: 1, column: 1, path: '', message: tooBig }]);
   const source = readYaml(text);

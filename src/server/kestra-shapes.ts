@@ -51,15 +51,20 @@ function taskRunShape(execution: ExecutionRecord, taskRun: TaskRunRecord, attemp
   };
 }
 
-/** Kestra's Execution: the caller masks secrets in it. */
-export async function executionShape(store: Store, execution: ExecutionRecord): Promise<Record<string, unknown>> {
+/** Kestra's Execution, read from the store: the caller masks secrets in it. */
+export async function readExecutionShape(store: Store, execution: ExecutionRecord): Promise<Record<string, unknown>> {
   // Task runs before attempts: an attempt stored between the two reads belongs to a task run already read.
   const taskRuns = await store.taskRuns(execution.id);
-  const attempts = new Map<string, AttemptRecord[]>();
-  for (const attempt of await store.attemptsOfExecution(execution.id)) {
-    const list = attempts.get(attempt.taskRunId) ?? [];
+  return executionShape(execution, taskRuns, await store.attemptsOfExecution(execution.id));
+}
+
+/** Kestra's Execution from its records (an execution just created has no task runs yet): the caller masks secrets in it. */
+export function executionShape(execution: ExecutionRecord, taskRuns: TaskRunRecord[], attempts: AttemptRecord[]): Record<string, unknown> {
+  const attemptsByTaskRun = new Map<string, AttemptRecord[]>();
+  for (const attempt of attempts) {
+    const list = attemptsByTaskRun.get(attempt.taskRunId) ?? [];
     list.push(attempt);
-    attempts.set(attempt.taskRunId, list);
+    attemptsByTaskRun.set(attempt.taskRunId, list);
   }
   const lineage = lineageOf(execution);
   return {
@@ -70,8 +75,9 @@ export async function executionShape(store: Store, execution: ExecutionRecord): 
     inputs: execution.inputs,
     outputs: execution.outputs ?? {},
     labels: Object.entries(execution.labels).map(([key, value]) => ({ key, value })),
-    state: stateOf(execution.state, execution.histories ?? [], execution.createdAt, execution.endedAt),
-    taskRunList: taskRuns.map((taskRun) => taskRunShape(execution, taskRun, attempts.get(taskRun.id) ?? [])),
+    // A record not read from the store (just created) has no histories yet: the store's first entry.
+    state: stateOf(execution.state, execution.histories ?? [{ state: execution.state, date: execution.createdAt }], execution.createdAt, execution.endedAt),
+    taskRunList: taskRuns.map((taskRun) => taskRunShape(execution, taskRun, attemptsByTaskRun.get(taskRun.id) ?? [])),
     originalId: lineage.originalId,
     metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt },
     failure: execution.failure ?? null,

@@ -83,6 +83,11 @@ export interface ExecutionRecord {
   outputs?: Record<string, unknown>;
   /** Every state it went through, oldest first (filled by the store). */
   histories?: StateChange[];
+  /**
+   * Set by the store when a kill was asked for (Store.requestKill) and not yet cleared by a restart:
+   * read with the row, so that a worker taking the execution needs no second read to know.
+   */
+  killRequested?: true;
 }
 
 /**

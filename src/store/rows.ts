@@ -50,6 +50,8 @@ export function toExecution(row: Row): ExecutionRecord {
     failure: json<ExecutionFailure>(row.failure_json),
     outputs: json(row.outputs_json),
     histories: json(row.histories_json) ?? [{ state: row.state as State, date: String(row.created_at) }],
+    // PostgreSQL's BOOLEAN reads as true, SQLite's INTEGER as 1.
+    ...(row.kill_requested === true || row.kill_requested === 1 ? { killRequested: true } : {}),
   };
 }
 

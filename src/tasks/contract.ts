@@ -24,7 +24,10 @@ export interface TaskContext {
   /** Expression variables for this attempt: flow, execution, inputs, vars, outputs, task, taskrun, envs. */
   scope: Scope;
   runtime: ExprRuntime;
-  /** Host directory for this attempt, created empty (or kept from a crashed run when resuming). */
+  /**
+   * Host directory for this attempt, created empty (or kept from a crashed run when resuming);
+   * not created for a task whose descriptor says `attemptDir: false`.
+   */
   attemptDir: string;
   /**
    * Set inside a WorkingDirectory task: the folder its tasks share, used instead of `attemptDir`

@@ -99,6 +99,11 @@ export interface TaskDescriptor<Def extends TaskBase & { kind: string }> {
   children?(task: Def): ChildTask[];
   /** Problems the schema cannot see (a Dag's unknown or cyclic dependencies), from the checked properties. */
   problems?(properties: Record<string, unknown>): TaskProblem[];
+  /**
+   * Whether an attempt gets its own host folder, created empty and removed after it (default: yes).
+   * A task that reads and writes no files says false, sparing the folder's making and removal.
+   */
+  attemptDir?: boolean;
   /** Whether an attempt interrupted by a crash re-attaches through its resume handle (default: never). */
   reattaches?(task: Def, runnerOverride: RunnerKind | undefined): boolean;
 }

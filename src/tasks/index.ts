@@ -36,6 +36,11 @@ export function taskReattaches(task: RunnableTask, override?: RunnerKind): boole
   return descriptorOf(task).reattaches?.(task, override) ?? false;
 }
 
+/** Whether the engine makes the attempt's host folder (TaskContext.attemptDir) for this task. */
+export function taskHasAttemptDir(task: RunnableTask): boolean {
+  return descriptorOf(task).attemptDir ?? true;
+}
+
 /** A flowable's child tasks (errors and finally included), each at its path relative to it; none for other tasks. */
 export function childTasks(task: TaskDef): ChildTask[] {
   return descriptorOf(task).children?.(task) ?? [];

@@ -125,7 +125,8 @@ export class WorkerPool {
       driving.run = run;
       if (driving.lost) run.detach();
       // A kill that came while nobody held it (a lease that expired): the take-over cleans up.
-      if (await store.killRequested(id)) run.abort();
+      // One asked for after the row was read is seen by the next renewal.
+      if (execution.killRequested) run.abort();
       const ended = await done;
       log(`worker: execution ${id} ended ${ended.state}`);
     } catch (error) {
@@ -155,7 +156,7 @@ export class WorkerPool {
     const store = this.options.engine.store;
     const fenced = new FencedStore(store, { executionId: execution.id, epoch: lease.epoch });
     const now = new Date().toISOString();
-    if (execution.state === 'CREATED' && await store.killRequested(execution.id)) {
+    if (execution.state === 'CREATED' && execution.killRequested) {
       await fenced.setExecutionState(execution.id, 'KILLED', now);
       return true;
     }

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
 
 let server: ServerProcess;
@@ -210,6 +211,9 @@ test('a queued execution of a deleted flow ends FAILED with the reason; unknown 
     await deployFlow(idle.url, HELLO.replace('id: hello', 'id: doomed'));
     const { body: queued } = await api(idle.url, '/api/v1/executions/company.team/doomed', { method: 'POST', body: form({}, { data: ['d.txt', 'x'] }) });
     assert.equal(queued.state.current, 'CREATED');
+    // Answered without reading back: the same document as the stored execution's, while nothing runs it.
+    assert.deepEqual(queued, (await api(idle.url, `/api/v1/executions/${queued.id}`)).body);
+    assert.deepEqual(queued.taskRunList, []);
     await api(idle.url, '/api/v1/flows/company.team/doomed', { method: 'DELETE' });
   } finally {
     await idle.stop();
@@ -300,5 +304,42 @@ tasks:
   } finally {
     await worker.stop();
     await apiOnly.stop();
+  }
+});
+
+test('a kill asked for while nobody holds the lease: the slot that takes the execution over kills it before any new attempt', async () => {
+  const lease = ['--workers', '1', '--lease-ms', '3000', '--renew-ms', '500', '--poll-ms', '200'];
+  const frozen = await startServerProcess({ args: lease });
+  let other: ServerProcess | undefined;
+  try {
+    await deployFlow(frozen.url, `id: unheld
+namespace: company.team
+tasks:
+  - id: nap
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - sleep 60
+`);
+    const { body: execution } = await api(frozen.url, '/api/v1/executions/company.team/unheld', { method: 'POST' });
+    for (let i = 0; i < 200; i++) {
+      const { body } = await api(frozen.url, `/api/v1/executions/${execution.id}`);
+      if (body.taskRunList[0]?.attempts.length === 1) break;
+      await sleep(50);
+    }
+    frozen.child.kill('SIGSTOP');
+    other = await startServerProcess({ stateDir: frozen.stateDir, args: lease });
+    assert.equal((await api(other.url, `/api/v1/executions/${execution.id}/kill`, { method: 'DELETE' })).status, 202);
+    const ended = await untilState(other.url, execution.id, ['KILLED', 'SUCCESS', 'FAILED'], 30_000);
+    assert.equal(ended.state.current, 'KILLED', other.output());
+    assert.match(other.output(), new RegExp(`took execution ${execution.id} over`));
+    // Killed from the row it took: the interrupted attempt is ended, and no second one starts.
+    assert.deepEqual(ended.taskRunList[0].attempts.map((attempt: any) => attempt.state.current), ['FAILED']);
+    assert.equal(ended.taskRunList[0].state.current, 'KILLED');
+  } finally {
+    frozen.child.kill('SIGCONT');
+    await frozen.stop();
+    await other?.stop();
   }
 });

@@ -10,7 +10,7 @@ import { isTerminal, STATES, STORAGE_SCHEME, type ExecutionRecord, type State } 
 import { systemLabels } from '../../engine/task-rules.ts';
 import type { ServerResponse } from 'node:http';
 import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } from '../http.ts';
-import { executionShape, executionSummary } from '../kestra-shapes.ts';
+import { executionShape, executionSummary, readExecutionShape } from '../kestra-shapes.ts';
 import { readMultipart } from '../multipart.ts';
 import { executionOr404, type ApiContext } from './context.ts';
 
@@ -34,7 +34,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
   const store = engine.store;
   const find = (id: string): Promise<ExecutionRecord> => executionOr404(ctx, id);
   /** The Kestra document with the execution's secrets masked. */
-  const document = async (execution: ExecutionRecord): Promise<unknown> => engine.secretsFor(execution).redact(await executionShape(store, execution));
+  const document = async (execution: ExecutionRecord): Promise<unknown> => engine.secretsFor(execution).redact(await readExecutionShape(store, execution));
   const untilEnded = async (id: string, response: ServerResponse): Promise<ExecutionRecord> => {
     for (;;) {
       const execution = await find(id);
@@ -104,7 +104,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     const id = newId();
     const flowLabels = Object.fromEntries(Object.entries(old.labels).filter(([key]) => !key.startsWith('system.')));
     const replay: ExecutionRecord = {
-      ...old, id, state: 'CREATED', createdAt: new Date().toISOString(), endedAt: undefined, failure: undefined, outputs: undefined,
+      ...old, id, state: 'CREATED', createdAt: new Date().toISOString(), endedAt: undefined, failure: undefined, outputs: undefined, killRequested: undefined,
       labels: { ...systemLabels(id, flowLabels), 'system.replayOf': old.id },
       options: { ...old.options, retryOf: undefined, notBefore: undefined },
     };
@@ -159,7 +159,11 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     } finally {
       await body?.dispose();
     }
-    if (wait) execution = await untilEnded(execution.id, response);
-    sendJson(response, 200, await document(execution));
+    if (wait) {
+      sendJson(response, 200, await document(await untilEnded(execution.id, response)));
+      return;
+    }
+    // Kestra answers with the execution as created: no task run yet, nothing to read back.
+    sendJson(response, 200, engine.secretsFor(execution).redact(executionShape(execution, [], [])));
   });
 }

@@ -22,4 +22,5 @@ export const failTask: TaskDescriptor<FailTask> = {
     ...common, kind: 'fail', condition: properties.condition as string | undefined, errorMessage: properties.errorMessage as string,
   }),
   load: async () => (await import('./fail-task.ts')).runFailTask,
+  attemptDir: false,
 };

@@ -23,4 +23,5 @@ export const logTask: TaskDescriptor<LogTask> = {
     return { ...common, kind: 'log', message, level };
   },
   load: async () => (await import('./log-task.ts')).runLogTask,
+  attemptDir: false,
 };

@@ -15,4 +15,5 @@ export const outputValuesTask: TaskDescriptor<OutputValuesTask> = {
   }],
   model: ({ properties }, common) => ({ ...common, kind: 'outputValues', values: properties.values as Record<string, unknown> }),
   load: async () => (await import('./output-values-task.ts')).runOutputValuesTask,
+  attemptDir: false,
 };

@@ -17,4 +17,5 @@ export const sleepTask: TaskDescriptor<SleepTask> = {
   }],
   model: ({ properties }, common) => ({ ...common, kind: 'sleep', durationMs: parseIsoDuration(properties.duration as string)! }),
   load: async () => (await import('./sleep-task.ts')).runSleepTask,
+  attemptDir: false,
 };

@@ -49,6 +49,7 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
     };
   },
   load: async () => (await import('./subflow-task.ts')).runSubflowTask,
+  attemptDir: false,
   // The child execution's id is saved before it starts: a resumed attempt goes on with that execution.
   reattaches: () => true,
 };

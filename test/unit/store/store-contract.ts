@@ -145,11 +145,13 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       assert.deepEqual(await ids({}, { offset: 1, limit: 2 }), [['c', 'b'], 4]);
     });
 
-    withStore('a kill request is seen by any reader', async (store) => {
+    withStore('a kill request is seen by any reader, and on the execution read', async (store) => {
       await store.insertExecution(execution('e1'));
       assert.equal(await store.killRequested('e1'), false);
+      assert.equal((await store.getExecution('e1'))!.killRequested, undefined);
       await store.requestKill('e1');
       assert.equal(await store.killRequested('e1'), true);
+      assert.equal((await store.getExecution('e1'))!.killRequested, true);
       assert.equal(await store.killRequested('nope'), false);
     });
 
@@ -286,7 +288,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       assert.equal(await store.restartExecution('e'), true);
       assert.deepEqual((await store.taskRuns('e')).map((t) => [t.id, t.state, t.endedAt]), [['ok', 'SUCCESS', T0], ['bad', 'CREATED', undefined], ['killed', 'CREATED', undefined]]);
       const read = (await store.getExecution('e'))!;
-      assert.deepEqual([read.state, read.endedAt, await store.killRequested('e')], ['CREATED', undefined, false]);
+      assert.deepEqual([read.state, read.endedAt, read.killRequested, await store.killRequested('e')], ['CREATED', undefined, undefined, false]);
       assert.equal((await store.takeNextLease(A, 1000))?.executionId, 'e');
       assert.equal(await store.restartExecution('nope'), false);
     });
