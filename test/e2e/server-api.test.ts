@@ -281,11 +281,9 @@ test('--flows DIR deploys every flow file of DIR and its sub-folders at start an
   }
 });
 
-test('a kill sent to one server reaches the slot of another server that runs the execution', async () => {
-  const apiOnly = await startServerProcess({ args: ['--workers', '0'] });
-  const worker = await startServerProcess({ stateDir: apiOnly.stateDir, args: ['--workers', '1', '--renew-ms', '300'] });
-  try {
-    await deployFlow(apiOnly.url, `id: long
+/** A flow whose one Process task sleeps for a minute: an execution that stays RUNNING. */
+function sleepingFlow(id: string): string {
+  return `id: ${id}
 namespace: company.team
 tasks:
   - id: nap
@@ -294,7 +292,14 @@ tasks:
       type: io.kestra.plugin.core.runner.Process
     commands:
       - sleep 60
-`);
+`;
+}
+
+test('a kill sent to one server reaches the slot of another server that runs the execution', async () => {
+  const apiOnly = await startServerProcess({ args: ['--workers', '0'] });
+  const worker = await startServerProcess({ stateDir: apiOnly.stateDir, args: ['--workers', '1', '--renew-ms', '300'] });
+  try {
+    await deployFlow(apiOnly.url, sleepingFlow('long'));
     const { body: execution } = await api(apiOnly.url, '/api/v1/executions/company.team/long', { method: 'POST' });
     await untilState(apiOnly.url, execution.id, ['RUNNING']);
     assert.equal((await api(apiOnly.url, `/api/v1/executions/${execution.id}/kill`, { method: 'DELETE' })).status, 202);
@@ -312,16 +317,7 @@ test('a kill asked for while nobody holds the lease: the slot that takes the exe
   const frozen = await startServerProcess({ args: lease });
   let other: ServerProcess | undefined;
   try {
-    await deployFlow(frozen.url, `id: unheld
-namespace: company.team
-tasks:
-  - id: nap
-    type: io.kestra.plugin.scripts.shell.Commands
-    taskRunner:
-      type: io.kestra.plugin.core.runner.Process
-    commands:
-      - sleep 60
-`);
+    await deployFlow(frozen.url, sleepingFlow('unheld'));
     const { body: execution } = await api(frozen.url, '/api/v1/executions/company.team/unheld', { method: 'POST' });
     for (let i = 0; i < 200; i++) {
       const { body } = await api(frozen.url, `/api/v1/executions/${execution.id}`);
