@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'kubernetes-real': async () => (await import('./kubernetes.ts')).kubernetesRealBenches(),
   server: async () => (await import('./server.ts')).serverBenches(),
   'server-throughput': async () => (await import('./server.ts')).serverThroughput(),
+  'server-cost': async () => (await import('./server.ts')).serverCost(),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,10 +7,12 @@
  * every 100 ms.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore, type Store } from '../src/store/index.ts';
-import { postgresUnavailable, startPostgres } from '../test/support/postgres.ts';
+import pg from 'pg';
+import { postgresUnavailable, startPostgres, type TestPostgres } from '../test/support/postgres.ts';
 import { ensureBusyboxImage } from '../test/support/images.ts';
 import { loadAverage } from './docker.ts';
 import { HARRIER_BIN, harrierArgs, measure, median, report, tempDir, writeFlow } from './support.ts';
@@ -164,6 +166,95 @@ export async function serverThroughput(): Promise<void> {
   const postgres = await startPostgres({ durable: !fast });
   try {
     await throughputOn(fast ? 'PostgreSQL (Debian\'s server, no fsync: BENCH_PG_FAST=1)' : 'PostgreSQL (Debian\'s server, its durable defaults: fsync, synchronous commits)', () => postgres.createDatabase(), 'the issue\'s target');
+  } finally {
+    await postgres.stop();
+  }
+}
+
+/** CPU seconds (user and system) a process used, and those of its reaped children, from /proc. */
+function cpuSeconds(pid: number, withReapedChildren = false): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    // Fields 14-17 of proc(5) (utime, stime, cutime, cstime), here from index 11, in clock ticks (100 per second).
+    return (fields[11] + fields[12] + (withReapedChildren ? fields[13] + fields[14] : 0)) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The postmaster's CPU with every backend's: live ones read now, exited ones counted in the postmaster's reaped children. */
+async function postgresCpuSeconds(postgres: TestPostgres): Promise<number> {
+  const { rows } = await postgres.admin("/* bench */ SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
+  const checkpointer = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8');
+  const postmaster = Number(checkpointer.slice(checkpointer.lastIndexOf(')') + 2).split(' ')[1]);
+  let total = cpuSeconds(postmaster, true);
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += cpuSeconds(Number(pid));
+    } catch {
+      // A backend that exited while the list was read is in the postmaster's reaped children.
+    }
+  }
+  return total;
+}
+
+/**
+ * What one execution costs on PostgreSQL, with 4 slots under the throughput load: the statements
+ * the server sends (PostgreSQL's pg_stat_statements), and the CPU of the server and of PostgreSQL per
+ * execution, beside the throughput of the same run. A diagnostic for the throughput figure, no target.
+ */
+export async function serverCost(): Promise<void> {
+  const unavailable = postgresUnavailable();
+  if (unavailable) {
+    console.log(`\n## Server cost per execution on PostgreSQL\n- skipped: ${unavailable}`);
+    return;
+  }
+  const count = 400;
+  const postgres = await startPostgres({ durable: true });
+  try {
+    await postgres.admin("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'");
+    await postgres.halt();
+    await postgres.start();
+    const url = await postgres.createDatabase();
+    const client = new pg.Client(url);
+    await client.connect();
+    const server = await startServer(tempDir('harrier-bench-server-'), ['--workers', '4', '--store', url]);
+    try {
+      await client.query('/* bench */ CREATE EXTENSION pg_stat_statements');
+      await deploy(server.url, LOG_FLOW);
+      await client.query('/* bench */ SELECT pg_stat_statements_reset()');
+      const serverBefore = cpuSeconds(server.child.pid!);
+      const postgresBefore = await postgresCpuSeconds(postgres);
+      const started = Date.now();
+      let next = 0;
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next < count) {
+          next++;
+          await submit(server.url, 'one_log');
+        }
+      }));
+      const unfinished = `/* bench */ SELECT count(*) AS n FROM executions WHERE state NOT IN (${[...TERMINAL].map((state) => `'${state}'`).join(', ')})`;
+      while (Number((await client.query<{ n: string }>(unfinished)).rows[0].n) > 0) await sleep(50);
+      const ended = Date.parse((await client.query<{ last: string }>('/* bench */ SELECT max(ended_at) AS last FROM executions')).rows[0].last);
+      const serverCpu = cpuSeconds(server.child.pid!) - serverBefore;
+      const postgresCpu = (await postgresCpuSeconds(postgres)) - postgresBefore;
+      const { rows } = await client.query<{ calls: string; query: string }>(`/* bench */ SELECT calls, regexp_replace(query, '\\s+', ' ', 'g') AS query
+        FROM pg_stat_statements WHERE query NOT LIKE '%/* bench */%' ORDER BY calls DESC, query`);
+      const statements = rows.reduce((sum, row) => sum + Number(row.calls), 0);
+      const perExecution = (seconds: number): string => `${((seconds * 1000) / count).toFixed(2)} ms`;
+      console.log(`\n## Server cost per execution on PostgreSQL: ${count} executions of a one-Log-task flow, 4 worker slots, 8 concurrent API clients`);
+      console.log(`- throughput of this run: ${(count / ((ended - started) / 1000)).toFixed(1)} executions/s`);
+      console.log(`- statements the server sent per execution: ${(statements / count).toFixed(1)}`);
+      console.log(`- server CPU per execution (user + system): ${perExecution(serverCpu)}`);
+      console.log(`- PostgreSQL CPU per execution (every backend, user + system): ${perExecution(postgresCpu)}`);
+      console.log('- statements, calls per execution:');
+      for (const row of rows) console.log(`  - ${(Number(row.calls) / count).toFixed(2)} × ${row.query.slice(0, 100)}`);
+    } finally {
+      await stopServer(server);
+      await client.end();
+    }
   } finally {
     await postgres.stop();
   }
