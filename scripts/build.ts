@@ -21,7 +21,7 @@ export const BUNDLE_META = join(ROOT, 'dist', 'bundle-meta.json');
  * only by Kubernetes and GCP tasks and a PostgreSQL store), jq-wasm (reads its .wasm beside itself), and the small libraries only they and
  * the file transfers use.
  */
-const EXTERNAL = ['@kubernetes/client-node', 'google-auth-library', 'jq-wasm', 'ws', 'tar-stream', 'picomatch', 'pg'];
+const EXTERNAL = ['@kubernetes/client-node', 'google-auth-library', 'jq-wasm', 'ws', 'tar-stream', 'picomatch', 'pg', 'pg-connection-string'];
 
 /**
  * zod's namespace carries every locale's messages (340 kB of the bundle's 750 kB of zod, all parsed

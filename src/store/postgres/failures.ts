@@ -4,6 +4,7 @@
  * becomes one StoreError with a stable code, the server's address (never the password) and what
  * to do; anything else keeps PostgreSQL's own words.
  */
+import { parse, type ConnectionOptions } from 'pg-connection-string';
 import { StoreError } from '../../shared/errors.ts';
 
 /** Where the store is, for messages: parsed once from its URL. */
@@ -17,24 +18,42 @@ export interface ServerAddress {
 }
 
 const SECRET_PARAMETERS = ['password', 'sslpassword', 'sslkey'];
+const FILE_PARAMETERS = ['sslcert', 'sslkey', 'sslrootcert', 'sslcrl'];
 
+/**
+ * Read with pg-connection-string, the parser node-postgres itself connects with, so that every form it
+ * accepts (a Unix socket's `postgresql://USER@/DB?host=/run/postgresql`, `postgresql:///DB?host=...`,
+ * an encoded socket host) names the server it will reach.
+ */
 export function serverAddress(url: string): ServerAddress {
-  let parsed: URL;
+  let config: ConnectionOptions;
   try {
-    parsed = new URL(url);
+    // Without the parameters that name files, which the parser would read: a missing one is the connection's to report.
+    config = parse(withoutParameters(url, FILE_PARAMETERS));
   } catch {
     throw new StoreError('the store URL is not a valid URL', {
       hint: 'write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE',
     });
   }
-  const socketDir = parsed.searchParams.get('host');
-  const host = socketDir ?? (parsed.hostname || 'localhost');
-  const port = parsed.port || parsed.searchParams.get('port') || '5432';
-  const user = decodeURIComponent(parsed.username) || parsed.searchParams.get('user') || process.env.PGUSER || process.env.USER || 'postgres';
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || user;
-  parsed.password = '';
-  for (const name of SECRET_PARAMETERS) parsed.searchParams.delete(name);
-  return { server: host.startsWith('/') ? `${host} (port ${port})` : `${host}:${port}`, user, database, location: parsed.toString() };
+  const host = config.host || 'localhost';
+  const port = config.port || '5432';
+  const user = config.user || process.env.PGUSER || process.env.USER || 'postgres';
+  const database = config.database || user;
+  return { server: host.startsWith('/') ? `${host} (port ${port})` : `${host}:${port}`, user, database, location: withoutSecrets(url) };
+}
+
+/** The URL as given, less its password and the query parameters that hold secrets. */
+function withoutSecrets(url: string): string {
+  return withoutParameters(url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?]*):[^@/?]*@/i, '$1@'), SECRET_PARAMETERS);
+}
+
+function withoutParameters(url: string, names: readonly string[]): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) return url;
+  const query = new URLSearchParams(url.slice(queryAt + 1));
+  for (const name of names) query.delete(name);
+  const kept = query.toString();
+  return kept === '' ? url.slice(0, queryAt) : `${url.slice(0, queryAt)}?${kept}`;
 }
 
 /** Node's codes for a connection that could not be made, or was cut. */

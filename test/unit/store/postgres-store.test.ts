@@ -206,6 +206,30 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     await store.close();
   });
 
+  test('a Unix socket URL opens, in each form node-postgres reads; its messages name the socket folder, never the password', async () => {
+    const socketDir = (await server.admin('SHOW unix_socket_directories')).rows[0].unix_socket_directories as string;
+    const url = new URL(await server.createDatabase());
+    const database = url.pathname.slice(1);
+    const host = encodeURIComponent(socketDir);
+    for (const socketUrl of [
+      `postgresql://postgres:sekret@/${database}?host=${host}&port=${server.port}`,
+      `postgresql:///${database}?host=${host}&port=${server.port}&user=postgres`,
+      `postgresql://${host}:${server.port}/${database}?user=postgres`,
+    ]) {
+      const store = await PostgresStore.open(socketUrl);
+      try {
+        await store.insertExecution(execution(`via-${socketUrl.length}`));
+        assert.equal((await store.getExecution(`via-${socketUrl.length}`))?.id, `via-${socketUrl.length}`);
+        assert.doesNotMatch(store.location, /sekret/);
+      } finally {
+        await store.close();
+      }
+    }
+    const gone = await failure(PostgresStore.open(`postgresql://postgres:sekret@/${database}?host=%2Fnonexistent%2Fsockets`), 'STORE_UNREACHABLE');
+    assert.match(gone.message, /^cannot reach the PostgreSQL server of the store at \/nonexistent\/sockets \(port 5432\)/);
+    assert.doesNotMatch(gone.userMessage(), /sekret/);
+  });
+
   test('a connection lost inside a transaction fails it with STORE_UNREACHABLE; the next call works on a new connection', async () => {
     const store = await PostgresStore.open(await server.createDatabase());
     try {
