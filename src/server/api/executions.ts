@@ -3,11 +3,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId } from '../../engine/ids.ts';
 import { parseFlow } from '../../flow/parse.ts';
 import { InputError } from '../../shared/errors.ts';
 import { isTerminal, STATES, STORAGE_SCHEME, type ExecutionRecord, type State } from '../../store/index.ts';
-import { systemLabels } from '../../engine/task-rules.ts';
+import { replayExecution } from '../../engine/replay.ts';
 import type { ServerResponse } from 'node:http';
 import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } from '../http.ts';
 import { executionShape, executionSummary, readExecutionShape } from '../kestra-shapes.ts';
@@ -99,17 +98,19 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     sendJson(response, 200, await document(await find(execution.id)));
   });
 
-  router.add('POST', '/api/v1/executions/{id}/replay', 'Run an execution again as a new one (same flow revision and inputs)', async (request, response) => {
+  router.add('POST', '/api/v1/executions/{id}/replay', 'Run an execution again as a new one (same inputs), from a task run (taskRunId=...), of another flow revision (revision=N)', async (request, response) => {
     const old = await find(request.params.id);
-    const id = newId();
-    const flowLabels = Object.fromEntries(Object.entries(old.labels).filter(([key]) => !key.startsWith('system.')));
-    const replay: ExecutionRecord = {
-      ...old, id, state: 'CREATED', createdAt: new Date().toISOString(), endedAt: undefined, failure: undefined, outputs: undefined, killRequested: undefined,
-      labels: { ...systemLabels(id, flowLabels), 'system.replayOf': old.id },
-      options: { ...old.options, retryOf: undefined, notBefore: undefined },
-    };
-    await store.insertExecution(replay, { queued: true });
-    sendJson(response, 200, await document(await find(id)));
+    const revision = request.query.has('revision') ? queryInt(request.query, 'revision', 0) : undefined;
+    let flowSource = old.flowSource;
+    if (revision !== undefined) {
+      const deployed = (await store.flowRevisions(old.namespace, old.flowId)).find((flow) => flow.revision === revision);
+      if (!deployed) {
+        throw apiError('FLOW_REVISION_NOT_FOUND', `flow ${old.namespace}.${old.flowId} has no revision ${revision}`, `GET /api/v1/flows/${old.namespace}/${old.flowId}/revisions lists them`);
+      }
+      flowSource = deployed.source;
+    }
+    const replay = await replayExecution(store, old, { flowSource, flowRevision: revision, fromTaskRunId: request.query.get('taskRunId') ?? undefined });
+    sendJson(response, 200, await document(await find(replay.id)));
   });
 
   router.add('GET', '/api/v1/executions/{id}/file', 'Download an output file by its kestra:/// URI (path=...)', async (request, response) => {

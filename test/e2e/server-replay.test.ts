@@ -1,0 +1,101 @@
+/**
+ * Kestra's replay over real HTTP against a real `harrier server` process: from a task run (what
+ * ran before it is kept, it and what follows run again), of another revision, and the 404s.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
+
+let server: ServerProcess;
+before(async () => {
+  server = await startServerProcess({ args: ['--workers', '1'] });
+});
+after(async () => {
+  const result = await server.stop();
+  assert.equal(result.code, 0, result.stderr);
+});
+
+// `first` records the execution that ran it: a replay that ran it again would record its own id.
+const THREE_TASKS = `id: three_tasks
+namespace: company.replay
+tasks:
+  - id: first
+    type: io.kestra.plugin.core.output.OutputValues
+    values:
+      ranIn: "{{ execution.id }}"
+  - id: second
+    type: io.kestra.plugin.scripts.shell.Commands
+    namespaceFiles:
+      enabled: true
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - cat config/ready.txt
+      - echo '::{"outputs":{"firstRanIn":"{{ outputs.first.values.ranIn }}"}}::'
+  - id: third
+    type: io.kestra.plugin.core.log.Log
+    message: "third sees {{ outputs.second.vars.firstRanIn }}"
+`;
+
+const taskRun = (execution: any, taskId: string): any => execution.taskRunList.find((run: any) => run.taskId === taskId);
+
+test('a replay from the failed task run keeps the task before it and runs it and the next again; another revision runs its own tasks', async () => {
+  assert.equal((await deployFlow(server.url, THREE_TASKS)).status, 200);
+  const { body: failed } = await api(server.url, '/api/v1/executions/company.replay/three_tasks?wait=true', { method: 'POST' });
+  assert.equal(failed.state.current, 'FAILED', JSON.stringify(failed));
+  assert.deepEqual(failed.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['first', 'SUCCESS'], ['second', 'FAILED']]);
+
+  const upload = new FormData();
+  upload.append('fileContent', new Blob(['ready\n']), 'ready.txt');
+  assert.equal((await api(server.url, '/api/v1/namespaces/company.replay/files?path=/config/ready.txt', { method: 'POST', body: upload })).status, 204);
+
+  const second = taskRun(failed, 'second');
+  const answer = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=${second.id}`, { method: 'POST' });
+  assert.equal(answer.status, 200, answer.text);
+  assert.notEqual(answer.body.id, failed.id);
+  const labels = Object.fromEntries(answer.body.labels.map((label: any) => [label.key, label.value]));
+  assert.equal(labels['system.replay'], 'true');
+  assert.equal(labels['system.replayOf'], failed.id);
+  // Stored with the kept task run and queued in one transaction: the answer already shows it.
+  assert.deepEqual(answer.body.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['first', 'SUCCESS']]);
+
+  const replayed = await untilState(server.url, answer.body.id, ['SUCCESS', 'FAILED']);
+  assert.equal(replayed.state.current, 'SUCCESS', JSON.stringify(replayed));
+  assert.deepEqual(replayed.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['first', 'SUCCESS'], ['second', 'SUCCESS'], ['third', 'SUCCESS']]);
+  const first = taskRun(replayed, 'first');
+  assert.notEqual(first.id, taskRun(failed, 'first').id);
+  assert.equal(first.executionId, replayed.id);
+  assert.equal(first.outputs.values.ranIn, failed.id);
+  assert.equal(first.attempts.length, 1);
+  assert.deepEqual(taskRun(replayed, 'second').outputs.vars, { firstRanIn: failed.id });
+  assert.deepEqual(taskRun(replayed, 'second').attempts.map((attempt: any) => attempt.state.current), ['SUCCESS']);
+  const logs = (await api(server.url, `/api/v1/logs/${replayed.id}`)).body;
+  assert.ok(logs.some((entry: any) => entry.message === `third sees ${failed.id}`), JSON.stringify(logs));
+  assert.ok(!logs.some((entry: any) => entry.taskId === 'first'), 'the first task did not run again');
+
+  const revised = await api(server.url, '/api/v1/flows/company.replay/three_tasks', {
+    method: 'PUT', headers: { 'Content-Type': 'application/x-yaml' },
+    body: 'id: three_tasks\nnamespace: company.replay\ntasks:\n  - id: only_in_two\n    type: io.kestra.plugin.core.log.Log\n    message: revision two\n',
+  });
+  assert.equal(revised.body.revision, 2, revised.text);
+  const ofTwo = await api(server.url, `/api/v1/executions/${failed.id}/replay?revision=2`, { method: 'POST' });
+  assert.equal(ofTwo.body.flowRevision, 2, ofTwo.text);
+  const ranTwo = await untilState(server.url, ofTwo.body.id, ['SUCCESS', 'FAILED']);
+  assert.deepEqual(ranTwo.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['only_in_two', 'SUCCESS']]);
+  // Without revision, the old execution's own flow runs again (Kestra keeps the execution's flowRevision).
+  const ofOne = await api(server.url, `/api/v1/executions/${failed.id}/replay`, { method: 'POST' });
+  assert.equal(ofOne.body.flowRevision, 1, ofOne.text);
+  const ranOne = await untilState(server.url, ofOne.body.id, ['SUCCESS', 'FAILED']);
+  assert.deepEqual(ranOne.taskRunList.map((run: any) => run.taskId), ['first', 'second', 'third']);
+  assert.equal(taskRun(ranOne, 'first').outputs.values.ranIn, ofOne.body.id);
+
+  const noRun = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=nope`, { method: 'POST' });
+  assert.deepEqual([noRun.status, noRun.body.code], [404, 'TASK_RUN_NOT_FOUND']);
+  assert.match(noRun.body.message, /has no task run 'nope'/);
+  const noRevision = await api(server.url, `/api/v1/executions/${failed.id}/replay?revision=9`, { method: 'POST' });
+  assert.deepEqual([noRevision.status, noRevision.body.code], [404, 'FLOW_REVISION_NOT_FOUND']);
+  assert.match(noRevision.body.message, /company\.replay\.three_tasks has no revision 9/);
+  // Neither refused request left an execution behind.
+  const { body: all } = await api(server.url, '/api/v1/executions/search?flowId=three_tasks');
+  assert.equal(all.total, 4);
+});
