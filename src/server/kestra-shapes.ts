@@ -43,7 +43,7 @@ function taskRunShape(execution: ExecutionRecord, taskRun: TaskRunRecord, attemp
     flowId: execution.flowId,
     taskId: taskRun.taskId,
     parentTaskRunId: taskRun.parentTaskRunId ?? null,
-    value: null,
+    value: taskRun.value ?? null,
     attempts: attempts.map(attemptShape),
     outputs: taskRun.outputs ?? {},
     outputFiles: Object.fromEntries(Object.entries(taskRun.outputFiles ?? {}).map(([name, file]) => [name, file.uri])),

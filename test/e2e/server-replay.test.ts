@@ -1,19 +1,12 @@
 /**
- * Kestra's replay over real HTTP against a real `harrier server` process: from a task run (what
- * ran before it is kept, it and what follows run again), of another revision, and the 404s.
+ * Kestra's replay over real HTTP against a real `harrier server` process, on the SQLite store and
+ * on PostgreSQL: from a task run (what ran before it is kept, it and what follows run again), of
+ * another revision, and the 404s.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { postgresUnavailable, startPostgres } from '../support/postgres.ts';
 import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
-
-let server: ServerProcess;
-before(async () => {
-  server = await startServerProcess({ args: ['--workers', '1'] });
-});
-after(async () => {
-  const result = await server.stop();
-  assert.equal(result.code, 0, result.stderr);
-});
 
 // `first` records the execution that ran it: a replay that ran it again would record its own id.
 const THREE_TASKS = `id: three_tasks
@@ -37,9 +30,59 @@ tasks:
     message: "third sees {{ outputs.second.vars.firstRanIn }}"
 `;
 
+// Iteration 'b' fails until the namespace file it reads is there; a summary reads every iteration's outputs.
+const LOOP = `id: loop
+namespace: company.replay
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: ["a", "b", "c"]
+    tasks:
+      - id: step
+        type: io.kestra.plugin.scripts.shell.Commands
+        namespaceFiles:
+          enabled: true
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        commands:
+          - '{ [ "{{ taskrun.value }}" != b ] || cat config/b-ready.txt; } && echo "::{\\"outputs\\":{\\"ranIn\\":\\"{{ execution.id }}\\"}}::"'
+  - id: summary
+    type: io.kestra.plugin.core.log.Log
+    message: "a={{ outputs.step.a.vars.ranIn }} b={{ outputs.step.b.vars.ranIn }} c={{ outputs.step.c.vars.ranIn }}"
+`;
+
 const taskRun = (execution: any, taskId: string): any => execution.taskRunList.find((run: any) => run.taskId === taskId);
 
-test('a replay from the failed task run keeps the task before it and runs it and the next again; another revision runs its own tasks', async () => {
+async function withServer(args: string[], scenario: (server: ServerProcess) => Promise<void>): Promise<void> {
+  const server = await startServerProcess({ args: ['--workers', '1', ...args] });
+  try {
+    await scenario(server);
+  } finally {
+    const result = await server.stop();
+    assert.equal(result.code, 0, result.stderr);
+  }
+}
+
+test('SQLite: a replay from the failed task run keeps the task before it and runs it and the next again; from a ForEach iteration; of another revision', async () => {
+  await withServer([], replayScenario);
+});
+
+test('PostgreSQL: the same replays', async (t) => {
+  const unavailable = postgresUnavailable();
+  if (unavailable) {
+    if (process.env.CI === 'true') throw new Error(`CI=true and ${unavailable}`);
+    t.skip(unavailable);
+    return;
+  }
+  const postgres = await startPostgres();
+  try {
+    await withServer(['--store', await postgres.createDatabase()], replayScenario);
+  } finally {
+    await postgres.stop();
+  }
+});
+
+async function replayScenario(server: ServerProcess): Promise<void> {
   assert.equal((await deployFlow(server.url, THREE_TASKS)).status, 200);
   const { body: failed } = await api(server.url, '/api/v1/executions/company.replay/three_tasks?wait=true', { method: 'POST' });
   assert.equal(failed.state.current, 'FAILED', JSON.stringify(failed));
@@ -98,4 +141,28 @@ test('a replay from the failed task run keeps the task before it and runs it and
   // Neither refused request left an execution behind.
   const { body: all } = await api(server.url, '/api/v1/executions/search?flowId=three_tasks');
   assert.equal(all.total, 4);
-});
+
+  await replayOfAnIteration(server);
+}
+
+async function replayOfAnIteration(server: ServerProcess): Promise<void> {
+  assert.equal((await deployFlow(server.url, LOOP)).status, 200);
+  const { body: failed } = await api(server.url, '/api/v1/executions/company.replay/loop?wait=true', { method: 'POST' });
+  assert.equal(failed.state.current, 'FAILED', JSON.stringify(failed));
+  const iterationB = failed.taskRunList.find((run: any) => run.taskId === 'step' && run.value === 'b');
+  assert.equal(iterationB?.state.current, 'FAILED', JSON.stringify(failed.taskRunList));
+
+  const upload = new FormData();
+  upload.append('fileContent', new Blob(['ready\n']), 'b-ready.txt');
+  assert.equal((await api(server.url, '/api/v1/namespaces/company.replay/files?path=/config/b-ready.txt', { method: 'POST', body: upload })).status, 204);
+  const answer = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=${iterationB.id}`, { method: 'POST' });
+  assert.equal(answer.status, 200, answer.text);
+  const replayed = await untilState(server.url, answer.body.id, ['SUCCESS', 'FAILED']);
+  assert.equal(replayed.state.current, 'SUCCESS', JSON.stringify(replayed));
+  const ranIn = (value: string): string => replayed.taskRunList.find((run: any) => run.taskId === 'step' && run.value === value).outputs.vars.ranIn;
+  // Iteration a is kept from the old execution; b and c ran in the replay.
+  assert.deepEqual([ranIn('a'), ranIn('b'), ranIn('c')], [failed.id, replayed.id, replayed.id]);
+  assert.equal(taskRun(replayed, 'each').state.current, 'SUCCESS');
+  const logs = (await api(server.url, `/api/v1/logs/${replayed.id}`)).body;
+  assert.ok(logs.some((entry: any) => entry.message === `a=${failed.id} b=${replayed.id} c=${replayed.id}`), JSON.stringify(logs));
+}
