@@ -110,6 +110,7 @@ export class ExecutionRun {
       read: (path) => readForExpression(path, {
         storage: deps.storage,
         executionPrefix: deps.storage.executionPrefix({ namespace: flow.namespace, flowId: flow.id, executionId: execution.id }),
+        replayedPrefixes: execution.options.replayOf?.map((executionId) => deps.storage.executionPrefix({ namespace: flow.namespace, flowId: flow.id, executionId })),
         namespaceDir: namespaceFolder(deps.namespaceFilesRoot, flow.namespace),
       }),
     };

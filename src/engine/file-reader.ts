@@ -15,14 +15,20 @@ export interface ReadScope {
   storage: InternalStorage;
   /** The execution's folder in storage, relative to its root (`ns/path/flow/executions/id`). */
   executionPrefix: string;
+  /** The folders of the executions a replay came from (ExecutionOptions.replayOf), which its kept outputs and inputs name. */
+  replayedPrefixes?: readonly string[];
   namespaceDir: string;
 }
 
 export function readForExpression(path: string, scope: ReadScope): string {
   if (path.startsWith(STORAGE_SCHEME)) {
     const key = path.slice(STORAGE_SCHEME.length).replace(/^\/+/, '');
-    const executionDir = join(scope.storage.root, scope.executionPrefix);
-    return readInside(join(scope.storage.root, key), executionDir, path, `internal storage files of this execution`);
+    const target = join(scope.storage.root, key);
+    const folders = [scope.executionPrefix, ...(scope.replayedPrefixes ?? [])].map((prefix) => join(scope.storage.root, prefix));
+    // The folder the path names as written; readInside checks where it really leads.
+    const folder = folders.find((candidate) => isInside(candidate, target)) ?? folders[0];
+    const what = scope.replayedPrefixes?.length ? 'internal storage files of this execution and of those it replays' : 'internal storage files of this execution';
+    return readInside(target, folder, path, what);
   }
   if (isAbsolute(path)) throw refused(path, 'a namespace file path is relative to the namespace folder');
   return readInside(join(scope.namespaceDir, path), scope.namespaceDir, path, `the namespace files (${scope.namespaceDir})`);
@@ -37,8 +43,7 @@ function readInside(path: string, folder: string, asWritten: string, what: strin
   } catch {
     throw new HarrierError(`read('${asWritten}'): no such file`, { code: 'STORAGE_FILE_NOT_FOUND', hint: `read() reads ${what}` });
   }
-  const inside = relative(realFolder, real);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw refused(asWritten, `read() reads only ${what}`);
+  if (!isInside(realFolder, real)) throw refused(asWritten, `read() reads only ${what}`);
   const info = statSync(real);
   if (!info.isFile()) throw new HarrierError(`read('${asWritten}'): not a file`, { code: 'STORAGE_FILE_NOT_FOUND' });
   if (info.size > READ_LIMIT_BYTES) {
@@ -47,6 +52,11 @@ function readInside(path: string, folder: string, asWritten: string, what: strin
     });
   }
   return readFileSync(resolve(real), 'utf8');
+}
+
+function isInside(folder: string, path: string): boolean {
+  const inside = relative(folder, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 function refused(path: string, why: string): HarrierError {

@@ -30,7 +30,10 @@ export async function replayExecution(store: Store, old: ExecutionRecord, reques
     flowSource: request.flowSource,
     // Kestra's label on a replay; `system.replayOf` says of which execution.
     labels: { ...systemLabels(id, flowLabels), 'system.replay': 'true', 'system.replayOf': old.id },
-    options: { ...old.options, retryOf: undefined, notBefore: undefined, flowRevision: request.flowRevision ?? old.options.flowRevision },
+    options: {
+      ...old.options, retryOf: undefined, notBefore: undefined, flowRevision: request.flowRevision ?? old.options.flowRevision,
+      replayOf: [...(old.options.replayOf ?? []), old.id],
+    },
   };
   const plan = request.fromTaskRunId === undefined ? { taskRuns: [], attempts: [] } : await planFrom(store, old, request.fromTaskRunId, {
     executionId: id, createdAt, newId, sharesFolder: folderSharing(parseFlow(request.flowSource, old.flowFile)),

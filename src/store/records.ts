@@ -35,6 +35,11 @@ export interface ExecutionOptions {
   parent?: ParentExecution;
   /** Set on executions of a flow deployed to the server: the revision they run. */
   flowRevision?: number;
+  /**
+   * Set on a replay: the executions it was replayed from, oldest first. Its kept task runs' output
+   * files and its FILE inputs are stored in their folders, so it may read those too.
+   */
+  replayOf?: string[];
 }
 
 /** Kestra's `trigger` of a subflow execution: who started it. */

@@ -13,9 +13,13 @@ const THREE_TASKS = `id: three_tasks
 namespace: company.replay
 tasks:
   - id: first
-    type: io.kestra.plugin.core.output.OutputValues
-    values:
-      ranIn: "{{ execution.id }}"
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    outputFiles: ["made.txt"]
+    commands:
+      - echo "made in {{ execution.id }}" > made.txt
+      - echo '::{"outputs":{"ranIn":"{{ execution.id }}"}}::'
   - id: second
     type: io.kestra.plugin.scripts.shell.Commands
     namespaceFiles:
@@ -24,10 +28,10 @@ tasks:
       type: io.kestra.plugin.core.runner.Process
     commands:
       - cat config/ready.txt
-      - echo '::{"outputs":{"firstRanIn":"{{ outputs.first.values.ranIn }}"}}::'
+      - echo '::{"outputs":{"firstRanIn":"{{ outputs.first.vars.ranIn }}"}}::'
   - id: third
     type: io.kestra.plugin.core.log.Log
-    message: "third sees {{ outputs.second.vars.firstRanIn }}"
+    message: "third sees {{ outputs.second.vars.firstRanIn }}, {{ read(outputs.first.outputFiles['made.txt']) | trim }}"
 `;
 
 // Iteration 'b' fails until the namespace file it reads is there; a summary reads every iteration's outputs.
@@ -108,13 +112,17 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   const first = taskRun(replayed, 'first');
   assert.notEqual(first.id, taskRun(failed, 'first').id);
   assert.equal(first.executionId, replayed.id);
-  assert.equal(first.outputs.values.ranIn, failed.id);
+  assert.equal(first.outputs.vars.ranIn, failed.id);
   assert.equal(first.attempts.length, 1);
   assert.deepEqual(taskRun(replayed, 'second').outputs.vars, { firstRanIn: failed.id });
   assert.deepEqual(taskRun(replayed, 'second').attempts.map((attempt: any) => attempt.state.current), ['SUCCESS']);
   const logs = (await api(server.url, `/api/v1/logs/${replayed.id}`)).body;
-  assert.ok(logs.some((entry: any) => entry.message === `third sees ${failed.id}`), JSON.stringify(logs));
+  assert.ok(logs.some((entry: any) => entry.message === `third sees ${failed.id}, made in ${failed.id}`), JSON.stringify(logs));
   assert.ok(!logs.some((entry: any) => entry.taskId === 'first'), 'the first task did not run again');
+  // The kept run's output file is the old execution's: the replay's file endpoint serves it too.
+  const madeUri = first.outputFiles['made.txt'];
+  assert.match(madeUri, new RegExp(`/executions/${failed.id}/`));
+  assert.equal((await api(server.url, `/api/v1/executions/${replayed.id}/file?path=${encodeURIComponent(madeUri)}`)).text, `made in ${failed.id}\n`);
 
   const revised = await api(server.url, '/api/v1/flows/company.replay/three_tasks', {
     method: 'PUT', headers: { 'Content-Type': 'application/x-yaml' },
@@ -130,7 +138,7 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   assert.equal(ofOne.body.flowRevision, 1, ofOne.text);
   const ranOne = await untilState(server.url, ofOne.body.id, ['SUCCESS', 'FAILED']);
   assert.deepEqual(ranOne.taskRunList.map((run: any) => run.taskId), ['first', 'second', 'third']);
-  assert.equal(taskRun(ranOne, 'first').outputs.values.ranIn, ofOne.body.id);
+  assert.equal(taskRun(ranOne, 'first').outputs.vars.ranIn, ofOne.body.id);
 
   const noRun = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=nope`, { method: 'POST' });
   assert.deepEqual([noRun.status, noRun.body.code], [404, 'TASK_RUN_NOT_FOUND']);

@@ -116,8 +116,12 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
   router.add('GET', '/api/v1/executions/{id}/file', 'Download an output file by its kestra:/// URI (path=...)', async (request, response) => {
     const execution = await find(request.params.id);
     const uri = request.query.get('path') ?? '';
-    const prefix = `${STORAGE_SCHEME}/${engine.storage.executionPrefix({ namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id })}/`;
-    if (!uri.startsWith(prefix)) throw apiError('REQUEST_INVALID', `path must be a ${STORAGE_SCHEME}/ URI of this execution's files (${prefix}...)`);
+    // A replay's kept task runs and inputs name files of the executions it was replayed from.
+    const prefixes = [execution.id, ...(execution.options.replayOf ?? [])]
+      .map((executionId) => `${STORAGE_SCHEME}/${engine.storage.executionPrefix({ namespace: execution.namespace, flowId: execution.flowId, executionId })}/`);
+    if (!prefixes.some((prefix) => uri.startsWith(prefix))) {
+      throw apiError('REQUEST_INVALID', `path must be a ${STORAGE_SCHEME}/ URI of this execution's files (${prefixes[0]}...)`);
+    }
     let path: string;
     try {
       path = await engine.storage.resolveUri(uri);

@@ -33,3 +33,20 @@ test('read() reads this execution\'s stored files and the namespace files, and n
   assert.throws(() => readForExpression(secret, scope), /refused: a namespace file path is relative/);
   assert.throws(() => readForExpression('nothing.txt', scope), /no such file/);
 });
+
+test('a replay also reads the files of the executions it was replayed from, and no other', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'harrier-read-'));
+  const storage = new InternalStorage(dir);
+  const prefix = (executionId: string): string => storage.executionPrefix({ namespace: 'a.b', flowId: 'f', executionId });
+  for (const executionId of ['original', 'other']) {
+    const file = join(storage.root, prefix(executionId), 'tasks', 't', 'r', 'made.txt');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, `made in ${executionId}\n`);
+  }
+  mkdirSync(join(storage.root, prefix('replay')), { recursive: true });
+  const scope = { storage, executionPrefix: prefix('replay'), replayedPrefixes: [prefix('original')], namespaceDir: join(dir, 'none') };
+
+  assert.equal(readForExpression(`kestra:///${prefix('original')}/tasks/t/r/made.txt`, scope), 'made in original\n');
+  assert.throws(() => readForExpression(`kestra:///${prefix('other')}/tasks/t/r/made.txt`, scope), /refused: read\(\) reads only internal storage files of this execution and of those it replays/);
+  assert.throws(() => readForExpression(`kestra:///${prefix('original')}/../other/tasks/t/r/made.txt`, scope), /refused/);
+});
