@@ -95,3 +95,12 @@ test('a successful flowable is kept only with all its children, else it runs aga
   const plan = replayPlan({ taskRuns: runs, attempts: [] }, 'right', target())!;
   assert.deepEqual(plan.taskRuns.map((taskRun) => [taskRun.taskId, taskRun.state]), [['parallel', 'CREATED']]);
 });
+
+test('a running execution: what has not ended before the chosen run is dropped with its attempts', () => {
+  ordinal = 0;
+  const runs = [run('done', 'SUCCESS'), run('busy', 'RUNNING'), run('waiting', 'RETRYING', { nextAttemptAt: ENDED }), run('chosen', 'FAILED')];
+  const attempts = [attempt('done', 'SUCCESS'), { ...attempt('busy', 'RUNNING', { pod: 'p-1' }), endedAt: undefined }, attempt('waiting', 'FAILED')];
+  const plan = replayPlan({ taskRuns: runs, attempts }, 'chosen', target())!;
+  assert.deepEqual(plan.taskRuns.map((taskRun) => taskRun.taskId), ['done']);
+  assert.deepEqual(plan.attempts.map((copy) => [copy.taskRunId, copy.state, copy.resumeHandle]), [['new-0', 'SUCCESS', undefined]]);
+});
