@@ -20,7 +20,7 @@ export interface ReplayRequest {
   fromTaskRunId?: string;
 }
 
-/** Stores the new execution with the task runs it keeps, in one transaction that also queues it. */
+/** Stores the new execution with the task runs it keeps, in one transaction that also queues it and labels the old one `system.replayed`. */
 export async function replayExecution(store: Store, old: ExecutionRecord, request: ReplayRequest): Promise<ExecutionRecord> {
   const id = newId();
   const createdAt = new Date().toISOString();
@@ -43,6 +43,7 @@ export async function replayExecution(store: Store, old: ExecutionRecord, reques
     for (const taskRun of plan.taskRuns) await store.insertTaskRun(taskRun);
     for (const attempt of plan.attempts) await store.insertAttempt(attempt);
     await store.queueExecution(id);
+    await store.setLabel(old.id, 'system.replayed', 'true');
   });
   return replay;
 }

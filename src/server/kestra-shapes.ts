@@ -79,6 +79,8 @@ export function executionShape(execution: ExecutionRecord, taskRuns: TaskRunReco
     state: stateOf(execution.state, execution.histories ?? [{ state: execution.state, date: execution.createdAt }], execution.createdAt, execution.endedAt),
     taskRunList: taskRuns.map((taskRun) => taskRunShape(execution, taskRun, attemptsByTaskRun.get(taskRun.id) ?? [])),
     originalId: lineage.originalId,
+    // Kestra's parentId: the execution this one replays.
+    parentId: execution.options.replayOf?.at(-1) ?? null,
     metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt },
     failure: execution.failure ?? null,
   };

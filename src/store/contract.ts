@@ -36,6 +36,8 @@ export interface Store {
   setSecretNames(id: string, names: readonly string[]): Promise<void>;
   /** A resume's own command-line runner settings replace the run's (see ExecutionOptions.runnerSettings). */
   setRunnerSettings(id: string, settings: NonNullable<ExecutionOptions['runnerSettings']>): Promise<void>;
+  /** Sets one label, the others unchanged (Kestra's `system.replayed` on an execution that was replayed). */
+  setLabel(id: string, key: string, value: string): Promise<void>;
   /** The new state, appended to the histories unless unchanged; `failure` is kept only with the state it explains. */
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void>;
   setExecutionOutputs(id: string, outputs: Record<string, unknown>): Promise<void>;

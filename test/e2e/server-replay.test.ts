@@ -103,6 +103,9 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   const labels = Object.fromEntries(answer.body.labels.map((label: any) => [label.key, label.value]));
   assert.equal(labels['system.replay'], 'true');
   assert.equal(labels['system.replayOf'], failed.id);
+  assert.equal(answer.body.parentId, failed.id);
+  const { body: marked } = await api(server.url, '/api/v1/executions/search?labels=system.replayed:true');
+  assert.deepEqual(marked.results.map((found: any) => found.id), [failed.id]);
   // Stored with the kept task run and queued in one transaction: the answer already shows it.
   assert.deepEqual(answer.body.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['first', 'SUCCESS']]);
 

@@ -15,14 +15,14 @@ import { executionOr404, type ApiContext } from './context.ts';
 
 const POLL_MS = 200;
 
-/** `labels=key:value` query parameters (Kestra's form), repeatable. */
-function labelsOf(query: URLSearchParams): Record<string, string> {
+/** `labels=key:value` query parameters (Kestra's form), repeatable; a search may name system labels, a new execution may not set them. */
+function labelsOf(query: URLSearchParams, use: 'search' | 'set'): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const text of query.getAll('labels')) {
     const colon = text.indexOf(':');
     if (colon <= 0) throw apiError('REQUEST_INVALID', `label '${text}' must look like key:value`);
     const key = text.slice(0, colon);
-    if (key.startsWith('system.')) throw apiError('REQUEST_INVALID', `label '${key}' is reserved: system labels are set by harrier`);
+    if (use === 'set' && key.startsWith('system.')) throw apiError('REQUEST_INVALID', `label '${key}' is reserved: system labels are set by harrier`);
     labels[key] = text.slice(colon + 1);
   }
   return labels;
@@ -55,7 +55,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
       namespace: query.get('namespace') ?? undefined,
       flowId: query.get('flowId') ?? undefined,
       states: states as State[],
-      labels: labelsOf(query),
+      labels: labelsOf(query, 'search'),
       startDate: query.get('startDate') ?? undefined,
       endDate: query.get('endDate') ?? undefined,
     }, { offset: (page - 1) * size, limit: size });
@@ -138,7 +138,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     const { namespace, flowId } = request.params;
     const deployed = await store.getFlow(namespace, flowId);
     if (!deployed) throw apiError('FLOW_NOT_FOUND', `no flow ${namespace}.${flowId} is deployed`, 'deploy it with POST /api/v1/flows');
-    const labels = labelsOf(request.query);
+    const labels = labelsOf(request.query, 'set');
     const wait = request.query.get('wait') === 'true';
     const flow = parseFlow(deployed.source, `${namespace}/${flowId}.yaml`);
     const type = mediaType(request.raw);

@@ -229,6 +229,11 @@ export class PostgresStore implements Store {
     await this.setOption(id, 'runnerSettings', settings);
   }
 
+  async setLabel(id: string, key: string, value: string): Promise<void> {
+    const values: unknown[] = [key, value, id];
+    await this.query(`UPDATE executions SET labels_json = (labels_json::jsonb || jsonb_build_object($1::text, $2::text))::text WHERE id = $3 AND ${this.fenceCondition(values)}`, values);
+  }
+
   private async setOption(id: string, key: keyof ExecutionOptions, value: unknown): Promise<void> {
     const values: unknown[] = [[key], JSON.stringify(value), id];
     await this.query(`UPDATE executions SET options_json = jsonb_set(options_json::jsonb, $1, $2::jsonb)::text WHERE id = $3 AND ${this.fenceCondition(values)}`, values);

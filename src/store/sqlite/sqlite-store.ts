@@ -184,6 +184,13 @@ export class SqliteStore implements Store {
     });
   }
 
+  setLabel(id: string, key: string, value: string): Promise<void> {
+    return this.call(() => {
+      // A quoted member name: label keys have dots (system.replayed).
+      this.prepare('UPDATE executions SET labels_json = json_set(labels_json, ?, ?) WHERE id = ?').run(`$.${JSON.stringify(key)}`, value, id);
+    });
+  }
+
   /** The new state; `failure` is kept only with the state it explains, so a resumed execution loses it. */
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void> {
     return this.call(() => {

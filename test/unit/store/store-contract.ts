@@ -86,6 +86,15 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       assert.deepEqual(read.outputs, { answer: 42, nested: { list: [1, 2] } });
     });
 
+    withStore('one label is set, the others unchanged', async (store) => {
+      await store.insertExecution(execution('e1', T0, { labels: { team: 'data', 'system.correlationId': 'e1' } }));
+      await store.setLabel('e1', 'system.replayed', 'true');
+      await store.setLabel('e1', 'team', 'ops');
+      assert.deepEqual((await store.getExecution('e1'))!.labels, { team: 'ops', 'system.correlationId': 'e1', 'system.replayed': 'true' });
+      const { results } = await store.searchExecutions({ labels: { 'system.replayed': 'true' } }, { offset: 0, limit: 10 });
+      assert.deepEqual(results.map((found) => found.id), ['e1']);
+    });
+
     withStore('a new state is appended to the histories unless unchanged; a failure is kept only with its state', async (store) => {
       await store.insertExecution(execution('e1'));
       await store.setExecutionState('e1', 'RUNNING', undefined);
