@@ -142,6 +142,13 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   const ranOne = await untilState(server.url, ofOne.body.id, ['SUCCESS', 'FAILED']);
   assert.deepEqual(ranOne.taskRunList.map((run: any) => run.taskId), ['first', 'second', 'third']);
   assert.equal(taskRun(ranOne, 'first').outputs.vars.ranIn, ofOne.body.id);
+  // Another replay's file is not the first replay's to serve, not even through '..'.
+  const otherUri: string = taskRun(ranOne, 'first').outputFiles['made.txt'];
+  const sneaky = otherUri.replace(`/executions/${ofOne.body.id}/`, `/executions/${replayed.id}/../${ofOne.body.id}/`);
+  for (const uri of [otherUri, sneaky]) {
+    const refused = await api(server.url, `/api/v1/executions/${replayed.id}/file?path=${encodeURIComponent(uri)}`);
+    assert.deepEqual([refused.status, refused.body?.code], [400, 'REQUEST_INVALID'], `${uri}: ${refused.text}`);
+  }
 
   const noRun = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=nope`, { method: 'POST' });
   assert.deepEqual([noRun.status, noRun.body.code], [404, 'TASK_RUN_NOT_FOUND']);

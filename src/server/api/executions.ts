@@ -1,7 +1,7 @@
 /** Kestra's execution endpoints: create (multipart inputs), read, search, follow, kill, restart, replay, files. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFlow } from '../../flow/parse.ts';
 import { InputError } from '../../shared/errors.ts';
@@ -115,7 +115,9 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
 
   router.add('GET', '/api/v1/executions/{id}/file', 'Download an output file by its kestra:/// URI (path=...)', async (request, response) => {
     const execution = await find(request.params.id);
-    const uri = request.query.get('path') ?? '';
+    const asked = request.query.get('path') ?? '';
+    // Normalised first: a '..' must not lead from an allowed folder into another execution's.
+    const uri = asked.startsWith(STORAGE_SCHEME) ? `${STORAGE_SCHEME}/${posix.normalize(asked.slice(STORAGE_SCHEME.length).replace(/^\/+/, ''))}` : asked;
     // A replay's kept task runs and inputs name files of the executions it was replayed from.
     const prefixes = [execution.id, ...(execution.options.replayOf ?? [])]
       .map((executionId) => `${STORAGE_SCHEME}/${engine.storage.executionPrefix({ namespace: execution.namespace, flowId: execution.flowId, executionId })}/`);
