@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderDeep, renderTemplate } from '../expr/index.ts';
 import type { ExprRuntime } from '../expr/index.ts';
@@ -232,7 +232,17 @@ export class ExecutionRun {
       await this.setExecutionState(state, now());
       await this.runAfterExecution();
     }
+    await this.removeEmptyExecutionDir();
     return this.execution;
+  }
+
+  /**
+   * Each task run's folder goes at its end; the execution's own goes once it ended, when empty: rmdir
+   * refuses otherwise, so a folder kept for `harrier resume` (a full disk's) stays, as does one that
+   * cannot be removed, which costs nothing but a name.
+   */
+  private async removeEmptyExecutionDir(): Promise<void> {
+    await rmdir(join(this.deps.stateDir, 'work', this.execution.id)).catch(() => undefined);
   }
 
   /**
