@@ -9,7 +9,7 @@ import { HarrierError } from '../shared/errors.ts';
 import type { ExecutionRecord, Store } from '../store/index.ts';
 import { childTasks } from '../tasks/index.ts';
 import { newId } from './ids.ts';
-import { replayPlan } from './replay-plan.ts';
+import { replayPlan, type ReplayPlan, type ReplayTarget } from './replay-plan.ts';
 import { systemLabels } from './task-rules.ts';
 
 export interface ReplayRequest {
@@ -48,7 +48,7 @@ export async function replayExecution(store: Store, old: ExecutionRecord, reques
   return replay;
 }
 
-async function planFrom(store: Store, old: ExecutionRecord, fromTaskRunId: string, target: Parameters<typeof replayPlan>[2]) {
+async function planFrom(store: Store, old: ExecutionRecord, fromTaskRunId: string, target: ReplayTarget): Promise<ReplayPlan> {
   const plan = replayPlan({ taskRuns: await store.taskRuns(old.id), attempts: await store.attemptsOfExecution(old.id) }, fromTaskRunId, target);
   if (!plan) {
     throw new HarrierError(`execution ${old.id} has no task run '${fromTaskRunId}'`, {
