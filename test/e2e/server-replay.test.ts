@@ -106,8 +106,8 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   assert.equal(answer.body.parentId, failed.id);
   const { body: marked } = await api(server.url, '/api/v1/executions/search?labels=system.replayed:true');
   assert.deepEqual(marked.results.map((found: any) => found.id), [failed.id]);
-  // Stored with the kept task run and queued in one transaction: the answer already shows it.
-  assert.deepEqual(answer.body.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['first', 'SUCCESS']]);
+  // Stored with the kept task run before it was queued: the answer already shows it (a worker may have gone on since).
+  assert.deepEqual([answer.body.taskRunList[0].taskId, answer.body.taskRunList[0].state.current], ['first', 'SUCCESS']);
 
   const replayed = await untilState(server.url, answer.body.id, ['SUCCESS', 'FAILED']);
   assert.equal(replayed.state.current, 'SUCCESS', JSON.stringify(replayed));
