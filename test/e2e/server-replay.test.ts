@@ -55,6 +55,12 @@ tasks:
     message: "a={{ outputs.step.a.vars.ranIn }} b={{ outputs.step.b.vars.ranIn }} c={{ outputs.step.c.vars.ranIn }}"
 `;
 
+async function uploadNamespaceFile(server: ServerProcess, path: string): Promise<void> {
+  const upload = new FormData();
+  upload.append('fileContent', new Blob(['ready\n']), path.slice(path.lastIndexOf('/') + 1));
+  assert.equal((await api(server.url, `/api/v1/namespaces/company.replay/files?path=/${path}`, { method: 'POST', body: upload })).status, 204);
+}
+
 const taskRun = (execution: any, taskId: string): any => execution.taskRunList.find((run: any) => run.taskId === taskId);
 
 async function withServer(args: string[], scenario: (server: ServerProcess) => Promise<void>): Promise<void> {
@@ -92,9 +98,7 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   assert.equal(failed.state.current, 'FAILED', JSON.stringify(failed));
   assert.deepEqual(failed.taskRunList.map((run: any) => [run.taskId, run.state.current]), [['first', 'SUCCESS'], ['second', 'FAILED']]);
 
-  const upload = new FormData();
-  upload.append('fileContent', new Blob(['ready\n']), 'ready.txt');
-  assert.equal((await api(server.url, '/api/v1/namespaces/company.replay/files?path=/config/ready.txt', { method: 'POST', body: upload })).status, 204);
+  await uploadNamespaceFile(server, 'config/ready.txt');
 
   const second = taskRun(failed, 'second');
   const answer = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=${second.id}`, { method: 'POST' });
@@ -170,9 +174,7 @@ async function replayOfAnIteration(server: ServerProcess): Promise<void> {
   const iterationB = failed.taskRunList.find((run: any) => run.taskId === 'step' && run.value === 'b');
   assert.equal(iterationB?.state.current, 'FAILED', JSON.stringify(failed.taskRunList));
 
-  const upload = new FormData();
-  upload.append('fileContent', new Blob(['ready\n']), 'b-ready.txt');
-  assert.equal((await api(server.url, '/api/v1/namespaces/company.replay/files?path=/config/b-ready.txt', { method: 'POST', body: upload })).status, 204);
+  await uploadNamespaceFile(server, 'config/b-ready.txt');
   const answer = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=${iterationB.id}`, { method: 'POST' });
   assert.equal(answer.status, 200, answer.text);
   const replayed = await untilState(server.url, answer.body.id, ['SUCCESS', 'FAILED']);
