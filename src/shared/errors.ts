@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   LEASE_LOST: { meaning: 'another worker took the execution over (its lease has a newer epoch): this worker\'s write was refused and it stops its part', status: 409 },
   FLOW_NOT_FOUND: { meaning: 'no flow is deployed under that namespace and id', status: 404 },
   FLOW_REVISION_NOT_FOUND: { meaning: 'the deployed flow has no revision of that number', status: 404 },
-  TASK_RUN_NOT_FOUND: { meaning: 'the execution has no task run of that id', status: 404 },
+  TASK_RUN_NOT_FOUND: { meaning: 'the execution has no task run of that id', status: 422 },
   SECRET_KEY_MISMATCH: { meaning: 'a stored secret does not decrypt with this process\'s key (HARRIER_SECRET_KEY, else the state dir\'s secret.key): servers and workers of one store need the same key; a worker ends such an execution FAILED' },
   FLOW_DELETED: { meaning: 'the flow of a queued or running execution was deleted from the server: the execution ends FAILED' },
 

@@ -155,7 +155,7 @@ async function replayScenario(server: ServerProcess): Promise<void> {
   }
 
   const noRun = await api(server.url, `/api/v1/executions/${failed.id}/replay?taskRunId=nope`, { method: 'POST' });
-  assert.deepEqual([noRun.status, noRun.body.code], [404, 'TASK_RUN_NOT_FOUND']);
+  assert.deepEqual([noRun.status, noRun.body.code], [422, 'TASK_RUN_NOT_FOUND'], 'as Kestra answers');
   assert.match(noRun.body.message, /has no task run 'nope'/);
   const noRevision = await api(server.url, `/api/v1/executions/${failed.id}/replay?revision=9`, { method: 'POST' });
   assert.deepEqual([noRevision.status, noRevision.body.code], [404, 'FLOW_REVISION_NOT_FOUND']);
