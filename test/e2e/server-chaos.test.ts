@@ -25,6 +25,7 @@ import { startBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { postgresUnavailable, startPostgres } from '../support/postgres.ts';
 import { api, deployFlow, startServerProcess, startWorkerProcess, untilState, type WorkerProcess } from '../support/server.ts';
 import { seededRandom } from '../support/seeded-random.ts';
+import { isTerminal, openStore, type Store } from '../../src/store/index.ts';
 
 const EXECUTIONS = 30;
 const LINES = 20;
@@ -84,7 +85,25 @@ interface Place {
   frontStateDir: string;
   env: Record<string, string>;
   startWorker(slots: number, env: Record<string, string>): Promise<WorkerProcess>;
+  /** The store the workers share, opened for the test's own reads. */
+  openStore(): Promise<Store>;
   stop(): Promise<void>;
+}
+
+/** The pids of the processes that hold a live lease on an unfinished execution. */
+async function leaseHolders(place: Place): Promise<Set<number>> {
+  const store = await place.openStore();
+  try {
+    const pids = new Set<number>();
+    for (const execution of await store.listExecutions(EXECUTIONS)) {
+      if (isTerminal(execution.state)) continue;
+      const lease = await store.leaseOf(execution.id);
+      if (lease?.holder && lease.expiresAt > Date.now()) pids.add(lease.holder.pid);
+    }
+    return pids;
+  } finally {
+    await store.close();
+  }
 }
 
 async function sqlitePlace(): Promise<Place> {
@@ -92,6 +111,7 @@ async function sqlitePlace(): Promise<Place> {
   return {
     frontArgs: [], frontStateDir: stateDir, env: {},
     startWorker: (slots, env) => startServerProcess({ stateDir, args: ['--workers', String(slots), ...WORKER_ARGS], env }),
+    openStore: () => openStore({ stateDir }),
     stop: async () => undefined,
   };
 }
@@ -104,6 +124,7 @@ async function postgresPlace(): Promise<Place> {
     frontArgs: ['--store', store, ...shared], frontStateDir: tempStateDir('harrier-chaos-api-'),
     env: { HARRIER_SECRET_KEY: randomBytes(32).toString('base64') },
     startWorker: (slots, env) => startWorkerProcess({ stateDir: tempStateDir('harrier-chaos-worker-'), args: ['--store', store, ...shared, '--slots', String(slots), ...WORKER_ARGS], env }),
+    openStore: () => openStore({ stateDir: tempStateDir('harrier-chaos-reader-'), url: store }),
     stop: () => postgres.stop(),
   };
 }
@@ -174,13 +195,20 @@ for (const { name, unavailable, place: makePlace } of STORES) {
       const freezeAt = 1 + Math.floor(random() * 3);
       const events: string[] = [];
       const fencedOut: string[] = [];
+      let frozenOnce = false;
       for (let round = 0; Date.now() < chaosEnds && !(await ended()); round++) {
         await sleep(1000 + random() * 3000);
         const index = Math.floor(random() * workers.length);
-        if (round === freezeAt) {
-          const frozen = workers[index];
+        // Frozen while it holds an execution (else a later round tries again), so that another
+        // worker takes it over and the frozen one's wake-up meets the fence.
+        const holders = round >= freezeAt && !frozenOnce ? await leaseHolders(place) : new Set<number>();
+        const holding = workers.map((worker, i) => (holders.has(worker.server.child.pid!) ? i : -1)).filter((i) => i >= 0);
+        if (holding.length > 0) {
+          frozenOnce = true;
+          const frozenIndex = holding[index % holding.length];
+          const frozen = workers[frozenIndex];
           const pid = frozen.server.child.pid!;
-          events.push(`SIGSTOP worker ${index} (pid ${pid})`);
+          events.push(`SIGSTOP worker ${frozenIndex} (pid ${pid})`);
           frozen.server.child.kill('SIGSTOP');
           // Past its lease, and until another worker took one of its executions over (the next free
           // slot takes the oldest expired lease first), so that its wake-up meets the fence.
@@ -189,7 +217,7 @@ for (const { name, unavailable, place: makePlace } of STORES) {
           await sleep(LEASE_MS + 1500);
           for (let waited = 0; waited < 20_000 && taken().length === 0; waited += 200) await sleep(200);
           frozen.server.child.kill('SIGCONT');
-          events.push(`SIGCONT worker ${index}, ${taken().length} of its executions taken over`);
+          events.push(`SIGCONT worker ${frozenIndex}, ${taken().length} of its executions taken over`);
           for (const id of taken()) {
             await untilSaid(frozen.server, new RegExp(`(lost the lease of|stopped) execution ${id}`), 15_000);
             fencedOut.push(id);
