@@ -36,6 +36,9 @@ const PAGE_LINES = 1_000;
 /** Key space of the advisory locks that serialise claims of one execution (the migration lock uses the one-key form). */
 const OWNER_LOCK_SPACE = 0x6861;
 
+/** PostgreSQL's code for "cached plan must not change result type" (feature_not_supported), met by a statement prepared before a schema change. */
+const STALE_PLAN = '0A000';
+
 /** PostgreSQL text cannot hold NUL; a task printing one keeps its line, with U+FFFD in its place. */
 function storableText(text: string): string {
   return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
@@ -70,6 +73,7 @@ export class PostgresStore implements Store {
   /** The lease that the writes of the current async context are fenced by (see fenced). */
   private readonly fences = new AsyncLocalStorage<Fence>();
   private readonly statementNames = new Map<string, string>();
+  private preparedStatements = 0;
   private readonly listener: QueueListener;
 
   private constructor(pool: Pool, address: ServerAddress, listener: QueueListener) {
@@ -105,11 +109,23 @@ export class PostgresStore implements Store {
 
   private async query<R extends QueryResultRow = Row>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
     const transaction = this.context.getStore();
-    const statement = { name: this.statementName(text), text, values };
+    const inTransaction = transaction !== undefined && !transaction.done;
+    const send = (name: string): Promise<QueryResult<R>> => {
+      const statement = { name, text, values };
+      return inTransaction ? transaction.client.query<R>(statement) : this.pool.query<R>(statement);
+    };
     try {
-      return transaction && !transaction.done ? await transaction.client.query<R>(statement) : await this.pool.query<R>(statement);
+      return await send(this.statementNames.get(text) ?? this.newStatementName(text));
     } catch (error) {
-      throw this.failure(error);
+      // A newer harrier's migration (a rolling upgrade) changed a table that a statement prepared
+      // here reads: prepared again under a new name, it works on every connection. In a transaction,
+      // which the failure aborted, the caller sees the failure once.
+      if (inTransaction || (error as { code?: unknown }).code !== STALE_PLAN) throw this.failure(error);
+      try {
+        return await send(this.newStatementName(text));
+      } catch (again) {
+        throw this.failure(again);
+      }
     }
   }
 
@@ -117,12 +133,9 @@ export class PostgresStore implements Store {
    * Every statement is prepared once per connection under its own name: PostgreSQL then parses and
    * plans it once, not at every call, which is most of a small statement's cost on the server.
    */
-  private statementName(text: string): string {
-    let name = this.statementNames.get(text);
-    if (name === undefined) {
-      name = `harrier_${this.statementNames.size + 1}`;
-      this.statementNames.set(text, name);
-    }
+  private newStatementName(text: string): string {
+    const name = `harrier_${++this.preparedStatements}`;
+    this.statementNames.set(text, name);
     return name;
   }
 

@@ -113,6 +113,20 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     });
   });
 
+  test('a column a newer harrier adds while this one runs (a rolling upgrade) does not break the statements this one prepared', async () => {
+    const url = await server.createDatabase();
+    const store = await PostgresStore.open(url, { poolSize: 1 });
+    try {
+      await store.insertExecution(execution('before'));
+      assert.equal((await store.getExecution('before'))?.id, 'before', 'SELECT * FROM executions prepared on the one connection');
+      await withClient(url, (client) => client.query('ALTER TABLE executions ADD COLUMN added_by_a_newer_harrier TEXT'));
+      assert.equal((await store.getExecution('before'))?.id, 'before');
+      assert.deepEqual((await store.listExecutions()).map((found) => found.id), ['before']);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('several pools opening one new database at once migrate it once', async () => {
     const url = await server.createDatabase();
     const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(url)));
