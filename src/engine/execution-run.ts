@@ -109,8 +109,7 @@ export class ExecutionRun {
       ...deps.secrets.runtime,
       read: (path) => readForExpression(path, {
         storage: deps.storage,
-        executionPrefix: deps.storage.executionPrefix({ namespace: flow.namespace, flowId: flow.id, executionId: execution.id }),
-        replayedPrefixes: execution.options.replayOf?.map((executionId) => deps.storage.executionPrefix({ namespace: flow.namespace, flowId: flow.id, executionId })),
+        executionPrefixes: deps.storage.readablePrefixes({ namespace: flow.namespace, flowId: flow.id, executionId: execution.id }, execution.options.replayOf),
         namespaceDir: namespaceFolder(deps.namespaceFilesRoot, flow.namespace),
       }),
     };

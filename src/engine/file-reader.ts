@@ -13,10 +13,8 @@ export const READ_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface ReadScope {
   storage: InternalStorage;
-  /** The execution's folder in storage, relative to its root (`ns/path/flow/executions/id`). */
-  executionPrefix: string;
-  /** The folders of the executions a replay came from (ExecutionOptions.replayOf), which its kept outputs and inputs name. */
-  replayedPrefixes?: readonly string[];
+  /** The execution's folders in storage, relative to its root (InternalStorage.readablePrefixes: its own first). */
+  executionPrefixes: readonly string[];
   namespaceDir: string;
 }
 
@@ -24,10 +22,10 @@ export function readForExpression(path: string, scope: ReadScope): string {
   if (path.startsWith(STORAGE_SCHEME)) {
     const key = path.slice(STORAGE_SCHEME.length).replace(/^\/+/, '');
     const target = join(scope.storage.root, key);
-    const folders = [scope.executionPrefix, ...(scope.replayedPrefixes ?? [])].map((prefix) => join(scope.storage.root, prefix));
+    const folders = scope.executionPrefixes.map((prefix) => join(scope.storage.root, prefix));
     // The folder the path names as written; readInside checks where it really leads.
     const folder = folders.find((candidate) => isInside(candidate, target)) ?? folders[0];
-    const what = scope.replayedPrefixes?.length ? 'internal storage files of this execution and of those it replays' : 'internal storage files of this execution';
+    const what = folders.length > 1 ? 'internal storage files of this execution and of those it replays' : 'internal storage files of this execution';
     return readInside(target, folder, path, what);
   }
   if (isAbsolute(path)) throw refused(path, 'a namespace file path is relative to the namespace folder');

@@ -34,6 +34,14 @@ export class InternalStorage {
     return `${scope.namespace.split('.').join('/')}/${scope.flowId}/executions/${scope.executionId}`;
   }
 
+  /**
+   * The folders whose files an execution may read and serve: its own first, then those of the
+   * executions it was replayed from (ExecutionOptions.replayOf), whose kept outputs and inputs it names.
+   */
+  readablePrefixes(scope: ExecutionScope, replayedFrom: readonly string[] = []): string[] {
+    return [scope.executionId, ...replayedFrom].map((executionId) => this.executionPrefix({ ...scope, executionId }));
+  }
+
   taskFileKey(scope: ExecutionScope, taskId: string, taskRunId: string, name: string): string {
     return `${this.executionPrefix(scope)}/tasks/${taskId}/${taskRunId}/${name}`;
   }
@@ -64,11 +72,13 @@ export class InternalStorage {
 
   /**
    * The local path of a stored file; a URI that points outside storage (by its key, or through a
-   * symlink) or at nothing is an error.
+   * symlink) or at nothing is an error, as is one outside the `within` prefixes when given
+   * (HOST_PATH_REFUSED, checked where the path really leads, so `..` cannot cross between them).
    */
-  async resolveUri(uri: string): Promise<string> {
+  async resolveUri(uri: string, within?: readonly string[]): Promise<string> {
     if (!this.isUri(uri)) throw new HarrierError(`'${uri}' is not an internal storage URI (expected ${STORAGE_SCHEME}/...)`, { code: 'STORAGE_FILE_NOT_FOUND' });
     const path = this.pathOf(uri.slice(STORAGE_SCHEME.length).replace(/^\/+/, ''));
+    if (within) await allowedHostPath(path, within.map((prefix) => this.pathOf(prefix)), `'${uri}'`);
     try {
       const info = await stat(path);
       if (!info.isFile()) throw new Error('not a file');

@@ -1,10 +1,10 @@
 /** Kestra's execution endpoints: create (multipart inputs), read, search, follow, kill, restart, replay, files. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFlow } from '../../flow/parse.ts';
-import { InputError } from '../../shared/errors.ts';
+import { hasCode, InputError, type HarrierError } from '../../shared/errors.ts';
 import { isTerminal, STATES, STORAGE_SCHEME, type ExecutionRecord, type State } from '../../store/index.ts';
 import { replayExecution } from '../../engine/replay.ts';
 import type { ServerResponse } from 'node:http';
@@ -115,19 +115,15 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
 
   router.add('GET', '/api/v1/executions/{id}/file', 'Download an output file by its kestra:/// URI (path=...)', async (request, response) => {
     const execution = await find(request.params.id);
-    const asked = request.query.get('path') ?? '';
-    // Normalised first: a '..' must not lead from an allowed folder into another execution's.
-    const uri = asked.startsWith(STORAGE_SCHEME) ? `${STORAGE_SCHEME}/${posix.normalize(asked.slice(STORAGE_SCHEME.length).replace(/^\/+/, ''))}` : asked;
-    // A replay's kept task runs and inputs name files of the executions it was replayed from.
-    const prefixes = [execution.id, ...(execution.options.replayOf ?? [])]
-      .map((executionId) => `${STORAGE_SCHEME}/${engine.storage.executionPrefix({ namespace: execution.namespace, flowId: execution.flowId, executionId })}/`);
-    if (!prefixes.some((prefix) => uri.startsWith(prefix))) {
-      throw apiError('REQUEST_INVALID', `path must be a ${STORAGE_SCHEME}/ URI of this execution's files (${prefixes[0]}...)`);
-    }
+    const uri = request.query.get('path') ?? '';
+    const prefixes = engine.storage.readablePrefixes({ namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id }, execution.options.replayOf);
+    const refused = (): HarrierError => apiError('REQUEST_INVALID', `path must be a ${STORAGE_SCHEME}/ URI of this execution's files (${STORAGE_SCHEME}/${prefixes[0]}/...)`);
+    if (!engine.storage.isUri(uri)) throw refused();
     let path: string;
     try {
-      path = await engine.storage.resolveUri(uri);
-    } catch {
+      path = await engine.storage.resolveUri(uri, prefixes);
+    } catch (error) {
+      if (hasCode(error, 'HOST_PATH_REFUSED', 'PATH_UNSAFE')) throw refused();
       throw apiError('NOT_FOUND', `execution ${execution.id} has no file ${uri}`);
     }
     const { size } = await stat(path);

@@ -23,7 +23,7 @@ test('read() reads this execution\'s stored files and the namespace files, and n
   const secret = join(dir, 'secret.txt');
   writeFileSync(secret, 'top secret\n');
   symlinkSync(secret, join(namespaceDir, 'link.txt'));
-  const scope = { storage, executionPrefix, namespaceDir };
+  const scope = { storage, executionPrefixes: [executionPrefix], namespaceDir };
 
   assert.equal(readForExpression(`kestra:///${executionPrefix}/tasks/t/r/hello.txt`, scope), 'hello\n');
   assert.equal(readForExpression('sql/q.sql', scope), 'select 1\n');
@@ -44,7 +44,7 @@ test('a replay also reads the files of the executions it was replayed from, and 
     writeFileSync(file, `made in ${executionId}\n`);
   }
   mkdirSync(join(storage.root, prefix('replay')), { recursive: true });
-  const scope = { storage, executionPrefix: prefix('replay'), replayedPrefixes: [prefix('original')], namespaceDir: join(dir, 'none') };
+  const scope = { storage, executionPrefixes: storage.readablePrefixes({ namespace: 'a.b', flowId: 'f', executionId: 'replay' }, ['original']), namespaceDir: join(dir, 'none') };
 
   assert.equal(readForExpression(`kestra:///${prefix('original')}/tasks/t/r/made.txt`, scope), 'made in original\n');
   assert.throws(() => readForExpression(`kestra:///${prefix('other')}/tasks/t/r/made.txt`, scope), /refused: read\(\) reads only internal storage files of this execution and of those it replays/);
