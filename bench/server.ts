@@ -171,11 +171,16 @@ export async function serverThroughput(): Promise<void> {
   }
 }
 
+/** The fields of /proc/PID/stat after the command name (proc(5)'s fields 3 on, so index 1 is the parent pid). */
+function procStat(pid: number): number[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
 /** CPU seconds (user and system) a process used, and those of its reaped children, from /proc. */
 function cpuSeconds(pid: number, withReapedChildren = false): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = procStat(pid);
     // Fields 14-17 of proc(5) (utime, stime, cutime, cstime), here from index 11, in clock ticks (100 per second).
     return (fields[11] + fields[12] + (withReapedChildren ? fields[13] + fields[14] : 0)) / 100;
   } catch {
@@ -186,13 +191,11 @@ function cpuSeconds(pid: number, withReapedChildren = false): number {
 /** The postmaster's CPU with every backend's: live ones read now, exited ones counted in the postmaster's reaped children. */
 async function postgresCpuSeconds(postgres: TestPostgres): Promise<number> {
   const { rows } = await postgres.admin("/* bench */ SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'");
-  const checkpointer = readFileSync(`/proc/${rows[0].pid}/stat`, 'utf8');
-  const postmaster = Number(checkpointer.slice(checkpointer.lastIndexOf(')') + 2).split(' ')[1]);
+  const postmaster = procStat(Number(rows[0].pid))[1];
   let total = cpuSeconds(postmaster, true);
   for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) total += cpuSeconds(Number(pid));
+      if (procStat(Number(pid))[1] === postmaster) total += cpuSeconds(Number(pid));
     } catch {
       // A backend that exited while the list was read is in the postmaster's reaped children.
     }
