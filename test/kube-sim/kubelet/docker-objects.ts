@@ -1,6 +1,5 @@
 /** Small helpers over dockerode for the kubelet: inspect times, exit states, labelled cleanup. */
 import type Docker from 'dockerode';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { rfc3339 } from '../clock.ts';
 
 export const SIM_LABEL = 'harrier.sim';
@@ -43,43 +42,18 @@ export interface ExitInfo {
   running: boolean;
 }
 
-export async function exitInfo(docker: Docker, id: string): Promise<ExitInfo> {
+/**
+ * `stoppedByKubelet`: the kubelet stopped it (a deleted pod, a deadline). Any other exit 137 under a
+ * memory limit is an OOM kill: Docker's `State.OOMKilled` and its `oom` event are not reliable
+ * under load (both were seen missing), while the real kubelet reads the cgroup.
+ */
+export async function exitInfo(docker: Docker, id: string, stoppedByKubelet = false): Promise<ExitInfo> {
   const info = await docker.getContainer(id).inspect();
   const state = info.State;
   const exitCode = state.ExitCode;
-  const oomKilled = state.OOMKilled || (exitCode === 137 && Boolean(info.HostConfig.Memory) && (await oomEventSeenWithin(docker, id, state.StartedAt, OOM_EVENT_WAIT_MS)));
+  const oomKilled = state.OOMKilled || (exitCode === 137 && Boolean(info.HostConfig.Memory) && !stoppedByKubelet);
   const reason = oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
   return { exitCode, reason, startedAt: dockerTime(state.StartedAt), finishedAt: dockerTime(state.FinishedAt), running: state.Running };
-}
-
-/** How long an exit 137 under a memory limit waits for Docker's `oom` event before it counts as a plain error. */
-const OOM_EVENT_WAIT_MS = 3000;
-
-/**
- * Under load Docker can report a SIGKILLed container before it learns of the OOM kill, leaving
- * `State.OOMKilled` false, and can log the `oom` event later still (the real kubelet reads the
- * cgroup): the event log is read again until it has the event or the wait is over.
- */
-async function oomEventSeenWithin(docker: Docker, id: string, startedAt: string, waitMs: number): Promise<boolean> {
-  for (const deadline = Date.now() + waitMs; ;) {
-    if (await oomEventSeen(docker, id, startedAt)) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(200);
-  }
-}
-
-/** Whether the container's event log has an `oom` event since it started. */
-async function oomEventSeen(docker: Docker, id: string, startedAt: string): Promise<boolean> {
-  const since = Math.floor(Date.parse(startedAt) / 1000) || Math.floor(Date.now() / 1000) - 3600;
-  const stream = (await docker.getEvents({ since, until: Math.ceil(Date.now() / 1000) + 1, filters: { container: [id], event: ['oom'] } })) as NodeJS.ReadableStream;
-  return new Promise((resolve) => {
-    let seen = false;
-    stream.on('data', () => {
-      seen = true;
-    });
-    stream.on('end', () => resolve(seen));
-    stream.on('error', () => resolve(seen));
-  });
 }
 
 export async function imagePresent(docker: Docker, image: string): Promise<{ present: boolean; id?: string }> {

@@ -59,6 +59,8 @@ export class PodWorker {
   private readonly refs = new Map<string, DockerRefs>();
   private readonly exitWatchers = new Set<Promise<void>>();
   private readonly volumes = new Map<string, PreparedVolume>();
+  /** Containers the kubelet itself stopped: their exit 137 is its kill, not an OOM kill. */
+  private readonly stopped = new Set<string>();
   private readonly createdVolumes: string[] = [];
   private sandboxId: string | undefined;
   private scheduled: { ok: true } | { ok: false; message: string } | undefined;
@@ -354,7 +356,7 @@ export class PodWorker {
         // The container may already be removed; inspect below tells.
       }
       try {
-        return await exitInfo(this.options.docker, id);
+        return await exitInfo(this.options.docker, id, this.stopped.has(id));
       } catch {
         return { exitCode: 137, reason: 'Error' as const, running: false };
       }
@@ -470,6 +472,7 @@ export class PodWorker {
   }
 
   private async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    this.stopped.add(id);
     try {
       await this.options.docker.getContainer(id).stop({ t: graceSeconds });
     } catch (error) {
