@@ -89,7 +89,9 @@ for (const backendName of availableBackends()) describe(`kubectl against the ${b
 
   test('kubectl create, get -w sees every phase, logs -f streams, get -o json shows the final status', async (t) => {
     const file = join(dir, 'p1.yaml');
-    const init = `  initContainers:\n  - name: init\n    image: ${image}\n    command: ["sleep", "1"]\n`;
+    // A real kubelet publishes what its 1 s relist saw: an init container that ended within one
+    // relist under load was never shown running (seen in CI), so it runs for several.
+    const init = `  initContainers:\n  - name: init\n    image: ${image}\n    command: ["sleep", "3"]\n`;
     // Running for seconds, so that `kubectl wait` sees it Ready even on a loaded real cluster.
     writeFileSync(file, podYaml('k-logs', 'for i in 1 2 3; do echo line $i; sleep 1; done', init));
     const watcher = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'pods', '-w', '-l', 'suite=kubectl', '--request-timeout=0'], { stdio: ['ignore', 'pipe', 'pipe'] });
