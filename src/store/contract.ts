@@ -60,7 +60,8 @@ export interface Store {
   /**
    * Takes the oldest unfinished execution whose lease nobody holds (queued, released, or expired)
    * for `holder` until `now + durationMs`, with the next epoch, atomically across processes and
-   * machines. Returns the new lease and the holder it replaced.
+   * machines. Returns the new lease and the holder it replaced. Without `now` (which tests give),
+   * the time is the store's: PostgreSQL's clock, so that machines need not agree on theirs.
    */
   takeNextLease(holder: LeaseHolder, durationMs: number, now?: number): Promise<TakenLease | undefined>;
   /** Extends a lease; false when its epoch moved on (another slot took the execution over). */

@@ -19,7 +19,7 @@ function alive(pid: number): boolean {
 test('--version names the Node version it runs on', async () => {
   const result = await harrier(['--version']);
   assert.equal(result.code, 0);
-  assert.match(result.stdout, /^harrier \d+\.\d+\.\d+ \(node v24\./);
+  assert.match(result.stdout, new RegExp(`^harrier \\d+\\.\\d+\\.\\d+ \\(node ${process.version.replaceAll('.', '\\.')}\\)`));
 });
 
 test('run prints live logs prefixed by task id, the execution id first on stderr, and a closing table', async () => {

@@ -36,6 +36,12 @@ const PAGE_LINES = 1_000;
 /** Key space of the advisory locks that serialise claims of one execution (the migration lock uses the one-key form). */
 const OWNER_LOCK_SPACE = 0x6861;
 
+/**
+ * The database's clock in milliseconds since the Unix epoch, as lease expiries are stored. The
+ * statement's own moment, not the transaction's: a long transaction must not take leases with an old time.
+ */
+const DATABASE_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+
 /** PostgreSQL's code for "cached plan must not change result type" (feature_not_supported), met by a statement prepared before a schema change. */
 const STALE_PLAN = '0A000';
 
@@ -322,22 +328,25 @@ export class PostgresStore implements Store {
   /**
    * One statement: the oldest candidate's lease row is locked with SKIP LOCKED, so slots taking at
    * once on any machine each get a different execution, and a row held by a fenced write is passed
-   * over; the row is then given the next epoch, and the holder it had is returned.
+   * over; the row is then given the next epoch, and the holder it had is returned. Expiry is read
+   * and written on the database's clock, so that machines whose clocks disagree agree on it.
    */
-  async takeNextLease(holder: LeaseHolder, durationMs: number, now = Date.now()): Promise<TakenLease | undefined> {
-    const expiresAt = now + durationMs;
-    const row = await this.row(`WITH candidate AS (
+  async takeNextLease(holder: LeaseHolder, durationMs: number, now?: number): Promise<TakenLease | undefined> {
+    const row = await this.row(`WITH clock AS (SELECT COALESCE($1::bigint, ${DATABASE_NOW_MS}) AS now),
+      candidate AS (
         SELECT l.execution_id, l.epoch, l.worker, l.pid, l.process_start FROM execution_leases l JOIN executions e ON e.id = l.execution_id
-        WHERE l.expires_at <= $1 AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.ord LIMIT 1 FOR UPDATE OF l SKIP LOCKED)
-      UPDATE execution_leases l SET worker = $2, pid = $3, process_start = $4, epoch = c.epoch + 1, expires_at = $5
+        WHERE l.expires_at <= (SELECT now FROM clock) AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.ord LIMIT 1 FOR UPDATE OF l SKIP LOCKED)
+      UPDATE execution_leases l SET worker = $2, pid = $3, process_start = $4, epoch = c.epoch + 1, expires_at = (SELECT now FROM clock) + $5
       FROM candidate c WHERE l.execution_id = c.execution_id
-      RETURNING l.execution_id, l.epoch AS taken_epoch, c.worker, c.pid, c.process_start`, [now, holder.worker, holder.pid, holder.processStart ?? null, expiresAt]);
+      RETURNING l.execution_id, l.epoch AS taken_epoch, l.expires_at, c.worker, c.pid, c.process_start`, [now ?? null, holder.worker, holder.pid, holder.processStart ?? null, durationMs]);
     if (!row) return undefined;
-    return { executionId: String(row.execution_id), epoch: Number(row.taken_epoch), expiresAt, previous: row.worker === null ? undefined : toHolder(row) };
+    return { executionId: String(row.execution_id), epoch: Number(row.taken_epoch), expiresAt: Number(row.expires_at), previous: row.worker === null ? undefined : toHolder(row) };
   }
 
-  async renewLease(executionId: string, epoch: number, durationMs: number, now = Date.now()): Promise<boolean> {
-    const result = await this.query('UPDATE execution_leases SET expires_at = $1 WHERE execution_id = $2 AND epoch = $3', [now + durationMs, executionId, epoch]);
+  async renewLease(executionId: string, epoch: number, durationMs: number, now?: number): Promise<boolean> {
+    const result = await this.query(`UPDATE execution_leases SET expires_at = COALESCE($1::bigint, ${DATABASE_NOW_MS}) + $2 WHERE execution_id = $3 AND epoch = $4`, [
+      now ?? null, durationMs, executionId, epoch,
+    ]);
     return rowCount(result) === 1;
   }
 
@@ -360,9 +369,10 @@ export class PostgresStore implements Store {
     return { executionId, epoch: Number(row.epoch), expiresAt: Number(row.expires_at), holder: row.worker === null ? undefined : toHolder(row) };
   }
 
-  async endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now = Date.now()): Promise<boolean> {
+  async endUnheld(executionId: string, state: State, failure?: ExecutionFailure, given?: number): Promise<boolean> {
     return this.transaction(async () => {
       const lease = await this.leaseRow(executionId, 'FOR UPDATE');
+      const now = given ?? Number((await this.row(`SELECT ${DATABASE_NOW_MS} AS now`, []))!.now);
       if (lease && lease.expiresAt > now) return false;
       if (lease) {
         await this.query('UPDATE execution_leases SET epoch = epoch + 1, expires_at = 0, worker = NULL, pid = NULL WHERE execution_id = $1', [executionId]);

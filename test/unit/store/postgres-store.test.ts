@@ -307,6 +307,35 @@ describe('PostgreSQL only', { skip: unavailable, timeout: 60_000 }, () => {
     }
   });
 
+  test('leases expire on the database\'s clock: a machine whose clock is ahead or behind takes over neither early nor late', async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([PostgresStore.open(url), PostgresStore.open(url)]);
+    const realNow = Date.now;
+    /** This process stands for a machine whose clock is off by `offsetMs` while `work` runs. */
+    const skewed = async <T>(offsetMs: number, work: () => Promise<T>): Promise<T> => {
+      Date.now = () => realNow() + offsetMs;
+      try {
+        return await work();
+      } finally {
+        Date.now = realNow;
+      }
+    };
+    try {
+      await a.insertExecution(execution('e'), { queued: true });
+      const held = (await a.takeNextLease(A, 10_000))!;
+      assert.equal(held.executionId, 'e');
+      assert.equal(await skewed(60_000, () => b.takeNextLease(B, 10_000)), undefined, 'a clock a minute ahead sees the lease held');
+      assert.ok(await skewed(-60_000, () => a.renewLease('e', held.epoch, 300)), 'a clock a minute behind renews');
+      await sleep(500);
+      const taken = await skewed(-60_000, () => b.takeNextLease(B, 10_000));
+      assert.equal(taken?.epoch, held.epoch + 1, 'a clock a minute behind takes the expired lease over');
+      assert.ok(Math.abs(taken!.expiresAt - (realNow() + 10_000)) < 5_000, `the expiry ${taken!.expiresAt} is on the database's clock`);
+    } finally {
+      Date.now = realNow;
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   test('a queue in one pool wakes a watcher of another; the watcher comes back after its connection is cut', async () => {
     const url = await server.createDatabase();
     const [queuer, watcher] = await Promise.all([PostgresStore.open(url), PostgresStore.open(url)]);
