@@ -2,13 +2,13 @@ import { dirname, join, resolve } from 'node:path';
 import type { Flow } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { RunnerRegistry } from '../runners/registry.ts';
-import { HarrierError, InputError, isDiskFull } from '../shared/errors.ts';
+import { HarrierError, InputError, isDiskFull, StoreError } from '../shared/errors.ts';
 import {
   defaultStorageDir, diskFullError, FencedStore, InternalStorage, isTerminal, openStore, type ExecutionOptions, type ExecutionOwner, type ExecutionRecord,
   type ExecutionStore, type Fence, type ParentExecution, type Store,
 } from '../store/index.ts';
-import type { SubflowLauncher } from '../tasks/contract.ts';
-import { findFlow } from './flow-finder.ts';
+import type { SubflowLauncher, SubflowRequest } from '../tasks/contract.ts';
+import { findDeployedFlow, findFlow } from './flow-finder.ts';
 import { SecretCipher, type GivenKey } from './encryption.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { ExecutionSecrets } from './execution-secrets.ts';
@@ -22,6 +22,16 @@ import { systemLabels } from './task-rules.ts';
 
 /** How many executions deep subflows may call subflows. */
 const MAX_SUBFLOW_DEPTH = 20;
+
+/** How often a subflow run in its parent's slot looks for a kill request of its own (the slot looks for the parent's). */
+const CHILD_KILL_POLL_MS = 1000;
+
+/** A run under a worker slot's lease, as its subflows see it. */
+interface LeasedParent {
+  fence: Fence;
+  /** True once another slot took the parent over (lease lost, or handed over on SIGTERM). */
+  handedOver(): boolean;
+}
 
 export interface EngineOptions {
   /** Files (uploads, outputs, work folders, the secret key), and the embedded store unless `store` or `storeUrl` says otherwise. */
@@ -153,7 +163,7 @@ export class Engine {
 
   /** Runs one execution to its end. */
   private async run(execution: ExecutionRecord, flow: Flow, signal?: AbortSignal): Promise<ExecutionRecord> {
-    const run = this.newRun(execution, flow, this.store);
+    const run = this.newRun(execution, flow);
     await this.claim(execution.id);
     this.running.add(run);
     const abort = (): void => run.abort();
@@ -169,39 +179,91 @@ export class Engine {
   }
 
   /**
-   * How a Subflow task of `parent` runs its child: found among the flow files of the parent's
-   * `flowsDirs` (default: the parent flow's folder), stored as an execution of its own that
-   * records its parent, and run by this engine; one that exists already (a resumed parent) goes on.
+   * How a Subflow task of `parent` runs its child, stored as an execution of its own that records
+   * its parent; one that exists already (a resumed parent) goes on. Under a worker slot's lease, a
+   * child waited for runs in the parent's slot, fenced by the parent's lease (see runInLease), and
+   * one not waited for joins the queue, where any slot takes it under a lease of its own.
    */
-  private subflowLauncher(parent: ParentExecution): SubflowLauncher {
+  private subflowLauncher(parent: ParentExecution, leased?: LeasedParent): SubflowLauncher {
     return {
       newExecutionId: newId,
-      run: async (executionId, request, { signal, detached }) => {
-        const parentExecution = (await this.store.getExecution(parent.executionId))!;
-        let execution = await this.store.getExecution(executionId);
-        let flow: Flow;
-        if (execution) {
-          flow = parseFlow(execution.flowSource, execution.flowFile);
-        } else {
-          await this.refuseDeepNesting(parentExecution);
-          const found = await findFlow(parentExecution.options.flowsDirs ?? [dirname(parentExecution.flowFile)], request.namespace, request.flowId);
-          flow = found.flow;
-          const inherited = request.inheritLabels ? parentExecution.labels
-            : Object.fromEntries(Object.entries(parentExecution.labels).filter(([key]) => key.startsWith('system.')));
-          const { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs } = parentExecution.options;
-          execution = await this.createExecution({
-            flow, flowSource: found.source, flowFile: found.file, rawInputs: request.inputs, inputSource: 'subflow', id: executionId,
-            labels: { ...inherited, ...request.labels },
-            options: { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs, parent },
-          });
-        }
-        const started = execution;
-        const ended = (isTerminal(started.state) ? Promise.resolve(started) : this.runChain(started, flow, undefined, signal))
-          .then((last) => ({ state: last.state, outputs: this.secretsFor(last).open(last.outputs ?? {}) as Record<string, unknown> }));
-        if (detached) this.detached.add(ended.then(() => undefined, () => undefined));
+      start: async (executionId, request) => {
+        const { execution, flow } = await this.childExecution(parent, executionId, request, leased !== undefined);
+        if (leased || isTerminal(execution.state)) return;
+        this.detached.add(this.runChain(execution, flow).then(() => undefined, () => undefined));
+      },
+      run: async (executionId, request, signal) => {
+        const child = await this.childExecution(parent, executionId, request, false);
+        // A parent resumed after its child ended RETRIED waits for the newest execution of the child's chain.
+        const current = child.execution.state === 'RETRIED' ? await this.currentOf(executionId) : child.execution;
+        const last = isTerminal(current.state) ? Promise.resolve(current)
+          : leased ? this.runInLease(current, child.flow, leased, signal) : this.runChain(current, child.flow, undefined, signal);
+        const ended = last.then((execution) => ({ state: execution.state, outputs: this.secretsFor(execution).open(execution.outputs ?? {}) as Record<string, unknown> }));
         return { executionId, ended };
       },
     };
+  }
+
+  /**
+   * The child execution with that id, created if it does not exist yet. Its flow is deployed when
+   * the parent's is (the latest revision, or the one the task names), else a flow file among the
+   * parent's `flowsDirs` (default: the parent flow's folder).
+   */
+  private async childExecution(parent: ParentExecution, executionId: string, request: SubflowRequest, queued: boolean): Promise<{ execution: ExecutionRecord; flow: Flow }> {
+    const existing = await this.store.getExecution(executionId);
+    if (existing) return { execution: existing, flow: parseFlow(existing.flowSource, existing.flowFile) };
+    const parentExecution = (await this.store.getExecution(parent.executionId))!;
+    await this.refuseDeepNesting(parentExecution);
+    const { options } = parentExecution;
+    const found = options.flowRevision !== undefined
+      ? await findDeployedFlow(this.store, request.namespace, request.flowId, request.revision)
+      : await findFlow(options.flowsDirs ?? [dirname(parentExecution.flowFile)], request.namespace, request.flowId);
+    const inherited = request.inheritLabels ? parentExecution.labels
+      : Object.fromEntries(Object.entries(parentExecution.labels).filter(([key]) => key.startsWith('system.')));
+    const { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs } = options;
+    const execution = await this.createExecution({
+      flow: found.flow, flowSource: found.source, flowFile: found.file, rawInputs: request.inputs, inputSource: 'subflow', id: executionId,
+      labels: { ...inherited, ...request.labels },
+      options: { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs, parent, flowRevision: found.revision },
+      queued,
+    });
+    return { execution, flow: found.flow };
+  }
+
+  /**
+   * Runs a child waited for in its parent's slot, each write fenced by the parent's lease, then each
+   * execution a `CREATE_NEW_EXECUTION` retry makes after it. A kill of the parent, or of the child
+   * itself, kills it; a parent handed over to another slot (lease lost, SIGTERM) leaves the child
+   * to that slot as well: its containers and pods keep running, and this slot stops.
+   */
+  private async runInLease(execution: ExecutionRecord, flow: Flow, leased: LeasedParent, signal: AbortSignal): Promise<ExecutionRecord> {
+    for (;;) {
+      const run = this.newRun(execution, flow, { fence: leased.fence, successorsQueued: false });
+      this.running.add(run);
+      const stop = (): void => (leased.handedOver() ? run.detach() : run.abort());
+      if (signal.aborted) stop();
+      signal.addEventListener('abort', stop, { once: true });
+      const killWatch = setInterval(() => {
+        this.store.killRequested(execution.id).then((requested) => requested && run.abort(), () => {});
+      }, CHILD_KILL_POLL_MS);
+      let ended: ExecutionRecord;
+      try {
+        ended = await run.run();
+      } finally {
+        clearInterval(killWatch);
+        signal.removeEventListener('abort', stop);
+        this.running.delete(run);
+        this.secretsByExecution.delete(execution.id);
+      }
+      if (run.detached) {
+        throw new StoreError(`subflow execution ${execution.id} stops here with its parent ${leased.fence.executionId}, which another worker took over`, {
+          code: 'LEASE_LOST', hint: 'the worker that took the parent over goes on with the subflow',
+        });
+      }
+      const next = await this.retriedAs(ended);
+      if (!next) return ended;
+      execution = next;
+    }
   }
 
   /** A flow that calls itself as a subflow would make executions without end: the chain of parents is bounded. */
@@ -232,7 +294,7 @@ export class Engine {
    * LEASE_LOST once a write was refused.
    */
   startLeased(execution: ExecutionRecord, flow: Flow, fence: Fence): { run: ExecutionRun; done: Promise<ExecutionRecord> } {
-    const run = this.newRun(execution, flow, new FencedStore(this.store, fence));
+    const run = this.newRun(execution, flow, { fence, successorsQueued: true });
     this.running.add(run);
     const done = run.run().finally(() => {
       this.running.delete(run);
@@ -241,14 +303,16 @@ export class Engine {
     return { run, done };
   }
 
-  private newRun(execution: ExecutionRecord, flow: Flow, store: ExecutionStore): ExecutionRun {
+  /** A run on the plain store (`harrier run`, `harrier resume`), or under a worker slot's lease with every write fenced. */
+  private newRun(execution: ExecutionRecord, flow: Flow, lease?: { fence: Fence; successorsQueued: boolean }): ExecutionRun {
+    const store: ExecutionStore = lease ? new FencedStore(this.store, lease.fence, { successorsQueued: lease.successorsQueued }) : this.store;
     const secrets = this.secretsOf(execution, (names) => run.storeLater(() => store.setSecretNames(execution.id, names), 'the names of the secrets read'));
     this.secretsByExecution.set(execution.id, secrets);
     const run: ExecutionRun = new ExecutionRun({
       store, storage: this.storage, runners: this.runners, listener: this.listener, secrets,
       stateDir: this.stateDir,
       namespaceFilesRoot: execution.options.namespaceFilesDir ?? this.namespaceFilesRoot, envs: this.envs,
-      subflows: (parent) => this.subflowLauncher(parent),
+      subflows: (parent) => this.subflowLauncher(parent, lease && { fence: lease.fence, handedOver: () => run.detached }),
     }, flow, execution);
     return run;
   }

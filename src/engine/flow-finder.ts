@@ -1,7 +1,8 @@
 /**
- * Finds the flow a Subflow task names, by namespace and id, among the flow files (`*.yaml`,
- * `*.yml`) directly in the given folders. A file is read in full only when its id and namespace
- * match; other files that do not parse are passed over.
+ * Finds the flow a Subflow task names, by namespace and id: for an execution of a deployed flow,
+ * among the flows deployed to the store; else among the flow files (`*.yaml`, `*.yml`) directly
+ * in the given folders, where a file is read in full only when its id and namespace match and
+ * files that do not parse are passed over.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,11 +10,36 @@ import { parse as parseYaml } from 'yaml';
 import type { Flow } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { HarrierError } from '../shared/errors.ts';
+import type { Store } from '../store/index.ts';
 
 export interface FoundFlow {
   flow: Flow;
   source: string;
   file: string;
+  /** The revision of a deployed flow. */
+  revision?: number;
+}
+
+/** The name that locates messages about a deployed flow, which has no file. */
+export function deployedFlowFile(namespace: string, flowId: string): string {
+  return `${namespace}/${flowId}.yaml`;
+}
+
+/** The deployed flow's latest revision, or the one asked for; a deleted flow is not found. */
+export async function findDeployedFlow(store: Pick<Store, 'getFlow' | 'flowRevisions'>, namespace: string, flowId: string, revision?: number): Promise<FoundFlow> {
+  const latest = await store.getFlow(namespace, flowId);
+  const deployed = latest && revision !== undefined && revision !== latest.revision
+    ? (await store.flowRevisions(namespace, flowId)).find((flow) => flow.revision === revision)
+    : latest;
+  if (!deployed) {
+    const what = latest ? `flow ${namespace}.${flowId} has no revision ${revision} (the latest is ${latest.revision})` : `no flow ${namespace}.${flowId} is deployed`;
+    throw new HarrierError(what, {
+      code: 'SUBFLOW_NOT_FOUND',
+      hint: latest ? `GET /api/v1/flows/${namespace}/${flowId}/revisions lists them` : 'deploy it first: POST /api/v1/flows, or put its file in the server\'s --flows folder',
+    });
+  }
+  const file = deployedFlowFile(namespace, flowId);
+  return { flow: parseFlow(deployed.source, file), source: deployed.source, file, revision: deployed.revision };
 }
 
 export async function findFlow(dirs: readonly string[], namespace: string, flowId: string): Promise<FoundFlow> {

@@ -83,6 +83,18 @@ export function executionShape(execution: ExecutionRecord, taskRuns: TaskRunReco
     parentId: execution.options.replayOf?.at(-1) ?? null,
     metadata: { attemptNumber: lineage.attemptNumber, originalCreatedDate: lineage.originalCreatedAt },
     failure: execution.failure ?? null,
+    trigger: subflowTrigger(execution),
+  };
+}
+
+/** Kestra's trigger of an execution a Subflow task started: the task, and the execution that ran it. */
+function subflowTrigger(execution: ExecutionRecord): Record<string, unknown> | null {
+  const parent = execution.options.parent;
+  if (!parent) return null;
+  return {
+    id: parent.taskId,
+    type: 'io.kestra.plugin.core.flow.Subflow',
+    variables: { executionId: parent.executionId, namespace: parent.namespace, flowId: parent.flowId, taskRunId: parent.taskRunId },
   };
 }
 

@@ -56,7 +56,7 @@ export const ERROR_CODES = {
   STORAGE_FILE_NOT_FOUND: { meaning: 'an internal storage URI is malformed or names no stored file' },
   FAIL_TASK: { meaning: 'a Fail task failed the execution on purpose (its errorMessage says why)' },
   FOR_EACH_VALUES_INVALID: { meaning: 'a ForEach\'s values did not render to a list of values' },
-  SUBFLOW_NOT_FOUND: { meaning: 'a Subflow names a namespace and flow id that no flow file in the flow folders has' },
+  SUBFLOW_NOT_FOUND: { meaning: 'a Subflow names a flow that is not deployed (on a server, or that revision) or that no flow file in the flow folders has' },
   SUBFLOW_TOO_DEEP: { meaning: 'subflows call subflows deeper than Harrier allows (a flow that calls itself without end)' },
   PYTHON_DEPENDENCIES_FAILED: { meaning: 'a Python task\'s dependencies could not be installed (no python3 on the host, or pip/uv failed)' },
 

@@ -17,10 +17,13 @@ export type ExecutionStore = Pick<Store,
 export class FencedStore implements ExecutionStore {
   private readonly store: Store;
   private readonly fence: Fence;
+  private readonly successorsQueued: boolean;
 
-  constructor(store: Store, fence: Fence) {
+  /** `successorsQueued: false`: a run that goes on with its own successors (a subflow in its parent's slot) keeps them out of the queue. */
+  constructor(store: Store, fence: Fence, options: { successorsQueued?: boolean } = {}) {
     this.store = store;
     this.fence = fence;
+    this.successorsQueued = options.successorsQueued ?? true;
   }
 
   private write<T>(work: () => Promise<T>): Promise<T> {
@@ -31,9 +34,9 @@ export class FencedStore implements ExecutionStore {
     return this.write(() => this.store.transaction(work));
   }
 
-  /** A `CREATE_NEW_EXECUTION` successor joins the server's queue, where any slot takes it. */
+  /** A `CREATE_NEW_EXECUTION` successor joins the server's queue, where any slot takes it (unless successors are not queued). */
   insertExecution(execution: ExecutionRecord): Promise<void> {
-    return this.write(() => this.store.insertExecution(execution, { queued: true }));
+    return this.write(() => this.store.insertExecution(execution, { queued: this.successorsQueued }));
   }
 
   setExecutionState(id: string, state: State, endedAt?: string, failure?: ExecutionFailure): Promise<void> {

@@ -74,6 +74,8 @@ export interface TaskContext {
 export interface SubflowRequest {
   namespace: string;
   flowId: string;
+  /** A deployed revision (executions of deployed flows only); default the latest. */
+  revision?: number;
   inputs: Record<string, unknown>;
   labels: Record<string, string>;
   /** The child gets all of this execution's labels, not only the system ones. */
@@ -90,10 +92,13 @@ export interface SubflowRun {
 export interface SubflowLauncher {
   newExecutionId(): string;
   /**
-   * Starts the child execution with that id, or continues it when one exists (after a crash);
-   * aborting `signal` kills it. With `detached`, harrier waits for it before exiting.
+   * Runs the child execution with that id, or goes on with it when one exists (after a crash),
+   * for the task to wait for; aborting `signal` kills it, unless the parent was handed over to
+   * another worker, which then goes on with the child too.
    */
-  run(executionId: string, request: SubflowRequest, options: { signal: AbortSignal; detached: boolean }): Promise<SubflowRun>;
+  run(executionId: string, request: SubflowRequest, signal: AbortSignal): Promise<SubflowRun>;
+  /** Starts the child without waiting for it: a server queues it; `harrier run` waits for it before exiting. */
+  start(executionId: string, request: SubflowRequest): Promise<void>;
 }
 
 /** The runner's resume (handle and log cursors, see log-replay.ts), plus what was stored before the crash. */

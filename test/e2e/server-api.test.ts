@@ -339,3 +339,108 @@ test('a kill asked for while nobody holds the lease: the slot that takes the exe
     await other?.stop();
   }
 });
+
+/** A child flow whose output says which revision ran, and whose task runs for `seconds`. */
+function childFlow(which: string, seconds = 0): string {
+  return `id: child
+namespace: company.sub
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - echo child ${which}
+      - sleep ${seconds}
+outputs:
+  - id: which
+    type: STRING
+    value: ${which}
+`;
+}
+
+test('a Subflow on a server runs the deployed flow: its latest revision or the one named; one not waited for is queued; a missing one fails with the reason', async () => {
+  assert.equal((await deployFlow(server.url, childFlow('one'))).status, 200);
+  const update = await api(server.url, '/api/v1/flows/company.sub/child', { method: 'PUT', headers: { 'Content-Type': 'application/x-yaml' }, body: childFlow('two') });
+  assert.equal(update.body.revision, 2, update.text);
+  await deployFlow(server.url, `id: calls
+namespace: company.team
+tasks:
+  - id: latest
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: child
+  - id: first
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: child
+    revision: 1
+  - id: queued
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: child
+    wait: false
+  - id: show
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ outputs.latest.outputs.which }} {{ outputs.first.outputs.which }}"
+`);
+  const { body: parent } = await api(server.url, '/api/v1/executions/company.team/calls?wait=true', { method: 'POST' });
+  assert.equal(parent.state.current, 'SUCCESS', JSON.stringify(parent.taskRunList));
+  const byTask = Object.fromEntries(parent.taskRunList.map((taskRun: any) => [taskRun.taskId, taskRun]));
+  assert.deepEqual([byTask.latest.outputs.outputs, byTask.first.outputs.outputs], [{ which: 'two' }, { which: 'one' }]);
+  const { body: logs } = await api(server.url, `/api/v1/logs/${parent.id}?taskId=show`);
+  assert.deepEqual(logs.map((entry: any) => entry.message), ['two one']);
+  const latest = (await api(server.url, `/api/v1/executions/${byTask.latest.outputs.executionId}`)).body;
+  assert.deepEqual([latest.flowRevision, latest.trigger], [2, {
+    id: 'latest', type: 'io.kestra.plugin.core.flow.Subflow',
+    variables: { executionId: parent.id, namespace: 'company.team', flowId: 'calls', taskRunId: byTask.latest.id },
+  }]);
+  assert.equal((await api(server.url, `/api/v1/executions/${byTask.first.outputs.executionId}`)).body.flowRevision, 1);
+  const queued = await untilState(server.url, byTask.queued.outputs.executionId, ['SUCCESS', 'FAILED', 'KILLED'], 30_000);
+  assert.deepEqual([queued.state.current, queued.outputs], ['SUCCESS', { which: 'two' }]);
+
+  await deployFlow(server.url, `id: calls_missing
+namespace: company.team
+tasks:
+  - id: too_new
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: child
+    revision: 9
+    allowFailure: true
+  - id: missing
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: nowhere
+`);
+  const { body: failed } = await api(server.url, '/api/v1/executions/company.team/calls_missing?wait=true', { method: 'POST' });
+  assert.equal(failed.state.current, 'FAILED');
+  assert.match(failed.taskRunList[0].attempts[0].error, /^flow company\.sub\.child has no revision 9 \(the latest is 2\) \(GET \/api\/v1\/flows\/company\.sub\/child\/revisions lists them\)$/);
+  assert.match(failed.taskRunList[1].attempts[0].error, /^no flow company\.sub\.nowhere is deployed \(deploy it first: POST \/api\/v1\/flows, or put its file in the server's --flows folder\)$/);
+});
+
+test('killing a subflow execution a server runs in its parent\'s slot kills it, and fails the parent', async () => {
+  await deployFlow(server.url, childFlow('slow', 60).replace('id: child', 'id: slow_child'));
+  await deployFlow(server.url, `id: waits
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: slow_child
+`);
+  const { body: parent } = await api(server.url, '/api/v1/executions/company.team/waits', { method: 'POST' });
+  let childId: string | undefined;
+  for (let i = 0; i < 100 && !childId; i++) {
+    const { body } = await api(server.url, `/api/v1/logs/${parent.id}?taskId=call`);
+    childId = body.map((entry: any) => /runs as execution (\w+)/.exec(entry.message)?.[1]).find(Boolean);
+    if (!childId) await sleep(100);
+  }
+  assert.ok(childId, 'the child runs');
+  await untilState(server.url, childId!, ['RUNNING'], 30_000);
+  assert.equal((await api(server.url, `/api/v1/executions/${childId}/kill`, { method: 'DELETE' })).status, 202);
+  assert.equal((await untilState(server.url, childId!, ['SUCCESS', 'FAILED', 'KILLED'], 30_000)).state.current, 'KILLED');
+  const ended = await untilState(server.url, parent.id, ['SUCCESS', 'FAILED', 'KILLED'], 30_000);
+  assert.equal(ended.state.current, 'FAILED');
+  assert.match(ended.taskRunList[0].attempts[0].error, new RegExp(`subflow execution ${childId} \\(company\\.sub\\.slow_child\\) ended KILLED`));
+});

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFlow } from '../../flow/parse.ts';
 import { hasCode, InputError, type HarrierError } from '../../shared/errors.ts';
 import { isTerminal, STATES, STORAGE_SCHEME, type ExecutionRecord, type State } from '../../store/index.ts';
+import { deployedFlowFile } from '../../engine/flow-finder.ts';
 import { replayExecution } from '../../engine/replay.ts';
 import type { ServerResponse } from 'node:http';
 import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } from '../http.ts';
@@ -138,7 +139,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     if (!deployed) throw apiError('FLOW_NOT_FOUND', `no flow ${namespace}.${flowId} is deployed`, 'deploy it with POST /api/v1/flows');
     const labels = labelsOf(request.query, 'set');
     const wait = request.query.get('wait') === 'true';
-    const flow = parseFlow(deployed.source, `${namespace}/${flowId}.yaml`);
+    const flow = parseFlow(deployed.source, deployedFlowFile(namespace, flowId));
     const type = mediaType(request.raw);
     if (type !== '' && type !== 'multipart/form-data') throw apiError('UNSUPPORTED_MEDIA_TYPE', `inputs are sent as multipart/form-data, not '${type}'`);
     const body = type === '' ? undefined : await readMultipart(request.raw, join(ctx.stateDir, 'uploads'), {
@@ -156,7 +157,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
       }
       for (const file of body?.files ?? []) rawInputs[file.field] = file.path;
       execution = await engine.createExecution({
-        flow, flowSource: deployed.source, flowFile: `${namespace}/${flowId}.yaml`, rawInputs, labels, queued: true,
+        flow, flowSource: deployed.source, flowFile: deployedFlowFile(namespace, flowId), rawInputs, labels, queued: true,
         options: { flowRevision: deployed.revision },
       });
     } finally {

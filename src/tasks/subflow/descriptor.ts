@@ -8,6 +8,8 @@ export interface SubflowTask extends TaskBase {
   kind: 'subflow';
   namespace: string;
   flowId: string;
+  /** The deployed revision to run (on a server); a flow file runs as it is. */
+  revision?: number;
   inputs: Record<string, unknown>;
   labels: Record<string, string>;
   wait: boolean;
@@ -25,8 +27,8 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
     types: [['io.kestra.plugin.core.flow.Subflow', 'Subflow', 'io.kestra.core.tasks.flows.Subflow', 'io.kestra.core.tasks.flows.Flow']],
     properties: () => ({
       namespace: text().describe('The namespace of the flow to run.'),
-      flowId: text().describe('The id of the flow to run; its file is looked for next to this flow, or in --flows folders.'),
-      revision: integer('a positive integer', 1).optional().describe('Kestra\'s flow revision; Harrier runs the flow file as it is (accepted, not used).'),
+      flowId: text().describe('The id of the flow to run: on a server, a deployed flow; else its file, looked for next to this flow or in --flows folders.'),
+      revision: integer('a positive integer', 1).optional().describe('On a server, the deployed revision to run (default: the latest); a flow file runs as it is.'),
       inputs: anyMap('a map of input names to values').default({}).describe('The inputs of the subflow (rendered).'),
       labels: labels().optional().describe('Labels added to the subflow execution (rendered).'),
       wait: boolean().default(true).describe('Wait for the subflow execution to end before going on.'),
@@ -41,6 +43,7 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
       kind: 'subflow',
       namespace: properties.namespace as string,
       flowId: properties.flowId as string,
+      revision: properties.revision as number | undefined,
       inputs: properties.inputs as Record<string, unknown>,
       labels: Array.isArray(given) ? Object.fromEntries(given.map(({ key, value }) => [key, value])) : given ?? {},
       wait: properties.wait as boolean,

@@ -13,6 +13,7 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
   const request = {
     namespace: render(task.namespace, 'namespace'),
     flowId: render(task.flowId, 'flowId'),
+    revision: task.revision,
     inputs: render(task.inputs, 'inputs'),
     labels: render(task.labels, 'labels'),
     inheritLabels: task.inheritLabels,
@@ -20,10 +21,17 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
   const stored = ctx.resume?.handle.executionId;
   const executionId = typeof stored === 'string' ? stored : ctx.subflows.newExecutionId();
   if (stored === undefined) await ctx.saveResumeHandle({ executionId });
-  const child = await ctx.subflows.run(executionId, request, { signal: ctx.signal, detached: !task.wait });
-  ctx.recordOutputs({ executionId });
-  ctx.notice('INFO', `subflow ${request.namespace}.${request.flowId} runs as execution ${executionId}`);
-  if (!task.wait) return { state: 'SUCCESS' };
+  const announce = (): void => {
+    ctx.recordOutputs({ executionId });
+    ctx.notice('INFO', `subflow ${request.namespace}.${request.flowId} runs as execution ${executionId}`);
+  };
+  if (!task.wait) {
+    await ctx.subflows.start(executionId, request);
+    announce();
+    return { state: 'SUCCESS' };
+  }
+  const child = await ctx.subflows.run(executionId, request, ctx.signal);
+  announce();
   const ended = await child.ended;
   ctx.recordOutputs({ executionId, state: ended.state, outputs: ended.outputs });
   return { state: transmitted(task, executionId, ended.state) };
