@@ -182,6 +182,50 @@ describe('server recovery with Docker containers', { concurrency: false }, () =>
   const containerCreates = watchContainerCreates('harrier.io/namespace=company.team');
   after(() => containerCreates.stop());
   scenarios(dockerPlace);
+
+  test('SIGTERM while a subflow runs in the parent\'s slot: the new owner goes on with the same child and its container', async () => {
+    const where = dockerPlace();
+    const stateDir = tempStateDir('harrier-server-');
+    const first = await startOn(where, stateDir);
+    await deployFlow(first.url, flowFor(where, 'sub_child'));
+    await deployFlow(first.url, `id: sub_parent
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: sub_child
+`);
+    const { body: parent } = await api(first.url, '/api/v1/executions/company.team/sub_parent', { method: 'POST' });
+    let childId: string | undefined;
+    for (let i = 0; i < 300 && !childId; i++) {
+      const { body } = await api(first.url, `/api/v1/logs/${parent.id}?taskId=call`);
+      childId = body.map((entry: any) => /runs as execution (\w+)/.exec(entry.message)?.[1]).find(Boolean);
+      if (!childId) await sleep(100);
+    }
+    assert.ok(childId, `the subflow started; the server said:\n${first.output()}`);
+    await untilLine(first, childId!, 3);
+    const container = await where.resources(childId!);
+    assert.equal(container.length, 1);
+    const second = await startOn(where, stateDir);
+    try {
+      const result = await first.stop();
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(await where.resources(childId!), container, `the child's container keeps running; the first server said:\n${result.stderr}`);
+      await untilOutput(second, new RegExp(`took execution ${parent.id} over`), 10_000);
+      const ended = await untilState(second.url, parent.id, ['SUCCESS', 'FAILED', 'KILLED'], 120_000);
+      assert.equal(ended.state.current, 'SUCCESS', second.output());
+      assert.equal(ended.taskRunList[0].outputs.executionId, childId, 'the same child');
+      const child = (await api(second.url, `/api/v1/executions/${childId}`)).body;
+      assert.equal(child.state.current, 'SUCCESS');
+      assert.equal(child.taskRunList[0].attempts.length, 1, 'the same attempt, re-attached');
+      allLinesOnce(await numberedLines(second, childId!));
+      assert.equal(await where.creates(childId!), 1, 'no second container');
+      assert.deepEqual(await where.resources(childId!), []);
+    } finally {
+      await second.stop();
+    }
+  });
 });
 
 for (const backendName of dockerUnavailable() ? [] : availableBackends()) {
