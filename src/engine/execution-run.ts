@@ -25,6 +25,7 @@ import { newId } from './ids.ts';
 import type { ExecutionListener } from './listener.ts';
 import { nextRetryAt } from './retry.ts';
 import { executionScope, taskScope } from './scope.ts';
+import { typedFlowOutput } from './inputs.ts';
 import type { ExecutionSecrets } from './execution-secrets.ts';
 import { StoreHalt } from './store-halt.ts';
 import { readForExpression } from './file-reader.ts';
@@ -256,7 +257,7 @@ export class ExecutionRun {
     if (!isSuccessful(state) || this.flow.outputs.length === 0) return state;
     try {
       const scope = executionScope(this.flow, this.execution, this.inputs, this.outputs, this.deps.envs);
-      const outputs = Object.fromEntries(this.flow.outputs.map((output) => [output.id, renderDeep(output.value, scope, this.runtime, `flow output '${output.id}'`)]));
+      const outputs = Object.fromEntries(this.flow.outputs.map((output) => [output.id, typedFlowOutput(output, renderDeep(output.value, scope, this.runtime, `flow output '${output.id}'`))]));
       const sealed = this.deps.secrets.seal(outputs) as Record<string, unknown>;
       await this.deps.store.setExecutionOutputs(this.execution.id, sealed);
       this.execution = { ...this.execution, outputs: sealed };

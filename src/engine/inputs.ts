@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Flow, InputDef, InputType } from '../flow/model.ts';
+import type { Flow, FlowOutputDef, InputDef, InputType } from '../flow/model.ts';
 import { FILE_DEFAULTS_MESSAGE } from '../flow/file-names.ts';
 import { inputValueProblem } from '../flow/input-values.ts';
 import { describeValue } from '../flow/schema-kit.ts';
@@ -95,6 +95,30 @@ async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs,
   const problem = inputValueProblem(input, candidate);
   if (problem) fail(problem);
   return input.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
+}
+
+/**
+ * A flow output's rendered value as its type wants it, as Kestra types outputs like inputs: text
+ * that reads as the type becomes it (an INT output's "42" is 42), a number or boolean given to a
+ * text type becomes its text, and a value that is not of the type fails the execution.
+ */
+export function typedFlowOutput(output: FlowOutputDef, value: unknown): unknown {
+  const fail = (problem: string): never => {
+    throw new InputError(`flow output '${output.id}': ${problem}`, { hint: `make its value render to ${output.type}, or change its type` });
+  };
+  if ((output.type === 'YAML' || output.type === 'JSON') && typeof value === 'string') {
+    try {
+      return output.type === 'YAML' ? parseYaml(value) : JSON.parse(value);
+    } catch {
+      return fail(`expected ${output.type} text, got ${describeValue(value)}`);
+    }
+  }
+  const textType = output.type === 'STRING' || output.type === 'SECRET';
+  const scalar = typeof value === 'number' || typeof value === 'boolean';
+  const candidate = typeof value === 'string' ? fromText(output.type, value) : textType && scalar ? String(value) : value;
+  const problem = inputValueProblem({ type: output.type }, candidate);
+  if (problem) fail(problem);
+  return output.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
 }
 
 /** Command-line text in the shape of the type; text that does not parse stays text and fails the check. */

@@ -89,6 +89,37 @@ outputs:
   await started.engine.close();
 });
 
+test('flow outputs are typed like inputs: text that reads as the type becomes it; a value that is not of the type fails the execution, saying which', async () => {
+  const typed = await start(dir, flowYaml(`tasks:
+  - id: values
+    type: io.kestra.plugin.core.output.OutputValues
+    values: { n: 21 }
+outputs:
+  - {id: count, type: INT, value: "{{ outputs.values.values.n * 2 }}"}
+  - {id: ratio, type: FLOAT, value: "0.5"}
+  - {id: ok, type: BOOLEAN, value: "{{ 1 == 1 }}"}
+  - {id: doc, type: JSON, value: '{"a": [1]}'}
+  - {id: label, type: STRING, value: 7}
+  - {id: at, type: DATETIME, value: "2024-01-31T10:00:00+01:00"}
+`), {});
+  assert.equal((await typed.done).state, 'SUCCESS');
+  assert.deepEqual((await typed.engine.store.getExecution(typed.execution.id))?.outputs, {
+    count: 42, ratio: 0.5, ok: true, doc: { a: [1] }, label: '7', at: '2024-01-31T09:00:00.000Z',
+  });
+  await typed.engine.close();
+
+  const wrong = await start(dir, flowYaml(`tasks:
+  - {id: values, type: io.kestra.plugin.core.output.OutputValues, values: { n: many }}
+outputs:
+  - {id: count, type: INT, value: "{{ outputs.values.values.n }}"}
+`), {});
+  assert.equal((await wrong.done).state, 'FAILED');
+  const lines = (await wrong.engine.store.logs(wrong.execution.id)).map((record) => record.line);
+  assert.ok(lines.includes("flow output 'count': expected an integer, got 'many' (make its value render to INT, or change its type)"), lines.join('\n'));
+  assert.equal((await wrong.engine.store.getExecution(wrong.execution.id))?.outputs, undefined);
+  await wrong.engine.close();
+});
+
 test('logLevel keeps the task\'s lines of that level and above', async () => {
   const yaml = flowYaml(`tasks:
   - id: quiet
