@@ -3,7 +3,8 @@
  * SIGTERM hands the execution over at once to another server on the same state directory; a
  * server frozen (SIGSTOP) past its lease is fenced out when it wakes (SIGCONT): its writes are
  * refused, it stops, and it deletes nothing of what the new owner now watches. Docker containers,
- * and Kubernetes pods on the simulator and on the real cluster, with real `harrier server` processes.
+ * and Kubernetes pods on the simulator and on the real cluster, with real `harrier server` processes;
+ * the same three for a subflow that runs in its parent's slot, with Docker.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -183,12 +184,10 @@ describe('server recovery with Docker containers', { concurrency: false }, () =>
   after(() => containerCreates.stop());
   scenarios(dockerPlace);
 
-  test('SIGTERM while a subflow runs in the parent\'s slot: the new owner goes on with the same child and its container', async () => {
-    const where = dockerPlace();
-    const stateDir = tempStateDir('harrier-server-');
-    const first = await startOn(where, stateDir);
-    await deployFlow(first.url, flowFor(where, 'sub_child'));
-    await deployFlow(first.url, `id: sub_parent
+  /** Starts a parent whose Subflow task runs `sub_child` in Docker; resolves once the child printed line 3. */
+  async function parentWithRunningChild(server: ServerProcess, where: Place): Promise<{ parentId: string; childId: string; container: string[] }> {
+    await deployFlow(server.url, flowFor(where, 'sub_child'));
+    await deployFlow(server.url, `id: sub_parent
 namespace: company.team
 tasks:
   - id: call
@@ -196,34 +195,86 @@ tasks:
     namespace: company.team
     flowId: sub_child
 `);
-    const { body: parent } = await api(first.url, '/api/v1/executions/company.team/sub_parent', { method: 'POST' });
+    const { body: parent } = await api(server.url, '/api/v1/executions/company.team/sub_parent', { method: 'POST' });
     let childId: string | undefined;
     for (let i = 0; i < 300 && !childId; i++) {
-      const { body } = await api(first.url, `/api/v1/logs/${parent.id}?taskId=call`);
+      const { body } = await api(server.url, `/api/v1/logs/${parent.id}?taskId=call`);
       childId = body.map((entry: any) => /runs as execution (\w+)/.exec(entry.message)?.[1]).find(Boolean);
       if (!childId) await sleep(100);
     }
-    assert.ok(childId, `the subflow started; the server said:\n${first.output()}`);
-    await untilLine(first, childId!, 3);
+    assert.ok(childId, `the subflow started; the server said:\n${server.output()}`);
+    await untilLine(server, childId!, 3);
     const container = await where.resources(childId!);
     assert.equal(container.length, 1);
+    return { parentId: parent.id, childId: childId!, container };
+  }
+
+  /** The parent and the same child end SUCCESS on `owner`: one attempt, re-attached to one container, every line once, nothing left. */
+  async function sameChildSucceeded(owner: ServerProcess, where: Place, parentId: string, childId: string): Promise<void> {
+    const ended = await untilState(owner.url, parentId, ['SUCCESS', 'FAILED', 'KILLED'], 120_000);
+    assert.equal(ended.state.current, 'SUCCESS', owner.output());
+    assert.equal(ended.taskRunList[0].outputs.executionId, childId, 'the same child');
+    const child = (await api(owner.url, `/api/v1/executions/${childId}`)).body;
+    assert.equal(child.state.current, 'SUCCESS');
+    assert.equal(child.taskRunList[0].attempts.length, 1, 'the same attempt, re-attached');
+    allLinesOnce(await numberedLines(owner, childId));
+    assert.equal(await where.creates(childId), 1, 'no second container');
+    assert.deepEqual(await where.resources(childId), []);
+  }
+
+  test('SIGTERM while a subflow runs in the parent\'s slot: the new owner goes on with the same child and its container', async () => {
+    const where = dockerPlace();
+    const stateDir = tempStateDir('harrier-server-');
+    const first = await startOn(where, stateDir);
+    const { parentId, childId, container } = await parentWithRunningChild(first, where);
     const second = await startOn(where, stateDir);
     try {
       const result = await first.stop();
       assert.equal(result.code, 0, result.stderr);
-      assert.deepEqual(await where.resources(childId!), container, `the child's container keeps running; the first server said:\n${result.stderr}`);
-      await untilOutput(second, new RegExp(`took execution ${parent.id} over`), 10_000);
-      const ended = await untilState(second.url, parent.id, ['SUCCESS', 'FAILED', 'KILLED'], 120_000);
-      assert.equal(ended.state.current, 'SUCCESS', second.output());
-      assert.equal(ended.taskRunList[0].outputs.executionId, childId, 'the same child');
-      const child = (await api(second.url, `/api/v1/executions/${childId}`)).body;
-      assert.equal(child.state.current, 'SUCCESS');
-      assert.equal(child.taskRunList[0].attempts.length, 1, 'the same attempt, re-attached');
-      allLinesOnce(await numberedLines(second, childId!));
-      assert.equal(await where.creates(childId!), 1, 'no second container');
-      assert.deepEqual(await where.resources(childId!), []);
+      assert.deepEqual(await where.resources(childId), container, `the child's container keeps running; the first server said:\n${result.stderr}`);
+      await untilOutput(second, new RegExp(`took execution ${parentId} over`), 10_000);
+      await sameChildSucceeded(second, where, parentId, childId);
     } finally {
       await second.stop();
+    }
+  });
+
+  test('SIGKILL while a subflow runs in the parent\'s slot, then a restart: the same child goes on, re-attached to its container', async () => {
+    const where = dockerPlace();
+    const stateDir = tempStateDir('harrier-server-');
+    const first = await startOn(where, stateDir);
+    const { parentId, childId, container } = await parentWithRunningChild(first, where);
+    first.child.kill('SIGKILL');
+    await first.child.result;
+    assert.deepEqual(await where.resources(childId), container, 'the child\'s container outlives the server');
+    const second = await startOn(where, stateDir);
+    try {
+      await sameChildSucceeded(second, where, parentId, childId);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test('fencing a subflow: a server frozen past its parent\'s lease wakes up to the lost lease, stops the child too without a line written, and deletes nothing', async () => {
+    const where = dockerPlace();
+    const stateDir = tempStateDir('harrier-server-');
+    const frozen = await startOn(where, stateDir);
+    const { parentId, childId, container } = await parentWithRunningChild(frozen, where);
+    frozen.child.kill('SIGSTOP');
+    const other = await startOn(where, stateDir);
+    try {
+      await untilOutput(other, new RegExp(`took execution ${parentId} over from .*lease expired\\), lease epoch 2`), 30_000);
+      const seen = (await numberedLines(other, childId)).length;
+      for (let i = 0; i < 100 && (await numberedLines(other, childId)).length <= seen + 2; i++) await sleep(100);
+      frozen.child.kill('SIGCONT');
+      await untilOutput(frozen, new RegExp(`(lost the lease of execution ${parentId}|write refused for execution ${parentId})`), 15_000);
+      assert.deepEqual(await where.resources(childId), container, 'the woken server deleted nothing');
+      await sameChildSucceeded(other, where, parentId, childId);
+      assert.doesNotMatch(frozen.output(), new RegExp(`execution ${parentId} ended`), 'the frozen server never ended the parent');
+    } finally {
+      frozen.child.kill('SIGCONT');
+      await frozen.stop();
+      await other.stop();
     }
   });
 });
