@@ -10,6 +10,7 @@ import {
 import type { SubflowLauncher, SubflowRequest } from '../tasks/contract.ts';
 import { findDeployedFlow, findFlow } from './flow-finder.ts';
 import { SecretCipher, type GivenKey } from './encryption.ts';
+import { ExecutionChanges, signallingStore } from './execution-changes.ts';
 import { ExecutionRun } from './execution-run.ts';
 import { ExecutionSecrets } from './execution-secrets.ts';
 import { newId } from './ids.ts';
@@ -74,6 +75,8 @@ export class Engine {
   readonly store: Store;
   readonly storage: InternalStorage;
   readonly namespaceFilesRoot: string;
+  /** What this process's runs store, as it happens: followers wake at once instead of at their next poll. */
+  readonly changes = new ExecutionChanges();
   private readonly stateDir: string;
   private readonly runners: RunnerRegistry;
   private readonly listener: ExecutionListener;
@@ -305,7 +308,8 @@ export class Engine {
 
   /** A run on the plain store (`harrier run`, `harrier resume`), or under a worker slot's lease with every write fenced. */
   private newRun(execution: ExecutionRecord, flow: Flow, lease?: { fence: Fence; successorsQueued: boolean }): ExecutionRun {
-    const store: ExecutionStore = lease ? new FencedStore(this.store, lease.fence, { successorsQueued: lease.successorsQueued }) : this.store;
+    const written: ExecutionStore = lease ? new FencedStore(this.store, lease.fence, { successorsQueued: lease.successorsQueued }) : this.store;
+    const store = signallingStore(written, () => this.changes.touch(execution.id));
     const secrets = this.secretsOf(execution, (names) => run.storeLater(() => store.setSecretNames(execution.id, names), 'the names of the secrets read'));
     this.secretsByExecution.set(execution.id, secrets);
     const run: ExecutionRun = new ExecutionRun({

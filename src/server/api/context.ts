@@ -2,6 +2,9 @@ import type { Engine } from '../../engine/index.ts';
 import type { ExecutionRecord } from '../../store/index.ts';
 import { apiError } from '../http.ts';
 
+/** How often followers (SSE, `wait=true`) read changes made by other processes; this process's own wake them at once (Engine.changes). */
+export const FOLLOW_POLL_MS = 200;
+
 export interface ServerLimits {
   /** Flow YAML and other small bodies. */
   bodyBytes: number;

@@ -2,7 +2,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFlow } from '../../flow/parse.ts';
 import { hasCode, InputError, type HarrierError } from '../../shared/errors.ts';
 import { isTerminal, STATES, STORAGE_SCHEME, type ExecutionRecord, type State } from '../../store/index.ts';
@@ -12,9 +11,8 @@ import type { ServerResponse } from 'node:http';
 import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } from '../http.ts';
 import { executionShape, executionSummary, readExecutionShape } from '../kestra-shapes.ts';
 import { readMultipart } from '../multipart.ts';
-import { executionOr404, type ApiContext } from './context.ts';
+import { executionOr404, FOLLOW_POLL_MS, type ApiContext } from './context.ts';
 
-const POLL_MS = 200;
 
 /** `labels=key:value` query parameters (Kestra's form), repeatable; a search may name system labels, a new execution may not set them. */
 function labelsOf(query: URLSearchParams, use: 'search' | 'set'): Record<string, string> {
@@ -37,10 +35,11 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
   const document = async (execution: ExecutionRecord): Promise<unknown> => engine.secretsFor(execution).redact(await readExecutionShape(store, execution));
   const untilEnded = async (id: string, response: ServerResponse): Promise<ExecutionRecord> => {
     for (;;) {
+      const changed = engine.changes.next(id, FOLLOW_POLL_MS);
       const execution = await find(id);
       // A client that went away stops the wait, not the execution.
       if (isTerminal(execution.state) || response.destroyed) return execution;
-      await sleep(POLL_MS);
+      await changed;
     }
   };
 
@@ -68,16 +67,17 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
   });
 
   router.add('GET', '/api/v1/executions/{id}/follow', 'Server-Sent Events: the execution at each change, until it ends', async (request, response) => {
-    let execution = await find(request.params.id);
+    const { id } = await find(request.params.id);
     const events = startEvents(request.raw, response);
     let last = '';
     for (;;) {
+      const changed = engine.changes.next(id, FOLLOW_POLL_MS);
+      const execution = await find(id);
       const text = JSON.stringify(await document(execution));
       if (text !== last) events.send(JSON.parse(text));
       last = text;
       if (isTerminal(execution.state) || events.closed()) break;
-      await sleep(POLL_MS);
-      execution = await find(execution.id);
+      await changed;
     }
     events.end();
   });
