@@ -7,10 +7,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Flow } from '../flow/model.ts';
+import type { Flow, TaskDef } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
 import { HarrierError } from '../shared/errors.ts';
 import type { Store } from '../store/index.ts';
+import { childTasks } from '../tasks/index.ts';
 
 export interface FoundFlow {
   flow: Flow;
@@ -70,4 +71,28 @@ function declares(source: string, namespace: string, flowId: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The flows the Subflow tasks of `flow` name, then theirs, found among the flow files of `dirs` as
+ * `harrier run` finds them (each once). A name with an expression, or one no file declares, is left
+ * to where the flow runs.
+ */
+export async function localSubflows(flow: Flow, dirs: readonly string[]): Promise<FoundFlow[]> {
+  const seen = new Set([`${flow.namespace}.${flow.id}`]);
+  const found: FoundFlow[] = [];
+  const visitFlow = (each: Flow): Promise<void> => visit([...each.tasks, ...each.errors, ...each.finally, ...each.afterExecution]);
+  const visit = async (tasks: readonly TaskDef[]): Promise<void> => {
+    for (const task of tasks) {
+      await visit(childTasks(task).map((child) => child.task));
+      if (task.kind !== 'subflow' || /\{[{%]/.test(task.namespace + task.flowId) || seen.has(`${task.namespace}.${task.flowId}`)) continue;
+      seen.add(`${task.namespace}.${task.flowId}`);
+      const child = await findFlow(dirs, task.namespace, task.flowId).catch(() => undefined);
+      if (!child) continue;
+      found.push(child);
+      await visitFlow(child.flow);
+    }
+  };
+  await visitFlow(flow);
+  return found;
 }

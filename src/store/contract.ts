@@ -80,7 +80,10 @@ export interface Store {
   watchQueue(onQueued: () => void): Promise<() => Promise<void>>;
 
   // Deployed flows
-  /** Saves a new revision of a flow (the first is 1; a deleted flow saved again goes on counting). */
+  /**
+   * Saves a new revision of a flow (the first is 1; a deleted flow saved again goes on counting).
+   * The same source as the latest revision makes none, as Kestra: the latest is answered.
+   */
   saveFlow(namespace: string, id: string, source: string): Promise<DeployedFlow>;
   getFlow(namespace: string, id: string): Promise<DeployedFlow | undefined>;
   /** Deployed flows, optionally of a namespace (and its children) or whose id contains `query`. */

@@ -1,7 +1,7 @@
 /** `harrier run|executions|logs|resume --server URL` (and HARRIER_SERVER) against a real `harrier server`. */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { flowFile, harrier, startHarrier, tempStateDir, waitForOutput } from '../support/harrier.ts';
 import { startServerProcess, type ServerProcess } from '../support/server.ts';
@@ -71,4 +71,41 @@ test('kill --server kills the execution in the server\'s slot, and -o yaml print
   assert.equal(killed.code, 0, killed.stderr);
   assert.match(killed.stdout, /^ {2}current: KILLED$/m);
   assert.equal((await run.result).code, 1);
+});
+
+test('run --server deploys the subflows `harrier run` would find next to the flow, so the same files run on the server; a second run makes no new revision', async () => {
+  const parent = flowFile(`id: remote_parent
+namespace: company.team
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: [1]
+    tasks:
+      - id: call
+        type: io.kestra.plugin.core.flow.Subflow
+        namespace: company.team
+        flowId: remote_child
+`, 'parent.yaml');
+  writeFileSync(join(dirname(parent), 'child.yaml'), `id: remote_child
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: remote_grandchild
+  - id: elsewhere
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.team
+    flowId: "{{ 'remote_' ~ 'grandchild' }}"
+`);
+  writeFileSync(join(dirname(parent), 'grandchild.yaml'), 'id: remote_grandchild\nnamespace: company.team\ntasks:\n  - {id: hi, type: io.kestra.plugin.core.log.Log, message: from the grandchild}\n');
+  const result = await harrier(['run', parent, '--server', server.url, '--json']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).state.current, 'SUCCESS');
+  const deployed = [...result.stderr.matchAll(/^Subflow (\S+) deployed from (\S+) \(revision (\d+)\)$/gm)].map((match) => [match[1], basename(match[2]), match[3]]);
+  assert.deepEqual(deployed, [['company.team.remote_child', 'child.yaml', '1'], ['company.team.remote_grandchild', 'grandchild.yaml', '1']]);
+  const again = await harrier(['run', parent, '--server', server.url]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /^Subflow company\.team\.remote_child deployed from \S+ \(revision 1\)$/m, 'unchanged: no new revision');
+  assert.match(again.stderr, /revision 1, server http/);
 });

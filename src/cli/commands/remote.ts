@@ -1,5 +1,7 @@
 /** `run`, `resume`, `executions` and `logs` against a harrier server (`--server URL` or HARRIER_SERVER). */
+import { dirname, resolve } from 'node:path';
 import { HarrierClient, isEnded, type KestraExecution, type KestraLogEntry } from '../../client/client.ts';
+import { localSubflows } from '../../engine/flow-finder.ts';
 import { UsageError } from '../../shared/errors.ts';
 import type { LogRecord } from '../../store/index.ts';
 import { parseInputOptions } from '../context.ts';
@@ -40,6 +42,11 @@ export async function remoteRun(server: string, flowPath: string, options: RunOp
   }
   const { source, flow } = await readFlowFile(flowPath);
   const client = new HarrierClient(server);
+  // The subflows `harrier run` would find next to the flow (or in --flows) go to the server with it, so that it runs there as here.
+  for (const child of await localSubflows(flow, (options.flows?.length ? options.flows : [dirname(flowPath)]).map((dir) => resolve(dir)))) {
+    const deployed = await client.deployFlow(child.source, child.flow.namespace, child.flow.id);
+    process.stderr.write(`Subflow ${child.flow.namespace}.${child.flow.id} deployed from ${child.file} (revision ${deployed.revision})\n`);
+  }
   const { revision } = await client.deployFlow(source, flow.namespace, flow.id);
   const execution = await client.createExecution(flow.namespace, flow.id, parseInputOptions(options.input));
   process.stderr.write(`Execution ${execution.id} started (flow ${flow.namespace}.${flow.id} revision ${revision}, server ${server})\n`);

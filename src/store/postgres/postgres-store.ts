@@ -407,11 +407,14 @@ export class PostgresStore implements Store {
   async saveFlow(namespace: string, id: string, source: string): Promise<DeployedFlow> {
     return this.transaction(async () => {
       const updatedAt = new Date().toISOString();
-      // One statement takes the next revision and locks the flow's row, so concurrent saves count on.
+      // One statement takes the next revision and locks the flow's row, so concurrent saves count on;
+      // a save of the latest source changes nothing and returns no row.
       const row = await this.row<{ revision: number }>(`INSERT INTO flows (namespace, id, revision, source, deleted, updated_at) VALUES ($1, $2, 1, $3, false, $4)
         ON CONFLICT (namespace, id) DO UPDATE SET revision = flows.revision + 1, source = EXCLUDED.source, deleted = false, updated_at = EXCLUDED.updated_at
+        WHERE flows.deleted OR flows.source <> EXCLUDED.source
         RETURNING revision`, [namespace, id, source, updatedAt]);
-      const revision = Number(row!.revision);
+      if (!row) return (await this.getFlow(namespace, id))!;
+      const revision = Number(row.revision);
       await this.query('INSERT INTO flow_revisions (namespace, id, revision, source, created_at) VALUES ($1, $2, $3, $4, $5)', [namespace, id, revision, source, updatedAt]);
       return { namespace, id, revision, source, updatedAt };
     });

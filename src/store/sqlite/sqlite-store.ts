@@ -389,7 +389,8 @@ export class SqliteStore implements Store {
   /** Saves a new revision of a flow (the first is 1; a deleted flow saved again goes on counting). */
   saveFlow(namespace: string, id: string, source: string): Promise<DeployedFlow> {
     return this.transaction(async () => {
-      const row = this.prepare('SELECT revision FROM flows WHERE namespace = ? AND id = ?').get(namespace, id) as Row | undefined;
+      const row = this.prepare('SELECT * FROM flows WHERE namespace = ? AND id = ?').get(namespace, id) as Row | undefined;
+      if (row && !row.deleted && row.source === source) return toFlow(row);
       const revision = row ? Number(row.revision) + 1 : 1;
       const updatedAt = new Date().toISOString();
       this.prepare(`INSERT INTO flows (namespace, id, revision, source, deleted, updated_at) VALUES (?, ?, ?, ?, 0, ?)

@@ -341,6 +341,17 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       assert.deepEqual((await store.flowRevisions('n', 'f')).map((flow) => [flow.revision, flow.source]), [[1, 'v1'], [2, 'v2'], [3, 'v3']]);
     });
 
+    withStore('saving the latest source again makes no revision, at once either; a deleted flow saved with it again does', async (store) => {
+      const first = await store.saveFlow('n', 'f', 'v1');
+      assert.deepEqual(await store.saveFlow('n', 'f', 'v1'), first);
+      assert.deepEqual((await Promise.all([store.saveFlow('n', 'f', 'v1'), store.saveFlow('n', 'f', 'v1')])).map((flow) => flow.revision), [1, 1]);
+      await store.saveFlow('n', 'f', 'v2');
+      assert.equal((await store.saveFlow('n', 'f', 'v1')).revision, 3, 'an older source is a new revision');
+      await store.deleteFlow('n', 'f');
+      assert.equal((await store.saveFlow('n', 'f', 'v1')).revision, 4);
+      assert.deepEqual((await store.flowRevisions('n', 'f')).map((flow) => flow.revision), [1, 2, 3, 4]);
+    });
+
     withStore('listFlows: a namespace with its children, an id containing the query (LIKE characters literal), sorted', async (store) => {
       await store.saveFlow('company.team', 'load_b', 's');
       await store.saveFlow('company', 'load_a', 's');
