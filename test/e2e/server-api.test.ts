@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
+import { api, deployFlow, startServerProcess, subflowExecutionId, untilState, type ServerProcess } from '../support/server.ts';
 
 let server: ServerProcess;
 before(async () => {
@@ -430,12 +430,7 @@ tasks:
     flowId: slow_child
 `);
   const { body: parent } = await api(server.url, '/api/v1/executions/company.team/waits', { method: 'POST' });
-  let childId: string | undefined;
-  for (let i = 0; i < 100 && !childId; i++) {
-    const { body } = await api(server.url, `/api/v1/logs/${parent.id}?taskId=call`);
-    childId = body.map((entry: any) => /runs as execution (\w+)/.exec(entry.message)?.[1]).find(Boolean);
-    if (!childId) await sleep(100);
-  }
+  const childId = await subflowExecutionId(server.url, parent.id, 'call');
   assert.ok(childId, 'the child runs');
   await untilState(server.url, childId!, ['RUNNING'], 30_000);
   assert.equal((await api(server.url, `/api/v1/executions/${childId}/kill`, { method: 'DELETE' })).status, 202);

@@ -14,7 +14,7 @@ import { dockerOrSkip, dockerUnavailable, watchContainerCreates } from '../suppo
 import { ensureBusyboxAlias, ensureBusyboxImage } from '../support/images.ts';
 import { availableBackends, startBackend, type KubeBackend, kubeconfigFile } from '../support/kube-backends.ts';
 import { tempStateDir } from '../support/harrier.ts';
-import { api, deployFlow, startServerProcess, untilState, type ServerProcess } from '../support/server.ts';
+import { api, deployFlow, startServerProcess, subflowExecutionId, untilState, type ServerProcess } from '../support/server.ts';
 
 const LINES = 40;
 /** Short leases so that take-overs happen within a test's patience. */
@@ -196,12 +196,7 @@ tasks:
     flowId: sub_child
 `);
     const { body: parent } = await api(server.url, '/api/v1/executions/company.team/sub_parent', { method: 'POST' });
-    let childId: string | undefined;
-    for (let i = 0; i < 300 && !childId; i++) {
-      const { body } = await api(server.url, `/api/v1/logs/${parent.id}?taskId=call`);
-      childId = body.map((entry: any) => /runs as execution (\w+)/.exec(entry.message)?.[1]).find(Boolean);
-      if (!childId) await sleep(100);
-    }
+    const childId = await subflowExecutionId(server.url, parent.id, 'call');
     assert.ok(childId, `the subflow started; the server said:\n${server.output()}`);
     await untilLine(server, childId!, 3);
     const container = await where.resources(childId!);

@@ -81,3 +81,14 @@ export async function untilState(url: string, id: string, states: string[], time
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** The execution a parent's Subflow task started, as its log names it; undefined if none within `timeoutMs`. */
+export async function subflowExecutionId(url: string, parentId: string, taskId: string, timeoutMs = 30_000): Promise<string | undefined> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const { body } = await api(url, `/api/v1/logs/${parentId}?taskId=${taskId}`);
+    const id = (body as any[]).map((entry) => /runs as execution (\w+)/.exec(entry.message)?.[1]).find(Boolean);
+    if (id) return id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
