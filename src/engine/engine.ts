@@ -309,7 +309,7 @@ export class Engine {
   /** A run on the plain store (`harrier run`, `harrier resume`), or under a worker slot's lease with every write fenced. */
   private newRun(execution: ExecutionRecord, flow: Flow, lease?: { fence: Fence; successorsQueued: boolean }): ExecutionRun {
     const written: ExecutionStore = lease ? new FencedStore(this.store, lease.fence, { successorsQueued: lease.successorsQueued }) : this.store;
-    const store = signallingStore(written, () => this.changes.touch(execution.id));
+    const store = signallingStore(written, (kind) => this.changes.touch(execution.id, kind));
     const secrets = this.secretsOf(execution, (names) => run.storeLater(() => store.setSecretNames(execution.id, names), 'the names of the secrets read'));
     this.secretsByExecution.set(execution.id, secrets);
     const run: ExecutionRun = new ExecutionRun({

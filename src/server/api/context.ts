@@ -4,6 +4,8 @@ import { apiError } from '../http.ts';
 
 /** How often followers (SSE, `wait=true`) read changes made by other processes; this process's own wake them at once (Engine.changes). */
 export const FOLLOW_POLL_MS = 200;
+/** A stream reads a burst of this process's writes once, this long after the first, rather than once per write. */
+export const FOLLOW_GAP_MS = 20;
 
 export interface ServerLimits {
   /** Flow YAML and other small bodies. */

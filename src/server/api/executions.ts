@@ -1,6 +1,7 @@
 /** Kestra's execution endpoints: create (multipart inputs), read, search, follow, kill, restart, replay, files. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { parseFlow } from '../../flow/parse.ts';
 import { hasCode, InputError, type HarrierError } from '../../shared/errors.ts';
@@ -11,7 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } from '../http.ts';
 import { executionShape, executionSummary, readExecutionShape } from '../kestra-shapes.ts';
 import { readMultipart } from '../multipart.ts';
-import { executionOr404, FOLLOW_POLL_MS, type ApiContext } from './context.ts';
+import { executionOr404, FOLLOW_GAP_MS, FOLLOW_POLL_MS, type ApiContext } from './context.ts';
 
 
 /** `labels=key:value` query parameters (Kestra's form), repeatable; a search may name system labels, a new execution may not set them. */
@@ -35,7 +36,7 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
   const document = async (execution: ExecutionRecord): Promise<unknown> => engine.secretsFor(execution).redact(await readExecutionShape(store, execution));
   const untilEnded = async (id: string, response: ServerResponse): Promise<ExecutionRecord> => {
     for (;;) {
-      const changed = engine.changes.next(id, FOLLOW_POLL_MS);
+      const changed = engine.changes.next(id, ['execution'], FOLLOW_POLL_MS);
       const execution = await find(id);
       // A client that went away stops the wait, not the execution.
       if (isTerminal(execution.state) || response.destroyed) return execution;
@@ -71,7 +72,8 @@ export function executionRoutes(router: Router, ctx: ApiContext): void {
     const events = startEvents(request.raw, response);
     let last = '';
     for (;;) {
-      const changed = engine.changes.next(id, FOLLOW_POLL_MS);
+      // A burst of writes (a task's end is several) is read once, FOLLOW_GAP_MS after the first.
+      const changed = engine.changes.next(id, ['execution', 'taskRuns'], FOLLOW_POLL_MS).then(() => sleep(FOLLOW_GAP_MS));
       const execution = await find(id);
       const text = JSON.stringify(await document(execution));
       if (text !== last) events.send(JSON.parse(text));

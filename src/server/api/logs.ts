@@ -1,8 +1,9 @@
 /** Kestra's log endpoints: JSON entries (minimum level, per task), SSE follow, plain-text download. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isTerminal, type ExecutionRecord, type LogLevel, type LogRecord } from '../../store/index.ts';
 import { apiError, startEvents, sendJson, type Request, type Router } from '../http.ts';
 import { logShape } from '../kestra-shapes.ts';
-import { executionOr404, FOLLOW_POLL_MS, type ApiContext } from './context.ts';
+import { executionOr404, FOLLOW_GAP_MS, FOLLOW_POLL_MS, type ApiContext } from './context.ts';
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 const BATCH = 5_000;
@@ -59,7 +60,7 @@ export function logRoutes(router: Router, ctx: ApiContext): void {
     const events = startEvents(request.raw, response);
     let afterSeq = 0;
     for (;;) {
-      const changed = engine.changes.next(execution.id, FOLLOW_POLL_MS);
+      const changed = engine.changes.next(execution.id, ['logs'], FOLLOW_POLL_MS).then(() => sleep(FOLLOW_GAP_MS));
       // Read the state first: lines stored before it ended are all read below.
       const ended = isTerminal((await find(execution.id)).state);
       const batch = await store.logs(execution.id, { taskId: query.taskId, afterSeq, limit: BATCH });

@@ -14,33 +14,38 @@ async function timed(promise: Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-test('a follower wakes at the execution\'s next change, each waiter once; another execution\'s change or none leaves it to its limit', async () => {
+test('a follower wakes at the next change of a kind it follows, each waiter once; another kind, another execution\'s change or none leaves it to its limit', async () => {
   const changes = new ExecutionChanges();
-  const first = changes.next('e1', 10_000);
-  const second = changes.next('e1', 10_000);
-  const other = changes.next('e2', 50);
-  changes.touch('e1');
+  const first = changes.next('e1', ['execution'], 10_000);
+  const second = changes.next('e1', ['execution', 'taskRuns'], 10_000);
+  const logsOnly = changes.next('e1', ['logs'], 50);
+  const other = changes.next('e2', ['execution'], 50);
+  changes.touch('e1', 'execution');
   assert.ok(await timed(Promise.all([first, second])) < 1000, 'both woken by the change, long before their limit');
-  assert.ok(await timed(other) >= 40, 'e2 waited for its limit: e1\'s change is not its own');
-  const unchanged = changes.next('e1', 50);
+  const [logsWaited, otherWaited] = await Promise.all([timed(logsOnly), timed(other)]);
+  assert.ok(logsWaited >= 40, 'a follower of the log is not woken by a state change');
+  assert.ok(otherWaited >= 40, 'e2 waited for its limit: e1\'s change is not its own');
+  const unchanged = changes.next('e1', ['execution'], 50);
   assert.ok(await timed(unchanged) >= 40, 'a change before the wait began does not count for it');
   assert.equal(changes.followed, 0, 'no waiter left behind');
 });
 
-test('the store of a run signals after each write that went through, never for a refused one', async () => {
+test('the store of a run signals what changed after each write that went through, never for a refused one', async () => {
   const store = await SqliteStore.open(mkdtempSync(join(tmpdir(), 'harrier-changes-')));
   try {
-    let signals = 0;
-    const signalling = signallingStore(store, () => signals++);
+    const signals: string[] = [];
+    const signalling = signallingStore(store, (kind) => signals.push(kind));
     await signalling.insertExecution(execution('e1'));
     await signalling.setExecutionState('e1', 'RUNNING');
-    assert.equal(signals, 2);
+    await signalling.insertTaskRun({ id: 't1', executionId: 'e1', taskId: 'a', loopPath: '', ordinal: 0, state: 'RUNNING', startedAt: '2024-01-01T00:00:00.000Z' });
+    await signalling.insertLogs([{ executionId: 'e1', level: 'INFO', timestamp: '2024-01-01T00:00:00.000Z', line: 'x' }]);
+    assert.deepEqual(signals, ['execution', 'execution', 'taskRuns', 'logs']);
     await assert.rejects(signalling.insertLogs([{ executionId: 'unknown', level: 'INFO', timestamp: '2024-01-01T00:00:00.000Z', line: 'x' }]));
-    assert.equal(signals, 2, 'the refused batch signalled nothing');
+    assert.equal(signals.length, 4, 'the refused batch signalled nothing');
     await signalling.transaction(() => store.setExecutionOutputs('e1', { a: 1 }));
-    assert.equal(signals, 3, 'a transaction signals once it committed');
-    assert.equal((await signalling.taskRuns('e1')).length, 0, 'reads go through');
-    assert.equal(signals, 3, 'and signal nothing');
+    assert.deepEqual(signals.slice(4), ['execution', 'taskRuns', 'logs'], 'a transaction, once committed, may have changed anything');
+    assert.equal((await signalling.taskRuns('e1')).length, 1, 'reads go through');
+    assert.equal(signals.length, 7, 'and signal nothing');
   } finally {
     await store.close();
   }
