@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { StoreError, type ErrorCode } from '../../../src/shared/errors.ts';
 import { SqliteStore, type ExecutionRecord } from '../../../src/store/index.ts';
 import { STORE_VERSION } from '../../../src/store/sqlite/schema.ts';
+import { executionsAsOfVersion } from './old-sqlite-stores.ts';
 
 const stateDir = () => mkdtempSync(join(tmpdir(), 'harrier-open-'));
 
@@ -103,7 +104,7 @@ test('a store of version 1 is migrated, its executions kept; a newer one is refu
   await store.insertExecution(execution('old'));
   await store.close();
   const db = new DatabaseSync(join(dir, 'harrier.db'));
-  db.exec("ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested; UPDATE meta SET value = '1' WHERE key = 'version'");
+  executionsAsOfVersion(db, 1);
   db.close();
   const migrated = await SqliteStore.open(dir);
   assert.equal((await migrated.getExecution('old'))?.id, 'old');
@@ -132,8 +133,8 @@ INSERT INTO task_runs (rowid, id, execution_id, task_id, ordinal, state, outputs
 INSERT INTO attempts (task_run_id, number, state, started_at) VALUES ('tr-a', 1, 'SUCCESS', '2024-01-01T00:00:00.000Z');
 INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json)
   SELECT rowid, 7, 1, 1, '[["INFO","stdout","2024-01-01T00:00:00.000Z","hello"]]' FROM executions WHERE id = 'e4';
-ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested;
-UPDATE meta SET value = '4' WHERE key = 'version';`);
+`);
+  executionsAsOfVersion(db, 4);
   db.close();
 }
 

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cursorsFromStoredStream } from '../../../src/runners/log-replay.ts';
 import { LogWriter, SqliteStore, type LogRecord, type Store } from '../../../src/store/index.ts';
 import { STORE_VERSION } from '../../../src/store/sqlite/schema.ts';
+import { executionsAsOfVersion } from './old-sqlite-stores.ts';
 
 async function openStore(): Promise<Store> {
   return await SqliteStore.open(mkdtempSync(join(tmpdir(), 'harrier-store-')));
@@ -99,8 +100,7 @@ test('a version 1 store opens, its lines read as lines of no container; a newer 
   await seed(store);
   await store.close();
   const db = new DatabaseSync(join(stateDir, 'harrier.db'));
-  db.prepare("UPDATE meta SET value = '1' WHERE key = 'version'").run();
-  db.exec('ALTER TABLE executions DROP COLUMN failure_json; ALTER TABLE executions DROP COLUMN outputs_json; ALTER TABLE executions DROP COLUMN histories_json; ALTER TABLE executions DROP COLUMN kill_requested');
+  executionsAsOfVersion(db, 1);
   db.prepare('INSERT INTO log_chunks (execution_ref, task_run_ref, attempt, line_count, lines_json) VALUES (1, 1, 1, 1, ?)')
     .run(JSON.stringify([['INFO', 'stdout', '2024-01-01T00:00:01.000Z', '[side] printed before the upgrade']]));
   db.close();
