@@ -227,7 +227,7 @@ export class Engine {
     const execution = await this.createExecution({
       flow: found.flow, flowSource: found.source, flowFile: found.file, rawInputs: request.inputs, inputSource: 'subflow', id: executionId,
       labels: { ...inherited, ...request.labels },
-      options: { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs, parent, flowRevision: found.revision },
+      options: { taskRunnerOverride, secretsFile, namespaceFilesDir, flowsDirs, parent, flowRevision: found.revision, notBefore: request.notBefore },
       queued,
     });
     return { execution, flow: found.flow };

@@ -27,7 +27,7 @@ export interface ExecutionOptions {
   secretNames?: string[];
   /** Set on an execution made by a `CREATE_NEW_EXECUTION` retry of an earlier one. */
   retryOf?: ExecutionLineage;
-  /** A retried execution starts no earlier than this. */
+  /** A retried execution, or a Subflow's child with a scheduleDate, starts no earlier than this. */
   notBefore?: string;
   /** Folders where a Subflow task looks for flow files (absolute); by default the running flow's folder. */
   flowsDirs?: string[];

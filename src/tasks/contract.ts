@@ -80,6 +80,8 @@ export interface SubflowRequest {
   labels: Record<string, string>;
   /** The child gets all of this execution's labels, not only the system ones. */
   inheritLabels: boolean;
+  /** The child starts no earlier than this (an ISO-8601 instant). */
+  notBefore?: string;
 }
 
 export interface SubflowRun {

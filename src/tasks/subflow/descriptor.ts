@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { TaskBase } from '../../flow/model.ts';
-import { anyMap, boolean, either, integer, isList, isMap, strictMap, text } from '../../flow/schema-kit.ts';
+import { anyMap, boolean, either, integer, isList, isMap, oneOf, strictMap, text } from '../../flow/schema-kit.ts';
 import type { TaskDescriptor } from '../descriptor.ts';
 
 /** Runs another flow as a child execution, and (by default) waits for it. */
@@ -15,6 +15,8 @@ export interface SubflowTask extends TaskBase {
   wait: boolean;
   transmitFailed: boolean;
   inheritLabels: boolean;
+  /** Kestra's scheduleDate: the child starts no earlier than this ISO-8601 date-time (rendered). */
+  scheduleDate?: string;
 }
 
 const labels = () => either('a map of label names to values, or a list of {key, value}',
@@ -34,6 +36,9 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
       wait: boolean().default(true).describe('Wait for the subflow execution to end before going on.'),
       transmitFailed: boolean().default(true).describe('With wait: a FAILED or KILLED subflow fails this task, a WARNING one warns it.'),
       inheritLabels: boolean().default(false).describe('Give the subflow all of this execution\'s labels (by default only the system ones).'),
+      scheduleDate: text().optional().describe('The subflow execution starts no earlier than this ISO-8601 date-time (rendered).'),
+      restartBehavior: oneOf(['RETRY_FAILED', 'NEW_EXECUTION']).optional()
+        .describe('Kestra\'s choice on a restart of the parent; accepted, and Harrier always makes a new subflow execution (NEW_EXECUTION).'),
     }),
   }],
   model: ({ properties }, common) => {
@@ -49,6 +54,7 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
       wait: properties.wait as boolean,
       transmitFailed: properties.transmitFailed as boolean,
       inheritLabels: properties.inheritLabels as boolean,
+      scheduleDate: properties.scheduleDate as string | undefined,
     };
   },
   load: async () => (await import('./subflow-task.ts')).runSubflowTask,

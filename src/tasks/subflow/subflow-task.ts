@@ -1,5 +1,5 @@
 import { renderDeep } from '../../expr/index.ts';
-import { TaskFailedError } from '../../shared/errors.ts';
+import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
 import type { State } from '../../store/index.ts';
 import type { TaskContext, TaskOutcome } from '../contract.ts';
 import type { SubflowTask } from './descriptor.ts';
@@ -17,6 +17,7 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
     inputs: render(task.inputs, 'inputs'),
     labels: render(task.labels, 'labels'),
     inheritLabels: task.inheritLabels,
+    notBefore: task.scheduleDate === undefined ? undefined : scheduleDateOf(task, render(task.scheduleDate, 'scheduleDate')),
   };
   const stored = ctx.resume?.handle.executionId;
   const executionId = typeof stored === 'string' ? stored : ctx.subflows.newExecutionId();
@@ -35,6 +36,15 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
   const ended = await child.ended;
   ctx.recordOutputs({ executionId, state: ended.state, outputs: ended.outputs });
   return { state: transmitted(task, executionId, ended.state) };
+}
+
+/** The rendered scheduleDate as an instant; anything else fails the task, saying what was expected. */
+function scheduleDateOf(task: SubflowTask, rendered: string): string {
+  const text = String(rendered).trim();
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new HarrierError(`task '${task.id}', property 'scheduleDate': expected an ISO-8601 date-time like 2024-01-31T12:00:00Z, got '${text}'`, { code: 'TASK_PROPERTY_INVALID' });
+  }
+  return new Date(text).toISOString();
 }
 
 /** Kestra's rule: with transmitFailed a FAILED or KILLED child fails the task and a WARNING one warns it; else SUCCESS. */

@@ -374,6 +374,36 @@ outputs:
   await engine.close();
 });
 
+test('Subflow scheduleDate: the child starts no earlier than that date; one that is not a date-time fails the task, saying what was expected', async () => {
+  const dir = stateDir();
+  const flows = join(dir, 'flows');
+  mkdirSync(flows);
+  writeFileSync(join(flows, 'child.yaml'), `id: child\nnamespace: harrier.test\ntasks:\n  - {id: inner, ${SHELL}, commands: [run]}\n`);
+  const fake = new FakeRunner('process');
+  const engine = await openEngine(dir, { process: fake });
+  const { parseFlow } = await import('../../../src/flow/parse.ts');
+  const run = async (scheduleDate: string) => {
+    const yaml = flowYaml(`tasks:\n  - {id: call, type: io.kestra.plugin.core.flow.Subflow, namespace: harrier.test, flowId: child, restartBehavior: NEW_EXECUTION, scheduleDate: "${scheduleDate}"}\n`);
+    const flow = parseFlow(yaml, join(dir, 'parent.yaml'));
+    const execution = await engine.createExecution({ flow, flowSource: yaml, flowFile: join(dir, 'parent.yaml'), rawInputs: {}, options: { flowsDirs: [flows] } });
+    return { execution, ended: await engine.runChain(execution, flow) };
+  };
+  const at = new Date(Date.now() + 1500);
+  const started = Date.now();
+  const scheduled = await run(at.toISOString().replace('Z', '+00:00'));
+  assert.equal(scheduled.ended.state, 'SUCCESS');
+  assert.ok(fake.callsOf('inner')[0].startedAt >= at.getTime() - 5, `the child's task started ${fake.callsOf('inner')[0].startedAt - at.getTime()} ms after the date`);
+  assert.ok(Date.now() - started >= 1400, 'the parent waited for its child');
+  const childId = ((await engine.store.taskRuns(scheduled.execution.id))[0].outputs as { executionId: string }).executionId;
+  assert.equal((await engine.store.getExecution(childId))?.options.notBefore, at.toISOString());
+
+  const wrong = await run('{{ \'tomorrow\' }}');
+  assert.equal(wrong.ended.state, 'FAILED');
+  const attempts = await engine.store.attempts((await engine.store.taskRuns(wrong.execution.id))[0].id);
+  assert.equal(attempts[0].error, "task 'call', property 'scheduleDate': expected an ISO-8601 date-time like 2024-01-31T12:00:00Z, got 'tomorrow'");
+  await engine.close();
+});
+
 /** A parent calling `child.yaml` (whose task `inner` the fake runs) from a flows folder of its own. */
 async function subflowSetup(dir: string, fake: FakeRunner) {
   const flows = join(dir, 'flows');
