@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   server: async () => (await import('./server.ts')).serverBenches(),
   'server-throughput': async () => (await import('./server.ts')).serverThroughput(),
   'server-cost': async () => (await import('./server.ts')).serverCost(),
+  'server-history': async () => (await import('./server.ts')).serverHistory(),
 };
 
 const wanted = process.argv.slice(2);

@@ -2,7 +2,9 @@
  * `harrier server` figures (issue 10), each against a baseline taken in the same run: executions per
  * second of a one-Log-task flow started over the API (1 and 4 worker slots, beside the API's own
  * create rate with no slot) on the embedded SQLite store and on PostgreSQL (Debian's server, started
- * for the bench with its durable defaults), submit-to-first-task latency under that load, Windmill's 400 sequential Process tasks against a bare spawn loop, and the take-over time
+ * for the bench with its durable defaults), submit-to-first-task latency under that load, the same
+ * on a store holding a long history of ended executions against an empty one, Windmill's 400
+ * sequential Process tasks against a bare spawn loop, and the take-over time
  * after a server's SIGKILL (past the lease's expiry) and SIGTERM, with a Docker task printing a line
  * every 100 ms.
  */
@@ -89,9 +91,10 @@ interface LoadResult {
  * `count` executions submitted by `concurrency` clients at once (each one at most every `paceMs`);
  * throughput is the count over the time from the first submit to the last end (the store's record).
  */
-async function loadRun(workers: number, count: number, concurrency: number, newStoreUrl: StoreUrl, paceMs = 0): Promise<LoadResult> {
+async function loadRun(workers: number, count: number, concurrency: number, newStoreUrl: StoreUrl, paceMs = 0, history = 0): Promise<LoadResult> {
   const stateDir = tempDir('harrier-bench-server-');
   const storeUrl = await newStoreUrl();
+  if (history > 0) await fillHistory(stateDir, storeUrl, history);
   const server = await startServer(stateDir, ['--workers', String(workers), ...(storeUrl ? ['--store', storeUrl] : [])]);
   try {
     await deploy(server.url, LOG_FLOW);
@@ -127,6 +130,30 @@ async function loadRun(workers: number, count: number, concurrency: number, newS
     };
   } finally {
     await stopServer(server);
+  }
+}
+
+/**
+ * `count` ended executions, older than any the run makes, as a long-running server leaves them:
+ * each queued once (its lease row stays, released, with its epoch) and SUCCESS.
+ */
+async function fillHistory(stateDir: string, storeUrl: string | undefined, count: number): Promise<void> {
+  const store = await openStore({ stateDir, url: storeUrl });
+  try {
+    const startedAt = Date.now() - count * 1000;
+    await store.transaction(async () => {
+      for (let i = 0; i < count; i++) {
+        const id = `history${String(i).padStart(8, '0')}`;
+        const createdAt = new Date(startedAt + i * 1000).toISOString();
+        await store.insertExecution({
+          id, flowId: 'one_log', namespace: NAMESPACE, state: 'CREATED', flowFile: `${NAMESPACE}/one_log.yaml`, flowSource: LOG_FLOW,
+          inputs: {}, labels: {}, options: { flowRevision: 1 }, createdAt,
+        }, { queued: true });
+        await store.setExecutionState(id, 'SUCCESS', createdAt);
+      }
+    });
+  } finally {
+    await store.close();
   }
 }
 
@@ -166,6 +193,40 @@ export async function serverThroughput(): Promise<void> {
   const postgres = await startPostgres({ durable: !fast });
   try {
     await throughputOn(fast ? 'PostgreSQL (Debian\'s server, no fsync: BENCH_PG_FAST=1)' : 'PostgreSQL (Debian\'s server, its durable defaults: fsync, synchronous commits)', () => postgres.createDatabase(), 'the issue\'s target');
+  } finally {
+    await postgres.stop();
+  }
+}
+
+/** Throughput on a store that holds a long history of ended executions, against an empty one, in the same minutes. */
+async function historyOn(storeName: string, newStoreUrl: StoreUrl): Promise<void> {
+  const count = 400;
+  const history = 20_000;
+  const load = loadAverage();
+  // The empty store runs before and after, so that a first run's warm-up or a drift of the machine
+  // weighs on both sides.
+  const before = await loadRun(4, count, 8, newStoreUrl);
+  const full = await loadRun(4, count, 8, newStoreUrl, 0, history);
+  const after = await loadRun(4, count, 8, newStoreUrl);
+  const baseline = (before.perSecond + after.perSecond) / 2;
+  const ratio = full.perSecond / baseline;
+  report(`Server throughput with a long history: ${count} executions, 4 worker slots, 8 API clients, on a store already holding ${history} ended executions, ${storeName}`, {
+    'load average before (1, 5, 15 min)': load,
+    'baseline: the same on an empty store, run before and after': `${before.perSecond.toFixed(1)} and ${after.perSecond.toFixed(1)} executions/s`,
+    [`with ${history} ended executions`]: `${full.perSecond.toFixed(1)} executions/s (${ratio.toFixed(2)}× the empty store's mean)`,
+  }, 'at least 0.8× the empty store (a take never reads the ended executions)', ratio >= 0.8);
+}
+
+export async function serverHistory(): Promise<void> {
+  await historyOn('SQLite (embedded)', async () => undefined);
+  const unavailable = postgresUnavailable();
+  if (unavailable) {
+    console.log(`\n## Server throughput with a long history on PostgreSQL\n- skipped: ${unavailable}`);
+    return;
+  }
+  const postgres = await startPostgres({ durable: true });
+  try {
+    await historyOn('PostgreSQL (Debian\'s server, its durable defaults)', () => postgres.createDatabase());
   } finally {
     await postgres.stop();
   }
@@ -401,6 +462,7 @@ async function takeoverOn(storeName: string, newStoreUrl: StoreUrl): Promise<voi
 
 export async function serverBenches(): Promise<void> {
   await serverThroughput();
+  await serverHistory();
   await serverSequential();
   await serverTakeover();
 }

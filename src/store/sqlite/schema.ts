@@ -2,6 +2,8 @@
  * Tables of the embedded store. Bump STORE_VERSION when what a table holds changes, and add the step
  * that brings a store of the previous version up to date to MIGRATIONS.
  */
+import { TERMINAL_LIST } from '../rows.ts';
+
 export const STORE_VERSION = 6;
 
 /**
@@ -131,6 +133,12 @@ CREATE TABLE IF NOT EXISTS execution_leases (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS execution_leases_by_expiry ON execution_leases (expires_at);
+-- The executions a slot may take, oldest first: the take scans these, never the ended ones, whose
+-- lease rows stay (with their epoch) and would make every take slower as history grows. Made at
+-- every open, so an older store gets it too; a change of the terminal states needs a new name.
+CREATE INDEX IF NOT EXISTS executions_unfinished ON executions (created_at) WHERE state NOT IN (${TERMINAL_LIST});
+-- Lists and searches are newest first, a page at a time: without it, each sorted every execution.
+CREATE INDEX IF NOT EXISTS executions_by_creation ON executions (created_at);
 
 -- Flows deployed to the server: the current revision of each, and every revision ever saved.
 CREATE TABLE IF NOT EXISTS flows (

@@ -42,6 +42,14 @@ interface OpenTransaction {
 }
 
 /**
+ * The oldest unfinished execution whose lease nobody holds: unfinished executions in order through
+ * their index, where `+` keeps SQLite from starting at the expiry index instead, at which every
+ * ended execution's released lease would be read first (exported for the test of its plan).
+ */
+export const TAKE_CANDIDATE = `SELECT l.* FROM execution_leases l JOIN executions e ON e.id = l.execution_id
+  WHERE +l.expires_at <= ? AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.rowid LIMIT 1`;
+
+/**
  * The embedded store: one SQLite database (node:sqlite) under the state directory. Every write that
  * changes an execution's shape runs in a transaction, so a crash never leaves a half-written record.
  * Every failed call becomes a StoreError that says what went wrong (full disk, damaged file, ...).
@@ -304,8 +312,7 @@ export class SqliteStore implements Store {
    */
   takeNextLease(holder: LeaseHolder, durationMs: number, now = Date.now()): Promise<TakenLease | undefined> {
     return this.transaction(async () => {
-      const row = this.prepare(`SELECT l.* FROM execution_leases l JOIN executions e ON e.id = l.execution_id
-        WHERE l.expires_at <= ? AND e.state NOT IN (${TERMINAL_LIST}) ORDER BY e.created_at, e.rowid LIMIT 1`).get(now) as Row | undefined;
+      const row = this.prepare(TAKE_CANDIDATE).get(now) as Row | undefined;
       if (!row) return undefined;
       const epoch = Number(row.epoch) + 1;
       const expiresAt = now + durationMs;
@@ -386,7 +393,7 @@ export class SqliteStore implements Store {
 
   // Deployed flows
 
-  /** Saves a new revision of a flow (the first is 1; a deleted flow saved again goes on counting). */
+  /** Saves a new revision of a flow (the first is 1; a deleted flow saved again goes on counting); the latest source again makes none. */
   saveFlow(namespace: string, id: string, source: string): Promise<DeployedFlow> {
     return this.transaction(async () => {
       const row = this.prepare('SELECT * FROM flows WHERE namespace = ? AND id = ?').get(namespace, id) as Row | undefined;

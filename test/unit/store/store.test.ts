@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cursorsFromStoredStream } from '../../../src/runners/log-replay.ts';
 import { LogWriter, SqliteStore, type LogRecord, type Store } from '../../../src/store/index.ts';
+import { TAKE_CANDIDATE } from '../../../src/store/sqlite/sqlite-store.ts';
 import { STORE_VERSION } from '../../../src/store/sqlite/schema.ts';
 import { executionsAsOfVersion } from './old-sqlite-stores.ts';
 
@@ -124,4 +125,30 @@ test('outputs are saved apart from the state: an attempt without output files ke
   await store.updateTaskRun('t1', { state: 'SUCCESS', endedAt: '2024-01-01T00:00:01.000Z' });
   const [taskRun] = await store.taskRuns('e1');
   assert.deepEqual([taskRun.state, taskRun.outputs, taskRun.outputFiles], ['SUCCESS', { second: 2 }, files]);
+});
+
+test('a slot\'s take starts at the unfinished executions\' index, never at the lease rows every ended execution keeps, and finds the oldest one free', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'harrier-store-'));
+  const store = await SqliteStore.open(stateDir);
+  const execution = (id: string, second: number) => ({
+    id, flowId: 'f', namespace: 'n', state: 'CREATED' as const, flowFile: '/f.yaml', flowSource: 'id: f', inputs: {}, labels: {}, options: {},
+    createdAt: new Date(Date.UTC(2024, 0, 1, 0, 0, second)).toISOString(),
+  });
+  await store.transaction(async () => {
+    for (let i = 0; i < 50; i++) {
+      await store.insertExecution(execution(`ended${i}`, i), { queued: true });
+      await store.setExecutionState(`ended${i}`, 'SUCCESS');
+    }
+  });
+  await store.insertExecution(execution('held', 50), { queued: true });
+  await store.insertExecution(execution('free', 51), { queued: true });
+  assert.equal((await store.takeNextLease({ worker: 'a', pid: 1 }, 60_000))?.executionId, 'held');
+  assert.equal((await store.takeNextLease({ worker: 'b', pid: 2 }, 60_000))?.executionId, 'free', 'the held one is passed over');
+  assert.equal(await store.takeNextLease({ worker: 'c', pid: 3 }, 60_000), undefined, 'no ended execution is ever taken');
+  await store.close();
+  const db = new DatabaseSync(join(stateDir, 'harrier.db'));
+  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${TAKE_CANDIDATE}`).all(Date.now()) as { detail: string }[]).map((step) => step.detail);
+  db.close();
+  assert.match(plan[0], /^SCAN e USING INDEX executions_unfinished/, plan.join('; '));
+  assert.ok(!plan.some((step) => /execution_leases_by_expiry|TEMP B-TREE/.test(step)), plan.join('; '));
 });
