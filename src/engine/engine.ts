@@ -195,8 +195,13 @@ export class Engine {
         if (leased || isTerminal(execution.state)) return;
         this.detached.add(this.runChain(execution, flow).then(() => undefined, () => undefined));
       },
-      run: async (executionId, request, signal) => {
-        const child = await this.childExecution(parent, executionId, request, false);
+      run: async (executionId, request, signal, options = {}) => {
+        let child = await this.childExecution(parent, executionId, request, false);
+        // Restarted here, not queued: the parent's slot (or this process) runs it below.
+        if (options.restartFailed && (child.execution.state === 'FAILED' || child.execution.state === 'KILLED')
+          && await this.store.restartExecution(executionId, { queued: false })) {
+          child = { ...child, execution: (await this.store.getExecution(executionId))! };
+        }
         // A parent resumed after its child ended RETRIED waits for the newest execution of the child's chain.
         const current = child.execution.state === 'RETRIED' ? await this.currentOf(executionId) : child.execution;
         const last = isTerminal(current.state) ? Promise.resolve(current)

@@ -501,14 +501,17 @@ export class ExecutionRun {
     // the runner's run() rejecting at once, then released; a Subflow's kills its child execution.
     if (this.kill.signal.aborted && !resuming) return this.endKilled(taskRun);
     let attemptNumber = resuming ? resuming.number : (last?.number ?? 0) + 1;
+    // A task run back to CREATED with attempts of its own was restarted (Kestra's restart).
+    let restartedFrom = taskRun.state === 'CREATED' && last && !resuming && last.resumeHandle ? this.releases.opened(last.resumeHandle) : undefined;
     const firstStartedAt = new Date(previous[0]?.startedAt ?? now());
     if (taskRun.state === 'RETRYING' && taskRun.nextAttemptAt) {
       if (!(await this.sleepUntil(new Date(taskRun.nextAttemptAt)))) return this.endKilled(taskRun);
     }
 
     for (;;) {
-      const result = await this.runAttempt(task, taskRun, attemptNumber, resuming, frame);
+      const result = await this.runAttempt(task, taskRun, attemptNumber, resuming, frame, restartedFrom);
       resuming = undefined;
+      restartedFrom = undefined;
       if (result.restart && !this.halt.signal.aborted) {
         if (this.kill.signal.aborted) return this.endKilled(taskRun);
         this.notice(taskRun, 'WARN', `attempt ${attemptNumber} cannot be resumed (${result.restart}); starting attempt ${attemptNumber + 1}`);
@@ -605,6 +608,7 @@ export class ExecutionRun {
     number: number,
     resuming: AttemptRecord | undefined,
     frame: Frame,
+    restartedFrom?: ResumeHandle,
   ): Promise<{ state: State; restart?: string }> {
     const attemptDir = this.attemptDir(taskRun, number);
     if (!resuming) {
@@ -620,7 +624,7 @@ export class ExecutionRun {
     const timer = task.timeoutMs === undefined ? undefined : setTimeout(() => timeout.abort('timeout'), task.timeoutMs);
     const report: AttemptReport = { outputs: {}, handle: resuming?.resumeHandle && this.releases.opened(resuming.resumeHandle) };
     const signals = [this.handover.signal, this.kill.signal, timeout.signal, this.halt.signal, ...(frame.deadline ? [frame.deadline] : [])];
-    const ctx = await this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame);
+    const ctx = await this.taskContext(task, taskRun, number, resuming, AbortSignal.any(signals), report, frame, restartedFrom);
     let end: AttemptEnd;
     let restart: string | undefined;
     try {
@@ -659,6 +663,7 @@ export class ExecutionRun {
     signal: AbortSignal,
     report: AttemptReport,
     frame: Frame,
+    restartedFrom?: ResumeHandle,
   ): Promise<TaskContext> {
     return {
       identity: {
@@ -680,6 +685,7 @@ export class ExecutionRun {
       timeoutMs: task.timeoutMs,
       signal,
       resume: resuming && report.handle ? await this.storedResume(taskRun.id, number, report.handle) : undefined,
+      restartedFrom,
       // The runner kind is stored with the first handle: a later process needs it to release the attempt.
       saveResumeHandle: async (handle: ResumeHandle) => {
         report.handle = handle;

@@ -71,8 +71,11 @@ export interface Store {
   leaseOf(executionId: string): Promise<Lease | undefined>;
   /** Ends an execution nobody holds at once, bumping the epoch; false when a live lease holds it. */
   endUnheld(executionId: string, state: State, failure?: ExecutionFailure, now?: number): Promise<boolean>;
-  /** Kestra's restart: a FAILED or KILLED execution goes back to the queue, its failed task runs to CREATED. False when it cannot. */
-  restartExecution(executionId: string): Promise<boolean>;
+  /**
+   * Kestra's restart: a FAILED or KILLED execution goes back to CREATED, its failed task runs too,
+   * and to the queue unless `queued` is false (a subflow its parent's slot restarts and runs). False when it cannot.
+   */
+  restartExecution(executionId: string, options?: { queued?: boolean }): Promise<boolean>;
   /**
    * Calls `onQueued` soon after any process queues an execution or releases an unfinished one, so idle slots need
    * not poll fast (PostgreSQL: LISTEN/NOTIFY; SQLite: this process only). Returns the unsubscribe.

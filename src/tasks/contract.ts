@@ -52,6 +52,8 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Set when this attempt was started by a harrier process that died: the runner re-attaches. */
   resume?: TaskResume;
+  /** Set on the first attempt after a restart of the execution (Kestra's restart): the resume handle the attempt before it saved. */
+  restartedFrom?: ResumeHandle;
   saveResumeHandle(handle: ResumeHandle): Promise<void>;
   /** Task output (stdout/stderr, or a message the task logs). */
   log(line: TaskLogLine): void;
@@ -96,9 +98,10 @@ export interface SubflowLauncher {
   /**
    * Runs the child execution with that id, or goes on with it when one exists (after a crash),
    * for the task to wait for; aborting `signal` kills it, unless the parent was handed over to
-   * another worker, which then goes on with the child too.
+   * another worker, which then goes on with the child too. With `restartFailed`, an existing child
+   * that ended FAILED or KILLED is restarted first: its failed task runs run again, the rest stay.
    */
-  run(executionId: string, request: SubflowRequest, signal: AbortSignal): Promise<SubflowRun>;
+  run(executionId: string, request: SubflowRequest, signal: AbortSignal, options?: { restartFailed?: boolean }): Promise<SubflowRun>;
   /** Starts the child without waiting for it: a server queues it; `harrier run` waits for it before exiting. */
   start(executionId: string, request: SubflowRequest): Promise<void>;
 }

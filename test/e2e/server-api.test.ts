@@ -439,3 +439,61 @@ tasks:
   assert.equal(ended.state.current, 'FAILED');
   assert.match(ended.taskRunList[0].attempts[0].error, new RegExp(`subflow execution ${childId} \\(company\\.sub\\.slow_child\\) ended KILLED`));
 });
+
+test('restarting a parent restarts the subflow execution it failed with (Kestra\'s RETRY_FAILED): only the child\'s failed task runs again; NEW_EXECUTION makes a new child', async () => {
+  const markers = mkdtempSync(join(tmpdir(), 'harrier-restart-'));
+  const flaky = (id: string) => `id: ${id}
+namespace: company.sub
+tasks:
+  - id: first
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - echo first
+  - id: flaky
+    type: io.kestra.plugin.scripts.shell.Commands
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    commands:
+      - if [ -f ${markers}/${id} ]; then echo second try; else touch ${markers}/${id}; exit 1; fi
+`;
+  const parentOf = (id: string, child: string, behaviour = '') => `id: ${id}
+namespace: company.team
+tasks:
+  - id: call
+    type: io.kestra.plugin.core.flow.Subflow
+    namespace: company.sub
+    flowId: ${child}${behaviour}
+`;
+  const childIds = async (parentId: string) => {
+    const { body } = await api(server.url, `/api/v1/logs/${parentId}?taskId=call`);
+    return body.map((entry: any) => /runs as execution (\w+)/.exec(entry.message)?.[1]).filter(Boolean);
+  };
+  const runThenRestart = async (parentFlow: string) => {
+    const { body: failed } = await api(server.url, `/api/v1/executions/company.team/${parentFlow}?wait=true`, { method: 'POST' });
+    assert.equal(failed.state.current, 'FAILED', JSON.stringify(failed.taskRunList));
+    assert.equal((await api(server.url, `/api/v1/executions/${failed.id}/restart`, { method: 'POST' })).status, 200);
+    const ended = await untilState(server.url, failed.id, ['SUCCESS', 'FAILED', 'KILLED'], 30_000);
+    assert.equal(ended.state.current, 'SUCCESS', JSON.stringify(ended.taskRunList));
+    assert.equal(ended.taskRunList[0].attempts.length, 2, 'the Subflow task ran again in a second attempt');
+    return { parent: ended, children: await childIds(failed.id) };
+  };
+
+  await deployFlow(server.url, flaky('flaky_child'));
+  await deployFlow(server.url, parentOf('retries_child', 'flaky_child'));
+  const retried = await runThenRestart('retries_child');
+  assert.equal(new Set(retried.children).size, 1, `the same child both times: ${retried.children}`);
+  const child = (await api(server.url, `/api/v1/executions/${retried.children[0]}`)).body;
+  assert.equal(child.state.current, 'SUCCESS');
+  const attempts = Object.fromEntries(child.taskRunList.map((taskRun: any) => [taskRun.taskId, taskRun.attempts.length]));
+  assert.deepEqual(attempts, { first: 1, flaky: 2 }, 'the child\'s successful task did not run again');
+  assert.equal(retried.parent.taskRunList[0].outputs.executionId, child.id);
+
+  await deployFlow(server.url, flaky('flaky_new'));
+  await deployFlow(server.url, parentOf('new_child', 'flaky_new', '\n    restartBehavior: NEW_EXECUTION'));
+  const renewed = await runThenRestart('new_child');
+  assert.equal(new Set(renewed.children).size, 2, `a new child on restart: ${renewed.children}`);
+  const [firstChild, secondChild] = await Promise.all(renewed.children.map(async (id: string) => (await api(server.url, `/api/v1/executions/${id}`)).body.state.current));
+  assert.deepEqual([firstChild, secondChild], ['FAILED', 'SUCCESS']);
+});

@@ -382,14 +382,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  async restartExecution(executionId: string): Promise<boolean> {
+  async restartExecution(executionId: string, options: { queued?: boolean } = {}): Promise<boolean> {
     return this.transaction(async () => {
       const row = await this.row<{ state: State }>('SELECT state FROM executions WHERE id = $1 FOR NO KEY UPDATE', [executionId]);
       if (!row || (row.state !== 'FAILED' && row.state !== 'KILLED')) return false;
       await this.query("UPDATE task_runs SET state = 'CREATED', ended_at = NULL, next_attempt_at = NULL WHERE execution_id = $1 AND state IN ('FAILED', 'KILLED')", [executionId]);
       await this.query('UPDATE executions SET kill_requested = false WHERE id = $1', [executionId]);
       await this.setExecutionState(executionId, 'CREATED');
-      await this.queueExecution(executionId);
+      if (options.queued ?? true) await this.queueExecution(executionId);
       return true;
     });
   }

@@ -379,14 +379,14 @@ export class SqliteStore implements Store {
    * Kestra's restart: a FAILED or KILLED execution goes back to the queue; its failed and killed
    * task runs run again (a new attempt each), the successful ones are kept. False when it cannot.
    */
-  restartExecution(executionId: string): Promise<boolean> {
+  restartExecution(executionId: string, options: { queued?: boolean } = {}): Promise<boolean> {
     return this.transaction(async () => {
       const execution = await this.getExecution(executionId);
       if (!execution || (execution.state !== 'FAILED' && execution.state !== 'KILLED')) return false;
       this.prepare("UPDATE task_runs SET state = 'CREATED', ended_at = NULL, next_attempt_at = NULL WHERE execution_id = ? AND state IN ('FAILED', 'KILLED')").run(executionId);
       this.prepare('UPDATE executions SET kill_requested = 0 WHERE id = ?').run(executionId);
       await this.setExecutionState(executionId, 'CREATED');
-      await this.queueExecution(executionId);
+      if (options.queued ?? true) await this.queueExecution(executionId);
       return true;
     });
   }

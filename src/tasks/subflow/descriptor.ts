@@ -17,6 +17,8 @@ export interface SubflowTask extends TaskBase {
   inheritLabels: boolean;
   /** Kestra's scheduleDate: the child starts no earlier than this ISO-8601 date-time (rendered). */
   scheduleDate?: string;
+  /** On a restart of the parent: restart the failed child (RETRY_FAILED, Kestra's default) or make a new one. */
+  restartBehavior: 'RETRY_FAILED' | 'NEW_EXECUTION';
 }
 
 const labels = () => either('a map of label names to values, or a list of {key, value}',
@@ -37,8 +39,8 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
       transmitFailed: boolean().default(true).describe('With wait: a FAILED or KILLED subflow fails this task, a WARNING one warns it.'),
       inheritLabels: boolean().default(false).describe('Give the subflow all of this execution\'s labels (by default only the system ones).'),
       scheduleDate: text().optional().describe('The subflow execution starts no earlier than this ISO-8601 date-time (rendered).'),
-      restartBehavior: oneOf(['RETRY_FAILED', 'NEW_EXECUTION']).optional()
-        .describe('Kestra\'s choice on a restart of the parent; accepted, and Harrier always makes a new subflow execution (NEW_EXECUTION).'),
+      restartBehavior: oneOf(['RETRY_FAILED', 'NEW_EXECUTION']).default('RETRY_FAILED')
+        .describe('On a restart of the parent, with wait: restart the failed subflow execution (its failed tasks run again), or make a new one.'),
     }),
   }],
   model: ({ properties }, common) => {
@@ -55,6 +57,7 @@ export const subflowTask: TaskDescriptor<SubflowTask> = {
       transmitFailed: properties.transmitFailed as boolean,
       inheritLabels: properties.inheritLabels as boolean,
       scheduleDate: properties.scheduleDate as string | undefined,
+      restartBehavior: properties.restartBehavior as SubflowTask['restartBehavior'],
     };
   },
   load: async () => (await import('./subflow-task.ts')).runSubflowTask,

@@ -19,9 +19,12 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
     inheritLabels: task.inheritLabels,
     notBefore: task.scheduleDate === undefined ? undefined : scheduleDateOf(task, render(task.scheduleDate, 'scheduleDate')),
   };
-  const stored = ctx.resume?.handle.executionId;
-  const executionId = typeof stored === 'string' ? stored : ctx.subflows.newExecutionId();
-  if (stored === undefined) await ctx.saveResumeHandle({ executionId });
+  const stored = ctx.resume?.handle;
+  // Kestra's RETRY_FAILED: a restarted parent restarts the child its failed attempt waited for.
+  const failedChild = task.wait && task.restartBehavior === 'RETRY_FAILED' ? ctx.restartedFrom?.executionId : undefined;
+  const restartFailed = typeof failedChild === 'string' || stored?.restartFailed === true;
+  const executionId = typeof stored?.executionId === 'string' ? stored.executionId : typeof failedChild === 'string' ? failedChild : ctx.subflows.newExecutionId();
+  if (stored === undefined) await ctx.saveResumeHandle(restartFailed ? { executionId, restartFailed } : { executionId });
   const announce = (): void => {
     ctx.recordOutputs({ executionId });
     ctx.notice('INFO', `subflow ${request.namespace}.${request.flowId} runs as execution ${executionId}`);
@@ -31,7 +34,7 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
     announce();
     return { state: 'SUCCESS' };
   }
-  const child = await ctx.subflows.run(executionId, request, ctx.signal);
+  const child = await ctx.subflows.run(executionId, request, ctx.signal, { restartFailed });
   announce();
   const ended = await child.ended;
   ctx.recordOutputs({ executionId, state: ended.state, outputs: ended.outputs });

@@ -302,6 +302,16 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       assert.equal(await store.restartExecution('nope'), false);
     });
 
+    withStore('restartExecution with queued: false: back to CREATED with its failed task runs, and out of the queue', async (store) => {
+      await store.insertExecution(execution('child'));
+      await store.insertTaskRun(taskRun('bad', 'child', 0, { state: 'FAILED', endedAt: T0 }));
+      await store.setExecutionState('child', 'FAILED', T0);
+      assert.equal(await store.restartExecution('child', { queued: false }), true);
+      assert.deepEqual([(await store.getExecution('child'))!.state, (await store.taskRuns('child'))[0].state], ['CREATED', 'CREATED']);
+      assert.equal(await store.leaseOf('child'), undefined);
+      assert.equal(await store.takeNextLease(A, 1000), undefined);
+    });
+
     withStore('two takeNextLease calls at once never get the same execution', async (store) => {
       for (let i = 0; i < 6; i++) await store.insertExecution(execution(`e${i}`, `2026-01-01T00:00:0${i}.000Z`));
       for (let i = 0; i < 6; i++) await store.queueExecution(`e${i}`);
