@@ -150,8 +150,17 @@ export class Engine {
     onRetried?: (retried: ExecutionRecord, next: ExecutionRecord) => void | Promise<void>,
     signal?: AbortSignal,
   ): Promise<ExecutionRecord> {
+    return this.chain(execution, (each) => this.run(each, flow, signal), onRetried);
+  }
+
+  /** `runOne` for the execution, then for each execution a `CREATE_NEW_EXECUTION` retry makes after it; the last of the chain. */
+  private async chain(
+    execution: ExecutionRecord,
+    runOne: (execution: ExecutionRecord) => Promise<ExecutionRecord>,
+    onRetried?: (retried: ExecutionRecord, next: ExecutionRecord) => void | Promise<void>,
+  ): Promise<ExecutionRecord> {
     for (;;) {
-      const ended = await this.run(execution, flow, signal);
+      const ended = await runOne(execution);
       const next = await this.retriedAs(ended);
       if (!next) return ended;
       await onRetried?.(ended, next);
@@ -244,34 +253,31 @@ export class Engine {
    * itself, kills it; a parent handed over to another slot (lease lost, SIGTERM) leaves the child
    * to that slot as well: its containers and pods keep running, and this slot stops.
    */
-  private async runInLease(execution: ExecutionRecord, flow: Flow, leased: LeasedParent, signal: AbortSignal): Promise<ExecutionRecord> {
-    for (;;) {
-      const run = this.newRun(execution, flow, { fence: leased.fence, successorsQueued: false });
+  private runInLease(execution: ExecutionRecord, flow: Flow, leased: LeasedParent, signal: AbortSignal): Promise<ExecutionRecord> {
+    return this.chain(execution, async (each) => {
+      const run = this.newRun(each, flow, { fence: leased.fence, successorsQueued: false });
       this.running.add(run);
       const stop = (): void => (leased.handedOver() ? run.detach() : run.abort());
       if (signal.aborted) stop();
       signal.addEventListener('abort', stop, { once: true });
       const killWatch = setInterval(() => {
-        this.store.killRequested(execution.id).then((requested) => requested && run.abort(), () => {});
+        this.store.killRequested(each.id).then((requested) => requested && run.abort(), () => {});
       }, CHILD_KILL_POLL_MS);
-      let ended: ExecutionRecord;
       try {
-        ended = await run.run();
+        const ended = await run.run();
+        if (run.detached) {
+          throw new StoreError(`subflow execution ${each.id} stops here with its parent ${leased.fence.executionId}, which another worker took over`, {
+            code: 'LEASE_LOST', hint: 'the worker that took the parent over goes on with the subflow',
+          });
+        }
+        return ended;
       } finally {
         clearInterval(killWatch);
         signal.removeEventListener('abort', stop);
         this.running.delete(run);
-        this.secretsByExecution.delete(execution.id);
+        this.secretsByExecution.delete(each.id);
       }
-      if (run.detached) {
-        throw new StoreError(`subflow execution ${execution.id} stops here with its parent ${leased.fence.executionId}, which another worker took over`, {
-          code: 'LEASE_LOST', hint: 'the worker that took the parent over goes on with the subflow',
-        });
-      }
-      const next = await this.retriedAs(ended);
-      if (!next) return ended;
-      execution = next;
-    }
+    });
   }
 
   /** A flow that calls itself as a subflow would make executions without end: the chain of parents is bounded. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Flow, TaskDef } from '../flow/model.ts';
 import { parseFlow } from '../flow/parse.ts';
+import { isExpression } from '../flow/schema-kit.ts';
 import { HarrierError } from '../shared/errors.ts';
 import type { Store } from '../store/index.ts';
 import { childTasks } from '../tasks/index.ts';
@@ -85,7 +86,7 @@ export async function localSubflows(flow: Flow, dirs: readonly string[]): Promis
   const visit = async (tasks: readonly TaskDef[]): Promise<void> => {
     for (const task of tasks) {
       await visit(childTasks(task).map((child) => child.task));
-      if (task.kind !== 'subflow' || /\{[{%]/.test(task.namespace + task.flowId) || seen.has(`${task.namespace}.${task.flowId}`)) continue;
+      if (task.kind !== 'subflow' || isExpression(task.namespace) || isExpression(task.flowId) || seen.has(`${task.namespace}.${task.flowId}`)) continue;
       seen.add(`${task.namespace}.${task.flowId}`);
       const child = await findFlow(dirs, task.namespace, task.flowId).catch(() => undefined);
       if (!child) continue;

@@ -80,21 +80,10 @@ function example(type: InputType): string {
  * type wants it; the check itself is the one `harrier validate` applies to defaults.
  */
 async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs, from: InputSource): Promise<unknown> {
-  const fail = (problem: string): never => {
-    throw new InputError(`input '${input.id}': ${problem}`, { hint: `pass it with --input ${input.id}=${example(input.type)}` });
-  };
   if (input.type === 'FILE') return from === 'subflow' ? storedFileInput(input, value) : fileInput(input, value, resolved);
-  if ((input.type === 'YAML' || input.type === 'JSON') && typeof value === 'string') {
-    try {
-      return input.type === 'YAML' ? parseYaml(value) : JSON.parse(value);
-    } catch {
-      return fail(`expected ${input.type} text, got ${describeValue(value)}`);
-    }
-  }
-  const candidate = typeof value === 'string' ? fromText(input.type, value) : value;
-  const problem = inputValueProblem(input, candidate);
-  if (problem) fail(problem);
-  return input.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
+  return typedValue(input, value, (problem) => {
+    throw new InputError(`input '${input.id}': ${problem}`, { hint: `pass it with --input ${input.id}=${example(input.type)}` });
+  });
 }
 
 /**
@@ -103,22 +92,26 @@ async function coerce(input: InputDef, value: unknown, resolved: ResolvedInputs,
  * text type becomes its text, and a value that is not of the type fails the execution.
  */
 export function typedFlowOutput(output: FlowOutputDef, value: unknown): unknown {
-  const fail = (problem: string): never => {
-    throw new InputError(`flow output '${output.id}': ${problem}`, { hint: `make its value render to ${output.type}, or change its type` });
-  };
-  if ((output.type === 'YAML' || output.type === 'JSON') && typeof value === 'string') {
-    try {
-      return output.type === 'YAML' ? parseYaml(value) : JSON.parse(value);
-    } catch {
-      return fail(`expected ${output.type} text, got ${describeValue(value)}`);
-    }
-  }
   const textType = output.type === 'STRING' || output.type === 'SECRET';
   const scalar = typeof value === 'number' || typeof value === 'boolean';
-  const candidate = typeof value === 'string' ? fromText(output.type, value) : textType && scalar ? String(value) : value;
-  const problem = inputValueProblem({ type: output.type }, candidate);
+  return typedValue({ type: output.type }, textType && scalar ? String(value) : value, (problem) => {
+    throw new InputError(`flow output '${output.id}': ${problem}`, { hint: `make its value render to ${output.type}, or change its type` });
+  });
+}
+
+/** A value as its type wants it (JSON and YAML text parsed, other text read as the type); `fail` hears what is wrong with one that is not of the type. */
+function typedValue(def: Pick<InputDef, 'type' | 'values' | 'itemType'>, value: unknown, fail: (problem: string) => never): unknown {
+  if ((def.type === 'YAML' || def.type === 'JSON') && typeof value === 'string') {
+    try {
+      return def.type === 'YAML' ? parseYaml(value) : JSON.parse(value);
+    } catch {
+      return fail(`expected ${def.type} text, got ${describeValue(value)}`);
+    }
+  }
+  const candidate = typeof value === 'string' ? fromText(def.type, value) : value;
+  const problem = inputValueProblem(def, candidate);
   if (problem) fail(problem);
-  return output.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
+  return def.type === 'DATETIME' ? new Date(String(candidate)).toISOString() : candidate;
 }
 
 /** Command-line text in the shape of the type; text that does not parse stays text and fails the check. */

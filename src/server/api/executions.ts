@@ -1,8 +1,8 @@
 /** Kestra's execution endpoints: create (multipart inputs), read, search, follow, kill, restart, replay, files. */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseFlow } from '../../flow/parse.ts';
 import { hasCode, InputError, type HarrierError } from '../../shared/errors.ts';
 import { isTerminal, STATES, STORAGE_SCHEME, type ExecutionRecord, type State } from '../../store/index.ts';
@@ -13,7 +13,6 @@ import { apiError, mediaType, queryInt, sendJson, startEvents, type Router } fro
 import { executionShape, executionSummary, readExecutionShape } from '../kestra-shapes.ts';
 import { readMultipart } from '../multipart.ts';
 import { executionOr404, FOLLOW_GAP_MS, FOLLOW_POLL_MS, type ApiContext } from './context.ts';
-
 
 /** `labels=key:value` query parameters (Kestra's form), repeatable; a search may name system labels, a new execution may not set them. */
 function labelsOf(query: URLSearchParams, use: 'search' | 'set'): Record<string, string> {

@@ -376,8 +376,9 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Kestra's restart: a FAILED or KILLED execution goes back to the queue; its failed and killed
-   * task runs run again (a new attempt each), the successful ones are kept. False when it cannot.
+   * Kestra's restart: a FAILED or KILLED execution goes back to CREATED, and to the queue unless
+   * `queued` is false; its failed and killed task runs run again (a new attempt each), the
+   * successful ones are kept. False when it cannot.
    */
   restartExecution(executionId: string, options: { queued?: boolean } = {}): Promise<boolean> {
     return this.transaction(async () => {

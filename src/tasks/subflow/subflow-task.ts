@@ -1,6 +1,8 @@
 import { renderDeep } from '../../expr/index.ts';
+import { inputValueProblem } from '../../flow/input-values.ts';
 import { HarrierError, TaskFailedError } from '../../shared/errors.ts';
 import type { State } from '../../store/index.ts';
+import type { ResumeHandle } from '../../runners/contract.ts';
 import type { TaskContext, TaskOutcome } from '../contract.ts';
 import type { SubflowTask } from './descriptor.ts';
 
@@ -21,9 +23,9 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
   };
   const stored = ctx.resume?.handle;
   // Kestra's RETRY_FAILED: a restarted parent restarts the child its failed attempt waited for.
-  const failedChild = task.wait && task.restartBehavior === 'RETRY_FAILED' ? ctx.restartedFrom?.executionId : undefined;
-  const restartFailed = typeof failedChild === 'string' || stored?.restartFailed === true;
-  const executionId = typeof stored?.executionId === 'string' ? stored.executionId : typeof failedChild === 'string' ? failedChild : ctx.subflows.newExecutionId();
+  const failedChild = task.wait && task.restartBehavior === 'RETRY_FAILED' ? childIn(ctx.restartedFrom) : undefined;
+  const restartFailed = failedChild !== undefined || stored?.restartFailed === true;
+  const executionId = childIn(stored) ?? failedChild ?? ctx.subflows.newExecutionId();
   if (stored === undefined) await ctx.saveResumeHandle(restartFailed ? { executionId, restartFailed } : { executionId });
   const announce = (): void => {
     ctx.recordOutputs({ executionId });
@@ -41,12 +43,16 @@ export async function runSubflowTask(task: SubflowTask, ctx: TaskContext): Promi
   return { state: transmitted(task, executionId, ended.state) };
 }
 
-/** The rendered scheduleDate as an instant; anything else fails the task, saying what was expected. */
+/** The child execution an attempt's resume handle names. */
+function childIn(handle: ResumeHandle | undefined): string | undefined {
+  return typeof handle?.executionId === 'string' ? handle.executionId : undefined;
+}
+
+/** The rendered scheduleDate as an instant, checked as a DATETIME input is; anything else fails the task, saying what was expected. */
 function scheduleDateOf(task: SubflowTask, rendered: string): string {
   const text = String(rendered).trim();
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(text))) {
-    throw new HarrierError(`task '${task.id}', property 'scheduleDate': expected an ISO-8601 date-time like 2024-01-31T12:00:00Z, got '${text}'`, { code: 'TASK_PROPERTY_INVALID' });
-  }
+  const problem = inputValueProblem({ type: 'DATETIME' }, text);
+  if (problem) throw new HarrierError(`task '${task.id}', property 'scheduleDate': ${problem}`, { code: 'TASK_PROPERTY_INVALID' });
   return new Date(text).toISOString();
 }
 
