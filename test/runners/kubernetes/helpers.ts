@@ -123,3 +123,11 @@ export function releasing(runner: TaskRunner): TaskRunner {
   const release: TaskRunner['release'] = (handle, settings) => runner.release(handle, settings);
   return { kind: runner.kind, workingDirFor: (dir) => runner.workingDirFor(dir), release, run: (job) => runReleased((given) => runner.run(given), release, job) };
 }
+
+/**
+ * Whether this test process made the pod (identityFor's execution ids carry its pid): on the real
+ * cluster, the runner's test files run at once in one namespace, so each counts only its own pods.
+ */
+export function madeHere(pod: { metadata: { labels?: Record<string, string> } }): boolean {
+  return pod.metadata.labels?.['harrier.io/execution-id']?.startsWith(`exec${process.pid}x`) ?? false;
+}

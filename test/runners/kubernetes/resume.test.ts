@@ -15,7 +15,7 @@ import { availableBackends, startBackend, type KubeBackend } from '../../support
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
 import { cursorsFromStored } from '../../../src/runners/log-replay.ts';
 import type { LogEntry } from '../../../src/runners/contract.ts';
-import { connectionFromKubeconfig, identityFor, makeJob, releasing, removeDir, tempDir } from './helpers.ts';
+import { connectionFromKubeconfig, identityFor, madeHere, makeJob, releasing, removeDir, tempDir } from './helpers.ts';
 import { hasCode } from '../../../src/shared/errors.ts';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
@@ -80,7 +80,7 @@ for (const backendName of availableBackends()) describe(`Kubernetes runner resum
 
   async function leftPods(): Promise<string[]> {
     await backend.settled('tasks');
-    return (await backend.listPods('tasks')).map((pod) => String(pod.metadata.name));
+    return (await backend.listPods('tasks')).filter(madeHere).map((pod) => String(pod.metadata.name));
   }
 
   test('SIGKILL mid-task, then resume after the pod finished: same pod, log continues exactly, outputs collected, pod deleted', async () => {

@@ -14,7 +14,7 @@ import { availableBackends, rolePairs, roleWithout, startBackend, type KubeBacke
 import { createKubernetesRunner, stopAllInformers } from '../../../src/runners/kubernetes/index.ts';
 import { RunnerError, TaskFailedError } from '../../../src/shared/errors.ts';
 import type { RunnerJob, RunnerResult } from '../../../src/runners/contract.ts';
-import { connectionFromKubeconfig, makeJob, releasing, removeDir, tempDir, waitUntil } from './helpers.ts';
+import { connectionFromKubeconfig, madeHere, makeJob, releasing, removeDir, tempDir, waitUntil } from './helpers.ts';
 
 const TUNING = { logStallMs: 3_000, logEndGraceMs: 2_000, goneTimeoutMs: 20_000, informer: { lingerMs: 600_000 } };
 const ROLE = readFileSync(new URL('../../../deploy/rbac.yaml', import.meta.url), 'utf8');
@@ -60,10 +60,10 @@ for (const backendName of availableBackends()) {
       return { count, requests };
     }
 
-    /** The pods left in the namespace once every deletion has gone through. */
+    /** This process's pods left in the namespace once every deletion has gone through. */
     async function leftPods(): Promise<string[]> {
       await backend.settled('tasks');
-      return (await backend.listPods('tasks')).map((pod) => String(pod.metadata.name));
+      return (await backend.listPods('tasks')).filter(madeHere).map((pod) => String(pod.metadata.name));
     }
 
     test('hello: logs in order, exit 0, pod deleted by release, at most 4 requests without files', async () => {
